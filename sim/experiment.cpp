@@ -1,0 +1,108 @@
+#include "experiment.hpp"
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <exception>
+#include <map>
+#include <mutex>
+
+#include "simulation.hpp"
+
+namespace tipsim {
+
+namespace {
+
+// Hands finished runs to the sink in (point, replicate) order, whatever
+// order they finish in.
+class OrderedDelivery {
+ public:
+  explicit OrderedDelivery(ReplicateSink& sink) : sink_(sink) {}
+
+  void deliver(std::size_t index, ReplicateResult&& result) {
+    std::lock_guard lock(mutex_);
+    pending_.emplace(index, std::move(result));
+    while (!pending_.empty() && pending_.begin()->first == next_) {
+      ReplicateResult ready = std::move(pending_.begin()->second);
+      pending_.erase(pending_.begin());
+      ++next_;
+      sink_.consume(std::move(ready));
+    }
+  }
+
+ private:
+  ReplicateSink& sink_;
+  std::mutex mutex_;
+  std::map<std::size_t, ReplicateResult> pending_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
+ExperimentStatus run_experiment(const std::vector<Scenario>& points, const ExperimentOptions& options,
+                                ReplicateSink& sink) {
+  const std::size_t replicates = options.replicates;
+  const std::size_t runs = points.size() * replicates;
+  Progress total;
+  total.runs_total = runs;
+  for (const Scenario& s : points) total.steps_total += static_cast<std::uint64_t>(s.steps()) * replicates;
+
+  std::atomic<std::uint64_t> steps_done{0};
+  std::atomic<std::size_t> runs_done{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  OrderedDelivery delivery(sink);
+  auto cancelled = [&] { return stop.load() || (options.cancel && options.cancel->load()); };
+
+  auto run_one = [&](std::size_t index) {
+    if (cancelled()) return;
+    const std::size_t point = index / replicates, replicate = index % replicates;
+    const Scenario& scenario = points[point];
+    try {
+      Simulation simulation(scenario, static_cast<std::uint32_t>(replicate));
+      while (!simulation.finished()) {
+        if (cancelled()) return;
+        simulation.step();
+        const std::uint64_t done = ++steps_done;
+        if (options.on_progress) {
+          Progress progress = total;
+          progress.steps_done = done;
+          progress.runs_done = runs_done.load();
+          options.on_progress(progress);
+        }
+      }
+      ReplicateResult result;
+      result.point = point;
+      result.replicate = replicate;
+      result.series = simulation.take_series();
+      result.summary =
+          summarize(result.series, static_cast<std::size_t>(scenario.get_int(Param::scenario_burn_in_steps)),
+                    scenario.step_years());
+      delivery.deliver(index, std::move(result));
+      ++runs_done;
+    } catch (...) {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      stop = true;
+    }
+  };
+
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, runs, 1), [&](const auto& range) {
+      for (std::size_t index = range.begin(); index != range.end(); ++index) run_one(index);
+    });
+  });
+  if (failure) std::rethrow_exception(failure);
+  if (options.cancel && options.cancel->load()) return ExperimentStatus::Cancelled;
+  if (options.on_progress) {
+    Progress progress = total;
+    progress.steps_done = steps_done.load();
+    progress.runs_done = runs_done.load();
+    options.on_progress(progress);
+  }
+  return ExperimentStatus::Completed;
+}
+
+}  // namespace tipsim

@@ -1,0 +1,55 @@
+// Running many replicates (and, later, sweep points) of scenarios in
+// parallel and handing each finished one, in order, to a sink.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "metrics.hpp"
+#include "params.hpp"
+
+namespace tipsim {
+
+// One finished replicate.
+struct ReplicateResult {
+  std::size_t point = 0;
+  std::size_t replicate = 0;
+  Series series;
+  std::vector<double> summary;  // one value per summary_table() row
+};
+
+// Receives finished replicates in (point, replicate) order, one call at a
+// time. A sink may throw; the run then stops and the exception propagates.
+class ReplicateSink {
+ public:
+  virtual ~ReplicateSink() = default;
+  virtual void consume(ReplicateResult&& result) = 0;
+};
+
+struct Progress {
+  std::uint64_t steps_done = 0;  // over all runs
+  std::uint64_t steps_total = 0;
+  std::size_t runs_done = 0;
+  std::size_t runs_total = 0;
+};
+
+struct ExperimentOptions {
+  int threads = 0;  // 0 = all cores; changes speed only, never results
+  std::size_t replicates = 1;
+  // Called from worker threads, at most every few steps; must be cheap and thread-safe.
+  std::function<void(const Progress&)> on_progress;
+  // Polled between steps; when it becomes true the run stops early.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+enum class ExperimentStatus { Completed, Cancelled };
+
+// Runs every (point, replicate) pair. Each point is a complete scenario; the
+// random streams depend on the seed and the replicate only, so points share
+// them (common random numbers).
+ExperimentStatus run_experiment(const std::vector<Scenario>& points, const ExperimentOptions& options,
+                                ReplicateSink& sink);
+
+}  // namespace tipsim

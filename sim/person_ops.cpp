@@ -1,0 +1,114 @@
+#include "person_ops.hpp"
+
+namespace tipsim {
+
+namespace {
+
+void leave_controller(World& w, std::uint32_t person) {
+  auto& p = w.persons;
+  const std::int32_t controller = p.controller[person];
+  if (controller != kNoTrafficker) {
+    std::uint16_t& victims = w.traffickers.victims[static_cast<std::size_t>(controller)];
+    if (victims > 0) --victims;
+  }
+  p.controller[person] = kNoTrafficker;
+  if (p.state[person] == static_cast<std::uint8_t>(PersonState::Exploited) ||
+      p.state[person] == static_cast<std::uint8_t>(PersonState::Recruited)) {
+    if (p.market[person] != kNoMarket) {
+      std::uint32_t& count = w.regions[p.current_region[person]].market_victims[p.market[person]];
+      if (count > 0) --count;
+    }
+  }
+  p.debt[person] = 0.0f;
+  p.flags[person] &= static_cast<std::uint8_t>(~person_flag::kDebtBonded);
+}
+
+}  // namespace
+
+void free_from_trafficking(World& w, std::uint32_t person) {
+  auto& p = w.persons;
+  leave_controller(w, person);
+  p.state[person] = static_cast<std::uint8_t>(PersonState::Free);
+  p.state_since[person] = w.step;
+  p.current_region[person] = p.home_region[person];
+  p.market[person] = kNoMarket;
+  p.flags[person] &= static_cast<std::uint8_t>(~(person_flag::kCooperating | person_flag::kReintegrated));
+  ++w.regions[p.home_region[person]].free_persons;
+}
+
+void enter_protection(World& w, std::uint32_t person) {
+  auto& p = w.persons;
+  leave_controller(w, person);
+  p.state[person] = static_cast<std::uint8_t>(PersonState::InProtection);
+  p.state_since[person] = w.step;
+  ++w.regions[p.current_region[person]].shelter_occupied;
+}
+
+void leave_protection(World& w, std::uint32_t person) {
+  auto& p = w.persons;
+  std::uint32_t& occupied = w.regions[p.current_region[person]].shelter_occupied;
+  if (occupied > 0) --occupied;
+  p.state[person] = static_cast<std::uint8_t>(PersonState::Free);
+  p.state_since[person] = w.step;
+  p.current_region[person] = p.home_region[person];
+  p.market[person] = kNoMarket;
+  p.flags[person] &= static_cast<std::uint8_t>(~person_flag::kCooperating);
+  ++w.regions[p.home_region[person]].free_persons;
+}
+
+void handle_identified(World& w, std::uint32_t person, Channel channel, Stream& stream,
+                       std::uint32_t first_draw) {
+  auto& p = w.persons;
+  const Scenario& s = *w.scenario;
+  const std::size_t region = p.current_region[person];
+  const ParamValues& lv = levers(w, region);
+  const Form form = person_form(w, person);
+  const std::int32_t controller = p.controller[person];
+
+  // Without the non-punishment principle, victims of forced criminality are
+  // treated as offenders, and some victims of other forms too (immigration
+  // or prostitution offences).
+  const bool punished = lv[Param::policy_non_punishment] == 0.0 &&
+                        (form == Form::ForcedCriminality ||
+                         stream.bernoulli(first_draw, s.get(Param::protection_criminalise_others)));
+  if (punished) {
+    w.metric(Metric::victims_criminalised, region) += 1;
+    if (controller != kNoTrafficker)
+      w.traffickers.evidence[static_cast<std::size_t>(controller)] +=
+          static_cast<float>(s.get(Param::prosecution_evidence_identification));
+    p.flags[person] |= person_flag::kCriminalised;
+    free_from_trafficking(w, person);
+    raise_vulnerability(w, person, s.get(Param::protection_criminalised_vulnerability));
+    return;
+  }
+
+  w.metric(Metric::identifications_by_channel, region, static_cast<std::size_t>(channel)) += 1;
+  w.metric(Metric::identified_by_form, region, static_cast<std::size_t>(form)) += 1;
+  if (p.flags[person] & person_flag::kFemale) w.metric(Metric::identified_female, region) += 1;
+  if (p.flags[person] & person_flag::kChild) w.metric(Metric::identified_children, region) += 1;
+  if (p.current_region[person] != p.home_region[person]) w.metric(Metric::identified_abroad, region) += 1;
+
+  RegionState& rs = w.regions[region];
+  const bool sheltered = rs.shelter_occupied < rs.shelter_capacity;
+  const bool cooperates =
+      stream.bernoulli(first_draw + 1, sheltered ? s.get(Param::protection_cooperation_sheltered)
+                                                 : s.get(Param::protection_cooperation_unsheltered));
+  if (controller != kNoTrafficker) {
+    double evidence = s.get(Param::prosecution_evidence_identification);
+    if (cooperates) evidence += s.get(Param::prosecution_evidence_cooperation);
+    w.traffickers.evidence[static_cast<std::size_t>(controller)] += static_cast<float>(evidence);
+  }
+  if (cooperates) w.metric(Metric::victims_cooperating, region) += 1;
+
+  if (sheltered) {
+    w.metric(Metric::protection_entries, region) += 1;
+    enter_protection(w, person);
+    if (cooperates) p.flags[person] |= person_flag::kCooperating;
+  } else {
+    w.metric(Metric::protection_turned_away, region) += 1;
+    free_from_trafficking(w, person);
+    raise_vulnerability(w, person, s.get(Param::protection_unserved_vulnerability));
+  }
+}
+
+}  // namespace tipsim

@@ -1,0 +1,81 @@
+// State transitions of persons shared by several phases. Each keeps every
+// aggregate (trafficker victim counts, market and shelter counts, free
+// counts, the involved list) consistent, so phases cannot forget one.
+#pragma once
+
+#include <cmath>
+
+#include "random.hpp"
+#include "state.hpp"
+
+namespace tipsim {
+
+inline const ParamValues& levers(const World& w, std::size_t region) { return w.regions[region].levers; }
+
+inline Stream person_stream(const World& w, Phase phase, std::uint32_t person) {
+  return Stream(w.seed, w.replicate, static_cast<std::uint32_t>(w.step), phase, AgentKind::Person, person);
+}
+inline Stream trafficker_stream(const World& w, Phase phase, std::uint32_t trafficker) {
+  return Stream(w.seed, w.replicate, static_cast<std::uint32_t>(w.step), phase, AgentKind::Trafficker,
+                trafficker);
+}
+inline Stream region_stream(const World& w, Phase phase, std::uint32_t region) {
+  return Stream(w.seed, w.replicate, static_cast<std::uint32_t>(w.step), phase, AgentKind::Region, region);
+}
+inline Stream block_stream(const World& w, Phase phase, std::uint32_t block) {
+  return Stream(w.seed, w.replicate, static_cast<std::uint32_t>(w.step), phase, AgentKind::PersonBlock,
+                block);
+}
+
+// Probability of at least one event in a step for a hazard per year.
+inline double step_probability(double hazard_per_year, double step_years) {
+  return -std::expm1(-hazard_per_year * step_years);
+}
+
+// A person's awareness now: the regional base plus a campaign boost that
+// decays exponentially since it was last set.
+inline double awareness_now(const World& w, std::uint32_t person) {
+  const auto& p = w.persons;
+  const double base = levers(w, p.home_region[person])[Param::population_awareness_base];
+  const double boost = p.awareness_boost[person];
+  if (boost == 0.0) return base;
+  const double years = (w.step - p.awareness_step[person]) * w.step_years;
+  const double decay = w.scenario->get(Param::prevention_awareness_decay);
+  return std::min(1.0, base + boost * std::exp(-decay * years));
+}
+inline void set_awareness(World& w, std::uint32_t person, double awareness) {
+  const double base = levers(w, w.persons.home_region[person])[Param::population_awareness_base];
+  w.persons.awareness_boost[person] = static_cast<float>(std::max(0.0, awareness - base));
+  w.persons.awareness_step[person] = w.step;
+}
+
+// Moves a person's vulnerability a share of the way to 1.
+inline void raise_vulnerability(World& w, std::uint32_t person, double share_of_gap) {
+  float& v = w.persons.vulnerability[person];
+  v = static_cast<float>(v + share_of_gap * (1.0 - v));
+}
+
+inline Form person_form(const World& w, std::uint32_t person) {
+  return form_of(static_cast<Market>(w.persons.market[person]));
+}
+
+// A RECRUITED or EXPLOITED person leaves their controller and returns home
+// FREE (escape, release, punishment, or identified without a place).
+void free_from_trafficking(World& w, std::uint32_t person);
+
+// A RECRUITED or EXPLOITED person leaves their controller for a shelter
+// place in their current region.
+void enter_protection(World& w, std::uint32_t person);
+
+// A person in protection goes home FREE.
+void leave_protection(World& w, std::uint32_t person);
+
+// What happens after identification, for any channel: punishment where
+// non-punishment is off, a shelter place if one is free, cooperation with
+// prosecution, evidence against the controller, and the observed counts.
+// `stream` is the person's stream of the identifying phase; draws from
+// `first_draw` on are used.
+void handle_identified(World& w, std::uint32_t person, Channel channel, Stream& stream,
+                       std::uint32_t first_draw);
+
+}  // namespace tipsim

@@ -1,0 +1,34 @@
+// Phase 9: protection and reintegration. People in protection receive
+// services for the region's service duration, then go home FREE. Good
+// services lower vulnerability, raise awareness and, with probability equal
+// to their quality, remove the re-trafficking penalty.
+#include <algorithm>
+#include <cmath>
+
+#include "person_ops.hpp"
+#include "phases.hpp"
+
+namespace tipsim {
+
+void run_protection(World& w) {
+  const Scenario& s = *w.scenario;
+  auto& p = w.persons;
+  const double cut = s.get(Param::protection_reintegration_cut);
+  const double awareness_after = s.get(Param::protection_reintegration_awareness);
+  for (const std::uint32_t i : w.involved) {
+    if (p.state[i] != static_cast<std::uint8_t>(PersonState::InProtection)) continue;
+    const std::size_t region = p.current_region[i];
+    const ParamValues& lv = levers(w, region);
+    const std::int64_t duration = std::llround(lv[Param::policy_service_years] / w.step_years);
+    if (w.step - p.state_since[i] < duration) continue;
+    const double quality = lv[Param::policy_service_quality];
+    Stream stream = person_stream(w, Phase::Protection, i);
+    w.metric(Metric::reintegrations, region) += 1;
+    leave_protection(w, i);
+    p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - quality * cut));
+    set_awareness(w, i, std::max(awareness_now(w, i), quality * awareness_after));
+    if (stream.bernoulli(0, quality)) p.flags[i] |= person_flag::kReintegrated;
+  }
+}
+
+}  // namespace tipsim

@@ -1,0 +1,194 @@
+// Phase 4: recruitment, in gather form. Each region's active traffickers with
+// spare capacity exert a contact pressure per method; every free person
+// faces a hazard from it, shaped by their vulnerability, awareness and
+// history. Candidates are found in parallel; who recruits whom is resolved
+// serially in person-id order, so capacity is never over-used and the
+// result does not depend on threads.
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "model_math.hpp"
+#include "person_ops.hpp"
+#include "phases.hpp"
+#include "sampling.hpp"
+
+namespace tipsim {
+
+namespace {
+
+// Active traffickers with spare capacity, grouped by (region, method).
+void group_recruiters(World& w) {
+  auto& sc = w.scratch;
+  const auto& tr = w.traffickers;
+  const std::size_t groups = w.regions.size() * kMethods;
+  sc.offsets.assign(groups + 1, 0);
+  auto group_of = [&](std::size_t t) { return tr.base_region[t] * kMethods + tr.method[t]; };
+  auto recruiting = [&](std::size_t t) {
+    return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active) &&
+           tr.victims[t] < tr.capacity[t];
+  };
+  for (std::size_t t = 0; t < tr.size(); ++t)
+    if (recruiting(t)) ++sc.offsets[group_of(t) + 1];
+  for (std::size_t g = 0; g < groups; ++g) sc.offsets[g + 1] += sc.offsets[g];
+  sc.ids.resize(sc.offsets[groups]);
+  sc.new_involved.assign(sc.offsets.begin(), sc.offsets.end() - 1);  // fill cursors
+  for (std::size_t t = 0; t < tr.size(); ++t)
+    if (recruiting(t)) sc.ids[sc.new_involved[group_of(t)]++] = static_cast<std::int32_t>(t);
+}
+
+// How susceptible a free person is to recruiting by each method.
+struct Susceptibility {
+  double by_method[kMethods];
+};
+
+}  // namespace
+
+void run_recruitment(World& w) {
+  const Scenario& s = *w.scenario;
+  const ParamValues& g = s.globals;
+  const double dt = w.step_years;
+  const std::size_t regions = w.regions.size();
+  auto& sc = w.scratch;
+  auto& tr = w.traffickers;
+  auto& p = w.persons;
+  group_recruiters(w);
+
+  // Contact rate per free person and step, by region and method.
+  const double contacts = g[Param::traffickers_contacts_per_year] * dt;
+  const double deterrence = g[Param::recruitment_deterrence];
+  const double child_factor = g[Param::recruitment_child_susceptibility];
+  const double history_factor = g[Param::recruitment_retrafficking_factor];
+  const double max_factor = std::max(1.0, child_factor) * std::max(1.0, history_factor);
+  const double exponent = g[Param::recruitment_vulnerability_exponent];
+  double shield[kMethods];
+  for (std::size_t k = 0; k < kMethods; ++k) shield[k] = awareness_shield(g, static_cast<Method>(k));
+
+  std::vector<double>& contact_rate = sc.weights;  // regions x methods
+  contact_rate.assign(regions * kMethods + regions, 0.0);
+  double* upper_bound = contact_rate.data() + regions * kMethods;  // per region: hazard bound per step
+  for (std::size_t r = 0; r < regions; ++r) {
+    const RegionState& rs = w.regions[r];
+    if (rs.free_persons == 0) continue;
+    double total = 0;
+    for (std::size_t k = 0; k < kMethods; ++k) {
+      const std::size_t grp = r * kMethods + k;
+      double effort = 0;
+      for (std::uint32_t x = sc.offsets[grp]; x < sc.offsets[grp + 1]; ++x) {
+        const auto t = static_cast<std::size_t>(sc.ids[x]);
+        effort += (tr.capacity[t] - tr.victims[t]) * rs.market_pull[tr.market[t]];
+      }
+      effort *= fee_ban_factor(rs.levers, g, static_cast<Method>(k)) / (1.0 + deterrence * rs.perceived_risk);
+      contact_rate[grp] = contacts * effort / rs.free_persons;
+      total += contact_rate[grp];
+    }
+    upper_bound[r] = -std::expm1(-total * max_factor);
+  }
+
+  // Candidates, in parallel over blocks of persons. The bound h_max lets the
+  // pass skip over most people; a visited person is accepted with h / h_max.
+  sc.block_recruits.resize(w.blocks.size());
+  tbb::parallel_for(std::size_t{0}, w.blocks.size(), [&](std::size_t b) {
+    const PersonBlock block = w.blocks[b];
+    std::vector<RecruitIntent>& out = sc.block_recruits[b];
+    out.clear();
+    const double bound = upper_bound[block.region];
+    if (!(bound > 0)) return;
+    const double* rate = &contact_rate[block.region * kMethods];
+    Stream stream = block_stream(w, Phase::Recruitment, static_cast<std::uint32_t>(b));
+    for_each_sampled(stream, block.begin, block.end, bound, [&](std::uint32_t i) {
+      if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
+      double base = std::pow(static_cast<double>(p.vulnerability[i]), exponent);
+      if (p.flags[i] & person_flag::kChild) base *= child_factor;
+      if (p.times_trafficked[i] > 0 && !(p.flags[i] & person_flag::kReintegrated)) base *= history_factor;
+      const double awareness = awareness_now(w, i);
+      double pressure[kMethods], total = 0;
+      for (std::size_t k = 0; k < kMethods; ++k) {
+        pressure[k] = rate[k] * base * (1.0 - awareness * shield[k]);
+        total += pressure[k];
+      }
+      Stream ps = person_stream(w, Phase::Recruitment, i);
+      if (!ps.bernoulli(0, -std::expm1(-total) / bound)) return;
+      out.push_back(
+          RecruitIntent{i, static_cast<std::uint8_t>(pick_weighted(pressure, kMethods, ps.uniform(1)))});
+    });
+  });
+
+  // Resolution in id order: each recruit goes to a trafficker of their
+  // region using that method, in proportion to spare capacity, unmet demand
+  // and the market's affinity for the person.
+  sc.new_involved.clear();
+  const double fee = g[Param::recruitment_fee_usd];
+  const double fee_charged = g[Param::recruitment_fee_charged_share];
+  const double debt_initial = g[Param::recruitment_debt_initial_usd];
+  const double family_consent = g[Param::recruitment_family_consent_share];
+  for (const auto& block_intents : sc.block_recruits) {
+    for (const RecruitIntent intent : block_intents) {
+      const std::uint32_t i = intent.person;
+      const std::size_t r = p.home_region[i];
+      const RegionState& rs = w.regions[r];
+      const std::size_t grp = r * kMethods + intent.method;
+      const bool female = p.flags[i] & person_flag::kFemale;
+      double total = 0;
+      for (std::uint32_t x = sc.offsets[grp]; x < sc.offsets[grp + 1]; ++x) {
+        const auto t = static_cast<std::size_t>(sc.ids[x]);
+        total += (tr.capacity[t] - tr.victims[t]) * rs.market_pull[tr.market[t]] *
+                 market_affinity(g, static_cast<Market>(tr.market[t]), female);
+      }
+      if (!(total > 0)) continue;  // every slot taken this step: the contact fails
+      Stream ps = person_stream(w, Phase::Recruitment, i);
+      double target = ps.uniform(2) * total, running = 0;
+      std::int32_t chosen = kNoTrafficker;
+      for (std::uint32_t x = sc.offsets[grp]; x < sc.offsets[grp + 1]; ++x) {
+        const auto t = static_cast<std::size_t>(sc.ids[x]);
+        const double weight = (tr.capacity[t] - tr.victims[t]) * rs.market_pull[tr.market[t]] *
+                              market_affinity(g, static_cast<Market>(tr.market[t]), female);
+        if (weight <= 0) continue;
+        chosen = sc.ids[x];
+        running += weight;
+        if (target < running) break;
+      }
+      const auto t = static_cast<std::size_t>(chosen);
+      const auto method = static_cast<Method>(intent.method);
+      ++tr.victims[t];
+
+      w.metric(Metric::recruitments_by_method, r, intent.method) += 1;
+      if (p.times_trafficked[i] > 0) w.metric(Metric::recruitments_retrafficked, r) += 1;
+      p.state[i] = static_cast<std::uint8_t>(PersonState::Recruited);
+      p.state_since[i] = w.step;
+      p.controller[i] = chosen;
+      p.market[i] = tr.market[t];
+      p.method[i] = intent.method;
+      if (p.times_trafficked[i] < 255) ++p.times_trafficked[i];
+      p.flags[i] &=
+          static_cast<std::uint8_t>(~(person_flag::kConsentedInitially | person_flag::kCrossedBorder |
+                                      person_flag::kDebtBonded | person_flag::kReintegrated));
+      // A deceptive offer or a relationship was first accepted; family
+      // recruiting sometimes; a loan was taken; abduction never.
+      const bool consented = method == Method::DeceptiveJobOffer || method == Method::Romance ||
+                             method == Method::DebtBased ||
+                             (method == Method::FamilyOrAcquaintance && ps.bernoulli(3, family_consent));
+      if (consented) p.flags[i] |= person_flag::kConsentedInitially;
+      double debt = 0;
+      if (method == Method::DebtBased) debt = debt_initial;
+      if (method == Method::DeceptiveJobOffer && rs.levers[Param::policy_fee_ban] == 0.0 &&
+          ps.bernoulli(4, fee_charged))
+        debt = fee;
+      p.debt[i] = static_cast<float>(debt);
+      if (debt > 0) p.flags[i] |= person_flag::kDebtBonded;
+      --w.regions[r].free_persons;
+      sc.new_involved.push_back(i);
+    }
+  }
+
+  // New recruits join the sorted involved list.
+  if (!sc.new_involved.empty()) {
+    sc.merged.resize(w.involved.size() + sc.new_involved.size());
+    std::merge(w.involved.begin(), w.involved.end(), sc.new_involved.begin(), sc.new_involved.end(),
+               sc.merged.begin());
+    w.involved.swap(sc.merged);
+  }
+}
+
+}  // namespace tipsim
