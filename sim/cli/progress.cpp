@@ -1,0 +1,76 @@
+#include "progress.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tipsim::cli {
+
+namespace {
+constexpr std::int64_t kRedrawIntervalNs = 100'000'000;  // ten redraws a second at most
+constexpr int kBarWidth = 24;
+}  // namespace
+
+ProgressLine::ProgressLine(bool enabled, std::FILE* stream)
+    : enabled_(enabled), stream_(stream), start_(std::chrono::steady_clock::now()) {}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const auto total = static_cast<long long>(std::llround(seconds));
+  const long long h = total / 3600, m = (total / 60) % 60, s = total % 60;
+  char buffer[48];
+  if (h > 0) {
+    std::snprintf(buffer, sizeof buffer, "%lld:%02lld:%02lld", h, m, s);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%lld:%02lld", m, s);
+  }
+  return buffer;
+}
+
+void ProgressLine::update(const Progress& progress) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const std::int64_t elapsed_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - start_).count();
+  // Called by every worker after every step: the common case must be one
+  // atomic load and no lock.
+  const bool last = progress.steps_done >= progress.steps_total;
+  if (!last && elapsed_ns < next_draw_ns_.load(std::memory_order_relaxed)) return;
+  std::unique_lock lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  if (!last && elapsed_ns < next_draw_ns_.load(std::memory_order_relaxed)) return;
+  next_draw_ns_.store(elapsed_ns + kRedrawIntervalNs, std::memory_order_relaxed);
+  draw(progress, now);
+}
+
+void ProgressLine::draw(const Progress& progress, std::chrono::steady_clock::time_point now) {
+  const double seconds = std::chrono::duration<double>(now - start_).count();
+  const double fraction = progress.steps_total > 0
+                              ? std::min(1.0, static_cast<double>(progress.steps_done) / progress.steps_total)
+                              : 0.0;
+  const int filled = static_cast<int>(fraction * kBarWidth);
+  std::string bar(static_cast<std::size_t>(filled), '#');
+  bar.append(static_cast<std::size_t>(kBarWidth - filled), '.');
+  const double rate = seconds > 0 ? progress.steps_done / seconds : 0.0;
+  const double left = rate > 0 ? (progress.steps_total - progress.steps_done) / rate : -1;
+
+  char line[256];
+  std::snprintf(line, sizeof line, "[%s] %3d%%  %zu/%zu runs  %.0f steps/s  ETA %s", bar.c_str(),
+                static_cast<int>(fraction * 100), progress.runs_done, progress.runs_total, rate,
+                format_duration(left).c_str());
+  const std::string text = line;
+  // Pad with spaces over what a longer previous line left behind.
+  std::string padding(drawn_width_ > text.size() ? drawn_width_ - text.size() : 0, ' ');
+  std::fprintf(stream_, "\r%s%s", text.c_str(), padding.c_str());
+  std::fflush(stream_);
+  drawn_width_ = text.size();
+}
+
+void ProgressLine::clear() {
+  if (!enabled_) return;
+  std::lock_guard lock(mutex_);
+  if (drawn_width_ == 0) return;
+  std::fprintf(stream_, "\r%s\r", std::string(drawn_width_, ' ').c_str());
+  std::fflush(stream_);
+  drawn_width_ = 0;
+}
+
+}  // namespace tipsim::cli
