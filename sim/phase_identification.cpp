@@ -7,6 +7,7 @@
 // handle_identified, applied in id order because shelter places are shared.
 #include <tbb/parallel_for.h>
 
+#include <array>
 #include <cmath>
 
 #include "model_math.hpp"
@@ -69,9 +70,10 @@ RegionHazards region_hazards(const World& w, std::size_t region) {
 void run_identification(World& w) {
   auto& p = w.persons;
   const double dt = w.step_years;
-  std::vector<RegionHazards> hazards;  // small: one per region
-  hazards.reserve(w.regions.size());
-  for (std::size_t r = 0; r < w.regions.size(); ++r) hazards.push_back(region_hazards(w, r));
+  // Regions are at most 256 (uint8 indices): a fixed table keeps the step
+  // free of allocations.
+  std::array<RegionHazards, 256> hazards;
+  for (std::size_t r = 0; r < w.regions.size(); ++r) hazards[r] = region_hazards(w, r);
 
   auto& decision = w.scratch.decision;
   decision.assign(w.involved.size(), kNotIdentified);

@@ -1,0 +1,699 @@
+#!/usr/bin/python3
+"""Regenerates the parts of the documentation that come from the model's tables.
+
+  docs/scenario-reference.md   written whole: the scenario file structure and
+                               every key of sim/parameters.def.
+  docs/model.md                only the blocks between
+                                 <!-- BEGIN GENERATED: NAME -->
+                                 <!-- END GENERATED: NAME -->
+                               are rewritten: the parameter tables of each phase
+                               (from sim/parameters.def and the SYMBOLS map
+                               below), the metric and summary tables (from
+                               sim/metrics.def and sim/metrics.cpp) and the
+                               axis labels. Everything else is hand-written.
+
+Usage (from anywhere):
+  /usr/bin/python3 scripts/gen_param_reference.py          # rewrite the files
+  /usr/bin/python3 scripts/gen_param_reference.py --check  # exit 1 if stale
+
+The script fails loudly when the tables and this file disagree: a parameter
+that no phase table lists (and that is not marked as outside the model), a
+symbol for a key that does not exist, a summary without a formula.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMETERS_DEF = ROOT / "sim" / "parameters.def"
+METRICS_DEF = ROOT / "sim" / "metrics.def"
+METRICS_CPP = ROOT / "sim" / "metrics.cpp"
+MODEL_MD = ROOT / "docs" / "model.md"
+REFERENCE_MD = ROOT / "docs" / "scenario-reference.md"
+
+# ---- the parameter table -------------------------------------------------------
+
+
+@dataclass
+class Param:
+    ident: str
+    key: str
+    kind: str
+    scope: str
+    default: float
+    lo: float
+    hi: float
+    unit: str
+    doc: str
+    group: str
+
+
+_PARAM_RE = re.compile(
+    r'^TIPSIM_PARAM\((\w+),\s*"([^"]+)",\s*(\w+),\s*(\w+),\s*([^,]+),\s*([^,]+),\s*([^,]+),\s*'
+    r'"((?:[^"\\]|\\.)*)",\s*"((?:[^"\\]|\\.)*)"\)\s*$'
+)
+_GROUP_RE = re.compile(r"^//\s*-{2,}\s*(.+?)\s*-{2,}\s*$")
+
+
+def read_params() -> list[Param]:
+    params: list[Param] = []
+    group = ""
+    for number, line in enumerate(PARAMETERS_DEF.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        m = _GROUP_RE.match(line)
+        if m:
+            group = m.group(1)
+            continue
+        if not line.startswith("TIPSIM_PARAM("):
+            continue
+        m = _PARAM_RE.match(line)
+        if not m:
+            sys.exit(f"{PARAMETERS_DEF}:{number}: cannot parse this TIPSIM_PARAM line")
+        ident, key, kind, scope, default, lo, hi, unit, doc = m.groups()
+        params.append(
+            Param(ident, key, kind, scope, float(default), float(lo), float(hi),
+                  unit.replace('\\"', '"'), doc.replace('\\"', '"'), group))
+    if not params:
+        sys.exit(f"{PARAMETERS_DEF}: no parameters found")
+    return params
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(x: float) -> int | None:
+    exponent = round(math.log10(abs(x)))
+    return exponent if math.isclose(abs(x), 10.0**exponent, rel_tol=1e-12) else None
+
+
+def number_text(x: float) -> str:
+    """A number as a reader expects it: 0.25, 60, 27 252, 10⁶, 10⁻⁹, 4 000 000 000."""
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    exponent = _power_of_ten(x)
+    if exponent is not None and (exponent >= 6 or exponent <= -4):
+        return sign + "10" + str(exponent).translate(_SUPERSCRIPT)
+    if x == int(x):
+        n = int(x)
+        if abs(n) >= 10000:
+            return f"{n:,}".replace(",", "\u202f")  # grouped with narrow no-break spaces
+        return str(n)
+    if abs(x) < 1e-3:
+        mantissa, exponent_text = f"{x:e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}·10{str(int(exponent_text)).translate(_SUPERSCRIPT)}"
+    return repr(x)
+
+
+def default_text(p: Param) -> str:
+    if p.kind == "Boolean":
+        return "true" if p.default else "false"
+    if p.kind == "Text":
+        return "(empty)"
+    return number_text(p.default)
+
+
+def range_text(p: Param) -> str:
+    if p.kind == "Boolean":
+        return "true / false"
+    if p.kind == "Text":
+        return "any text"
+    return f"{number_text(p.lo)} … {number_text(p.hi)}"
+
+
+def unit_text(p: Param) -> str:
+    if p.kind in ("Boolean", "Text"):
+        return "—"
+    return p.unit
+
+
+def cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+# ---- model.md: which phase uses which parameter, and its symbol ------------------
+
+# Each block lists (key, symbol in the equations of docs/model.md). A key may
+# appear in several blocks; every model parameter must appear in at least one.
+SYMBOLS: dict[str, list[tuple[str, str]]] = {
+    "params-run": [
+        ("scenario.seed", r"$\mathrm{seed}$"),
+        ("scenario.steps", r"$T$"),
+        ("scenario.step_days", r"$365\,\Delta$"),
+        ("scenario.replicates", r"—"),
+        ("scenario.burn_in_steps", r"$t_{\mathrm{burn}}$"),
+        ("population.size", r"$N$"),
+        ("population.scale", r"$\Lambda$"),
+        ("population.share", r"$w_r$"),
+        ("movement.transit_steps", r"$\tau_{rj}$ (default)"),
+        ("movement.domestic_delay_steps", r"$\tau_{rr}$"),
+    ],
+    "params-init": [
+        ("population.vulnerability_mean", r"$\bar v_r$"),
+        ("population.vulnerability_sd", r"$s_r$"),
+        ("population.female_share", r"$p^{\mathrm{fem}}_r$"),
+        ("population.child_share", r"$p^{\mathrm{child}}_r$"),
+        ("population.awareness_base", r"$a^0_r$"),
+        ("traffickers.initial_per_100k", r"$T^0_r$"),
+        ("traffickers.initial_fill", r"$\phi_0$"),
+        ("traffickers.capacity_mean", r"$\bar K$"),
+        ("traffickers.network_join_share", r"$p_{\mathrm{join}}$"),
+        ("traffickers.method_share_deceptive", r"$w_{\mathrm{dec}}$"),
+        ("traffickers.method_share_romance", r"$w_{\mathrm{rom}}$"),
+        ("traffickers.method_share_family", r"$w_{\mathrm{fam}}$"),
+        ("traffickers.method_share_debt", r"$w_{\mathrm{debt}}$"),
+        ("traffickers.method_share_abduction", r"$w_{\mathrm{abd}}$"),
+        ("recruitment.vulnerability_exponent", r"$x$"),
+        ("recruitment.debt_initial_usd", r"$D_0$"),
+    ],
+    "params-policy": [
+        ("policy.protection.shelter_beds_per_100k", r"$B_r$"),
+        ("cost.investigator_usd_per_year", r"$c_I$"),
+        ("cost.labour_inspector_usd_per_year", r"$c_L$"),
+        ("cost.outreach_worker_usd_per_year", r"$c_O$"),
+        ("cost.shelter_bed_usd_per_year", r"$c_B$"),
+        ("cost.awareness_usd_per_person", r"$c_a$"),
+        ("cost.empowerment_usd_per_person", r"$c_e$"),
+        ("cost.partnership_usd_per_100k_per_year", r"$c_P$"),
+        ("cost.prosecution_usd", r"$c_{\mathrm{case}}$"),
+    ],
+    "params-prevention": [
+        ("policy.prevention.awareness_reach", r"$R^a_r$"),
+        ("policy.prevention.empowerment_reach", r"$R^e_r$"),
+        ("population.awareness_base", r"$a^0_r$"),
+        ("prevention.awareness_gain", r"$g$"),
+        ("prevention.awareness_decay_per_year", r"$\delta_a$"),
+        ("prevention.empowerment_effect", r"$\eta_e$"),
+    ],
+    "params-market": [
+        ("market.demand_sexual_per_100k", r"$d^0_{r,\mathrm{sex}}$"),
+        ("market.demand_agriculture_per_100k", r"$d^0_{r,\mathrm{agr}}$"),
+        ("market.demand_construction_per_100k", r"$d^0_{r,\mathrm{con}}$"),
+        ("market.demand_manufacturing_per_100k", r"$d^0_{r,\mathrm{man}}$"),
+        ("market.demand_other_labour_per_100k", r"$d^0_{r,\mathrm{oth}}$"),
+        ("market.demand_domestic_per_100k", r"$d^0_{r,\mathrm{dom}}$"),
+        ("market.demand_criminality_per_100k", r"$d^0_{r,\mathrm{crim}}$"),
+        ("market.profit_sexual_usd_per_year", r"$\Pi_{r,\mathrm{sex}}$"),
+        ("market.profit_labour_usd_per_year", r"$\Pi_{r,\mathrm{lab}}$"),
+        ("market.profit_domestic_usd_per_year", r"$\Pi_{r,\mathrm{dom}}$"),
+        ("market.profit_criminality_usd_per_year", r"$\Pi_{r,\mathrm{crim}}$"),
+        ("policy.prevention.due_diligence", r"$\mathrm{DD}_r$"),
+        ("policy.prevention.demand_reduction", r"$\mathrm{DR}_r$"),
+        ("prevention.due_diligence_effect", r"$\eta_{\mathrm{dd}}$"),
+        ("prevention.demand_reduction_effect", r"$\eta_{\mathrm{dr}}$"),
+        ("recruitment.deterrence", r"$k_{\mathrm{det}}$"),
+        ("traffickers.entry_per_100k", r"$E_r$"),
+        ("traffickers.desistance_per_year", r"$\mu$"),
+        ("traffickers.risk_desistance", r"$\mu_\rho$"),
+        ("prosecution.evidence_half", r"$e_{1/2}$"),
+        ("traffickers.network_replacement", r"$p_{\mathrm{hyd}}$"),
+        ("traffickers.recidivism", r"$p_{\mathrm{rec}}$"),
+        ("traffickers.network_join_share", r"$p_{\mathrm{join}}$"),
+        ("traffickers.capacity_mean", r"$\bar K$"),
+        ("traffickers.method_share_deceptive", r"$w_{\mathrm{dec}}$"),
+        ("traffickers.method_share_romance", r"$w_{\mathrm{rom}}$"),
+        ("traffickers.method_share_family", r"$w_{\mathrm{fam}}$"),
+        ("traffickers.method_share_debt", r"$w_{\mathrm{debt}}$"),
+        ("traffickers.method_share_abduction", r"$w_{\mathrm{abd}}$"),
+        ("protection.unserved_vulnerability_increase", r"$\nu_{\mathrm{un}}$"),
+    ],
+    "params-recruitment": [
+        ("traffickers.contacts_per_slot_per_year", r"$\gamma$"),
+        ("recruitment.deterrence", r"$k_{\mathrm{det}}$"),
+        ("policy.prevention.recruitment_fee_ban", r"$\mathrm{FB}_r$"),
+        ("prevention.fee_ban_effect", r"$\eta_{\mathrm{fee}}$"),
+        ("recruitment.vulnerability_exponent", r"$x$"),
+        ("recruitment.child_susceptibility", r"$\chi$"),
+        ("recruitment.retrafficking_factor", r"$\psi$"),
+        ("recruitment.awareness_shield_deceptive", r"$\sigma_{\mathrm{dec}}$"),
+        ("recruitment.awareness_shield_romance", r"$\sigma_{\mathrm{rom}}$"),
+        ("recruitment.awareness_shield_family", r"$\sigma_{\mathrm{fam}}$"),
+        ("recruitment.awareness_shield_debt", r"$\sigma_{\mathrm{debt}}$"),
+        ("recruitment.awareness_shield_abduction", r"$\sigma_{\mathrm{abd}}$"),
+        ("recruitment.sexual_male_affinity", r"$\alpha^{M}_{\mathrm{sex}}$"),
+        ("recruitment.domestic_male_affinity", r"$\alpha^{M}_{\mathrm{dom}}$"),
+        ("recruitment.labour_female_affinity", r"$\alpha^{F}_{\mathrm{lab}}$"),
+        ("recruitment.family_consent_share", r"$p_{\mathrm{fam}}$"),
+        ("recruitment.debt_initial_usd", r"$D_0$"),
+        ("recruitment.fee_usd", r"$D_{\mathrm{fee}}$"),
+        ("recruitment.fee_charged_share", r"$p_{\mathrm{fee}}$"),
+    ],
+    "params-movement": [
+        ("movement.domestic_delay_steps", r"$\tau_{rr}$"),
+        ("movement.transit_steps", r"$\tau_{rj}$ (default)"),
+    ],
+    "params-exploitation": [
+        ("market.profit_sexual_usd_per_year", r"$\Pi_{j,\mathrm{sex}}$"),
+        ("market.profit_labour_usd_per_year", r"$\Pi_{j,\mathrm{lab}}$"),
+        ("market.profit_domestic_usd_per_year", r"$\Pi_{j,\mathrm{dom}}$"),
+        ("market.profit_criminality_usd_per_year", r"$\Pi_{j,\mathrm{crim}}$"),
+        ("exploitation.debt_interest_per_year", r"$\iota$"),
+        ("exploitation.debt_credit_share", r"$s_c$"),
+        ("exploitation.escape_per_year", r"$\lambda_{\mathrm{esc}}$"),
+        ("exploitation.debt_escape_factor", r"$\beta_D$"),
+        ("exploitation.abroad_escape_factor", r"$\beta_A$"),
+        ("exploitation.release_per_year", r"$\lambda_{\mathrm{rel}}$"),
+        ("protection.unserved_vulnerability_increase", r"$\nu_{\mathrm{un}}$"),
+    ],
+    "params-identification": [
+        ("policy.prosecution.investigators_per_100k", r"$I_r$"),
+        ("policy.protection.labour_inspectors_per_100k", r"$L_r$"),
+        ("policy.protection.outreach_workers_per_100k", r"$O_r$"),
+        ("policy.protection.hotline", r"$h_r$"),
+        ("policy.protection.border_screening", r"$S_r$"),
+        ("policy.partnership.level", r"$P_r$"),
+        ("institutions.corruption", r"$\kappa_r$"),
+        ("identification.partnership_boost", r"$\beta_{\mathrm{id}}$"),
+        ("identification.police_rate_per_year", r"$r_{\mathrm{pol}}$"),
+        ("identification.police_half_effort_per_100k", r"$s_{\mathrm{pol}}$"),
+        ("identification.inspection_rate_per_year", r"$r_{\mathrm{insp}}$"),
+        ("identification.inspection_half_effort_per_100k", r"$s_{\mathrm{insp}}$"),
+        ("identification.ngo_rate_per_year", r"$r_{\mathrm{ngo}}$"),
+        ("identification.ngo_half_effort_per_100k", r"$s_{\mathrm{ngo}}$"),
+        ("identification.hotline_rate_per_year", r"$r_{\mathrm{hot}}$"),
+        ("identification.private_sector_rate_per_year", r"$r_{\mathrm{priv}}$"),
+        ("identification.border_detection_per_step", r"$r_{\mathrm{bor}}$"),
+        ("identification.visibility_sexual", r"$\omega_{\mathrm{sex}}$"),
+        ("identification.visibility_labour", r"$\omega_{\mathrm{lab}}$"),
+        ("identification.visibility_domestic", r"$\omega_{\mathrm{dom}}$"),
+        ("identification.visibility_criminality", r"$\omega_{\mathrm{crim}}$"),
+        ("identification.inspection_domestic_factor", r"$\theta_{\mathrm{dom}}$"),
+        ("exploitation.criminality_arrest_per_year", r"$\lambda_{\mathrm{arr}}$"),
+    ],
+    "params-after-identification": [
+        ("policy.protection.non_punishment", r"$\mathrm{NP}_j$"),
+        ("protection.criminalise_others_share", r"$p_{\mathrm{crim}}$"),
+        ("protection.criminalised_vulnerability_increase", r"$\nu_{\mathrm{crim}}$"),
+        ("protection.unserved_vulnerability_increase", r"$\nu_{\mathrm{un}}$"),
+        ("protection.cooperation_sheltered", r"$c_{\mathrm{sh}}$"),
+        ("protection.cooperation_unsheltered", r"$c_{\mathrm{un}}$"),
+        ("prosecution.evidence_per_identification", r"$e_{\mathrm{id}}$"),
+        ("prosecution.evidence_per_cooperation", r"$e_{\mathrm{coop}}$"),
+    ],
+    "params-prosecution": [
+        ("policy.prosecution.investigators_per_100k", r"$I_r$"),
+        ("prosecution.investigations_per_investigator_per_year", r"$n_{\mathrm{inv}}$"),
+        ("prosecution.evidence_decay_per_year", r"$\delta_e$"),
+        ("prosecution.base_visibility", r"$e_{\mathrm{vis}}$"),
+        ("prosecution.labour_visibility", r"$\ell$"),
+        ("prosecution.partnership_boost", r"$\beta_{\mathrm{pr}}$"),
+        ("policy.partnership.level", r"$P_r$"),
+        ("prosecution.evidence_half", r"$e_{1/2}$"),
+        ("prosecution.prosecution_base", r"$p_0$"),
+        ("prosecution.conviction_base", r"$c_0$"),
+        ("institutions.corruption", r"$\kappa_r$"),
+        ("policy.prosecution.sentence_years", r"$Y_r$"),
+        ("prosecution.risk_memory_years", r"$T_\rho$"),
+        ("cost.prosecution_usd", r"$c_{\mathrm{case}}$"),
+    ],
+    "params-protection": [
+        ("policy.protection.service_years", r"$Y^s_j$"),
+        ("policy.protection.service_quality", r"$q_j$"),
+        ("protection.reintegration_vulnerability_cut", r"$\zeta$"),
+        ("protection.reintegration_awareness", r"$a_R$"),
+    ],
+    "params-demography": [
+        ("demography.turnover_per_year", r"$\lambda_{\mathrm{turn}}$"),
+        ("demography.child_ageing_per_year", r"$\lambda_{\mathrm{age}}$"),
+        ("population.vulnerability_mean", r"$\bar v_r$"),
+        ("population.vulnerability_sd", r"$s_r$"),
+        ("population.female_share", r"$p^{\mathrm{fem}}_r$"),
+        ("population.child_share", r"$p^{\mathrm{child}}_r$"),
+    ],
+    "params-budget": [
+        ("budget.total_usd_per_year", r"$\mathcal{B}$"),
+        ("budget.share_prosecution", r"$b_{\mathrm{pros}}$"),
+        ("budget.share_protection", r"$b_{\mathrm{prot}}$"),
+        ("budget.share_prevention", r"$b_{\mathrm{prev}}$"),
+        ("budget.share_partnership", r"$b_{\mathrm{part}}$"),
+        ("budget.saturation", r"$k_{\mathrm{sat}}$"),
+        ("cost.investigator_usd_per_year", r"$c_I$"),
+        ("cost.labour_inspector_usd_per_year", r"$c_L$"),
+        ("cost.outreach_worker_usd_per_year", r"$c_O$"),
+        ("cost.shelter_bed_usd_per_year", r"$c_B$"),
+        ("cost.awareness_usd_per_person", r"$c_a$"),
+        ("cost.empowerment_usd_per_person", r"$c_e$"),
+        ("cost.partnership_usd_per_100k_per_year", r"$c_P$"),
+    ],
+}
+
+# Keys outside the model's dynamics: they describe the run or the viewer.
+OUTSIDE_MODEL = {"scenario.name", "scenario.description", "map.x", "map.y"}
+
+# How each per-run summary is computed (docs/model.md, section 6). Sums run
+# over the measured steps t = t_burn .. T-1 and over regions; means divide by
+# the number of measured steps; Y is the measured time in years.
+SUMMARY_FORMULAS: dict[str, str] = {
+    "exploited_mean": r"$\overline{X}$ = mean over measured steps of `persons_by_state[EXPLOITED]`",
+    "prevalence_per_1000": r"$1000\,\overline{X}/N$",
+    "sexual_share_of_exploited": r"mean `exploited_by_form[SEXUAL]` / $\overline{X}$",
+    "debt_bonded_share_of_labour": r"mean `exploited_debt_bonded` / mean `exploited_by_form[LABOUR + DOMESTIC_SERVITUDE]`",
+    "victim_years": r"$\Delta\,\sum$ `victim_steps`",
+    "recruitments": r"$\sum$ `recruitments_by_method`",
+    "recruitments_retrafficked": r"$\sum$ `recruitments_retrafficked`",
+    "trafficker_profit": r"$\sum$ `trafficker_profit`",
+    "profit_per_victim_year": r"`trafficker_profit` / `victim_years`",
+    "profit_ratio_sexual_to_labour": r"(profit / victim-steps of SEXUAL) / (profit / victim-steps of LABOUR)",
+    "traffickers_active_final": r"`traffickers_active` at the last step",
+    "exploited_final": r"`persons_by_state[EXPLOITED]` at the last step",
+    "identified": r"$\sum$ `identified_by_form`",
+    "identification_rate": r"(`identified` / $Y$) / $\overline{X}$",
+    "labour_share_identified": r"identified LABOUR + DOMESTIC_SERVITUDE / `identified`",
+    "female_share_identified": r"$\sum$ `identified_female` / `identified`",
+    "child_share_identified": r"$\sum$ `identified_children` / `identified`",
+    "forced_criminality_share_identified": r"identified FORCED_CRIMINALITY / `identified`",
+    "protection_entries": r"$\sum$ `protection_entries`",
+    "protection_turned_away": r"$\sum$ `protection_turned_away`",
+    "investigations": r"$\sum$ `investigations`",
+    "prosecutions": r"$\sum$ `prosecutions`",
+    "convictions": r"$\sum$ `convictions`",
+    "conviction_per_prosecution": r"`convictions` / `prosecutions`",
+    "conviction_per_identified": r"`convictions` / `identified`",
+    "labour_share_prosecutions": r"$\sum$ `prosecutions[LABOUR]` / `prosecutions`",
+    "spending_prosecution": r"$\sum$ `spending[PROSECUTION]`",
+    "spending_protection": r"$\sum$ `spending[PROTECTION]`",
+    "spending_prevention": r"$\sum$ `spending[PREVENTION]`",
+    "spending_partnership": r"$\sum$ `spending[PARTNERSHIP]`",
+    "spending_total": r"sum of the four above",
+}
+
+# ---- the metric tables -----------------------------------------------------------------
+
+
+@dataclass
+class Metric:
+    name: str
+    axis: str
+    nature: str
+    type: str
+    units: str
+    long_name: str
+    layer: str
+
+
+_METRIC_RE = re.compile(
+    r'^TIPSIM_METRIC\((\w+),\s*"([^"]+)",\s*(\w+),\s*(\w+),\s*(\w+),\s*"([^"]*)",\s*"([^"]*)"\)\s*$')
+
+
+def _string_list(text: str, array: str) -> list[str]:
+    m = re.search(r"\b" + re.escape(array) + r"\[\]\s*=\s*\{(.*?)\};", text, re.S)
+    if not m:
+        sys.exit(f"{METRICS_CPP}: cannot find the array {array}[]")
+    return re.findall(r'"([^"]*)"', m.group(1))
+
+
+def read_metrics() -> tuple[list[Metric], list[tuple[str, str, str, str]], dict[str, list[str]]]:
+    cpp = METRICS_CPP.read_text(encoding="utf-8")
+    observed = set(_string_list(cpp, "observed"))
+    policy = set(_string_list(cpp, "policy"))
+    metrics: list[Metric] = []
+    for number, line in enumerate(METRICS_DEF.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line.startswith("TIPSIM_METRIC("):
+            continue
+        m = _METRIC_RE.match(line)
+        if not m:
+            sys.exit(f"{METRICS_DEF}:{number}: cannot parse this TIPSIM_METRIC line")
+        _, name, axis, nature, typ, units, long_name = m.groups()
+        layer = "observed" if name in observed else "policy" if name in policy else "true"
+        metrics.append(Metric(name, axis, nature, typ, units, long_name, layer))
+
+    block = re.search(r"kSummaries\[\]\s*=\s*\{(.*?)\n\};", cpp, re.S)
+    if not block:
+        sys.exit(f"{METRICS_CPP}: cannot find kSummaries[]")
+    summaries = []
+    for m in re.finditer(r'\{\s*"(\w+)",\s*"([^"]*)",\s*((?:"[^"]*"\s*)+),\s*Layer::(\w+)\s*\}', block.group(1)):
+        name, units, long_parts, layer = m.groups()
+        long_name = "".join(re.findall(r'"([^"]*)"', long_parts))
+        summaries.append((name, units, long_name, layer.lower()))
+    if not summaries:
+        sys.exit(f"{METRICS_CPP}: no summaries found in kSummaries[]")
+
+    axes = {}
+    for axis, array in [("State", "kStateLabels"), ("Form", "kFormLabels"), ("Market", "kMarketLabels"),
+                        ("Method", "kMethodLabels"), ("Channel", "kChannelLabels"),
+                        ("CaseType", "kCaseTypeLabels"), ("Pillar", "kPillarLabels")]:
+        axes[axis] = _string_list(cpp, array)
+    return metrics, summaries, axes
+
+
+# ---- rendering ----------------------------------------------------------------------------
+
+AXIS_DIMENSION = {"None": "—", "State": "state", "Form": "form", "Market": "market", "Method": "method",
+                  "Channel": "channel", "CaseType": "case_type", "Pillar": "pillar"}
+
+
+def scope_text(p: Param) -> str:
+    return "regional" if p.scope == "Regional" else "global"
+
+
+def params_block(name: str, by_key: dict[str, Param]) -> str:
+    rows = ["| symbol | key | default | unit | scope |", "|---|---|---|---|---|"]
+    for key, symbol in SYMBOLS[name]:
+        p = by_key.get(key)
+        if p is None:
+            sys.exit(f"{Path(__file__).name}: block {name} names '{key}', which sim/parameters.def lacks")
+        rows.append(f"| {symbol} | `{p.key}` | {default_text(p)} | {cell(unit_text(p))} | {scope_text(p)} |")
+    return "\n".join(rows)
+
+
+def metrics_block(metrics: list[Metric]) -> str:
+    rows = ["| metric | layer | category axis | stock / flow | units | what it counts |",
+            "|---|---|---|---|---|---|"]
+    for m in metrics:
+        rows.append(f"| `{m.name}` | {m.layer} | {AXIS_DIMENSION[m.axis]} | {m.nature.lower()} | "
+                    f"{cell(m.units)} | {cell(m.long_name)} |")
+    return "\n".join(rows)
+
+
+def summaries_block(summaries: list[tuple[str, str, str, str]]) -> str:
+    rows = ["| summary | layer | units | meaning | computed as |", "|---|---|---|---|---|"]
+    for name, units, long_name, layer in summaries:
+        formula = SUMMARY_FORMULAS.get(name)
+        if formula is None:
+            sys.exit(f"{Path(__file__).name}: summary '{name}' (sim/metrics.cpp) has no entry in SUMMARY_FORMULAS")
+        rows.append(f"| `{name}` | {layer} | {cell(units)} | {cell(long_name)} | {formula} |")
+    extra = set(SUMMARY_FORMULAS) - {s[0] for s in summaries}
+    if extra:
+        sys.exit(f"{Path(__file__).name}: SUMMARY_FORMULAS names unknown summaries: {sorted(extra)}")
+    return "\n".join(rows)
+
+
+def axes_block(axes: dict[str, list[str]]) -> str:
+    rows = ["| axis (dimension) | labels, in index order |", "|---|---|"]
+    for axis, labels in axes.items():
+        rows.append(f"| {AXIS_DIMENSION[axis]} | {', '.join(f'`{x}`' for x in labels)} |")
+    return "\n".join(rows)
+
+
+REFERENCE_HEADER = """\
+# Scenario reference
+
+<!-- Generated from sim/parameters.def by scripts/gen_param_reference.py; do not edit by hand.
+     Regenerate with: /usr/bin/python3 scripts/gen_param_reference.py -->
+
+Every key a tipsim scenario accepts, with its kind, scope, default, allowed
+range, unit and meaning. The table is generated from `sim/parameters.def`,
+the single declaration that also drives the scenario loader, the resolved
+parameter dump in every run file and the viewer's sliders. What each key does
+in the model, with the equations, is in [model.md](model.md).
+
+## The scenario file
+
+A scenario is a [TOML](https://toml.io) file. Every key is optional; a key
+left out takes the default below.
+
+```toml
+# Top-level keys: written dotted, or grouped under a TOML table.
+scenario.name  = "two-region example"
+scenario.steps = 520                      # 10 years of 7-day steps
+population.size = 200000
+
+[policy.protection]                       # the same as policy.protection.hotline = 0.6
+hotline = 0.6
+
+# Regions: an array of tables. Each needs a unique name; any *regional* key
+# set here overrides the world-wide value for that region only.
+[[region]]
+name = "Origin"
+population.share = 1
+population.vulnerability_mean = 0.45
+institutions.corruption = 0.5
+
+[[region]]
+name = "Destination"
+population.share = 3
+market.demand_construction_per_100k = 150
+policy.protection.shelter_beds_per_100k = 2
+
+# Routes: people recruited in `from` are exploited in `to` with probability
+# `share`; the rest of a region's recruits are exploited at home.
+[[route]]
+from = "Origin"
+to = "Destination"
+share = 0.4
+transit_steps = 3                         # optional; default movement.transit_steps
+
+# Interventions: a time-bounded change of regional keys.
+[[intervention]]
+name = "shelter expansion"
+start_step = 104                          # active for start_step <= step < end_step
+end_step = 364                            # optional; default: to the end of the run
+region = "Destination"                    # optional; default "all" (every region)
+ramp_steps = 26                           # optional; default 0 (full strength at once)
+[intervention.set]
+"policy.protection.shelter_beds_per_100k" = 6
+"policy.protection.non_punishment" = true
+[intervention.scale]
+"institutions.corruption" = 0.5
+```
+
+**Top-level keys.** Any key of the table below, global or regional. A
+regional key at the top level is the world-wide default of every region.
+
+**`[[region]]`** (optional, at most 255). `name` (required, unique, not
+`"all"`) and any *regional* key. A global key inside a region is an error.
+Without any `[[region]]` the world is one region named `world`. People are
+split over regions in proportion to `population.share`.
+
+**`[[route]]`** (optional). `from`, `to` (region names, different),
+`share` (a probability in [0, 1]) and optionally `transit_steps` (whole
+steps, default `movement.transit_steps`). The shares of the routes out of a
+region must add up to at most 1; what remains is domestic trafficking (people
+exploited in their home region). At most one route per ordered pair of
+regions.
+
+**`[[intervention]]`** (optional). `name` (text; default "intervention N"),
+`start_step` (required), `end_step` (optional, must exceed `start_step`),
+`region` (a region name or `"all"`), `ramp_steps` (whole steps), and at least
+one of two tables of *regional* keys:
+
+- `[intervention.set]`: the key takes the given value;
+- `[intervention.scale]`: the key's value is multiplied by the given factor
+  (a number of at least 0; switches cannot be scaled).
+
+A key may be set or scaled by one intervention, not both. While the
+intervention is active, a numeric key moves from the value it would otherwise
+have to its target by the ramp weight
+$w = \\min\\bigl(1, (t - t_{\\mathrm{start}} + 1)/\\mathrm{ramp}\\bigr)$
+(1 without a ramp); a switch takes its target once $w \\ge 1/2$. Targets are
+clamped to the key's range. Interventions apply in the order they are listed,
+each to the result of the previous ones, after budget mode; when the window
+closes the key returns to its scenario value at once.
+Interventions that cover step 0 are applied from the first step, but the
+reference attractiveness of crime against which trafficker entry is measured
+(model.md, section 4.3) is taken before any intervention.
+
+**Command-line overrides.** `tipsim run`, `sweep` and `validate` take
+`--set KEY=VALUE` for any key (with the same checks), and
+`--set region.NAME.KEY=VALUE` for a regional key of one region. Routes and
+interventions are changed in the file only.
+
+**Validation.** Every problem is reported in one pass with file, line,
+column, key, value and the rule broken: unknown keys (with the closest known
+ones), wrong types, values out of range, a global key where only regional
+keys are allowed, `population.vulnerability_sd` too large for its mean (a
+Beta distribution needs $\\mathrm{sd} < \\sqrt{\\mathrm{mean}(1-\\mathrm{mean})}$),
+route shares above 1, unknown region names, budget mode with all shares 0.
+
+## Reading the table
+
+- **Kind**: Real, Integer (whole number), Boolean (`true`/`false`), Text.
+- **Scope**: *global* keys hold one value for the whole world; *regional*
+  keys are world-wide defaults that a `[[region]]` table may override and an
+  `[[intervention]]` may set or scale.
+- **Range**: inclusive bounds; values outside are rejected.
+- **Unit** `1` means dimensionless (a share, a probability, a factor).
+  "Per 100 000 population" counts against the region's agents, so such
+  densities mean the same at any `population.scale`. Rates "per year" are
+  hazards, turned into a probability per step as $1 - e^{-\\lambda\\Delta}$ with
+  $\\Delta$ the step length in years, except where model.md says otherwise.
+- Money is in US dollars. Model outputs are in agent units: multiply counts
+  and money by `population.scale` for real-world figures.
+- `scenario.name` defaults to the scenario file's name without extension.
+"""
+
+
+def reference_md(params: list[Param]) -> str:
+    out = [REFERENCE_HEADER]
+    group = None
+    for p in params:
+        if p.group != group:
+            group = p.group
+            out.append(f"\n## {group[0].upper() + group[1:]}\n")
+            out.append("| key | kind | scope | default | range | unit | meaning |")
+            out.append("|---|---|---|---|---|---|---|")
+        out.append(f"| `{p.key}` | {p.kind.lower()} | {scope_text(p)} | {default_text(p)} | "
+                   f"{range_text(p)} | {cell(unit_text(p))} | {cell(p.doc)} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def fill_model_md(text: str, blocks: dict[str, str]) -> str:
+    seen = set()
+
+    def replace(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in blocks:
+            sys.exit(f"{MODEL_MD}: unknown generated block '{name}'")
+        seen.add(name)
+        return f"<!-- BEGIN GENERATED: {name} -->\n{blocks[name]}\n<!-- END GENERATED: {name} -->"
+
+    new = re.sub(r"<!-- BEGIN GENERATED: ([\w-]+) -->.*?<!-- END GENERATED: \1 -->", replace, text, flags=re.S)
+    missing = set(blocks) - seen
+    if missing:
+        sys.exit(f"{MODEL_MD}: no place for the generated blocks {sorted(missing)}")
+    return new
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if a generated file is out of date")
+    args = parser.parse_args()
+
+    params = read_params()
+    by_key = {p.key: p for p in params}
+    listed = {key for rows in SYMBOLS.values() for key, _ in rows}
+    unlisted = [p.key for p in params if p.key not in listed and p.key not in OUTSIDE_MODEL]
+    if unlisted:
+        sys.exit(f"{Path(__file__).name}: these parameters are in no phase table of docs/model.md; "
+                 f"add them to SYMBOLS or OUTSIDE_MODEL: {', '.join(unlisted)}")
+    metrics, summaries, axes = read_metrics()
+
+    blocks = {name: params_block(name, by_key) for name in SYMBOLS}
+    blocks["metrics"] = metrics_block(metrics)
+    blocks["summaries"] = summaries_block(summaries)
+    blocks["axes"] = axes_block(axes)
+
+    outputs = {
+        REFERENCE_MD: reference_md(params),
+        MODEL_MD: fill_model_md(MODEL_MD.read_text(encoding="utf-8"), blocks),
+    }
+    stale = []
+    for path, text in outputs.items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        if args.check:
+            stale.append(path.relative_to(ROOT))
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
+    if stale:
+        print("out of date (run /usr/bin/python3 scripts/gen_param_reference.py): "
+              + ", ".join(map(str, stale)), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# From a fresh Debian 12 machine: install what is missing, build, and run
+# every test (GoogleTest and pytest, through ctest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+ctest --test-dir build --output-on-failure -j "$jobs" "$@"
