@@ -172,7 +172,13 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("traffickers.method_share_debt", r"$w_{\mathrm{debt}}$"),
         ("traffickers.method_share_abduction", r"$w_{\mathrm{abd}}$"),
         ("recruitment.vulnerability_exponent", r"$x$"),
+        ("recruitment.child_susceptibility", r"$\chi$"),
+        ("recruitment.retrafficking_factor", r"$\psi$"),
+        ("recruitment.family_consent_share", r"$p_{\mathrm{fam}}$"),
         ("recruitment.debt_initial_usd", r"$D_0$"),
+        ("recruitment.fee_usd", r"$D_{\mathrm{fee}}$"),
+        ("recruitment.fee_charged_share", r"$p_{\mathrm{fee}}$"),
+        ("policy.prevention.recruitment_fee_ban", r"$\mathrm{FB}_r$"),
     ],
     "params-policy": [
         ("policy.protection.shelter_beds_per_100k", r"$B_r$"),
@@ -355,7 +361,7 @@ SUMMARY_FORMULAS: dict[str, str] = {
     "exploited_mean": r"$\overline{X}$ = mean over measured steps of `persons_by_state[EXPLOITED]`",
     "prevalence_per_1000": r"$1000\,\overline{X}/N$",
     "sexual_share_of_exploited": r"mean `exploited_by_form[SEXUAL]` / $\overline{X}$",
-    "debt_bonded_share_of_labour": r"mean `exploited_debt_bonded` / mean `exploited_by_form[LABOUR + DOMESTIC_SERVITUDE]`",
+    "debt_bonded_share_of_labour": r"mean `exploited_debt_bonded[LABOUR + DOMESTIC_SERVITUDE]` / mean `exploited_by_form[LABOUR + DOMESTIC_SERVITUDE]`",
     "victim_years": r"$\Delta\,\sum$ `victim_steps`",
     "recruitments": r"$\sum$ `recruitments_by_method`",
     "recruitments_retrafficked": r"$\sum$ `recruitments_retrafficked`",
@@ -580,7 +586,7 @@ one of two tables of *regional* keys:
 - `[intervention.scale]`: the key's value is multiplied by the given factor
   (a number of at least 0; switches cannot be scaled).
 
-A key may be set or scaled by one intervention, not both. While the
+Within one intervention a key may be set or scaled, not both. While the
 intervention is active, a numeric key moves from the value it would otherwise
 have to its target by the ramp weight
 $w = \\min\\bigl(1, (t - t_{\\mathrm{start}} + 1)/\\mathrm{ramp}\\bigr)$
@@ -592,8 +598,33 @@ Interventions that cover step 0 are applied from the first step, but the
 reference attractiveness of crime against which trafficker entry is measured
 (model.md, section 4.3) is taken before any intervention.
 
-**Command-line overrides.** `tipsim run`, `sweep` and `validate` take
-`--set KEY=VALUE` for any key (with the same checks), and
+**`extends`** (optional, top level). `extends = "baseline.toml"` starts
+from another scenario file (a path relative to the folder of the file that
+names it; chains are allowed, circles are not). The base is read first, then
+this file on top of it:
+
+- a top-level key replaces the base's world-wide value (a region of the base
+  that sets the key itself keeps its own value);
+- a `[[region]]` whose name the base has adds to or replaces that region's
+  keys; a new name adds a region;
+- a `[[route]]` between two regions the base already links replaces that
+  route; other routes are added;
+- `[[intervention]]` tables are added after the base's.
+
+```toml
+extends = "baseline.toml"
+scenario.name = "prosecution_surge"
+
+[[intervention]]
+name = "more investigators"
+start_step = 52
+[intervention.scale]
+"policy.prosecution.investigators_per_100k" = 3
+```
+
+**Command-line overrides.** The commands that read a scenario
+(`tipsim run`, `tipsim validate`) take `--set KEY=VALUE` for any key, with
+the same checks as the file, and
 `--set region.NAME.KEY=VALUE` for a regional key of one region. Routes and
 interventions are changed in the file only.
 
@@ -623,7 +654,7 @@ route shares above 1, unknown region names, budget mode with all shares 0.
 
 
 def reference_md(params: list[Param]) -> str:
-    out = [REFERENCE_HEADER]
+    out = [REFERENCE_HEADER.rstrip("\n")]
     group = None
     for p in params:
         if p.group != group:

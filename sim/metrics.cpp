@@ -28,6 +28,7 @@ constexpr Layer layer_of(std::string_view name) {
                                            "identified_abroad",
                                            "protection_entries",
                                            "protection_turned_away",
+                                           "victims_arrested",
                                            "victims_criminalised",
                                            "victims_cooperating",
                                            "reintegrations",
@@ -193,7 +194,6 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
   auto stock_mean_cat = [&](Metric m, std::size_t c) {
     return measured > 0 ? flow_cat(m, c) / measured : 0.0;
   };
-  auto stock_mean = [&](Metric m) { return measured > 0 ? flow(m) / measured : 0.0; };
   const std::size_t last = steps - 1;
   constexpr std::size_t kExploited = 2, kSexual = 0, kLabour = 1, kDomestic = 2, kCriminality = 3;
 
@@ -220,7 +220,9 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
       exploited_mean,
       ratio(exploited_mean, population) * 1000.0,
       ratio(sexual_mean, exploited_mean),
-      ratio(stock_mean(Metric::exploited_debt_bonded), labour_domestic_mean),
+      ratio(stock_mean_cat(Metric::exploited_debt_bonded, kLabour) +
+                stock_mean_cat(Metric::exploited_debt_bonded, kDomestic),
+            labour_domestic_mean),
       victim_steps * step_years,
       flow(Metric::recruitments_by_method),
       flow(Metric::recruitments_retrafficked),

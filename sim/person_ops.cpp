@@ -25,6 +25,38 @@ void leave_controller(World& w, std::uint32_t person) {
 
 }  // namespace
 
+void take_recruit(World& w, std::uint32_t person, std::int32_t trafficker, Method method, Stream& stream,
+                  std::uint32_t first_draw) {
+  auto& p = w.persons;
+  const ParamValues& g = w.scenario->globals;
+  const std::size_t home = p.home_region[person];
+  const auto t = static_cast<std::size_t>(trafficker);
+  ++w.traffickers.victims[t];
+  p.controller[person] = trafficker;
+  p.market[person] = w.traffickers.market[t];
+  p.method[person] = static_cast<std::uint8_t>(method);
+  if (p.times_trafficked[person] < 255) ++p.times_trafficked[person];
+  p.flags[person] &=
+      static_cast<std::uint8_t>(~(person_flag::kConsentedInitially | person_flag::kCrossedBorder |
+                                  person_flag::kDebtBonded | person_flag::kReintegrated));
+  // A deceptive offer or a relationship was first accepted; family
+  // recruiting sometimes; a loan was taken; abduction never.
+  const bool consented = method == Method::DeceptiveJobOffer || method == Method::Romance ||
+                         method == Method::DebtBased ||
+                         (method == Method::FamilyOrAcquaintance &&
+                          stream.bernoulli(first_draw, g[Param::recruitment_family_consent_share]));
+  if (consented) p.flags[person] |= person_flag::kConsentedInitially;
+  double debt = 0;
+  if (method == Method::DebtBased) debt = g[Param::recruitment_debt_initial_usd];
+  // A fee ban stops the fee that turns a deceptive job offer into a debt.
+  if (method == Method::DeceptiveJobOffer && levers(w, home)[Param::policy_fee_ban] == 0.0 &&
+      stream.bernoulli(first_draw + 1, g[Param::recruitment_fee_charged_share]))
+    debt = g[Param::recruitment_fee_usd];
+  p.debt[person] = static_cast<float>(debt);
+  if (debt > 0) p.flags[person] |= person_flag::kDebtBonded;
+  --w.regions[home].free_persons;
+}
+
 void free_from_trafficking(World& w, std::uint32_t person) {
   auto& p = w.persons;
   leave_controller(w, person);

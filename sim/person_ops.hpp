@@ -59,6 +59,31 @@ inline Form person_form(const World& w, std::uint32_t person) {
   return form_of(static_cast<Market>(w.persons.market[person]));
 }
 
+// A person's susceptibility to recruiting before awareness: vulnerability
+// to a power, more for children and for people trafficked before who were
+// not reintegrated well.
+inline double susceptibility(const World& w, std::uint32_t person) {
+  const ParamValues& g = w.scenario->globals;
+  const auto& p = w.persons;
+  double s =
+      std::pow(static_cast<double>(p.vulnerability[person]), g[Param::recruitment_vulnerability_exponent]);
+  if (p.flags[person] & person_flag::kChild) s *= g[Param::recruitment_child_susceptibility];
+  if (p.times_trafficked[person] > 0 && !(p.flags[person] & person_flag::kReintegrated))
+    s *= g[Param::recruitment_retrafficking_factor];
+  return s;
+}
+// The largest value susceptibility() can take.
+inline double max_susceptibility(const ParamValues& g) {
+  return std::max(1.0, g[Param::recruitment_child_susceptibility]) *
+         std::max(1.0, g[Param::recruitment_retrafficking_factor]);
+}
+
+// A FREE person is taken by a trafficker using a method: controller,
+// market, consent and debt are set, counts updated, state still to be set
+// by the caller. Uses draws first_draw and first_draw + 1 of `stream`.
+void take_recruit(World& w, std::uint32_t person, std::int32_t trafficker, Method method, Stream& stream,
+                  std::uint32_t first_draw);
+
 // A RECRUITED or EXPLOITED person leaves their controller and returns home
 // FREE (escape, release, punishment, or identified without a place).
 void free_from_trafficking(World& w, std::uint32_t person);

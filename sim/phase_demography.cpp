@@ -25,7 +25,9 @@ void run_demography(World& w) {
         Stream(w.seed, w.replicate, static_cast<std::uint32_t>(w.step), Phase::Demography,
                AgentKind::PersonBlock, static_cast<std::uint32_t>(2 * b));
     const double mean = lv[Param::population_vulnerability_mean], sd = lv[Param::population_vulnerability_sd];
-    const double k = mean * (1.0 - mean) / (sd * sd) - 1.0;
+    // An intervention may push sd past what a Beta with this mean allows;
+    // the spread is then capped just below that limit.
+    const double k = std::max(1e-3, mean * (1.0 - mean) / (sd * sd) - 1.0);
     for_each_sampled(turnover_stream, block.begin, block.end, turnover, [&](std::uint32_t i) {
       if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
       Stream ps = person_stream(w, Phase::Demography, i);

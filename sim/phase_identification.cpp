@@ -109,6 +109,7 @@ void run_identification(World& w) {
     if (decision[k] == kNotIdentified) continue;
     const std::uint32_t i = w.involved[k];
     Stream stream = person_stream(w, Phase::Identification, i);
+    if (decision[k] & kArrested) w.metric(Metric::victims_arrested, p.current_region[i]) += 1;
     handle_identified(w, i, static_cast<Channel>(decision[k] & ~kArrested), stream, 2);
   }
 }

@@ -35,10 +35,13 @@ void update_market_signals(World& w) {
         const double p = row[j] - (j > 0 ? row[j - 1] : 0.0);
         pull += p * unmet[j][m];
         dens += p * density[j][m];
+        // Victims earn at the destination's prices, for the demand still
+        // unmet there.
+        attractiveness +=
+            p * market_profit(w.regions[j].levers, static_cast<Market>(m)) * unmet[j][m] * density[j][m];
       }
       rs.market_pull[m] = pull;
       rs.market_density[m] = dens;
-      attractiveness += market_profit(rs.levers, static_cast<Market>(m)) * pull * dens;
     }
     rs.attractiveness = attractiveness / (1.0 + deterrence * rs.perceived_risk);
   }
@@ -117,6 +120,8 @@ void run_market(World& w) {
   for (const std::int32_t t : w.newly_incarcerated) {
     Stream stream = trafficker_stream(w, Phase::Market, static_cast<std::uint32_t>(t));
     const std::size_t r = tr.base_region[t];
+    // entry_per_100k = 0 means no newcomers at all, replacements included.
+    if (w.regions[r].levers[Param::traffickers_entry_per_100k] <= 0) continue;
     const double p = replacement * w.regions[r].market_pull[tr.market[t]];
     if (!stream.bernoulli(2, p)) continue;
     tr.add(static_cast<std::uint8_t>(r), static_cast<Method>(tr.method[t]), static_cast<Market>(tr.market[t]),

@@ -21,9 +21,10 @@ void collect_metrics(World& w) {
     const std::size_t region = p.current_region[i];
     w.metric(Metric::persons_by_state, region, static_cast<std::size_t>(state)) += 1;
     if (state != PersonState::Exploited) continue;
-    w.metric(Metric::exploited_by_form, region, static_cast<std::size_t>(person_form(w, i))) += 1;
+    const auto form = static_cast<std::size_t>(person_form(w, i));
+    w.metric(Metric::exploited_by_form, region, form) += 1;
     w.metric(Metric::exploited_by_market, region, p.market[i]) += 1;
-    if (p.flags[i] & person_flag::kDebtBonded) w.metric(Metric::exploited_debt_bonded, region) += 1;
+    if (p.flags[i] & person_flag::kDebtBonded) w.metric(Metric::exploited_debt_bonded, region, form) += 1;
     if (p.current_region[i] != p.home_region[i]) w.metric(Metric::exploited_abroad, region) += 1;
   }
   const auto& tr = w.traffickers;

@@ -112,6 +112,12 @@ void apply_policy_schedule(World& w) {
   for (const RegionState& rs : w.regions) population_agents += rs.population;
   const double scale = s.get(Param::population_scale);
   const double dt = w.step_years;
+  const bool budget_mode = s.get(Param::budget_total) > 0;
+  double budget_share[kPillars] = {
+      s.get(Param::budget_share_prosecution), s.get(Param::budget_share_protection),
+      s.get(Param::budget_share_prevention), s.get(Param::budget_share_partnership)};
+  const double share_sum = budget_share[0] + budget_share[1] + budget_share[2] + budget_share[3];
+  for (double& x : budget_share) x = share_sum > 0 ? s.get(Param::budget_total) * x / share_sum : 0.0;
 
   for (std::size_t r = 0; r < w.regions.size(); ++r) {
     RegionState& rs = w.regions[r];
@@ -124,20 +130,27 @@ void apply_policy_schedule(World& w) {
         static_cast<std::uint32_t>(std::llround(lv[Param::policy_shelter_beds] * rs.population / 1e5));
 
     // Spending in agent units: population.scale converts to real money.
-    const double per_100k = rs.population / 1e5 * dt;
-    w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
-        lv[Param::policy_investigators] * s.get(Param::cost_investigator) * per_100k;
-    w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Protection)) +=
-        (lv[Param::policy_shelter_beds] * s.get(Param::cost_bed) +
-         lv[Param::policy_labour_inspectors] * s.get(Param::cost_inspector) +
-         lv[Param::policy_ngo_outreach] * s.get(Param::cost_outreach)) *
-        per_100k;
-    w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prevention)) +=
-        (lv[Param::policy_awareness_reach] * s.get(Param::cost_awareness) +
-         lv[Param::policy_empowerment_reach] * s.get(Param::cost_empowerment)) *
-        rs.population * dt;
-    w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Partnership)) +=
-        lv[Param::policy_partnership] * s.get(Param::cost_partnership) * per_100k;
+    if (budget_mode) {
+      // The money allocated is what is spent, whatever effort it buys; each
+      // region gets its population's share.
+      for (std::size_t p = 0; p < kPillars; ++p)
+        w.metric(Metric::spending, r, p) += budget_share[p] * rs.population / population_agents * dt / scale;
+    } else {
+      const double per_100k = rs.population / 1e5 * dt;
+      w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
+          lv[Param::policy_investigators] * s.get(Param::cost_investigator) * per_100k;
+      w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Protection)) +=
+          (lv[Param::policy_shelter_beds] * s.get(Param::cost_bed) +
+           lv[Param::policy_labour_inspectors] * s.get(Param::cost_inspector) +
+           lv[Param::policy_ngo_outreach] * s.get(Param::cost_outreach)) *
+          per_100k;
+      w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prevention)) +=
+          (lv[Param::policy_awareness_reach] * s.get(Param::cost_awareness) +
+           lv[Param::policy_empowerment_reach] * s.get(Param::cost_empowerment)) *
+          rs.population * dt;
+      w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Partnership)) +=
+          lv[Param::policy_partnership] * s.get(Param::cost_partnership) * per_100k;
+    }
 
     double scores[kPillars];
     policy_index(lv, scores);

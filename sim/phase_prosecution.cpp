@@ -80,8 +80,11 @@ void run_prosecution(World& w) {
       if (!stream.bernoulli(1, (prosecute_base + (1.0 - prosecute_base) * strength) * (1.0 - corruption)))
         continue;
       w.metric(Metric::prosecutions, r, case_type) += 1;
-      w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
-          g[Param::cost_prosecution_case];
+      // Court costs come on top of the levers' cost, except in budget mode,
+      // where the budget is all there is.
+      if (g[Param::budget_total] <= 0)
+        w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
+            g[Param::cost_prosecution_case];
       if (!stream.bernoulli(2, (convict_base + (1.0 - convict_base) * strength) * (1.0 - corruption)))
         continue;
       w.metric(Metric::convictions, r, case_type) += 1;

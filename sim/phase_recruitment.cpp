@@ -58,10 +58,7 @@ void run_recruitment(World& w) {
   // Contact rate per free person and step, by region and method.
   const double contacts = g[Param::traffickers_contacts_per_year] * dt;
   const double deterrence = g[Param::recruitment_deterrence];
-  const double child_factor = g[Param::recruitment_child_susceptibility];
-  const double history_factor = g[Param::recruitment_retrafficking_factor];
-  const double max_factor = std::max(1.0, child_factor) * std::max(1.0, history_factor);
-  const double exponent = g[Param::recruitment_vulnerability_exponent];
+  const double max_factor = max_susceptibility(g);
   double shield[kMethods];
   for (std::size_t k = 0; k < kMethods; ++k) shield[k] = awareness_shield(g, static_cast<Method>(k));
 
@@ -99,9 +96,7 @@ void run_recruitment(World& w) {
     Stream stream = block_stream(w, Phase::Recruitment, static_cast<std::uint32_t>(b));
     for_each_sampled(stream, block.begin, block.end, bound, [&](std::uint32_t i) {
       if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
-      double base = std::pow(static_cast<double>(p.vulnerability[i]), exponent);
-      if (p.flags[i] & person_flag::kChild) base *= child_factor;
-      if (p.times_trafficked[i] > 0 && !(p.flags[i] & person_flag::kReintegrated)) base *= history_factor;
+      const double base = susceptibility(w, i);
       const double awareness = awareness_now(w, i);
       double pressure[kMethods], total = 0;
       for (std::size_t k = 0; k < kMethods; ++k) {
@@ -119,10 +114,6 @@ void run_recruitment(World& w) {
   // region using that method, in proportion to spare capacity, unmet demand
   // and the market's affinity for the person.
   sc.new_involved.clear();
-  const double fee = g[Param::recruitment_fee_usd];
-  const double fee_charged = g[Param::recruitment_fee_charged_share];
-  const double debt_initial = g[Param::recruitment_debt_initial_usd];
-  const double family_consent = g[Param::recruitment_family_consent_share];
   for (const auto& block_intents : sc.block_recruits) {
     for (const RecruitIntent intent : block_intents) {
       const std::uint32_t i = intent.person;
@@ -149,35 +140,11 @@ void run_recruitment(World& w) {
         running += weight;
         if (target < running) break;
       }
-      const auto t = static_cast<std::size_t>(chosen);
-      const auto method = static_cast<Method>(intent.method);
-      ++tr.victims[t];
-
       w.metric(Metric::recruitments_by_method, r, intent.method) += 1;
       if (p.times_trafficked[i] > 0) w.metric(Metric::recruitments_retrafficked, r) += 1;
+      take_recruit(w, i, chosen, static_cast<Method>(intent.method), ps, 3);
       p.state[i] = static_cast<std::uint8_t>(PersonState::Recruited);
       p.state_since[i] = w.step;
-      p.controller[i] = chosen;
-      p.market[i] = tr.market[t];
-      p.method[i] = intent.method;
-      if (p.times_trafficked[i] < 255) ++p.times_trafficked[i];
-      p.flags[i] &=
-          static_cast<std::uint8_t>(~(person_flag::kConsentedInitially | person_flag::kCrossedBorder |
-                                      person_flag::kDebtBonded | person_flag::kReintegrated));
-      // A deceptive offer or a relationship was first accepted; family
-      // recruiting sometimes; a loan was taken; abduction never.
-      const bool consented = method == Method::DeceptiveJobOffer || method == Method::Romance ||
-                             method == Method::DebtBased ||
-                             (method == Method::FamilyOrAcquaintance && ps.bernoulli(3, family_consent));
-      if (consented) p.flags[i] |= person_flag::kConsentedInitially;
-      double debt = 0;
-      if (method == Method::DebtBased) debt = debt_initial;
-      if (method == Method::DeceptiveJobOffer && rs.levers[Param::policy_fee_ban] == 0.0 &&
-          ps.bernoulli(4, fee_charged))
-        debt = fee;
-      p.debt[i] = static_cast<float>(debt);
-      if (debt > 0) p.flags[i] |= person_flag::kDebtBonded;
-      --w.regions[r].free_persons;
       sc.new_involved.push_back(i);
     }
   }

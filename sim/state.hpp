@@ -109,8 +109,7 @@ struct Persons {
   void resize(std::size_t n);
   // Memory of one person in bytes, for estimates and benchmarks.
   static constexpr std::size_t bytes_per_person() {
-    return 6 * sizeof(std::uint8_t) + 3 * sizeof(std::int32_t) + 3 * sizeof(float) + sizeof(std::uint8_t) +
-           sizeof(std::int32_t);
+    return 7 * sizeof(std::uint8_t) + 3 * sizeof(std::int32_t) + 3 * sizeof(float);
   }
 };
 
@@ -143,7 +142,7 @@ struct RegionState {
   ParamValues levers;                   // regional parameters after interventions and budget, this step
   double awareness_mean = 0;            // mean awareness of the population (tracked in mean field)
   double perceived_risk = 0;            // EWMA of convictions per active trafficker per year
-  double attractiveness_start = 0;      // expected profit x (1 - risk) at step 0: entry is relative to it
+  double attractiveness_start = 0;      // attractiveness at step 0: entry is relative to it
   double market_demand[kMarkets] = {};  // effective demand this step, in victims
   // For a recruit from here: expected unmet share of demand where they will
   // be exploited (routes applied), and the demand density they face there.
@@ -155,7 +154,6 @@ struct RegionState {
   std::uint32_t shelter_occupied = 0;           // persons IN_PROTECTION here
   std::uint32_t free_persons = 0;               // FREE persons whose home is here
   std::uint32_t traffickers_active = 0;
-  std::int32_t network_count = 0;  // networks founded here so far (ids are global, see World)
 };
 
 // A contiguous slice of one region's persons, the unit of parallel work
@@ -170,13 +168,6 @@ struct PersonBlock {
 struct RecruitIntent {
   std::uint32_t person;
   std::uint8_t method;
-};
-
-// An identification decided in parallel, applied later in id order.
-struct IdentificationIntent {
-  std::uint32_t person;
-  std::uint8_t channel;
-  std::uint8_t arrested;  // arrested as an offender (forced criminality)
 };
 
 // Buffers reused from step to step so that a step allocates nothing once

@@ -100,7 +100,7 @@ void build_traffickers(World& w, const Scenario& s) {
   const double initial_fill = s.get(Param::traffickers_initial_fill);
   const double capacity_mean = s.get(Param::traffickers_capacity_mean);
   const double join_share = s.get(Param::traffickers_network_join);
-  const double exponent = s.get(Param::recruitment_vulnerability_exponent);
+  const double max_factor = max_susceptibility(s.globals);
   std::size_t expected = 0;
   for (const RegionState& rs : w.regions)
     expected +=
@@ -137,7 +137,7 @@ void build_traffickers(World& w, const Scenario& s) {
           w.traffickers.add(static_cast<std::uint8_t>(r), method, market, network, capacity);
 
       // Its victims: vulnerable free people of the region, by rejection.
-      const std::uint64_t victims = stochastic_round(capacity * initial_fill, ts.uniform(5));
+      const std::uint64_t victims = stochastic_round(capacity * initial_fill, ts.uniform(6));
       std::uint32_t trafficker_draw = 8;
       std::uint64_t attempts = 0;
       recruits.clear();
@@ -145,30 +145,20 @@ void build_traffickers(World& w, const Scenario& s) {
         ++attempts;
         const auto person =
             rs.person_begin + static_cast<std::uint32_t>(ts.uniform(trafficker_draw++) * rs.population);
-        const double accept = std::pow(static_cast<double>(w.persons.vulnerability[person]), exponent);
-        if (ts.uniform(trafficker_draw++) >= accept) continue;
+        // Accepted in proportion to susceptibility, as in recruitment.
+        if (ts.uniform(trafficker_draw++) * max_factor >= susceptibility(w, person)) continue;
         if (w.persons.state[person] != static_cast<std::uint8_t>(PersonState::Free)) continue;
         recruits.push_back(person);
         auto& p = w.persons;
         Stream ps = person_stream(w, Phase::Initialise, person);
+        take_recruit(w, person, id, method, ps, 2);
         const std::size_t regions = w.regions.size();
         const auto destination = static_cast<std::uint8_t>(
             pick_cumulative(&w.route_cumulative[r * regions], regions, ps.uniform(4)));
         p.state[person] = static_cast<std::uint8_t>(PersonState::Exploited);
         p.current_region[person] = destination;
-        p.market[person] = static_cast<std::uint8_t>(market);
-        p.method[person] = static_cast<std::uint8_t>(method);
-        p.controller[person] = id;
-        p.times_trafficked[person] = 1;
         if (destination != r) p.flags[person] |= person_flag::kCrossedBorder;
-        if (method == Method::DebtBased && form_of(market) != Form::Sexual) {
-          p.debt[person] = static_cast<float>(s.get(Param::recruitment_debt_initial_usd));
-          p.flags[person] |= person_flag::kDebtBonded;
-        }
-        if (method != Method::Abduction) p.flags[person] |= person_flag::kConsentedInitially;
-        ++w.traffickers.victims[static_cast<std::size_t>(id)];
         ++w.regions[destination].market_victims[static_cast<std::size_t>(market)];
-        --rs.free_persons;
       }
     }
   }
