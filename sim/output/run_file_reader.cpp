@@ -1,0 +1,381 @@
+// Reading run files back: `tipsim inspect`, `tipsim run --from`, the viewer
+// and the tests. Reads what the file holds (it is self-describing) rather
+// than what this program's metric table lists, so files written by other
+// versions of the same format read too.
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "hdf5_util.hpp"
+#include "run_file.hpp"
+
+#ifndef TIPSIM_VERSION
+#define TIPSIM_VERSION "unknown"
+#endif
+
+namespace tipsim::output {
+
+using h5::Handle;
+
+double Variable::at(std::initializer_list<std::size_t> index) const {
+  if (index.size() != shape.size()) throw std::out_of_range(name + ": wrong number of indices");
+  std::size_t flat = 0;
+  std::size_t d = 0;
+  for (std::size_t i : index) {
+    if (i >= shape[d]) throw std::out_of_range(name + ": index out of range in dimension " + dims[d]);
+    flat = flat * shape[d] + i;
+    ++d;
+  }
+  return values.at(flat);
+}
+
+std::string Variable::attribute(const std::string& key) const {
+  auto it = attributes.find(key);
+  return it == attributes.end() ? std::string() : it->second;
+}
+
+std::string RunFileContents::text(const std::string& attribute) const {
+  auto it = text_attributes.find(attribute);
+  return it == text_attributes.end() ? std::string() : it->second;
+}
+
+double RunFileContents::number(const std::string& attribute) const {
+  auto it = number_attributes.find(attribute);
+  return it == number_attributes.end() ? std::numeric_limits<double>::quiet_NaN() : it->second;
+}
+
+const Variable* RunFileContents::find_series(std::string_view name) const {
+  for (const Variable& v : series)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+const Variable* RunFileContents::find_summary(std::string_view name) const {
+  for (const Variable& v : summary)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+std::size_t RunFileContents::dimension(const std::string& name) const {
+  auto it = dimensions.find(name);
+  return it == dimensions.end() ? 0 : it->second;
+}
+
+namespace {
+
+// Names of an object's attributes in creation order (by name when the file
+// does not track it). Collected first and read afterwards, so that no C++
+// exception crosses HDF5's C iteration.
+std::vector<std::string> attribute_names(hid_t object, const std::string& path) {
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  hsize_t position = 0;
+  if (H5Aiterate2(object, H5_INDEX_CRT_ORDER, H5_ITER_INC, &position, collect, &names) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    names.clear();
+    position = 0;
+    h5::check_status(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &position, collect, &names), path,
+                     "cannot list attributes");
+  }
+  return names;
+}
+
+// Collects the text and scalar numeric attributes of an object; H5DS's own
+// bookkeeping attributes (CLASS, NAME, DIMENSION_LIST, REFERENCE_LIST) are
+// skipped.
+void read_attributes(hid_t object, std::map<std::string, std::string>* texts,
+                     std::map<std::string, double>* numbers, const std::string& path) {
+  for (const std::string& name : attribute_names(object, path)) {
+    if (name == "CLASS" || name == "NAME" || name == "DIMENSION_LIST" || name == "REFERENCE_LIST") continue;
+    Handle attribute(
+        h5::check(H5Aopen(object, name.c_str(), H5P_DEFAULT), path, "cannot open attribute '" + name + "'"),
+        H5Aclose);
+    Handle type(h5::check(H5Aget_type(attribute.get()), path, "attribute type"), H5Tclose);
+    Handle space(h5::check(H5Aget_space(attribute.get()), path, "attribute space"), H5Sclose);
+    const H5T_class_t type_class = H5Tget_class(type.get());
+    if (type_class == H5T_STRING) {
+      (*texts)[name] = h5::read_string_attribute(object, name.c_str(), path);
+    } else if ((type_class == H5T_INTEGER || type_class == H5T_FLOAT) && numbers != nullptr &&
+               H5Sget_simple_extent_npoints(space.get()) == 1) {
+      (*numbers)[name] = h5::read_number_attribute(object, name.c_str(), path);
+    }
+  }
+}
+
+Handle open_group(hid_t parent, const char* name, const std::string& path) {
+  if (H5Lexists(parent, name, H5P_DEFAULT) <= 0)
+    throw FormatError(path + ": incomplete run file: no group '" + name + "'");
+  return Handle(
+      h5::check(H5Gopen2(parent, name, H5P_DEFAULT), path, std::string("cannot open group '") + name + "'"),
+      H5Gclose);
+}
+
+Handle open_dataset(hid_t group, const std::string& name, const std::string& where, const std::string& path) {
+  if (H5Lexists(group, name.c_str(), H5P_DEFAULT) <= 0)
+    throw FormatError(path + ": incomplete run file: no dataset '" + where + name + "'");
+  return Handle(h5::check(H5Dopen2(group, name.c_str(), H5P_DEFAULT), path,
+                          "cannot open dataset '" + where + name + "'"),
+                H5Dclose);
+}
+
+// Dataset names of a group in creation order (by name for foreign files).
+std::vector<std::string> member_names(hid_t group, const std::string& path) {
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  hsize_t position = 0;
+  if (H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &position, collect, &names) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    names.clear();
+    position = 0;
+    h5::check_status(H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &position, collect, &names), path,
+                     "cannot list a group");
+  }
+  return names;
+}
+
+std::vector<std::size_t> shape_of(hid_t ds, const std::string& path) {
+  Handle space(h5::check(H5Dget_space(ds), path, "dataset space"), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) h5::fail(path, "dataset rank");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return {dims.begin(), dims.end()};
+}
+
+std::vector<double> read_doubles(hid_t ds, const std::string& path, const std::string& what) {
+  const auto shape = shape_of(ds, path);
+  std::vector<double> values(
+      std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>()));
+  if (!values.empty())
+    h5::check_status(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path,
+                     "cannot read " + what);
+  return values;
+}
+
+std::vector<std::int64_t> read_int64s(hid_t ds, const std::string& path, const std::string& what) {
+  const auto shape = shape_of(ds, path);
+  std::vector<std::int64_t> values(
+      std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>()));
+  if (!values.empty())
+    h5::check_status(H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path,
+                     "cannot read " + what);
+  return values;
+}
+
+std::string dimension_name(hid_t ds, unsigned dim) {
+  std::string name;
+  auto visit = [](hid_t, unsigned, hid_t scale, void* data) -> herr_t {
+    char buffer[256] = {};
+    const ssize_t length = H5DSget_scale_name(scale, buffer, sizeof buffer);
+    if (length > 0) *static_cast<std::string*>(data) = buffer;
+    return 1;  // the first attached scale names the dimension
+  };
+  if (H5DSget_num_scales(ds, dim) > 0) H5DSiterate_scales(ds, dim, nullptr, visit, &name);
+  H5Eclear2(H5E_DEFAULT);
+  return name;
+}
+
+Variable read_variable(hid_t group, const std::string& name, const std::string& where, bool with_values,
+                       const std::string& path) {
+  Handle ds = open_dataset(group, name, where, path);
+  Variable v;
+  v.name = name;
+  v.shape = shape_of(ds.get(), path);
+  for (unsigned d = 0; d < v.shape.size(); ++d) v.dims.push_back(dimension_name(ds.get(), d));
+  Handle type(h5::check(H5Dget_type(ds.get()), path, "dataset type"), H5Tclose);
+  v.integer = H5Tget_class(type.get()) == H5T_INTEGER;
+  read_attributes(ds.get(), &v.attributes, nullptr, path);
+  if (with_values) v.values = read_doubles(ds.get(), path, "dataset '" + where + name + "'");
+  return v;
+}
+
+// Reads the variables of series/ or summary/, and its dimensions into
+// `contents`.
+std::vector<Variable> read_variable_group(hid_t file, const char* group_name, bool with_values,
+                                          RunFileContents& contents, const std::string& path) {
+  Handle group = open_group(file, group_name, path);
+  const std::string where = std::string(group_name) + "/";
+  std::vector<Variable> variables;
+  for (const std::string& name : member_names(group.get(), path)) {
+    Handle ds = open_dataset(group.get(), name, where, path);
+    if (H5DSis_scale(ds.get()) > 0) {
+      contents.dimensions[name] = shape_of(ds.get(), path).at(0);
+      Handle type(h5::check(H5Dget_type(ds.get()), path, "dataset type"), H5Tclose);
+      if (H5Tget_class(type.get()) == H5T_STRING) contents.labels[name] = h5::read_strings(ds.get(), path);
+    } else if (name == "time_days") {
+      contents.time_days = read_doubles(ds.get(), path, "series/time_days");
+    } else {
+      variables.push_back(read_variable(group.get(), name, where, with_values, path));
+    }
+  }
+  return variables;
+}
+
+std::string read_text(hid_t group, const std::string& name, const std::string& where,
+                      const std::string& path) {
+  Handle ds = open_dataset(group, name, where, path);
+  auto values = h5::read_strings(ds.get(), path);
+  if (values.size() != 1) throw FormatError(path + ": '" + where + name + "' is not a single text");
+  return values.front();
+}
+
+std::vector<std::string> read_string_column(hid_t group, const char* name, const std::string& where,
+                                            const std::string& path) {
+  Handle ds = open_dataset(group, name, where, path);
+  return h5::read_strings(ds.get(), path);
+}
+
+std::vector<double> read_double_column(hid_t group, const char* name, const std::string& where,
+                                       const std::string& path) {
+  Handle ds = open_dataset(group, name, where, path);
+  return read_doubles(ds.get(), path, "'" + where + name + "'");
+}
+
+std::vector<std::int64_t> read_int_column(hid_t group, const char* name, const std::string& where,
+                                          const std::string& path) {
+  Handle ds = open_dataset(group, name, where, path);
+  return read_int64s(ds.get(), path, "'" + where + name + "'");
+}
+
+void require_rows(std::size_t rows, std::initializer_list<std::size_t> sizes, const std::string& table,
+                  const std::string& path) {
+  for (std::size_t size : sizes)
+    if (size != rows) throw FormatError(path + ": table '" + table + "' has columns of different lengths");
+}
+
+void read_scenario_group(hid_t file, RunFileContents& out, const std::string& path) {
+  Handle group = open_group(file, "scenario", path);
+  const hid_t g = group.get();
+  out.source_text = read_text(g, "source_text", "scenario/", path);
+  {
+    Handle ds = open_dataset(g, "source_text", "scenario/", path);
+    if (h5::has_attribute(ds.get(), "source_path"))
+      out.source_path = h5::read_string_attribute(ds.get(), "source_path", path);
+  }
+  out.resolved_toml = read_text(g, "resolved_toml", "scenario/", path);
+  {
+    Handle table = open_group(g, "parameters", path);
+    const std::string where = "scenario/parameters/";
+    auto keys = read_string_column(table.get(), "key", where, path);
+    auto values = read_double_column(table.get(), "value", where, path);
+    auto units = read_string_column(table.get(), "unit", where, path);
+    auto scopes = read_string_column(table.get(), "scope", where, path);
+    require_rows(keys.size(), {values.size(), units.size(), scopes.size()}, where, path);
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      out.parameters.push_back({keys[i], values[i], units[i], scopes[i]});
+  }
+  {
+    Handle table = open_group(g, "regional_values", path);
+    const std::string where = "scenario/regional_values/";
+    out.region_names = read_string_column(table.get(), "region", where, path);
+    out.regional_keys = read_string_column(table.get(), "key", where, path);
+    out.regional_values = read_double_column(table.get(), "value", where, path);
+    if (out.regional_values.size() != out.region_names.size() * out.regional_keys.size())
+      throw FormatError(path + ": '" + where + "value' does not match its dimensions");
+  }
+  {
+    Handle table = open_group(g, "routes", path);
+    const std::string where = "scenario/routes/";
+    auto origins = read_string_column(table.get(), "origin", where, path);
+    auto destinations = read_string_column(table.get(), "destination", where, path);
+    auto shares = read_double_column(table.get(), "share", where, path);
+    auto transit = read_int_column(table.get(), "transit_steps", where, path);
+    require_rows(origins.size(), {destinations.size(), shares.size(), transit.size()}, where, path);
+    for (std::size_t i = 0; i < origins.size(); ++i)
+      out.routes.push_back({origins[i], destinations[i], shares[i], transit[i]});
+  }
+  {
+    Handle table = open_group(g, "interventions", path);
+    const std::string where = "scenario/interventions/";
+    auto names = read_string_column(table.get(), "name", where, path);
+    auto starts = read_int_column(table.get(), "start_step", where, path);
+    auto ends = read_int_column(table.get(), "end_step", where, path);
+    auto regions = read_string_column(table.get(), "region", where, path);
+    auto ramps = read_int_column(table.get(), "ramp_steps", where, path);
+    auto keys = read_string_column(table.get(), "key", where, path);
+    auto ops = read_string_column(table.get(), "op", where, path);
+    auto values = read_double_column(table.get(), "value", where, path);
+    require_rows(
+        names.size(),
+        {starts.size(), ends.size(), regions.size(), ramps.size(), keys.size(), ops.size(), values.size()},
+        where, path);
+    for (std::size_t i = 0; i < names.size(); ++i)
+      out.interventions.push_back(
+          {names[i], starts[i], ends[i], regions[i], ramps[i], keys[i], ops[i], values[i]});
+  }
+}
+
+}  // namespace
+
+RunFileContents read_run_file(const std::string& path, bool read_series) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    const int error = errno;
+    throw OutputError(path + ": cannot open: " + std::strerror(error));
+  }
+  if (S_ISDIR(info.st_mode)) throw OutputError(path + ": cannot open: is a folder, not a run file");
+  if (::access(path.c_str(), R_OK) != 0) {
+    const int error = errno;
+    throw OutputError(path + ": cannot open: " + std::strerror(error));
+  }
+
+  h5::QuietErrors quiet;
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 < 0) h5::fail(path, "cannot open");
+  if (is_hdf5 == 0) throw FormatError(path + ": not a tipsim run file (not an HDF5 file)");
+
+  Handle fapl(h5::check(H5Pcreate(H5P_FILE_ACCESS), path, "cannot create file access properties"), H5Pclose);
+  h5::check_status(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), path, "cannot set the close degree");
+  // The file is readable and starts like HDF5, so a failure here means it is
+  // damaged: truncated by a full disk or an interrupted copy, typically.
+  const hid_t opened = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+  if (opened < 0) throw FormatError(path + ": damaged or incomplete HDF5 file: " + h5::error_stack_text());
+  Handle file(opened, H5Fclose);
+  const hid_t f = file.get();
+
+  // Identify the file before reading anything else, so a foreign or newer
+  // file is refused with a message that says so.
+  if (!h5::has_attribute(f, "format"))
+    throw FormatError(path + ": not a tipsim run file (an HDF5 file without a 'format' attribute)");
+  const std::string format = h5::read_string_attribute(f, "format", path);
+  if (format != kFormatName)
+    throw FormatError(path + ": not a tipsim run file (format is '" + format + "', not '" + kFormatName +
+                      "')");
+  if (!h5::has_attribute(f, "format_version"))
+    throw FormatError(path + ": tipsim run file without a 'format_version' attribute");
+  const double version = h5::read_number_attribute(f, "format_version", path);
+  if (version != std::floor(version) || version < 1 || version > kFormatVersion) {
+    std::string message = path + ": tipsim run file format version " +
+                          std::to_string(static_cast<long long>(version)) + " cannot be read by tipsim " +
+                          TIPSIM_VERSION + ", which reads format version " + std::to_string(kFormatVersion);
+    if (version > kFormatVersion) message += "; use a newer tipsim";
+    throw FormatError(message);
+  }
+
+  RunFileContents out;
+  out.format_version = static_cast<int>(version);
+  read_attributes(f, &out.text_attributes, &out.number_attributes, path);
+  read_scenario_group(f, out, path);
+  out.series = read_variable_group(f, "series", read_series, out, path);
+  out.summary = read_variable_group(f, "summary", true, out, path);
+  {
+    Handle sweep = open_group(f, "sweep", path);
+    out.point_resolved_toml = read_string_column(sweep.get(), "resolved_toml", "sweep/", path);
+  }
+  return out;
+}
+
+}  // namespace tipsim::output
