@@ -309,6 +309,7 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("prosecution.investigations_per_investigator_per_year", r"$n_{\mathrm{inv}}$"),
         ("prosecution.evidence_decay_per_year", r"$\delta_e$"),
         ("prosecution.base_visibility", r"$e_{\mathrm{vis}}$"),
+        ("prosecution.victims_found_share", r"$f_{\mathrm{found}}$"),
         ("prosecution.labour_visibility", r"$\ell$"),
         ("prosecution.partnership_boost", r"$\beta_{\mathrm{pr}}$"),
         ("policy.partnership.level", r"$P_r$"),

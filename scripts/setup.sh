@@ -12,10 +12,10 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # reading run files: HDF5 and netCDF tools, the Python analysis stack
   hdf5-tools netcdf-bin python3-h5py python3-numpy python3-xarray python3-h5netcdf python3-pytest
+  # the viewer (tipsim-viewer): Dear ImGui, GLFW, OpenGL, a readable font, and
+  # a virtual display for its screenshot tests
+  libimgui-dev libglfw3-dev libgl-dev fonts-dejavu-core xvfb xauth
 )
-if [[ "${TIPSIM_WITH_VIEWER:-0}" == 1 ]]; then
-  packages+=(libimgui-dev libglfw3-dev libgl-dev xvfb xauth)
-fi
 
 missing=()
 for p in "${packages[@]}"; do

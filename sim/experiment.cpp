@@ -88,10 +88,16 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
     }
   };
 
+  // Each worker takes the next run in (point, replicate) order, so runs
+  // finish roughly in order and few finished runs wait for an earlier one:
+  // memory stays bounded by the number of workers, not the number of runs.
+  // Steps inside a run are parallel too; idle workers help with those.
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+  std::atomic<std::size_t> next_run{0};
+  const auto workers = static_cast<std::size_t>(arena.max_concurrency());
   arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, runs, 1), [&](const auto& range) {
-      for (std::size_t index = range.begin(); index != range.end(); ++index) run_one(index);
+    tbb::parallel_for(std::size_t{0}, std::min(workers, runs), [&](std::size_t) {
+      for (std::size_t index = next_run++; index < runs; index = next_run++) run_one(index);
     });
   });
   if (failure) std::rethrow_exception(failure);

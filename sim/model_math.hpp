@@ -112,8 +112,7 @@ inline double market_affinity(const ParamValues& globals, Market m, bool female)
 }
 
 // Weighted choice: the index i with cumulative weight passing u * total.
-template <typename Weights>
-std::size_t pick_weighted(const Weights& weights, std::size_t n, double u) {
+inline std::size_t pick_weighted(const double* weights, std::size_t n, double u) {
   double total = 0;
   for (std::size_t i = 0; i < n; ++i) total += weights[i];
   double target = u * total, running = 0;

@@ -96,6 +96,10 @@ void handle_identified(World& w, std::uint32_t person, Channel channel, Stream& 
   const ParamValues& lv = levers(w, region);
   const Form form = person_form(w, person);
   const std::int32_t controller = p.controller[person];
+  // Evidence matters only against a trafficker who can still be prosecuted.
+  const bool controller_active =
+      controller != kNoTrafficker && w.traffickers.state[static_cast<std::size_t>(controller)] ==
+                                         static_cast<std::uint8_t>(TraffickerState::Active);
 
   // Without the non-punishment principle, victims of forced criminality are
   // treated as offenders, and some victims of other forms too (immigration
@@ -105,7 +109,7 @@ void handle_identified(World& w, std::uint32_t person, Channel channel, Stream& 
                          stream.bernoulli(first_draw, s.get(Param::protection_criminalise_others)));
   if (punished) {
     w.metric(Metric::victims_criminalised, region) += 1;
-    if (controller != kNoTrafficker)
+    if (controller_active)
       w.traffickers.evidence[static_cast<std::size_t>(controller)] +=
           static_cast<float>(s.get(Param::prosecution_evidence_identification));
     p.flags[person] |= person_flag::kCriminalised;
@@ -125,7 +129,7 @@ void handle_identified(World& w, std::uint32_t person, Channel channel, Stream& 
   const bool cooperates =
       stream.bernoulli(first_draw + 1, sheltered ? s.get(Param::protection_cooperation_sheltered)
                                                  : s.get(Param::protection_cooperation_unsheltered));
-  if (controller != kNoTrafficker) {
+  if (controller_active) {
     double evidence = s.get(Param::prosecution_evidence_identification);
     if (cooperates) evidence += s.get(Param::prosecution_evidence_cooperation);
     w.traffickers.evidence[static_cast<std::size_t>(controller)] += static_cast<float>(evidence);

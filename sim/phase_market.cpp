@@ -28,7 +28,7 @@ void update_market_signals(World& w) {
   for (std::size_t r = 0; r < regions; ++r) {
     RegionState& rs = w.regions[r];
     const double* row = &w.route_cumulative[r * regions];
-    double attractiveness = 0;
+    double attractiveness = 0, attractiveness_unmet = 0;
     for (std::size_t m = 0; m < kMarkets; ++m) {
       double pull = 0, dens = 0;
       for (std::size_t j = 0; j < regions; ++j) {
@@ -37,13 +37,15 @@ void update_market_signals(World& w) {
         dens += p * density[j][m];
         // Victims earn at the destination's prices, for the demand still
         // unmet there.
-        attractiveness +=
-            p * market_profit(w.regions[j].levers, static_cast<Market>(m)) * unmet[j][m] * density[j][m];
+        const double value = p * market_profit(w.regions[j].levers, static_cast<Market>(m)) * density[j][m];
+        attractiveness += value * unmet[j][m];
+        attractiveness_unmet += value;
       }
       rs.market_pull[m] = pull;
       rs.market_density[m] = dens;
     }
     rs.attractiveness = attractiveness / (1.0 + deterrence * rs.perceived_risk);
+    rs.attractiveness_unmet = attractiveness_unmet;
   }
 }
 

@@ -7,6 +7,7 @@
 namespace tipsim {
 
 void collect_metrics(World& w) {
+  // Also refreshes RegionState::traffickers_active, which prosecution changes.
   const auto& p = w.persons;
   for (std::size_t r = 0; r < w.regions.size(); ++r) {
     const RegionState& rs = w.regions[r];
@@ -28,9 +29,13 @@ void collect_metrics(World& w) {
     if (p.current_region[i] != p.home_region[i]) w.metric(Metric::exploited_abroad, region) += 1;
   }
   const auto& tr = w.traffickers;
+  for (RegionState& rs : w.regions) rs.traffickers_active = 0;
   for (std::size_t t = 0; t < tr.size(); ++t) {
     const auto state = static_cast<TraffickerState>(tr.state[t]);
-    if (state == TraffickerState::Active) w.metric(Metric::traffickers_active, tr.base_region[t]) += 1;
+    if (state == TraffickerState::Active) {
+      w.metric(Metric::traffickers_active, tr.base_region[t]) += 1;
+      ++w.regions[tr.base_region[t]].traffickers_active;
+    }
     if (state == TraffickerState::Incarcerated)
       w.metric(Metric::traffickers_incarcerated, tr.base_region[t]) += 1;
   }

@@ -1,11 +1,14 @@
 // Phase 8: prosecution. Each region investigates up to its capacity of
 // active traffickers, chosen at random in proportion to the evidence
 // against them plus a base visibility (weighted sampling without
-// replacement). Investigations become prosecutions and convictions with
-// probabilities that grow with evidence (shared intelligence multiplies it)
-// and shrink with corruption. The convicted go to prison and their victims
-// are freed and identified; convictions feed the region's perceived risk.
+// replacement). Investigators find a share of the investigated traffickers'
+// victims, whose identification and cooperation add evidence. Investigations
+// then become prosecutions and convictions with probabilities that grow with
+// evidence (shared intelligence multiplies it) and shrink with corruption.
+// The convicted go to prison and their remaining victims are freed and
+// identified; convictions feed the region's perceived risk.
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "model_math.hpp"
@@ -30,10 +33,15 @@ void run_prosecution(World& w) {
   const double prosecute_base = g[Param::prosecution_prosecute_base];
   const double convict_base = g[Param::prosecution_conviction_base];
   const double investigations_per_investigator = g[Param::prosecution_investigations_per_investigator];
+  const double victims_found = g[Param::prosecution_victims_found];
   const double memory = 1.0 - std::exp(-dt / g[Param::prosecution_risk_memory_years]);
-  bool any_convicted = false;
+  const std::size_t regions = w.regions.size();
 
-  for (std::uint32_t r = 0; r < w.regions.size(); ++r) {
+  // 1. Whom each region investigates.
+  std::vector<std::int32_t>& investigated = sc.ids;
+  investigated.clear();
+  std::array<std::uint32_t, 256> active{};
+  for (std::uint32_t r = 0; r < regions; ++r) {
     RegionState& rs = w.regions[r];
     const ParamValues& lv = rs.levers;
     Stream region = region_stream(w, Phase::Prosecution, r);
@@ -45,11 +53,10 @@ void run_prosecution(World& w) {
     // Efraimidis-Spirakis keys: the `capacity` largest log(u)/weight are a
     // weighted sample without replacement; ties broken by id.
     sc.keys.clear();
-    std::uint32_t active = 0;
     for (std::size_t t = 0; t < tr.size(); ++t) {
       if (tr.base_region[t] != r || tr.state[t] != static_cast<std::uint8_t>(TraffickerState::Active))
         continue;
-      ++active;
+      ++active[r];
       if (capacity == 0) continue;
       double weight = tr.evidence[t] + base_visibility;
       if (static_cast<Market>(tr.market[t]) != Market::Sexual) weight *= labour_visibility;
@@ -62,55 +69,73 @@ void run_prosecution(World& w) {
                       [](const auto& a, const auto& b) {
                         return a.first > b.first || (a.first == b.first && a.second < b.second);
                       });
-    std::sort(sc.keys.begin(), sc.keys.begin() + static_cast<std::ptrdiff_t>(chosen),
-              [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (std::size_t x = 0; x < chosen; ++x) investigated.push_back(sc.keys[x].second);
+  }
+  std::sort(investigated.begin(), investigated.end());
+  sc.decision.assign(tr.size(), 0);  // 1 = under investigation this step
+  for (const std::int32_t t : investigated) sc.decision[static_cast<std::size_t>(t)] = 1;
 
-    const double corruption = lv[Param::institutions_corruption];
-    const double boost = 1.0 + g[Param::prosecution_partnership_boost] * lv[Param::policy_partnership];
-    const std::int64_t sentence_steps =
-        std::max<std::int64_t>(1, std::llround(lv[Param::policy_sentence_years] / dt));
-    double convictions = 0;
-    for (std::size_t x = 0; x < chosen; ++x) {
-      const auto t = static_cast<std::size_t>(sc.keys[x].second);
-      const std::size_t case_type = case_type_of(static_cast<Market>(tr.market[t]));
-      w.metric(Metric::investigations, r, case_type) += 1;
-      const double evidence = tr.evidence[t] * boost;
-      const double strength = evidence / (evidence + evidence_half);
-      Stream stream = trafficker_stream(w, Phase::Prosecution, static_cast<std::uint32_t>(t));
-      if (!stream.bernoulli(1, (prosecute_base + (1.0 - prosecute_base) * strength) * (1.0 - corruption)))
-        continue;
-      w.metric(Metric::prosecutions, r, case_type) += 1;
-      // Court costs come on top of the levers' cost, except in budget mode,
-      // where the budget is all there is.
-      if (g[Param::budget_total] <= 0)
-        w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
-            g[Param::cost_prosecution_case];
-      if (!stream.bernoulli(2, (convict_base + (1.0 - convict_base) * strength) * (1.0 - corruption)))
-        continue;
-      w.metric(Metric::convictions, r, case_type) += 1;
-      convictions += 1;
-      tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Incarcerated);
-      tr.sentence_remaining[t] = static_cast<std::int32_t>(sentence_steps);
-      tr.evidence[t] = 0.0f;
-      w.newly_incarcerated.push_back(static_cast<std::int32_t>(t));
-      any_convicted = true;
-    }
-    // Perceived risk: exponentially weighted memory of convictions per
-    // active trafficker per year.
-    const double rate = active > 0 ? convictions / active / dt : 0.0;
-    rs.perceived_risk += memory * (rate - rs.perceived_risk);
+  // 2. Investigators find victims of the traffickers they investigate; the
+  // victims' testimony (more of it from victims who are sheltered) is the
+  // evidence the case is built on.
+  auto& p = w.persons;
+  for (const std::uint32_t i : w.involved) {
+    const std::int32_t c = p.controller[i];
+    if (c == kNoTrafficker || sc.decision[static_cast<std::size_t>(c)] == 0) continue;
+    Stream stream = person_stream(w, Phase::Prosecution, i);
+    if (!stream.bernoulli(0, victims_found)) continue;
+    handle_identified(w, i, Channel::Investigation, stream, 1);
   }
 
-  // Victims of the convicted are freed and identified.
+  // 3. Prosecution and conviction, in id order.
+  std::array<double, 256> convictions{};
+  bool any_convicted = false;
+  for (const std::int32_t id : investigated) {
+    const auto t = static_cast<std::size_t>(id);
+    const std::size_t r = tr.base_region[t];
+    const ParamValues& lv = w.regions[r].levers;
+    const double corruption = lv[Param::institutions_corruption];
+    const double boost = 1.0 + g[Param::prosecution_partnership_boost] * lv[Param::policy_partnership];
+    const std::size_t case_type = case_type_of(static_cast<Market>(tr.market[t]));
+    w.metric(Metric::investigations, r, case_type) += 1;
+    const double evidence = tr.evidence[t] * boost;
+    const double strength = evidence / (evidence + evidence_half);
+    Stream stream = trafficker_stream(w, Phase::Prosecution, static_cast<std::uint32_t>(t));
+    if (!stream.bernoulli(1, (prosecute_base + (1.0 - prosecute_base) * strength) * (1.0 - corruption)))
+      continue;
+    w.metric(Metric::prosecutions, r, case_type) += 1;
+    // Court costs come on top of the levers' cost, except in budget mode,
+    // where the budget is all there is.
+    if (g[Param::budget_total] <= 0)
+      w.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
+          g[Param::cost_prosecution_case];
+    if (!stream.bernoulli(2, (convict_base + (1.0 - convict_base) * strength) * (1.0 - corruption))) continue;
+    w.metric(Metric::convictions, r, case_type) += 1;
+    convictions[r] += 1;
+    tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Incarcerated);
+    tr.sentence_remaining[t] = static_cast<std::int32_t>(
+        std::max<std::int64_t>(1, std::llround(lv[Param::policy_sentence_years] / dt)));
+    tr.evidence[t] = 0.0f;
+    w.newly_incarcerated.push_back(id);
+    any_convicted = true;
+  }
+
+  // Perceived risk: exponentially weighted memory of convictions per active
+  // trafficker per year.
+  for (std::size_t r = 0; r < regions; ++r) {
+    const double rate = active[r] > 0 ? convictions[r] / active[r] / dt : 0.0;
+    w.regions[r].perceived_risk += memory * (rate - w.regions[r].perceived_risk);
+  }
+
+  // 4. The remaining victims of the convicted are freed and identified.
   if (any_convicted) {
-    auto& p = w.persons;
     for (const std::uint32_t i : w.involved) {
       const std::int32_t c = p.controller[i];
       if (c == kNoTrafficker ||
           tr.state[static_cast<std::size_t>(c)] != static_cast<std::uint8_t>(TraffickerState::Incarcerated))
         continue;
       Stream stream = person_stream(w, Phase::Prosecution, i);
-      handle_identified(w, i, Channel::Investigation, stream, 0);
+      handle_identified(w, i, Channel::Investigation, stream, 4);
     }
   }
 }

@@ -143,6 +143,7 @@ struct RegionState {
   double awareness_mean = 0;            // mean awareness of the population (tracked in mean field)
   double perceived_risk = 0;            // EWMA of convictions per active trafficker per year
   double attractiveness_start = 0;      // attractiveness at step 0: entry is relative to it
+  double attractiveness_unmet = 0;      // attractiveness if all demand were unmet, undeterred
   double market_demand[kMarkets] = {};  // effective demand this step, in victims
   // For a recruit from here: expected unmet share of demand where they will
   // be exploited (routes applied), and the demand density they face there.

@@ -183,7 +183,11 @@ void initialise_world(World& w, const Scenario& s, std::uint32_t replicate) {
   update_market_signals(w);
   build_traffickers(w, s);
   update_market_signals(w);
-  for (RegionState& rs : w.regions) rs.attractiveness_start = rs.attractiveness;
+  // Entry is measured against how well crime pays at the start; a world that
+  // starts with its demand saturated measures it against a market with all
+  // demand unmet instead, so that entry resumes once victims leave.
+  for (RegionState& rs : w.regions)
+    rs.attractiveness_start = rs.attractiveness > 0 ? rs.attractiveness : rs.attractiveness_unmet;
 
   w.involved.clear();
   w.involved.reserve(static_cast<std::size_t>(w.persons.size() / 50 + 4096));

@@ -1,0 +1,223 @@
+// Phase 1 (phase_policy.cpp): the levers in force at each step. Scenario
+// values, budget mode, interventions in their window and region, with their
+// ramps; the shelter places and the spending that follow from the levers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using test::set_param;
+
+double lever(const World& w, std::size_t region, Param p) { return w.regions[region].levers[p]; }
+
+// Runs the policy phase at a given step, as step_world would.
+void policy_at(World& w, std::int32_t step) {
+  w.step = step;
+  std::fill(w.frame.begin(), w.frame.end(), 0.0);
+  apply_policy_schedule(w);
+}
+
+TEST(PolicySchedule, WithoutInterventionsLeversAreTheScenarioValues) {
+  Scenario s = test::quiet_scenario(2000, 2);
+  test::set_regional(s, 1, Param::policy_investigators, 3.5);
+  World w = test::make_world(s);
+  policy_at(w, 4);
+  for (const ParamSpec& ps : param_table()) {
+    if (ps.scope != ParamScope::Regional) continue;
+    EXPECT_EQ(lever(w, 0, ps.id), s.regions[0].values[ps.id]) << ps.key;
+    EXPECT_EQ(lever(w, 1, ps.id), s.regions[1].values[ps.id]) << ps.key;
+  }
+}
+
+TEST(PolicySchedule, SetInterventionActsInItsWindowAndRegionOnly) {
+  Scenario s = test::quiet_scenario(2000, 2);
+  s.interventions.push_back(
+      InterventionSpec{"more police", 3, 6, 1, 0, {{Param::policy_investigators, LeverOp::Set, 7.0}}});
+  World w = test::make_world(s);
+  const double base = s.regions[1].values[Param::policy_investigators];
+  for (std::int32_t step = 0; step < 9; ++step) {
+    policy_at(w, step);
+    const bool in_window = step >= 3 && step < 6;
+    EXPECT_EQ(lever(w, 1, Param::policy_investigators), in_window ? 7.0 : base) << "step " << step;
+    EXPECT_EQ(lever(w, 0, Param::policy_investigators), base) << "the other region, step " << step;
+    // Nothing else moves.
+    EXPECT_EQ(lever(w, 1, Param::policy_shelter_beds), s.regions[1].values[Param::policy_shelter_beds]);
+  }
+}
+
+TEST(PolicySchedule, ScaleInterventionMultipliesInEveryRegion) {
+  Scenario s = test::quiet_scenario(2000, 3);
+  test::set_regional(s, 2, Param::policy_shelter_beds, 4.0);
+  s.interventions.push_back(
+      InterventionSpec{"double beds", 0, 2, -1, 0, {{Param::policy_shelter_beds, LeverOp::Scale, 2.0}}});
+  World w = test::make_world(s);
+  policy_at(w, 1);
+  EXPECT_DOUBLE_EQ(lever(w, 0, Param::policy_shelter_beds),
+                   2 * s.regions[0].values[Param::policy_shelter_beds]);
+  EXPECT_DOUBLE_EQ(lever(w, 1, Param::policy_shelter_beds),
+                   2 * s.regions[1].values[Param::policy_shelter_beds]);
+  EXPECT_DOUBLE_EQ(lever(w, 2, Param::policy_shelter_beds), 8.0);
+  policy_at(w, 2);
+  EXPECT_DOUBLE_EQ(lever(w, 2, Param::policy_shelter_beds), 4.0);
+}
+
+TEST(PolicySchedule, RampReachesFullStrengthLinearly) {
+  Scenario s = test::quiet_scenario(2000);
+  set_param(s, Param::policy_awareness_reach, 0.0);
+  s.interventions.push_back(
+      InterventionSpec{"campaign", 10, 30, -1, 4, {{Param::policy_awareness_reach, LeverOp::Set, 0.8}}});
+  World w = test::make_world(s);
+  // Weight (step - start + 1) / ramp, capped at 1.
+  const double expected[] = {0.0, 0.2, 0.4, 0.6, 0.8, 0.8, 0.8};
+  for (std::int32_t k = 0; k < 7; ++k) {
+    policy_at(w, 9 + k);
+    EXPECT_NEAR(lever(w, 0, Param::policy_awareness_reach), expected[k], 1e-12) << "step " << 9 + k;
+  }
+}
+
+TEST(PolicySchedule, RampedSwitchFlipsHalfWay) {
+  Scenario s = test::quiet_scenario(2000);
+  s.interventions.push_back(
+      InterventionSpec{"fee ban", 0, 100, -1, 4, {{Param::policy_fee_ban, LeverOp::Set, 1.0}}});
+  World w = test::make_world(s);
+  policy_at(w, 0);  // weight 1/4
+  EXPECT_EQ(lever(w, 0, Param::policy_fee_ban), 0.0);
+  policy_at(w, 1);  // weight 1/2
+  EXPECT_EQ(lever(w, 0, Param::policy_fee_ban), 1.0);
+}
+
+TEST(PolicySchedule, InterventionsAreClampedToTheParameterRange) {
+  Scenario s = test::quiet_scenario(2000);
+  s.interventions.push_back(InterventionSpec{"absurd",
+                                             0,
+                                             5,
+                                             -1,
+                                             0,
+                                             {{Param::policy_investigators, LeverOp::Scale, 1e12},
+                                              {Param::institutions_corruption, LeverOp::Set, -3}}});
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  EXPECT_EQ(lever(w, 0, Param::policy_investigators), spec(Param::policy_investigators).max_value);
+  EXPECT_EQ(lever(w, 0, Param::institutions_corruption), 0.0);
+}
+
+TEST(PolicySchedule, LaterInterventionsApplyOnTopOfEarlierOnes) {
+  Scenario s = test::quiet_scenario(2000);
+  s.interventions.push_back(
+      InterventionSpec{"set", 0, 5, -1, 0, {{Param::policy_investigators, LeverOp::Set, 2.0}}});
+  s.interventions.push_back(
+      InterventionSpec{"scale", 0, 5, -1, 0, {{Param::policy_investigators, LeverOp::Scale, 3.0}}});
+  World w = test::make_world(s);
+  policy_at(w, 2);
+  EXPECT_DOUBLE_EQ(lever(w, 0, Param::policy_investigators), 6.0);
+}
+
+TEST(PolicySchedule, ShelterPlacesFollowBedsAndPopulation) {
+  Scenario s = test::quiet_scenario(40000, 2);
+  test::set_regional(s, 0, Param::policy_shelter_beds, 10.0);  // 20 000 people: 2 places
+  test::set_regional(s, 1, Param::policy_shelter_beds, 0.0);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  EXPECT_EQ(w.regions[0].shelter_capacity, 2u);
+  EXPECT_EQ(w.regions[1].shelter_capacity, 0u);
+}
+
+TEST(PolicySchedule, SpendingIsLeversTimesUnitCosts) {
+  Scenario s = test::quiet_scenario(50000);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double per_100k_step = 50000 / 1e5 * w.step_years;
+  EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Prosecution)),
+              s.get(Param::policy_investigators) * s.get(Param::cost_investigator) * per_100k_step, 1e-6);
+  EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Partnership)),
+              s.get(Param::policy_partnership) * s.get(Param::cost_partnership) * per_100k_step, 1e-6);
+  // The 3P scores stay within their 1-5 scale.
+  for (std::size_t p = 0; p < kPillars; ++p) {
+    EXPECT_GE(w.metric(Metric::policy_index, 0, p), 1.0);
+    EXPECT_LE(w.metric(Metric::policy_index, 0, p), 5.0);
+  }
+}
+
+// Levers that budget mode buys for a total budget (everything else default).
+ParamValues budget_levers(double total) {
+  Scenario s = test::quiet_scenario(10000);
+  set_param(s, Param::budget_total, total);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  return w.regions[0].levers;
+}
+
+TEST(PolicySchedule, BudgetBuysInvestigatorsWithDiminishingReturns) {
+  // Equal shares: prosecution gets 1/4 of the money; per 100 000 real people
+  // that is total / 4 / 10 000 x 1e5. With cost c and reference level 1,
+  // S = saturation x 1 and effort = S (1 - exp(-units / S)).
+  const double total = 24000;
+  const double money = total / 4 / 10000 * 1e5;
+  const double units = money / spec(Param::cost_investigator).default_value;
+  const double cap =
+      spec(Param::budget_saturation).default_value * spec(Param::policy_investigators).default_value;
+  const ParamValues one = budget_levers(total);
+  EXPECT_NEAR(one[Param::policy_investigators], cap * -std::expm1(-units / cap), 1e-12);
+
+  const ParamValues two = budget_levers(2 * total);
+  const ParamValues lots = budget_levers(1e12);
+  for (Param p : {Param::policy_investigators, Param::policy_shelter_beds, Param::policy_labour_inspectors,
+                  Param::policy_ngo_outreach, Param::policy_awareness_reach, Param::policy_empowerment_reach,
+                  Param::policy_partnership}) {
+    SCOPED_TRACE(spec(p).key);
+    EXPECT_GT(one[p], 0.0);
+    // More money buys more, but doubling the money buys less than double.
+    EXPECT_GT(two[p], one[p]);
+    EXPECT_LT(two[p], 2 * one[p]);
+    EXPECT_LE(lots[p], spec(p).max_value);
+  }
+  // Effort saturates at S x the reference level.
+  EXPECT_NEAR(lots[Param::policy_investigators], cap, 1e-9);
+}
+
+TEST(PolicySchedule, NoBudgetLeavesLeversAlone) {
+  const ParamValues none = budget_levers(0);
+  EXPECT_EQ(none[Param::policy_investigators], spec(Param::policy_investigators).default_value);
+  EXPECT_EQ(none[Param::policy_shelter_beds], spec(Param::policy_shelter_beds).default_value);
+}
+
+TEST(PolicySchedule, InBudgetModeTheBudgetIsWhatIsSpent) {
+  // Spending is the money allocated, by P, shared over regions by
+  // population, in agent units (real money / population.scale).
+  Scenario s = test::quiet_scenario(30000, 2);
+  test::set_regional(s, 1, Param::population_share, 2.0);
+  set_param(s, Param::budget_total, 1e6);
+  set_param(s, Param::budget_share_prevention, 0.75);  // shares 0.25 : 0.25 : 0.75 : 0.25
+  set_param(s, Param::population_scale, 10);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double per_step_agents = 1e6 * w.step_years / 10;
+  const double shares[kPillars] = {0.25 / 1.5, 0.25 / 1.5, 0.75 / 1.5, 0.25 / 1.5};
+  for (std::size_t p = 0; p < kPillars; ++p) {
+    EXPECT_NEAR(w.metric(Metric::spending, 0, p), per_step_agents * shares[p] / 3, 1e-6) << "pillar " << p;
+    EXPECT_NEAR(w.metric(Metric::spending, 1, p), per_step_agents * shares[p] * 2 / 3, 1e-6)
+        << "pillar " << p;
+  }
+}
+
+TEST(PolicySchedule, BudgetSharesSteerTheMoney) {
+  Scenario s = test::quiet_scenario(10000);
+  set_param(s, Param::budget_total, 50000);
+  set_param(s, Param::budget_share_prosecution, 1);
+  set_param(s, Param::budget_share_protection, 0);
+  set_param(s, Param::budget_share_prevention, 0);
+  set_param(s, Param::budget_share_partnership, 0);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  EXPECT_GT(lever(w, 0, Param::policy_investigators), 0.0);
+  EXPECT_EQ(lever(w, 0, Param::policy_shelter_beds), 0.0);
+  EXPECT_EQ(lever(w, 0, Param::policy_awareness_reach), 0.0);
+  EXPECT_EQ(lever(w, 0, Param::policy_partnership), 0.0);
+}
+
+}  // namespace
+}  // namespace tipsim

@@ -1,0 +1,112 @@
+// Phase 9 (phase_protection.cpp): people in protection receive services for
+// the region's service duration, then go home FREE; good services lower
+// vulnerability, raise awareness and, with probability equal to their
+// quality, lift the re-trafficking penalty.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "person_ops.hpp"
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using test::set_param;
+
+// `count` people of region 0 sheltered in region `shelter` since step 0.
+struct ShelterWorld {
+  Scenario s = test::quiet_scenario(20000, 2);
+  World w;
+  std::uint32_t count;
+  ShelterWorld(std::uint32_t n, double quality, std::size_t shelter = 0) : count(n) {
+    set_param(s, Param::policy_service_quality, quality);
+    w = test::make_world(s);
+    w.regions[shelter].shelter_capacity = n;
+    for (std::uint32_t i = 0; i < n; ++i) test::make_in_protection(w, i, shelter, Market::LabourOther, 0);
+  }
+  std::int64_t duration() const { return std::llround(s.get(Param::policy_service_years) / w.step_years); }
+};
+
+TEST(Protection, PeopleLeaveAfterTheServiceDuration) {
+  ShelterWorld sw(50, 0.5, /*shelter=*/1);
+  World& w = sw.w;
+  ASSERT_GT(sw.duration(), 2);
+  for (w.step = 1; w.step < sw.duration(); ++w.step) {
+    run_protection(w);
+    ASSERT_EQ(test::count_in(w, PersonState::InProtection), 50u) << "step " << w.step;
+  }
+  std::fill(w.frame.begin(), w.frame.end(), 0.0);
+  run_protection(w);
+  EXPECT_EQ(test::count_in(w, PersonState::InProtection), 0u);
+  // Counted where the shelter is; everyone goes home.
+  EXPECT_EQ(w.metric(Metric::reintegrations, 1), 50.0);
+  EXPECT_EQ(w.regions[1].shelter_occupied, 0u);
+  for (std::uint32_t i = 0; i < 50; ++i) {
+    EXPECT_EQ(w.persons.current_region[i], 0);
+    EXPECT_EQ(w.persons.market[i], kNoMarket);
+    EXPECT_EQ(w.persons.state_since[i], w.step);
+  }
+  EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
+}
+
+TEST(Protection, GoodServicesCutVulnerabilityAndRaiseAwareness) {
+  for (const double quality : {0.0, 0.5, 1.0}) {
+    SCOPED_TRACE(quality);
+    ShelterWorld sw(200, quality);
+    World& w = sw.w;
+    const std::vector<float> before = w.persons.vulnerability;
+    w.step = static_cast<std::int32_t>(sw.duration());
+    run_protection(w);
+    const double cut = sw.s.get(Param::protection_reintegration_cut);
+    const double awareness_after = sw.s.get(Param::protection_reintegration_awareness);
+    const double base = sw.s.get(Param::population_awareness_base);
+    for (std::uint32_t i = 0; i < 200; ++i) {
+      ASSERT_FLOAT_EQ(w.persons.vulnerability[i], static_cast<float>(before[i] * (1 - quality * cut))) << i;
+      ASSERT_NEAR(awareness_now(w, i), std::max(base, quality * awareness_after), 1e-6) << i;
+    }
+  }
+}
+
+TEST(Protection, ReintegrationSucceedsWithProbabilityEqualToQuality) {
+  for (const double quality : {0.0, 0.3, 1.0}) {
+    SCOPED_TRACE(quality);
+    ShelterWorld sw(10000, quality);
+    World& w = sw.w;
+    w.step = static_cast<std::int32_t>(sw.duration());
+    run_protection(w);
+    double reintegrated = 0;
+    for (std::uint32_t i = 0; i < sw.count; ++i)
+      reintegrated += (w.persons.flags[i] & person_flag::kReintegrated) ? 1 : 0;
+    EXPECT_NEAR(reintegrated, sw.count * quality, test::binomial_tolerance(sw.count, quality));
+    if (quality == 0.0 || quality == 1.0) {
+      EXPECT_EQ(reintegrated, sw.count * quality) << "certain either way";
+    }
+  }
+}
+
+TEST(Protection, CooperationEndsWithProtection) {
+  ShelterWorld sw(10, 0.5);
+  World& w = sw.w;
+  for (std::uint32_t i = 0; i < 10; ++i) w.persons.flags[i] |= person_flag::kCooperating;
+  w.step = static_cast<std::int32_t>(sw.duration());
+  run_protection(w);
+  for (std::uint32_t i = 0; i < 10; ++i) EXPECT_FALSE(w.persons.flags[i] & person_flag::kCooperating);
+}
+
+TEST(Protection, LongerServicesKeepPeopleLonger) {
+  ShelterWorld sw(10, 0.5);
+  set_param(sw.s, Param::policy_service_years, 2.0);
+  World& w = sw.w;
+  apply_policy_schedule(w);
+  w.regions[0].shelter_capacity = 10;
+  w.step = static_cast<std::int32_t>(std::llround(0.5 / w.step_years));
+  run_protection(w);
+  EXPECT_EQ(test::count_in(w, PersonState::InProtection), 10u);
+  w.step = static_cast<std::int32_t>(std::llround(2.0 / w.step_years));
+  run_protection(w);
+  EXPECT_EQ(test::count_in(w, PersonState::InProtection), 0u);
+}
+
+}  // namespace
+}  // namespace tipsim
