@@ -45,6 +45,9 @@ const std::array<ParamSpec, kParamCount>& param_table();
 inline const ParamSpec& spec(Param p) { return param_table()[static_cast<std::size_t>(p)]; }
 // Looks a dotted key up; nullptr when unknown.
 const ParamSpec* find_param(std::string_view key);
+// Levenshtein distance: single-character insertions, deletions and
+// substitutions that turn a into b.
+std::size_t edit_distance(std::string_view a, std::string_view b);
 // The known keys closest to an unknown one (edit distance), best first.
 std::vector<std::string_view> suggest_params(std::string_view unknown_key, std::size_t max_suggestions = 3);
 
