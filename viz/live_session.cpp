@@ -1,0 +1,272 @@
+#include "live_session.hpp"
+
+#include <filesystem>
+#include <new>
+
+#include "run_file.hpp"
+#include "simulation.hpp"
+#include "timeline.hpp"
+
+namespace tipsim::viz {
+
+using Clock = std::chrono::steady_clock;
+
+LiveSession::LiveSession(Scenario scenario, std::string command_line)
+    : base_(std::move(scenario)), command_line_(std::move(command_line)), seeded_(base_), running_(base_) {
+  status_.steps_total = base_.steps();
+  status_.seed = base_.seed();
+  worker_ = std::thread([this] { run_worker(); });
+}
+
+LiveSession::~LiveSession() {
+  {
+    std::lock_guard lock(mutex_);
+    quit_ = true;
+  }
+  wake_.notify_all();
+  worker_.join();
+}
+
+void LiveSession::submit(Command command) {
+  {
+    std::lock_guard lock(mutex_);
+    commands_.push_back(std::move(command));
+  }
+  wake_.notify_all();
+}
+
+void LiveSession::play() { submit({Command::Play}); }
+void LiveSession::pause() { submit({Command::Pause}); }
+void LiveSession::step_once() { submit({Command::Step}); }
+void LiveSession::set_speed(double steps_per_second) { submit({Command::Speed, steps_per_second}); }
+void LiveSession::reset_with_new_seed() { submit({Command::Reset}); }
+void LiveSession::advance(std::int32_t steps) { submit({Command::Advance, static_cast<double>(steps)}); }
+void LiveSession::save(const std::string& path) {
+  submit({Command::Save, 0, -1, Param::scenario_seed, path});
+}
+void LiveSession::set_lever(std::int32_t region, Param param, double value) {
+  submit({Command::Lever, value, region, param});
+}
+
+void LiveSession::poll(LiveView& view) {
+  std::lock_guard lock(mutex_);
+  if (view.generation != status_.generation) {
+    view.generation = status_.generation;
+    view.history = Series(FrameLayout(base_.regions.size()), static_cast<std::size_t>(base_.steps()));
+    view.frames = 0;
+  }
+  for (auto& [step, frame] : new_frames_) {
+    auto target = view.history.frame(static_cast<std::size_t>(step));
+    std::copy(frame.begin(), frame.end(), target.begin());
+    view.frames = std::max(view.frames, step + 1);
+  }
+  new_frames_.clear();
+  view.status = status_;
+}
+
+bool LiveSession::wait_for(const std::function<bool(const LiveStatus&)>& done,
+                           std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return published_.wait_for(lock, timeout, [&] { return done(status_); });
+}
+
+void LiveSession::run_worker() {
+  build_world();
+  while (true) {
+    std::deque<Command> commands;
+    {
+      std::unique_lock lock(mutex_);
+      const bool wants_step = simulation_ && !simulation_->finished() && (playing_ || pending_steps_ > 0);
+      auto woken = [&] { return quit_ || !commands_.empty(); };
+      if (!wants_step) {
+        wake_.wait(lock, woken);
+      } else if (playing_ && pending_steps_ == 0 && speed_ > 0) {
+        // Paced play: sleep until the next step is due, unless told something.
+        wake_.wait_until(lock, next_step_at_, woken);
+      }
+      if (quit_) return;
+      commands.swap(commands_);
+    }
+    for (const Command& c : commands) apply(c);
+    if (!simulation_ || simulation_->finished()) {
+      pending_steps_ = 0;
+      continue;
+    }
+    const auto now = Clock::now();
+    const bool due = pending_steps_ > 0 || (playing_ && (speed_ <= 0 || now >= next_step_at_));
+    if (!due) continue;
+    if (pending_steps_ > 0) --pending_steps_;
+    if (playing_ && speed_ > 0) {
+      // The next step is due one period after this one, without catching up
+      // in a burst when a step ran long.
+      const auto period =
+          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / speed_));
+      next_step_at_ = std::max(next_step_at_ + period, now);
+    }
+    step_and_publish();
+  }
+}
+
+void LiveSession::apply(const Command& c) {
+  switch (c.kind) {
+    case Command::Play:
+      playing_ = true;
+      next_step_at_ = Clock::now();
+      break;
+    case Command::Pause:
+      playing_ = false;
+      break;
+    case Command::Step:
+      if (!playing_) ++pending_steps_;
+      break;
+    case Command::Advance:
+      pending_steps_ += static_cast<std::int64_t>(c.number);
+      break;
+    case Command::Speed:
+      speed_ = c.number;
+      break;
+    case Command::Reset:
+      seeded_.globals[Param::scenario_seed] = seeded_.globals[Param::scenario_seed] + 1;
+      recorder_.clear();
+      pending_steps_ = 0;
+      build_world();
+      break;
+    case Command::Lever: {
+      if (!simulation_) break;
+      const std::string where = c.region < 0 ? "all regions" : seeded_.regions.at(c.region).name;
+      recorder_.record(simulation_->steps_done(), c.region, where, c.param, c.number, seeded_.steps());
+      // The simulation reads running_ at every step; between steps, on this
+      // thread, it may change: a change only starts at a step not yet run.
+      running_.interventions = seeded_.interventions;
+      for (const InterventionSpec& iv : recorder_.interventions()) running_.interventions.push_back(iv);
+      std::lock_guard lock(mutex_);
+      status_.recorded = recorder_.interventions();
+      break;
+    }
+    case Command::Save:
+      save_now(c.text);
+      break;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    status_.playing = playing_;
+  }
+  published_.notify_all();
+}
+
+void LiveSession::build_world() {
+  {
+    std::lock_guard lock(mutex_);
+    status_.building = true;
+  }
+  simulation_.reset();
+  running_ = seeded_;
+  std::string failure;
+  try {
+    simulation_ = std::make_unique<Simulation>(running_, 0);
+  } catch (const std::bad_alloc&) {
+    failure = "not enough memory to build this world; lower population.size";
+  } catch (const std::exception& e) {
+    failure = std::string("cannot build the world: ") + e.what();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    ++status_.generation;
+    new_frames_.clear();
+    status_.building = false;
+    status_.finished = simulation_ ? simulation_->finished() : true;
+    status_.steps_done = 0;
+    status_.seed = seeded_.seed();
+    status_.recorded.clear();
+    status_.steps_per_second = 0;
+    status_.levers.clear();
+    if (simulation_)
+      for (const RegionState& rs : simulation_->world().regions) status_.levers.push_back(rs.levers);
+    status_.flows = simulation_ ? count_route_flows(simulation_->world()) : RouteFlows(base_.regions.size());
+  }
+  step_times_.clear();
+  published_.notify_all();
+  if (!failure.empty()) publish_message(failure, true);
+}
+
+void LiveSession::step_and_publish() {
+  try {
+    simulation_->step();
+  } catch (const std::exception& e) {
+    playing_ = false;
+    pending_steps_ = 0;
+    publish_message(std::string("the model stopped: ") + e.what(), true);
+    return;
+  }
+  step_times_.push(Clock::now());
+  const World& world = simulation_->world();
+  const std::int32_t step = simulation_->steps_done() - 1;
+  const auto frame = simulation_->series().frame(static_cast<std::size_t>(step));
+  RouteFlows flows = count_route_flows(world);
+  {
+    std::lock_guard lock(mutex_);
+    new_frames_.emplace_back(step, std::vector<double>(frame.begin(), frame.end()));
+    status_.steps_done = simulation_->steps_done();
+    status_.finished = simulation_->finished();
+    if (status_.finished) playing_ = false;
+    status_.playing = playing_;
+    for (std::size_t r = 0; r < world.regions.size() && r < status_.levers.size(); ++r)
+      status_.levers[r] = world.regions[r].levers;
+    status_.flows = std::move(flows);
+    if (step_times_.size() >= 2) {
+      const double seconds =
+          std::chrono::duration<double>(step_times_.from_newest(0) - step_times_[0]).count();
+      status_.steps_per_second = seconds > 0 ? static_cast<double>(step_times_.size() - 1) / seconds : 0;
+    }
+  }
+  published_.notify_all();
+}
+
+void LiveSession::publish_message(const std::string& message, bool is_error) {
+  {
+    std::lock_guard lock(mutex_);
+    status_.message = message;
+    status_.message_is_error = is_error;
+    ++status_.message_serial;
+  }
+  published_.notify_all();
+}
+
+void LiveSession::save_now(const std::string& path) {
+  if (!simulation_ || simulation_->steps_done() == 0) {
+    publish_message("nothing to save yet: run at least one step", true);
+    return;
+  }
+  const std::int32_t steps = simulation_->steps_done();
+  try {
+    const Scenario saved = session_scenario(seeded_, recorder_.interventions(), steps);
+    ReplicateResult result;
+    result.point = 0;
+    result.replicate = 0;
+    result.series = Series(simulation_->series().layout(), static_cast<std::size_t>(steps));
+    for (std::int32_t s = 0; s < steps; ++s) {
+      const auto from = simulation_->series().frame(static_cast<std::size_t>(s));
+      std::copy(from.begin(), from.end(), result.series.frame(static_cast<std::size_t>(s)).begin());
+    }
+    result.summary =
+        summarize(result.series, static_cast<std::size_t>(saved.get_int(Param::scenario_burn_in_steps)),
+                  saved.step_years());
+    const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+    if (!folder.empty()) std::filesystem::create_directories(folder);
+    output::RunFileInfo info;
+    info.command_line = command_line_ + "  # live session saved at " +
+                        step_name(steps - 1, saved.globals[Param::scenario_step_days]);
+    info.points = {saved};
+    info.replicates = 1;
+    output::RunFileWriter writer(path, info);
+    writer.consume(std::move(result));
+    writer.commit();
+    publish_message("saved " + path + " (" + std::to_string(steps) + " steps, " +
+                        std::to_string(recorder_.interventions().size()) + " lever changes)",
+                    false);
+  } catch (const std::exception& e) {
+    publish_message(std::string("cannot save: ") + e.what(), true);
+  }
+}
+
+}  // namespace tipsim::viz

@@ -1,0 +1,182 @@
+// tipsim-viewer: the live and replay viewer for trainers.
+//   tipsim-viewer [SCENARIO.toml | FILE.h5] [--compare OTHER.h5]
+//                 [--screenshot OUT.png --frames N] [--size WxH] [--step S] [--set KEY=VALUE]...
+// Every input is checked before a window opens, so a bad file is reported
+// the same way with or without a display.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+#include "live_session.hpp"
+#include "replay_run.hpp"
+#include "run_file.hpp"
+#include "scenario_loader.hpp"
+#include "views.hpp"
+
+namespace {
+
+using namespace tipsim;
+using namespace tipsim::viz;
+
+// The command line as a shell would read it back, for saved run files.
+std::string quoted_command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_not_of(
+                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789_-+=.,/:@%") == std::string::npos;
+    if (!out.empty()) out += ' ';
+    out += plain ? arg : "'" + arg + "'";
+  }
+  return out;
+}
+
+// A run file by its name or, whatever its name, by the HDF5 signature.
+bool looks_like_run_file(const std::string& path) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".h5" || ext == ".hdf5" || ext == ".nc") return true;
+  std::ifstream in(path, std::ios::binary);
+  char head[8] = {};
+  in.read(head, sizeof head);
+  return in.gcount() == 8 && std::memcmp(head, "\x89HDF\r\n\x1a\n", 8) == 0;
+}
+
+bool parse_size(const std::string& text, int& width, int& height) {
+  char x = 0;
+  std::istringstream in(text);
+  if (!(in >> width >> x >> height) || (x != 'x' && x != 'X') || !in.eof()) return false;
+  return width >= 320 && height >= 240 && width <= 8192 && height <= 8192;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tipsim-viewer: watch a scenario live, move its policy levers, or replay a run file",
+               "tipsim-viewer"};
+  app.set_version_flag("--version",
+                       std::string("tipsim-viewer ") + TIPSIM_VERSION + " (" + TIPSIM_SOURCE_REVISION + ")");
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    return "tipsim-viewer: error: " + std::string(e.what()) + "\nRun '" + failed->get_name() +
+           " --help' for the options.\n";
+  });
+  std::string input = std::string(TIPSIM_SCENARIO_DIR) + "/baseline.toml";
+  std::string compare, screenshot, size = "1600x1000";
+  int frames = 60;
+  std::int32_t step = -1;
+  std::vector<std::string> overrides;
+  app.add_option(
+         "file", input,
+         "A scenario (TOML) to run live, or a run file (HDF5) to replay; default: the bundled baseline")
+      ->type_name("SCENARIO.toml|FILE.h5");
+  app.add_option("--compare", compare, "A second run file, shown side by side with the first")
+      ->type_name("OTHER.h5");
+  app.add_option("--screenshot", screenshot,
+                 "Render offscreen, save this PNG and exit (works under xvfb-run -a)")
+      ->type_name("OUT.png");
+  app.add_option("--frames", frames, "Frames rendered before the screenshot; a live run advances over them")
+      ->check(CLI::Range(2, 100000))
+      ->type_name("N");
+  app.add_option("--size", size, "Screenshot size, or the window's largest size (default 1600x1000)")
+      ->type_name("WxH");
+  app.add_option("--step", step,
+                 "Live: run this many steps first, then pause; replay: show this step first (0-based)")
+      ->check(CLI::Range(0, 1000000))
+      ->type_name("S");
+  app.add_option("--set", overrides,
+                 "Live: override a scenario key, KEY=VALUE (repeatable), as tipsim run does")
+      ->type_name("KEY=VALUE")
+      ->take_all()
+      ->allow_extra_args(false);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitBadInput;
+  }
+
+  WindowOptions window;
+  if (!parse_size(size, window.width, window.height)) {
+    print_error("--size " + size +
+                ": expected WIDTHxHEIGHT in pixels, from 320x240 to 8192x8192, e.g. 1600x1000");
+    return kExitBadInput;
+  }
+  window.screenshot = screenshot;
+  window.frames = frames;
+  if (!screenshot.empty() && std::filesystem::path(screenshot).extension() != ".png") {
+    print_error("--screenshot " + screenshot + ": the screenshot is a PNG; give a name ending in .png");
+    return kExitBadInput;
+  }
+
+  // Inputs first: a missing, foreign or broken file is reported before any
+  // window is opened.
+  std::error_code ec;
+  for (const std::string& path : {input, compare}) {
+    if (path.empty()) continue;
+    if (!std::filesystem::exists(path, ec)) {
+      print_error(path + ": cannot open: no such file");
+      return kExitBadInput;
+    }
+    if (std::filesystem::is_directory(path, ec)) {
+      print_error(path + ": cannot open: is a folder, not a scenario or run file");
+      return kExitBadInput;
+    }
+  }
+
+  if (!looks_like_run_file(input)) {
+    if (!compare.empty()) {
+      print_error("--compare shows two run files side by side; '" + input +
+                  "' is a scenario. Run it first: tipsim run " + input + " -o FILE.h5");
+      return kExitBadInput;
+    }
+    Scenario scenario;
+    try {
+      scenario = load_scenario_file(input, overrides);
+    } catch (const ScenarioError& e) {
+      std::istringstream lines(e.what());
+      std::string line;
+      while (std::getline(lines, line)) print_error(line);
+      return kExitBadInput;
+    }
+    window.title = "tipsim-viewer \xE2\x80\x94 " + scenario.name + " (live)";
+    LiveOptions live;
+    live.save_path = "runs/" + std::filesystem::path(input).stem().string() + "-session.h5";
+    live.start_at = step;
+    const std::string command_line = quoted_command_line(argc, argv);
+    return run_window(window, [&](const Fonts& fonts) {
+      return make_live_screen(std::make_unique<LiveSession>(std::move(scenario), command_line), live, fonts);
+    });
+  }
+
+  if (!overrides.empty()) {
+    print_error("--set changes a scenario before it runs; a run file is replayed as it was written");
+    return kExitBadInput;
+  }
+  std::vector<std::unique_ptr<ReplayRun>> runs;
+  for (const std::string& path : {input, compare}) {
+    if (path.empty()) continue;
+    try {
+      runs.push_back(std::make_unique<ReplayRun>(path));
+    } catch (const output::OutputError& e) {
+      // FormatError (foreign, newer, damaged) and unreadable files alike.
+      print_error(e.what());
+      return kExitBadInput;
+    } catch (const std::exception& e) {
+      print_error(path + ": cannot read: " + e.what());
+      return kExitBadInput;
+    }
+  }
+  window.title = "tipsim-viewer \xE2\x80\x94 " + std::filesystem::path(input).filename().string() +
+                 (compare.empty() ? "" : " vs " + std::filesystem::path(compare).filename().string()) +
+                 " (replay)";
+  ReplayOptions replay;
+  replay.start_at = step;
+  return run_window(window,
+                    [&](const Fonts& fonts) { return make_replay_screen(std::move(runs), replay, fonts); });
+}

@@ -1,0 +1,30 @@
+// The two modes as screens: live (a scenario stepped on a worker thread,
+// with sliders) and replay (one run file, or two side by side).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+#include "live_session.hpp"
+#include "replay_run.hpp"
+
+namespace tipsim::viz {
+
+struct LiveOptions {
+  std::string save_path;      // suggested path for "Save run"
+  std::int32_t start_at = 0;  // run this many steps at the start, then pause (--step)
+};
+std::unique_ptr<Screen> make_live_screen(std::unique_ptr<LiveSession> session, const LiveOptions& options,
+                                         const Fonts& fonts);
+
+struct ReplayOptions {
+  std::int32_t start_at = -1;  // the step shown first (--step); -1 = the last
+};
+// One run, or two side by side to compare (the first on the left).
+std::unique_ptr<Screen> make_replay_screen(std::vector<std::unique_ptr<ReplayRun>> runs,
+                                           const ReplayOptions& options, const Fonts& fonts);
+
+}  // namespace tipsim::viz
