@@ -5,8 +5,9 @@ Only the blocks between
   <!-- BEGIN GENERATED: NAME -->
   <!-- END GENERATED: NAME -->
 are rewritten: output-series (sim/metrics.def), output-summary
-(sim/metrics.cpp's kSummaries) and output-axes (the label arrays of
-sim/metrics.cpp). Everything else is hand-written. The tables are read with
+(sim/metrics.cpp's kSummaries), output-axes (the label arrays of
+sim/metrics.cpp), output-events (sim/events.def) and output-effects
+(sim/comparison.cpp's kEffects). Everything else is hand-written. The tables are read with
 scripts/gen_param_reference.py's parser, so both documents agree.
 
 Usage (from anywhere):
@@ -26,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_param_reference as tables  # noqa: E402  (the shared parser of the .def files)
 
 OUTPUT_MD = tables.ROOT / "docs" / "output-format.md"
+EVENTS_DEF = tables.ROOT / "sim" / "events.def"
+COMPARISON_CPP = tables.ROOT / "sim" / "comparison.cpp"
 # How each value type is stored in a run file (sim/output/run_file.cpp).
 STORED_TYPE = {"Count": "int64", "Amount": "float64"}
 
@@ -58,6 +61,67 @@ def axes_block(axes) -> str:
     return "\n".join(rows)
 
 
+_EVENT_RE = re.compile(r'^TIPSIM_EVENT\((\w+),\s*"([A-Z_]+)",\s*(\w+),\s*"([^"]*)"\)\s*$')
+
+# What each mechanism of sim/events.def means for the intervention column.
+MECHANISM_TEXT = {"None": "—", "Recruitment": "recruitment", "Channel": "the channel's",
+                  "Shelter": "shelter", "NonPunishment": "non-punishment", "Services": "services",
+                  "Justice": "justice", "Entry": "entry", "Sentence": "sentence"}
+
+
+def read_event_kinds() -> list[tuple[str, str, str]]:
+    kinds = []
+    for number, line in enumerate(EVENTS_DEF.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line.startswith("TIPSIM_EVENT("):
+            continue
+        m = _EVENT_RE.match(line)
+        if not m:
+            sys.exit(f"{EVENTS_DEF}:{number}: cannot parse this TIPSIM_EVENT line")
+        _, name, mechanism, doc = m.groups()
+        if mechanism not in MECHANISM_TEXT:
+            sys.exit(f"{EVENTS_DEF}:{number}: unknown mechanism {mechanism}")
+        kinds.append((name, mechanism, doc))
+    if not kinds:
+        sys.exit(f"{EVENTS_DEF}: no events found")
+    return kinds
+
+
+def events_block(kinds) -> str:
+    rows = ["| `kind` | meaning | levers read (intervention column) |", "|---|---|---|"]
+    for value, (name, mechanism, doc) in enumerate(kinds):
+        rows.append(f"| {value} `{name}` | {tables.cell(doc)} | {MECHANISM_TEXT[mechanism]} |")
+    return "\n".join(rows)
+
+
+def read_effects() -> list[tuple[str, str, str, str, str]]:
+    cpp = COMPARISON_CPP.read_text(encoding="utf-8")
+    block = re.search(r"kEffects\[\]\s*=\s*\{(.*?)\n\};", cpp, re.S)
+    if not block:
+        sys.exit(f"{COMPARISON_CPP}: cannot find kEffects[]")
+    effects = []
+    for m in re.finditer(r'\{\s*"(\w+)",\s*"([^"]*)",\s*"(\w+)",\s*EffectSign::(\w+),\s*"([^"]*)",\s*'
+                         r'((?:"[^"]*"\s*)+)\}', block.group(1)):
+        name, label, summary, sign, units, long_parts = m.groups()
+        long_name = "".join(re.findall(r'"([^"]*)"', long_parts))
+        effects.append((name, summary, sign, units, long_name))
+    if not effects:
+        sys.exit(f"{COMPARISON_CPP}: no effects found in kEffects[]")
+    return effects
+
+
+SIGN_TEXT = {"BaselineMinusArm": "baseline − arm", "ArmMinusBaseline": "arm − baseline",
+             "CostPerAverted": "Δ `spending_total` / victim-years averted"}
+
+
+def effects_block(effects) -> str:
+    rows = ["| effect `E` | from `summary/` | formed as | units | long_name |", "|---|---|---|---|---|"]
+    for name, summary, sign, units, long_name in effects:
+        source = "`victim_years`, `spending_total`" if sign == "CostPerAverted" else f"`{summary}`"
+        rows.append(f"| `{name}` | {source} | {SIGN_TEXT[sign]} | {tables.cell(units)} | {tables.cell(long_name)} |")
+    return "\n".join(rows)
+
+
 def fill(text: str, blocks: dict[str, str]) -> str:
     seen = set()
 
@@ -84,7 +148,8 @@ def main() -> int:
 
     metrics, summaries, axes = tables.read_metrics()
     blocks = {"output-series": series_block(metrics), "output-summary": summary_block(summaries),
-              "output-axes": axes_block(axes)}
+              "output-axes": axes_block(axes), "output-events": events_block(read_event_kinds()),
+              "output-effects": effects_block(read_effects())}
     old = OUTPUT_MD.read_text(encoding="utf-8")
     new = fill(old, blocks)
     if args.check:

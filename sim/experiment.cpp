@@ -60,7 +60,7 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
     const std::size_t point = index / replicates, replicate = index % replicates;
     const Scenario& scenario = points[point];
     try {
-      Simulation simulation(scenario, static_cast<std::uint32_t>(replicate));
+      Simulation simulation(scenario, static_cast<std::uint32_t>(replicate), options.recording);
       while (!simulation.finished()) {
         if (cancelled()) return;
         simulation.step();
@@ -76,6 +76,8 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
       result.point = point;
       result.replicate = replicate;
       result.series = simulation.take_series();
+      result.events = simulation.take_events();
+      result.snapshots = simulation.take_snapshots();
       result.summary =
           summarize(result.series, static_cast<std::size_t>(scenario.get_int(Param::scenario_burn_in_steps)),
                     scenario.step_years());
@@ -109,6 +111,17 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
     options.on_progress(progress);
   }
   return ExperimentStatus::Completed;
+}
+
+double estimate_events_per_replicate(const Scenario& scenario, std::int32_t pilot_steps) {
+  const std::int32_t steps = std::min(scenario.steps(), std::max<std::int32_t>(1, pilot_steps));
+  if (steps <= 0) return 0;
+  Recording recording;
+  recording.events = true;
+  Simulation pilot(scenario, 0, recording);
+  for (std::int32_t s = 0; s < steps; ++s) pilot.step();
+  const double per_step = static_cast<double>(pilot.event_log()->events().size()) / steps;
+  return per_step * scenario.steps();
 }
 
 }  // namespace tipsim

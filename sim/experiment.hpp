@@ -7,8 +7,11 @@
 #include <functional>
 #include <vector>
 
+#include "events.hpp"
 #include "metrics.hpp"
 #include "params.hpp"
+#include "simulation.hpp"
+#include "snapshots.hpp"
 
 namespace tipsim {
 
@@ -18,6 +21,8 @@ struct ReplicateResult {
   std::size_t replicate = 0;
   Series series;
   std::vector<double> summary;  // one value per summary_table() row
+  std::vector<Event> events;    // empty unless ExperimentOptions::recording.events
+  Snapshots snapshots;          // empty unless ExperimentOptions::recording.snapshot_every
 };
 
 // Receives finished replicates in (point, replicate) order, one call at a
@@ -38,6 +43,7 @@ struct Progress {
 struct ExperimentOptions {
   int threads = 0;  // 0 = all cores; changes speed only, never results
   std::size_t replicates = 1;
+  Recording recording;  // event log and snapshots of every replicate
   // Called from worker threads, at most every few steps; must be cheap and thread-safe.
   std::function<void(const Progress&)> on_progress;
   // Polled between steps; when it becomes true the run stops early.
@@ -51,5 +57,10 @@ enum class ExperimentStatus { Completed, Cancelled };
 // them (common random numbers).
 ExperimentStatus run_experiment(const std::vector<Scenario>& points, const ExperimentOptions& options,
                                 ReplicateSink& sink);
+
+// Events one replicate of the scenario records, estimated from a pilot:
+// the first `pilot_steps` steps of replicate 0, extrapolated to the whole
+// run. An estimate, for sizing output before a run; never exact.
+double estimate_events_per_replicate(const Scenario& scenario, std::int32_t pilot_steps = 13);
 
 }  // namespace tipsim

@@ -1,5 +1,7 @@
 #include "person_ops.hpp"
 
+#include "events.hpp"
+
 namespace tipsim {
 
 namespace {
@@ -109,6 +111,7 @@ void handle_identified(World& w, std::uint32_t person, Channel channel, Stream& 
                          stream.bernoulli(first_draw, s.get(Param::protection_criminalise_others)));
   if (punished) {
     w.metric(Metric::victims_criminalised, region) += 1;
+    record_person_event(w, EventKind::Criminalised, person, static_cast<std::int8_t>(channel));
     if (controller_active)
       w.traffickers.evidence[static_cast<std::size_t>(controller)] +=
           static_cast<float>(s.get(Param::prosecution_evidence_identification));
@@ -119,6 +122,7 @@ void handle_identified(World& w, std::uint32_t person, Channel channel, Stream& 
   }
 
   w.metric(Metric::identifications_by_channel, region, static_cast<std::size_t>(channel)) += 1;
+  record_person_event(w, EventKind::Identification, person, static_cast<std::int8_t>(channel));
   w.metric(Metric::identified_by_form, region, static_cast<std::size_t>(form)) += 1;
   if (p.flags[person] & person_flag::kFemale) w.metric(Metric::identified_female, region) += 1;
   if (p.flags[person] & person_flag::kChild) w.metric(Metric::identified_children, region) += 1;
@@ -138,10 +142,12 @@ void handle_identified(World& w, std::uint32_t person, Channel channel, Stream& 
 
   if (sheltered) {
     w.metric(Metric::protection_entries, region) += 1;
+    record_person_event(w, EventKind::ProtectionEntry, person);
     enter_protection(w, person);
     if (cooperates) p.flags[person] |= person_flag::kCooperating;
   } else {
     w.metric(Metric::protection_turned_away, region) += 1;
+    record_person_event(w, EventKind::TurnedAway, person);
     free_from_trafficking(w, person);
     raise_vulnerability(w, person, s.get(Param::protection_unserved_vulnerability));
   }

@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 
+#include "events.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -109,7 +110,10 @@ void run_identification(World& w) {
     if (decision[k] == kNotIdentified) continue;
     const std::uint32_t i = w.involved[k];
     Stream stream = person_stream(w, Phase::Identification, i);
-    if (decision[k] & kArrested) w.metric(Metric::victims_arrested, p.current_region[i]) += 1;
+    if (decision[k] & kArrested) {
+      w.metric(Metric::victims_arrested, p.current_region[i]) += 1;
+      record_person_event(w, EventKind::Arrest, i, static_cast<std::int8_t>(Channel::Police));
+    }
     handle_identified(w, i, static_cast<Channel>(decision[k] & ~kArrested), stream, 2);
   }
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "events.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -94,11 +95,13 @@ void run_market(World& w) {
     if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated)) {
       if (--tr.sentence_remaining[t] <= 0) {
         w.metric(Metric::traffickers_released, r) += 1;
+        record_trafficker_event(w, EventKind::TraffickerRelease, t);
         if (stream.bernoulli(0, recidivism)) {
           tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Active);
         } else {
           tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Desisted);
           w.metric(Metric::traffickers_desisting, r) += 1;
+          record_trafficker_event(w, EventKind::TraffickerDesistance, t);
         }
       }
       continue;
@@ -111,6 +114,7 @@ void run_market(World& w) {
     if (stream.bernoulli(1, step_probability(desistance + risk_desistance * tr.perceived_risk[t], dt))) {
       tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Desisted);
       w.metric(Metric::traffickers_desisting, r) += 1;
+      record_trafficker_event(w, EventKind::TraffickerDesistance, t);
       any_desisted = true;
     }
   }
@@ -126,10 +130,12 @@ void run_market(World& w) {
     if (w.regions[r].levers[Param::traffickers_entry_per_100k] <= 0) continue;
     const double p = replacement * w.regions[r].market_pull[tr.market[t]];
     if (!stream.bernoulli(2, p)) continue;
-    tr.add(static_cast<std::uint8_t>(r), static_cast<Method>(tr.method[t]), static_cast<Market>(tr.market[t]),
-           tr.network[t], draw_capacity(stream, 3, capacity_mean));
+    const std::int32_t newcomer =
+        tr.add(static_cast<std::uint8_t>(r), static_cast<Method>(tr.method[t]),
+               static_cast<Market>(tr.market[t]), tr.network[t], draw_capacity(stream, 3, capacity_mean));
     w.metric(Metric::traffickers_entering, r) += 1;
     w.metric(Metric::traffickers_replacing, r) += 1;
+    record_trafficker_event(w, EventKind::TraffickerReplacement, static_cast<std::size_t>(newcomer));
   }
   w.newly_incarcerated.clear();
 
@@ -161,9 +167,10 @@ void run_market(World& w) {
       } else {
         network = w.networks++;
       }
-      tr.add(static_cast<std::uint8_t>(r), method, market, network,
-             draw_capacity(stream, draw + 4, capacity_mean));
+      const std::int32_t newcomer = tr.add(static_cast<std::uint8_t>(r), method, market, network,
+                                           draw_capacity(stream, draw + 4, capacity_mean));
       w.metric(Metric::traffickers_entering, r) += 1;
+      record_trafficker_event(w, EventKind::TraffickerEntry, static_cast<std::size_t>(newcomer));
     }
   }
 
@@ -177,6 +184,7 @@ void run_market(World& w) {
           tr.state[static_cast<std::size_t>(c)] != static_cast<std::uint8_t>(TraffickerState::Desisted))
         continue;
       w.metric(Metric::releases, p.current_region[i]) += 1;
+      record_person_event(w, EventKind::Release, i);
       free_from_trafficking(w, i);
       raise_vulnerability(w, i, unserved);
     }

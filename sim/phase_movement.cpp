@@ -2,6 +2,7 @@
 // their home region's routes; domestic recruits start exploitation at once
 // (or after a short delay), cross-border recruits after the route's transit
 // time (border screening may find them on the way: identification phase).
+#include "events.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -23,6 +24,7 @@ void run_movement(World& w) {
       p.current_region[i] = static_cast<std::uint8_t>(destination);
       if (destination != home) p.flags[i] |= person_flag::kCrossedBorder;
       ++w.regions[destination].market_victims[p.market[i]];
+      record_person_event(w, EventKind::DestinationDrawn, i);
     }
     const std::size_t destination = p.current_region[i];
     const std::int32_t transit =
@@ -31,6 +33,7 @@ void run_movement(World& w) {
       p.state[i] = static_cast<std::uint8_t>(PersonState::Exploited);
       p.state_since[i] = w.step;
       w.metric(Metric::exploitations_new, destination, p.market[i]) += 1;
+      record_person_event(w, EventKind::ExploitationBegins, i);
     }
   }
 }

@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 
+#include "events.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -98,12 +99,14 @@ void run_prosecution(World& w) {
     const double boost = 1.0 + g[Param::prosecution_partnership_boost] * lv[Param::policy_partnership];
     const std::size_t case_type = case_type_of(static_cast<Market>(tr.market[t]));
     w.metric(Metric::investigations, r, case_type) += 1;
+    record_trafficker_event(w, EventKind::Investigation, t);
     const double evidence = tr.evidence[t] * boost;
     const double strength = evidence / (evidence + evidence_half);
     Stream stream = trafficker_stream(w, Phase::Prosecution, static_cast<std::uint32_t>(t));
     if (!stream.bernoulli(1, (prosecute_base + (1.0 - prosecute_base) * strength) * (1.0 - corruption)))
       continue;
     w.metric(Metric::prosecutions, r, case_type) += 1;
+    record_trafficker_event(w, EventKind::Prosecution, t);
     // Court costs come on top of the levers' cost, except in budget mode,
     // where the budget is all there is.
     if (g[Param::budget_total] <= 0)
@@ -111,6 +114,7 @@ void run_prosecution(World& w) {
           g[Param::cost_prosecution_case];
     if (!stream.bernoulli(2, (convict_base + (1.0 - convict_base) * strength) * (1.0 - corruption))) continue;
     w.metric(Metric::convictions, r, case_type) += 1;
+    record_trafficker_event(w, EventKind::Conviction, t);
     convictions[r] += 1;
     tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Incarcerated);
     tr.sentence_remaining[t] = static_cast<std::int32_t>(

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "events.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
 
@@ -24,6 +25,7 @@ void run_protection(World& w) {
     const double quality = lv[Param::policy_service_quality];
     Stream stream = person_stream(w, Phase::Protection, i);
     w.metric(Metric::reintegrations, region) += 1;
+    record_person_event(w, EventKind::Reintegration, i);
     leave_protection(w, i);
     p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - quality * cut));
     set_awareness(w, i, std::max(awareness_now(w, i), quality * awareness_after));

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "events.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -141,10 +142,12 @@ void run_recruitment(World& w) {
         if (target < running) break;
       }
       w.metric(Metric::recruitments_by_method, r, intent.method) += 1;
-      if (p.times_trafficked[i] > 0) w.metric(Metric::recruitments_retrafficked, r) += 1;
+      const bool retrafficked = p.times_trafficked[i] > 0;
+      if (retrafficked) w.metric(Metric::recruitments_retrafficked, r) += 1;
       take_recruit(w, i, chosen, static_cast<Method>(intent.method), ps, 3);
       p.state[i] = static_cast<std::uint8_t>(PersonState::Recruited);
       p.state_since[i] = w.step;
+      record_person_event(w, retrafficked ? EventKind::Retrafficking : EventKind::Recruitment, i);
       sc.new_involved.push_back(i);
     }
   }

@@ -95,6 +95,27 @@ std::string toml_quoted(std::string_view text) {
   return out + "\"";
 }
 
+// Where the first NUL character of a text is (line and column, 1-based,
+// columns in characters), if it has one. TOML never allows one, and toml++
+// 3.3 does not always refuse it cleanly (its debug builds assert on it), so
+// a text with a NUL is refused before it is parsed.
+std::optional<std::pair<int, int>> nul_position(std::string_view text) {
+  const std::size_t at = text.find('\0');
+  if (at == std::string_view::npos) return std::nullopt;
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;  // not a UTF-8 continuation byte
+    }
+  }
+  return std::pair{line, column};
+}
+constexpr const char* kNulMessage =
+    "malformed TOML: a NUL character, which TOML does not allow anywhere (is this a binary file?)";
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -772,7 +793,7 @@ void Loader::apply_override(std::size_t position, const std::string& argument) {
 
   // The value is TOML; a bare word is text for text keys.
   std::optional<toml::table> parsed;
-  if (value_text.find_first_of("\r\n") == std::string::npos) {
+  if (value_text.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos) {
     try {
       toml::table t = toml::parse("value = " + value_text);
       if (t.size() == 1 && t.contains("value")) parsed = std::move(t);
@@ -862,6 +883,10 @@ void Loader::read_base(const toml::node& extends) {
   std::ostringstream text;
   text << in.rdbuf();
   Loader base(path, std::move(chain));
+  if (const auto nul = nul_position(text.str())) {
+    report(SourceLocation{path, nul->first, nul->second}, "", "", kNulMessage);
+    return;
+  }
   toml::table document;
   try {
     document = toml::parse(text.str(), path);
@@ -889,6 +914,10 @@ void Loader::read_document(const toml::table& document) {
 }
 
 Scenario Loader::load(std::string_view text, const std::vector<std::string>& overrides) {
+  if (const auto nul = nul_position(text)) {
+    report(SourceLocation{file_, nul->first, nul->second}, "", "", kNulMessage);
+    throw ScenarioError(std::move(issues_));
+  }
   toml::table document;
   try {
     document = toml::parse(text, file_);

@@ -6,18 +6,24 @@
 
 namespace tipsim {
 
-Simulation::Simulation(const Scenario& scenario, std::uint32_t replicate)
+Simulation::Simulation(const Scenario& scenario, std::uint32_t replicate, const Recording& recording)
     : scenario_(&scenario),
-      series_(FrameLayout(scenario.regions.size()), static_cast<std::size_t>(scenario.steps())) {
+      series_(FrameLayout(scenario.regions.size()), static_cast<std::size_t>(scenario.steps())),
+      snapshot_every_(recording.snapshot_every) {
   initialise_world(world_, scenario, replicate);
+  if (recording.events) {
+    events_ = std::make_unique<EventLog>();
+    world_.events = events_.get();
+  }
 }
 
 void Simulation::step() {
   if (finished()) return;
-  const std::size_t index = static_cast<std::size_t>(world_.step);
+  const std::int32_t index = world_.step;
   step_world(world_);
-  auto frame = series_.frame(index);
+  auto frame = series_.frame(static_cast<std::size_t>(index));
   std::copy(world_.frame.begin(), world_.frame.end(), frame.begin());
+  if (snapshot_due(index, snapshot_every_)) snapshots_.take(world_);
 }
 
 void Simulation::run_to_end() {

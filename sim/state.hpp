@@ -86,6 +86,8 @@ inline constexpr std::uint8_t kReintegrated = 1 << 7;  // left good services: no
 
 inline constexpr std::int32_t kNoTrafficker = -1;
 
+class EventLog;  // events.hpp
+
 // Persons, one slot each. Persons are sorted by home region: region r owns
 // the index range [RegionState::person_begin, person_end).
 struct Persons {
@@ -208,6 +210,9 @@ struct World {
   std::vector<std::int32_t> newly_incarcerated;
 
   Scratch scratch;
+  // Where the phases record events (tipsim run --events); null when the
+  // log is off, so that the default path costs one test per event.
+  EventLog* events = nullptr;
   FrameLayout layout;
   std::vector<double> frame;  // this step's metrics, FrameLayout order
 

@@ -12,14 +12,17 @@
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "comparison.hpp"
 #include "metrics.hpp"
 #include "params.hpp"
+#include "sweep.hpp"
 
 namespace tipsim::output {
 namespace {
@@ -543,6 +546,222 @@ TEST(RunFileTest, ReadingAMissingFileThrowsOutputError) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("No such file"), std::string::npos) << e.what();
   }
+}
+
+// ---- sweeps, comparisons, events and snapshots ---------------------------------------------
+
+Scenario with_partnership(double level) {
+  Scenario s = tiny_scenario(3);
+  s.globals[Param::policy_partnership] = level;
+  for (RegionSpec& r : s.regions) r.values[Param::policy_partnership] = level;
+  return s;
+}
+
+TEST(RunFileTest, SweepKeysAreCoordinatesOfThePoints) {
+  TempFolder folder;
+  const fs::path path = folder / "sweep.h5";
+  RunFileInfo info = info_for({with_partnership(0.2), with_partnership(0.8)}, 2);
+  info.experiment = ExperimentKind::Sweep;
+  info.sweep_axes = {parse_vary("policy.partnership.level=0.2,0.8")};
+  {
+    RunFileWriter writer(path.string(), info);
+    for (std::size_t p = 0; p < 2; ++p)
+      for (std::size_t r = 0; r < 2; ++r) writer.consume(synthetic_result(info.points[p], p, r));
+    writer.commit();
+  }
+  const RunFileContents f = read_run_file(path.string(), false);
+  EXPECT_EQ(f.experiment, ExperimentKind::Sweep);
+  EXPECT_EQ(f.text("experiment"), "sweep");
+  EXPECT_EQ(f.sweep_definition, "policy.partnership.level=0.2,0.8\n");
+  ASSERT_EQ(f.sweep_keys.size(), 1u);
+  EXPECT_EQ(f.sweep_keys[0].name, "policy.partnership.level");
+  EXPECT_EQ(f.sweep_keys[0].dims, std::vector<std::string>{"point"});
+  EXPECT_EQ(f.sweep_keys[0].values, (std::vector<double>{0.2, 0.8}));
+  EXPECT_EQ(f.sweep_keys[0].attribute("units"), "1");
+  EXPECT_TRUE(f.arm_names.empty());
+  // The series name the key as a coordinate, so xarray attaches it.
+  EXPECT_EQ(f.series.size(), metric_table().size());
+  EXPECT_EQ(f.series.front().attribute("coordinates"), "time_days policy.partnership.level");
+  EXPECT_EQ(f.summary.front().attribute("coordinates"), "policy.partnership.level");
+  EXPECT_FALSE(f.event_log);
+  EXPECT_EQ(f.snapshot_every, 0);
+}
+
+TEST(RunFileTest, AComparisonHoldsArmsAndThePairedEffects) {
+  TempFolder folder;
+  const fs::path path = folder / "comparison.h5";
+  RunFileInfo info = info_for({tiny_scenario(), tiny_scenario(), tiny_scenario()}, 3);
+  info.experiment = ExperimentKind::Comparison;
+  info.arm_names = {"base", "arm b", "arm c"};
+  {
+    RunFileWriter writer(path.string(), info);
+    for (std::size_t p = 0; p < 3; ++p)
+      for (std::size_t r = 0; r < 3; ++r) writer.consume(synthetic_result(info.points[p], p, r));
+    writer.commit();
+  }
+  const RunFileContents f = read_run_file(path.string(), false);
+  EXPECT_EQ(f.experiment, ExperimentKind::Comparison);
+  EXPECT_EQ(f.arm_names, (std::vector<std::string>{"base", "arm b", "arm c"}));
+  EXPECT_EQ(f.comparison_arms, (std::vector<std::string>{"arm b", "arm c"}));
+  EXPECT_EQ(f.baseline_arm, "base");
+  EXPECT_EQ(f.series.front().attribute("coordinates"), "time_days arm");
+  // Synthetic summaries are 10 x point higher in every figure: each arm
+  // has 10 x point more victim-years (fewer averted) and spending.
+  for (const EffectSpec& e : effect_table()) {
+    const std::string name(e.name);
+    const Variable* paired = f.find_comparison(name);
+    const Variable* mean = f.find_comparison(name + "_mean");
+    const Variable* low = f.find_comparison(name + "_ci_low");
+    const Variable* high = f.find_comparison(name + "_ci_high");
+    ASSERT_TRUE(paired && mean && low && high) << name;
+    EXPECT_EQ(paired->dims, (std::vector<std::string>{"arm", "replicate"}));
+    EXPECT_EQ(mean->dims, std::vector<std::string>{"arm"});
+    EXPECT_EQ(paired->attribute("units"), e.units);
+    for (std::size_t a = 0; a < 2; ++a) {
+      const double expected = e.sign == EffectSign::BaselineMinusArm   ? -10.0 * (a + 1)
+                              : e.sign == EffectSign::ArmMinusBaseline ? 10.0 * (a + 1)
+                                                                       : std::nan("");
+      for (std::size_t r = 0; r < 3; ++r) {
+        if (std::isnan(expected)) {
+          EXPECT_TRUE(std::isnan(paired->at({a, r}))) << name;
+        } else {
+          EXPECT_EQ(paired->at({a, r}), expected) << name;
+        }
+      }
+      if (std::isnan(expected)) {
+        EXPECT_TRUE(std::isnan(mean->values[a])) << name;
+      } else {
+        EXPECT_EQ(mean->values[a], expected) << name;
+        EXPECT_EQ(low->values[a], expected) << name;
+        EXPECT_EQ(high->values[a], expected) << name;
+      }
+    }
+  }
+}
+
+ReplicateResult with_recording(const Scenario& scenario, std::size_t point, std::size_t replicate,
+                               std::size_t events, std::int32_t snapshot_every) {
+  ReplicateResult r = synthetic_result(scenario, point, replicate);
+  for (std::size_t i = 0; i < events; ++i) {
+    Event e;
+    e.step = static_cast<std::int32_t>(i % 6);
+    e.kind = static_cast<EventKind>(i % kEventKinds);
+    e.person = static_cast<std::int32_t>(100 * point + 10 * replicate + i);
+    e.trafficker = i % 2 == 0 ? -1 : static_cast<std::int32_t>(i);
+    e.region = static_cast<std::int16_t>(i % 2);
+    e.form = static_cast<std::int8_t>(i % 5) - 1;
+    e.channel = static_cast<std::int8_t>(i % 8) - 1;
+    e.intervention = static_cast<std::int16_t>(i % 3) - 1;
+    r.events.push_back(e);
+  }
+  const std::size_t persons = static_cast<std::size_t>(scenario.get(Param::population_size));
+  for (std::size_t k = 0; k < snapshot_count(scenario.steps(), snapshot_every); ++k) {
+    r.snapshots.persons = persons;
+    r.snapshots.steps.push_back(static_cast<std::int32_t>((k + 1) * snapshot_every - 1));
+    for (std::size_t i = 0; i < persons; ++i) {
+      r.snapshots.state.push_back(static_cast<std::uint8_t>((i + k + replicate) % 4));
+      r.snapshots.region.push_back(static_cast<std::uint8_t>(i % 2));
+      r.snapshots.home_region.push_back(static_cast<std::uint8_t>(i % 2));
+      r.snapshots.market.push_back(i % 3 == 0 ? kNoMarket : static_cast<std::uint8_t>(i % 7));
+      r.snapshots.flags.push_back(static_cast<std::uint8_t>(i));
+      r.snapshots.vulnerability.push_back(static_cast<float>(i) / static_cast<float>(persons));
+      r.snapshots.awareness.push_back(0.5f);
+      r.snapshots.controller.push_back(i % 5 == 0 ? 7 : -1);
+      r.snapshots.debt.push_back(i % 5 == 0 ? 250.5f : 0.0f);
+      r.snapshots.times_trafficked.push_back(static_cast<std::uint8_t>(i % 3));
+    }
+  }
+  return r;
+}
+
+TEST(RunFileTest, EventsAndSnapshotsAreTablesOfTheirRuns) {
+  TempFolder folder;
+  const fs::path path = folder / "recorded.h5";
+  RunFileInfo info = info_for({tiny_scenario()}, 2);
+  info.recording.events = true;
+  info.recording.snapshot_every = 2;
+  const std::vector<std::size_t> counts = {5, 70000};  // the second spans chunks of the event table
+  std::vector<ReplicateResult> written;
+  {
+    RunFileWriter writer(path.string(), info);
+    for (std::size_t r = 0; r < 2; ++r) {
+      written.push_back(with_recording(info.points[0], 0, r, counts[r], 2));
+      ReplicateResult copy = with_recording(info.points[0], 0, r, counts[r], 2);
+      writer.consume(std::move(copy));
+    }
+    writer.commit();
+  }
+  const RunFileContents f = read_run_file(path.string(), false);
+  EXPECT_TRUE(f.event_log);
+  EXPECT_EQ(f.snapshot_every, 2);
+  EXPECT_EQ(f.event_count, counts[0] + counts[1]);
+
+  const EventTable table = read_event_table(path.string());
+  ASSERT_EQ(table.size(), counts[0] + counts[1]);
+  std::size_t row = 0;
+  for (std::size_t r = 0; r < 2; ++r) {
+    for (const Event& e : written[r].events) {
+      ASSERT_EQ(table.column("point")[row], 0);
+      ASSERT_EQ(table.column("replicate")[row], static_cast<std::int64_t>(r));
+      ASSERT_EQ(table.column("step")[row], e.step);
+      ASSERT_EQ(table.column("kind")[row], static_cast<std::int64_t>(e.kind));
+      ASSERT_EQ(table.column("person")[row], e.person);
+      ASSERT_EQ(table.column("trafficker")[row], e.trafficker);
+      ASSERT_EQ(table.column("region")[row], e.region);
+      ASSERT_EQ(table.column("form")[row], e.form);
+      ASSERT_EQ(table.column("channel")[row], e.channel);
+      ASSERT_EQ(table.column("intervention")[row], e.intervention);
+      ++row;
+    }
+  }
+
+  // The per-run index and the snapshots, with the HDF5 C API.
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  auto read_int64 = [&](const char* name) {
+    const hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    std::vector<std::int64_t> values(2);
+    H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+    H5Dclose(ds);
+    return values;
+  };
+  EXPECT_EQ(read_int64("/events/runs/first_event"), (std::vector<std::int64_t>{0, 5}));
+  EXPECT_EQ(read_int64("/events/runs/event_count"), (std::vector<std::int64_t>{5, 70000}));
+  const std::size_t persons = 2000, snapshots = 3;  // after steps 1, 3 and 5
+  auto read_field = [&](const char* name, hid_t type, std::size_t element) {
+    const hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    std::vector<unsigned char> bytes(2 * snapshots * persons * element);
+    EXPECT_GE(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), 0) << name;
+    H5Dclose(ds);
+    return bytes;
+  };
+  const auto state = read_field("/snapshots/state", H5T_NATIVE_UINT8, 1);
+  const auto debt = read_field("/snapshots/debt", H5T_NATIVE_FLOAT, 4);
+  for (std::size_t r = 0; r < 2; ++r) {
+    const Snapshots& s = written[r].snapshots;
+    EXPECT_TRUE(std::equal(s.state.begin(), s.state.end(), state.begin() + r * snapshots * persons));
+    EXPECT_EQ(std::memcmp(s.debt.data(), debt.data() + r * snapshots * persons * 4, s.debt.size() * 4), 0);
+  }
+  H5Fclose(file);
+}
+
+TEST(RunFileTest, RecordingPastTheLimitIsRefusedAndLeavesNoFile) {
+  TempFolder folder;
+  const fs::path path = folder / "big.h5";
+  RunFileInfo info = info_for({tiny_scenario()}, 2);
+  info.recording.events = true;
+  info.max_recording_bytes = 150 * kEventFileBytes;
+  {
+    RunFileWriter writer(path.string(), info);
+    writer.consume(with_recording(info.points[0], 0, 0, 100, 0));
+    try {
+      writer.consume(with_recording(info.points[0], 0, 1, 100, 0));
+      ADD_FAILURE() << "200 events were written under a limit of 150";
+    } catch (const OutputError& e) {
+      EXPECT_NE(std::string(e.what()).find("--max-output"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(folder.entries(), 0u);
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -13,8 +16,10 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <sstream>
 
+#include "comparison.hpp"
 #include "experiment.hpp"
 #include "metrics.hpp"
 #include "progress.hpp"
@@ -22,6 +27,7 @@
 #include "scenario_loader.hpp"
 #include "simulation.hpp"
 #include "summary_table.hpp"
+#include "sweep.hpp"
 
 namespace tipsim::cli {
 
@@ -88,18 +94,6 @@ std::optional<double> available_memory_bytes() {
   return available;
 }
 
-std::string format_bytes(double bytes) {
-  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  int unit = 0;
-  while (bytes >= 1024 && unit < 5) {
-    bytes /= 1024;
-    ++unit;
-  }
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
-  return buffer;
-}
-
 // ---- the sink -------------------------------------------------------------------------
 
 // Passes every replicate to the run file and keeps its summary figures for
@@ -124,48 +118,206 @@ void print_scenario_error(const ScenarioError& e) {
   while (std::getline(lines, line)) print_error(line);
 }
 
-}  // namespace
+// Problems found over several scenario loads (the points of a sweep), each
+// reported once, in the order first found.
+class IssueList {
+ public:
+  void add(const ScenarioIssue& issue) {
+    const std::string text = format_issue(issue);
+    if (std::find(texts_.begin(), texts_.end(), text) == texts_.end()) texts_.push_back(text);
+  }
+  bool empty() const { return texts_.empty(); }
+  void print() const {
+    for (const std::string& text : texts_) print_error(text);
+  }
 
-void print_error(const std::string& message) { std::fprintf(stderr, "tipsim: error: %s\n", message.c_str()); }
+ private:
+  std::vector<std::string> texts_;
+};
 
-int run_command(const RunArguments& arguments) {
-  std::vector<std::string> overrides = arguments.overrides;
-  if (arguments.replicates) overrides.push_back("scenario.replicates=" + *arguments.replicates);
-  if (arguments.seed) overrides.push_back("scenario.seed=" + *arguments.seed);
-  if (arguments.steps) overrides.push_back("scenario.steps=" + *arguments.steps);
+// The --set arguments and the shorthands, in the order the loader applies them.
+std::vector<std::string> overrides_of(const RunOptions& options) {
+  std::vector<std::string> overrides = options.overrides;
+  if (options.replicates) overrides.push_back("scenario.replicates=" + *options.replicates);
+  if (options.seed) overrides.push_back("scenario.seed=" + *options.seed);
+  if (options.steps) overrides.push_back("scenario.steps=" + *options.steps);
+  return overrides;
+}
 
-  Scenario scenario;
-  try {
-    scenario = load_scenario_file(arguments.scenario_path, overrides);
-  } catch (const ScenarioError& e) {
-    print_scenario_error(e);
+Recording recording_of(const RunOptions& options) {
+  Recording recording;
+  recording.events = options.events;
+  recording.snapshot_every = options.snapshot_every.value_or(0);
+  return recording;
+}
+
+// runs/<stem of the source><suffix>.h5
+std::string default_output(const std::string& source, const std::string& suffix) {
+  return (std::filesystem::path("runs") / std::filesystem::path(source).stem()).string() + suffix + ".h5";
+}
+
+RunFacts facts_for(const output::RunFileInfo& info, const std::string& output_path, double wall_seconds) {
+  const Scenario& first = info.points.front();
+  RunFacts facts;
+  facts.scenario_name = first.name;
+  facts.output_path = output_path;
+  facts.points = info.points.size();
+  facts.replicates = info.replicates;
+  facts.steps = first.steps();
+  facts.burn_in_steps =
+      std::min<std::int64_t>(first.get_int(Param::scenario_burn_in_steps), first.steps() - 1);
+  facts.step_days = first.get(Param::scenario_step_days);
+  facts.population = first.get(Param::population_size);
+  facts.scale = first.get(Param::population_scale);
+  facts.wall_seconds = wall_seconds;
+  return facts;
+}
+
+// Each arm's effects against the baseline (point 0) from the runs'
+// summaries in (point, replicate) order.
+std::vector<ArmEstimates> arm_estimates(const std::vector<std::string>& names,
+                                        const std::vector<std::vector<double>>& summaries,
+                                        std::size_t replicates) {
+  std::vector<ArmEstimates> arms;
+  const auto all = std::span(summaries);
+  for (std::size_t a = 1; a < names.size(); ++a) {
+    const ArmEffects effects =
+        paired_effects(all.subspan(0, replicates), all.subspan(a * replicates, replicates));
+    arms.push_back(ArmEstimates{names[a], effects.estimate});
+  }
+  return arms;
+}
+
+// A varied key's value at a point, as people write it (0.5, 100, true).
+std::string key_display(const Scenario& point, const std::string& key) {
+  const KeyRef ref = find_key(point, key);
+  if (ref.param == nullptr || ref.param->kind != ParamKind::Real) return key_text(point, ref);
+  char buffer[64];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, key_value(point, ref));
+  return std::string(buffer, end);
+}
+
+// The table a finished experiment prints: the summary of a run, one row
+// per point for a sweep, the effects for a comparison.
+void print_result(const output::RunFileInfo& info, const std::string& output_path,
+                  const std::vector<std::vector<double>>& summaries, double wall_seconds) {
+  const RunFacts facts = facts_for(info, output_path, wall_seconds);
+  switch (info.experiment) {
+    case output::ExperimentKind::Run:
+      print_summary(stdout, facts, summaries);
+      return;
+    case output::ExperimentKind::Sweep: {
+      std::vector<std::string> keys;
+      for (const VaryAxis& axis : info.sweep_axes) keys.push_back(axis.key);
+      std::vector<std::vector<std::string>> values;
+      for (const Scenario& point : info.points) {
+        std::vector<std::string> row;
+        for (const std::string& key : keys) row.push_back(key_display(point, key));
+        values.push_back(std::move(row));
+      }
+      print_sweep_summary(stdout, facts, keys, values, summaries);
+      return;
+    }
+    case output::ExperimentKind::Comparison:
+      print_comparison(stdout, facts, info.arm_names.front(),
+                       arm_estimates(info.arm_names, summaries, info.replicates));
+      return;
+  }
+}
+
+// ---- running an experiment ------------------------------------------------------------------
+
+// Checks, estimates, runs and writes an experiment, then prints its table.
+// `input_path` is the run file being re-run, which the output must not
+// replace.
+int execute(output::RunFileInfo& info, const RunOptions& options, const std::string& output_path,
+            const std::string& input_path = {}) {
+  info.command_line = options.command_line;
+  info.threads = options.threads;
+  const auto max_output = parse_size(options.max_output);
+  if (!max_output) {
+    print_error("--max-output " + options.max_output +
+                ": not a size; write, e.g., 4G, 500M, 2T or 0 (no limit)");
     return kExitBadInput;
   }
-  const auto replicates = static_cast<std::size_t>(scenario.get_int(Param::scenario_replicates));
+  info.max_recording_bytes = static_cast<std::uint64_t>(*max_output);
+  const Recording& recording = info.recording;
+  const std::size_t points = info.points.size();
+  const double runs = static_cast<double>(points * info.replicates);
 
-  // Refuse up front what cannot fit, rather than fail half-way.
-  const int threads = arguments.threads > 0 ? arguments.threads : tbb::info::default_concurrency();
+  // What the event log and snapshots add, measured on short pilots of up to
+  // eight points spread over the experiment.
+  double events_per_run = 0;
+  if (recording.events) {
+    const std::size_t pilots = std::min<std::size_t>(points, 8);
+    double sum = 0;
+    for (std::size_t k = 0; k < pilots; ++k)
+      sum += estimate_events_per_replicate(info.points[pilots == 1 ? 0 : k * (points - 1) / (pilots - 1)]);
+    events_per_run = sum / static_cast<double>(pilots);
+  }
+  double recording_bytes = 0;
+  for (const Scenario& point : info.points)
+    recording_bytes += output::estimate_recording_bytes(point, recording, events_per_run) *
+                       static_cast<double>(info.replicates);
+  if (recording.events || recording.snapshot_every > 0) {
+    const Scenario& first = info.points.front();
+    std::string what;
+    if (recording.events) what += format_figure(std::round(events_per_run)) + " events";
+    if (recording.snapshot_every > 0)
+      what += std::string(what.empty() ? "" : ", ") +
+              std::to_string(snapshot_count(first.steps(), recording.snapshot_every)) + " snapshots of " +
+              format_figure(first.get(Param::population_size)) + " persons";
+    const std::string limit = *max_output > 0 ? format_bytes(*max_output) : std::string("no limit");
+    if (!options.quiet)
+      std::fprintf(stderr,
+                   "tipsim: estimated size of the event log and snapshots: %s (%s per run x %s runs; "
+                   "uncompressed, the file is usually smaller); --max-output: %s\n",
+                   format_bytes(recording_bytes).c_str(), what.c_str(), format_figure(runs).c_str(),
+                   limit.c_str());
+    if (*max_output > 0 && recording_bytes > *max_output) {
+      print_error(
+          "the event log and snapshots would take about " + format_bytes(recording_bytes) + " (" + what +
+          " per run x " + format_figure(runs) + " runs), more than --max-output " +
+          format_bytes(*max_output) +
+          "; raise --max-output, run fewer replicates, points or steps, or take snapshots less often");
+      return kExitBadInput;
+    }
+  }
+
+  // Refuse up front what cannot fit in memory, rather than fail half-way.
+  const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
   const std::size_t concurrent =
-      std::min<std::size_t>(replicates, static_cast<std::size_t>(std::max(1, threads)));
-  const double per_replicate = static_cast<double>(estimate_replicate_bytes(scenario));
+      std::min<std::size_t>(points * info.replicates, static_cast<std::size_t>(std::max(1, threads)));
+  double per_replicate = 0;
+  for (const Scenario& point : info.points) {
+    const double snapshots = static_cast<double>(snapshot_count(point.steps(), recording.snapshot_every)) *
+                             point.get(Param::population_size) *
+                             static_cast<double>(Snapshots::kBytesPerPerson);
+    const double events = recording.events ? events_per_run * static_cast<double>(sizeof(Event)) : 0.0;
+    per_replicate =
+        std::max(per_replicate, static_cast<double>(estimate_replicate_bytes(point)) + events + snapshots);
+  }
   const double needed = per_replicate * static_cast<double>(concurrent);
   if (const auto available = available_memory_bytes(); available && needed > *available) {
-    print_error("not enough memory: this run needs about " + format_bytes(needed) + " (" +
-                format_bytes(per_replicate) + " per replicate x " + std::to_string(concurrent) +
-                " replicates at once) but only " + format_bytes(*available) +
-                " is available; lower population.size, --threads or --replicates");
+    print_error(
+        "not enough memory: this run needs about " + format_bytes(needed) + " (" +
+        format_bytes(per_replicate) + " per replicate x " + std::to_string(concurrent) +
+        " replicates at once) but only " + format_bytes(*available) +
+        " is available; lower population.size, --threads or --replicates" +
+        (recording.events || recording.snapshot_every > 0 ? ", or record fewer events or snapshots" : ""));
     return kExitBadInput;
   }
 
-  const std::string output_path =
-      arguments.output_path.empty()
-          ? (std::filesystem::path("runs") / std::filesystem::path(arguments.scenario_path).stem()).string() +
-                ".h5"
-          : arguments.output_path;
   std::error_code ec;
   if (std::filesystem::is_directory(output_path, ec)) {
     print_error("the output '" + output_path + "' is a folder; give the run file's name, e.g. -o " +
                 (std::filesystem::path(output_path) / "run.h5").string());
+    return kExitBadInput;
+  }
+  if (!input_path.empty() && std::filesystem::exists(output_path, ec) &&
+      std::filesystem::equivalent(output_path, input_path, ec)) {
+    print_error("the output '" + output_path +
+                "' is the file being re-run; give the new file another name with -o");
     return kExitBadInput;
   }
   const std::filesystem::path folder = std::filesystem::path(output_path).parent_path();
@@ -178,28 +330,24 @@ int run_command(const RunArguments& arguments) {
   }
 
   install_stop_handlers();
-  const bool show_progress = !arguments.quiet && isatty(STDERR_FILENO) == 1;
+  const bool show_progress = !options.quiet && isatty(STDERR_FILENO) == 1;
   ProgressLine progress(show_progress);
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::vector<double>> summaries;
   try {
-    output::RunFileInfo info;
-    info.command_line = arguments.command_line;
-    info.points = {scenario};
-    info.replicates = replicates;
-    info.threads = arguments.threads;
     // Destroyed without commit() on every way out but success: the
     // temporary file is then removed and nothing is left at output_path.
     output::RunFileWriter writer(output_path, info);
     WriteAndSummarize sink(writer);
 
-    ExperimentOptions options;
-    options.threads = arguments.threads;
-    options.replicates = replicates;
-    options.cancel = &g_cancel;
-    if (show_progress) options.on_progress = [&progress](const Progress& p) { progress.update(p); };
+    ExperimentOptions experiment;
+    experiment.threads = options.threads;
+    experiment.replicates = info.replicates;
+    experiment.recording = recording;
+    experiment.cancel = &g_cancel;
+    if (show_progress) experiment.on_progress = [&progress](const Progress& p) { progress.update(p); };
 
-    const ExperimentStatus status = run_experiment(info.points, options, sink);
+    const ExperimentStatus status = run_experiment(info.points, experiment, sink);
     progress.clear();
     if (status == ExperimentStatus::Cancelled) {
       std::fprintf(stderr, "tipsim: interrupted; no run file was written\n");
@@ -219,20 +367,271 @@ int run_command(const RunArguments& arguments) {
   }
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-  RunFacts facts;
-  facts.scenario_name = scenario.name;
-  facts.output_path = output_path;
-  facts.replicates = replicates;
-  facts.steps = scenario.steps();
-  facts.burn_in_steps =
-      std::min<std::int64_t>(scenario.get_int(Param::scenario_burn_in_steps), scenario.steps() - 1);
-  facts.step_days = scenario.get(Param::scenario_step_days);
-  facts.population = scenario.get(Param::population_size);
-  facts.scale = scenario.get(Param::population_scale);
-  facts.wall_seconds = wall_seconds;
-  print_summary(stdout, facts, summaries);
+  print_result(info, output_path, summaries, wall_seconds);
   return kExitOk;
+}
+
+// `tipsim run --from FILE.h5`: the file's points, replicates and recording,
+// from the resolved scenarios it stores.
+int rerun_command(const RunArguments& arguments) {
+  if (!arguments.overrides.empty() || arguments.replicates || arguments.seed || arguments.steps) {
+    print_error(
+        "--from re-runs the file exactly as it was written; --set, --seed, --steps and --replicates would "
+        "change it (run the scenario file with them instead)");
+    return kExitBadInput;
+  }
+  output::RunFileContents contents;
+  try {
+    contents = output::read_run_file(arguments.from_path, false);
+  } catch (const output::OutputError& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    print_error(arguments.from_path + ": cannot read the run file: " + e.what());
+    return kExitBadInput;
+  }
+  output::RunFileInfo info;
+  try {
+    for (std::size_t p = 0; p < contents.point_resolved_toml.size(); ++p) {
+      Scenario point =
+          load_scenario_text(contents.point_resolved_toml[p],
+                             arguments.from_path + ":sweep/resolved_toml[" + std::to_string(p) + "]");
+      // Provenance: the scenario file the original run was made from.
+      point.source_text = contents.source_text;
+      point.source_path = contents.source_path;
+      info.points.push_back(std::move(point));
+    }
+    for (std::size_t begin = 0; begin < contents.sweep_definition.size();) {
+      std::size_t end = contents.sweep_definition.find('\n', begin);
+      if (end == std::string::npos) end = contents.sweep_definition.size();
+      const std::string line = contents.sweep_definition.substr(begin, end - begin);
+      if (!line.empty()) info.sweep_axes.push_back(parse_vary(line));
+      begin = end + 1;
+    }
+  } catch (const ScenarioError& e) {
+    print_scenario_error(e);
+    return kExitBadInput;
+  }
+  if (info.points.empty()) {
+    print_error(arguments.from_path + ": the run file holds no scenario to re-run");
+    return kExitBadInput;
+  }
+  info.replicates = contents.dimension("replicate");
+  info.experiment = contents.experiment;
+  info.arm_names = contents.arm_names;
+  info.recording.events = contents.event_log || arguments.events;
+  info.recording.snapshot_every = arguments.snapshot_every.value_or(contents.snapshot_every);
+  const std::string output_path =
+      arguments.output_path.empty() ? default_output(arguments.from_path, "-rerun") : arguments.output_path;
+  return execute(info, arguments, output_path, arguments.from_path);
+}
+
+}  // namespace
+
+void print_error(const std::string& message) { std::fprintf(stderr, "tipsim: error: %s\n", message.c_str()); }
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int unit = 0;
+  while (bytes >= 1024 && unit < 5) {
+    bytes /= 1024;
+    ++unit;
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
+  return buffer;
+}
+
+std::optional<double> parse_size(const std::string& text) {
+  const char* begin = text.c_str();
+  char* end = nullptr;
+  const double number = std::strtod(begin, &end);
+  if (end == begin || !std::isfinite(number) || number < 0) return std::nullopt;
+  std::string unit(end);
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::pair<const char*, double> units[] = {
+      {"", 1},         {"B", 1},       {"K", 0x1p10},   {"KB", 0x1p10},  {"KIB", 0x1p10},
+      {"M", 0x1p20},   {"MB", 0x1p20}, {"MIB", 0x1p20}, {"G", 0x1p30},   {"GB", 0x1p30},
+      {"GIB", 0x1p30}, {"T", 0x1p40},  {"TB", 0x1p40},  {"TIB", 0x1p40},
+  };
+  for (const auto& [name, factor] : units)
+    if (unit == name) return std::floor(number * factor);
+  return std::nullopt;
+}
+
+int run_command(const RunArguments& arguments) {
+  if (!arguments.from_path.empty()) return rerun_command(arguments);
+  output::RunFileInfo info;
+  try {
+    info.points.push_back(load_scenario_file(arguments.scenario_path, overrides_of(arguments)));
+  } catch (const ScenarioError& e) {
+    print_scenario_error(e);
+    return kExitBadInput;
+  }
+  info.replicates = static_cast<std::size_t>(info.points.front().get_int(Param::scenario_replicates));
+  info.recording = recording_of(arguments);
+  const std::string output_path =
+      arguments.output_path.empty() ? default_output(arguments.scenario_path, "") : arguments.output_path;
+  return execute(info, arguments, output_path);
+}
+
+int sweep_command(const SweepArguments& arguments) {
+  const std::vector<std::string> base = overrides_of(arguments);
+  output::RunFileInfo info;
+  info.experiment = output::ExperimentKind::Sweep;
+  std::vector<std::vector<std::string>> grid;
+  try {
+    for (const std::string& vary : arguments.vary) info.sweep_axes.push_back(parse_vary(vary));
+    grid = sweep_grid(info.sweep_axes);
+  } catch (const ScenarioError& e) {
+    print_scenario_error(e);
+    return kExitBadInput;
+  }
+  // A --vary problem is reported at the --vary that gave it, once. The
+  // overrides after `base` are the values of the axes from `first_axis` on.
+  IssueList issues;
+  auto add_issues = [&](const ScenarioError& e, std::size_t first_axis) {
+    for (ScenarioIssue issue : e.issues) {
+      const auto position = static_cast<std::size_t>(issue.where.line);
+      if (issue.where.file == kCommandLineSource && position > base.size()) {
+        const VaryAxis& axis = info.sweep_axes.at(first_axis + position - base.size() - 1);
+        issue.message += " (from --vary " + axis.definition + ")";
+        issue.where = SourceLocation{std::string(kVarySource), 0, 0};
+      }
+      issues.add(issue);
+    }
+  };
+  // The keys first, each with its first value only, so that an unknown key
+  // is reported once rather than at every value.
+  Scenario unvaried;
+  try {
+    unvaried = load_scenario_file(arguments.scenario_path, base);
+  } catch (const ScenarioError& e) {
+    print_scenario_error(e);
+    return kExitBadInput;
+  }
+  for (std::size_t a = 0; a < info.sweep_axes.size(); ++a) {
+    const VaryAxis& axis = info.sweep_axes[a];
+    if (find_key(unvaried, axis.key).param != nullptr) continue;
+    std::vector<std::string> overrides = base;
+    overrides.push_back(axis.key + "=" + axis.values.front());
+    try {
+      load_scenario_file(arguments.scenario_path, overrides);
+    } catch (const ScenarioError& e) {
+      add_issues(e, a);
+    }
+  }
+  if (!issues.empty()) {
+    issues.print();
+    return kExitBadInput;
+  }
+  // Every point is loaded with its values as --set overrides, so each value
+  // is checked like any other.
+  for (const std::vector<std::string>& point : grid) {
+    std::vector<std::string> overrides = base;
+    overrides.insert(overrides.end(), point.begin(), point.end());
+    try {
+      info.points.push_back(load_scenario_file(arguments.scenario_path, overrides));
+    } catch (const ScenarioError& e) {
+      add_issues(e, 0);
+    }
+  }
+  if (!issues.empty()) {
+    issues.print();
+    return kExitBadInput;
+  }
+  info.replicates = static_cast<std::size_t>(info.points.front().get_int(Param::scenario_replicates));
+  info.recording = recording_of(arguments);
+  if (info.recording.snapshot_every > 0) {
+    for (const Scenario& point : info.points) {
+      if (point.get(Param::population_size) != info.points.front().get(Param::population_size)) {
+        print_error(
+            "--snapshot-every needs every point to have the same population.size; do not vary it, or "
+            "leave snapshots out");
+        return kExitBadInput;
+      }
+    }
+  }
+  const std::string output_path = arguments.output_path.empty()
+                                      ? default_output(arguments.scenario_path, "-sweep")
+                                      : arguments.output_path;
+  return execute(info, arguments, output_path);
+}
+
+int compare_command(const CompareArguments& arguments) {
+  const std::vector<std::string> base = overrides_of(arguments);
+  const std::vector<std::string>& paths = arguments.scenario_paths;
+  output::RunFileInfo info;
+  info.experiment = output::ExperimentKind::Comparison;
+  info.points.reserve(paths.size());  // `baseline` below refers into it
+  try {
+    info.points.push_back(load_scenario_file(paths.front(), base));
+  } catch (const ScenarioError& e) {
+    print_scenario_error(e);
+    return kExitBadInput;
+  }
+  const Scenario& baseline = info.points.front();
+  // Every arm runs on the baseline's random streams (seed) and replicates,
+  // so that replicate r of each arm is paired with replicate r of the
+  // baseline (common random numbers).
+  std::vector<std::string> arm_overrides = base;
+  arm_overrides.push_back("scenario.seed=" + std::to_string(baseline.seed()));
+  arm_overrides.push_back("scenario.replicates=" +
+                          std::to_string(baseline.get_int(Param::scenario_replicates)));
+  bool loaded = true;
+  for (std::size_t a = 1; a < paths.size(); ++a) {
+    try {
+      info.points.push_back(load_scenario_file(paths[a], arm_overrides));
+    } catch (const ScenarioError& e) {
+      print_scenario_error(e);
+      loaded = false;
+    }
+  }
+  if (!loaded) return kExitBadInput;
+
+  // Effects are differences of totals over the same steps of the same
+  // world; anything else would compare unlike with unlike.
+  std::vector<std::string> mismatches;
+  for (std::size_t a = 1; a < paths.size(); ++a) {
+    const Scenario& arm = info.points[a];
+    auto differ = [&](const char* what, const std::string& arm_value, const std::string& baseline_value) {
+      if (arm_value != baseline_value)
+        mismatches.push_back(paths[a] + ": " + what + " is " + arm_value + " but the baseline " +
+                             paths.front() + " has " + baseline_value);
+    };
+    for (Param p : {Param::scenario_steps, Param::scenario_step_days, Param::scenario_burn_in_steps,
+                    Param::population_size, Param::population_scale})
+      differ(std::string(spec(p).key).c_str(), format_value(spec(p), arm.get(p)),
+             format_value(spec(p), baseline.get(p)));
+    std::string arm_regions, baseline_regions;
+    for (const RegionSpec& r : arm.regions) arm_regions += (arm_regions.empty() ? "" : ", ") + r.name;
+    for (const RegionSpec& r : baseline.regions)
+      baseline_regions += (baseline_regions.empty() ? "" : ", ") + r.name;
+    differ("the list of regions", "[" + arm_regions + "]", "[" + baseline_regions + "]");
+  }
+  if (!mismatches.empty()) {
+    for (const std::string& m : mismatches) print_error(m);
+    print_error(
+        "every arm of a comparison must share the baseline's steps, step length, burn-in, population size "
+        "and scale, and regions");
+    return kExitBadInput;
+  }
+
+  // Arm labels: the scenario names, made unique.
+  for (std::size_t a = 0; a < info.points.size(); ++a) {
+    std::string name =
+        info.points[a].name.empty() ? std::filesystem::path(paths[a]).stem().string() : info.points[a].name;
+    const std::string plain = name;
+    for (int copy = 2; std::find(info.arm_names.begin(), info.arm_names.end(), name) != info.arm_names.end();
+         ++copy)
+      name = plain + " (" + std::to_string(copy) + ")";
+    info.arm_names.push_back(name);
+  }
+  info.replicates = static_cast<std::size_t>(baseline.get_int(Param::scenario_replicates));
+  info.recording = recording_of(arguments);
+  const std::string output_path =
+      arguments.output_path.empty() ? default_output(paths.front(), "-comparison") : arguments.output_path;
+  return execute(info, arguments, output_path);
 }
 
 int validate_command(const std::string& scenario_path, const std::vector<std::string>& overrides) {

@@ -14,20 +14,47 @@ inline constexpr int kExitFailure = 1;        // a failure while running (disk f
 inline constexpr int kExitBadInput = 2;       // usage, scenario, key, value, unreadable input
 inline constexpr int kExitInterrupted = 130;  // SIGINT (SIGTERM gives 143)
 
-// Arguments of `tipsim run`.
-struct RunArguments {
-  std::string scenario_path;
-  std::string output_path;  // empty: runs/<scenario file stem>.h5
+// The default of --max-output: what the event log and snapshots may add.
+inline constexpr const char* kDefaultMaxOutput = "4G";
+
+// Flags shared by run, sweep and compare.
+struct RunOptions {
+  std::string output_path;  // empty: a name under runs/
   // Shorthands for --set scenario.replicates / seed / steps, kept as text so
   // that the scenario loader checks them like any other value.
   std::optional<std::string> replicates, seed, steps;
   int threads = 0;                     // 0 = all cores
   std::vector<std::string> overrides;  // --set KEY=VALUE, in order
   bool quiet = false;
-  std::string command_line;  // as typed, recorded in the run file
+  bool events = false;                         // --events: write the event log
+  std::optional<int> snapshot_every;           // --snapshot-every K
+  std::string max_output = kDefaultMaxOutput;  // --max-output SIZE, as given
+  std::string command_line;                    // as typed, recorded in the run file
+};
+
+// Arguments of `tipsim run`: a scenario, or a run file to re-run.
+struct RunArguments : RunOptions {
+  std::string scenario_path;
+  std::string from_path;  // --from FILE.h5
+};
+
+// Arguments of `tipsim sweep`.
+struct SweepArguments : RunOptions {
+  std::string scenario_path;
+  std::vector<std::string> vary;  // --vary KEY=LO:HI:N or KEY=V1,V2,..., in order
+};
+
+// Arguments of `tipsim compare`: the baseline first, then the arms.
+struct CompareArguments : RunOptions {
+  std::vector<std::string> scenario_paths;
 };
 
 int run_command(const RunArguments& arguments);
+int sweep_command(const SweepArguments& arguments);
+int compare_command(const CompareArguments& arguments);
+
+// `tipsim inspect`: what a run file holds, and its headline figures.
+int inspect_command(const std::string& path);
 
 // `tipsim validate`: prints the fully resolved scenario.
 int validate_command(const std::string& scenario_path, const std::vector<std::string>& overrides);
@@ -37,5 +64,12 @@ int scenarios_command();
 
 // Prints "tipsim: error: MESSAGE" on stderr.
 void print_error(const std::string& message);
+
+// Bytes from a size such as 4G, 500M, 1.5GiB, 2T or 123456 (K, M, G, T are
+// powers of 1024). Nothing when the text is not a size.
+std::optional<double> parse_size(const std::string& text);
+
+// "1.5 GiB", for messages.
+std::string format_bytes(double bytes);
 
 }  // namespace tipsim::cli

@@ -134,13 +134,182 @@ void print_summary(std::FILE* out, const RunFacts& facts, const std::vector<std:
     }
   }
 
-  const double agent_steps =
-      facts.population * static_cast<double>(facts.steps) * static_cast<double>(facts.replicates);
+  std::fprintf(out, "\n");
+  print_run_footer(out, facts);
+}
+
+void print_run_footer(std::FILE* out, const RunFacts& facts) {
+  const double agent_steps = facts.population * static_cast<double>(facts.steps) *
+                             static_cast<double>(facts.replicates) * static_cast<double>(facts.points);
   const double rate = facts.wall_seconds > 0 ? agent_steps / facts.wall_seconds : 0;
-  std::fprintf(out, "\n  %-12s%s\n", "run file", facts.output_path.c_str());
+  std::fprintf(out, "  %-12s%s\n", "run file", facts.output_path.c_str());
+  if (facts.points > 1) std::fprintf(out, "  %-12s%zu\n", "points", facts.points);
   std::fprintf(out, "  %-12s%zu\n", "replicates", facts.replicates);
   std::fprintf(out, "  %-12s%.2f s, %s agent-steps per second\n", "wall time", facts.wall_seconds,
                format_figure(rate).c_str());
+  std::fflush(out);
+}
+
+std::vector<std::vector<double>> point_means(const std::vector<std::vector<double>>& summaries,
+                                             std::size_t points) {
+  const std::size_t rows = summary_table().size();
+  std::vector<std::vector<double>> means(points, std::vector<double>(rows, std::nan("")));
+  if (points == 0 || summaries.empty()) return means;
+  const std::size_t replicates = summaries.size() / points;
+  for (std::size_t p = 0; p < points; ++p) {
+    for (std::size_t i = 0; i < rows; ++i) {
+      double sum = 0;
+      for (std::size_t r = 0; r < replicates; ++r) sum += summaries[p * replicates + r].at(i);
+      means[p][i] = replicates > 0 ? sum / static_cast<double>(replicates) : std::nan("");
+    }
+  }
+  return means;
+}
+
+namespace {
+
+// The period and units sentence every table starts with.
+std::string period_text(const RunFacts& facts) {
+  const double years = static_cast<double>(facts.steps - facts.burn_in_steps) * facts.step_days / 365.0;
+  std::string period = "Counts are totals over " + format_figure(years) + " years";
+  if (facts.burn_in_steps > 0)
+    period += " (after a burn-in of " + std::to_string(facts.burn_in_steps) + " steps)";
+  period += ", in agents";
+  if (facts.scale != 1) period += " (one agent stands for " + format_figure(facts.scale) + " real people)";
+  return period + ".";
+}
+
+std::size_t summary_row(std::string_view name) {
+  const auto table = summary_table();
+  for (std::size_t i = 0; i < table.size(); ++i)
+    if (table[i].name == name) return i;
+  return table.size();
+}
+
+}  // namespace
+
+void print_sweep_summary(std::FILE* out, const RunFacts& facts, const std::vector<std::string>& keys,
+                         const std::vector<std::vector<std::string>>& values,
+                         const std::vector<std::vector<double>>& summaries) {
+  std::fprintf(out, "%s sweep: %zu points x %zu replicate%s x %lld steps of %s days, %s person agents\n",
+               facts.scenario_name.c_str(), facts.points, facts.replicates, facts.replicates == 1 ? "" : "s",
+               static_cast<long long>(facts.steps), format_figure(facts.step_days).c_str(),
+               format_figure(facts.population).c_str());
+  std::fprintf(out, "Means over replicates. %s\n\n", period_text(facts).c_str());
+
+  struct Column {
+    std::string_view summary;
+    std::string_view heading;
+  };
+  constexpr Column kColumns[] = {
+      {"exploited_mean", "exploited"},    {"victim_years", "victim-years"},
+      {"identified", "identified"},       {"prosecutions", "prosecutions"},
+      {"convictions", "convictions"},     {"traffickers_active_final", "traffickers end"},
+      {"spending_total", "spending USD"},
+  };
+  const auto means = point_means(summaries, facts.points);
+  std::vector<std::size_t> key_width;
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    std::size_t width = keys[k].size();
+    for (const auto& row : values) width = std::max(width, row.at(k).size());
+    key_width.push_back(width);
+  }
+  std::fprintf(out, "  %5s", "point");
+  for (std::size_t k = 0; k < keys.size(); ++k)
+    std::fprintf(out, "  %-*s", static_cast<int>(key_width[k]), keys[k].c_str());
+  for (const Column& c : kColumns)
+    std::fprintf(out, "  %15.*s", static_cast<int>(c.heading.size()), c.heading.data());
+  std::fprintf(out, "\n");
+  for (std::size_t p = 0; p < facts.points; ++p) {
+    std::fprintf(out, "  %5zu", p);
+    for (std::size_t k = 0; k < keys.size(); ++k)
+      std::fprintf(out, "  %-*s", static_cast<int>(key_width[k]), values.at(p).at(k).c_str());
+    for (const Column& c : kColumns) {
+      const std::size_t row = summary_row(c.summary);
+      const double value = row < means[p].size() ? means[p][row] : std::nan("");
+      std::fprintf(out, "  %15s", format_figure(value).c_str());
+    }
+    std::fprintf(out, "\n");
+  }
+  std::fprintf(out, "\n");
+  print_run_footer(out, facts);
+}
+
+void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& baseline,
+                      const std::vector<ArmEstimates>& arms) {
+  std::fprintf(out,
+               "Paired comparison with common random numbers: %zu arm%s against the baseline '%s', %zu "
+               "replicate pair%s x %lld steps of %s days, %s person agents.\n",
+               arms.size(), arms.size() == 1 ? "" : "s", baseline.c_str(), facts.replicates,
+               facts.replicates == 1 ? "" : "s", static_cast<long long>(facts.steps),
+               format_figure(facts.step_days).c_str(), format_figure(facts.population).c_str());
+  std::fprintf(out, "%s\n", period_text(facts).c_str());
+  std::fprintf(
+      out,
+      "Each effect is arm minus baseline (victim-years averted: baseline minus arm), per replicate "
+      "pair;\nthe mean over pairs and its 95 %% t-interval. Cost per victim-year averted: mean extra "
+      "spending over\nmean victim-years averted.\n");
+
+  print_effect_tables(out, baseline, facts.replicates, arms);
+  std::fprintf(out, "\n");
+  print_run_footer(out, facts);
+}
+
+void print_effect_tables(std::FILE* out, const std::string& baseline, std::size_t replicates,
+                         const std::vector<ArmEstimates>& arms) {
+  constexpr int kLabelWidth = 38, kMeanWidth = 14, kIntervalWidth = 30;
+  for (const ArmEstimates& arm : arms) {
+    std::fprintf(out, "\n%s vs %s\n", arm.name.c_str(), baseline.c_str());
+    std::fprintf(out, "  %-*s%*s%*s   unit\n", kLabelWidth, "", kMeanWidth, "mean", kIntervalWidth,
+                 "95% interval");
+    const auto effects = effect_table();
+    for (std::size_t k = 0; k < effects.size() && k < arm.effects.size(); ++k) {
+      const EffectSpec& e = effects[k];
+      const EffectEstimate& v = arm.effects[k];
+      std::string interval = std::isnan(v.ci_low) && std::isnan(v.ci_high)
+                                 ? std::string("n/a")
+                                 : format_figure(v.ci_low) + " to " + format_figure(v.ci_high);
+      std::string note;
+      if (e.sign == EffectSign::CostPerAverted) {
+        if (std::isnan(v.mean))
+          note = "  (undefined: no victim-years averted on average)";
+        else if (v.mean < 0)
+          note = "  (negative: the arm saves money and averts exploitation)";
+      }
+      if (replicates < 2 && !std::isnan(v.mean) && note.empty()) note = "  (one replicate: no interval)";
+      std::fprintf(out, "  %-*.*s%*s%*s   %.*s%s\n", kLabelWidth, static_cast<int>(e.label.size()),
+                   e.label.data(), kMeanWidth, format_figure(v.mean).c_str(), kIntervalWidth,
+                   interval.c_str(), static_cast<int>(e.units.size()), e.units.data(), note.c_str());
+    }
+  }
+  std::fflush(out);
+}
+
+void print_headlines(std::FILE* out, const std::vector<std::string>& column_labels,
+                     const std::vector<std::vector<double>>& means) {
+  const auto table = summary_table();
+  constexpr int kLabelWidth = 34;
+  int width = 14;
+  for (const std::string& label : column_labels) width = std::max(width, static_cast<int>(label.size()) + 2);
+  std::fprintf(out, "  %-*s", kLabelWidth, "");
+  for (const std::string& label : column_labels) std::fprintf(out, "%*s", width, label.c_str());
+  std::fprintf(out, "   unit\n");
+  for (const LayerHeading& layer : kLayers) {
+    bool heading_printed = false;
+    for (const Row& row : kRows) {
+      const std::size_t index = summary_row(row.summary);
+      if (index >= table.size() || table[index].layer != layer.layer) continue;
+      if (!heading_printed) {
+        std::fprintf(out, "%.*s\n", static_cast<int>(layer.heading.size()), layer.heading.data());
+        heading_printed = true;
+      }
+      std::fprintf(out, "  %-*.*s", kLabelWidth, static_cast<int>(row.label.size()), row.label.data());
+      for (const auto& column : means)
+        std::fprintf(out, "%*s", width,
+                     format_figure(index < column.size() ? column[index] : std::nan("")).c_str());
+      std::fprintf(out, "   %.*s\n", static_cast<int>(table[index].units.size()), table[index].units.data());
+    }
+  }
   std::fflush(out);
 }
 

@@ -1,4 +1,5 @@
-// The table `tipsim run` prints on stdout at the end of a run.
+// The tables `tipsim run`, `sweep`, `compare` and `inspect` print on
+// stdout.
 #pragma once
 
 #include <cstddef>
@@ -7,12 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "comparison.hpp"
+
 namespace tipsim::cli {
 
 // What the table says about the run besides its figures.
 struct RunFacts {
   std::string scenario_name;
   std::string output_path;
+  std::size_t points = 1;
   std::size_t replicates = 1;
   std::int64_t steps = 0;
   std::int64_t burn_in_steps = 0;
@@ -27,6 +31,42 @@ struct RunFacts {
 // one replicate, the 10-90 % range. `summaries` holds one summarize() vector
 // per replicate, in summary_table() order.
 void print_summary(std::FILE* out, const RunFacts& facts, const std::vector<std::vector<double>>& summaries);
+
+// The table `tipsim sweep` ends with: one row per point, the value of each
+// varied key and the mean over replicates of the headline figures.
+// `values` is [point][key]; `summaries` one summarize() vector per run, in
+// (point, replicate) order.
+void print_sweep_summary(std::FILE* out, const RunFacts& facts, const std::vector<std::string>& keys,
+                         const std::vector<std::vector<std::string>>& values,
+                         const std::vector<std::vector<double>>& summaries);
+
+// One arm's effects against the baseline, in effect_table() order.
+struct ArmEstimates {
+  std::string name;
+  std::vector<EffectEstimate> effects;
+};
+
+// The effect table `tipsim compare` ends with, and `tipsim inspect` shows
+// for a comparison file: for each arm, each effect's mean and 95 % interval.
+void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& baseline,
+                      const std::vector<ArmEstimates>& arms);
+
+// The per-arm effect tables alone (print_comparison() without its header
+// and footer).
+void print_effect_tables(std::FILE* out, const std::string& baseline, std::size_t replicates,
+                         const std::vector<ArmEstimates>& arms);
+
+// Headline figures side by side: one column per label, `means[column]`
+// holding a value per summary_table() row (NaN when unknown).
+void print_headlines(std::FILE* out, const std::vector<std::string>& column_labels,
+                     const std::vector<std::vector<double>>& means);
+
+// The lines under every table: run file, runs and speed.
+void print_run_footer(std::FILE* out, const RunFacts& facts);
+
+// Means over replicates of each point's summaries: [point][summary row].
+std::vector<std::vector<double>> point_means(const std::vector<std::vector<double>>& summaries,
+                                             std::size_t points);
 
 // A figure for people: thousands separated, a few significant digits.
 std::string format_figure(double value);

@@ -133,6 +133,13 @@ void write_attribute(hid_t object, const char* name, std::span<const double> val
   write_raw_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space.get(), values.data(), path);
 }
 
+void write_array_attribute(hid_t object, const char* name, hid_t file_type, hid_t memory_type,
+                           const void* values, std::size_t count, const std::string& path) {
+  const hsize_t size = count;
+  Handle space(check(H5Screate_simple(1, &size, nullptr), path, "cannot create a dataspace"), H5Sclose);
+  write_raw_attribute(object, name, file_type, memory_type, space.get(), values, path);
+}
+
 bool has_attribute(hid_t object, const char* name) { return H5Aexists(object, name) > 0; }
 
 namespace {
@@ -199,8 +206,28 @@ double read_number_attribute(hid_t object, const char* name, const std::string& 
   return value;
 }
 
+std::size_t checked_element_count(hid_t dataset, const std::string& path, std::string_view what) {
+  Handle space(check(H5Dget_space(dataset), path, "dataset space"), H5Sclose);
+  Handle type(check(H5Dget_type(dataset), path, "dataset type"), H5Tclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank < 0) fail(path, what);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  const double element_bytes = static_cast<double>(std::max<std::size_t>(1, H5Tget_size(type.get())));
+  double count = 1;
+  for (hsize_t d : dims) count *= static_cast<double>(d);
+  const double stored = static_cast<double>(H5Dget_storage_size(dataset));
+  if (count * element_bytes > 2048.0 * stored + 1048576.0)
+    throw FormatError(path + ": damaged run file: " + std::string(what) + " claims " +
+                      std::to_string(static_cast<unsigned long long>(std::min(count, 1e19))) +
+                      " values, far more than the " +
+                      std::to_string(static_cast<unsigned long long>(stored)) + " bytes it holds");
+  return static_cast<std::size_t>(count);
+}
+
 std::vector<std::string> read_strings(hid_t dataset, const std::string& path) {
   Handle type(check(H5Dget_type(dataset), path, "dataset type"), H5Tclose);
+  checked_element_count(dataset, path, "a string dataset");
   Handle space(check(H5Dget_space(dataset), path, "dataset space"), H5Sclose);
   return read_string_elements(
       type.get(), space.get(),

@@ -84,6 +84,10 @@ void write_attribute(hid_t object, const char* name, std::string_view value, con
 void write_attribute(hid_t object, const char* name, std::int64_t value, const std::string& path);
 void write_attribute(hid_t object, const char* name, double value, const std::string& path);
 void write_attribute(hid_t object, const char* name, std::span<const double> values, const std::string& path);
+// A 1-D array attribute of `count` values stored as `file_type` (CF
+// flag_values must have the type of their variable).
+void write_array_attribute(hid_t object, const char* name, hid_t file_type, hid_t memory_type,
+                           const void* values, std::size_t count, const std::string& path);
 
 // Readers; a missing attribute or one of another class fails.
 bool has_attribute(hid_t object, const char* name);
@@ -93,5 +97,12 @@ double read_number_attribute(hid_t object, const char* name, const std::string& 
 // Reads a dataset of strings (fixed or variable length, any shape) as a
 // flat list.
 std::vector<std::string> read_strings(hid_t dataset, const std::string& path);
+
+// The number of elements of a dataset, after checking that the file could
+// hold them: a damaged dataspace may claim more values than any file has,
+// and reading it would allocate that much. Throws FormatError when the
+// element count overflows or its bytes exceed 2048 times the dataset's
+// storage (deflate compresses at most about 1032:1) plus 1 MiB.
+std::size_t checked_element_count(hid_t dataset, const std::string& path, std::string_view what);
 
 }  // namespace tipsim::output::h5

@@ -18,8 +18,12 @@
 #include <limits>
 #include <numeric>
 
+#include "comparison.hpp"
+#include "events.hpp"
 #include "hdf5_util.hpp"
 #include "metrics.hpp"
+#include "snapshots.hpp"
+#include "sweep.hpp"
 
 #ifndef TIPSIM_VERSION
 #define TIPSIM_VERSION "unknown"
@@ -109,6 +113,26 @@ class GroupWriter {
     make_scale(std::move(ds), name);
   }
 
+  // A dimension of table rows that grows as rows are appended (the event
+  // log): an int64 coordinate 0, 1, ... of unlimited length.
+  void growing_dimension(const char* name, std::size_t chunk_rows, std::string_view long_name) {
+    Handle ds = create(name, H5T_STD_I64LE, {0}, {chunk_rows}, true);
+    describe(ds.get(), long_name, "1");
+    make_scale(std::move(ds), name);
+  }
+
+  // A column along a growing dimension, to be filled by append_rows().
+  Handle growing_column(const char* name, const char* dim, hid_t file_type, std::size_t chunk_rows,
+                        std::string_view long_name, std::string_view units) {
+    Handle ds = create(name, file_type, {0}, {chunk_rows}, true);
+    describe(ds.get(), long_name, units);
+    attach(ds.get(), {dim});
+    return ds;
+  }
+
+  // The coordinate variable of a dimension of this group.
+  hid_t coordinate(const std::string& dim) const { return scale(dim); }
+
   // A dimension labelled by strings (region, state, form, ...).
   void label_dimension(const char* name, const std::vector<std::string>& labels, std::string_view long_name) {
     Handle ds = strings_dataset(name, labels);
@@ -159,11 +183,16 @@ class GroupWriter {
   }
 
   // An empty dataset of the given dimensions, to be written piece by piece.
+  // An extendible one (a table that grows as runs arrive) has an unlimited
+  // first dimension and keeps HDF5's chunk cache, since its chunks fill
+  // over several appends.
   Handle create(const char* name, hid_t file_type, const std::vector<std::size_t>& shape,
-                const std::vector<std::size_t>& chunk = {}) {
+                const std::vector<std::size_t>& chunk = {}, bool extendible = false) {
     std::vector<hsize_t> dims(shape.begin(), shape.end());
-    Handle space(h5::check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), path_,
-                           "cannot create a dataspace"),
+    std::vector<hsize_t> max_dims = dims;
+    if (extendible) max_dims.at(0) = H5S_UNLIMITED;
+    Handle space(h5::check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max_dims.data()),
+                           path_, "cannot create a dataspace"),
                  H5Sclose);
     Handle dcpl = dataset_creation_properties(path_);
     Handle dapl(h5::check(H5Pcreate(H5P_DATASET_ACCESS), path_, "cannot create dataset access properties"),
@@ -178,7 +207,8 @@ class GroupWriter {
       h5::check_status(H5Pset_deflate(dcpl.get(), kDeflateLevel), path_, what);
       // Every chunk is written whole, once: caching it would only hold memory
       // (1 MiB per dataset by default) until the file is closed.
-      h5::check_status(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, 1.0), path_, what);
+      if (!extendible)
+        h5::check_status(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, 1.0), path_, what);
     }
     return Handle(
         h5::check(H5Dcreate2(group_.get(), name, file_type, space.get(), H5P_DEFAULT, dcpl.get(), dapl.get()),
@@ -292,6 +322,130 @@ const char* axis_long_name(Axis axis) {
   return "";
 }
 
+// Writes a block of values at `start` with extent `count` (any rank).
+void write_block(hid_t ds, hid_t memory_type, const void* data, const std::vector<hsize_t>& start,
+                 const std::vector<hsize_t>& count, const std::string& path, const std::string& what) {
+  Handle file_space(h5::check(H5Dget_space(ds), path, what), H5Sclose);
+  h5::check_status(
+      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+      path, what);
+  Handle memory_space(
+      h5::check(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), path, what),
+      H5Sclose);
+  h5::check_status(H5Dwrite(ds, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), path,
+                   what);
+}
+
+// Appends `count` values to a 1-D extendible dataset that holds `at` rows.
+void append_rows(hid_t ds, hid_t memory_type, const void* data, std::size_t at, std::size_t count,
+                 const std::string& path, const std::string& what) {
+  if (count == 0) return;
+  const hsize_t size = at + count;
+  h5::check_status(H5Dset_extent(ds, &size), path, what);
+  write_block(ds, memory_type, data, {at}, {count}, path, what);
+}
+
+// A label as a CF flag meaning: letters, digits and _ - . + @ only.
+std::string flag_word(std::string_view label) {
+  std::string word(label);
+  for (char& c : word) {
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                         c == '_' || c == '-' || c == '.' || c == '+' || c == '@';
+    if (!allowed) c = '_';
+  }
+  return word.empty() ? "_" : word;
+}
+
+std::string flag_meanings(const std::vector<std::string>& labels) {
+  std::string text;
+  for (const std::string& label : labels) text += (text.empty() ? "" : " ") + flag_word(label);
+  return text;
+}
+
+// CF flag_values and flag_meanings of a categorical column: value i means
+// labels[i]; with `none`, -1 means NONE (not applicable).
+template <typename T>
+void write_categories(hid_t ds, hid_t file_type, hid_t memory_type, const std::vector<std::string>& labels,
+                      bool none, const std::string& path) {
+  std::vector<T> values;
+  std::vector<std::string> meanings;
+  if (none) {
+    values.push_back(static_cast<T>(-1));
+    meanings.emplace_back("NONE");
+  }
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    values.push_back(static_cast<T>(i));
+    meanings.push_back(labels[i]);
+  }
+  h5::write_array_attribute(ds, "flag_values", file_type, memory_type, values.data(), values.size(), path);
+  h5::write_attribute(ds, "flag_meanings", flag_meanings(meanings), path);
+}
+
+// Labels of the market axis plus NONE at kNoMarket (255), for snapshots.
+void write_market_flags(hid_t ds, const std::string& path) {
+  std::vector<std::uint8_t> values;
+  std::vector<std::string> meanings;
+  const auto labels = axis_labels(Axis::Market);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    values.push_back(static_cast<std::uint8_t>(i));
+    meanings.emplace_back(labels[i]);
+  }
+  values.push_back(kNoMarket);
+  meanings.emplace_back("NONE");
+  h5::write_array_attribute(ds, "flag_values", H5T_STD_U8LE, H5T_NATIVE_UINT8, values.data(), values.size(),
+                            path);
+  h5::write_attribute(ds, "flag_meanings", flag_meanings(meanings), path);
+}
+
+// Names of the person_flag bits, lowest bit first (state.hpp).
+const std::vector<std::string>& person_flag_names() {
+  static const std::vector<std::string> names = {"FEMALE",         "CHILD",       "CONSENTED_INITIALLY",
+                                                 "CROSSED_BORDER", "DEBT_BONDED", "CRIMINALISED",
+                                                 "COOPERATING",    "REINTEGRATED"};
+  return names;
+}
+
+std::vector<std::string> event_kind_names() {
+  std::vector<std::string> names;
+  for (const EventKindSpec& k : event_kind_table()) names.emplace_back(k.name);
+  return names;
+}
+
+// The (point) variables that label a file's points: the value of each
+// varied key (sweep), or the arm's name (comparison).
+void write_point_labels(GroupWriter& group, const RunFileInfo& info) {
+  for (const VaryAxis& axis : info.sweep_axes) {
+    const KeyRef first = find_key(info.points.front(), axis.key);
+    if (first.param == nullptr)
+      throw std::invalid_argument("run file: the sweep key '" + axis.key + "' is not a scenario key");
+    const std::string long_name =
+        "value of " + axis.key + " at each sweep point: " + std::string(first.param->doc);
+    if (first.param->kind == ParamKind::Text) {
+      std::vector<std::string> values;
+      for (const Scenario& p : info.points) values.push_back(key_text(p, find_key(p, axis.key)));
+      group.strings(axis.key.c_str(), {"point"}, values, long_name);
+    } else {
+      std::vector<double> values;
+      for (const Scenario& p : info.points) values.push_back(key_value(p, find_key(p, axis.key)));
+      const std::string units = first.param->unit.empty() || first.param->kind == ParamKind::Boolean
+                                    ? std::string("1")
+                                    : std::string(first.param->unit);
+      group.doubles(axis.key.c_str(), {"point"}, values, long_name, units);
+    }
+  }
+  if (info.experiment == ExperimentKind::Comparison)
+    group.strings("arm", {"point"}, info.arm_names,
+                  "policy arm of the comparison at each point (baseline first)");
+}
+
+// The CF `coordinates` attribute naming the point labels above.
+std::string point_label_names(const RunFileInfo& info) {
+  std::string names;
+  for (const VaryAxis& axis : info.sweep_axes) names += (names.empty() ? "" : " ") + axis.key;
+  if (info.experiment == ExperimentKind::Comparison) names += (names.empty() ? "" : " ") + std::string("arm");
+  return names;
+}
+
 void write_scenario_group(hid_t file, const Scenario& scenario, const std::string& path) {
   GroupWriter group(file, "scenario",
                     "The scenario as given and fully resolved. The run can be repeated from resolved_toml "
@@ -381,11 +535,13 @@ void write_scenario_group(hid_t file, const Scenario& scenario, const std::strin
         "full strength after ramp_steps.",
         path);
     std::vector<std::string> names, regions, keys, ops;
-    std::vector<std::int64_t> starts, ends, ramps;
+    std::vector<std::int64_t> indices, starts, ends, ramps;
     std::vector<double> values;
-    for (const InterventionSpec& iv : scenario.interventions) {
+    for (std::size_t i = 0; i < scenario.interventions.size(); ++i) {
+      const InterventionSpec& iv = scenario.interventions[i];
       for (const LeverChange& c : iv.changes) {
         names.push_back(iv.name);
+        indices.push_back(static_cast<std::int64_t>(i));
         starts.push_back(iv.start_step);
         ends.push_back(iv.end_step);
         regions.push_back(iv.region < 0 ? std::string("all") : scenario.regions.at(iv.region).name);
@@ -397,6 +553,8 @@ void write_scenario_group(hid_t file, const Scenario& scenario, const std::strin
     }
     table.index_dimension("change", names.size(), "row of the intervention table (one lever change)", "1");
     table.strings("name", {"change"}, names, "intervention name");
+    table.int64s("intervention", {"change"}, indices,
+                 "index of the intervention in the scenario (the event log's intervention column)", "1");
     table.int64s("start_step", {"change"}, starts, "first step the intervention is active", "steps");
     table.int64s("end_step", {"change"}, ends, "step at which the intervention ends (exclusive)", "steps");
     table.strings("region", {"change"}, regions, "region the intervention applies to, or all");
@@ -427,16 +585,114 @@ struct RunFileWriter::Impl {
   std::vector<double> values;
   std::vector<std::int64_t> counts;
 
+  // Comparison: the arms' names and every run's summaries, for commit().
+  ExperimentKind experiment = ExperimentKind::Run;
+  std::vector<std::string> arm_names;
+  std::vector<std::vector<double>> summaries;  // (point, replicate), row-major
+
+  // events/: its columns (kEventColumns order), the per-run index, and the
+  // rows written so far.
+  std::unique_ptr<GroupWriter> events_group, event_runs_group;
+  std::vector<Handle> event_columns;
+  Handle first_event, event_count;
+  std::size_t events_written = 0;
+
+  // snapshots/: one dataset per person field (kSnapshotFields order).
+  std::unique_ptr<GroupWriter> snapshots_group;
+  std::vector<Handle> snapshot_sets;
+  std::size_t snapshot_count = 0, persons = 0;
+
+  std::uint64_t recording_bytes = 0;      // event log and snapshots written so far
+  std::uint64_t max_recording_bytes = 0;  // 0 = no limit
+
   // Closes datasets and groups before the file; returns false when closing
   // the file failed (it flushes what was still cached).
   bool close() {
     series_sets.clear();
     summary_sets.clear();
+    event_columns.clear();
+    first_event.reset();
+    event_count.reset();
+    snapshot_sets.clear();
     series_group.reset();
     summary_group.reset();
+    event_runs_group.reset();
+    events_group.reset();
+    snapshots_group.reset();
     return file.close();
   }
 };
+
+namespace {
+
+// The columns of events/, in file order.
+struct EventColumn {
+  const char* name;
+  hid_t (*file_type)();
+  const char* long_name;
+  const char* units;  // empty for a categorical column (flag_values instead)
+};
+hid_t i8() { return H5T_STD_I8LE; }
+hid_t i16() { return H5T_STD_I16LE; }
+hid_t i32() { return H5T_STD_I32LE; }
+constexpr EventColumn kEventColumns[] = {
+    {"point", i32, "sweep point of the run the event belongs to", "1"},
+    {"replicate", i32, "replicate of the run the event belongs to", "1"},
+    {"step", i32, "step in which the event happened", "1"},
+    {"kind", i8, "what happened (flag_meanings)", ""},
+    {"person", i32, "person id (index into the persons of the run), -1 for a trafficker event", "1"},
+    {"trafficker", i32, "trafficker id (index into the traffickers of the run), -1 when none", "1"},
+    {"region", i16, "region where the event happened (flag_meanings; the series/ region labels)", ""},
+    {"form", i8, "form of exploitation involved (flag_meanings; -1 NONE)", ""},
+    {"channel", i8, "identification channel (flag_meanings; -1 NONE)", ""},
+    {"intervention", i16,
+     "index of the intervention responsible (scenario/interventions intervention column), -1 when none", "1"},
+};
+constexpr std::size_t kEventChunkRows = 1u << 16;
+
+// The person fields of snapshots/, in file order.
+struct SnapshotField {
+  const char* name;
+  hid_t (*file_type)();
+  const char* long_name;
+  const char* units;  // empty for a categorical field (flags instead)
+};
+hid_t u8() { return H5T_STD_U8LE; }
+hid_t f32() { return H5T_IEEE_F32LE; }
+constexpr SnapshotField kSnapshotFields[] = {
+    {"state", u8, "state of the person (flag_meanings)", ""},
+    {"region", u8, "region where the person is (home while FREE; flag_meanings)", ""},
+    {"home_region", u8, "home region of the person (flag_meanings)", ""},
+    {"market", u8, "market the person is trafficked for (flag_meanings; 255 NONE)", ""},
+    {"flags", u8, "person flags (flag_masks / flag_meanings)", ""},
+    {"vulnerability", f32, "vulnerability to recruiting", "1"},
+    {"awareness", f32, "awareness of recruitment tricks", "1"},
+    {"controller", i32, "id of the trafficker controlling the person, -1 when none", "1"},
+    {"debt", f32, "debt owed to the controller (agent units)", "USD"},
+    {"times_trafficked", u8, "times the person has been recruited (saturates at 255)", "1"},
+};
+
+}  // namespace
+
+std::string_view experiment_name(ExperimentKind kind) {
+  switch (kind) {
+    case ExperimentKind::Run:
+      return "run";
+    case ExperimentKind::Sweep:
+      return "sweep";
+    case ExperimentKind::Comparison:
+      return "comparison";
+  }
+  return "run";
+}
+
+double estimate_recording_bytes(const Scenario& scenario, const Recording& recording, double events) {
+  double bytes = 0;
+  if (recording.events) bytes += events * static_cast<double>(kEventFileBytes);
+  bytes += static_cast<double>(snapshot_count(scenario.steps(), recording.snapshot_every)) *
+           scenario.get(Param::population_size) * static_cast<double>(Snapshots::kBytesPerPerson);
+  return bytes;
+}
 
 RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& info)
     : final_path_(final_path),
@@ -448,7 +704,15 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
   for (const Scenario& p : info.points) {
     if (p.steps() != first.steps() || region_names(p) != region_names(first))
       throw std::invalid_argument("run file: every sweep point must have the same steps and regions");
+    if (info.recording.snapshot_every > 0 &&
+        p.get(Param::population_size) != first.get(Param::population_size))
+      throw std::invalid_argument("run file: snapshots need every point to have the same population.size");
   }
+  if (info.experiment == ExperimentKind::Comparison && info.arm_names.size() != info.points.size())
+    throw std::invalid_argument("run file: a comparison needs one arm name per point");
+  if (info.experiment != ExperimentKind::Sweep && !info.sweep_axes.empty())
+    throw std::invalid_argument("run file: only a sweep has sweep axes");
+  if (info.recording.snapshot_every < 0) throw std::invalid_argument("run file: negative snapshot interval");
 
   h5::QuietErrors quiet;
   Impl& w = *impl_;
@@ -458,6 +722,10 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
   w.steps = static_cast<std::size_t>(first.steps());
   w.regions = first.regions.size();
   w.written.assign(w.points * w.replicates, false);
+  w.experiment = info.experiment;
+  w.arm_names = info.arm_names;
+  if (info.experiment == ExperimentKind::Comparison) w.summaries.resize(w.points * w.replicates);
+  w.max_recording_bytes = info.max_recording_bytes;
   const std::string& path = w.path;
 
   try {
@@ -508,6 +776,9 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
     h5::write_attribute(f, "replicate_count", static_cast<std::int64_t>(w.replicates), path);
     h5::write_attribute(f, "point_count", static_cast<std::int64_t>(w.points), path);
     h5::write_attribute(f, "threads", static_cast<std::int64_t>(info.threads), path);
+    h5::write_attribute(f, "experiment", experiment_name(info.experiment), path);
+    h5::write_attribute(f, "event_log", std::int64_t{info.recording.events ? 1 : 0}, path);
+    h5::write_attribute(f, "snapshot_every", static_cast<std::int64_t>(info.recording.snapshot_every), path);
 
     write_scenario_group(f, first, path);
 
@@ -534,6 +805,9 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
     for (Axis axis : axes_used())
       series.label_dimension(std::string(axis_name(axis)).c_str(), to_strings(axis_labels(axis)),
                              axis_long_name(axis));
+    write_point_labels(series, info);
+    const std::string point_labels = point_label_names(info);
+    const std::string series_coordinates = point_labels.empty() ? "time_days" : "time_days " + point_labels;
 
     for (const MetricSpec& m : metric_table()) {
       std::vector<std::string> dims = {"point", "replicate", "step", "region"};
@@ -551,7 +825,7 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
       h5::write_attribute(ds.get(), "cell_methods",
                           std::string_view(m.nature == Nature::Stock ? "step: point" : "step: sum"), path);
       h5::write_attribute(ds.get(), "layer", std::string_view(layer_name(m.layer)), path);
-      h5::write_attribute(ds.get(), "coordinates", std::string_view("time_days"), path);
+      h5::write_attribute(ds.get(), "coordinates", series_coordinates, path);
       series.attach(ds.get(), dims);
       w.series_sets.push_back(std::move(ds));
     }
@@ -565,26 +839,134 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
     GroupWriter& summary = *w.summary_group;
     summary.index_dimension("point", w.points, "sweep point (a plain run has one)", "1");
     summary.index_dimension("replicate", w.replicates, "replicate (independent random streams)", "1");
+    write_point_labels(summary, info);
     for (const SummarySpec& s : summary_table()) {
       const std::string summary_name(s.name);
       Handle ds =
           summary.create(summary_name.c_str(), H5T_IEEE_F64LE, summary.shape_of({"point", "replicate"}));
       summary.describe(ds.get(), s.long_name, s.units);
       h5::write_attribute(ds.get(), "layer", std::string_view(layer_name(s.layer)), path);
+      if (!point_labels.empty()) h5::write_attribute(ds.get(), "coordinates", point_labels, path);
       summary.attach(ds.get(), {"point", "replicate"});
       w.summary_sets.push_back(std::move(ds));
     }
 
-    // sweep/: reserved for the varied keys; each point's scenario already.
+    // sweep/: what each point is.
     {
       GroupWriter sweep(f, "sweep",
-                        "Sweep points. Reserved: the varied keys and their values per point come in a later "
-                        "format version; resolved_toml gives each point's full scenario.",
+                        "What each point is: its fully resolved scenario, and for a sweep the value of each "
+                        "varied key (one variable per key, named by the key), for a comparison its arm.",
                         path);
       sweep.index_dimension("point", w.points, "sweep point (a plain run has one)", "1");
       std::vector<std::string> tomls;
       for (const Scenario& p : info.points) tomls.push_back(resolved_toml(p));
       sweep.strings("resolved_toml", {"point"}, tomls, "fully resolved scenario of each point as TOML");
+      std::string definition;
+      for (const VaryAxis& axis : info.sweep_axes) definition += axis.definition + "\n";
+      sweep.text("definition", definition,
+                 "the tipsim sweep --vary arguments, one per line (empty unless a sweep); the first varies "
+                 "slowest");
+      write_point_labels(sweep, info);
+    }
+
+    if (info.recording.events) {
+      w.events_group = std::make_unique<GroupWriter>(
+          f, "events",
+          "Event log: one row per event, in the order the model recorded them (by point, replicate and "
+          "step, then in the model's fixed order within a step). Categorical columns have flag_values and "
+          "flag_meanings.",
+          path);
+      GroupWriter& events = *w.events_group;
+      events.growing_dimension("event", kEventChunkRows, "row of the event log");
+      for (const EventColumn& c : kEventColumns) {
+        Handle ds =
+            events.growing_column(c.name, "event", c.file_type(), kEventChunkRows, c.long_name, c.units);
+        const std::string name = c.name;
+        if (name == "kind")
+          write_categories<std::int8_t>(ds.get(), H5T_STD_I8LE, H5T_NATIVE_INT8, event_kind_names(), false,
+                                        path);
+        if (name == "region")
+          write_categories<std::int16_t>(ds.get(), H5T_STD_I16LE, H5T_NATIVE_INT16, region_names(first),
+                                         false, path);
+        if (name == "form")
+          write_categories<std::int8_t>(ds.get(), H5T_STD_I8LE, H5T_NATIVE_INT8,
+                                        to_strings(axis_labels(Axis::Form)), true, path);
+        if (name == "channel")
+          write_categories<std::int8_t>(ds.get(), H5T_STD_I8LE, H5T_NATIVE_INT8,
+                                        to_strings(axis_labels(Axis::Channel)), true, path);
+        w.event_columns.push_back(std::move(ds));
+      }
+      w.event_runs_group = std::make_unique<GroupWriter>(
+          events.id(), "runs",
+          "Where each run's events are in the event log: rows first_event to first_event + event_count - 1.",
+          path);
+      GroupWriter& runs = *w.event_runs_group;
+      runs.index_dimension("point", w.points, "sweep point (a plain run has one)", "1");
+      runs.index_dimension("replicate", w.replicates, "replicate (independent random streams)", "1");
+      w.first_event = runs.create("first_event", H5T_STD_I64LE, runs.shape_of({"point", "replicate"}));
+      runs.describe(w.first_event.get(), "row of the run's first event in the event log", "1");
+      runs.attach(w.first_event.get(), {"point", "replicate"});
+      w.event_count = runs.create("event_count", H5T_STD_I64LE, runs.shape_of({"point", "replicate"}));
+      runs.describe(w.event_count.get(), "number of events of the run", "1");
+      runs.attach(w.event_count.get(), {"point", "replicate"});
+    }
+
+    if (info.recording.snapshot_every > 0) {
+      w.snapshots_group = std::make_unique<GroupWriter>(
+          f, "snapshots",
+          "Every person's fields at the end of every snapshot_every-th step, dimensions (point, replicate, "
+          "snapshot, person).",
+          path);
+      GroupWriter& snapshots = *w.snapshots_group;
+      w.snapshot_count = snapshot_count(first.steps(), info.recording.snapshot_every);
+      w.persons = static_cast<std::size_t>(first.get_int(Param::population_size));
+      snapshots.index_dimension("point", w.points, "sweep point (a plain run has one)", "1");
+      snapshots.index_dimension("replicate", w.replicates, "replicate (independent random streams)", "1");
+      snapshots.index_dimension("snapshot", w.snapshot_count, "snapshot (0-based)", "1");
+      snapshots.index_dimension("person", w.persons, "person id", "1");
+      {
+        std::vector<std::int64_t> steps(w.snapshot_count);
+        std::vector<double> days(w.snapshot_count);
+        const double step_days = first.get(Param::scenario_step_days);
+        for (std::size_t k = 0; k < w.snapshot_count; ++k) {
+          steps[k] = static_cast<std::int64_t>(
+              (k + 1) * static_cast<std::size_t>(info.recording.snapshot_every) - 1);
+          days[k] = static_cast<double>(steps[k] + 1) * step_days;
+        }
+        snapshots.int64s("snapshot_step", {"snapshot"}, steps, "step at whose end the snapshot was taken",
+                         "1");
+        snapshots.doubles("time_days", {"snapshot"}, days, "time since the start of the run at the snapshot",
+                          "day");
+      }
+      const std::vector<std::string> dims = {"point", "replicate", "snapshot", "person"};
+      for (const SnapshotField& field : kSnapshotFields) {
+        std::vector<std::size_t> shape = snapshots.shape_of(dims);
+        const std::size_t element = H5Tget_size(field.file_type());
+        std::vector<std::size_t> chunk = {
+            1, 1, 1,
+            std::clamp<std::size_t>(kMaxChunkBytes / element, 1, std::max<std::size_t>(w.persons, 1))};
+        Handle ds = snapshots.create(field.name, field.file_type(), shape, chunk);
+        snapshots.describe(ds.get(), field.long_name, field.units);
+        h5::write_attribute(ds.get(), "coordinates", std::string_view("snapshot_step time_days"), path);
+        const std::string name = field.name;
+        if (name == "state")
+          write_categories<std::uint8_t>(ds.get(), H5T_STD_U8LE, H5T_NATIVE_UINT8,
+                                         to_strings(axis_labels(Axis::State)), false, path);
+        if (name == "region" || name == "home_region")
+          write_categories<std::uint8_t>(ds.get(), H5T_STD_U8LE, H5T_NATIVE_UINT8, region_names(first), false,
+                                         path);
+        if (name == "market") write_market_flags(ds.get(), path);
+        if (name == "flags") {
+          std::vector<std::uint8_t> masks;
+          for (std::size_t bit = 0; bit < person_flag_names().size(); ++bit)
+            masks.push_back(static_cast<std::uint8_t>(1u << bit));
+          h5::write_array_attribute(ds.get(), "flag_masks", H5T_STD_U8LE, H5T_NATIVE_UINT8, masks.data(),
+                                    masks.size(), path);
+          h5::write_attribute(ds.get(), "flag_meanings", flag_meanings(person_flag_names()), path);
+        }
+        snapshots.attach(ds.get(), dims);
+        w.snapshot_sets.push_back(std::move(ds));
+      }
     }
   } catch (...) {
     abandon();
@@ -611,6 +993,24 @@ void RunFileWriter::consume(ReplicateResult&& result) {
   if (result.summary.size() != summary_table().size())
     throw std::invalid_argument("run file: " + std::to_string(result.summary.size()) +
                                 " summary values, expected " + std::to_string(summary_table().size()));
+  if (w.snapshots_group && (result.snapshots.count() != w.snapshot_count ||
+                            (w.snapshot_count > 0 && result.snapshots.persons != w.persons)))
+    throw std::invalid_argument("run file: " + std::to_string(result.snapshots.count()) + " snapshots of " +
+                                std::to_string(result.snapshots.persons) + " persons, file expects " +
+                                std::to_string(w.snapshot_count) + " of " + std::to_string(w.persons));
+
+  // The limit is checked before anything of this run is written, so the
+  // file never holds more than it was allowed.
+  const std::uint64_t recording_bytes =
+      (w.events_group ? result.events.size() * kEventFileBytes : 0) +
+      (w.snapshots_group ? w.snapshot_count * w.persons * Snapshots::kBytesPerPerson : 0);
+  if (w.max_recording_bytes > 0 && w.recording_bytes + recording_bytes > w.max_recording_bytes) {
+    w.failed = true;
+    throw OutputError(w.path + ": the event log and snapshots grew past the --max-output limit of " +
+                      std::to_string(w.max_recording_bytes) + " bytes at (point " +
+                      std::to_string(result.point) + ", replicate " + std::to_string(result.replicate) +
+                      "), more than estimated; raise --max-output or record less");
+  }
 
   try {
     h5::QuietErrors quiet;
@@ -662,12 +1062,146 @@ void RunFileWriter::consume(ReplicateResult&& result) {
                                 &result.summary[i]),
                        path, what);
     }
+    if (w.events_group) write_events(result);
+    if (w.snapshots_group) write_snapshots(result);
   } catch (...) {
     w.failed = true;
     throw;
   }
   w.written[slot] = true;
   ++w.written_count;
+  w.recording_bytes += recording_bytes;
+  if (w.experiment == ExperimentKind::Comparison) w.summaries[slot] = std::move(result.summary);
+}
+
+void RunFileWriter::write_events(const ReplicateResult& result) {
+  Impl& w = *impl_;
+  const std::string& path = w.path;
+  const std::vector<Event>& events = result.events;
+  const std::size_t n = events.size();
+  // One column at a time, through one buffer per element width.
+  std::vector<std::int64_t> rows(n);
+  std::vector<std::int32_t> i32s(n);
+  std::vector<std::int16_t> i16s(n);
+  std::vector<std::int8_t> i8s(n);
+  const std::string what = "cannot write the event log";
+  std::iota(rows.begin(), rows.end(), static_cast<std::int64_t>(w.events_written));
+  append_rows(w.events_group->coordinate("event"), H5T_NATIVE_INT64, rows.data(), w.events_written, n, path,
+              what);
+  for (std::size_t c = 0; c < std::size(kEventColumns); ++c) {
+    const std::string name = kEventColumns[c].name;
+    const hid_t ds = w.event_columns[c].get();
+    auto fill32 = [&](auto get) {
+      for (std::size_t i = 0; i < n; ++i) i32s[i] = get(events[i]);
+      append_rows(ds, H5T_NATIVE_INT32, i32s.data(), w.events_written, n, path, what);
+    };
+    auto fill16 = [&](auto get) {
+      for (std::size_t i = 0; i < n; ++i) i16s[i] = get(events[i]);
+      append_rows(ds, H5T_NATIVE_INT16, i16s.data(), w.events_written, n, path, what);
+    };
+    auto fill8 = [&](auto get) {
+      for (std::size_t i = 0; i < n; ++i) i8s[i] = get(events[i]);
+      append_rows(ds, H5T_NATIVE_INT8, i8s.data(), w.events_written, n, path, what);
+    };
+    if (name == "point") fill32([&](const Event&) { return static_cast<std::int32_t>(result.point); });
+    if (name == "replicate")
+      fill32([&](const Event&) { return static_cast<std::int32_t>(result.replicate); });
+    if (name == "step") fill32([](const Event& e) { return e.step; });
+    if (name == "kind") fill8([](const Event& e) { return static_cast<std::int8_t>(e.kind); });
+    if (name == "person") fill32([](const Event& e) { return e.person; });
+    if (name == "trafficker") fill32([](const Event& e) { return e.trafficker; });
+    if (name == "region") fill16([](const Event& e) { return e.region; });
+    if (name == "form") fill8([](const Event& e) { return e.form; });
+    if (name == "channel") fill8([](const Event& e) { return e.channel; });
+    if (name == "intervention") fill16([](const Event& e) { return e.intervention; });
+  }
+  const std::int64_t first = static_cast<std::int64_t>(w.events_written),
+                     count = static_cast<std::int64_t>(n);
+  write_block(w.first_event.get(), H5T_NATIVE_INT64, &first, {result.point, result.replicate}, {1, 1}, path,
+              what);
+  write_block(w.event_count.get(), H5T_NATIVE_INT64, &count, {result.point, result.replicate}, {1, 1}, path,
+              what);
+  w.events_written += n;
+}
+
+void RunFileWriter::write_snapshots(const ReplicateResult& result) {
+  Impl& w = *impl_;
+  if (w.snapshot_count == 0 || w.persons == 0) return;
+  const Snapshots& s = result.snapshots;
+  const std::vector<hsize_t> start = {result.point, result.replicate, 0, 0};
+  const std::vector<hsize_t> count = {1, 1, w.snapshot_count, w.persons};
+  for (std::size_t f = 0; f < std::size(kSnapshotFields); ++f) {
+    const std::string name = kSnapshotFields[f].name;
+    const std::string what = "cannot write snapshots '" + name + "'";
+    const hid_t ds = w.snapshot_sets[f].get();
+    auto write = [&](hid_t memory_type, const void* data) {
+      write_block(ds, memory_type, data, start, count, w.path, what);
+    };
+    if (name == "state") write(H5T_NATIVE_UINT8, s.state.data());
+    if (name == "region") write(H5T_NATIVE_UINT8, s.region.data());
+    if (name == "home_region") write(H5T_NATIVE_UINT8, s.home_region.data());
+    if (name == "market") write(H5T_NATIVE_UINT8, s.market.data());
+    if (name == "flags") write(H5T_NATIVE_UINT8, s.flags.data());
+    if (name == "vulnerability") write(H5T_NATIVE_FLOAT, s.vulnerability.data());
+    if (name == "awareness") write(H5T_NATIVE_FLOAT, s.awareness.data());
+    if (name == "controller") write(H5T_NATIVE_INT32, s.controller.data());
+    if (name == "debt") write(H5T_NATIVE_FLOAT, s.debt.data());
+    if (name == "times_trafficked") write(H5T_NATIVE_UINT8, s.times_trafficked.data());
+  }
+}
+
+void RunFileWriter::write_comparison() {
+  Impl& w = *impl_;
+  const std::string& path = w.path;
+  GroupWriter group(
+      w.file.get(), "comparison",
+      "Paired effects of each arm against the baseline (point 0), measured after the burn-in. Arms "
+      "ran on the same random streams per replicate, so replicate r of an arm is paired with "
+      "replicate r of the baseline. For each effect E: E(arm, replicate) the paired value, "
+      "E_mean, E_ci_low and E_ci_high(arm) its mean and 95 % t-interval over replicates.",
+      path);
+  h5::write_attribute(group.id(), "baseline", w.arm_names.front(), path);
+  h5::write_attribute(group.id(), "confidence_level", 0.95, path);
+  const std::vector<std::string> arms(w.arm_names.begin() + 1, w.arm_names.end());
+  group.label_dimension("arm", arms, "policy arm compared with the baseline");
+  group.index_dimension("replicate", w.replicates,
+                        "replicate (the pair: the same random streams in both arms)", "1");
+  std::vector<std::int64_t> points(arms.size());
+  std::iota(points.begin(), points.end(), 1);
+  group.int64s("arm_point", {"arm"}, points, "point of the arm in series/ and summary/", "1");
+
+  const std::size_t effects = effect_table().size();
+  std::vector<std::vector<double>> paired(effects), mean(effects), low(effects), high(effects);
+  const auto baseline = std::span(w.summaries).subspan(0, w.replicates);
+  for (std::size_t a = 1; a < w.points; ++a) {
+    const ArmEffects e =
+        paired_effects(baseline, std::span(w.summaries).subspan(a * w.replicates, w.replicates));
+    for (std::size_t k = 0; k < effects; ++k) {
+      paired[k].insert(paired[k].end(), e.paired[k].begin(), e.paired[k].end());
+      mean[k].push_back(e.estimate[k].mean);
+      low[k].push_back(e.estimate[k].ci_low);
+      high[k].push_back(e.estimate[k].ci_high);
+    }
+  }
+  for (std::size_t k = 0; k < effects; ++k) {
+    const EffectSpec& e = effect_table()[k];
+    const std::string name(e.name);
+    const bool cost = e.sign == EffectSign::CostPerAverted;
+    group.doubles(name.c_str(), {"arm", "replicate"}, paired[k],
+                  cost ? std::string(e.long_name) + ", per replicate pair (NaN when the pair averts none)"
+                       : std::string(e.long_name) + ", per replicate pair",
+                  e.units);
+    group.doubles((name + "_mean").c_str(), {"arm"}, mean[k],
+                  cost ? std::string(e.long_name) +
+                             ": ratio of means, mean extra spending over mean victim-years averted (NaN when "
+                             "the mean averted is not positive)"
+                       : std::string(e.long_name) + ": mean over replicate pairs",
+                  e.units);
+    group.doubles((name + "_ci_low").c_str(), {"arm"}, low[k],
+                  std::string(e.long_name) + ": lower bound of the 95 % interval", e.units);
+    group.doubles((name + "_ci_high").c_str(), {"arm"}, high[k],
+                  std::string(e.long_name) + ": upper bound of the 95 % interval", e.units);
+  }
 }
 
 void RunFileWriter::commit() {
@@ -681,6 +1215,7 @@ void RunFileWriter::commit() {
                         " (point, replicate) runs were written");
     {
       h5::QuietErrors quiet;
+      if (w.experiment == ExperimentKind::Comparison) write_comparison();
       h5::check_status(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), final_path_,
                        "cannot flush the temporary file '" + temporary_path_ + "'");
       if (!w.close()) h5::fail(final_path_, "cannot close the temporary file '" + temporary_path_ + "'");

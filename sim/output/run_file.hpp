@@ -16,6 +16,7 @@
 
 #include "experiment.hpp"
 #include "params.hpp"
+#include "sweep.hpp"
 
 namespace tipsim::output {
 
@@ -24,13 +25,39 @@ namespace tipsim::output {
 inline constexpr const char* kFormatName = "tipsim-run";
 inline constexpr int kFormatVersion = 1;
 
+// What a file's points are: one scenario, a grid of values of some keys,
+// or policy arms compared with a baseline. Stored as the root attribute
+// `experiment` ("run", "sweep", "comparison").
+enum class ExperimentKind : std::uint8_t { Run, Sweep, Comparison };
+std::string_view experiment_name(ExperimentKind kind);
+
 // What the writer needs besides the replicates themselves.
 struct RunFileInfo {
   std::string command_line;      // as typed, for provenance
   std::vector<Scenario> points;  // one per sweep point; a plain run has one
   std::size_t replicates = 1;    // per point
   int threads = 0;               // worker threads used (0 = all cores); recorded, never affects results
+  ExperimentKind experiment = ExperimentKind::Run;
+  // Sweep: the --vary axes. Each point's value of each key is read from its
+  // scenario and stored as a (point) coordinate named by the key.
+  std::vector<VaryAxis> sweep_axes;
+  // Comparison: one label per point, the baseline first. The comparison/
+  // group (paired effects against the baseline) is written by commit().
+  std::vector<std::string> arm_names;
+  // The event log and agent snapshots every replicate carries; their groups
+  // (events/, snapshots/) are written when on.
+  Recording recording;
+  // The most bytes the event log and snapshots may take (uncompressed, as
+  // estimate_recording_bytes() counts them); consume() throws OutputError
+  // past it, so a run never writes more than it was allowed. 0 = no limit.
+  std::uint64_t max_recording_bytes = 0;
 };
+
+// Uncompressed bytes one event takes in a run file (all its columns).
+inline constexpr std::size_t kEventFileBytes = 8 + 4 + 4 + 4 + 1 + 4 + 4 + 2 + 1 + 1 + 2;
+// Uncompressed bytes the event log and snapshots of one replicate with
+// this many events take in a run file.
+double estimate_recording_bytes(const Scenario& scenario, const Recording& recording, double events);
 
 // A failure to create, write, read or rename a run file. The message names
 // the path and the reason (errno text or the HDF5 error stack).
@@ -86,6 +113,9 @@ class RunFileWriter : public ReplicateSink {
   std::string temporary_path_;
   std::unique_ptr<Impl> impl_;
   void abandon() noexcept;
+  void write_events(const ReplicateResult& result);
+  void write_snapshots(const ReplicateResult& result);
+  void write_comparison();
 };
 
 // The temporary name a run file is written under before commit().
@@ -103,6 +133,7 @@ struct Variable {
   bool integer = false;  // stored as int64 (a count) rather than float64
   std::map<std::string, std::string> attributes;
   std::vector<double> values;
+  std::vector<std::string> texts;  // instead of values, for a text variable
 
   // The value at one index per dimension.
   double at(std::initializer_list<std::size_t> index) const;
@@ -161,13 +192,32 @@ struct RunFileContents {
   std::vector<Variable> series;
   std::vector<Variable> summary;
 
-  // sweep/: each point's fully resolved scenario.
+  // sweep/: each point's fully resolved scenario, the --vary arguments (one
+  // per line; empty unless a sweep), the varied keys' (point) coordinates
+  // and, for a comparison, each point's arm label.
   std::vector<std::string> point_resolved_toml;
+  std::string sweep_definition;
+  std::vector<Variable> sweep_keys;
+  std::vector<std::string> arm_names;
+
+  // comparison/ (comparison files only): the paired effects, arm labels
+  // (every arm but the baseline) and the baseline's name.
+  std::vector<Variable> comparison;
+  std::vector<std::string> comparison_arms;
+  std::string baseline_arm;
+
+  // Root attributes experiment, event_log and snapshot_every, with their
+  // meaning for files that lack them.
+  ExperimentKind experiment = ExperimentKind::Run;
+  bool event_log = false;
+  std::int32_t snapshot_every = 0;
+  std::size_t event_count = 0;  // rows of events/ (0 without an event log)
 
   std::string text(const std::string& attribute) const;  // "" when absent
   double number(const std::string& attribute) const;     // NaN when absent
   const Variable* find_series(std::string_view name) const;
   const Variable* find_summary(std::string_view name) const;
+  const Variable* find_comparison(std::string_view name) const;
   std::size_t dimension(const std::string& name) const;  // 0 when absent
 };
 
@@ -177,5 +227,16 @@ struct RunFileContents {
 // are left out (their shapes are still in `dimensions`), which keeps
 // `tipsim inspect` cheap on large files.
 RunFileContents read_run_file(const std::string& path, bool read_series = true);
+
+// The event log of a run file: each column of events/ by name ("point",
+// "replicate", "step", "kind", ...), all of the same length, as integers.
+struct EventTable {
+  std::map<std::string, std::vector<std::int64_t>> columns;
+  std::size_t size() const { return columns.empty() ? 0 : columns.begin()->second.size(); }
+  const std::vector<std::int64_t>& column(const std::string& name) const;  // throws std::out_of_range
+};
+// Reads events/. Throws FormatError when the file has no event log, and
+// like read_run_file() for a file that is not a run file.
+EventTable read_event_table(const std::string& path);
 
 }  // namespace tipsim::output

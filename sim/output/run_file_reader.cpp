@@ -63,6 +63,18 @@ const Variable* RunFileContents::find_summary(std::string_view name) const {
   return nullptr;
 }
 
+const Variable* RunFileContents::find_comparison(std::string_view name) const {
+  for (const Variable& v : comparison)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+const std::vector<std::int64_t>& EventTable::column(const std::string& name) const {
+  auto it = columns.find(name);
+  if (it == columns.end()) throw std::out_of_range("event log: no column '" + name + "'");
+  return it->second;
+}
+
 std::size_t RunFileContents::dimension(const std::string& name) const {
   auto it = dimensions.find(name);
   return it == dimensions.end() ? 0 : it->second;
@@ -156,9 +168,7 @@ std::vector<std::size_t> shape_of(hid_t ds, const std::string& path) {
 }
 
 std::vector<double> read_doubles(hid_t ds, const std::string& path, const std::string& what) {
-  const auto shape = shape_of(ds, path);
-  std::vector<double> values(
-      std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>()));
+  std::vector<double> values(h5::checked_element_count(ds, path, what));
   if (!values.empty())
     h5::check_status(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path,
                      "cannot read " + what);
@@ -166,13 +176,19 @@ std::vector<double> read_doubles(hid_t ds, const std::string& path, const std::s
 }
 
 std::vector<std::int64_t> read_int64s(hid_t ds, const std::string& path, const std::string& what) {
-  const auto shape = shape_of(ds, path);
-  std::vector<std::int64_t> values(
-      std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>()));
+  std::vector<std::int64_t> values(h5::checked_element_count(ds, path, what));
   if (!values.empty())
     h5::check_status(H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path,
                      "cannot read " + what);
   return values;
+}
+
+// The length of a one-dimensional dataset (a coordinate, a column).
+std::size_t length_of(hid_t ds, const std::string& path, const std::string& what) {
+  const auto shape = shape_of(ds, path);
+  if (shape.size() != 1)
+    throw FormatError(path + ": damaged run file: '" + what + "' is not one-dimensional");
+  return shape[0];
 }
 
 std::string dimension_name(hid_t ds, unsigned dim) {
@@ -198,7 +214,13 @@ Variable read_variable(hid_t group, const std::string& name, const std::string& 
   Handle type(h5::check(H5Dget_type(ds.get()), path, "dataset type"), H5Tclose);
   v.integer = H5Tget_class(type.get()) == H5T_INTEGER;
   read_attributes(ds.get(), &v.attributes, nullptr, path);
-  if (with_values) v.values = read_doubles(ds.get(), path, "dataset '" + where + name + "'");
+  if (with_values) {
+    if (H5Tget_class(type.get()) == H5T_STRING) {
+      v.texts = h5::read_strings(ds.get(), path);
+    } else {
+      v.values = read_doubles(ds.get(), path, "dataset '" + where + name + "'");
+    }
+  }
   return v;
 }
 
@@ -212,14 +234,16 @@ std::vector<Variable> read_variable_group(hid_t file, const char* group_name, bo
   for (const std::string& name : member_names(group.get(), path)) {
     Handle ds = open_dataset(group.get(), name, where, path);
     if (H5DSis_scale(ds.get()) > 0) {
-      contents.dimensions[name] = shape_of(ds.get(), path).at(0);
+      contents.dimensions[name] = length_of(ds.get(), path, where + name);
       Handle type(h5::check(H5Dget_type(ds.get()), path, "dataset type"), H5Tclose);
       if (H5Tget_class(type.get()) == H5T_STRING) contents.labels[name] = h5::read_strings(ds.get(), path);
     } else if (name == "time_days") {
       contents.time_days = read_doubles(ds.get(), path, "series/time_days");
-    } else {
+    } else if (shape_of(ds.get(), path).size() > 1) {
       variables.push_back(read_variable(group.get(), name, where, with_values, path));
     }
+    // (point) variables are the point labels (varied keys, arms); they are
+    // read from sweep/.
   }
   return variables;
 }
@@ -318,9 +342,9 @@ void read_scenario_group(hid_t file, RunFileContents& out, const std::string& pa
   }
 }
 
-}  // namespace
-
-RunFileContents read_run_file(const std::string& path, bool read_series) {
+// Opens a file and checks that it is a run file of a version this program
+// reads; returns the file and its format version.
+std::pair<Handle, int> open_run_file(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
     const int error = errno;
@@ -332,6 +356,15 @@ RunFileContents read_run_file(const std::string& path, bool read_series) {
     throw OutputError(path + ": cannot open: " + std::strerror(error));
   }
 
+  // The temporary name a writer uses (temporary_path_for()): a file left
+  // under it was never committed (its run was killed or crashed while
+  // writing), however whole it may look inside.
+  if (const std::size_t mark = path.rfind(".partial-"); mark != std::string::npos) {
+    const std::string pid = path.substr(mark + 9);
+    if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos)
+      throw FormatError(path + ": not a run file: the temporary file of a run that never finished (it was "
+                               "killed or crashed while writing); delete it");
+  }
   h5::QuietErrors quiet;
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   if (is_hdf5 < 0) h5::fail(path, "cannot open");
@@ -364,18 +397,83 @@ RunFileContents read_run_file(const std::string& path, bool read_series) {
     if (version > kFormatVersion) message += "; use a newer tipsim";
     throw FormatError(message);
   }
+  return {std::move(file), static_cast<int>(version)};
+}
+
+bool has_link(hid_t group, const char* name) { return H5Lexists(group, name, H5P_DEFAULT) > 0; }
+
+}  // namespace
+
+RunFileContents read_run_file(const std::string& path, bool read_series) {
+  h5::QuietErrors quiet;
+  auto [file, version] = open_run_file(path);
+  const hid_t f = file.get();
 
   RunFileContents out;
-  out.format_version = static_cast<int>(version);
+  out.format_version = version;
   read_attributes(f, &out.text_attributes, &out.number_attributes, path);
+  const std::string experiment = out.text("experiment");
+  if (experiment == "sweep") out.experiment = ExperimentKind::Sweep;
+  if (experiment == "comparison") out.experiment = ExperimentKind::Comparison;
+  out.event_log = out.number("event_log") == 1;
+  if (const double every = out.number("snapshot_every"); every > 0)
+    out.snapshot_every = static_cast<std::int32_t>(every);
   read_scenario_group(f, out, path);
   out.series = read_variable_group(f, "series", read_series, out, path);
   out.summary = read_variable_group(f, "summary", true, out, path);
   {
     Handle sweep = open_group(f, "sweep", path);
     out.point_resolved_toml = read_string_column(sweep.get(), "resolved_toml", "sweep/", path);
+    for (const std::string& name : member_names(sweep.get(), path)) {
+      if (name == "point" || name == "resolved_toml") continue;
+      if (name == "definition") {
+        out.sweep_definition = read_text(sweep.get(), name, "sweep/", path);
+      } else if (name == "arm") {
+        out.arm_names = read_string_column(sweep.get(), "arm", "sweep/", path);
+      } else {
+        out.sweep_keys.push_back(read_variable(sweep.get(), name, "sweep/", true, path));
+      }
+    }
+  }
+  if (has_link(f, "comparison")) {
+    Handle group = open_group(f, "comparison", path);
+    if (h5::has_attribute(group.get(), "baseline"))
+      out.baseline_arm = h5::read_string_attribute(group.get(), "baseline", path);
+    for (const std::string& name : member_names(group.get(), path)) {
+      Handle ds = open_dataset(group.get(), name, "comparison/", path);
+      if (name == "arm") out.comparison_arms = h5::read_strings(ds.get(), path);
+      if (H5DSis_scale(ds.get()) > 0) continue;
+      out.comparison.push_back(read_variable(group.get(), name, "comparison/", true, path));
+    }
+  }
+  if (has_link(f, "events")) {
+    Handle group = open_group(f, "events", path);
+    Handle rows = open_dataset(group.get(), "event", "events/", path);
+    out.event_count = length_of(rows.get(), path, "events/event");
   }
   return out;
+}
+
+EventTable read_event_table(const std::string& path) {
+  h5::QuietErrors quiet;
+  auto [file, version] = open_run_file(path);
+  if (!has_link(file.get(), "events"))
+    throw FormatError(path + ": the run file has no event log (it was written without --events)");
+  Handle group = open_group(file.get(), "events", path);
+  EventTable table;
+  for (const std::string& name : member_names(group.get(), path)) {
+    // Columns only: the runs/ subgroup is an index, not a column.
+    Handle object(
+        h5::check(H5Oopen(group.get(), name.c_str(), H5P_DEFAULT), path, "cannot open events/" + name),
+        H5Oclose);
+    if (H5Iget_type(object.get()) != H5I_DATASET) continue;
+    Handle ds = open_dataset(group.get(), name, "events/", path);
+    if (H5DSis_scale(ds.get()) > 0) continue;
+    table.columns[name] = read_int64s(ds.get(), path, "events/" + name);
+  }
+  for (const auto& [name, values] : table.columns)
+    if (values.size() != table.size()) throw FormatError(path + ": the event log's columns differ in length");
+  return table;
 }
 
 }  // namespace tipsim::output

@@ -1,10 +1,9 @@
 """The run file as analysts meet it: docs/output-format.md's Python examples
-run against a file the tipsim command writes, and the layout checked with
+run against files the tipsim command writes, and the layout checked with
 h5py, xarray (h5netcdf) and ncdump."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -20,6 +19,22 @@ CATEGORICAL = ("state", "form", "market", "method", "channel", "case_type", "pil
 # no single `units` attribute.
 MIXED_UNIT_COLUMNS = {"/scenario/parameters/value", "/scenario/regional_values/value",
                       "/scenario/interventions/value"}
+# The groups whose variables docs/output-format.md lists one by one.
+DOCUMENTED_GROUPS = ("series", "summary", "sweep", "comparison", "events", "events/runs", "snapshots")
+EFFECT_SUFFIXES = ("_mean", "_ci_low", "_ci_high")
+
+
+def is_categorical(ds):
+    """A CF flag variable: its meaning is in flag_meanings, it has no unit."""
+    return "flag_meanings" in ds.attrs
+
+
+def is_coordinate(ds):
+    """A dimension's coordinate, or an auxiliary coordinate of the points
+    (time_days, a varied key, arm, snapshot_step)."""
+    return h5py.h5ds.is_scale(ds.id) or ds.name.split("/")[-1] in ("time_days", "snapshot_step") or (
+        ds.ndim == 1 and ds.parent.name in ("/series", "/summary", "/sweep") and ds.name.split("/")[-1] not in
+        ("resolved_toml",))
 
 
 def doc_text(source_dir):
@@ -45,9 +60,12 @@ def doc_examples():
 
 @pytest.mark.parametrize("line,code",
                          [pytest.param(line, code, id=f"{DOC}:{line}") for line, code in doc_examples()])
-def test_documentation_example_runs(line, code, tiny_run_file, tmp_path, monkeypatch):
-    # The examples open "run.h5" in the current folder, as an analyst would.
+def test_documentation_example_runs(line, code, tiny_run_file, sweep_file, comparison_file, tmp_path, monkeypatch):
+    # The examples open "run.h5", "sweep.h5" and "comparison.h5" in the
+    # current folder, as an analyst would.
     (tmp_path / "run.h5").symlink_to(tiny_run_file.resolve())
+    (tmp_path / "sweep.h5").symlink_to(sweep_file.resolve())
+    (tmp_path / "comparison.h5").symlink_to(comparison_file.resolve())
     monkeypatch.chdir(tmp_path)
     exec(compile(code, f"{DOC}:{line}", "exec"), {"__name__": "__main__"})
 
@@ -56,6 +74,8 @@ def test_documentation_has_the_examples(source_dir):
     codes = [code for _, code in python_examples(doc_text(source_dir))]
     assert any("import h5py" in code for code in codes)
     assert any('engine="h5netcdf"' in code and 'group="series"' in code for code in codes)
+    for name in ("sweep.h5", "comparison.h5", 'group="events"', 'group="snapshots"', 'group="comparison"'):
+        assert any(name in code for code in codes), f"no example uses {name}"
 
 
 def test_generated_tables_are_current(source_dir):
@@ -65,20 +85,32 @@ def test_generated_tables_are_current(source_dir):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_documentation_names_every_variable(tiny_run_file, source_dir):
+def test_documentation_names_every_variable(every_kind_of_file, source_dir):
     text = doc_text(source_dir)
-    with h5py.File(tiny_run_file, "r") as f:
-        for group in ("series", "summary"):
-            for name, ds in f[group].items():
-                # Variables have a table row; coordinates are named in the text.
-                coordinate = h5py.h5ds.is_scale(ds.id) or name == "time_days"
-                pattern = f"`{name}`" if coordinate else f"| `{name}` |"
-                assert pattern in text, f"{DOC} does not describe {group}/{name}"
-        for axis in CATEGORICAL:
-            for label in f["series"][axis].asstr()[()]:
-                assert f"`{label}`" in text, f"{DOC} does not list the {axis} label {label}"
-        for name in f.attrs:
-            assert f"| `{name}` |" in text, f"{DOC} does not describe the root attribute {name}"
+    for kind, path in every_kind_of_file.items():
+        with h5py.File(path, "r") as f:
+            for group in DOCUMENTED_GROUPS:
+                if group not in f:
+                    continue
+                for name, ds in f[group].items():
+                    if not isinstance(ds, h5py.Dataset):
+                        continue
+                    if "." in name:
+                        continue  # a varied key: described by what it is, not by name
+                    if group == "comparison" and name.endswith(EFFECT_SUFFIXES):
+                        name = re.sub(r"_(mean|ci_low|ci_high)$", "", name)
+                    # Variables have a table row; coordinates are named in the text.
+                    pattern = f"`{name}`" if is_coordinate(ds) else f"| `{name}` |"
+                    assert pattern in text, f"{DOC} does not describe {group}/{name} ({kind})"
+                    for meaning in ds.attrs.get("flag_meanings", "").split():
+                        if group == "series" or name in ("region", "home_region"):
+                            continue  # region names come from the scenario
+                        assert f"`{meaning}`" in text, f"{DOC} does not list {group}/{name}'s {meaning}"
+            for axis in CATEGORICAL:
+                for label in f["series"][axis].asstr()[()]:
+                    assert f"`{label}`" in text, f"{DOC} does not list the {axis} label {label}"
+            for name in f.attrs:
+                assert f"| `{name}` |" in text, f"{DOC} does not describe the root attribute {name}"
 
 
 def test_root_attributes(tiny_run_file):
@@ -103,26 +135,33 @@ def test_root_attributes(tiny_run_file):
         assert "seed" in a
 
 
-def test_every_variable_is_self_describing(tiny_run_file):
+def test_every_variable_is_self_describing(every_kind_of_file):
     problems = []
 
     def visit(name, obj):
-        if not isinstance(obj, h5py.Dataset):
+        if isinstance(obj, h5py.Group):
+            if not obj.attrs.get("comment"):
+                problems.append(f"{obj.name}: a group without a comment")
             return
         if "long_name" not in obj.attrs:
             problems.append(f"{obj.name}: no long_name")
         numeric = obj.dtype.kind in "iuf"
-        if numeric and "units" not in obj.attrs and obj.name not in MIXED_UNIT_COLUMNS:
+        if numeric and "units" not in obj.attrs and obj.name not in MIXED_UNIT_COLUMNS and not is_categorical(obj):
             problems.append(f"{obj.name}: no units")
+        if is_categorical(obj):
+            values = obj.attrs.get("flag_values", obj.attrs.get("flag_masks"))
+            if values is None or values.dtype != obj.dtype:
+                problems.append(f"{obj.name}: flag values missing or not of the variable's type")
+            elif len(values) != len(obj.attrs["flag_meanings"].split()):
+                problems.append(f"{obj.name}: as many flag values as meanings")
         if obj.dtype.kind == "O" and h5py.check_string_dtype(obj.dtype) is None:
             problems.append(f"{obj.name}: an object type that is not a string")
         if obj.dtype.names is not None or h5py.check_enum_dtype(obj.dtype) is not None:
             problems.append(f"{obj.name}: compound or enum type")
 
-    with h5py.File(tiny_run_file, "r") as f:
-        f.visititems(visit)
-        for group in ("scenario", "series", "summary", "sweep"):
-            assert f[group].attrs.get("comment"), f"group {group} has no comment"
+    for kind, path in every_kind_of_file.items():
+        with h5py.File(path, "r") as f:
+            f.visititems(lambda name, obj, kind=kind: visit(f"{kind}: {name}", obj))
     assert not problems, "\n".join(problems)
 
 
@@ -130,7 +169,7 @@ def test_series_layout(tiny_run_file):
     with h5py.File(tiny_run_file, "r") as f:
         series = f["series"]
         for name, ds in series.items():
-            if h5py.h5ds.is_scale(ds.id) or name == "time_days":
+            if is_coordinate(ds):
                 continue
             dims = [axis[0].name.split("/")[-1] for axis in ds.dims]
             assert tuple(dims[:4]) == SERIES_DIMS, name
@@ -189,7 +228,6 @@ def test_xarray_opens_every_other_group(tiny_run_file):
         assert ds.resolved_toml.dims == ("point",)
 
 
-@pytest.mark.skipif(shutil.which("ncdump") is None, reason="ncdump (netcdf-bin) is not installed")
 def test_ncdump_reads_the_file(tiny_run_file):
     header = subprocess.run(["ncdump", "-h", str(tiny_run_file)], capture_output=True, text=True, timeout=120)
     assert header.returncode == 0, header.stderr

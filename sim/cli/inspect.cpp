@@ -1,0 +1,181 @@
+// `tipsim inspect FILE.h5`: what a run file holds (provenance, dimensions,
+// points, recorded extras, series with units) and its headline figures,
+// read from the file alone.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "comparison.hpp"
+#include "metrics.hpp"
+#include "run_file.hpp"
+#include "snapshots.hpp"
+#include "summary_table.hpp"
+
+namespace tipsim::cli {
+
+namespace {
+
+// Points beyond this many are left out of the side-by-side headline table.
+constexpr std::size_t kMaxHeadlineColumns = 6;
+
+std::string join(const std::vector<std::string>& parts, const char* separator) {
+  std::string out;
+  for (const std::string& part : parts) out += (out.empty() ? "" : separator) + part;
+  return out;
+}
+
+std::string number_text(double value) { return std::isnan(value) ? std::string("?") : format_figure(value); }
+
+void print_field(const char* name, const std::string& value) {
+  std::fprintf(stdout, "  %-14s%s\n", name, value.c_str());
+}
+
+// Each point's summaries, in summary_table() order, averaged over replicates
+// (NaN for a figure the file lacks).
+std::vector<std::vector<double>> headline_means(const output::RunFileContents& f) {
+  const std::size_t points = f.dimension("point"), replicates = f.dimension("replicate");
+  const auto table = summary_table();
+  std::vector<std::vector<double>> means(points, std::vector<double>(table.size(), std::nan("")));
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const output::Variable* v = f.find_summary(table[i].name);
+    if (v == nullptr || v->shape.size() != 2 || v->shape[0] != points || v->shape[1] != replicates) continue;
+    for (std::size_t p = 0; p < points; ++p) {
+      double sum = 0;
+      for (std::size_t r = 0; r < replicates; ++r) sum += v->at({p, r});
+      means[p][i] = replicates > 0 ? sum / static_cast<double>(replicates) : std::nan("");
+    }
+  }
+  return means;
+}
+
+}  // namespace
+
+int inspect_command(const std::string& path) {
+  output::RunFileContents f;
+  try {
+    f = output::read_run_file(path, false);
+  } catch (const output::OutputError& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    // A damaged file can fail in ways the reader does not name.
+    print_error(path + ": cannot read the run file: " + e.what());
+    return kExitBadInput;
+  }
+  const std::size_t points = f.dimension("point"), replicates = f.dimension("replicate");
+  const std::string kind(output::experiment_name(f.experiment));
+  std::fprintf(stdout, "%s: tipsim run file, format version %d; a %s of %zu point%s x %zu replicate%s\n\n",
+               path.c_str(), f.format_version, kind.c_str(), points, points == 1 ? "" : "s", replicates,
+               replicates == 1 ? "" : "s");
+
+  std::fprintf(stdout, "Provenance\n");
+  print_field("scenario",
+              f.text("scenario_name") + (f.source_path.empty() ? "" : " (" + f.source_path + ")"));
+  print_field("written by", "tipsim " + f.text("program_version") + ", source revision " +
+                                f.text("source_revision") + ", " + f.text("created"));
+  print_field("command line", f.text("command_line"));
+  const double seed = f.number("seed");
+  print_field("seed", std::isnan(seed) ? std::string("?") : std::to_string(static_cast<long long>(seed)));
+  print_field("steps", number_text(f.number("steps")) + " of " + number_text(f.number("step_days")) +
+                           " days, burn-in " + number_text(f.number("burn_in_steps")) + " steps");
+  print_field("population", number_text(f.number("population_size")) + " person agents, " +
+                                number_text(f.number("population_scale")) + " real people per agent");
+  print_field("regions",
+              join(f.labels.count("region") ? f.labels.at("region") : std::vector<std::string>{}, ", "));
+  print_field("re-run with", "tipsim run --from " + path);
+
+  std::fprintf(stdout, "\nDimensions\n ");
+  const std::vector<std::string> leading = {"point", "replicate", "step", "region"};
+  for (const std::string& name : leading) std::fprintf(stdout, " %s %zu", name.c_str(), f.dimension(name));
+  for (const auto& [name, size] : f.dimensions)
+    if (std::find(leading.begin(), leading.end(), name) == leading.end())
+      std::fprintf(stdout, " %s %zu", name.c_str(), size);
+  std::fprintf(stdout, "\n");
+
+  if (f.experiment == output::ExperimentKind::Sweep) {
+    std::fprintf(stdout, "\nSweep points (sweep/; the first key varies slowest)\n");
+    std::string definition = f.sweep_definition;
+    while (!definition.empty() && definition.back() == '\n') definition.pop_back();
+    for (std::size_t begin = 0; begin < definition.size();) {
+      const std::size_t end = std::min(definition.find('\n', begin), definition.size());
+      std::fprintf(stdout, "  --vary %s\n", definition.substr(begin, end - begin).c_str());
+      begin = end + 1;
+    }
+    for (std::size_t p = 0; p < points; ++p) {
+      std::vector<std::string> values;
+      for (const output::Variable& key : f.sweep_keys) {
+        const std::string value = p < key.texts.size()    ? key.texts[p]
+                                  : p < key.values.size() ? format_figure(key.values[p])
+                                                          : std::string("?");
+        values.push_back(key.name + " = " + value);
+      }
+      std::fprintf(stdout, "  point %zu: %s\n", p, join(values, ", ").c_str());
+    }
+  }
+  if (f.experiment == output::ExperimentKind::Comparison) {
+    std::fprintf(stdout, "\nArms (sweep/arm; paired on common random numbers)\n");
+    for (std::size_t p = 0; p < f.arm_names.size(); ++p)
+      std::fprintf(stdout, "  point %zu: %s%s\n", p, f.arm_names[p].c_str(), p == 0 ? " (baseline)" : "");
+  }
+
+  std::fprintf(stdout, "\nRecorded\n");
+  print_field("event log", f.event_log
+                               ? format_figure(static_cast<double>(f.event_count)) + " events (events/)"
+                               : std::string("none (tipsim run --events records it)"));
+  print_field("snapshots", f.snapshot_every > 0
+                               ? "every " + std::to_string(f.snapshot_every) + " steps, " +
+                                     std::to_string(snapshot_count(
+                                         static_cast<std::int32_t>(f.number("steps")), f.snapshot_every)) +
+                                     " per run (snapshots/)"
+                               : std::string("none (tipsim run --snapshot-every K takes them)"));
+
+  std::fprintf(stdout, "\nSeries (series/: dimensions point, replicate, step, region[, category])\n");
+  std::size_t width = 0;
+  for (const output::Variable& v : f.series) width = std::max(width, v.name.size());
+  for (const output::Variable& v : f.series) {
+    const std::string category = v.dims.size() > 4 ? v.dims.back() : std::string("-");
+    const std::string nature = v.attribute("cell_methods") == "step: sum" ? "flow" : "stock";
+    std::fprintf(stdout, "  %-*s  %-10s %-8s %-6s %s\n", static_cast<int>(width), v.name.c_str(),
+                 category.c_str(), v.attribute("layer").c_str(), nature.c_str(),
+                 v.attribute("units").c_str());
+  }
+
+  std::fprintf(stdout,
+               "\nHeadline figures (summary/: mean over replicates, after the burn-in; agent units)\n");
+  const auto means = headline_means(f);
+  std::vector<std::string> labels;
+  std::vector<std::vector<double>> columns;
+  for (std::size_t p = 0; p < std::min(points, kMaxHeadlineColumns); ++p) {
+    labels.push_back(f.experiment == output::ExperimentKind::Comparison && p < f.arm_names.size()
+                         ? f.arm_names[p]
+                         : "point " + std::to_string(p));
+    columns.push_back(means[p]);
+  }
+  print_headlines(stdout, labels, columns);
+  if (points > kMaxHeadlineColumns)
+    std::fprintf(stdout, "  (%zu more points: see summary/)\n", points - kMaxHeadlineColumns);
+
+  if (f.experiment == output::ExperimentKind::Comparison && !f.comparison_arms.empty()) {
+    std::fprintf(stdout, "\nEffects against the baseline (comparison/)\n");
+    std::vector<ArmEstimates> arms;
+    for (std::size_t a = 0; a < f.comparison_arms.size(); ++a) {
+      ArmEstimates arm{f.comparison_arms[a], {}};
+      for (const EffectSpec& e : effect_table()) {
+        auto value = [&](const std::string& suffix) {
+          const output::Variable* v = f.find_comparison(std::string(e.name) + suffix);
+          return v != nullptr && a < v->values.size() ? v->values[a] : std::nan("");
+        };
+        arm.effects.push_back(EffectEstimate{value("_mean"), value("_ci_low"), value("_ci_high")});
+      }
+      arms.push_back(std::move(arm));
+    }
+    print_effect_tables(stdout, f.baseline_arm, replicates, arms);
+  }
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+}  // namespace tipsim::cli

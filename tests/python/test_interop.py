@@ -1,0 +1,138 @@
+"""Every kind of run file (a plain run, a run with the event log and
+snapshots, a sweep, a comparison) opens in xarray (h5netcdf) group by group
+with every dimension labelled, and in ncdump; the sweep, comparison, event
+and snapshot groups hold what docs/output-format.md says."""
+
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+import xarray as xr
+
+KINDS = ("run with events and snapshots", "plain run", "sweep", "comparison")
+
+
+def groups_of(path):
+    """Every group of a file, the root first."""
+    names = ["/"]
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Group) else None)
+    return names
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_xarray_opens_every_group_with_labelled_dimensions(kind, every_kind_of_file):
+    path = every_kind_of_file[kind]
+    groups = groups_of(path)
+    expected = {"series", "summary", "sweep", "scenario", "scenario/parameters"}
+    if kind == "run with events and snapshots":
+        expected |= {"events", "events/runs", "snapshots"}
+    if kind == "comparison":
+        expected |= {"comparison", "events", "events/runs"}
+    assert expected <= set(groups), f"{kind}: groups {groups}"
+    for group in groups:
+        with xr.open_dataset(path, engine="h5netcdf", group=group) as ds:
+            unlabelled = [dim for dim in ds.dims if dim not in ds.indexes]
+            assert not unlabelled, f"{kind}, {group}: dimensions without a coordinate: {unlabelled}"
+            # Tables and arrays alike become a data frame in one call.
+            if ds.data_vars and ds.dims and group != "series":
+                ds.to_dataframe()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ncdump_reads_every_kind_of_file(kind, every_kind_of_file):
+    path = every_kind_of_file[kind]
+    header = subprocess.run(["ncdump", "-h", str(path)], capture_output=True, text=True, timeout=120)
+    assert header.returncode == 0, header.stderr
+    assert "group: series" in header.stdout
+    if kind == "run with events and snapshots":
+        assert "event = UNLIMITED" in header.stdout
+        assert "byte kind(event)" in header.stdout
+        assert "ubyte state(point, replicate, snapshot, person)" in header.stdout
+    if kind == "sweep":
+        assert "double policy.partnership.level(point)" in header.stdout
+    if kind == "comparison":
+        assert "group: comparison" in header.stdout
+        assert "double victim_years_averted(arm, replicate)" in header.stdout
+        assert "string arm(point)" in header.stdout
+
+
+def test_sweep_points_are_labelled_by_the_varied_keys(sweep_file):
+    with xr.open_dataset(sweep_file, engine="h5netcdf", group="summary") as summary:
+        assert summary.sizes["point"] == 6
+        level = summary["policy.partnership.level"]
+        assert level.dims == ("point",)
+        assert list(level.values) == [0, 0, 0.5, 0.5, 1, 1]  # the first --vary varies slowest
+        assert list(summary["policy.protection.non_punishment"].values) == [0, 1, 0, 1, 0, 1]
+        assert "policy.partnership.level" in summary.victim_years.coords
+        grid = summary.victim_years.mean("replicate").set_index(
+            point=["policy.partnership.level", "policy.protection.non_punishment"]).unstack("point")
+        assert grid.shape == (3, 2)
+    with xr.open_dataset(sweep_file, engine="h5netcdf", group="sweep") as sweep:
+        assert sweep.definition.item().splitlines() == ["policy.partnership.level=0:1:3",
+                                                        "policy.protection.non_punishment=false,true"]
+        assert "level = 0.5" in sweep.resolved_toml.values[2]
+
+
+def test_comparison_holds_paired_effects_of_each_arm(comparison_file):
+    with xr.open_dataset(comparison_file, engine="h5netcdf", group="comparison") as c:
+        assert c.attrs["baseline"] == "tiny"
+        assert list(c.arm.values) == ["surge"]
+        assert c.victim_years_averted.dims == ("arm", "replicate")
+        assert c.sizes["replicate"] == 3
+        assert c.victim_years_averted_mean.dims == ("arm",)
+        assert c.victim_years_averted.attrs["units"] == "person-years"
+        # The mean of the paired values, within its interval.
+        for name in ("victim_years_averted", "victims_identified", "prosecutions", "convictions", "spending"):
+            mean = float(c[name + "_mean"].sel(arm="surge"))
+            assert mean == pytest.approx(float(c[name].sel(arm="surge").mean()))
+            assert float(c[name + "_ci_low"].sel(arm="surge")) <= mean <= float(c[name + "_ci_high"].sel(arm="surge"))
+        assert float(c.spending_mean.sel(arm="surge")) > 0  # the surge costs money
+    with xr.open_dataset(comparison_file, engine="h5netcdf", group="summary") as summary:
+        by_arm = summary.swap_dims(point="arm")
+        baseline, surge = by_arm.victim_years.sel(arm=["tiny", "surge"]).values
+        with xr.open_dataset(comparison_file, engine="h5netcdf", group="comparison") as c:
+            np.testing.assert_array_equal(c.victim_years_averted.sel(arm="surge").values, baseline - surge)
+
+
+def test_event_log_is_one_data_frame_that_agrees_with_the_series(tiny_run_file):
+    with xr.open_dataset(tiny_run_file, engine="h5netcdf", group="events") as events:
+        kinds = dict(zip(events.kind.attrs["flag_values"], events.kind.attrs["flag_meanings"].split()))
+        frame = events.to_dataframe()
+    assert list(frame.columns) == ["point", "replicate", "step", "kind", "person", "trafficker", "region", "form",
+                                   "channel", "intervention"]
+    assert len(frame) > 0
+    frame["kind"] = frame["kind"].map(kinds)
+    with xr.open_dataset(tiny_run_file, engine="h5netcdf", group="series") as series:
+        for replicate in (0, 1):
+            mine = frame[frame.replicate == replicate]
+            counted = mine.groupby("kind").size()
+            identified = int(series.identified_by_form.isel(point=0, replicate=replicate).sum())
+            recruited = int(series.recruitments_by_method.isel(point=0, replicate=replicate).sum())
+            assert counted.get("IDENTIFICATION", 0) == identified
+            assert counted.get("RECRUITMENT", 0) + counted.get("RETRAFFICKING", 0) == recruited
+    # Events come run by run, and step by step within a run.
+    assert (frame[["point", "replicate"]].diff().fillna(0) >= 0).all().all()
+    for _, run in frame.groupby(["point", "replicate"]):
+        assert run.step.is_monotonic_increasing
+    with h5py.File(tiny_run_file, "r") as f:
+        first = f["events/runs/first_event"][()]
+        count = f["events/runs/event_count"][()]
+        assert first[0, 0] == 0 and first[0, 1] == count[0, 0]
+        assert count.sum() == len(frame)
+
+
+def test_snapshots_hold_every_person_every_k_steps(tiny_run_file):
+    with xr.open_dataset(tiny_run_file, engine="h5netcdf", group="snapshots") as snapshots:
+        assert snapshots.state.dims == ("point", "replicate", "snapshot", "person")
+        assert list(snapshots.snapshot_step.values) == [4, 9, 14, 19]
+        assert snapshots.sizes["person"] == 2000
+        states = snapshots.state.attrs["flag_meanings"].split()
+        assert states == ["FREE", "RECRUITED", "EXPLOITED", "IN_PROTECTION"]
+        exploited = int((snapshots.state.isel(point=0, replicate=0, snapshot=-1) == states.index("EXPLOITED")).sum())
+        assert snapshots.flags.attrs["flag_meanings"].split()[0] == "FEMALE"
+        assert list(snapshots.flags.attrs["flag_masks"]) == [1, 2, 4, 8, 16, 32, 64, 128]
+    with xr.open_dataset(tiny_run_file, engine="h5netcdf", group="series") as series:
+        at_step = series.persons_by_state.sel(state="EXPLOITED").isel(point=0, replicate=0, step=19).sum()
+        assert exploited == int(at_step)
