@@ -10,8 +10,13 @@ packages=(
   libtbb-dev libboost-dev libhdf5-dev libtomlplusplus-dev libcli11-dev librandom123-dev libstb-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # sanitizer builds (GCC's ASan, UBSan and TSan runtimes) and fuzzing
+  # (clang with libFuzzer and its sanitizer runtimes): scripts/ci.sh, scripts/fuzz.sh
+  libasan8 libubsan1 libtsan2 clang libclang-rt-14-dev
   # reading run files: HDF5 and netCDF tools, the Python analysis stack
   hdf5-tools netcdf-bin python3-h5py python3-numpy python3-xarray python3-h5netcdf python3-pytest
+  # the analysis package (analysis/): tables, figures, t-intervals
+  python3-pandas python3-matplotlib python3-scipy
   # the viewer (tipsim-viewer): Dear ImGui, GLFW, OpenGL, a readable font, and
   # a virtual display for its screenshot tests
   libimgui-dev libglfw3-dev libgl-dev fonts-dejavu-core xvfb xauth

@@ -1,0 +1,67 @@
+# Reading a tipsim run file in R with hdf5r (Debian: apt-get install r-cran-hdf5r).
+#
+#   Rscript analysis/examples/read_run.R runs/baseline.h5
+#
+# Prints the provenance, persons in exploitation over time (median and
+# 10-90 % band over replicates, all regions together) and the headline
+# per-run figures of each point. The `summary` lines are tab-separated so a
+# test can check them against the Python package; they are also a handy
+# long table to read back with read.delim().
+#
+# R stores arrays column-major, so every dimension comes back reversed:
+# series/persons_by_state is [state, region, step, replicate, point] and
+# summary/exploited_mean is [replicate, point]. hdf5r drops a trailing
+# dimension of length 1 (a plain run has one point); read_array() keeps it.
+
+suppressPackageStartupMessages(library(hdf5r))
+
+read_array <- function(file, name) {
+  d <- file[[name]]
+  array(d$read(), dim = d$dims)
+}
+
+args <- commandArgs(trailingOnly = TRUE)
+path <- if (length(args) >= 1) args[[1]] else "runs/baseline.h5"
+f <- H5File$new(path, mode = "r")
+
+# Refuse what this script was not written for, as tipsim does.
+if (!("format" %in% h5attr_names(f)) || h5attr(f, "format") != "tipsim-run")
+  stop(path, ": not a tipsim run file")
+if (h5attr(f, "format_version") > 1)
+  stop(path, ": run file format version ", h5attr(f, "format_version"), "; this script reads version 1")
+
+cat("scenario:", h5attr(f, "scenario_name"), "| tipsim", h5attr(f, "program_version"),
+    "(", h5attr(f, "source_revision"), ") | seed", h5attr(f, "seed"), "\n")
+cat("command: ", h5attr(f, "command_line"), "\n")
+
+# Point labels: a comparison's arms, a sweep's varied keys, or the scenario.
+summary_names <- names(f[["summary"]])
+points <- f[["summary/point"]]$read()
+labels <- if ("arm" %in% summary_names) f[["summary/arm"]]$read() else
+  if (length(points) == 1) h5attr(f, "scenario_name") else paste("point", points)
+
+# Persons in exploitation, all regions together, for the first point.
+states <- f[["series/state"]]$read()
+days <- f[["series/time_days"]]$read()
+persons <- read_array(f, "series/persons_by_state")        # [state, region, step, replicate, point]
+exploited <- apply(persons[which(states == "EXPLOITED"), , , , 1, drop = FALSE], c(3, 4), sum)  # [step, replicate]
+band <- t(apply(exploited, 1, quantile, probs = c(0.1, 0.5, 0.9)))  # type 7, as tipsim and NumPy
+series <- data.frame(years = days / 365, low = band[, 1], median = band[, 2], high = band[, 3])
+cat("\npersons in exploitation,", labels[[1]], "(every 26th step)\n")
+print(series[seq(1, nrow(series), by = 26), ], row.names = FALSE, digits = 4)
+
+# Headline per-run figures: mean, 10 %, median, 90 % over replicates.
+headline <- c("exploited_mean", "recruitments", "identified", "prosecutions", "convictions",
+              "traffickers_active_final", "spending_total")
+cat("\nsummary\tfigure\tpoint\tmean\tlow\tmedian\thigh\tunits\n")
+for (name in headline) {
+  values <- read_array(f, paste0("summary/", name))         # [replicate, point]
+  for (p in seq_along(points)) {
+    q <- quantile(values[, p], c(0.1, 0.5, 0.9))
+    cat("summary", name, labels[[p]], format(c(mean(values[, p]), q), digits = 15),
+        h5attr(f[[paste0("summary/", name)]], "units"),
+        sep = "\t")
+    cat("\n")
+  }
+}
+f$close_all()

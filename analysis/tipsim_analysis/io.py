@@ -1,0 +1,427 @@
+"""Opening tipsim run files: one call gives labelled arrays and tables.
+
+    from tipsim_analysis import open_run
+
+    with open_run("runs/prosecution.h5") as run:
+        run.series        # xarray Dataset: (point, replicate, step, region[, category])
+        run.summary       # xarray Dataset: (point, replicate)
+        run.comparison    # xarray Dataset (arm, replicate) of paired effects, or None
+        run.parameters    # pandas DataFrame: the resolved scenario, one row per key
+        run.provenance    # dict: program, revision, command line, seed, ...
+
+A plain run, a replicate ensemble, a sweep and a comparison share one
+layout (docs/output-format.md): every figure has the leading dimensions
+(point, replicate), a plain run has one point, and each point is labelled
+by the value of every varied key (a sweep) or by its policy arm (a
+comparison). `open_run` reads them all the same way.
+
+Before anything is read the file is checked: a file that is not HDF5, an
+HDF5 file from another program, a damaged one, or one written in a newer
+format version raises `RunFileError` with a message naming the file and
+the reason, as `tipsim inspect` would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from . import __version__
+
+# What this package reads: the `format` and `format_version` root attributes.
+FORMAT_NAME = "tipsim-run"
+FORMAT_VERSION = 1
+
+DAYS_PER_YEAR = 365.0
+
+# Groups every run file of format version 1 has.
+_REQUIRED_GROUPS = ("scenario", "series", "summary")
+
+# Categorical axes of the series, in docs/output-format.md's order.
+CATEGORY_DIMS = ("state", "form", "market", "method", "channel", "case_type", "pillar")
+
+
+class RunFileError(ValueError):
+    """A file that cannot be read as a tipsim run file; the message names the file and why."""
+
+
+def _plain(value: Any) -> Any:
+    """An HDF5 attribute value as plain Python (str, int, float or list)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()] if value.ndim else _plain(value.item())
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def check_run_file(path: str | Path) -> dict[str, Any]:
+    """Checks that `path` is a tipsim run file this package can read.
+
+    Returns its root attributes as plain Python values. Raises
+    `RunFileError` for a missing file, a file that is not HDF5, an HDF5
+    file without the tipsim `format` attribute, a damaged or incomplete
+    file, or a format version newer than `FORMAT_VERSION`.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise RunFileError(f"{path}: no such file")
+    if p.is_dir():
+        raise RunFileError(f"{path}: is a folder, not a tipsim run file")
+    try:
+        is_hdf5 = h5py.is_hdf5(p)
+    except OSError as e:
+        raise RunFileError(f"{path}: cannot be read: {e}") from None
+    if not is_hdf5:
+        hint = ""
+        if p.suffix.lower() == ".toml":
+            hint = "; it looks like a scenario: run it first with `tipsim run`"
+        elif ".partial-" in p.name:
+            hint = "; a *.partial-* file is what an interrupted run left behind"
+        raise RunFileError(f"{path}: not a tipsim run file (not an HDF5 file){hint}")
+    try:
+        with h5py.File(p, "r") as f:
+            attrs = {k: _plain(v) for k, v in f.attrs.items()}
+            groups = set(f.keys())
+    except OSError as e:
+        raise RunFileError(f"{path}: damaged or incomplete HDF5 file: {e}") from None
+    fmt = attrs.get("format")
+    if fmt is None:
+        raise RunFileError(f"{path}: not a tipsim run file (an HDF5 file without a 'format' attribute)")
+    if fmt != FORMAT_NAME:
+        raise RunFileError(f"{path}: not a tipsim run file (its format is '{fmt}', not '{FORMAT_NAME}')")
+    version = attrs.get("format_version")
+    if not isinstance(version, int):
+        raise RunFileError(f"{path}: damaged tipsim run file: no integer 'format_version' attribute")
+    if version > FORMAT_VERSION:
+        raise RunFileError(
+            f"{path}: tipsim run file format version {version} cannot be read by tipsim_analysis {__version__}, "
+            f"which reads format version {FORMAT_VERSION}; use the analysis/ folder of a newer tipsim")
+    if version < 1:
+        raise RunFileError(f"{path}: unknown tipsim run file format version {version}")
+    missing = [g for g in _REQUIRED_GROUPS if g not in groups]
+    if missing:
+        raise RunFileError(f"{path}: damaged or incomplete tipsim run file: no group {', '.join(missing)}")
+    return attrs
+
+
+def _open_group(path: Path, group: str, load: bool = True) -> xr.Dataset:
+    """One group as an xarray Dataset, read at once (`load`) or lazily."""
+    ds = xr.open_dataset(path, engine="h5netcdf", group=group)
+    if load:
+        ds.load()
+        ds.close()
+    return ds
+
+
+def _table(path: Path, group: str) -> pd.DataFrame:
+    """A scenario table (equal-length columns along one row dimension) as a data frame."""
+    ds = _open_group(path, group)
+    frame = ds.to_dataframe()
+    frame.index.name = None
+    return frame.reset_index(drop=True)
+
+
+@dataclass
+class Run:
+    """A tipsim run file, opened: labelled data, scenario tables and provenance.
+
+    Dimensions follow the file: `point` (sweep point or comparison arm; one
+    for a plain run), `replicate`, `step`, `region` and the categorical
+    axes (`state`, `form`, `market`, `method`, `channel`, `case_type`,
+    `pillar`), all labelled. Each point also carries its labels as
+    coordinates along `point`: the value of every varied key (a sweep) or
+    `arm` (a comparison). The step axis carries `time_days` and
+    `time_years`, the time at the end of each step.
+
+    Counts are in agents; multiply by `population_scale` for real people
+    and money.
+    """
+
+    path: Path
+    provenance: dict[str, Any]
+    series: xr.Dataset
+    summary: xr.Dataset
+    points: xr.Dataset
+    comparison: xr.Dataset | None
+    parameters: pd.DataFrame
+    regional_values: pd.DataFrame
+    routes: pd.DataFrame
+    interventions: pd.DataFrame
+    source_text: str
+    resolved_toml: str
+    _events: pd.DataFrame | None = field(default=None, repr=False)
+    _snapshots: xr.Dataset | None = field(default=None, repr=False)
+
+    # ---- what the file is ---------------------------------------------------
+
+    @property
+    def experiment(self) -> str:
+        """`run`, `sweep` or `comparison` (files without the attribute are runs or sweeps by their points)."""
+        kind = self.provenance.get("experiment")
+        if kind:
+            return str(kind)
+        return "sweep" if self.point_count > 1 else "run"
+
+    @property
+    def scenario_name(self) -> str:
+        return str(self.provenance.get("scenario_name", ""))
+
+    @property
+    def point_count(self) -> int:
+        return int(self.summary.sizes["point"])
+
+    @property
+    def replicate_count(self) -> int:
+        return int(self.summary.sizes["replicate"])
+
+    @property
+    def steps(self) -> int:
+        return int(self.series.sizes["step"])
+
+    @property
+    def step_days(self) -> float:
+        return float(self.provenance["step_days"])
+
+    @property
+    def burn_in_steps(self) -> int:
+        return int(self.provenance.get("burn_in_steps", 0))
+
+    @property
+    def measured_years(self) -> float:
+        """Years the summaries cover: the steps after the burn-in."""
+        return (self.steps - self.burn_in_steps) * self.step_days / DAYS_PER_YEAR
+
+    @property
+    def population_scale(self) -> float:
+        """Real people one agent stands for: multiply counts and money by it."""
+        return float(self.provenance.get("population_scale", 1.0))
+
+    @property
+    def regions(self) -> list[str]:
+        return [str(r) for r in self.series["region"].values]
+
+    @property
+    def sweep_keys(self) -> list[str]:
+        """The scenario keys a sweep varied (empty for a run or a comparison)."""
+        return [str(name) for name in self.points.data_vars
+                if name not in ("resolved_toml", "definition", "arm") and self.points[name].dims == ("point",)]
+
+    @property
+    def arms(self) -> list[str]:
+        """Each point's policy arm (a comparison; the baseline first), else []."""
+        if "arm" in self.points:
+            return [str(a) for a in self.points["arm"].values]
+        return []
+
+    @property
+    def point_labels(self) -> list[str]:
+        """A short label per point: its arm, the varied keys' values, or the scenario name."""
+        if self.arms:
+            return self.arms
+        keys = self.sweep_keys
+        if keys:
+            labels = []
+            for p in range(self.point_count):
+                parts = [f"{_short_key(k)}={_format_value(self.points[k].values[p])}" for k in keys]
+                labels.append(", ".join(parts))
+            return labels
+        if self.point_count == 1:
+            return [self.scenario_name or "run"]
+        return [f"point {p}" for p in range(self.point_count)]
+
+    # ---- optional groups ----------------------------------------------------
+
+    @property
+    def events(self) -> pd.DataFrame | None:
+        """The event log (`tipsim run --events`) as a data frame, categorical
+        columns as pandas categories; None when the file has none."""
+        if self._events is None:
+            with h5py.File(self.path, "r") as f:
+                if "events" not in f:
+                    return None
+            self._events = _read_events(self.path, self.regions)
+        return self._events
+
+    @property
+    def snapshots(self) -> xr.Dataset | None:
+        """Agent snapshots (`--snapshot-every K`): (point, replicate, snapshot,
+        person), read lazily; None when the file has none."""
+        if self._snapshots is None:
+            with h5py.File(self.path, "r") as f:
+                if "snapshots" not in f:
+                    return None
+            self._snapshots = _open_group(self.path, "snapshots", load=False)
+        return self._snapshots
+
+    # ---- handy selections ---------------------------------------------------
+
+    def scenario_value(self, key: str) -> float:
+        """The resolved world-wide value of a scenario key (point 0)."""
+        rows = self.parameters[self.parameters["key"] == key]
+        if rows.empty:
+            raise KeyError(f"{self.path}: no scenario key '{key}'")
+        return float(rows["value"].iloc[0])
+
+    def region_populations(self) -> pd.Series:
+        """Person agents living in each region (population.size × population.share)."""
+        size = self.scenario_value("population.size")
+        if "population.share" in self.regional_values.columns:
+            shares = self.regional_values["population.share"].astype(float)
+            total = shares.sum()
+            if total > 0:
+                return size * shares / total
+        return pd.Series(size / len(self.regions), index=self.regions)
+
+    def close(self) -> None:
+        """Closes the lazily read series (and snapshots)."""
+        self.series.close()
+        if self._snapshots is not None:
+            self._snapshots.close()
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"<tipsim Run {self.path.name}: {self.experiment} '{self.scenario_name}', "
+                f"{self.point_count} point(s) x "
+                f"{self.replicate_count} replicate(s) x {self.steps} steps of {self.step_days:g} days>")
+
+
+def _short_key(key: str) -> str:
+    """The last part of a dotted key, enough to label a point."""
+    return key.rsplit(".", 1)[-1]
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    return str(value)
+
+
+def _flag_labels(attrs: dict[str, Any]) -> dict[int, str]:
+    values = [int(v) for v in np.atleast_1d(attrs["flag_values"])]
+    meanings = str(_plain(attrs["flag_meanings"])).split()
+    return dict(zip(values, meanings))
+
+
+def _read_events(path: Path, regions: list[str]) -> pd.DataFrame:
+    """events/ as a data frame; kind, form and channel from their CF flags,
+    region from the series' region labels (flag meanings cannot hold spaces)."""
+    with h5py.File(path, "r") as f:
+        group = f["events"]
+        columns = {}
+        for name in group:
+            item = group[name]
+            if not isinstance(item, h5py.Dataset) or name == "event":
+                continue
+            values = item[()]
+            if name == "region":
+                columns[name] = pd.Categorical.from_codes(values.astype(int), categories=regions)
+            elif "flag_values" in item.attrs and "flag_meanings" in item.attrs:
+                labels = _flag_labels(dict(item.attrs))
+                order = [labels[k] for k in sorted(labels)]
+                columns[name] = pd.Categorical([labels.get(int(v), "NONE") for v in values], categories=order)
+            else:
+                columns[name] = values
+    return pd.DataFrame(columns)
+
+
+def _decoded_provenance(attrs: dict[str, Any], path: Path) -> dict[str, Any]:
+    provenance = dict(attrs)
+    with h5py.File(path, "r") as f:
+        text = f["scenario"].get("source_text")
+        if text is not None and "source_path" in text.attrs:
+            provenance["scenario_source_path"] = _plain(text.attrs["source_path"])
+        sweep = f.get("sweep")
+        if sweep is not None and "definition" in sweep:
+            provenance["sweep_definition"] = _plain(sweep["definition"][()])
+    return provenance
+
+
+def _with_time(series: xr.Dataset, step_days: float) -> xr.Dataset:
+    """Adds `time_years` next to `time_days` on the step axis (the end of each step)."""
+    if "time_days" in series.coords:
+        days = series["time_days"].values.astype(float)
+    else:
+        days = (series["step"].values.astype(float) + 1.0) * step_days
+        series = series.assign_coords(time_days=("step", days, {
+            "long_name": "days since the start at the end of the step", "units": "day"}))
+    return series.assign_coords(time_years=("step", days / DAYS_PER_YEAR,
+                                            {"long_name": "years since the start at the end of the step",
+                                             "units": "year"}))
+
+
+def _point_labels(target: xr.Dataset, points: xr.Dataset) -> xr.Dataset:
+    """Copies the point labels (varied keys, arm) onto a dataset along `point`."""
+    extra = {name: points[name] for name in points.data_vars
+             if points[name].dims == ("point",) and name != "resolved_toml" and name not in target.coords}
+    return target.assign_coords(extra) if extra else target
+
+
+def open_run(path: str | Path) -> Run:
+    """Opens a tipsim run file (a run, a sweep or a comparison).
+
+    The summaries, the comparison, the point labels and the scenario tables
+    are read at once (they are small); the series are read lazily, so
+    selecting one metric of one point reads only that. Use the result as a
+    context manager, or call `close()`, to release the file.
+
+    Raises `RunFileError` for a file that is not a tipsim run file or is
+    written in a newer format version.
+    """
+    p = Path(path)
+    attrs = check_run_file(p)
+    try:
+        summary = _open_group(p, "summary")
+        series = _open_group(p, "series", load=False)
+        with h5py.File(p, "r") as f:
+            has_sweep = "sweep" in f
+            has_comparison = "comparison" in f
+            scenario = f["scenario"]
+            source_text = _plain(scenario["source_text"][()]) if "source_text" in scenario else ""
+            resolved_toml = _plain(scenario["resolved_toml"][()]) if "resolved_toml" in scenario else ""
+            table_groups = {name: name in scenario for name in ("parameters", "regional_values", "routes",
+                                                                "interventions")}
+        points = _open_group(p, "sweep") if has_sweep else xr.Dataset(coords={"point": summary["point"]})
+        comparison = _open_group(p, "comparison") if has_comparison else None
+        parameters = _table(p, "scenario/parameters") if table_groups["parameters"] else pd.DataFrame()
+        routes = _table(p, "scenario/routes") if table_groups["routes"] else pd.DataFrame()
+        interventions = _table(p, "scenario/interventions") if table_groups["interventions"] else pd.DataFrame()
+        if table_groups["regional_values"]:
+            rv = _open_group(p, "scenario/regional_values")
+            regional_values = pd.DataFrame(rv["value"].values, index=[str(r) for r in rv["region"].values],
+                                           columns=[str(k) for k in rv["key"].values])
+        else:
+            regional_values = pd.DataFrame()
+    except (OSError, KeyError, ValueError) as e:
+        raise RunFileError(f"{path}: damaged or incomplete tipsim run file: {e}") from None
+
+    series = _point_labels(_with_time(series, float(attrs["step_days"])), points)
+    summary = _point_labels(summary, points)
+    return Run(path=p, provenance=_decoded_provenance(attrs, p), series=series, summary=summary, points=points,
+               comparison=comparison, parameters=parameters, regional_values=regional_values, routes=routes,
+               interventions=interventions, source_text=str(source_text), resolved_toml=str(resolved_toml))
+
+
+def by_sweep_keys(data: xr.DataArray | xr.Dataset, run: Run) -> xr.DataArray | xr.Dataset:
+    """Reshapes the flat `point` dimension of a sweep into one dimension per
+    varied key (the full grid `tipsim sweep` runs): with two keys, (point,
+    replicate) becomes (key1, key2, replicate)."""
+    keys = run.sweep_keys
+    if not keys:
+        raise ValueError(f"{run.path}: not a sweep (no varied keys)")
+    labelled = data.assign_coords({k: ("point", run.points[k].values) for k in keys})
+    if len(keys) == 1:
+        return labelled.swap_dims({"point": keys[0]})
+    return labelled.drop_vars("point").set_index(point=keys).unstack("point")

@@ -1,0 +1,368 @@
+"""A self-contained HTML report of a run file: figures, tables, provenance.
+
+    python3 -m tipsim_analysis report runs/comparison.h5 -o report/
+
+writes into the folder every figure as PNG and SVG, every table as CSV,
+and `report.html`, which embeds the figures (base64 PNG, or inline SVG
+with --embed svg) so it opens in a browser from anywhere, with no server
+and no other file. What it holds depends on the file:
+
+- every file: provenance, the headline figures of each point (mean, median
+  and 10-90 % band over replicates), time series with bands, the state
+  composition, the regional map, the scenario's interventions and routes,
+  and the resolved scenario;
+- a comparison: the 3P comparison of arms and the paired effects with
+  95 % intervals, as `tipsim compare` computed them;
+- a sweep: response curves and their table;
+- with a targets file (by default analysis/data/calibration_targets.csv):
+  the model against data.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from . import __version__
+from . import figures as F
+from . import summaries as S
+from .io import Run, open_run
+
+DEFAULT_TARGETS = Path(__file__).resolve().parents[1] / "data" / "calibration_targets.csv"
+
+# Root attributes shown as provenance, in this order, with a label.
+PROVENANCE_FIELDS = (
+    ("experiment", "experiment"),
+    ("scenario_name", "scenario"),
+    ("summary", "description"),
+    ("command_line", "command line"),
+    ("program_version", "tipsim version"),
+    ("source_revision", "source revision"),
+    ("created", "created (UTC)"),
+    ("format_version", "run file format version"),
+    ("seed", "master seed"),
+    ("steps", "steps per run"),
+    ("step_days", "days per step"),
+    ("burn_in_steps", "burn-in steps (left out of the summaries)"),
+    ("population_size", "person agents"),
+    ("population_scale", "real people per agent"),
+    ("replicate_count", "replicates per point"),
+    ("point_count", "points"),
+    ("threads", "worker threads (never changes results)"),
+    ("scenario_source_path", "scenario file"),
+    ("sweep_definition", "sweep (--vary)"),
+)
+
+
+@dataclass
+class ReportFigure:
+    """A figure of the report: its file stem, heading and caption, and files written."""
+
+    name: str
+    heading: str
+    caption: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class ReportTable:
+    """A table of the report: its file stem, heading, caption and data."""
+
+    name: str
+    heading: str
+    caption: str
+    frame: pd.DataFrame
+    file: Path | None = None
+
+
+@dataclass
+class Report:
+    """What `write_report` wrote."""
+
+    html: Path
+    figures: list[ReportFigure]
+    tables: list[ReportTable]
+
+
+# ---- numbers and HTML ----------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "<strong>no</strong>"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        v = float(value)
+        if math.isnan(v):
+            return "n/a"
+        if abs(v) < 1 and v != 0:
+            return html.escape(f"{v:.3g}")
+        return html.escape(S.format_figure(v))
+    return html.escape(str(value))
+
+
+def table_html(frame: pd.DataFrame, caption: str = "") -> str:
+    """A data frame as an HTML table: numbers as tipsim prints them, text escaped."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for value in row:
+            numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+            cells.append(f'<td class="num">{_cell(value)}</td>' if numeric else f"<td>{_cell(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<div class="table"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#222;
+background:#fafafa;line-height:1.45}
+main{max-width:1180px;margin:0 auto;padding:1.5em 2em 4em;background:#fff}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+.lead{color:#555;margin-top:0}
+nav ul{columns:2;padding-left:1.2em}
+figure{margin:1.2em 0}figure img,figure svg{max-width:100%;height:auto}
+figcaption{color:#444;font-size:.92em;margin-top:.4em}
+.table{overflow-x:auto}
+table{border-collapse:collapse;font-size:.86em;margin:.8em 0}
+caption{text-align:left;color:#444;padding-bottom:.3em}
+th,td{border-bottom:1px solid #e4e4e4;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}
+.note{background:#f4f8fb;border-left:3px solid #0072B2;padding:.5em 1em;font-size:.92em}
+code{background:#f3f3f3;padding:0 .2em}
+"""
+
+
+# ---- building the report ----------------------------------------------------------------------
+
+
+def _provenance_frame(run: Run) -> pd.DataFrame:
+    rows = [("file", str(run.path))]
+    for key, label in PROVENANCE_FIELDS:
+        value = run.provenance.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # Counts with thousands separated; the seed exactly as given.
+            value = (str(value) if key == "seed" else f"{value:,}") if isinstance(value, int) else f"{value:g}"
+        rows.append((label, str(value).strip()))
+    rows.append(("measured period", f"{run.measured_years:.2f} years (steps {run.burn_in_steps} to {run.steps - 1})"))
+    rows.append(("report made by", f"tipsim_analysis {__version__}"))
+    return pd.DataFrame(rows, columns=["", "value"])
+
+
+def _headline_frame(run: Run) -> pd.DataFrame:
+    table = S.summary_table(run, S.HEADLINE_FIGURES)
+    frame = pd.DataFrame({
+        "point": table["point_label"],
+        "figure": [S.HEADLINE_FIGURES[f] for f in table["figure"]],
+        "layer": table["layer"].str.upper(),
+        "mean": table["mean"], "median": table["median"],
+        f"{S.BAND[0]:.0%}": table["low"], f"{S.BAND[1]:.0%}": table["high"],
+        "units": table["units"],
+    })
+    return frame
+
+
+def _model_points(run: Run, most: int = 4) -> list[int]:
+    return F.points_to_show(run, None, most)
+
+
+def write_report(path: str | Path, out_dir: str | Path, targets: str | Path | None = DEFAULT_TARGETS,
+                 embed: str = "png", log: Callable[[str], None] | None = None) -> Report:
+    """Writes the figures (PNG and SVG), the tables (CSV) and `report.html` for a run file.
+
+    `targets` is a calibration_targets.csv-style file for the model
+    against data (None: no such section). `embed` is "png" (base64) or
+    "svg" (inline). Raises io.RunFileError for a file that is not a
+    readable tipsim run file.
+    """
+    if embed not in ("png", "svg"):
+        raise ValueError(f"embed must be 'png' or 'svg', not {embed!r}")
+    say = log or (lambda _: None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with open_run(path) as run:
+        figures: list[ReportFigure] = []
+        tables: list[ReportTable] = []
+
+        def figure(name: str, heading: str, caption: str, make: Callable[[], object]) -> None:
+            say(f"figure {name}")
+            figures.append(ReportFigure(name, heading, caption, F.save_figure(make(), out, name)))
+
+        def table(name: str, heading: str, caption: str, frame: pd.DataFrame) -> None:
+            file = out / f"{name}.csv"
+            frame.to_csv(file, index=False)
+            tables.append(ReportTable(name, heading, caption, frame, file))
+
+        band = f"{S.BAND[0]:.0%}-{S.BAND[1]:.0%}"
+        scale = (f"counts and money in agent units; multiply by {run.population_scale:g} for people and USD"
+                 if run.population_scale != 1 else "one agent, one person")
+        table("headline_figures", "Headline figures",
+              f"Over the measured period, per point: mean, median and the {band} band over "
+              f"{run.replicate_count} replicates ({scale}). TRUE is what exists, OBSERVED what agencies see, "
+              "POLICY the response.",
+              _headline_frame(run))
+        table("summary_all", "Every per-run figure",
+              f"Every figure of the file's summary/ group, per point: mean, median and {band} band over replicates.",
+              S.summary_table(run).drop(columns=["point"]).rename(columns={"point_label": "point"}))
+
+        if run.experiment == "comparison" or run.comparison is not None:
+            figure("comparison", "3P comparison of arms",
+                   "Top: each arm's spending by P (real USD per year over the measured period) and its 3P policy "
+                   "index. Below: each arm's effect against the baseline, replicate r of the arm paired with "
+                   "replicate r of the baseline (common random numbers); dot = mean over pairs, bar = 95 % "
+                   "t-interval. Effects are arm minus baseline, except victim-years averted (baseline minus arm).",
+                   lambda: F.comparison_figure(run))
+            if run.comparison is not None:
+                effects = S.comparison_effects(run)
+                table("paired_effects", "Paired effects",
+                      f"As `tipsim compare` computed them: mean over {run.replicate_count} replicate pairs and "
+                      "95 % t-interval; cost per victim-year averted is a ratio of means with a delta-method "
+                      "interval.", effects[["arm", "effect", "mean", "ci_low", "ci_high", "units", "long_name"]])
+            effects = S.paired_effects(run, S.HEADLINE_FIGURES)
+            table("paired_effects_headline", "Paired effects on the headline figures",
+                  "Arm minus baseline for every headline figure, paired by replicate, with 95 % t-intervals.",
+                  effects[["arm", "figure", "mean", "ci_low", "ci_high", "units"]])
+
+        if run.sweep_keys:
+            figure("response_curves", "Response curves",
+                   f"Per-run figures over {run.sweep_keys[0]}: mean over replicates with its 95 % t-interval "
+                   f"(line and whiskers) and the {band} band of replicates (shaded).",
+                   lambda: F.response_curves_figure(run))
+            frames = []
+            for name in F.RESPONSE_FIGURES:
+                if name in run.summary:
+                    curve = S.response_curve(run, name)
+                    curve.insert(1, "figure", name)
+                    curve["units"] = curve.attrs["units"]
+                    frames.append(curve)
+            table("response_curves", "Response over the sweep",
+                  "Each point's varied keys, then over replicates: mean with 95 % t-interval, median and band.",
+                  pd.concat(frames, ignore_index=True))
+
+        figure("time_series", "Over time",
+               f"Median over replicates (line) and the {band} band (shaded) of the headline series, summed over "
+               "regions; flows are summed over bins of up to a quarter (the panel says how long). Grey: the "
+               "burn-in, which the summaries leave out.", lambda: F.time_series_figure(run))
+        figure("state_composition", "Who is where",
+               "People recruited, in exploitation and in protection (stacked; FREE not shown), and people in "
+               "exploitation by form: means over replicates.", lambda: F.state_composition_figure(run))
+        figure("regional_map", "Regions",
+               "Regions placed by the scenario's map.x and map.y (on a circle when absent). Disc area: people in "
+               "exploitation there; colour: per 1000 residents; arrows: routes and the share of the origin's "
+               "recruits sent along them. Bars: the same by region, and victims identified per year.",
+               lambda: F.regional_map_figure(run))
+
+        if targets is not None:
+            targets_path = Path(targets)
+            mvd = S.model_vs_data(run, targets_path, points=_model_points(run))
+            table("model_vs_data", "Model against data",
+                  f"Every target of {targets_path.name} against the model, measured as calibrate.py's MEASURES "
+                  "say (means over replicates; shares and ratios of counts pooled over replicates), with 95 % "
+                  "bootstrap intervals over replicates.",
+                  mvd[["point_label", "target", "quantity", "data", "data_low", "data_high", "model",
+                       "model_ci_low", "model_ci_high", "in_band", "unit", "source"]]
+                  .rename(columns={"point_label": "point"}))
+            figure("model_vs_data", "Model against data",
+                   "Each target's band (shaded) and value (line), and the model (dots, filled when inside the "
+                   "band, with 95 % bootstrap intervals), in half-widths of the band from the target: the scale "
+                   "of the calibration loss. At the right, the model and the data in their units.",
+                   lambda: F.model_vs_data_figure(mvd, f"{run.scenario_name} against {targets_path.name}"))
+
+        if not run.interventions.empty:
+            table("interventions", "Interventions", "The scenario's lever changes (of point 0).",
+                  run.interventions)
+        if not run.routes.empty:
+            table("routes", "Routes", "Share of the origin's recruits exploited in the destination, and steps in "
+                  "transit.", run.routes)
+
+        html_path = out / "report.html"
+        html_path.write_text(_render(run, figures, tables, embed), encoding="utf-8")
+        say(f"wrote {html_path}")
+        return Report(html_path, figures, tables)
+
+
+def _embed(fig: ReportFigure, embed: str) -> str:
+    alt = html.escape(f"{fig.heading} ({fig.files['png'].name})")
+    if embed == "svg":
+        svg = fig.files["svg"].read_text(encoding="utf-8")
+        start = svg.find("<svg")
+        return (f'<div class="svg" role="img" aria-label="{alt}" data-file="{html.escape(fig.files["svg"].name)}">'
+                f"{svg[start:]}</div>")
+    data = base64.b64encode(fig.files["png"].read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{alt}" data-file="{html.escape(fig.files["png"].name)}">'
+
+
+def _render(run: Run, figures: Sequence[ReportFigure], tables: Sequence[ReportTable], embed: str) -> str:
+    by_name = {t.name: t for t in tables}
+    figs = {f.name: f for f in figures}
+    sections: list[tuple[str, str, str]] = []  # (id, heading, body)
+
+    def add_figure(name: str) -> None:
+        if name in figs:
+            f = figs[name]
+            body = (f'<figure id="figure-{f.name}">{_embed(f, embed)}<figcaption>{html.escape(f.caption)} '
+                    f'Files: <a href="{html.escape(f.files["png"].name)}">{html.escape(f.files["png"].name)}</a>, '
+                    f'<a href="{html.escape(f.files["svg"].name)}">{html.escape(f.files["svg"].name)}</a>.'
+                    "</figcaption></figure>")
+            sections.append((f"figure-{f.name}-section", f.heading, body))
+
+    def table_body(name: str) -> str:
+        t = by_name[name]
+        return table_html(t.frame, t.caption) + (
+            f'<p class="note">As CSV: <a href="{html.escape(t.file.name)}">{html.escape(t.file.name)}</a></p>'
+            if t.file else "")
+
+    def add_table(name: str) -> None:
+        if name in by_name:
+            sections.append((f"table-{name}", by_name[name].heading, table_body(name)))
+
+    sections.append(("provenance", "Provenance",
+                     table_html(_provenance_frame(run), "What made this file: repeat it with "
+                                                         f"tipsim run --from {run.path.name}.")))
+    add_table("headline_figures")
+    add_figure("comparison")
+    add_table("paired_effects")
+    add_table("paired_effects_headline")
+    add_figure("response_curves")
+    add_table("response_curves")
+    add_figure("time_series")
+    add_figure("state_composition")
+    add_figure("regional_map")
+    add_figure("model_vs_data")
+    add_table("model_vs_data")
+    add_table("interventions")
+    add_table("routes")
+    add_table("summary_all")
+    sections.append(("scenario", "Resolved scenario",
+                     "<details><summary>Every key as the run used it (point 0; "
+                     "<code>tipsim run --from</code> repeats it)</summary><pre>"
+                     f"{html.escape(run.resolved_toml)}</pre></details>"))
+
+    kind = {"comparison": "Comparison", "sweep": "Sweep", "run": "Run"}.get(run.experiment, run.experiment)
+    title = f"{kind}: {run.scenario_name}"
+    lead = (f"{run.point_count} point{'s' if run.point_count != 1 else ''} "
+            f"({html.escape(', '.join(run.point_labels))}) &times; {run.replicate_count} replicates &times; "
+            f"{run.steps} steps of {run.step_days:g} days; summaries over the {run.measured_years:.2f} years after "
+            f"a burn-in of {run.burn_in_steps} steps. Counts are in agents"
+            + (f" (one agent stands for {S.format_figure(run.population_scale)} people)."
+               if run.population_scale != 1 else " (one agent, one person)."))
+    nav = "".join(f'<li><a href="#{sid}">{html.escape(heading)}</a></li>' for sid, heading, _ in sections)
+    body = "".join(f'<section id="{sid}"><h2>{html.escape(heading)}</h2>{content}</section>'
+                   for sid, heading, content in sections)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)} — tipsim report</title><style>{_CSS}</style></head>"
+            f"<body><main><h1>{html.escape(title)}</h1><p class=\"lead\">{lead}</p>"
+            f"<p class=\"lead\">{html.escape(str(run.provenance.get('summary', '')))}</p>"
+            f"<nav><ul>{nav}</ul></nav>{body}"
+            f"<p class=\"lead\">Made by tipsim_analysis {__version__} from {html.escape(run.path.name)}.</p>"
+            "</main></body></html>\n")
