@@ -3,10 +3,10 @@
 //
 //   build/bench/step_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
+#include <tbb/global_control.h>
 
 #include <map>
 #include <memory>
-#include <tbb/global_control.h>
 
 #include "phases.hpp"
 #include "scenario_loader.hpp"
@@ -23,11 +23,11 @@ std::size_t state_bytes(const tipsim::World& w) {
   const auto& t = w.traffickers;
   return bytes_of(p.state) + bytes_of(p.current_region) + bytes_of(p.market) + bytes_of(p.flags) +
          bytes_of(p.controller) + bytes_of(p.debt) + bytes_of(p.state_since) + bytes_of(p.vulnerability) +
-         bytes_of(p.awareness_boost) + bytes_of(p.awareness_step) + bytes_of(p.home_region) + bytes_of(p.method) +
-         bytes_of(p.times_trafficked) + bytes_of(t.base_region) + bytes_of(t.method) + bytes_of(t.market) +
-         bytes_of(t.state) + bytes_of(t.network) + bytes_of(t.sentence_remaining) + bytes_of(t.capacity) +
-         bytes_of(t.victims) + bytes_of(t.evidence) + bytes_of(t.perceived_risk) + bytes_of(t.profit) +
-         bytes_of(w.involved);
+         bytes_of(p.awareness_boost) + bytes_of(p.awareness_step) + bytes_of(p.home_region) +
+         bytes_of(p.method) + bytes_of(p.times_trafficked) + bytes_of(t.base_region) + bytes_of(t.method) +
+         bytes_of(t.market) + bytes_of(t.state) + bytes_of(t.network) + bytes_of(t.sentence_remaining) +
+         bytes_of(t.capacity) + bytes_of(t.victims) + bytes_of(t.evidence) + bytes_of(t.perceived_risk) +
+         bytes_of(t.profit) + bytes_of(w.involved);
 }
 
 // One world per population size, warmed up past its first year, shared by
@@ -42,8 +42,8 @@ Fixture& fixture(std::int64_t persons) {
   auto& slot = worlds[persons];
   if (!slot) {
     slot = std::make_unique<Fixture>();
-    slot->scenario = tipsim::load_scenario_file(TIPSIM_BENCH_SCENARIO,
-                                                {"population.size=" + std::to_string(persons), "scenario.steps=1000000"});
+    slot->scenario = tipsim::load_scenario_file(
+        TIPSIM_BENCH_SCENARIO, {"population.size=" + std::to_string(persons), "scenario.steps=1000000"});
     tipsim::initialise_world(slot->world, slot->scenario, 0);
     for (int s = 0; s < 52; ++s) tipsim::step_world(slot->world);
   }
@@ -58,7 +58,8 @@ void BM_BaselineStep(benchmark::State& state) {
   for (auto _ : state) tipsim::step_world(f.world);
   state.counters["person_steps_per_s"] =
       benchmark::Counter(static_cast<double>(persons), benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["bytes_per_person"] = static_cast<double>(state_bytes(f.world)) / static_cast<double>(persons);
+  state.counters["bytes_per_person"] =
+      static_cast<double>(state_bytes(f.world)) / static_cast<double>(persons);
   state.counters["involved"] = static_cast<double>(f.world.involved.size());
 }
 
