@@ -21,12 +21,20 @@ class OrderedDelivery {
 
   void deliver(std::size_t index, ReplicateResult&& result) {
     std::lock_guard lock(mutex_);
+    // Once the sink has failed (a full disk), later runs are not handed to
+    // it: its first error is the one reported, not "consume after a failure".
+    if (failed_) return;
     pending_.emplace(index, std::move(result));
     while (!pending_.empty() && pending_.begin()->first == next_) {
       ReplicateResult ready = std::move(pending_.begin()->second);
       pending_.erase(pending_.begin());
       ++next_;
-      sink_.consume(std::move(ready));
+      try {
+        sink_.consume(std::move(ready));
+      } catch (...) {
+        failed_ = true;
+        throw;
+      }
     }
   }
 
@@ -35,6 +43,7 @@ class OrderedDelivery {
   std::mutex mutex_;
   std::map<std::size_t, ReplicateResult> pending_;
   std::size_t next_ = 0;
+  bool failed_ = false;
 };
 
 }  // namespace

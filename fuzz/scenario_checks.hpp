@@ -1,0 +1,88 @@
+// What the scenario loader's fuzz target requires of every input, shared
+// with the regression test (tests/fuzz_regression_test.cpp) that replays
+// the seed corpus and every input a fuzzer ever found (fuzz/regressions/).
+// The check returns an empty string when the input was handled as it must
+// be, else what went wrong. A crash or a sanitizer report ends the program
+// before it returns.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "params.hpp"
+#include "scenario_loader.hpp"
+
+namespace tipsim::fuzz {
+
+// Lines of the form "#set KEY=VALUE" (TOML comments, so the text stays a
+// scenario) are also passed as --set overrides, at most eight.
+inline std::vector<std::string> overrides_in(std::string_view text) {
+  std::vector<std::string> overrides;
+  std::size_t start = 0;
+  while (start < text.size() && overrides.size() < 8) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    if (line.starts_with("#set ")) overrides.emplace_back(line.substr(5));
+    start = end + 1;
+  }
+  return overrides;
+}
+
+inline bool same_scenario(const Scenario& a, const Scenario& b) {
+  if (a.name != b.name || a.description != b.description) return false;
+  if (!(a.globals.value == b.globals.value)) return false;
+  if (a.regions.size() != b.regions.size()) return false;
+  for (std::size_t r = 0; r < a.regions.size(); ++r)
+    if (a.regions[r].name != b.regions[r].name || !(a.regions[r].values.value == b.regions[r].values.value))
+      return false;
+  if (a.routes.size() != b.routes.size()) return false;
+  for (std::size_t i = 0; i < a.routes.size(); ++i)
+    if (a.routes[i].from != b.routes[i].from || a.routes[i].to != b.routes[i].to ||
+        a.routes[i].share != b.routes[i].share || a.routes[i].transit_steps != b.routes[i].transit_steps)
+      return false;
+  if (a.interventions.size() != b.interventions.size()) return false;
+  for (std::size_t i = 0; i < a.interventions.size(); ++i) {
+    const InterventionSpec &x = a.interventions[i], &y = b.interventions[i];
+    if (x.name != y.name || x.start_step != y.start_step || x.end_step != y.end_step || x.region != y.region ||
+        x.ramp_steps != y.ramp_steps || x.changes.size() != y.changes.size())
+      return false;
+    for (std::size_t c = 0; c < x.changes.size(); ++c)
+      if (x.changes[c].param != y.changes[c].param || x.changes[c].op != y.changes[c].op ||
+          x.changes[c].value != y.changes[c].value)
+        return false;
+  }
+  return true;
+}
+
+// TOML text as a scenario file at `path` (its folder is where `extends`
+// looks): a Scenario, or a ScenarioError whose every issue has a file and a
+// message. A scenario that loads must load back to the same values from its
+// fully resolved TOML (`tipsim validate`, the run file's resolved_toml,
+// `tipsim run --from`). Any other exception escapes to the caller.
+inline std::string check_scenario_text(std::string_view text, const std::string& path) {
+  Scenario scenario;
+  try {
+    scenario = load_scenario_text(text, path, overrides_in(text));
+  } catch (const ScenarioError& e) {
+    if (e.issues.empty()) return "a ScenarioError without issues";
+    for (const ScenarioIssue& issue : e.issues) {
+      if (issue.where.file.empty()) return "an issue without a file: " + format_issue(issue);
+      if (issue.message.empty()) return "an issue without a message: " + format_issue(issue);
+      if (issue.where.line < 0 || issue.where.column < 0) return "a negative location: " + format_issue(issue);
+    }
+    return "";
+  }
+  const std::string resolved = resolved_toml(scenario);
+  try {
+    const Scenario again = load_scenario_text(resolved, path);
+    if (!same_scenario(scenario, again)) return "the resolved TOML loads back to different values:\n" + resolved;
+  } catch (const ScenarioError& e) {
+    return "the resolved TOML of a valid scenario does not load:\n" + std::string(e.what()) + "\n" + resolved;
+  }
+  return "";
+}
+
+}  // namespace tipsim::fuzz

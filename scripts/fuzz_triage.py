@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""Sorts the crash inputs a fuzzer left into tipsim's defects and HDF5's.
+
+    scripts/fuzz_triage.py FUZZER ARTIFACT_FOLDER
+
+Replays every input in ARTIFACT_FOLDER (crash-*, leak-*, oom-*, timeout-*)
+alone through FUZZER and reads the report. A report whose first stack frame
+outside the sanitizer runtime, libFuzzer and libc lies in libhdf5 is a
+defect of HDF5 1.10.8 on damaged files, which tipsim cannot fix; so is an
+input that does not fail when replayed alone (HDF5 keeps state between
+files: heap damage from an earlier input shows up later). Anything else is
+a defect in tipsim's code: it is listed with its report and the exit status
+is 1. Used by scripts/fuzz.sh; see docs/reliability.md.
+"""
+import collections
+import os
+import re
+import subprocess
+import sys
+
+RUNTIME = re.compile(
+    r"libsanitizer|compiler-rt|__interceptor|__asan|__lsan|__ubsan|__sanitizer|fuzzer::|libFuzzer"
+    r"|libc\.so|libc-start|libc_start|\bmalloc\b|\bcalloc\b|\brealloc\b|\bfree\b|operator new|operator delete"
+    r"|\babort\b|\braise\b|pthread_kill|__assert"
+)
+FRAME = re.compile(r"^\s*#\d+\s+0x[0-9a-f]+\s+(?:in\s+)?(.*)$")
+
+
+def first_frame(report):
+    """The first stack frame of the first report that is not runtime."""
+    for line in report.splitlines():
+        match = FRAME.match(line)
+        if match and not RUNTIME.search(match.group(1)):
+            return match.group(1).strip()
+    return None
+
+
+def kind_of(report):
+    for line in report.splitlines():
+        if line.startswith("SUMMARY:"):
+            return re.sub(r"\s*\(.*", "", line[len("SUMMARY:"):]).strip()
+    return "no report"
+
+
+def main():
+    fuzzer, folder = sys.argv[1], sys.argv[2]
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":fast_unwind_on_malloc=0"
+    names = sorted(n for n in os.listdir(folder) if re.match(r"(crash|leak|oom|timeout|slow-unit)-", n))
+    hdf5 = collections.Counter()
+    defects = []
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            run = subprocess.run([fuzzer, "-runs=1", "-timeout=10", "-rss_limit_mb=2048", path],
+                                 capture_output=True, text=True, errors="replace", env=env, timeout=120)
+            report, failed = run.stdout + run.stderr, run.returncode != 0
+        except subprocess.TimeoutExpired as e:
+            report, failed = (e.stdout or b"").decode(errors="replace") + (e.stderr or b"").decode(errors="replace"), True
+        if not failed:
+            hdf5["not reproducible alone (state left inside libhdf5 by an earlier input)"] += 1
+            continue
+        frame = first_frame(report)
+        kind = kind_of(report)
+        if frame is not None and "libhdf5" in frame:
+            function = frame.split()[0] if not frame.startswith("(") else "(libhdf5)"
+            hdf5[f"{kind} in {function}"] += 1
+        else:
+            defects.append((name, kind, frame, report))
+    print(f"fuzz triage: {len(names)} inputs from {folder}")
+    for what, count in hdf5.most_common():
+        print(f"  HDF5 defect (not tipsim's; tolerated): {count:4d} x {what}")
+    for name, kind, frame, report in defects:
+        print(f"  TIPSIM DEFECT: {name}: {kind} at {frame}")
+        print("    " + "\n    ".join(report.splitlines()[-60:]))
+    if defects:
+        print(f"fuzz triage: {len(defects)} input(s) crash tipsim's own code; fix them and add each to "
+              f"fuzz/regressions/run_file/")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

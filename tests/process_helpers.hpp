@@ -1,0 +1,250 @@
+// Running the real `tipsim` program from the reliability tests: a scratch
+// folder per test, the program started in it with its output captured, and
+// the way it ended (an exit code, or the signal that killed it).
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tipsim::testing {
+
+namespace fs = std::filesystem;
+
+inline std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// The names in a folder (none when it does not exist), sorted.
+inline std::vector<std::string> names_in(const fs::path& folder) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A fresh folder, removed with everything in it at the end.
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(const std::string& prefix = "tipsim-reliability") {
+    std::string pattern = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~ScratchFolder() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+  fs::path write(const std::string& name, const std::string& text) const {
+    const fs::path file = path_ / name;
+    fs::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << text;
+    return file;
+  }
+
+  // Names of the entries of a folder inside this one (none when it does not
+  // exist), sorted.
+  std::vector<std::string> entries(const std::string& folder = ".") const { return names_in(path_ / folder); }
+
+ private:
+  fs::path path_;
+};
+
+// How a program ended.
+struct Outcome {
+  int exit_code = -1;  // when it exited
+  int signal = 0;      // when a signal killed it
+  bool timed_out = false;
+  std::string out, err;
+  pid_t pid = 0;
+
+  // What a shell would report: the exit code, or 128 + the signal.
+  int shell_status() const { return signal != 0 ? 128 + signal : exit_code; }
+};
+
+// How to start a program (see Tipsim).
+struct ProgramOptions {
+  std::vector<std::string> environment;  // NAME=VALUE, replacing or added to the inherited ones
+  // Run in the child between fork and exec (setrlimit, ...).
+  std::function<void()> before_exec;
+  // Instead of running tipsim directly: a wrapper (an absolute path) and
+  // its arguments, with tipsim's command line appended.
+  std::vector<std::string> wrapper;
+  // Another program instead of tipsim (e.g. tipsim-viewer).
+  std::string program = TIPSIM_CLI_PATH;
+};
+
+// A running `tipsim`, started in `folder` with stdout and stderr going to
+// files there (stdout-PID.txt, stderr-PID.txt are removed by finish()).
+class Tipsim {
+ public:
+  using Options = ProgramOptions;
+
+  Tipsim(const fs::path& folder, const std::vector<std::string>& args, const Options& options = {})
+      : folder_(folder) {
+    static int counter = 0;
+    const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    out_ = folder_ / ("stdout-" + tag + ".txt");
+    err_ = folder_ / ("stderr-" + tag + ".txt");
+    std::vector<std::string> command = options.wrapper;
+    command.push_back(options.program);
+    command.insert(command.end(), args.begin(), args.end());
+    // Everything the child needs is made before fork: after fork, in a
+    // process with threads, only async-signal-safe calls are allowed.
+    std::vector<char*> argv;
+    for (const std::string& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::vector<std::string> environment;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string inherited = *e;
+      const std::string name = inherited.substr(0, inherited.find('=') + 1);
+      bool replaced = false;
+      for (const std::string& given : options.environment) replaced = replaced || given.starts_with(name);
+      if (!replaced) environment.push_back(inherited);
+    }
+    environment.insert(environment.end(), options.environment.begin(), options.environment.end());
+    std::vector<char*> envp;
+    for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      if (::chdir(folder_.c_str()) != 0) ::_exit(120);
+      const int out_fd = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      const int err_fd = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (out_fd < 0 || err_fd < 0) ::_exit(121);
+      ::dup2(out_fd, STDOUT_FILENO);
+      ::dup2(err_fd, STDERR_FILENO);
+      // The test's own handlers and mask must not leak into the program.
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      for (int s : {SIGINT, SIGTERM, SIGXFSZ, SIGPIPE}) ::signal(s, SIG_DFL);
+      if (options.before_exec) options.before_exec();
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
+  }
+  Tipsim(const Tipsim&) = delete;
+  Tipsim& operator=(const Tipsim&) = delete;
+  ~Tipsim() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  void signal(int number) const { ::kill(pid_, number); }
+
+  // Whether it has ended (then finish() returns at once).
+  bool ended() {
+    if (pid_ <= 0) return true;
+    if (status_known_) return true;
+    const pid_t done = ::waitpid(pid_, &status_, WNOHANG);
+    status_known_ = done == pid_;
+    return status_known_;
+  }
+
+  // Waits for the end, at most `timeout` (then SIGKILL and timed_out).
+  Outcome finish(std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
+    Outcome outcome;
+    outcome.pid = pid_;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!ended()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        outcome.timed_out = true;
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status_, 0);
+        status_known_ = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = 0;
+    if (WIFEXITED(status_)) outcome.exit_code = WEXITSTATUS(status_);
+    if (WIFSIGNALED(status_)) outcome.signal = WTERMSIG(status_);
+    outcome.out = read_text(out_);
+    outcome.err = read_text(err_);
+    std::error_code ignored;
+    fs::remove(out_, ignored);
+    fs::remove(err_, ignored);
+    return outcome;
+  }
+
+ private:
+  fs::path folder_, out_, err_;
+  pid_t pid_ = 0;
+  int status_ = 0;
+  bool status_known_ = false;
+};
+
+inline Outcome run_tipsim(const fs::path& folder, const std::vector<std::string>& args,
+                          const Tipsim::Options& options = {},
+                          std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
+  Tipsim program(folder, args, options);
+  return program.finish(timeout);
+}
+
+// Whether this tipsim has a subcommand (it appears in `tipsim --help`).
+inline bool has_subcommand(const std::string& name) {
+  ScratchFolder folder("tipsim-help");
+  const Outcome help = run_tipsim(folder.path(), {"--help"});
+  std::istringstream lines(help.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto first = line.find_first_not_of(' ');
+    if (first != std::string::npos && line.compare(first, name.size() + 1, name + " ") == 0) return true;
+  }
+  return false;
+}
+
+// Deterministic pseudo-random numbers (splitmix64), the same on every
+// machine and standard library.
+class Splitmix {
+ public:
+  explicit Splitmix(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, 1).
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+
+ private:
+  std::uint64_t state_;
+};
+
+}  // namespace tipsim::testing
