@@ -50,7 +50,8 @@ void expect_write_failure(const Outcome& outcome, const std::string& path, const
   EXPECT_EQ(outcome.shell_status(), 1) << outcome.err;
   EXPECT_TRUE(contains(outcome.err, "tipsim: error: ")) << outcome.err;
   EXPECT_TRUE(contains(outcome.err, path)) << "the message does not name " << path << ":\n" << outcome.err;
-  EXPECT_TRUE(contains(outcome.err, reason)) << "the message does not say '" << reason << "':\n" << outcome.err;
+  EXPECT_TRUE(contains(outcome.err, reason)) << "the message does not say '" << reason << "':\n"
+                                             << outcome.err;
   EXPECT_TRUE(outcome.out.empty()) << "a summary was printed for a run that was not saved:\n" << outcome.out;
 }
 
@@ -76,8 +77,8 @@ TEST(DiskFailure, ASystemFolderThatCannotHoldFilesIsExitOne) {
   ScratchFolder folder("tipsim-disk");
   folder.write("scenario.toml", kScenario);
   // /proc exists, but no file can be created in it, even by root.
-  const Outcome outcome =
-      run_tipsim(folder.path(), {"run", "scenario.toml", "-o", "/proc/tipsim-reliability-test.h5", "--quiet"});
+  const Outcome outcome = run_tipsim(
+      folder.path(), {"run", "scenario.toml", "-o", "/proc/tipsim-reliability-test.h5", "--quiet"});
   expect_write_failure(outcome, "/proc/tipsim-reliability-test.h5", "cannot create");
   EXPECT_FALSE(fs::exists("/proc/tipsim-reliability-test.h5"));
 }
