@@ -6,6 +6,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <numeric>
 
 #include "simulation.hpp"
 
@@ -13,18 +14,18 @@ namespace tipsim {
 
 namespace {
 
-// Hands finished runs to the sink in (point, replicate) order, whatever
-// order they finish in.
+// Hands finished runs to the sink in the order they were taken from the
+// queue (tickets 0, 1, 2, ...), whatever order they finish in.
 class OrderedDelivery {
  public:
   explicit OrderedDelivery(ReplicateSink& sink) : sink_(sink) {}
 
-  void deliver(std::size_t index, ReplicateResult&& result) {
+  void deliver(std::size_t ticket, ReplicateResult&& result) {
     std::lock_guard lock(mutex_);
     // Once the sink has failed (a full disk), later runs are not handed to
     // it: its first error is the one reported, not "consume after a failure".
     if (failed_) return;
-    pending_.emplace(index, std::move(result));
+    pending_.emplace(ticket, std::move(result));
     while (!pending_.empty() && pending_.begin()->first == next_) {
       ReplicateResult ready = std::move(pending_.begin()->second);
       pending_.erase(pending_.begin());
@@ -48,13 +49,25 @@ class OrderedDelivery {
 
 }  // namespace
 
+std::vector<std::size_t> all_runs(std::size_t runs) {
+  std::vector<std::size_t> indices(runs);
+  std::iota(indices.begin(), indices.end(), std::size_t{0});
+  return indices;
+}
+
 ExperimentStatus run_experiment(const std::vector<Scenario>& points, const ExperimentOptions& options,
                                 ReplicateSink& sink) {
   const std::size_t replicates = options.replicates;
   const std::size_t runs = points.size() * replicates;
+  RunList every_run(options.queue ? std::vector<std::size_t>{} : all_runs(runs));
+  RunQueue& queue = options.queue ? *options.queue : every_run;
   Progress total;
-  total.runs_total = runs;
-  for (const Scenario& s : points) total.steps_total += static_cast<std::uint64_t>(s.steps()) * replicates;
+  total.runs_total = queue.runs_at_most();
+  // Points share their number of steps in every file tipsim writes; the
+  // longest bounds the total otherwise.
+  std::int32_t longest = 0;
+  for (const Scenario& s : points) longest = std::max(longest, s.steps());
+  total.steps_total = static_cast<std::uint64_t>(longest) * total.runs_total;
 
   std::atomic<std::uint64_t> steps_done{0};
   std::atomic<std::size_t> runs_done{0};
@@ -64,11 +77,12 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
   OrderedDelivery delivery(sink);
   auto cancelled = [&] { return stop.load() || (options.cancel && options.cancel->load()); };
 
-  auto run_one = [&](std::size_t index) {
+  auto run_one = [&](std::size_t ticket, std::size_t index) {
     if (cancelled()) return;
-    const std::size_t point = index / replicates, replicate = index % replicates;
-    const Scenario& scenario = points[point];
     try {
+      if (index >= runs) throw std::out_of_range("run_experiment: the queue handed out a run past the last");
+      const std::size_t point = index / replicates, replicate = index % replicates;
+      const Scenario& scenario = points[point];
       Simulation simulation(scenario, static_cast<std::uint32_t>(replicate), options.recording);
       while (!simulation.finished()) {
         if (cancelled()) return;
@@ -90,7 +104,7 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
       result.summary =
           summarize(result.series, static_cast<std::size_t>(scenario.get_int(Param::scenario_burn_in_steps)),
                     scenario.step_years());
-      delivery.deliver(index, std::move(result));
+      delivery.deliver(ticket, std::move(result));
       ++runs_done;
     } catch (...) {
       std::lock_guard lock(failure_mutex);
@@ -99,16 +113,33 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
     }
   };
 
-  // Each worker takes the next run in (point, replicate) order, so runs
-  // finish roughly in order and few finished runs wait for an earlier one:
-  // memory stays bounded by the number of workers, not the number of runs.
-  // Steps inside a run are parallel too; idle workers help with those.
+  // Each worker takes the next run from the queue, so runs finish roughly
+  // in order and few finished runs wait for an earlier one: memory stays
+  // bounded by the number of workers, not the number of runs. Steps inside
+  // a run are parallel too; idle workers help with those.
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
-  std::atomic<std::size_t> next_run{0};
+  std::mutex queue_mutex;
+  std::size_t next_ticket = 0;
+  auto take = [&]() -> std::optional<std::pair<std::size_t, std::size_t>> {
+    std::lock_guard lock(queue_mutex);
+    if (cancelled()) return std::nullopt;
+    std::optional<std::size_t> index;
+    try {
+      index = queue.next();
+    } catch (...) {
+      std::lock_guard failure_lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      stop = true;
+      return std::nullopt;
+    }
+    if (!index) return std::nullopt;
+    return std::pair{next_ticket++, *index};
+  };
   const auto workers = static_cast<std::size_t>(arena.max_concurrency());
+  const std::size_t tasks = std::max<std::size_t>(1, std::min(workers, total.runs_total));
   arena.execute([&] {
-    tbb::parallel_for(std::size_t{0}, std::min(workers, runs), [&](std::size_t) {
-      for (std::size_t index = next_run++; index < runs; index = next_run++) run_one(index);
+    tbb::parallel_for(std::size_t{0}, tasks, [&](std::size_t) {
+      while (const auto work = take()) run_one(work->first, work->second);
     });
   });
   if (failure) std::rethrow_exception(failure);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "events.hpp"
@@ -33,6 +34,40 @@ class ReplicateSink {
   virtual void consume(ReplicateResult&& result) = 0;
 };
 
+// Hands out the runs one process does, by run index (point * replicates +
+// replicate). The workers of run_experiment() call next() one at a time
+// (never concurrently), and each index must be handed out once, in
+// increasing order, so that finished runs can be delivered in order.
+// Other processes may take their share of the same runs (MPI ranks).
+class RunQueue {
+ public:
+  virtual ~RunQueue() = default;
+  // The next run for this process; nothing when no run is left for it.
+  virtual std::optional<std::size_t> next() = 0;
+  // Runs (and steps) this process does at most, for progress: all of them
+  // when nothing is shared.
+  virtual std::size_t runs_at_most() const = 0;
+};
+
+// The given runs, in order, all for this process: every run of an
+// experiment, or those a resumed one still lacks.
+class RunList : public RunQueue {
+ public:
+  explicit RunList(std::vector<std::size_t> runs) : runs_(std::move(runs)) {}
+  std::optional<std::size_t> next() override {
+    if (position_ >= runs_.size()) return std::nullopt;
+    return runs_[position_++];
+  }
+  std::size_t runs_at_most() const override { return runs_.size(); }
+
+ private:
+  std::vector<std::size_t> runs_;
+  std::size_t position_ = 0;
+};
+
+// Every run index of `runs` runs, 0 to runs - 1.
+std::vector<std::size_t> all_runs(std::size_t runs);
+
 struct Progress {
   std::uint64_t steps_done = 0;  // over all runs
   std::uint64_t steps_total = 0;
@@ -48,13 +83,17 @@ struct ExperimentOptions {
   std::function<void(const Progress&)> on_progress;
   // Polled between steps; when it becomes true the run stops early.
   const std::atomic<bool>* cancel = nullptr;
+  // The runs to do; null: every (point, replicate) run. The sink receives
+  // them in the order the queue hands them out.
+  RunQueue* queue = nullptr;
 };
 
 enum class ExperimentStatus { Completed, Cancelled };
 
-// Runs every (point, replicate) pair. Each point is a complete scenario; the
-// random streams depend on the seed and the replicate only, so points share
-// them (common random numbers).
+// Runs every (point, replicate) pair, or those options.queue hands out.
+// Each point is a complete scenario; the random streams depend on the seed
+// and the replicate only, so points share them (common random numbers),
+// and a run's results do not depend on which process or thread runs it.
 ExperimentStatus run_experiment(const std::vector<Scenario>& points, const ExperimentOptions& options,
                                 ReplicateSink& sink);
 

@@ -5,12 +5,16 @@
 //
 //  - SIGINT / SIGTERM: the program ends with 130 / 143 (a signal that
 //    arrives before the handlers are in place kills it with the same shell
-//    status) and leaves nothing: no file at the final name, no partial file.
-//    A signal that comes after the run finished changes nothing: exit 0 and
-//    a complete file.
+//    status) and leaves no file at the final name: nothing at all, or, when
+//    some replicates had finished, FINAL.incomplete with them, which no
+//    reader takes for a run and which --resume completes into exactly the
+//    file an uninterrupted run writes. A signal that comes after the run
+//    finished changes nothing: exit 0 and a complete file.
 //  - SIGKILL: never a file at the final name unless the run had completed
 //    (then the file is whole). The only thing it may leave is the
-//    temporary FINAL.partial-PID, which no reader takes for a run.
+//    temporary FINAL.partial-PID, which no reader takes for a run, and
+//    which --resume either completes into exactly the uninterrupted file or
+//    refuses as damaged (exit 2) — never into a different file.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -19,6 +23,7 @@
 
 #include "process_helpers.hpp"
 #include "run_file.hpp"
+#include "same_results.hpp"
 
 namespace tipsim {
 namespace {
@@ -47,8 +52,8 @@ to = "Destination"
 share = 0.3
 )";
 
-const std::vector<std::string> kRunArgs = {"run", "../scenario.toml", "-o", "out/run.h5", "--quiet",
-                                           "--threads", "2"};
+const std::vector<std::string> kRunArgs = {"run",     "../scenario.toml", "-o", "out/run.h5",
+                                           "--quiet", "--threads",        "2"};
 
 // The run file at `path` is whole: it reads, with every replicate.
 void expect_complete(const fs::path& path) {
@@ -92,22 +97,48 @@ void wait_for_the_moment(int trial, Tipsim& program, const fs::path& out, millis
                          Splitmix& random) {
   const double u = random.uniform();
   if (trial % 3 == 2 && wait_until_writing(program, out)) {
-    std::this_thread::sleep_for(milliseconds(static_cast<long>(u * 0.25 * static_cast<double>(run_time.count()))));
+    std::this_thread::sleep_for(
+        milliseconds(static_cast<long>(u * 0.25 * static_cast<double>(run_time.count()))));
   } else {
-    std::this_thread::sleep_for(milliseconds(static_cast<long>(u * 1.1 * static_cast<double>(run_time.count()))));
+    std::this_thread::sleep_for(
+        milliseconds(static_cast<long>(u * 1.1 * static_cast<double>(run_time.count()))));
   }
 }
 
 // What each trial saw, for the checks that the trials really did stop runs
 // in the middle.
 struct Tally {
-  int stopped_cleanly = 0;   // the handler ran: 130 / 143 and "interrupted"
-  int killed_early = 0;      // the signal came before the handlers
-  int finished = 0;          // the run completed before the signal
-  int partial_leftovers = 0; // SIGKILL left FINAL.partial-PID
+  int stopped_cleanly = 0;    // the handler ran: 130 / 143 and "interrupted"
+  int killed_early = 0;       // the signal came before the handlers
+  int finished = 0;           // the run completed before the signal
+  int partial_leftovers = 0;  // SIGKILL left FINAL.partial-PID
+  int kept_for_resuming = 0;  // SIGINT / SIGTERM kept FINAL.incomplete
+  int resumed = 0;            // a leftover completed by --resume
 };
 
-TEST(Interruption, SigintAndSigtermAtRandomMomentsLeaveNothing) {
+// Completes the unfinished file `left` (in trial_folder/out) with --resume
+// and checks the result against the uninterrupted run's file. Returns
+// false when the file was refused as damaged (exit 2, nothing written).
+bool resume_and_compare(const fs::path& trial_folder, const std::string& left,
+                        const fs::path& uninterrupted) {
+  std::vector<std::string> args = kRunArgs;
+  args.insert(args.end(), {"--resume", "out/" + left});
+  const Outcome outcome = run_tipsim(trial_folder, args);
+  if (outcome.exit_code == 2) {
+    // Killed before its layout was on disk, or while HDF5 was writing:
+    // refused, with the file named, and nothing written.
+    EXPECT_TRUE(contains(outcome.err, left)) << outcome.err;
+    EXPECT_FALSE(fs::exists(trial_folder / "out/run.h5"));
+    EXPECT_TRUE(fs::exists(trial_folder / "out" / left));
+    return false;
+  }
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_FALSE(fs::exists(trial_folder / "out" / left)) << "the resumed file is still there";
+  expect_same_results(uninterrupted.string(), (trial_folder / "out/run.h5").string());
+  return true;
+}
+
+TEST(Interruption, SigintAndSigtermAtRandomMomentsLeaveNoFileAtTheFinalName) {
   ScratchFolder folder("tipsim-interrupt");
   folder.write("scenario.toml", kScenario);
   const milliseconds run_time = measure_run(folder);
@@ -139,8 +170,24 @@ TEST(Interruption, SigintAndSigtermAtRandomMomentsLeaveNothing) {
     } else {
       ++tally.killed_early;
     }
-    EXPECT_TRUE(left.empty()) << "left in the output folder: " << ::testing::PrintToString(left);
+    if (left == std::vector<std::string>{"run.h5.incomplete"}) {
+      // The finished replicates, kept to be resumed: never read as a run.
+      ++tally.kept_for_resuming;
+      EXPECT_TRUE(contains(outcome.err, "--resume out/run.h5.incomplete")) << outcome.err;
+      const std::string kept = (trial_folder / "out/run.h5.incomplete").string();
+      EXPECT_THROW(output::read_run_file(kept, false), output::FormatError);
+      const output::RunFileContents unfinished = output::read_unfinished_run_file(kept);
+      EXPECT_GE(unfinished.runs_complete, 1u);
+      EXPECT_LT(unfinished.runs_complete, 4u);
+      if (resume_and_compare(trial_folder, "run.h5.incomplete", folder / "measure/out/run.h5"))
+        ++tally.resumed;
+      else
+        ADD_FAILURE() << "a file kept by an interrupted run was refused";
+    } else {
+      EXPECT_TRUE(left.empty()) << "left in the output folder: " << ::testing::PrintToString(left);
+    }
   }
+  RecordProperty("kept_for_resuming", tally.kept_for_resuming);
   RecordProperty("stopped_cleanly", tally.stopped_cleanly);
   RecordProperty("killed_before_handlers", tally.killed_early);
   RecordProperty("finished_first", tally.finished);
@@ -198,6 +245,12 @@ TEST(Interruption, SigkillAtRandomMomentsNeverLeavesAFileAtTheFinalName) {
       } catch (const std::exception& e) {
         ADD_FAILURE() << "not a FormatError: " << e.what();
       }
+      // --resume completes it into the uninterrupted file, or refuses it
+      // as damaged (killed while HDF5 was writing); never anything else.
+      // (Copied first: the first leftover serves the checks below too.)
+      fs::copy_file(trial_folder / "out" / partial, trial_folder / "out" / ("copy-" + partial));
+      if (resume_and_compare(trial_folder, "copy-" + partial, folder / "measure/out/run.h5")) ++tally.resumed;
+      fs::remove(trial_folder / "out/run.h5");
       // A new run to the same name is not disturbed by it, and the program
       // refuses to read it.
       if (tally.partial_leftovers == 1) {
@@ -215,6 +268,7 @@ TEST(Interruption, SigkillAtRandomMomentsNeverLeavesAFileAtTheFinalName) {
   }
   RecordProperty("finished_first", tally.finished);
   RecordProperty("partial_leftovers", tally.partial_leftovers);
+  RecordProperty("resumed", tally.resumed);
   EXPECT_GE(tally.partial_leftovers, 1) << "no kill landed while the file was being written";
 }
 

@@ -90,6 +90,10 @@ def check_run_file(path: str | Path) -> dict[str, Any]:
         with h5py.File(p, "r") as f:
             attrs = {k: _plain(v) for k, v in f.attrs.items()}
             groups = set(f.keys())
+            # Which runs the file holds (files without campaign/ hold all).
+            complete = None
+            if "campaign" in f and "run_complete" in f["campaign"]:
+                complete = f["campaign"]["run_complete"][()]
     except OSError as e:
         raise RunFileError(f"{path}: damaged or incomplete HDF5 file: {e}") from None
     fmt = attrs.get("format")
@@ -109,6 +113,10 @@ def check_run_file(path: str | Path) -> dict[str, Any]:
     missing = [g for g in _REQUIRED_GROUPS if g not in groups]
     if missing:
         raise RunFileError(f"{path}: damaged or incomplete tipsim run file: no group {', '.join(missing)}")
+    if complete is not None and not (complete == 1).all():
+        raise RunFileError(
+            f"{path}: an unfinished run file: it holds {int((complete == 1).sum())} of its {complete.size} runs "
+            f"(its run was interrupted); finish it with the command that made it and --resume {path}")
     return attrs
 
 

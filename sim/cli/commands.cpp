@@ -33,6 +33,54 @@ namespace tipsim::cli {
 
 namespace {
 
+// ---- the job this process is part of --------------------------------------------
+
+ParallelJob* g_job = nullptr;
+
+// Whether this process reports input errors, estimates and the final table:
+// alone, or rank 0 of a job (every rank finds the same input errors).
+bool speaks() { return g_job == nullptr || g_job->rank() == 0; }
+
+// A failure while running, which may be this rank's alone: every rank
+// reports its own.
+void print_failure(const std::string& message) {
+  if (g_job == nullptr) {
+    print_error(message);
+  } else {
+    std::fprintf(stderr, "tipsim: error: rank %d of %d: %s\n", g_job->rank(), g_job->size(), message.c_str());
+  }
+}
+
+// Serialises the writer's MPI calls with the run queue's (see ParallelJob).
+class LockedSink : public ReplicateSink {
+ public:
+  LockedSink(ReplicateSink& sink, std::mutex* mutex) : sink_(sink), mutex_(mutex) {}
+  void consume(ReplicateResult&& result) override {
+    if (mutex_ == nullptr) return sink_.consume(std::move(result));
+    std::lock_guard lock(*mutex_);
+    sink_.consume(std::move(result));
+  }
+
+ private:
+  ReplicateSink& sink_;
+  std::mutex* mutex_;
+};
+
+// The file a resumed run completes is named after the unfinished one:
+// OUT.h5.incomplete and OUT.h5.partial-PID complete OUT.h5.
+std::string finished_name_of(const std::string& unfinished) {
+  const std::string incomplete = ".incomplete";
+  if (unfinished.size() > incomplete.size() &&
+      unfinished.compare(unfinished.size() - incomplete.size(), incomplete.size(), incomplete) == 0)
+    return unfinished.substr(0, unfinished.size() - incomplete.size());
+  if (const std::size_t mark = unfinished.rfind(".partial-"); mark != std::string::npos) {
+    const std::string pid = unfinished.substr(mark + 9);
+    if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos)
+      return unfinished.substr(0, mark);
+  }
+  return {};
+}
+
 // ---- interrupts -----------------------------------------------------------------
 
 // Set by the first SIGINT or SIGTERM; the run stops at the next step and the
@@ -96,20 +144,14 @@ std::optional<double> available_memory_bytes() {
 
 // ---- the sink -------------------------------------------------------------------------
 
-// Passes every replicate to the run file and keeps its summary figures for
-// the table printed at the end.
-class WriteAndSummarize : public ReplicateSink {
+// Passes every replicate to the run file.
+class WriteToFile : public ReplicateSink {
  public:
-  explicit WriteAndSummarize(output::RunFileWriter& writer) : writer_(writer) {}
-  void consume(ReplicateResult&& result) override {
-    summaries_.push_back(result.summary);
-    writer_.consume(std::move(result));
-  }
-  const std::vector<std::vector<double>>& summaries() const { return summaries_; }
+  explicit WriteToFile(output::RunFileWriter& writer) : writer_(writer) {}
+  void consume(ReplicateResult&& result) override { writer_.consume(std::move(result)); }
 
  private:
   output::RunFileWriter& writer_;
-  std::vector<std::vector<double>> summaries_;
 };
 
 void print_scenario_error(const ScenarioError& e) {
@@ -156,7 +198,16 @@ std::string default_output(const std::string& source, const std::string& suffix)
   return (std::filesystem::path("runs") / std::filesystem::path(source).stem()).string() + suffix + ".h5";
 }
 
-RunFacts facts_for(const output::RunFileInfo& info, const std::string& output_path, double wall_seconds) {
+// -o, or the name of the file being resumed, or the default name.
+std::string output_of(const RunOptions& options, const std::string& source, const std::string& suffix) {
+  if (!options.output_path.empty()) return options.output_path;
+  if (!options.resume_path.empty())
+    if (std::string finished = finished_name_of(options.resume_path); !finished.empty()) return finished;
+  return default_output(source, suffix);
+}
+
+RunFacts facts_for(const output::RunFileInfo& info, const std::string& output_path, double wall_seconds,
+                   std::size_t runs_resumed) {
   const Scenario& first = info.points.front();
   RunFacts facts;
   facts.scenario_name = first.name;
@@ -170,6 +221,8 @@ RunFacts facts_for(const output::RunFileInfo& info, const std::string& output_pa
   facts.population = first.get(Param::population_size);
   facts.scale = first.get(Param::population_scale);
   facts.wall_seconds = wall_seconds;
+  facts.runs_resumed = runs_resumed;
+  facts.ranks = info.group != nullptr ? info.group->size() : 1;
   return facts;
 }
 
@@ -200,8 +253,9 @@ std::string key_display(const Scenario& point, const std::string& key) {
 // The table a finished experiment prints: the summary of a run, one row
 // per point for a sweep, the effects for a comparison.
 void print_result(const output::RunFileInfo& info, const std::string& output_path,
-                  const std::vector<std::vector<double>>& summaries, double wall_seconds) {
-  const RunFacts facts = facts_for(info, output_path, wall_seconds);
+                  const std::vector<std::vector<double>>& summaries, double wall_seconds,
+                  std::size_t runs_resumed) {
+  const RunFacts facts = facts_for(info, output_path, wall_seconds, runs_resumed);
   switch (info.experiment) {
     case output::ExperimentKind::Run:
       print_summary(stdout, facts, summaries);
@@ -268,7 +322,7 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
               std::to_string(snapshot_count(first.steps(), recording.snapshot_every)) + " snapshots of " +
               format_figure(first.get(Param::population_size)) + " persons";
     const std::string limit = *max_output > 0 ? format_bytes(*max_output) : std::string("no limit");
-    if (!options.quiet)
+    if (!options.quiet && speaks())
       std::fprintf(stderr,
                    "tipsim: estimated size of the event log and snapshots: %s (%s per run x %s runs; "
                    "uncompressed, the file is usually smaller); --max-output: %s\n",
@@ -329,17 +383,42 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
     }
   }
 
+  if (g_job != nullptr && recording.events) {
+    print_error(
+        "--events cannot be used under mpirun: the event log is kept in run order by one process; run "
+        "without mpirun, or leave --events out");
+    return kExitBadInput;
+  }
+
   install_stop_handlers();
-  const bool show_progress = !options.quiet && isatty(STDERR_FILENO) == 1;
+  const bool show_progress = !options.quiet && speaks() && isatty(STDERR_FILENO) == 1;
   ProgressLine progress(show_progress);
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::vector<double>> summaries;
+  std::size_t runs_resumed = 0;
+  info.group = g_job;
+  // Destroyed without commit() or suspend() on every way out but those:
+  // the temporary file is then removed and nothing is left at output_path.
+  std::unique_ptr<output::RunFileWriter> writer;
   try {
-    // Destroyed without commit() on every way out but success: the
-    // temporary file is then removed and nothing is left at output_path.
-    output::RunFileWriter writer(output_path, info);
-    WriteAndSummarize sink(writer);
-
+    writer = std::make_unique<output::RunFileWriter>(output_path, info, options.resume_path);
+  } catch (const output::FormatError& e) {
+    // A file to resume that is not this command's (every rank alike).
+    print_error(e.what());
+    return kExitBadInput;
+  } catch (const output::OutputError& e) {
+    print_error(e.what());
+    return kExitFailure;
+  }
+  const std::vector<std::size_t> missing = writer->missing_runs();
+  runs_resumed = writer->resumed_runs();
+  const std::size_t total_runs = info.points.size() * info.replicates;
+  if (!options.resume_path.empty() && !options.quiet && speaks())
+    std::fprintf(stderr, "tipsim: resuming %s: %zu of %zu runs done, %zu to run\n",
+                 options.resume_path.c_str(), writer->resumed_runs(), total_runs, missing.size());
+  try {
+    WriteToFile sink(*writer);
+    LockedSink locked(sink, g_job ? &g_job->mpi_mutex() : nullptr);
     ExperimentOptions experiment;
     experiment.threads = options.threads;
     experiment.replicates = info.replicates;
@@ -347,27 +426,58 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
     experiment.cancel = &g_cancel;
     if (show_progress) experiment.on_progress = [&progress](const Progress& p) { progress.update(p); };
 
-    const ExperimentStatus status = run_experiment(info.points, experiment, sink);
+    ExperimentStatus status;
+    if (g_job != nullptr) {
+      // Every rank leaves run_experiment() once the shared runs are taken
+      // (or it was interrupted); then all agree whether to finish or keep
+      // what they have.
+      std::unique_ptr<RunQueue> queue = g_job->share_runs(missing);
+      experiment.queue = queue.get();
+      status = run_experiment(info.points, experiment, locked);
+      if (status == ExperimentStatus::Cancelled) g_job->stop_sharing(*queue);
+      queue.reset();
+      if (g_job->any(status == ExperimentStatus::Cancelled)) status = ExperimentStatus::Cancelled;
+    } else {
+      RunList queue(missing);
+      experiment.queue = &queue;
+      status = run_experiment(info.points, experiment, locked);
+    }
     progress.clear();
     if (status == ExperimentStatus::Cancelled) {
-      std::fprintf(stderr, "tipsim: interrupted; no run file was written\n");
-      return g_signal == SIGTERM ? 128 + SIGTERM : kExitInterrupted;
+      const std::string kept = writer->suspend();
+      const int code = g_signal == SIGTERM ? 128 + SIGTERM : kExitInterrupted;
+      if (!speaks()) return code;
+      if (kept.empty()) {
+        std::fprintf(stderr, "tipsim: interrupted; no run file was written%s\n",
+                     recording.events ? " (a run with an event log cannot be resumed)" : "");
+      } else {
+        const auto done = std::count_if(writer->summaries().begin(), writer->summaries().end(),
+                                        [](const auto& s) { return !s.empty(); });
+        std::fprintf(stderr,
+                     "tipsim: interrupted; the %zu finished runs of %zu are kept in %s: run the same command "
+                     "with --resume %s to run the other %zu\n",
+                     static_cast<std::size_t>(done), total_runs, kept.c_str(), kept.c_str(),
+                     total_runs - static_cast<std::size_t>(done));
+      }
+      return code;
     }
-    writer.commit();
-    summaries = sink.summaries();
+    writer->commit();
+    summaries = writer->summaries();
   } catch (const output::OutputError& e) {
     progress.clear();
-    print_error(e.what());
+    print_failure(e.what());
+    if (g_job != nullptr) g_job->abort(kExitFailure);
     return kExitFailure;
   } catch (const std::exception& e) {
     progress.clear();
-    print_error("the run stopped: " + std::string(e.what()) + "; no run file was written to '" + output_path +
-                "'");
+    print_failure("the run stopped: " + std::string(e.what()) + "; no run file was written to '" +
+                  output_path + "'");
+    if (g_job != nullptr) g_job->abort(kExitFailure);
     return kExitFailure;
   }
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  print_result(info, output_path, summaries, wall_seconds);
+  if (speaks()) print_result(info, output_path, summaries, wall_seconds, runs_resumed);
   return kExitOk;
 }
 
@@ -421,14 +531,17 @@ int rerun_command(const RunArguments& arguments) {
   info.arm_names = contents.arm_names;
   info.recording.events = contents.event_log || arguments.events;
   info.recording.snapshot_every = arguments.snapshot_every.value_or(contents.snapshot_every);
-  const std::string output_path =
-      arguments.output_path.empty() ? default_output(arguments.from_path, "-rerun") : arguments.output_path;
+  const std::string output_path = output_of(arguments, arguments.from_path, "-rerun");
   return execute(info, arguments, output_path, arguments.from_path);
 }
 
 }  // namespace
 
-void print_error(const std::string& message) { std::fprintf(stderr, "tipsim: error: %s\n", message.c_str()); }
+void print_error(const std::string& message) {
+  if (speaks()) std::fprintf(stderr, "tipsim: error: %s\n", message.c_str());
+}
+
+void set_parallel_job(ParallelJob* job) { g_job = job; }
 
 std::string format_bytes(double bytes) {
   const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
@@ -470,8 +583,7 @@ int run_command(const RunArguments& arguments) {
   }
   info.replicates = static_cast<std::size_t>(info.points.front().get_int(Param::scenario_replicates));
   info.recording = recording_of(arguments);
-  const std::string output_path =
-      arguments.output_path.empty() ? default_output(arguments.scenario_path, "") : arguments.output_path;
+  const std::string output_path = output_of(arguments, arguments.scenario_path, "");
   return execute(info, arguments, output_path);
 }
 
@@ -552,9 +664,7 @@ int sweep_command(const SweepArguments& arguments) {
       }
     }
   }
-  const std::string output_path = arguments.output_path.empty()
-                                      ? default_output(arguments.scenario_path, "-sweep")
-                                      : arguments.output_path;
+  const std::string output_path = output_of(arguments, arguments.scenario_path, "-sweep");
   return execute(info, arguments, output_path);
 }
 
@@ -629,8 +739,7 @@ int compare_command(const CompareArguments& arguments) {
   }
   info.replicates = static_cast<std::size_t>(baseline.get_int(Param::scenario_replicates));
   info.recording = recording_of(arguments);
-  const std::string output_path =
-      arguments.output_path.empty() ? default_output(paths.front(), "-comparison") : arguments.output_path;
+  const std::string output_path = output_of(arguments, paths.front(), "-comparison");
   return execute(info, arguments, output_path);
 }
 

@@ -2,9 +2,14 @@
 // with CLI11 and hands the parsed arguments to one of these.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "experiment.hpp"
+#include "run_file.hpp"
 
 namespace tipsim::cli {
 
@@ -30,7 +35,33 @@ struct RunOptions {
   std::optional<int> snapshot_every;           // --snapshot-every K
   std::string max_output = kDefaultMaxOutput;  // --max-output SIZE, as given
   std::string command_line;                    // as typed, recorded in the run file
+  std::string resume_path;                     // --resume FILE: the unfinished run file to complete
 };
+
+// The MPI job this process is one rank of, when it was started by mpirun
+// (or srun) in a build with MPI (sim/mpi/). run, sweep and compare then
+// share their runs over the ranks and write one file together.
+class ParallelJob : public output::WriterGroup {
+ public:
+  // Hands `runs` out to the ranks as they ask, each run to one rank, in
+  // increasing order on each. Collective; the queue must be destroyed by
+  // every rank, together, once run_experiment() has returned.
+  virtual std::unique_ptr<RunQueue> share_runs(const std::vector<std::size_t>& runs) = 0;
+  // Stops every rank's queue handing out runs (this rank was interrupted).
+  virtual void stop_sharing(RunQueue& queue) = 0;
+  // True on every rank when it is true on any. Collective.
+  virtual bool any(bool value) const = 0;
+  // Ends every rank of the job with this exit code.
+  [[noreturn]] virtual void abort(int exit_code) const = 0;
+  // Held around every MPI call made outside the main thread (the queue, the
+  // writer): MPI is initialised for one thread at a time.
+  virtual std::mutex& mpi_mutex() = 0;
+};
+
+// Makes run, sweep and compare work as ranks of `job` (null: alone). On a
+// rank other than 0, errors about the input and the final table are not
+// printed (rank 0 prints them), while failures are, with the rank.
+void set_parallel_job(ParallelJob* job);
 
 // Arguments of `tipsim run`: a scenario, or a run file to re-run.
 struct RunArguments : RunOptions {
@@ -62,7 +93,7 @@ int validate_command(const std::string& scenario_path, const std::vector<std::st
 // `tipsim scenarios`: the bundled scenarios, one line each.
 int scenarios_command();
 
-// Prints "tipsim: error: MESSAGE" on stderr.
+// Prints "tipsim: error: MESSAGE" on stderr (on rank 0 only, in a job).
 void print_error(const std::string& message);
 
 // Bytes from a size such as 4G, 500M, 1.5GiB, 2T or 123456 (K, M, G, T are

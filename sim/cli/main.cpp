@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "commands.hpp"
+#ifdef TIPSIM_WITH_MPI
+#include "mpi_job.hpp"
+#endif
 
 namespace {
 
@@ -57,6 +60,11 @@ void add_run_flags(CLI::App* command, tipsim::cli::RunOptions& options, const st
       ->check(CLI::Range(1, 1 << 30))
       ->type_name("K");
   command
+      ->add_option("--resume", options.resume_path,
+                   "Complete the unfinished run file an interrupted or killed run of this same command left "
+                   "(FILE.h5.incomplete, or FILE.h5.partial-PID): only its missing runs are run")
+      ->type_name("FILE");
+  command
       ->add_option(
           "--max-output", options.max_output,
           "Refuse to start when the event log and snapshots are estimated to exceed SIZE (e.g. 500M, 2G; "
@@ -69,6 +77,15 @@ void add_run_flags(CLI::App* command, tipsim::cli::RunOptions& options, const st
 
 int main(int argc, char** argv) {
   using namespace tipsim::cli;
+#ifdef TIPSIM_WITH_MPI
+  // Started by mpirun or srun: this process is one rank of a job. Started
+  // alone, the program is the same as a build without MPI.
+  std::unique_ptr<tipsim::mpi::Job> job;
+  if (tipsim::mpi::launched_as_a_job()) {
+    job = std::make_unique<tipsim::mpi::Job>(&argc, &argv);
+    set_parallel_job(job.get());
+  }
+#endif
 
   CLI::App app{"tipsim: agent-based simulation of human trafficking and anti-trafficking policy", "tipsim"};
   app.require_subcommand(1);

@@ -139,12 +139,18 @@ void print_summary(std::FILE* out, const RunFacts& facts, const std::vector<std:
 }
 
 void print_run_footer(std::FILE* out, const RunFacts& facts) {
-  const double agent_steps = facts.population * static_cast<double>(facts.steps) *
-                             static_cast<double>(facts.replicates) * static_cast<double>(facts.points);
+  const std::size_t runs = facts.replicates * facts.points;
+  const std::size_t runs_run = runs - std::min(runs, facts.runs_resumed);
+  const double agent_steps =
+      facts.population * static_cast<double>(facts.steps) * static_cast<double>(runs_run);
   const double rate = facts.wall_seconds > 0 ? agent_steps / facts.wall_seconds : 0;
   std::fprintf(out, "  %-12s%s\n", "run file", facts.output_path.c_str());
   if (facts.points > 1) std::fprintf(out, "  %-12s%zu\n", "points", facts.points);
   std::fprintf(out, "  %-12s%zu\n", "replicates", facts.replicates);
+  if (facts.runs_resumed > 0)
+    std::fprintf(out, "  %-12s%zu of the %zu runs were in the resumed file; %zu run now\n", "resumed",
+                 facts.runs_resumed, runs, runs_run);
+  if (facts.ranks > 1) std::fprintf(out, "  %-12s%d MPI ranks\n", "ranks", facts.ranks);
   std::fprintf(out, "  %-12s%.2f s, %s agent-steps per second\n", "wall time", facts.wall_seconds,
                format_figure(rate).c_str());
   std::fflush(out);

@@ -24,6 +24,8 @@ struct RunFacts {
   double population = 0;  // person agents
   double scale = 1;       // real people per agent
   double wall_seconds = 0;
+  std::size_t runs_resumed = 0;  // runs the resumed file already held (not run again)
+  int ranks = 1;                 // MPI ranks that ran the runs
 };
 
 // Prints the figures most people want, TRUE (what exists) apart from

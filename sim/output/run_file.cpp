@@ -102,6 +102,12 @@ class GroupWriter {
 
   hid_t id() const { return group_.get(); }
 
+  // Datasets created from now on get all their storage at once and no
+  // compression: their data can then be written by several processes
+  // (parallel HDF5), and writing never changes the file's metadata, so a
+  // process killed between writes leaves a consistent file.
+  void plain_storage() { plain_storage_ = true; }
+
   // An integer dimension 0..size-1 (point, replicate, step, table rows).
   void index_dimension(const char* name, std::size_t size, std::string_view long_name,
                        std::string_view units) {
@@ -197,14 +203,19 @@ class GroupWriter {
     Handle dcpl = dataset_creation_properties(path_);
     Handle dapl(h5::check(H5Pcreate(H5P_DATASET_ACCESS), path_, "cannot create dataset access properties"),
                 H5Pclose);
+    if (plain_storage_)
+      h5::check_status(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), path_,
+                       std::string("cannot set the allocation of '") + name + "'");
     if (!chunk.empty()) {
       std::vector<hsize_t> chunk_dims(chunk.begin(), chunk.end());
       const std::string what = std::string("cannot set chunking and compression of '") + name + "'";
       h5::check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk_dims.size()), chunk_dims.data()),
                        path_, what);
       // Shuffle before deflate: counts vary in their low bytes only.
-      h5::check_status(H5Pset_shuffle(dcpl.get()), path_, what);
-      h5::check_status(H5Pset_deflate(dcpl.get(), kDeflateLevel), path_, what);
+      if (!plain_storage_) {
+        h5::check_status(H5Pset_shuffle(dcpl.get()), path_, what);
+        h5::check_status(H5Pset_deflate(dcpl.get(), kDeflateLevel), path_, what);
+      }
       // Every chunk is written whole, once: caching it would only hold memory
       // (1 MiB per dataset by default) until the file is closed.
       if (!extendible)
@@ -277,6 +288,7 @@ class GroupWriter {
 
   std::string path_;
   Handle group_;
+  bool plain_storage_ = false;
   std::map<std::string, Handle> scales_;
   std::map<std::string, std::size_t> sizes_;
 };
@@ -572,53 +584,56 @@ std::string temporary_path_for(const std::string& final_path) {
   return final_path + ".partial-" + std::to_string(::getpid());
 }
 
+std::string incomplete_path_for(const std::string& final_path) { return final_path + ".incomplete"; }
+
 struct RunFileWriter::Impl {
   std::string path;  // the final path, for messages
+  const WriterGroup* group = nullptr;
   std::size_t points = 0, replicates = 0, steps = 0, regions = 0;
   Handle file;
-  std::unique_ptr<GroupWriter> series_group, summary_group;
   std::vector<Handle> series_sets;   // by metric_table() row
   std::vector<Handle> summary_sets;  // by summary_table() row
-  std::vector<bool> written;         // (point, replicate) consumed
+  Handle run_complete;               // campaign/run_complete
+  std::vector<bool> written;         // (point, replicate) in the file, as far as this process knows
   std::size_t written_count = 0;
-  bool failed = false;  // a write failed: the file can only be abandoned
+  std::size_t resumed = 0;  // runs the file held when taken over
+  // Runs this process wrote, and those of them campaign/run_complete does
+  // not record yet (alone: until the next checkpoint).
+  std::vector<std::size_t> mine, unrecorded;
+  std::chrono::steady_clock::time_point last_checkpoint{};  // long ago: the first run is recorded at once
+  bool failed = false;                                      // a write failed: the file can only be abandoned
   std::vector<double> values;
   std::vector<std::int64_t> counts;
 
-  // Comparison: the arms' names and every run's summaries, for commit().
   ExperimentKind experiment = ExperimentKind::Run;
   std::vector<std::string> arm_names;
-  std::vector<std::vector<double>> summaries;  // (point, replicate), row-major
+  std::vector<std::vector<double>> summaries;  // by run; empty where not known (yet)
 
-  // events/: its columns (kEventColumns order), the per-run index, and the
-  // rows written so far.
-  std::unique_ptr<GroupWriter> events_group, event_runs_group;
+  // events/: the row coordinate, its columns (kEventColumns order), the
+  // per-run index, and the rows written so far.
+  Handle event_rows;
   std::vector<Handle> event_columns;
   Handle first_event, event_count;
   std::size_t events_written = 0;
 
   // snapshots/: one dataset per person field (kSnapshotFields order).
-  std::unique_ptr<GroupWriter> snapshots_group;
   std::vector<Handle> snapshot_sets;
   std::size_t snapshot_count = 0, persons = 0;
 
   std::uint64_t recording_bytes = 0;      // event log and snapshots written so far
   std::uint64_t max_recording_bytes = 0;  // 0 = no limit
 
-  // Closes datasets and groups before the file; returns false when closing
-  // the file failed (it flushes what was still cached).
+  // Closes datasets before the file; returns false when closing the file
+  // failed (it flushes what was still cached).
   bool close() {
     series_sets.clear();
     summary_sets.clear();
+    run_complete.reset();
+    event_rows.reset();
     event_columns.clear();
     first_event.reset();
     event_count.reset();
     snapshot_sets.clear();
-    series_group.reset();
-    summary_group.reset();
-    event_runs_group.reset();
-    events_group.reset();
-    snapshots_group.reset();
     return file.close();
   }
 };
@@ -694,54 +709,45 @@ double estimate_recording_bytes(const Scenario& scenario, const Recording& recor
   return bytes;
 }
 
-RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& info)
-    : final_path_(final_path),
-      temporary_path_(temporary_path_for(final_path)),
-      impl_(std::make_unique<Impl>()) {
-  if (info.points.empty()) throw std::invalid_argument("run file: no scenario points to write");
-  if (info.replicates == 0) throw std::invalid_argument("run file: replicates must be at least 1");
-  const Scenario& first = info.points.front();
-  for (const Scenario& p : info.points) {
-    if (p.steps() != first.steps() || region_names(p) != region_names(first))
-      throw std::invalid_argument("run file: every sweep point must have the same steps and regions");
-    if (info.recording.snapshot_every > 0 &&
-        p.get(Param::population_size) != first.get(Param::population_size))
-      throw std::invalid_argument("run file: snapshots need every point to have the same population.size");
-  }
-  if (info.experiment == ExperimentKind::Comparison && info.arm_names.size() != info.points.size())
-    throw std::invalid_argument("run file: a comparison needs one arm name per point");
-  if (info.experiment != ExperimentKind::Sweep && !info.sweep_axes.empty())
-    throw std::invalid_argument("run file: only a sweep has sweep axes");
-  if (info.recording.snapshot_every < 0) throw std::invalid_argument("run file: negative snapshot interval");
+namespace {
 
-  h5::QuietErrors quiet;
-  Impl& w = *impl_;
-  w.path = final_path;
+// The datasets and groups of a run file while its layout is created.
+struct Layout {
+  std::size_t points = 0, replicates = 0, steps = 0, regions = 0;
+  std::size_t snapshot_count = 0, persons = 0;
+  Handle file;
+  std::unique_ptr<GroupWriter> series_group, summary_group, events_group, event_runs_group, snapshots_group;
+  std::vector<Handle> series_sets, summary_sets, event_columns, snapshot_sets;
+  Handle first_event, event_count;
+};
+
+// Creates a new run file at `file_path` with its whole layout: every
+// attribute, the scenario, the coordinates, and every dataset sized for all
+// runs, none written yet (campaign/run_complete all 0); then closes it.
+// `parallel`: the per-run datasets get plain storage (GroupWriter::
+// plain_storage()) so that several processes can write them.
+void create_layout(const std::string& file_path, const std::string& path, const RunFileInfo& info,
+                   const std::string& created) {
+  const bool parallel = info.group != nullptr;
+  const Scenario& first = info.points.front();
+  Layout w;
   w.points = info.points.size();
   w.replicates = info.replicates;
   w.steps = static_cast<std::size_t>(first.steps());
   w.regions = first.regions.size();
-  w.written.assign(w.points * w.replicates, false);
-  w.experiment = info.experiment;
-  w.arm_names = info.arm_names;
-  if (info.experiment == ExperimentKind::Comparison) w.summaries.resize(w.points * w.replicates);
-  w.max_recording_bytes = info.max_recording_bytes;
-  const std::string& path = w.path;
-
-  try {
+  {
     Handle fcpl = group_creation_properties(path, H5P_FILE_CREATE);
     Handle fapl(h5::check(H5Pcreate(H5P_FILE_ACCESS), path, "cannot create file access properties"),
                 H5Pclose);
     // Closing the file closes everything in it, so an abandoned writer
     // never leaves objects (or the file descriptor) behind.
     h5::check_status(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), path, "cannot set the close degree");
-    w.file = Handle(h5::check(H5Fcreate(temporary_path_.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), path,
-                              "cannot create the temporary file '" + temporary_path_ + "'"),
+    w.file = Handle(h5::check(H5Fcreate(file_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), path,
+                              "cannot create the temporary file '" + file_path + "'"),
                     H5Fclose);
     const hid_t f = w.file.get();
 
     // Root attributes: identification, CF / ACDD discovery, provenance.
-    const std::string created = iso8601_utc_now();
     const std::string name = first.name.empty() ? "unnamed" : first.name;
     h5::write_attribute(f, "format", std::string_view(kFormatName), path);
     h5::write_attribute(f, "format_version", std::int64_t{kFormatVersion}, path);
@@ -776,6 +782,7 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
     h5::write_attribute(f, "replicate_count", static_cast<std::int64_t>(w.replicates), path);
     h5::write_attribute(f, "point_count", static_cast<std::int64_t>(w.points), path);
     h5::write_attribute(f, "threads", static_cast<std::int64_t>(info.threads), path);
+    h5::write_attribute(f, "mpi_ranks", static_cast<std::int64_t>(info.group ? info.group->size() : 1), path);
     h5::write_attribute(f, "experiment", experiment_name(info.experiment), path);
     h5::write_attribute(f, "event_log", std::int64_t{info.recording.events ? 1 : 0}, path);
     h5::write_attribute(f, "snapshot_every", static_cast<std::int64_t>(info.recording.snapshot_every), path);
@@ -789,6 +796,7 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
         "region[, category]). Stocks are values at the end of the step, flows sums over the step.",
         path);
     GroupWriter& series = *w.series_group;
+    if (parallel) series.plain_storage();
     series.index_dimension("point", w.points, "sweep point (a plain run has one)", "1");
     series.index_dimension("replicate", w.replicates, "replicate (independent random streams)", "1");
     series.index_dimension("step", w.steps, "step (0-based); step s covers days [s, s+1) x step_days", "1");
@@ -837,6 +845,7 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
         "(root attribute burn_in_steps).",
         path);
     GroupWriter& summary = *w.summary_group;
+    if (parallel) summary.plain_storage();
     summary.index_dimension("point", w.points, "sweep point (a plain run has one)", "1");
     summary.index_dimension("replicate", w.replicates, "replicate (independent random streams)", "1");
     write_point_labels(summary, info);
@@ -918,6 +927,7 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
           "snapshot, person).",
           path);
       GroupWriter& snapshots = *w.snapshots_group;
+      if (parallel) snapshots.plain_storage();
       w.snapshot_count = snapshot_count(first.steps(), info.recording.snapshot_every);
       w.persons = static_cast<std::size_t>(first.get_int(Param::population_size));
       snapshots.index_dimension("point", w.points, "sweep point (a plain run has one)", "1");
@@ -968,11 +978,326 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
         w.snapshot_sets.push_back(std::move(ds));
       }
     }
+
+    // campaign/: which runs the file holds, for resuming.
+    {
+      GroupWriter campaign(
+          w.file.get(), "campaign",
+          "Which (point, replicate) runs the file holds: run_complete is 1 for each run whose results are in "
+          "the file. A finished file holds them all; an unfinished one (FILE.incomplete, kept by an "
+          "interrupted run, or FILE.partial-PID, left by a killed one) is finished by the command that made "
+          "it with --resume.",
+          path);
+      campaign.plain_storage();
+      campaign.index_dimension("point", w.points, "sweep point (a plain run has one)", "1");
+      campaign.index_dimension("replicate", w.replicates, "replicate (independent random streams)", "1");
+      Handle ds = campaign.create("run_complete", H5T_STD_I8LE, campaign.shape_of({"point", "replicate"}));
+      const std::vector<std::int8_t> none(w.points * w.replicates, 0);
+      write_block(ds.get(), H5T_NATIVE_INT8, none.data(), {0, 0}, {w.points, w.replicates}, path,
+                  "cannot write 'campaign/run_complete'");
+      campaign.describe(ds.get(), "1 when the run's results are in the file, 0 when it is still to be run",
+                        "1");
+      const std::int8_t flags[] = {0, 1};
+      h5::write_array_attribute(ds.get(), "flag_values", H5T_STD_I8LE, H5T_NATIVE_INT8, flags, 2, path);
+      h5::write_attribute(ds.get(), "flag_meanings", std::string_view("missing complete"), path);
+      campaign.attach(ds.get(), {"point", "replicate"});
+    }
+  }
+  // Datasets and groups close before the file, which then flushes.
+  w.series_sets.clear();
+  w.summary_sets.clear();
+  w.event_columns.clear();
+  w.snapshot_sets.clear();
+  w.first_event.reset();
+  w.event_count.reset();
+  w.series_group.reset();
+  w.summary_group.reset();
+  w.event_runs_group.reset();
+  w.events_group.reset();
+  w.snapshots_group.reset();
+  if (!w.file.close()) h5::fail(path, "cannot write the temporary file '" + file_path + "'");
+}
+
+// Checks that an unfinished run file is one of the experiment `info`
+// describes, so that resuming it completes it exactly. Throws FormatError
+// naming the first difference.
+void check_resumable(const RunFileContents& file, const std::string& from, const RunFileInfo& info) {
+  auto refuse = [&](const std::string& why) {
+    throw FormatError(from + ": cannot resume it with this command: " + why);
+  };
+  if (file.run_complete.empty())
+    refuse(
+        "it records no completed runs (a file from an older tipsim, which finished or was never resumable)");
+  if (file.event_log)
+    refuse("it has an event log, which is kept in run order and cannot be resumed; run it again");
+  if (file.experiment != info.experiment)
+    refuse("it is a " + std::string(experiment_name(file.experiment)) + "; this command makes a " +
+           std::string(experiment_name(info.experiment)));
+  if (file.point_resolved_toml.size() != info.points.size())
+    refuse("it has " + std::to_string(file.point_resolved_toml.size()) + " points; this command runs " +
+           std::to_string(info.points.size()));
+  if (file.dimension("replicate") != info.replicates)
+    refuse("it has " + std::to_string(file.dimension("replicate")) +
+           " replicates per point; this command runs " + std::to_string(info.replicates));
+  if (file.snapshot_every != std::max(0, info.recording.snapshot_every))
+    refuse("it takes snapshots every " + std::to_string(file.snapshot_every) + " steps; this command every " +
+           std::to_string(info.recording.snapshot_every) + " (0: none)");
+  if (info.recording.events) refuse("--events cannot be resumed; leave it out");
+  for (std::size_t p = 0; p < info.points.size(); ++p) {
+    const std::string ours = resolved_toml(info.points[p]);
+    const std::string& theirs = file.point_resolved_toml[p];
+    if (ours == theirs) continue;
+    // The first line that differs says which key.
+    std::size_t at = 0;
+    while (at < ours.size() && at < theirs.size() && ours[at] == theirs[at]) ++at;
+    auto line_at = [](const std::string& text, std::size_t at) {
+      const std::size_t begin = text.rfind('\n', at == 0 ? 0 : at - 1);
+      const std::size_t start = begin == std::string::npos ? 0 : begin + 1;
+      return text.substr(start, text.find('\n', start) - start);
+    };
+    refuse("point " + std::to_string(p) + "'s scenario differs: the file has '" + line_at(theirs, at) +
+           "' where this command has '" + line_at(ours, at) + "'");
+  }
+  if (info.experiment == ExperimentKind::Comparison && file.arm_names != info.arm_names)
+    refuse("its arms are named differently");
+}
+
+// comparison/: the paired effects of every arm against the baseline (point
+// 0), from every run's summaries (by run index).
+void write_comparison(hid_t file, const std::string& path, const std::vector<std::string>& arm_names,
+                      std::size_t replicates, const std::vector<std::vector<double>>& summaries) {
+  struct {
+    std::size_t points, replicates;
+    const std::vector<std::string>& arm_names;
+    const std::vector<std::vector<double>>& summaries;
+  } w{arm_names.size(), replicates, arm_names, summaries};
+  GroupWriter group(
+      file, "comparison",
+      "Paired effects of each arm against the baseline (point 0), measured after the burn-in. Arms "
+      "ran on the same random streams per replicate, so replicate r of an arm is paired with "
+      "replicate r of the baseline. For each effect E: E(arm, replicate) the paired value, "
+      "E_mean, E_ci_low and E_ci_high(arm) its mean and 95 % t-interval over replicates.",
+      path);
+  h5::write_attribute(group.id(), "baseline", w.arm_names.front(), path);
+  h5::write_attribute(group.id(), "confidence_level", 0.95, path);
+  const std::vector<std::string> arms(w.arm_names.begin() + 1, w.arm_names.end());
+  group.label_dimension("arm", arms, "policy arm compared with the baseline");
+  group.index_dimension("replicate", w.replicates,
+                        "replicate (the pair: the same random streams in both arms)", "1");
+  std::vector<std::int64_t> points(arms.size());
+  std::iota(points.begin(), points.end(), 1);
+  group.int64s("arm_point", {"arm"}, points, "point of the arm in series/ and summary/", "1");
+
+  const std::size_t effects = effect_table().size();
+  std::vector<std::vector<double>> paired(effects), mean(effects), low(effects), high(effects);
+  const auto baseline = std::span(w.summaries).subspan(0, w.replicates);
+  for (std::size_t a = 1; a < w.points; ++a) {
+    const ArmEffects e =
+        paired_effects(baseline, std::span(w.summaries).subspan(a * w.replicates, w.replicates));
+    for (std::size_t k = 0; k < effects; ++k) {
+      paired[k].insert(paired[k].end(), e.paired[k].begin(), e.paired[k].end());
+      mean[k].push_back(e.estimate[k].mean);
+      low[k].push_back(e.estimate[k].ci_low);
+      high[k].push_back(e.estimate[k].ci_high);
+    }
+  }
+  for (std::size_t k = 0; k < effects; ++k) {
+    const EffectSpec& e = effect_table()[k];
+    const std::string name(e.name);
+    const bool cost = e.sign == EffectSign::CostPerAverted;
+    group.doubles(name.c_str(), {"arm", "replicate"}, paired[k],
+                  cost ? std::string(e.long_name) + ", per replicate pair (NaN when the pair averts none)"
+                       : std::string(e.long_name) + ", per replicate pair",
+                  e.units);
+    group.doubles((name + "_mean").c_str(), {"arm"}, mean[k],
+                  cost ? std::string(e.long_name) +
+                             ": ratio of means, mean extra spending over mean victim-years averted (NaN when "
+                             "the mean averted is not positive)"
+                       : std::string(e.long_name) + ": mean over replicate pairs",
+                  e.units);
+    group.doubles((name + "_ci_low").c_str(), {"arm"}, low[k],
+                  std::string(e.long_name) + ": lower bound of the 95 % interval", e.units);
+    group.doubles((name + "_ci_high").c_str(), {"arm"}, high[k],
+                  std::string(e.long_name) + ": upper bound of the 95 % interval", e.units);
+  }
+}
+
+}  // namespace
+
+RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& info,
+                             const std::string& resume_from)
+    : final_path_(final_path),
+      temporary_path_(temporary_path_for(final_path)),
+      impl_(std::make_unique<Impl>()) {
+  if (info.points.empty()) throw std::invalid_argument("run file: no scenario points to write");
+  if (info.replicates == 0) throw std::invalid_argument("run file: replicates must be at least 1");
+  const Scenario& first = info.points.front();
+  for (const Scenario& p : info.points) {
+    if (p.steps() != first.steps() || region_names(p) != region_names(first))
+      throw std::invalid_argument("run file: every sweep point must have the same steps and regions");
+    if (info.recording.snapshot_every > 0 &&
+        p.get(Param::population_size) != first.get(Param::population_size))
+      throw std::invalid_argument("run file: snapshots need every point to have the same population.size");
+  }
+  if (info.experiment == ExperimentKind::Comparison && info.arm_names.size() != info.points.size())
+    throw std::invalid_argument("run file: a comparison needs one arm name per point");
+  if (info.experiment != ExperimentKind::Sweep && !info.sweep_axes.empty())
+    throw std::invalid_argument("run file: only a sweep has sweep axes");
+  if (info.recording.snapshot_every < 0) throw std::invalid_argument("run file: negative snapshot interval");
+  if (info.group != nullptr && info.recording.events)
+    throw std::invalid_argument("run file: an event log cannot be written by several processes");
+
+  Impl& w = *impl_;
+  w.path = final_path;
+  w.group = info.group;
+  w.points = info.points.size();
+  w.replicates = info.replicates;
+  w.steps = static_cast<std::size_t>(first.steps());
+  w.regions = first.regions.size();
+  w.written.assign(w.points * w.replicates, false);
+  w.experiment = info.experiment;
+  w.arm_names = info.arm_names;
+  w.summaries.resize(w.points * w.replicates);
+  w.max_recording_bytes = info.max_recording_bytes;
+  if (info.recording.snapshot_every > 0) {
+    w.snapshot_count = snapshot_count(first.steps(), info.recording.snapshot_every);
+    w.persons = static_cast<std::size_t>(first.get_int(Param::population_size));
+  }
+  const WriterGroup* group = info.group;
+  // Every process names the same file, and records the same time.
+  std::string created = iso8601_utc_now();
+  if (group) {
+    temporary_path_ = group->broadcast(temporary_path_);
+    created = group->broadcast(created);
+  }
+
+  // One process prepares the file: creates its layout, or checks and takes
+  // over the file to resume. Its outcome ("" or the kind and text of its
+  // error) goes to every process, so that all fail alike.
+  std::string outcome;
+  if (!group || group->rank() == 0) {
+    try {
+      h5::QuietErrors quiet;
+      if (resume_from.empty()) {
+        create_layout(temporary_path_, final_path_, info, created);
+      } else {
+        std::error_code ec;
+        if (!std::filesystem::exists(resume_from, ec))
+          throw FormatError(resume_from + ": cannot resume it: no such file");
+        check_resumable(read_unfinished_run_file(resume_from), resume_from, info);
+        if (std::rename(resume_from.c_str(), temporary_path_.c_str()) != 0) {
+          const int error = errno;
+          throw OutputError(resume_from + ": cannot take it over to resume it: " + errno_text(error));
+        }
+        // Provenance: the command that completed the file, after the one that began it.
+        try {
+          Handle file(h5::check(H5Fopen(temporary_path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), final_path_,
+                                "cannot open the file to resume '" + temporary_path_ + "'"),
+                      H5Fclose);
+          const std::string history = h5::read_string_attribute(file.get(), "history", final_path_);
+          h5::write_attribute(file.get(), "history",
+                              history + "\n" + created + " " + info.command_line + " (resumed)", final_path_);
+          if (!file.close())
+            h5::fail(final_path_, "cannot write the file to resume '" + temporary_path_ + "'");
+        } catch (...) {
+          std::rename(temporary_path_.c_str(), resume_from.c_str());
+          throw;
+        }
+      }
+    } catch (const FormatError& e) {
+      outcome = std::string("F") + e.what();
+    } catch (const OutputError& e) {
+      outcome = std::string("O") + e.what();
+    } catch (const std::exception& e) {
+      outcome = std::string("E") + e.what();
+    }
+  }
+  if (group) outcome = group->broadcast(outcome);
+  if (!outcome.empty()) {
+    impl_.reset();  // nothing of the file is held; a new file was removed where made
+    if (resume_from.empty() && (!group || group->rank() == 0)) ::unlink(temporary_path_.c_str());
+    const std::string message = outcome.substr(1);
+    if (outcome[0] == 'F') throw FormatError(message);
+    if (outcome[0] == 'O') throw OutputError(message);
+    throw std::runtime_error(message);
+  }
+  try {
+    open_for_runs(info);
   } catch (...) {
     abandon();
     throw;
   }
 }
+
+void RunFileWriter::open_for_runs(const RunFileInfo& info) {
+  h5::QuietErrors quiet;
+  Impl& w = *impl_;
+  const std::string& path = w.path;
+  Handle fapl(h5::check(H5Pcreate(H5P_FILE_ACCESS), path, "cannot create file access properties"), H5Pclose);
+  // Closing the file closes everything in it, so an abandoned writer never
+  // leaves objects (or the file descriptor) behind.
+  h5::check_status(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), path, "cannot set the close degree");
+  if (w.group) w.group->use_parallel_io(static_cast<std::int64_t>(fapl.get()));
+  w.file = Handle(h5::check(H5Fopen(temporary_path_.c_str(), H5F_ACC_RDWR, fapl.get()), path,
+                            "cannot open the temporary file '" + temporary_path_ + "'"),
+                  H5Fclose);
+  const hid_t f = w.file.get();
+  // Every chunk is written whole, once: caching it would only hold memory
+  // (1 MiB per dataset by default) until the file is closed.
+  Handle dapl(h5::check(H5Pcreate(H5P_DATASET_ACCESS), path, "cannot create dataset access properties"),
+              H5Pclose);
+  h5::check_status(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, 1.0), path,
+                   "cannot set the chunk cache");
+  auto open = [&](const std::string& name, hid_t access = H5P_DEFAULT) {
+    return Handle(h5::check(H5Dopen2(f, name.c_str(), access), path, "cannot open dataset '" + name + "'"),
+                  H5Dclose);
+  };
+  for (const MetricSpec& m : metric_table())
+    w.series_sets.push_back(open("series/" + std::string(m.name), dapl.get()));
+  for (const SummarySpec& s : summary_table())
+    w.summary_sets.push_back(open("summary/" + std::string(s.name)));
+  w.run_complete = open("campaign/run_complete");
+  if (info.recording.events) {
+    w.event_rows = open("events/event");
+    for (const EventColumn& c : kEventColumns)
+      w.event_columns.push_back(open("events/" + std::string(c.name)));
+    w.first_event = open("events/runs/first_event");
+    w.event_count = open("events/runs/event_count");
+  }
+  if (info.recording.snapshot_every > 0)
+    for (const SnapshotField& field : kSnapshotFields)
+      w.snapshot_sets.push_back(open("snapshots/" + std::string(field.name), dapl.get()));
+
+  // What the file already holds (a resumed file): its runs and their summaries.
+  const std::size_t runs = w.points * w.replicates;
+  std::vector<std::uint8_t> complete(runs);
+  h5::check_status(
+      H5Dread(w.run_complete.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, complete.data()), path,
+      "cannot read 'campaign/run_complete'");
+  std::vector<std::vector<double>> summary_values(summary_table().size(), std::vector<double>(runs));
+  for (std::size_t i = 0; i < summary_values.size(); ++i)
+    h5::check_status(H5Dread(w.summary_sets[i].get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                             summary_values[i].data()),
+                     path, "cannot read the summaries");
+  for (std::size_t run = 0; run < runs; ++run) {
+    if (complete[run] != 1) continue;
+    w.written[run] = true;
+    ++w.written_count;
+    w.summaries[run].resize(summary_values.size());
+    for (std::size_t i = 0; i < summary_values.size(); ++i) w.summaries[run][i] = summary_values[i][run];
+  }
+  w.resumed = w.written_count;
+}
+
+std::vector<std::size_t> RunFileWriter::missing_runs() const {
+  std::vector<std::size_t> runs;
+  if (!impl_) return runs;
+  for (std::size_t run = 0; run < impl_->written.size(); ++run)
+    if (!impl_->written[run]) runs.push_back(run);
+  return runs;
+}
+
+std::size_t RunFileWriter::resumed_runs() const { return impl_ ? impl_->resumed : 0; }
 
 void RunFileWriter::consume(ReplicateResult&& result) {
   if (!impl_) throw std::logic_error("run file: consume after commit");
@@ -985,7 +1310,7 @@ void RunFileWriter::consume(ReplicateResult&& result) {
   const std::size_t slot = result.point * w.replicates + result.replicate;
   if (w.written[slot])
     throw std::invalid_argument("run file: (point " + std::to_string(result.point) + ", replicate " +
-                                std::to_string(result.replicate) + ") written twice");
+                                std::to_string(result.replicate) + ") is already in the file");
   if (result.series.steps() != w.steps || result.series.layout().regions() != w.regions)
     throw std::invalid_argument("run file: series of " + std::to_string(result.series.steps()) + " steps x " +
                                 std::to_string(result.series.layout().regions()) + " regions, file expects " +
@@ -993,8 +1318,8 @@ void RunFileWriter::consume(ReplicateResult&& result) {
   if (result.summary.size() != summary_table().size())
     throw std::invalid_argument("run file: " + std::to_string(result.summary.size()) +
                                 " summary values, expected " + std::to_string(summary_table().size()));
-  if (w.snapshots_group && (result.snapshots.count() != w.snapshot_count ||
-                            (w.snapshot_count > 0 && result.snapshots.persons != w.persons)))
+  if (!w.snapshot_sets.empty() && (result.snapshots.count() != w.snapshot_count ||
+                                   (w.snapshot_count > 0 && result.snapshots.persons != w.persons)))
     throw std::invalid_argument("run file: " + std::to_string(result.snapshots.count()) + " snapshots of " +
                                 std::to_string(result.snapshots.persons) + " persons, file expects " +
                                 std::to_string(w.snapshot_count) + " of " + std::to_string(w.persons));
@@ -1002,8 +1327,8 @@ void RunFileWriter::consume(ReplicateResult&& result) {
   // The limit is checked before anything of this run is written, so the
   // file never holds more than it was allowed.
   const std::uint64_t recording_bytes =
-      (w.events_group ? result.events.size() * kEventFileBytes : 0) +
-      (w.snapshots_group ? w.snapshot_count * w.persons * Snapshots::kBytesPerPerson : 0);
+      (w.event_rows.valid() ? result.events.size() * kEventFileBytes : 0) +
+      (!w.snapshot_sets.empty() ? w.snapshot_count * w.persons * Snapshots::kBytesPerPerson : 0);
   if (w.max_recording_bytes > 0 && w.recording_bytes + recording_bytes > w.max_recording_bytes) {
     w.failed = true;
     throw OutputError(w.path + ": the event log and snapshots grew past the --max-output limit of " +
@@ -1062,16 +1387,56 @@ void RunFileWriter::consume(ReplicateResult&& result) {
                                 &result.summary[i]),
                        path, what);
     }
-    if (w.events_group) write_events(result);
-    if (w.snapshots_group) write_snapshots(result);
+    if (w.event_rows.valid()) write_events(result);
+    if (!w.snapshot_sets.empty()) write_snapshots(result);
+    if (w.group) {
+      // Alone with its own runs, a process records each as soon as its data
+      // are written: with plain storage, writing data changes no metadata,
+      // so whatever stops the job, a run recorded complete is in the file.
+      const std::int8_t one = 1;
+      write_block(w.run_complete.get(), H5T_NATIVE_INT8, &one, {result.point, result.replicate}, {1, 1}, path,
+                  "cannot write 'campaign/run_complete'");
+    } else {
+      w.unrecorded.push_back(slot);
+    }
   } catch (...) {
     w.failed = true;
     throw;
   }
   w.written[slot] = true;
   ++w.written_count;
+  w.mine.push_back(slot);
   w.recording_bytes += recording_bytes;
-  if (w.experiment == ExperimentKind::Comparison) w.summaries[slot] = std::move(result.summary);
+  w.summaries[slot] = std::move(result.summary);
+  checkpoint(false);
+}
+
+// Alone, the file's metadata (chunk indexes, the event log's extent) change
+// as runs are written, so runs are recorded complete only after a flush has
+// put their data and that metadata on disk: a killed run's file then holds
+// at least the runs it records. Flushing costs, so it happens at most once
+// a second (and always when forced).
+void RunFileWriter::checkpoint(bool force) {
+  Impl& w = *impl_;
+  if (w.group || w.unrecorded.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - w.last_checkpoint < std::chrono::seconds(1)) return;
+  h5::QuietErrors quiet;
+  try {
+    h5::check_status(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), w.path,
+                     "cannot flush the temporary file '" + temporary_path_ + "'");
+    const std::int8_t one = 1;
+    for (const std::size_t slot : w.unrecorded)
+      write_block(w.run_complete.get(), H5T_NATIVE_INT8, &one, {slot / w.replicates, slot % w.replicates},
+                  {1, 1}, w.path, "cannot write 'campaign/run_complete'");
+    w.unrecorded.clear();
+    h5::check_status(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), w.path,
+                     "cannot flush the temporary file '" + temporary_path_ + "'");
+  } catch (...) {
+    w.failed = true;
+    throw;
+  }
+  w.last_checkpoint = now;
 }
 
 void RunFileWriter::write_events(const ReplicateResult& result) {
@@ -1086,8 +1451,7 @@ void RunFileWriter::write_events(const ReplicateResult& result) {
   std::vector<std::int8_t> i8s(n);
   const std::string what = "cannot write the event log";
   std::iota(rows.begin(), rows.end(), static_cast<std::int64_t>(w.events_written));
-  append_rows(w.events_group->coordinate("event"), H5T_NATIVE_INT64, rows.data(), w.events_written, n, path,
-              what);
+  append_rows(w.event_rows.get(), H5T_NATIVE_INT64, rows.data(), w.events_written, n, path, what);
   for (std::size_t c = 0; c < std::size(kEventColumns); ++c) {
     const std::string name = kEventColumns[c].name;
     const hid_t ds = w.event_columns[c].get();
@@ -1150,104 +1514,142 @@ void RunFileWriter::write_snapshots(const ReplicateResult& result) {
   }
 }
 
-void RunFileWriter::write_comparison() {
+void RunFileWriter::close_file(const std::string& what) {
   Impl& w = *impl_;
-  const std::string& path = w.path;
-  GroupWriter group(
-      w.file.get(), "comparison",
-      "Paired effects of each arm against the baseline (point 0), measured after the burn-in. Arms "
-      "ran on the same random streams per replicate, so replicate r of an arm is paired with "
-      "replicate r of the baseline. For each effect E: E(arm, replicate) the paired value, "
-      "E_mean, E_ci_low and E_ci_high(arm) its mean and 95 % t-interval over replicates.",
-      path);
-  h5::write_attribute(group.id(), "baseline", w.arm_names.front(), path);
-  h5::write_attribute(group.id(), "confidence_level", 0.95, path);
-  const std::vector<std::string> arms(w.arm_names.begin() + 1, w.arm_names.end());
-  group.label_dimension("arm", arms, "policy arm compared with the baseline");
-  group.index_dimension("replicate", w.replicates,
-                        "replicate (the pair: the same random streams in both arms)", "1");
-  std::vector<std::int64_t> points(arms.size());
-  std::iota(points.begin(), points.end(), 1);
-  group.int64s("arm_point", {"arm"}, points, "point of the arm in series/ and summary/", "1");
+  h5::QuietErrors quiet;
+  if (!w.close()) h5::fail(final_path_, "cannot " + what + " the temporary file '" + temporary_path_ + "'");
+}
 
-  const std::size_t effects = effect_table().size();
-  std::vector<std::vector<double>> paired(effects), mean(effects), low(effects), high(effects);
-  const auto baseline = std::span(w.summaries).subspan(0, w.replicates);
-  for (std::size_t a = 1; a < w.points; ++a) {
-    const ArmEffects e =
-        paired_effects(baseline, std::span(w.summaries).subspan(a * w.replicates, w.replicates));
-    for (std::size_t k = 0; k < effects; ++k) {
-      paired[k].insert(paired[k].end(), e.paired[k].begin(), e.paired[k].end());
-      mean[k].push_back(e.estimate[k].mean);
-      low[k].push_back(e.estimate[k].ci_low);
-      high[k].push_back(e.estimate[k].ci_high);
-    }
+// With a group: every process learns every run the others wrote and its
+// summaries, so that all know the same (the comparison and the printed
+// table need them all). Collective.
+void RunFileWriter::gather_runs() {
+  Impl& w = *impl_;
+  if (!w.group) return;
+  const std::size_t figures = summary_table().size();
+  std::vector<double> mine;
+  mine.reserve(w.mine.size() * (1 + figures));
+  for (const std::size_t slot : w.mine) {
+    mine.push_back(static_cast<double>(slot));
+    mine.insert(mine.end(), w.summaries[slot].begin(), w.summaries[slot].end());
   }
-  for (std::size_t k = 0; k < effects; ++k) {
-    const EffectSpec& e = effect_table()[k];
-    const std::string name(e.name);
-    const bool cost = e.sign == EffectSign::CostPerAverted;
-    group.doubles(name.c_str(), {"arm", "replicate"}, paired[k],
-                  cost ? std::string(e.long_name) + ", per replicate pair (NaN when the pair averts none)"
-                       : std::string(e.long_name) + ", per replicate pair",
-                  e.units);
-    group.doubles((name + "_mean").c_str(), {"arm"}, mean[k],
-                  cost ? std::string(e.long_name) +
-                             ": ratio of means, mean extra spending over mean victim-years averted (NaN when "
-                             "the mean averted is not positive)"
-                       : std::string(e.long_name) + ": mean over replicate pairs",
-                  e.units);
-    group.doubles((name + "_ci_low").c_str(), {"arm"}, low[k],
-                  std::string(e.long_name) + ": lower bound of the 95 % interval", e.units);
-    group.doubles((name + "_ci_high").c_str(), {"arm"}, high[k],
-                  std::string(e.long_name) + ": upper bound of the 95 % interval", e.units);
+  const std::vector<double> all = w.group->all_gather(mine);
+  for (std::size_t at = 0; at + 1 + figures <= all.size(); at += 1 + figures) {
+    const auto slot = static_cast<std::size_t>(all[at]);
+    if (slot >= w.written.size()) throw std::logic_error("run file: a process reported a run past the last");
+    if (!w.written[slot]) {
+      w.written[slot] = true;
+      ++w.written_count;
+    }
+    w.summaries[slot].assign(all.begin() + static_cast<std::ptrdiff_t>(at + 1),
+                             all.begin() + static_cast<std::ptrdiff_t>(at + 1 + figures));
+  }
+  w.mine.clear();
+}
+
+namespace {
+
+// Makes a file's data durable and gives it its name: fsync, then rename,
+// then (best effort) fsync the folder, so a power cut never leaves an empty
+// or partial file under the new name.
+void sync_and_rename(const std::string& from, const std::string& to, const std::string& final_path) {
+  const int fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    throw OutputError(final_path + ": cannot sync the temporary file '" + from + "': " + errno_text(error));
+  }
+  ::close(fd);
+  if (std::rename(from.c_str(), to.c_str()) != 0) {
+    const int error = errno;
+    throw OutputError(final_path + ": cannot rename the temporary file '" + from + "' to '" + to +
+                      "': " + errno_text(error));
+  }
+  std::filesystem::path folder = std::filesystem::path(to).parent_path();
+  const int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
   }
 }
+
+// Runs `step` on rank 0 (or alone) and makes every process of the group
+// throw its error, if any.
+template <class Step>
+void on_first_process(const WriterGroup* group, Step&& step) {
+  std::string outcome;
+  if (!group || group->rank() == 0) {
+    try {
+      step();
+    } catch (const OutputError& e) {
+      outcome = std::string("O") + e.what();
+    } catch (const std::exception& e) {
+      outcome = std::string("E") + e.what();
+    }
+  }
+  if (group) outcome = group->broadcast(outcome);
+  if (outcome.empty()) return;
+  if (outcome[0] == 'O') throw OutputError(outcome.substr(1));
+  throw std::runtime_error(outcome.substr(1));
+}
+
+}  // namespace
 
 void RunFileWriter::commit() {
   if (!impl_) throw std::logic_error("run file: commit called twice");
   if (impl_->failed) throw std::logic_error("run file: commit after a failure");
   try {
     Impl& w = *impl_;
+    checkpoint(true);
+    gather_runs();
     if (w.written_count != w.written.size())
       throw OutputError(final_path_ + ": cannot commit the run file: only " +
                         std::to_string(w.written_count) + " of " + std::to_string(w.written.size()) +
                         " (point, replicate) runs were written");
-    {
-      h5::QuietErrors quiet;
-      if (w.experiment == ExperimentKind::Comparison) write_comparison();
-      h5::check_status(H5Fflush(w.file.get(), H5F_SCOPE_GLOBAL), final_path_,
-                       "cannot flush the temporary file '" + temporary_path_ + "'");
-      if (!w.close()) h5::fail(final_path_, "cannot close the temporary file '" + temporary_path_ + "'");
-    }
-    // Make the data durable before the rename makes the name visible, so a
-    // power cut never leaves an empty or partial file under the final name.
-    const int fd = ::open(temporary_path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      const int error = errno;
-      if (fd >= 0) ::close(fd);
-      throw OutputError(final_path_ + ": cannot sync the temporary file '" + temporary_path_ +
-                        "': " + errno_text(error));
-    }
-    ::close(fd);
-    if (std::rename(temporary_path_.c_str(), final_path_.c_str()) != 0) {
-      const int error = errno;
-      throw OutputError(final_path_ + ": cannot rename the temporary file '" + temporary_path_ +
-                        "' to the final name: " + errno_text(error));
-    }
-    // Best effort: persist the rename itself. The file is complete either way.
-    std::filesystem::path folder = std::filesystem::path(final_path_).parent_path();
-    const int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir >= 0) {
-      ::fsync(dir);
-      ::close(dir);
-    }
+    close_file("close");
+    on_first_process(w.group, [&] {
+      if (w.experiment == ExperimentKind::Comparison) {
+        h5::QuietErrors quiet;
+        Handle file(h5::check(H5Fopen(temporary_path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), final_path_,
+                              "cannot open the temporary file '" + temporary_path_ + "'"),
+                    H5Fclose);
+        write_comparison(file.get(), final_path_, w.arm_names, w.replicates, w.summaries);
+        if (!file.close()) h5::fail(final_path_, "cannot close the temporary file '" + temporary_path_ + "'");
+      }
+      sync_and_rename(temporary_path_, final_path_, final_path_);
+    });
+    summaries_ = std::move(w.summaries);
     impl_.reset();
   } catch (...) {
     // The name goes now; what HDF5 still holds is released by the destructor
     // (see abandon()).
     impl_->failed = true;
-    ::unlink(temporary_path_.c_str());
+    if (!impl_->group || impl_->group->rank() == 0) ::unlink(temporary_path_.c_str());
+    throw;
+  }
+}
+
+std::string RunFileWriter::suspend() {
+  if (!impl_) throw std::logic_error("run file: suspend after commit");
+  Impl& w = *impl_;
+  std::string kept;
+  try {
+    if (!w.failed) checkpoint(true);
+    gather_runs();
+    const bool keep = !w.failed && w.written_count > 0 && !w.event_rows.valid();
+    if (!keep) {
+      if (w.group) close_file("close");  // together, so that abandon() can remove the file
+      abandon();
+      return "";
+    }
+    close_file("close");
+    kept = incomplete_path_for(final_path_);
+    on_first_process(w.group, [&] { sync_and_rename(temporary_path_, kept, final_path_); });
+    summaries_ = std::move(w.summaries);
+    impl_.reset();
+    return kept;
+  } catch (...) {
+    abandon();
     throw;
   }
 }
@@ -1273,6 +1675,19 @@ void discard_further_writes(hid_t file) {
 }  // namespace
 
 void RunFileWriter::abandon() noexcept {
+  if (impl_ && impl_->group) {
+    if (impl_->file.valid()) {
+      // Closing a file opened by a group waits for every process, which may
+      // never come: this process is ending the job (see the header). The
+      // file stays, as after a kill, and can be resumed.
+      static_cast<void>(impl_.release());
+      return;
+    }
+    const bool first = impl_->group->rank() == 0;
+    impl_.reset();
+    if (first) ::unlink(temporary_path_.c_str());
+    return;
+  }
   if (impl_) {
     h5::QuietErrors quiet;
     if (impl_->file.valid()) discard_further_writes(impl_->file.get());

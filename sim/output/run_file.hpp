@@ -31,6 +31,25 @@ inline constexpr int kFormatVersion = 1;
 enum class ExperimentKind : std::uint8_t { Run, Sweep, Comparison };
 std::string_view experiment_name(ExperimentKind kind);
 
+// The processes that write one run file together (MPI ranks; see
+// sim/mpi/); a writer without one is alone. The writer calls it where the
+// processes must agree or exchange what they did. Every member is
+// collective: all processes call it, in the same order.
+class WriterGroup {
+ public:
+  virtual ~WriterGroup() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // Sets an HDF5 file access property list (hid_t) to open the file on
+  // every process of the group (parallel HDF5's MPI-IO driver).
+  virtual void use_parallel_io(std::int64_t file_access_properties) const = 0;
+  // Rank 0's text, on every process.
+  virtual std::string broadcast(const std::string& text) const = 0;
+  // Every process's values, concatenated in rank order, on every process.
+  virtual std::vector<double> all_gather(const std::vector<double>& values) const = 0;
+  virtual void barrier() const = 0;
+};
+
 // What the writer needs besides the replicates themselves.
 struct RunFileInfo {
   std::string command_line;      // as typed, for provenance
@@ -51,6 +70,12 @@ struct RunFileInfo {
   // estimate_recording_bytes() counts them); consume() throws OutputError
   // past it, so a run never writes more than it was allowed. 0 = no limit.
   std::uint64_t max_recording_bytes = 0;
+  // The processes writing the file together; null: this process alone.
+  // With a group, every process makes its own RunFileWriter, consumes the
+  // runs it did and calls commit() or suspend() with the others. Files
+  // written so hold their per-run data uncompressed (parallel HDF5 writes
+  // no compressed data independently), and cannot hold an event log.
+  const WriterGroup* group = nullptr;
 };
 
 // Uncompressed bytes one event takes in a run file (all its columns).
@@ -67,7 +92,8 @@ class OutputError : public std::runtime_error {
 };
 
 // The file is readable but is not a run file this program understands: not
-// HDF5, not a tipsim run, a newer format version, or missing parts.
+// HDF5, not a tipsim run, a newer format version, missing parts, or (for
+// --resume) not the experiment being resumed.
 class FormatError : public OutputError {
  public:
   using OutputError::OutputError;
@@ -78,20 +104,39 @@ class FormatError : public OutputError {
 // same folder (temporary_path()) and renamed to the final name by commit();
 // a writer destroyed without commit removes it, so a crash, an error or an
 // interrupt never leaves a file that looks whole at the final name.
+//
+// The file records which (point, replicate) runs it holds (campaign/
+// run_complete): suspend() keeps an unfinished file for a later run to
+// complete (resuming), and a file left by a killed process can be resumed
+// too, from the runs it had recorded.
 class RunFileWriter : public ReplicateSink {
  public:
   // Creates the temporary file with every attribute, the scenario, the
   // coordinates and all datasets sized (points, replicates, steps, ...).
   // All points must share steps and regions (std::invalid_argument
   // otherwise). Throws OutputError when the file cannot be created.
-  RunFileWriter(const std::string& final_path, const RunFileInfo& info);
+  //
+  // With `resume_from` (a file left by suspend() or by a killed run), takes
+  // that file over instead (it is renamed to temporary_path()) and keeps the
+  // runs it holds: missing_runs() are those still to do. Throws FormatError
+  // when it is not an unfinished run file of this same experiment (other
+  // points, replicates, steps, recording, or an event log, which cannot be
+  // resumed), leaving it where it was.
+  RunFileWriter(const std::string& final_path, const RunFileInfo& info, const std::string& resume_from = {});
   RunFileWriter(const RunFileWriter&) = delete;
   RunFileWriter& operator=(const RunFileWriter&) = delete;
 
   // Writes one (point, replicate): every series and its summaries. Called
   // one at a time (from any thread). Throws std::invalid_argument for a
-  // result of the wrong shape, OutputError for a write failure.
+  // result of the wrong shape or a run the file already holds, OutputError
+  // for a write failure.
   void consume(ReplicateResult&& result) override;
+
+  // The run indices (point * replicates + replicate) the file does not hold
+  // yet, in order: every run of a new file. The same on every process.
+  std::vector<std::size_t> missing_runs() const;
+  // Runs the file held when it was taken over with resume_from.
+  std::size_t resumed_runs() const;
 
   // Flushes and closes the file, syncs it to disk and renames it to the
   // final name atomically (replacing any file there). Every (point,
@@ -100,11 +145,27 @@ class RunFileWriter : public ReplicateSink {
   // the temporary file is removed.
   void commit();
 
-  // Without commit: closes and removes the temporary file. Never throws.
+  // For an interrupted run: keeps the runs written so far in a file a
+  // later run can resume, incomplete_path_for(final_path()), and returns
+  // that path; nothing is left at the final name. When no run is complete,
+  // or the file has an event log, removes the file instead and returns "".
+  // Throws OutputError (the file is then removed).
+  std::string suspend();
+
+  // Every run's summary figures (summary_table() order), by run index, once
+  // commit() or suspend() has kept the file: those resumed from the file
+  // and, with a group, those of the other processes too; empty for a run
+  // not in the file.
+  const std::vector<std::vector<double>>& summaries() const { return summaries_; }
+
+  // Without commit() or suspend(): closes and removes the temporary file.
+  // Never throws. With a group, a writer destroyed so (a failure on this
+  // process) closes nothing and leaves the file, as a kill would: closing
+  // waits for every process, so the process must end the whole job.
   ~RunFileWriter() override;
 
   const std::string& final_path() const { return final_path_; }
-  // FINAL_PATH + ".partial-" + the process id.
+  // temporary_path_for(final_path()), of rank 0 in a group.
   const std::string& temporary_path() const { return temporary_path_; }
 
  private:
@@ -112,14 +173,22 @@ class RunFileWriter : public ReplicateSink {
   std::string final_path_;
   std::string temporary_path_;
   std::unique_ptr<Impl> impl_;
+  std::vector<std::vector<double>> summaries_;
+  void open_for_runs(const RunFileInfo& info);
+  void checkpoint(bool force);
+  void gather_runs();
+  void close_file(const std::string& what);
   void abandon() noexcept;
   void write_events(const ReplicateResult& result);
   void write_snapshots(const ReplicateResult& result);
-  void write_comparison();
 };
 
-// The temporary name a run file is written under before commit().
+// The temporary name a run file is written under before commit():
+// FINAL_PATH + ".partial-" + the process id.
 std::string temporary_path_for(const std::string& final_path);
+// The name an interrupted run keeps its finished runs under (suspend()):
+// FINAL_PATH + ".incomplete".
+std::string incomplete_path_for(const std::string& final_path);
 
 // ---- Reading back -----------------------------------------------------------
 
@@ -212,6 +281,11 @@ struct RunFileContents {
   bool event_log = false;
   std::int32_t snapshot_every = 0;
   std::size_t event_count = 0;  // rows of events/ (0 without an event log)
+  // campaign/run_complete: 1 for each run the file holds, (point,
+  // replicate) row-major; empty for files written before the record
+  // existed, which hold every run. runs_complete counts them.
+  std::vector<std::uint8_t> run_complete;
+  std::size_t runs_complete = 0;
 
   std::string text(const std::string& attribute) const;  // "" when absent
   double number(const std::string& attribute) const;     // NaN when absent
@@ -227,6 +301,11 @@ struct RunFileContents {
 // are left out (their shapes are still in `dimensions`), which keeps
 // `tipsim inspect` cheap on large files.
 RunFileContents read_run_file(const std::string& path, bool read_series = true);
+
+// Reads what resuming an unfinished run file needs (no series): like
+// read_run_file(), but accepts a file that does not hold every run and the
+// temporary name of a killed run.
+RunFileContents read_unfinished_run_file(const std::string& path);
 
 // The event log of a run file: each column of events/ by name ("point",
 // "replicate", "step", "kind", ...), all of the same length, as integers.

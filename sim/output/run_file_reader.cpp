@@ -344,7 +344,7 @@ void read_scenario_group(hid_t file, RunFileContents& out, const std::string& pa
 
 // Opens a file and checks that it is a run file of a version this program
 // reads; returns the file and its format version.
-std::pair<Handle, int> open_run_file(const std::string& path) {
+std::pair<Handle, int> open_run_file(const std::string& path, bool unfinished = false) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
     const int error = errno;
@@ -359,11 +359,14 @@ std::pair<Handle, int> open_run_file(const std::string& path) {
   // The temporary name a writer uses (temporary_path_for()): a file left
   // under it was never committed (its run was killed or crashed while
   // writing), however whole it may look inside.
-  if (const std::size_t mark = path.rfind(".partial-"); mark != std::string::npos) {
+  if (const std::size_t mark = path.rfind(".partial-"); mark != std::string::npos && !unfinished) {
     const std::string pid = path.substr(mark + 9);
     if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos)
-      throw FormatError(path + ": not a run file: the temporary file of a run that never finished (it was "
-                               "killed or crashed while writing); delete it");
+      throw FormatError(path +
+                        ": not a run file: the temporary file of a run that never finished (it was "
+                        "killed or crashed while writing); finish it with the command that made it "
+                        "and --resume " +
+                        path + ", or delete it");
   }
   h5::QuietErrors quiet;
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
@@ -402,12 +405,46 @@ std::pair<Handle, int> open_run_file(const std::string& path) {
 
 bool has_link(hid_t group, const char* name) { return H5Lexists(group, name, H5P_DEFAULT) > 0; }
 
-}  // namespace
+// campaign/run_complete, (point, replicate) row-major: empty for a file
+// written before the record existed, which holds every run.
+std::vector<std::uint8_t> read_run_complete(hid_t f, std::size_t runs, const std::string& path) {
+  if (!has_link(f, "campaign")) return {};
+  Handle group = open_group(f, "campaign", path);
+  Handle ds = open_dataset(group.get(), "run_complete", "campaign/", path);
+  if (h5::checked_element_count(ds.get(), path, "campaign/run_complete") != runs)
+    throw FormatError(path + ": damaged run file: 'campaign/run_complete' does not have one value per run");
+  std::vector<std::uint8_t> complete(runs);
+  if (runs > 0)
+    h5::check_status(H5Dread(ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, complete.data()),
+                     path, "cannot read 'campaign/run_complete'");
+  return complete;
+}
 
-RunFileContents read_run_file(const std::string& path, bool read_series) {
+// Refuses a file that does not hold every run: one an interrupted run kept
+// to be resumed (or a killed run's temporary file, renamed).
+void require_every_run(hid_t f, const std::string& path) {
+  double points = 0, replicates = 0;
+  if (h5::has_attribute(f, "point_count")) points = h5::read_number_attribute(f, "point_count", path);
+  if (h5::has_attribute(f, "replicate_count"))
+    replicates = h5::read_number_attribute(f, "replicate_count", path);
+  if (!(points >= 0 && replicates >= 0 && points * replicates < 1e12))
+    throw FormatError(path + ": damaged run file: impossible point_count or replicate_count");
+  const auto runs = static_cast<std::size_t>(points * replicates);
+  const std::vector<std::uint8_t> complete = read_run_complete(f, runs, path);
+  if (complete.empty()) return;
+  const auto done = static_cast<std::size_t>(std::count(complete.begin(), complete.end(), 1));
+  if (done != runs)
+    throw FormatError(
+        path + ": an unfinished run file: it holds " + std::to_string(done) + " of its " +
+        std::to_string(runs) +
+        " runs (its run was interrupted); finish it with the command that made it and --resume " + path);
+}
+
+RunFileContents read_contents(const std::string& path, bool read_series, bool unfinished) {
   h5::QuietErrors quiet;
-  auto [file, version] = open_run_file(path);
+  auto [file, version] = open_run_file(path, unfinished);
   const hid_t f = file.get();
+  if (!unfinished) require_every_run(f, path);
 
   RunFileContents out;
   out.format_version = version;
@@ -451,12 +488,27 @@ RunFileContents read_run_file(const std::string& path, bool read_series) {
     Handle rows = open_dataset(group.get(), "event", "events/", path);
     out.event_count = length_of(rows.get(), path, "events/event");
   }
+  const std::size_t runs = out.dimension("point") * out.dimension("replicate");
+  out.run_complete = read_run_complete(f, runs, path);
+  out.runs_complete =
+      out.run_complete.empty()
+          ? runs
+          : static_cast<std::size_t>(std::count(out.run_complete.begin(), out.run_complete.end(), 1));
   return out;
 }
+
+}  // namespace
+
+RunFileContents read_run_file(const std::string& path, bool read_series) {
+  return read_contents(path, read_series, false);
+}
+
+RunFileContents read_unfinished_run_file(const std::string& path) { return read_contents(path, false, true); }
 
 EventTable read_event_table(const std::string& path) {
   h5::QuietErrors quiet;
   auto [file, version] = open_run_file(path);
+  require_every_run(file.get(), path);
   if (!has_link(file.get(), "events"))
     throw FormatError(path + ": the run file has no event log (it was written without --events)");
   Handle group = open_group(file.get(), "events", path);

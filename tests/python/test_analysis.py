@@ -317,7 +317,7 @@ def test_model_vs_data_measures_as_calibrate_does(tiny_run):
 # ---- files that are not run files ------------------------------------------------------------------------
 
 
-def test_foreign_and_newer_files_are_refused_with_a_clear_message(tiny_run, tmp_path):
+def test_foreign_and_newer_files_are_refused_with_a_clear_message(tipsim_cli, tiny_run, tmp_path):
     text = tmp_path / "notes.h5"
     text.write_text("not a run file\n")
     with pytest.raises(RunFileError, match=r"notes\.h5: not a tipsim run file \(not an HDF5 file\)"):
@@ -350,6 +350,20 @@ def test_foreign_and_newer_files_are_refused_with_a_clear_message(tiny_run, tmp_
 
     with pytest.raises(RunFileError, match="no such file"):
         open_run(tmp_path / "missing.h5")
+
+    # An unfinished file (an interrupted run kept it to be resumed) is not
+    # taken for a run: a missing run would read as zeros.
+    unfinished = tmp_path / "run.h5.incomplete"
+    shutil.copy(tiny_run[0], unfinished)
+    with h5py.File(unfinished, "r+") as f:
+        complete = f["campaign/run_complete"]
+        assert complete.shape == (1, 3) and (complete[()] == 1).all()
+        complete[0, 1] = 0
+    with pytest.raises(RunFileError, match=r"unfinished run file: it holds 2 of its 3 runs .* --resume"):
+        open_run(unfinished)
+    inspect = subprocess.run([tipsim_cli, "inspect", str(unfinished)], capture_output=True, text=True)
+    assert inspect.returncode == 2, inspect.stderr
+    assert "holds 2 of its 3 runs" in inspect.stderr
 
 
 def run_module(*args, cwd=ROOT):

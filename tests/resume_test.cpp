@@ -1,0 +1,274 @@
+// Resumable experiments (docs/cluster.md, docs/reliability.md): an
+// interrupted run keeps its finished runs in FILE.incomplete; --resume
+// runs only the missing ones and the result is the uninterrupted file, bit
+// for bit; a file is resumed only by the experiment that made it.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "experiment.hpp"
+#include "process_helpers.hpp"
+#include "run_file.hpp"
+#include "same_results.hpp"
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using namespace tipsim::testing;
+using output::RunFileInfo;
+using output::RunFileWriter;
+
+// Two arms of a small world, three replicates: a comparison, so that the
+// paired effects written at the end are checked too.
+RunFileInfo comparison_info(std::size_t replicates = 3, std::uint64_t seed = 20240611) {
+  Scenario baseline = test::tiny_scenario(3000, 2, 40, seed);
+  baseline.name = "baseline";
+  Scenario arm = baseline;
+  arm.name = "awareness";
+  test::set_param(arm, Param::prevention_awareness_gain, 0.5);
+  RunFileInfo info;
+  info.command_line = "tipsim compare baseline.toml awareness.toml";
+  info.points = {baseline, arm};
+  info.replicates = replicates;
+  info.experiment = output::ExperimentKind::Comparison;
+  info.arm_names = {"baseline", "awareness"};
+  return info;
+}
+
+// Passes runs on to the writer and raises `cancel` once `limit` have been
+// written: an interruption after exactly that many runs.
+class StopAfter : public ReplicateSink {
+ public:
+  StopAfter(ReplicateSink& sink, std::size_t limit, std::atomic<bool>& cancel)
+      : sink_(sink), limit_(limit), cancel_(cancel) {}
+  void consume(ReplicateResult&& result) override {
+    sink_.consume(std::move(result));
+    if (++written_ >= limit_) cancel_ = true;
+  }
+
+ private:
+  ReplicateSink& sink_;
+  std::size_t limit_, written_ = 0;
+  std::atomic<bool>& cancel_;
+};
+
+// Runs what `writer` lacks; stops after `limit` runs (0: runs them all).
+ExperimentStatus run_missing(RunFileWriter& writer, const RunFileInfo& info, std::size_t limit = 0) {
+  std::atomic<bool> cancel{false};
+  StopAfter sink(writer, limit == 0 ? std::size_t(-1) : limit, cancel);
+  RunList queue(writer.missing_runs());
+  ExperimentOptions options;
+  options.threads = 1;  // exactly `limit` runs before the stop
+  options.replicates = info.replicates;
+  options.cancel = &cancel;
+  options.queue = &queue;
+  return run_experiment(info.points, options, sink);
+}
+
+fs::path write_uninterrupted(const ScratchFolder& folder, const RunFileInfo& info) {
+  const fs::path path = folder / "uninterrupted.h5";
+  RunFileWriter writer(path.string(), info);
+  EXPECT_EQ(run_missing(writer, info), ExperimentStatus::Completed);
+  writer.commit();
+  return path;
+}
+
+TEST(Resume, AnExperimentInterruptedTwiceCompletesToTheUninterruptedFile) {
+  ScratchFolder folder("tipsim-resume");
+  const RunFileInfo info = comparison_info();
+  const fs::path uninterrupted = write_uninterrupted(folder, info);
+  const std::string final_path = (folder / "out.h5").string();
+  const std::string incomplete = output::incomplete_path_for(final_path);
+  ASSERT_EQ(incomplete, final_path + ".incomplete");
+
+  // First part: 2 of the 6 runs, then an interruption.
+  {
+    RunFileWriter writer(final_path, info);
+    EXPECT_EQ(writer.missing_runs().size(), 6u);
+    EXPECT_EQ(run_missing(writer, info, 2), ExperimentStatus::Cancelled);
+    EXPECT_EQ(writer.suspend(), incomplete);
+    EXPECT_EQ(writer.summaries().size(), 6u);
+  }
+  EXPECT_EQ(names_in(folder.path()), (std::vector<std::string>{"out.h5.incomplete", "uninterrupted.h5"}));
+  // Never read as a run; read as what it is.
+  try {
+    output::read_run_file(incomplete);
+    ADD_FAILURE() << "an unfinished file reads as a run";
+  } catch (const output::FormatError& e) {
+    EXPECT_TRUE(contains(e.what(), "holds 2 of its 6 runs")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "--resume " + incomplete)) << e.what();
+  }
+  const output::RunFileContents part = output::read_unfinished_run_file(incomplete);
+  EXPECT_EQ(part.runs_complete, 2u);
+  EXPECT_EQ(part.run_complete, (std::vector<std::uint8_t>{1, 1, 0, 0, 0, 0}));
+
+  // Second part: resumed, 2 more, interrupted again.
+  {
+    RunFileWriter writer(final_path, info, incomplete);
+    EXPECT_EQ(writer.resumed_runs(), 2u);
+    EXPECT_EQ(writer.missing_runs(), (std::vector<std::size_t>{2, 3, 4, 5}));
+    EXPECT_FALSE(fs::exists(incomplete)) << "the resumed file is taken over, not copied";
+    EXPECT_EQ(run_missing(writer, info, 2), ExperimentStatus::Cancelled);
+    EXPECT_EQ(writer.suspend(), incomplete);
+  }
+  EXPECT_EQ(output::read_unfinished_run_file(incomplete).runs_complete, 4u);
+
+  // Last part: the rest.
+  {
+    RunFileWriter writer(final_path, info, incomplete);
+    EXPECT_EQ(writer.missing_runs(), (std::vector<std::size_t>{4, 5}));
+    EXPECT_EQ(run_missing(writer, info), ExperimentStatus::Completed);
+    writer.commit();
+    // Every run's summaries, the resumed ones included.
+    ASSERT_EQ(writer.summaries().size(), 6u);
+    for (const auto& summary : writer.summaries()) EXPECT_EQ(summary.size(), summary_table().size());
+  }
+  EXPECT_EQ(names_in(folder.path()), (std::vector<std::string>{"out.h5", "uninterrupted.h5"}));
+  expect_same_results(uninterrupted.string(), final_path);
+  // Provenance: both commands that made it.
+  const output::RunFileContents done = output::read_run_file(final_path, false);
+  EXPECT_TRUE(contains(done.text("history"), "(resumed)")) << done.text("history");
+}
+
+TEST(Resume, AFileIsResumedOnlyByTheExperimentThatMadeIt) {
+  ScratchFolder folder("tipsim-resume");
+  const RunFileInfo info = comparison_info();
+  const std::string final_path = (folder / "out.h5").string();
+  const std::string incomplete = output::incomplete_path_for(final_path);
+  {
+    RunFileWriter writer(final_path, info);
+    run_missing(writer, info, 1);
+    ASSERT_EQ(writer.suspend(), incomplete);
+  }
+  auto refused = [&](const RunFileInfo& other, const std::string& why) {
+    SCOPED_TRACE(why);
+    try {
+      RunFileWriter writer(final_path, other, incomplete);
+      ADD_FAILURE() << "resumed by another experiment";
+    } catch (const output::FormatError& e) {
+      EXPECT_TRUE(contains(e.what(), incomplete)) << e.what();
+      EXPECT_TRUE(contains(e.what(), why)) << e.what();
+    }
+    // Left where it was, untouched, for the right command.
+    EXPECT_EQ(output::read_unfinished_run_file(incomplete).runs_complete, 1u);
+    EXPECT_FALSE(fs::exists(final_path));
+  };
+  refused(comparison_info(4), "runs 4");
+  refused(comparison_info(3, 99), "seed");
+  RunFileInfo sweep = comparison_info();
+  sweep.experiment = output::ExperimentKind::Sweep;
+  sweep.arm_names.clear();
+  refused(sweep, "is a comparison");
+  RunFileInfo one_point = comparison_info();
+  one_point.points.pop_back();
+  one_point.arm_names.pop_back();
+  refused(one_point, "has 2 points");
+  RunFileInfo renamed = comparison_info();
+  renamed.arm_names[1] = "other";
+  refused(renamed, "arms");
+  RunFileInfo events = comparison_info();
+  events.recording.events = true;
+  refused(events, "--events");
+  try {
+    RunFileWriter writer(final_path, info, (folder / "missing.h5.incomplete").string());
+    ADD_FAILURE() << "resumed a file that does not exist";
+  } catch (const output::FormatError& e) {
+    EXPECT_TRUE(contains(e.what(), "no such file")) << e.what();
+  }
+  // And the right one completes it.
+  RunFileWriter writer(final_path, info, incomplete);
+  EXPECT_EQ(writer.missing_runs().size(), 5u);
+}
+
+TEST(Resume, ARunWithAnEventLogOrNothingFinishedKeepsNothing) {
+  ScratchFolder folder("tipsim-resume");
+  RunFileInfo events = comparison_info();
+  events.recording.events = true;
+  {
+    RunFileWriter writer((folder / "events.h5").string(), events);
+    run_missing(writer, events, 2);
+    EXPECT_EQ(writer.suspend(), "");
+  }
+  {
+    const RunFileInfo info = comparison_info();
+    RunFileWriter writer((folder / "nothing.h5").string(), info);
+    EXPECT_EQ(writer.suspend(), "");
+  }
+  EXPECT_TRUE(names_in(folder.path()).empty()) << ::testing::PrintToString(names_in(folder.path()));
+}
+
+// The command line: a sweep stopped by SIGTERM part-way keeps its finished
+// runs, says how to resume, and `--resume` completes it to the file an
+// uninterrupted sweep writes.
+TEST(Resume, AStoppedSweepResumesFromTheCommandLine) {
+  ScratchFolder folder("tipsim-resume-cli");
+  folder.write("scenario.toml", R"(
+[scenario]
+name = "resume"
+steps = 120
+seed = 5
+replicates = 3
+[population]
+size = 60000
+[[region]]
+name = "A"
+[[region]]
+name = "B"
+)");
+  const std::vector<std::string> sweep = {
+      "sweep", "scenario.toml", "--vary", "prevention.awareness_gain=0,0.3,0.6", "--threads", "1", "--quiet"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = sweep;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  const Outcome whole = run_tipsim(folder.path(), with({"-o", "whole.h5"}));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+
+  // Stopped once the first runs are in (the file records each at once).
+  bool stopped = false;
+  for (int attempt = 0; attempt < 5 && !stopped; ++attempt) {
+    fs::remove_all(folder / "out");
+    Tipsim program(folder.path(), with({"-o", "out/cut.h5"}));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!program.ended() && std::chrono::steady_clock::now() < deadline) {
+      bool writing = false;
+      for (const std::string& name : names_in(folder / "out"))
+        writing = writing || contains(name, ".partial-");
+      if (writing) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(60 * (attempt + 1)));
+    program.signal(SIGTERM);
+    const Outcome outcome = program.finish(std::chrono::seconds(60));
+    if (outcome.exit_code == 143 && fs::exists(folder / "out/cut.h5.incomplete")) {
+      stopped = true;
+      EXPECT_TRUE(contains(outcome.err, "--resume out/cut.h5.incomplete")) << outcome.err;
+      EXPECT_FALSE(fs::exists(folder / "out/cut.h5"));
+    }
+  }
+  ASSERT_TRUE(stopped) << "no SIGTERM landed after the first run was in";
+  // -o comes from the name of the file resumed.
+  const Outcome resumed =
+      run_tipsim(folder.path(), {"sweep", "scenario.toml", "--vary", "prevention.awareness_gain=0,0.3,0.6",
+                                 "--resume", "out/cut.h5.incomplete"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_TRUE(contains(resumed.err, "resuming out/cut.h5.incomplete")) << resumed.err;
+  EXPECT_TRUE(contains(resumed.out, "resumed")) << resumed.out;
+  EXPECT_EQ(names_in(folder / "out"), std::vector<std::string>{"cut.h5"});
+  expect_same_results((folder / "whole.h5").string(), (folder / "out/cut.h5").string());
+
+  // Another command's file: exit 2, named, nothing changed.
+  const Outcome other =
+      run_tipsim(folder.path(), {"sweep", "scenario.toml", "--vary", "prevention.awareness_gain=0,1",
+                                 "--resume", "out/cut.h5", "-o", "out/other.h5"});
+  EXPECT_EQ(other.exit_code, 2) << other.err;
+  EXPECT_TRUE(contains(other.err, "cannot resume")) << other.err;
+  EXPECT_EQ(names_in(folder / "out"), std::vector<std::string>{"cut.h5"});
+}
+
+}  // namespace
+}  // namespace tipsim
