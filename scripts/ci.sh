@@ -6,13 +6,15 @@
 #
 #   scripts/ci.sh [STAGE...]     STAGE: release asan tsan fuzz (default: all)
 #
-#  release  scripts/test.sh: Release build (build/) and every test (ctest)
+#  release  scripts/test.sh: Release build (build/) and every test (ctest);
+#           with TIPSIM_WITH_MPI=ON (as .ci/run sets it) the MPI build, so
+#           the MPI tests run too
 #  asan     AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/,
-#           preset asan) of tipsim and tipsim_tests; every test but the
-#           calibration-labelled ones
+#           preset asan) of tipsim and tipsim_tests; the GoogleTest suite
+#           (not the calibration label, not the Python tests)
 #  tsan     ThreadSanitizer build (build-tsan/, preset tsan) of tipsim_tests;
-#           the parallel core's tests (determinism, invariants, monotone
-#           responses, the step phases, experiments, sweeps, comparisons)
+#           the parallel core's tests (determinism, invariants, the step
+#           phases, experiments, sweeps, comparisons, events, snapshots)
 #  fuzz     scripts/fuzz.sh: the three libFuzzer targets, a minute each, at once
 #
 # FUZZ_SECONDS overrides the minute. See docs/reliability.md.
@@ -42,7 +44,7 @@ for s in "${stages[@]}"; do
       stage "release: build and every test" scripts/test.sh ;;
     asan)
       stage "asan+ubsan: build" bash -c "cmake --preset asan >/dev/null && cmake --build --preset asan -j $jobs" &&
-        stage "asan+ubsan: tests (not calibration)" ctest --preset asan -j "$jobs" ;;
+        stage "asan+ubsan: GoogleTest suite" ctest --preset asan -j "$jobs" ;;
     tsan)
       stage "tsan: build" bash -c "cmake --preset tsan >/dev/null && cmake --build --preset tsan -j $jobs" &&
         stage "tsan: parallel core tests" ctest --preset tsan -j "$jobs" ;;

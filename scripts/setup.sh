@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tipsim needs to build, test and analyse,
 # when they are missing. Non-interactive and idempotent; run as root.
+#
+# With TIPSIM_WITH_MPI=ON in the environment (or --mpi), also what the MPI
+# build needs (docs/cluster.md): Open MPI and parallel HDF5.
 set -euo pipefail
+with_mpi=${TIPSIM_WITH_MPI:-OFF}
+[[ ${1:-} == --mpi ]] && with_mpi=ON
 
 packages=(
   # build
@@ -21,6 +26,10 @@ packages=(
   # a virtual display for its screenshot tests
   libimgui-dev libglfw3-dev libgl-dev fonts-dejavu-core xvfb xauth
 )
+
+case ${with_mpi^^} in
+  ON | 1 | YES | TRUE) packages+=(libopenmpi-dev openmpi-bin libhdf5-openmpi-dev) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

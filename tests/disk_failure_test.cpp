@@ -86,9 +86,10 @@ TEST(DiskFailure, ASystemFolderThatCannotHoldFilesIsExitOne) {
 TEST(DiskFailure, OutputFolderRemovedDuringTheRunIsExitOne) {
   ScratchFolder folder("tipsim-disk");
   folder.write("scenario.toml", kScenario);
-  // Large and long enough to still be running well after its file exists.
-  Tipsim program(folder.path(), {"run", "scenario.toml", "-o", "out/run.h5", "--quiet", "--steps", "3000",
-                                 "--threads", "1", "--set", "population.size=200000"});
+  // Large and long enough to still be running well after its file exists
+  // (about a second in Release), short enough to finish soon after.
+  Tipsim program(folder.path(), {"run", "scenario.toml", "-o", "out/run.h5", "--quiet", "--steps", "1000",
+                                 "--replicates", "1", "--threads", "1", "--set", "population.size=200000"});
   // Once the temporary file exists, take the folder away.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   bool writing = false;
@@ -97,8 +98,8 @@ TEST(DiskFailure, OutputFolderRemovedDuringTheRunIsExitOne) {
     if (!writing) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_TRUE(writing) << "the run never created its temporary file";
-  // Well into the run: the file is created and being written.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Into the run: the file is created and being written.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_FALSE(program.ended()) << "the run ended before its folder could be removed";
   fs::remove_all(folder / "out");
   const Outcome outcome = program.finish();

@@ -72,6 +72,23 @@ TEST(FuzzRegression, ScenarioCorpus) {
 
 TEST(FuzzRegression, ScenarioRegressions) { replay_scenarios("regressions/scenario"); }
 
+// The first crash the scenario fuzzer found: "[" and a NUL. toml++ asserts
+// on it in its debug builds; a NUL is never valid TOML, so the loader now
+// refuses it first, at its position (as when a binary file is given).
+TEST(FuzzRegression, ANulCharacterIsRefusedWhereItIs) {
+  const std::string text("scenario.steps = 3\n[\0x]\n", 24);
+  try {
+    load_scenario_text(text, "binary.toml");
+    FAIL() << "loaded";
+  } catch (const ScenarioError& e) {
+    ASSERT_EQ(e.issues.size(), 1u);
+    EXPECT_EQ(e.issues[0].where.file, "binary.toml");
+    EXPECT_EQ(e.issues[0].where.line, 2);
+    EXPECT_EQ(e.issues[0].where.column, 2);
+    EXPECT_NE(e.issues[0].message.find("NUL"), std::string::npos) << e.what();
+  }
+}
+
 TEST(FuzzRegression, RunFileCorpus) {
   ASSERT_FALSE(inputs("corpus/run_file").empty());
   replay_run_files("corpus/run_file");
