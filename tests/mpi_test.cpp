@@ -103,6 +103,9 @@ TEST_F(Mpi, ASweepOnTwoOrThreeRanksIsTheSweepInOneProcess) {
     const output::RunFileContents file = output::read_run_file((folder_ / name).string(), false);
     EXPECT_EQ(file.number("mpi_ranks"), ranks);
     EXPECT_EQ(file.runs_complete, 18u);
+    // Written uncompressed by the ranks, compressed before it is named: as
+    // small as the one-process file.
+    EXPECT_LE(fs::file_size(folder_ / name), fs::file_size(folder_ / "alone.h5") * 11 / 10);
     // The summaries printed are those of the file: the same table as alone.
     EXPECT_EQ(job.out.substr(0, job.out.find("run file")), alone.out.substr(0, alone.out.find("run file")));
   }
@@ -169,6 +172,18 @@ TEST_F(Mpi, AStoppedJobResumesOnAnyNumberOfRanksOrNone) {
       folder_.path(), with(sweep, {"-o", "out/run.h5", "--resume", "out/run.h5.incomplete"}), job_of(3));
   ASSERT_EQ(three.exit_code, 0) << three.out << three.err;
   expect_same_results((folder_ / "alone.h5").string(), (folder_ / "out/run.h5").string());
+  EXPECT_LE(fs::file_size(folder_ / "out/run.h5"), fs::file_size(folder_ / "alone.h5") * 11 / 10);
+
+  // Stopped in one process (its file compressed), finished on 2 ranks.
+  kept = false;
+  for (int attempt = 0; attempt < 4 && !kept; ++attempt)
+    kept = stop_part_way(folder_.path(), with(sweep, {"-o", "out/run.h5"}), {}, "out/run.h5.incomplete",
+                         delay(attempt) / 2);
+  ASSERT_TRUE(kept) << "no stop landed after the first runs were in";
+  const Outcome two = run_tipsim(
+      folder_.path(), with(sweep, {"-o", "out/run.h5", "--resume", "out/run.h5.incomplete"}), job_of(2));
+  ASSERT_EQ(two.exit_code, 0) << two.out << two.err;
+  expect_same_results((folder_ / "alone.h5").string(), (folder_ / "out/run.h5").string());
 
   // Stopped on 3 ranks, finished by one process without mpirun.
   kept = false;
@@ -180,6 +195,9 @@ TEST_F(Mpi, AStoppedJobResumesOnAnyNumberOfRanksOrNone) {
       run_tipsim(folder_.path(), with(sweep, {"-o", "out/run.h5", "--resume", "out/run.h5.incomplete"}));
   ASSERT_EQ(one.exit_code, 0) << one.err;
   expect_same_results((folder_ / "alone.h5").string(), (folder_ / "out/run.h5").string());
+  // Begun uncompressed by the ranks, finished compressed by one process.
+  EXPECT_LE(fs::file_size(folder_ / "out/run.h5"), fs::file_size(folder_ / "alone.h5") * 11 / 10);
+  EXPECT_EQ(names_in(folder_ / "out"), std::vector<std::string>{"run.h5"});
 }
 
 TEST_F(Mpi, BadInputIsReportedOnceWithExitTwo) {

@@ -178,9 +178,23 @@ TEST(Resume, AFileIsResumedOnlyByTheExperimentThatMadeIt) {
   } catch (const output::FormatError& e) {
     EXPECT_TRUE(contains(e.what(), "no such file")) << e.what();
   }
-  // And the right one completes it.
-  RunFileWriter writer(final_path, info, incomplete);
-  EXPECT_EQ(writer.missing_runs().size(), 5u);
+  // A failure while finishing it (here: a commit with runs missing) keeps
+  // the runs it held, under the same name.
+  {
+    RunFileWriter writer(final_path, info, incomplete);
+    EXPECT_EQ(writer.missing_runs().size(), 5u);
+    EXPECT_THROW(writer.commit(), output::OutputError);
+  }
+  EXPECT_EQ(output::read_unfinished_run_file(incomplete).runs_complete, 1u);
+  EXPECT_FALSE(fs::exists(final_path));
+  // A new run to the same name, interrupted too, does not overwrite it.
+  {
+    RunFileWriter writer(final_path, info);
+    run_missing(writer, info, 3);
+    EXPECT_EQ(writer.suspend(), incomplete + "-2");
+  }
+  EXPECT_EQ(output::read_unfinished_run_file(incomplete).runs_complete, 1u);
+  EXPECT_EQ(output::read_unfinished_run_file(incomplete + "-2").runs_complete, 3u);
 }
 
 TEST(Resume, ARunWithAnEventLogOrNothingFinishedKeepsNothing) {
@@ -225,8 +239,13 @@ name = "B"
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   };
+  const auto started = std::chrono::steady_clock::now();
   const Outcome whole = run_tipsim(folder.path(), with({"-o", "whole.h5"}));
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  // Stops come at growing fractions of an uninterrupted sweep's time, so
+  // that a slow build (sanitizers) stops as far in as a fast one.
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
 
   // Stopped once the first runs are in (the file records each at once).
   bool stopped = false;
@@ -241,7 +260,7 @@ name = "B"
       if (writing) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(60 * (attempt + 1)));
+    std::this_thread::sleep_for(took * (attempt + 1) / 8);
     program.signal(SIGTERM);
     const Outcome outcome = program.finish(std::chrono::seconds(60));
     if (outcome.exit_code == 143 && fs::exists(folder / "out/cut.h5.incomplete")) {

@@ -51,6 +51,13 @@ void print_failure(const std::string& message) {
   }
 }
 
+// Whether the check failed on any rank (alone: here). Collective in a job:
+// every rank must call it at the same point, so that all stop together.
+bool fails_anywhere(bool failed_here) {
+  if (g_job == nullptr) return failed_here;
+  return g_job->any(failed_here);
+}
+
 // Serialises the writer's MPI calls with the run queue's (see ParallelJob).
 class LockedSink : public ReplicateSink {
  public:
@@ -67,12 +74,15 @@ class LockedSink : public ReplicateSink {
 };
 
 // The file a resumed run completes is named after the unfinished one:
-// OUT.h5.incomplete and OUT.h5.partial-PID complete OUT.h5.
+// OUT.h5.incomplete (or .incomplete-2, ...) and OUT.h5.partial-PID
+// complete OUT.h5.
 std::string finished_name_of(const std::string& unfinished) {
-  const std::string incomplete = ".incomplete";
-  if (unfinished.size() > incomplete.size() &&
-      unfinished.compare(unfinished.size() - incomplete.size(), incomplete.size(), incomplete) == 0)
-    return unfinished.substr(0, unfinished.size() - incomplete.size());
+  if (const std::size_t mark = unfinished.rfind(".incomplete"); mark != std::string::npos && mark > 0) {
+    const std::string rest = unfinished.substr(mark + 11);
+    if (rest.empty() ||
+        (rest.size() > 1 && rest[0] == '-' && rest.find_first_not_of("0123456789", 1) == std::string::npos))
+      return unfinished.substr(0, mark);
+  }
   if (const std::size_t mark = unfinished.rfind(".partial-"); mark != std::string::npos) {
     const std::string pid = unfinished.substr(mark + 9);
     if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos)
@@ -352,13 +362,17 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
         std::max(per_replicate, static_cast<double>(estimate_replicate_bytes(point)) + events + snapshots);
   }
   const double needed = per_replicate * static_cast<double>(concurrent);
-  if (const auto available = available_memory_bytes(); available && needed > *available) {
-    print_error(
+  std::string memory_problem;
+  if (const auto available = available_memory_bytes(); available && needed > *available)
+    memory_problem =
         "not enough memory: this run needs about " + format_bytes(needed) + " (" +
         format_bytes(per_replicate) + " per replicate x " + std::to_string(concurrent) +
         " replicates at once) but only " + format_bytes(*available) +
         " is available; lower population.size, --threads or --replicates" +
-        (recording.events || recording.snapshot_every > 0 ? ", or record fewer events or snapshots" : ""));
+        (recording.events || recording.snapshot_every > 0 ? ", or record fewer events or snapshots" : "");
+  // Each rank has its own machine's memory: all stop when one lacks it.
+  if (fails_anywhere(!memory_problem.empty())) {
+    if (!memory_problem.empty()) print_failure(memory_problem);
     return kExitBadInput;
   }
 
@@ -375,12 +389,12 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
     return kExitBadInput;
   }
   const std::filesystem::path folder = std::filesystem::path(output_path).parent_path();
-  if (!folder.empty()) {
-    std::filesystem::create_directories(folder, ec);
-    if (ec) {
-      print_error("cannot create the output folder '" + folder.string() + "': " + ec.message());
-      return kExitFailure;
-    }
+  std::error_code folder_error;
+  if (!folder.empty()) std::filesystem::create_directories(folder, folder_error);
+  if (fails_anywhere(static_cast<bool>(folder_error))) {
+    if (folder_error)
+      print_failure("cannot create the output folder '" + folder.string() + "': " + folder_error.message());
+    return kExitFailure;
   }
 
   if (g_job != nullptr && recording.events) {
@@ -403,11 +417,14 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
   try {
     writer = std::make_unique<output::RunFileWriter>(output_path, info, options.resume_path);
   } catch (const output::FormatError& e) {
-    // A file to resume that is not this command's (every rank alike).
+    // A file to resume that is not this command's: found by rank 0 and
+    // thrown by every rank alike.
     print_error(e.what());
     return kExitBadInput;
-  } catch (const output::OutputError& e) {
-    print_error(e.what());
+  } catch (const std::exception& e) {
+    // In a job, possibly this rank's alone (opening the file): end them all.
+    print_failure(e.what());
+    if (g_job != nullptr) g_job->abort(kExitFailure);
     return kExitFailure;
   }
   const std::vector<std::size_t> missing = writer->missing_runs();
@@ -426,14 +443,22 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
     experiment.cancel = &g_cancel;
     if (show_progress) experiment.on_progress = [&progress](const Progress& p) { progress.update(p); };
 
-    ExperimentStatus status;
+    ExperimentStatus status = ExperimentStatus::Completed;
     if (g_job != nullptr) {
       // Every rank leaves run_experiment() once the shared runs are taken
       // (or it was interrupted); then all agree whether to finish or keep
       // what they have.
       std::unique_ptr<RunQueue> queue = g_job->share_runs(missing);
       experiment.queue = queue.get();
-      status = run_experiment(info.points, experiment, locked);
+      try {
+        status = run_experiment(info.points, experiment, locked);
+      } catch (const std::exception& e) {
+        // Before the queue's collective end, which the other ranks would
+        // reach only once every run is done: end the job now. Its file
+        // stays, resumable.
+        print_failure(e.what());
+        g_job->abort(kExitFailure);
+      }
       if (status == ExperimentStatus::Cancelled) g_job->stop_sharing(*queue);
       queue.reset();
       if (g_job->any(status == ExperimentStatus::Cancelled)) status = ExperimentStatus::Cancelled;
@@ -443,6 +468,10 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
       status = run_experiment(info.points, experiment, locked);
     }
     progress.clear();
+    // A stop that came after the last run finished loses nothing: the file
+    // is finished like any other.
+    if (status == ExperimentStatus::Cancelled && writer->holds_every_run())
+      status = ExperimentStatus::Completed;
     if (status == ExperimentStatus::Cancelled) {
       const std::string kept = writer->suspend();
       const int code = g_signal == SIGTERM ? 128 + SIGTERM : kExitInterrupted;

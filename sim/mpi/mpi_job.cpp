@@ -53,11 +53,14 @@ class SharedRunQueue final : public RunQueue {
 
   std::size_t runs_at_most() const override { return runs_.size(); }
 
-  // Moves the counter past the last run: no rank takes another.
+  // Moves the counter past the last run: no rank takes another. (An
+  // addition too, like next(): operations on one location are atomic only
+  // when they are the same operation.)
   void stop() {
     std::lock_guard lock(mutex_);
     const auto past_the_end = static_cast<std::int64_t>(runs_.size());
-    MPI_Accumulate(&past_the_end, 1, MPI_INT64_T, 0, 0, 1, MPI_INT64_T, MPI_REPLACE, window_);
+    std::int64_t ignored = 0;
+    MPI_Fetch_and_op(&past_the_end, &ignored, MPI_INT64_T, 0, 0, MPI_SUM, window_);
     MPI_Win_flush(0, window_);
   }
 

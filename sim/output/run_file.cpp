@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -597,6 +598,7 @@ struct RunFileWriter::Impl {
   std::vector<bool> written;         // (point, replicate) in the file, as far as this process knows
   std::size_t written_count = 0;
   std::size_t resumed = 0;  // runs the file held when taken over
+  bool taken_over = false;  // the file was resumed: never removed by a failure
   // Runs this process wrote, and those of them campaign/run_complete does
   // not record yet (alone: until the next checkpoint).
   std::vector<std::size_t> mine, unrecorded;
@@ -604,6 +606,10 @@ struct RunFileWriter::Impl {
   bool failed = false;                                      // a write failed: the file can only be abandoned
   std::vector<double> values;
   std::vector<std::int64_t> counts;
+
+  // What the file is, to lay out its compressed copy (copy_into_new_layout()).
+  RunFileInfo info;
+  bool plain = false;  // per-run datasets uncompressed (written by several processes)
 
   ExperimentKind experiment = ExperimentKind::Run;
   std::vector<std::string> arm_names;
@@ -1124,6 +1130,34 @@ void write_comparison(hid_t file, const std::string& path, const std::vector<std
 
 }  // namespace
 
+namespace {
+
+void copy_into_new_layout(const std::string& file_path, const std::string& path, const RunFileInfo& info);
+
+// Whether the per-run datasets of a run file are compressed (written by
+// one process) rather than plain (laid out for several).
+bool has_compressed_runs(const std::string& file_path, const std::string& path) {
+  Handle file(h5::check(H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path,
+                        "cannot open '" + file_path + "'"),
+              H5Fclose);
+  const std::string name = "series/" + std::string(metric_table().front().name);
+  Handle ds(h5::check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), path, "cannot open '" + name + "'"),
+            H5Dclose);
+  Handle dcpl(h5::check(H5Dget_create_plist(ds.get()), path, "cannot read the layout of '" + name + "'"),
+              H5Pclose);
+  return H5Pget_nfilters(dcpl.get()) > 0;
+}
+
+}  // namespace
+
+std::string free_incomplete_path_for(const std::string& final_path) {
+  std::error_code ec;
+  std::string path = incomplete_path_for(final_path);
+  for (int copy = 2; std::filesystem::exists(path, ec); ++copy)
+    path = incomplete_path_for(final_path) + "-" + std::to_string(copy);
+  return path;
+}
+
 RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& info,
                              const std::string& resume_from)
     : final_path_(final_path),
@@ -1159,6 +1193,8 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
   w.arm_names = info.arm_names;
   w.summaries.resize(w.points * w.replicates);
   w.max_recording_bytes = info.max_recording_bytes;
+  w.info = info;
+  w.info.group = nullptr;
   if (info.recording.snapshot_every > 0) {
     w.snapshot_count = snapshot_count(first.steps(), info.recording.snapshot_every);
     w.persons = static_cast<std::size_t>(first.get_int(Param::population_size));
@@ -1199,6 +1235,9 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
                               history + "\n" + created + " " + info.command_line + " (resumed)", final_path_);
           if (!file.close())
             h5::fail(final_path_, "cannot write the file to resume '" + temporary_path_ + "'");
+          // A file begun by one process is compressed; ranks need it plain.
+          if (group && has_compressed_runs(temporary_path_, final_path_))
+            copy_into_new_layout(temporary_path_, final_path_, info);
         } catch (...) {
           std::rename(temporary_path_.c_str(), resume_from.c_str());
           throw;
@@ -1221,6 +1260,7 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
     if (outcome[0] == 'O') throw OutputError(message);
     throw std::runtime_error(message);
   }
+  impl_->taken_over = !resume_from.empty();
   try {
     open_for_runs(info);
   } catch (...) {
@@ -1257,6 +1297,13 @@ void RunFileWriter::open_for_runs(const RunFileInfo& info) {
   for (const SummarySpec& s : summary_table())
     w.summary_sets.push_back(open("summary/" + std::string(s.name)));
   w.run_complete = open("campaign/run_complete");
+  {
+    // Laid out for several processes (now, or by the job that began a
+    // resumed file): compressed at commit (copy_into_new_layout()).
+    Handle dcpl(h5::check(H5Dget_create_plist(w.series_sets.front().get()), path, "cannot read a layout"),
+                H5Pclose);
+    w.plain = w.group != nullptr || H5Pget_nfilters(dcpl.get()) == 0;
+  }
   if (info.recording.events) {
     w.event_rows = open("events/event");
     for (const EventColumn& c : kEventColumns)
@@ -1298,6 +1345,12 @@ std::vector<std::size_t> RunFileWriter::missing_runs() const {
 }
 
 std::size_t RunFileWriter::resumed_runs() const { return impl_ ? impl_->resumed : 0; }
+
+bool RunFileWriter::holds_every_run() {
+  if (!impl_) return false;
+  gather_runs();
+  return impl_->written_count == impl_->written.size();
+}
 
 void RunFileWriter::consume(ReplicateResult&& result) {
   if (!impl_) throw std::logic_error("run file: consume after commit");
@@ -1425,6 +1478,15 @@ void RunFileWriter::checkpoint(bool force) {
   try {
     h5::check_status(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), w.path,
                      "cannot flush the temporary file '" + temporary_path_ + "'");
+    // On disk, not only handed to the system: a power cut after the flags
+    // below must not find flags without their data.
+    void* handle = nullptr;
+    if (H5Fget_vfd_handle(w.file.get(), H5P_DEFAULT, &handle) >= 0 && handle != nullptr &&
+        ::fsync(*static_cast<int*>(handle)) != 0) {
+      const int error = errno;
+      throw OutputError(w.path + ": cannot sync the temporary file '" + temporary_path_ +
+                        "': " + errno_text(error));
+    }
     const std::int8_t one = 1;
     for (const std::size_t slot : w.unrecorded)
       write_block(w.run_complete.get(), H5T_NATIVE_INT8, &one, {slot / w.replicates, slot % w.replicates},
@@ -1573,6 +1635,98 @@ void sync_and_rename(const std::string& from, const std::string& to, const std::
   }
 }
 
+// Copies one dataset from `from` to `to` (same name, shape and type). A
+// per-run dataset, (point, replicate, ...), goes one run at a time, so that
+// memory holds one run's values, not the file's.
+void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::string& path) {
+  const std::string what = "cannot copy '" + name + "' into the compressed file";
+  Handle source(h5::check(H5Dopen2(from, name.c_str(), H5P_DEFAULT), path, what), H5Dclose);
+  Handle target(h5::check(H5Dopen2(to, name.c_str(), H5P_DEFAULT), path, what), H5Dclose);
+  Handle file_type(h5::check(H5Dget_type(source.get()), path, what), H5Tclose);
+  Handle memory_type(h5::check(H5Tget_native_type(file_type.get(), H5T_DIR_ASCEND), path, what), H5Tclose);
+  Handle space(h5::check(H5Dget_space(source.get()), path, what), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  const std::size_t element = H5Tget_size(memory_type.get());
+  std::vector<hsize_t> block = dims;
+  std::size_t runs = 1;
+  if (rank > 2) {
+    runs = static_cast<std::size_t>(dims[0] * dims[1]);
+    block[0] = block[1] = 1;
+  }
+  std::size_t values = 1;
+  for (const hsize_t d : block) values *= static_cast<std::size_t>(d);
+  if (values == 0) return;
+  std::vector<unsigned char> buffer(values * element);
+  Handle memory_space(h5::check(H5Screate_simple(rank, block.data(), nullptr), path, what), H5Sclose);
+  for (std::size_t run = 0; run < runs; ++run) {
+    std::vector<hsize_t> start(dims.size(), 0);
+    if (rank > 2) {
+      start[0] = run / dims[1];
+      start[1] = run % dims[1];
+    }
+    Handle source_space(h5::check(H5Dget_space(source.get()), path, what), H5Sclose);
+    Handle target_space(h5::check(H5Dget_space(target.get()), path, what), H5Sclose);
+    for (hid_t selection : {source_space.get(), target_space.get()})
+      h5::check_status(
+          H5Sselect_hyperslab(selection, H5S_SELECT_SET, start.data(), nullptr, block.data(), nullptr), path,
+          what);
+    h5::check_status(H5Dread(source.get(), memory_type.get(), memory_space.get(), source_space.get(),
+                             H5P_DEFAULT, buffer.data()),
+                     path, what);
+    h5::check_status(H5Dwrite(target.get(), memory_type.get(), memory_space.get(), target_space.get(),
+                              H5P_DEFAULT, buffer.data()),
+                     path, what);
+  }
+}
+
+// Copies a run file into a new layout: compressed (info.group null) or
+// plain, for several processes to write (info.group set). A file the
+// ranks of a job wrote (parallel HDF5 writes no compressed data
+// independently) is compressed so before it gets its final name, so that
+// every finished file is as small as a one-process file; a one-process
+// file resumed by a job is made plain first. Its provenance goes with it.
+// The copy's run_complete is written last, so a copy interrupted half-way
+// holds no run; the original is replaced only once the copy is whole.
+void copy_into_new_layout(const std::string& file_path, const std::string& path, const RunFileInfo& info) {
+  h5::QuietErrors quiet;
+  const std::string copy_path = file_path + "-relayout";
+  try {
+    Handle from(h5::check(H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path,
+                          "cannot open '" + file_path + "' to compress it"),
+                H5Fclose);
+    create_layout(copy_path, path, info, h5::read_string_attribute(from.get(), "created", path));
+    Handle to(h5::check(H5Fopen(copy_path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), path,
+                        "cannot open '" + copy_path + "'"),
+              H5Fclose);
+    for (const char* name : {"history", "command_line"})
+      h5::write_attribute(to.get(), name, h5::read_string_attribute(from.get(), name, path), path);
+    for (const char* name : {"mpi_ranks", "threads"})
+      h5::write_attribute(to.get(), name,
+                          static_cast<std::int64_t>(h5::read_number_attribute(from.get(), name, path)), path);
+    for (const MetricSpec& m : metric_table())
+      copy_dataset(from.get(), to.get(), "series/" + std::string(m.name), path);
+    for (const SummarySpec& m : summary_table())
+      copy_dataset(from.get(), to.get(), "summary/" + std::string(m.name), path);
+    if (info.recording.snapshot_every > 0)
+      for (const SnapshotField& field : kSnapshotFields)
+        copy_dataset(from.get(), to.get(), "snapshots/" + std::string(field.name), path);
+    h5::check_status(H5Fflush(to.get(), H5F_SCOPE_LOCAL), path, "cannot flush '" + copy_path + "'");
+    copy_dataset(from.get(), to.get(), "campaign/run_complete", path);
+    if (!to.close()) h5::fail(path, "cannot write '" + copy_path + "'");
+  } catch (...) {
+    ::unlink(copy_path.c_str());
+    throw;
+  }
+  if (std::rename(copy_path.c_str(), file_path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(copy_path.c_str());
+    throw OutputError(path + ": cannot replace '" + file_path +
+                      "' by its compressed copy: " + errno_text(error));
+  }
+}
+
 // Runs `step` on rank 0 (or alone) and makes every process of the group
 // throw its error, if any.
 template <class Step>
@@ -1606,8 +1760,25 @@ void RunFileWriter::commit() {
       throw OutputError(final_path_ + ": cannot commit the run file: only " +
                         std::to_string(w.written_count) + " of " + std::to_string(w.written.size()) +
                         " (point, replicate) runs were written");
-    close_file("close");
+    if (w.group) {
+      // Every rank's data must be in the file before rank 0 goes on.
+      std::string error;
+      try {
+        close_file("close");
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      const std::vector<double> failed = w.group->all_gather({error.empty() ? 0.0 : 1.0});
+      for (std::size_t r = 0; r < failed.size(); ++r)
+        if (failed[r] != 0)
+          throw OutputError(error.empty()
+                                ? final_path_ + ": rank " + std::to_string(r) + " could not close the file"
+                                : error);
+    } else {
+      close_file("close");
+    }
     on_first_process(w.group, [&] {
+      if (w.plain) copy_into_new_layout(temporary_path_, final_path_, w.info);
       if (w.experiment == ExperimentKind::Comparison) {
         h5::QuietErrors quiet;
         Handle file(h5::check(H5Fopen(temporary_path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), final_path_,
@@ -1621,10 +1792,9 @@ void RunFileWriter::commit() {
     summaries_ = std::move(w.summaries);
     impl_.reset();
   } catch (...) {
-    // The name goes now; what HDF5 still holds is released by the destructor
-    // (see abandon()).
+    // Removes the file now, or keeps it when it holds runs worth keeping.
     impl_->failed = true;
-    if (!impl_->group || impl_->group->rank() == 0) ::unlink(temporary_path_.c_str());
+    abandon();
     throw;
   }
 }
@@ -1634,16 +1804,23 @@ std::string RunFileWriter::suspend() {
   Impl& w = *impl_;
   std::string kept;
   try {
-    if (!w.failed) checkpoint(true);
+    if (w.failed) {
+      abandon();  // which keeps a resumed file
+      return "";
+    }
+    checkpoint(true);
     gather_runs();
-    const bool keep = !w.failed && w.written_count > 0 && !w.event_rows.valid();
-    if (!keep) {
-      if (w.group) close_file("close");  // together, so that abandon() can remove the file
-      abandon();
+    if (w.written_count == 0 || w.event_rows.valid()) {
+      close_file("close");  // together, with a group
+      const bool first = !w.group || w.group->rank() == 0;
+      impl_.reset();
+      if (first) ::unlink(temporary_path_.c_str());
       return "";
     }
     close_file("close");
-    kept = incomplete_path_for(final_path_);
+    // Never over another unfinished file (of an earlier run to this name).
+    kept = free_incomplete_path_for(final_path_);
+    if (w.group) kept = w.group->broadcast(kept);
     on_first_process(w.group, [&] { sync_and_rename(temporary_path_, kept, final_path_); });
     summaries_ = std::move(w.summaries);
     impl_.reset();
@@ -1675,25 +1852,36 @@ void discard_further_writes(hid_t file) {
 }  // namespace
 
 void RunFileWriter::abandon() noexcept {
-  if (impl_ && impl_->group) {
-    if (impl_->file.valid()) {
-      // Closing a file opened by a group waits for every process, which may
-      // never come: this process is ending the job (see the header). The
-      // file stays, as after a kill, and can be resumed.
-      static_cast<void>(impl_.release());
-      return;
-    }
-    const bool first = impl_->group->rank() == 0;
-    impl_.reset();
-    if (first) ::unlink(temporary_path_.c_str());
+  if (impl_ && impl_->group && impl_->file.valid()) {
+    // Closing a file opened by a group waits for every process, which may
+    // never come: this process is ending the job (see the header). The
+    // file stays, as after a kill, and can be resumed.
+    static_cast<void>(impl_.release());
     return;
   }
-  if (impl_) {
+  if (!impl_) {
+    ::unlink(temporary_path_.c_str());
+    return;
+  }
+  // A file that held runs before this process took it over (resumed), or
+  // that the ranks of a job filled, is kept for a later --resume rather
+  // than removed with the runs it holds; a new file of one process goes.
+  const bool keep = impl_->taken_over || impl_->group != nullptr;
+  const bool first = !impl_->group || impl_->group->rank() == 0;
+  {
     h5::QuietErrors quiet;
-    if (impl_->file.valid()) discard_further_writes(impl_->file.get());
+    if (impl_->file.valid() && !keep) discard_further_writes(impl_->file.get());
     impl_->close();
     H5Eclear2(H5E_DEFAULT);
-    impl_.reset();
+  }
+  impl_.reset();
+  if (!first) return;
+  if (keep) {
+    const std::string kept = free_incomplete_path_for(final_path_);
+    if (std::rename(temporary_path_.c_str(), kept.c_str()) == 0) {
+      std::fprintf(stderr, "tipsim: the runs %s held are kept in %s\n", final_path_.c_str(), kept.c_str());
+      return;
+    }
   }
   ::unlink(temporary_path_.c_str());
 }

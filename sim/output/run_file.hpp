@@ -137,6 +137,9 @@ class RunFileWriter : public ReplicateSink {
   std::vector<std::size_t> missing_runs() const;
   // Runs the file held when it was taken over with resume_from.
   std::size_t resumed_runs() const;
+  // Whether the file holds every run now, its own and (with a group) those
+  // the other processes wrote. Collective with a group.
+  bool holds_every_run();
 
   // Flushes and closes the file, syncs it to disk and renames it to the
   // final name atomically (replacing any file there). Every (point,
@@ -146,8 +149,8 @@ class RunFileWriter : public ReplicateSink {
   void commit();
 
   // For an interrupted run: keeps the runs written so far in a file a
-  // later run can resume, incomplete_path_for(final_path()), and returns
-  // that path; nothing is left at the final name. When no run is complete,
+  // later run can resume, free_incomplete_path_for(final_path()), and
+  // returns that path; nothing is left at the final name. When no run is complete,
   // or the file has an event log, removes the file instead and returns "".
   // Throws OutputError (the file is then removed).
   std::string suspend();
@@ -158,10 +161,12 @@ class RunFileWriter : public ReplicateSink {
   // not in the file.
   const std::vector<std::vector<double>>& summaries() const { return summaries_; }
 
-  // Without commit() or suspend(): closes and removes the temporary file.
-  // Never throws. With a group, a writer destroyed so (a failure on this
-  // process) closes nothing and leaves the file, as a kill would: closing
-  // waits for every process, so the process must end the whole job.
+  // Without commit() or suspend() (a failure): closes and removes the
+  // temporary file; but a file that held runs when it was taken over
+  // (resume_from), or that a group wrote, is kept as suspend() keeps one
+  // rather than lose them. Never throws. With a group, a writer destroyed
+  // with its file open closes nothing and leaves the file, as a kill would
+  // (closing waits for every process): the process must end the whole job.
   ~RunFileWriter() override;
 
   const std::string& final_path() const { return final_path_; }
@@ -189,6 +194,9 @@ std::string temporary_path_for(const std::string& final_path);
 // The name an interrupted run keeps its finished runs under (suspend()):
 // FINAL_PATH + ".incomplete".
 std::string incomplete_path_for(const std::string& final_path);
+// incomplete_path_for(), or when a file is there already (an earlier
+// run's, not resumed), FINAL_PATH + ".incomplete-2", "-3", ...
+std::string free_incomplete_path_for(const std::string& final_path);
 
 // ---- Reading back -----------------------------------------------------------
 

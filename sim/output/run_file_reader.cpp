@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -360,8 +362,9 @@ std::pair<Handle, int> open_run_file(const std::string& path, bool unfinished = 
   // under it was never committed (its run was killed or crashed while
   // writing), however whole it may look inside.
   if (const std::size_t mark = path.rfind(".partial-"); mark != std::string::npos && !unfinished) {
+    // FINAL.partial-PID, and the copy a commit compresses it into.
     const std::string pid = path.substr(mark + 9);
-    if (!pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos)
+    if (!pid.empty() && std::isdigit(static_cast<unsigned char>(pid.front())))
       throw FormatError(path +
                         ": not a run file: the temporary file of a run that never finished (it was "
                         "killed or crashed while writing); finish it with the command that made it "
