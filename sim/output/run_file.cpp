@@ -602,7 +602,9 @@ struct RunFileWriter::Impl {
   // Runs this process wrote, and those of them campaign/run_complete does
   // not record yet (alone: until the next checkpoint).
   std::vector<std::size_t> mine, unrecorded;
-  std::chrono::steady_clock::time_point last_checkpoint{};  // long ago: the first run is recorded at once
+  // The first runs are recorded a second after the file opens: a kill
+  // before that loses under a second of work.
+  std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
   bool failed = false;                                      // a write failed: the file can only be abandoned
   std::vector<double> values;
   std::vector<std::int64_t> counts;
