@@ -605,7 +605,7 @@ struct RunFileWriter::Impl {
   // The first runs are recorded a second after the file opens: a kill
   // before that loses under a second of work.
   std::chrono::steady_clock::time_point last_checkpoint = std::chrono::steady_clock::now();
-  bool failed = false;                                      // a write failed: the file can only be abandoned
+  bool failed = false;  // a write failed: the file can only be abandoned
   std::vector<double> values;
   std::vector<std::int64_t> counts;
 
