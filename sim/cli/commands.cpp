@@ -412,7 +412,8 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
   std::size_t runs_resumed = 0;
   info.group = g_job;
   // Destroyed without commit() or suspend() on every way out but those:
-  // the temporary file is then removed and nothing is left at output_path.
+  // nothing is left at output_path, and the temporary file is removed (or,
+  // when it was being resumed, kept with its runs; see RunFileWriter).
   std::unique_ptr<output::RunFileWriter> writer;
   try {
     writer = std::make_unique<output::RunFileWriter>(output_path, info, options.resume_path);
