@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cstring>
 #include <string>
@@ -31,6 +32,37 @@ inline void expect_same_variables(const std::vector<output::Variable>& a,
     }
     EXPECT_EQ(differ, 0u) << differ << " values differ, the first at flat index " << first << ": "
                           << a[i].values[first] << " vs " << b[i].values[first];
+  }
+}
+
+// The named datasets of two HDF5 files hold the same bytes (read in their
+// own type), e.g. "snapshots/state": for what RunFileContents leaves out.
+inline void expect_same_datasets(const std::string& expected_path, const std::string& actual_path,
+                                 const std::vector<std::string>& names) {
+  auto read = [](const std::string& path, const std::string& name) {
+    std::vector<unsigned char> bytes;
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) return bytes;
+    const hid_t ds = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
+    if (ds >= 0) {
+      const hid_t file_type = H5Dget_type(ds);
+      const hid_t memory_type = H5Tget_native_type(file_type, H5T_DIR_ASCEND);
+      const hid_t space = H5Dget_space(ds);
+      bytes.resize(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)) * H5Tget_size(memory_type));
+      if (!bytes.empty() && H5Dread(ds, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0)
+        bytes.clear();
+      H5Sclose(space);
+      H5Tclose(memory_type);
+      H5Tclose(file_type);
+      H5Dclose(ds);
+    }
+    H5Fclose(file);
+    return bytes;
+  };
+  for (const std::string& name : names) {
+    const std::vector<unsigned char> expected = read(expected_path, name);
+    EXPECT_FALSE(expected.empty()) << expected_path << ": no " << name;
+    EXPECT_TRUE(expected == read(actual_path, name)) << name << " differs";
   }
 }
 
