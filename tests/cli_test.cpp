@@ -1,10 +1,8 @@
 // The `tipsim` program as users meet it: the real binary run in a temporary
 // folder, its exit codes, its messages, and the files it leaves (or not).
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +19,7 @@
 
 #include "commands.hpp"
 #include "comparison.hpp"
+#include "process_helpers.hpp"
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
 #include "summary_table.hpp"
@@ -49,87 +48,34 @@ to = "Destination"
 share = 0.3
 )";
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using testing::contains;
+using testing::Outcome;
+using testing::read_text;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A temporary working folder for one test, removed at the end.
+// A temporary working folder for one test, removed at the end; tipsim runs
+// in it (tests/process_helpers.hpp).
 class CliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char folder_template[] = "/tmp/tipsim_cli_XXXXXX";
-    ASSERT_NE(mkdtemp(folder_template), nullptr);
-    folder_ = folder_template;
-  }
-  void TearDown() override { fs::remove_all(folder_); }
-
   fs::path write(const std::string& name, const std::string& text) const {
     const fs::path path = folder_ / name;
     std::ofstream(path) << text;
     return path;
   }
 
-  // Starts tipsim in the test folder with stdout and stderr captured to files.
-  pid_t start(const std::vector<std::string>& args, const std::vector<std::string>& environment = {}) const {
-    const std::string out = (folder_ / "stdout.txt").string(), err = (folder_ / "stderr.txt").string();
-    const pid_t pid = fork();
-    if (pid == 0) {
-      if (chdir(folder_.c_str()) != 0) _exit(120);
-      const int out_fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (out_fd < 0 || err_fd < 0) _exit(121);
-      dup2(out_fd, STDOUT_FILENO);
-      dup2(err_fd, STDERR_FILENO);
-      for (const std::string& assignment : environment) putenv(const_cast<char*>(assignment.c_str()));
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(TIPSIM_CLI_PATH));
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(TIPSIM_CLI_PATH, argv.data());
-      _exit(127);
-    }
-    return pid;
-  }
-
-  Outcome finish(pid_t pid) const {
-    Outcome outcome;
-    int status = 0;
-    waitpid(pid, &status, 0);
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status);
-    outcome.out = read_text(folder_ / "stdout.txt");
-    outcome.err = read_text(folder_ / "stderr.txt");
-    return outcome;
-  }
-
   Outcome tipsim(const std::vector<std::string>& args,
                  const std::vector<std::string>& environment = {}) const {
-    return finish(start(args, environment));
+    testing::Tipsim::Options options;
+    options.environment = environment;
+    return testing::run_tipsim(folder_.path(), args, options);
   }
 
   // Files in a folder of the test folder (none when it does not exist).
   std::vector<std::string> files_in(const std::string& name) const {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(folder_ / name, ec))
-      names.push_back(entry.path().filename());
-    return names;
+    return testing::names_in(folder_ / name);
   }
 
-  fs::path folder_;
+  testing::ScratchFolder folder_{"tipsim_cli"};
 };
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // ---- bad input: exit 2, a located message, and nothing written -----------------------
 
@@ -328,7 +274,7 @@ TEST_F(CliTest, InterruptedRunExitsWith130AndLeavesNoFile) {
       "--steps", "20000"};
   for (const auto& [signal_number, expected_code] : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
     SCOPED_TRACE(signal_number);
-    const pid_t pid = start(args);
+    testing::Tipsim program(folder_.path(), args);
     // Once the temporary file exists the stop handlers are in place.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     bool writing = false;
@@ -338,8 +284,8 @@ TEST_F(CliTest, InterruptedRunExitsWith130AndLeavesNoFile) {
     }
     EXPECT_TRUE(writing) << "the run never created its temporary file";
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    kill(pid, signal_number);
-    const Outcome outcome = finish(pid);
+    program.signal(signal_number);
+    const Outcome outcome = program.finish();
     EXPECT_EQ(outcome.exit_code, expected_code) << outcome.err;
     EXPECT_TRUE(contains(outcome.err, "interrupted")) << outcome.err;
     EXPECT_TRUE(files_in("out").empty()) << "files left in the output folder";
