@@ -152,17 +152,7 @@ std::optional<double> available_memory_bytes() {
   return available;
 }
 
-// ---- the sink -------------------------------------------------------------------------
-
-// Passes every replicate to the run file.
-class WriteToFile : public ReplicateSink {
- public:
-  explicit WriteToFile(output::RunFileWriter& writer) : writer_(writer) {}
-  void consume(ReplicateResult&& result) override { writer_.consume(std::move(result)); }
-
- private:
-  output::RunFileWriter& writer_;
-};
+// ---- input errors -------------------------------------------------------------------------
 
 void print_scenario_error(const ScenarioError& e) {
   std::istringstream lines(e.what());
@@ -435,8 +425,7 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
     std::fprintf(stderr, "tipsim: resuming %s: %zu of %zu runs done, %zu to run\n",
                  options.resume_path.c_str(), writer->resumed_runs(), total_runs, missing.size());
   try {
-    WriteToFile sink(*writer);
-    LockedSink locked(sink, g_job ? &g_job->mpi_mutex() : nullptr);
+    LockedSink locked(*writer, g_job ? &g_job->mpi_mutex() : nullptr);
     ExperimentOptions experiment;
     experiment.threads = options.threads;
     experiment.replicates = info.replicates;

@@ -648,17 +648,20 @@ struct RunFileWriter::Impl {
 
 namespace {
 
-// The columns of events/, in file order.
-struct EventColumn {
+// One stored field of a table: an events/ column or a snapshots/ person
+// field.
+struct FieldSpec {
   const char* name;
   hid_t (*file_type)();
   const char* long_name;
-  const char* units;  // empty for a categorical column (flag_values instead)
+  const char* units;  // empty for a categorical field (flag_values instead)
 };
+
+// The columns of events/, in file order.
 hid_t i8() { return H5T_STD_I8LE; }
 hid_t i16() { return H5T_STD_I16LE; }
 hid_t i32() { return H5T_STD_I32LE; }
-constexpr EventColumn kEventColumns[] = {
+constexpr FieldSpec kEventColumns[] = {
     {"point", i32, "sweep point of the run the event belongs to", "1"},
     {"replicate", i32, "replicate of the run the event belongs to", "1"},
     {"step", i32, "step in which the event happened", "1"},
@@ -674,15 +677,9 @@ constexpr EventColumn kEventColumns[] = {
 constexpr std::size_t kEventChunkRows = 1u << 16;
 
 // The person fields of snapshots/, in file order.
-struct SnapshotField {
-  const char* name;
-  hid_t (*file_type)();
-  const char* long_name;
-  const char* units;  // empty for a categorical field (flags instead)
-};
 hid_t u8() { return H5T_STD_U8LE; }
 hid_t f32() { return H5T_IEEE_F32LE; }
-constexpr SnapshotField kSnapshotFields[] = {
+constexpr FieldSpec kSnapshotFields[] = {
     {"state", u8, "state of the person (flag_meanings)", ""},
     {"region", u8, "region where the person is (home while FREE; flag_meanings)", ""},
     {"home_region", u8, "home region of the person (flag_meanings)", ""},
@@ -895,7 +892,7 @@ void create_layout(const std::string& file_path, const std::string& path, const 
           path);
       GroupWriter& events = *w.events_group;
       events.growing_dimension("event", kEventChunkRows, "row of the event log");
-      for (const EventColumn& c : kEventColumns) {
+      for (const FieldSpec& c : kEventColumns) {
         Handle ds =
             events.growing_column(c.name, "event", c.file_type(), kEventChunkRows, c.long_name, c.units);
         const std::string name = c.name;
@@ -957,7 +954,7 @@ void create_layout(const std::string& file_path, const std::string& path, const 
                           "day");
       }
       const std::vector<std::string> dims = {"point", "replicate", "snapshot", "person"};
-      for (const SnapshotField& field : kSnapshotFields) {
+      for (const FieldSpec& field : kSnapshotFields) {
         std::vector<std::size_t> shape = snapshots.shape_of(dims);
         const std::size_t element = H5Tget_size(field.file_type());
         std::vector<std::size_t> chunk = {
@@ -1136,8 +1133,14 @@ namespace {
 
 void copy_into_new_layout(const std::string& file_path, const std::string& path, const RunFileInfo& info);
 
-// Whether the per-run datasets of a run file are compressed (written by
-// one process) rather than plain (laid out for several).
+// Whether a per-run dataset is compressed (a file written by one process)
+// rather than plain (laid out for several).
+bool is_compressed(hid_t dataset, const std::string& path) {
+  Handle dcpl(h5::check(H5Dget_create_plist(dataset), path, "cannot read a dataset's layout"), H5Pclose);
+  return H5Pget_nfilters(dcpl.get()) > 0;
+}
+
+// The same, of a file's first series.
 bool has_compressed_runs(const std::string& file_path, const std::string& path) {
   Handle file(h5::check(H5Fopen(file_path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path,
                         "cannot open '" + file_path + "'"),
@@ -1145,9 +1148,7 @@ bool has_compressed_runs(const std::string& file_path, const std::string& path) 
   const std::string name = "series/" + std::string(metric_table().front().name);
   Handle ds(h5::check(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), path, "cannot open '" + name + "'"),
             H5Dclose);
-  Handle dcpl(h5::check(H5Dget_create_plist(ds.get()), path, "cannot read the layout of '" + name + "'"),
-              H5Pclose);
-  return H5Pget_nfilters(dcpl.get()) > 0;
+  return is_compressed(ds.get(), path);
 }
 
 }  // namespace
@@ -1299,22 +1300,17 @@ void RunFileWriter::open_for_runs(const RunFileInfo& info) {
   for (const SummarySpec& s : summary_table())
     w.summary_sets.push_back(open("summary/" + std::string(s.name)));
   w.run_complete = open("campaign/run_complete");
-  {
-    // Laid out for several processes (now, or by the job that began a
-    // resumed file): compressed at commit (copy_into_new_layout()).
-    Handle dcpl(h5::check(H5Dget_create_plist(w.series_sets.front().get()), path, "cannot read a layout"),
-                H5Pclose);
-    w.plain = w.group != nullptr || H5Pget_nfilters(dcpl.get()) == 0;
-  }
+  // Laid out for several processes (now, or by the job that began a
+  // resumed file): compressed at commit (copy_into_new_layout()).
+  w.plain = w.group != nullptr || !is_compressed(w.series_sets.front().get(), path);
   if (info.recording.events) {
     w.event_rows = open("events/event");
-    for (const EventColumn& c : kEventColumns)
-      w.event_columns.push_back(open("events/" + std::string(c.name)));
+    for (const FieldSpec& c : kEventColumns) w.event_columns.push_back(open("events/" + std::string(c.name)));
     w.first_event = open("events/runs/first_event");
     w.event_count = open("events/runs/event_count");
   }
   if (info.recording.snapshot_every > 0)
-    for (const SnapshotField& field : kSnapshotFields)
+    for (const FieldSpec& field : kSnapshotFields)
       w.snapshot_sets.push_back(open("snapshots/" + std::string(field.name), dapl.get()));
 
   // What the file already holds (a resumed file): its runs and their summaries.
@@ -1712,7 +1708,7 @@ void copy_into_new_layout(const std::string& file_path, const std::string& path,
     for (const SummarySpec& m : summary_table())
       copy_dataset(from.get(), to.get(), "summary/" + std::string(m.name), path);
     if (info.recording.snapshot_every > 0)
-      for (const SnapshotField& field : kSnapshotFields)
+      for (const FieldSpec& field : kSnapshotFields)
         copy_dataset(from.get(), to.get(), "snapshots/" + std::string(field.name), path);
     h5::check_status(H5Fflush(to.get(), H5F_SCOPE_LOCAL), path, "cannot flush '" + copy_path + "'");
     copy_dataset(from.get(), to.get(), "campaign/run_complete", path);

@@ -408,10 +408,18 @@ std::pair<Handle, int> open_run_file(const std::string& path, bool unfinished = 
 
 bool has_link(hid_t group, const char* name) { return H5Lexists(group, name, H5P_DEFAULT) > 0; }
 
-// campaign/run_complete, (point, replicate) row-major: empty for a file
-// written before the record existed, which holds every run.
-std::vector<std::uint8_t> read_run_complete(hid_t f, std::size_t runs, const std::string& path) {
+// campaign/run_complete, (point, replicate) row-major, one value per run
+// of point_count x replicate_count: empty for a file written before the
+// record existed, which holds every run.
+std::vector<std::uint8_t> read_run_complete(hid_t f, const std::string& path) {
   if (!has_link(f, "campaign")) return {};
+  double points = 0, replicates = 0;
+  if (h5::has_attribute(f, "point_count")) points = h5::read_number_attribute(f, "point_count", path);
+  if (h5::has_attribute(f, "replicate_count"))
+    replicates = h5::read_number_attribute(f, "replicate_count", path);
+  if (!(points >= 0 && replicates >= 0 && points * replicates < 1e12))
+    throw FormatError(path + ": damaged run file: impossible point_count or replicate_count");
+  const auto runs = static_cast<std::size_t>(points * replicates);
   Handle group = open_group(f, "campaign", path);
   Handle ds = open_dataset(group.get(), "run_complete", "campaign/", path);
   if (h5::checked_element_count(ds.get(), path, "campaign/run_complete") != runs)
@@ -425,21 +433,12 @@ std::vector<std::uint8_t> read_run_complete(hid_t f, std::size_t runs, const std
 
 // Refuses a file that does not hold every run: one an interrupted run kept
 // to be resumed (or a killed run's temporary file, renamed).
-void require_every_run(hid_t f, const std::string& path) {
-  double points = 0, replicates = 0;
-  if (h5::has_attribute(f, "point_count")) points = h5::read_number_attribute(f, "point_count", path);
-  if (h5::has_attribute(f, "replicate_count"))
-    replicates = h5::read_number_attribute(f, "replicate_count", path);
-  if (!(points >= 0 && replicates >= 0 && points * replicates < 1e12))
-    throw FormatError(path + ": damaged run file: impossible point_count or replicate_count");
-  const auto runs = static_cast<std::size_t>(points * replicates);
-  const std::vector<std::uint8_t> complete = read_run_complete(f, runs, path);
-  if (complete.empty()) return;
+void require_every_run(const std::vector<std::uint8_t>& complete, const std::string& path) {
   const auto done = static_cast<std::size_t>(std::count(complete.begin(), complete.end(), 1));
-  if (done != runs)
+  if (done != complete.size())
     throw FormatError(
         path + ": an unfinished run file: it holds " + std::to_string(done) + " of its " +
-        std::to_string(runs) +
+        std::to_string(complete.size()) +
         " runs (its run was interrupted); finish it with the command that made it and --resume " + path);
 }
 
@@ -447,9 +446,11 @@ RunFileContents read_contents(const std::string& path, bool read_series, bool un
   h5::QuietErrors quiet;
   auto [file, version] = open_run_file(path, unfinished);
   const hid_t f = file.get();
-  if (!unfinished) require_every_run(f, path);
-
+  // Checked first, so that an unfinished file is refused before its series are read.
   RunFileContents out;
+  out.run_complete = read_run_complete(f, path);
+  if (!unfinished) require_every_run(out.run_complete, path);
+
   out.format_version = version;
   read_attributes(f, &out.text_attributes, &out.number_attributes, path);
   const std::string experiment = out.text("experiment");
@@ -491,11 +492,9 @@ RunFileContents read_contents(const std::string& path, bool read_series, bool un
     Handle rows = open_dataset(group.get(), "event", "events/", path);
     out.event_count = length_of(rows.get(), path, "events/event");
   }
-  const std::size_t runs = out.dimension("point") * out.dimension("replicate");
-  out.run_complete = read_run_complete(f, runs, path);
   out.runs_complete =
       out.run_complete.empty()
-          ? runs
+          ? out.dimension("point") * out.dimension("replicate")
           : static_cast<std::size_t>(std::count(out.run_complete.begin(), out.run_complete.end(), 1));
   return out;
 }
@@ -511,7 +510,7 @@ RunFileContents read_unfinished_run_file(const std::string& path) { return read_
 EventTable read_event_table(const std::string& path) {
   h5::QuietErrors quiet;
   auto [file, version] = open_run_file(path);
-  require_every_run(file.get(), path);
+  require_every_run(read_run_complete(file.get(), path), path);
   if (!has_link(file.get(), "events"))
     throw FormatError(path + ": the run file has no event log (it was written without --events)");
   Handle group = open_group(file.get(), "events", path);
