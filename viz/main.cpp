@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app.hpp"
+#include "build_info.hpp"
 #include "live_session.hpp"
 #include "replay_run.hpp"
 #include "run_file.hpp"
@@ -62,7 +63,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tipsim-viewer: watch a scenario live, move its policy levers, or replay a run file",
                "tipsim-viewer"};
   app.set_version_flag("--version",
-                       std::string("tipsim-viewer ") + TIPSIM_VERSION + " (" + TIPSIM_SOURCE_REVISION + ")");
+                       std::string("tipsim-viewer ") + version() + " (" + source_revision() + ")");
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
     return "tipsim-viewer: error: " + std::string(e.what()) + "\nRun '" + failed->get_name() +
            " --help' for the options.\n";

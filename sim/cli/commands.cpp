@@ -73,6 +73,82 @@ class LockedSink : public ReplicateSink {
   std::mutex* mutex_;
 };
 
+// Reports each run as it reaches the file (--progress): done once its data
+// are written, recorded once campaign/run_complete marks it, which is what
+// a kill keeps. A rank of a job marks each run as it writes it. A process
+// alone marks its finished runs when a run arrives a second or more after
+// it last marked any (RunFileWriter::checkpoint): from outside the writer,
+// the moments around each write tell when it certainly marked, certainly
+// did not, or may have; a record is reported once it is certain whichever
+// way each uncertain write went.
+class ProgressReport : public ReplicateSink {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // `opening`, `opened`: just before and just after the writer was made.
+  ProgressReport(output::RunFileWriter& writer, ProgressLog& log, bool in_job, Clock::time_point opening,
+                 Clock::time_point opened)
+      : writer_(writer), log_(log), in_job_(in_job), done_(in_job ? 0 : writer.resumed_runs()) {
+    histories_.push_back({opening, opened, done_});
+  }
+
+  void consume(ReplicateResult&& result) override {
+    const Clock::time_point writing = Clock::now();
+    writer_.consume(std::move(result));
+    const Clock::time_point written = Clock::now();
+    ++done_;
+    log_.run_done(done_, in_job_ ? done_ : follow_marks(writing, written), writer_.temporary_path());
+  }
+
+ private:
+  // How long a process alone waits between marks (RunFileWriter::checkpoint).
+  static constexpr std::chrono::seconds kMarkInterval{1};
+
+  // One way the writes so far may have gone: the writer last marked runs
+  // (or opened the file) between `after` and `before`, and then held
+  // `recorded` runs marked.
+  struct History {
+    Clock::time_point after, before;
+    std::size_t recorded;
+  };
+
+  // Follows every history through a write made between `writing` and
+  // `written`; returns the runs recorded in all of them.
+  std::size_t follow_marks(Clock::time_point writing, Clock::time_point written) {
+    std::vector<History> next;
+    auto keep = [&next](const History& h) {
+      for (History& same : next) {
+        if (same.recorded == h.recorded) {
+          same.after = std::min(same.after, h.after);
+          same.before = std::max(same.before, h.before);
+          return;
+        }
+      }
+      next.push_back(h);
+    };
+    for (const History& h : histories_) {
+      if (writing - h.before >= kMarkInterval) {
+        keep({writing, written, done_});
+      } else if (written - h.after < kMarkInterval) {
+        keep(h);
+      } else {
+        // Marked now, or not: then it had marked less than a second before.
+        keep({writing, written, done_});
+        keep({std::max(h.after, writing - kMarkInterval), h.before, h.recorded});
+      }
+    }
+    histories_ = std::move(next);
+    std::size_t recorded = done_;
+    for (const History& h : histories_) recorded = std::min(recorded, h.recorded);
+    return recorded;
+  }
+
+  output::RunFileWriter& writer_;
+  ProgressLog& log_;
+  bool in_job_;
+  std::size_t done_;
+  std::vector<History> histories_;
+};
+
 // The file a resumed run completes is named after the unfinished one:
 // OUT.h5.incomplete (or .incomplete-2, ...) and OUT.h5.partial-PID
 // complete OUT.h5.
@@ -395,7 +471,8 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
   }
 
   install_stop_handlers();
-  const bool show_progress = !options.quiet && speaks() && isatty(STDERR_FILENO) == 1;
+  const bool progress_lines = progress_lines_requested();
+  const bool show_progress = !progress_lines && !options.quiet && speaks() && isatty(STDERR_FILENO) == 1;
   ProgressLine progress(show_progress);
   const auto started = std::chrono::steady_clock::now();
   std::vector<std::vector<double>> summaries;
@@ -405,6 +482,7 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
   // nothing is left at output_path, and the temporary file is removed (or,
   // when it was being resumed, kept with its runs; see RunFileWriter).
   std::unique_ptr<output::RunFileWriter> writer;
+  const auto opening = std::chrono::steady_clock::now();
   try {
     writer = std::make_unique<output::RunFileWriter>(output_path, info, options.resume_path);
   } catch (const output::FormatError& e) {
@@ -418,14 +496,17 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
     if (g_job != nullptr) g_job->abort(kExitFailure);
     return kExitFailure;
   }
+  const auto opened = std::chrono::steady_clock::now();
   const std::vector<std::size_t> missing = writer->missing_runs();
   runs_resumed = writer->resumed_runs();
   const std::size_t total_runs = info.points.size() * info.replicates;
+  ProgressLog log(progress_lines, total_runs, g_job ? g_job->rank() : 0, g_job ? g_job->size() : 0);
+  ProgressReport report(*writer, log, g_job != nullptr, opening, opened);
   if (!options.resume_path.empty() && !options.quiet && speaks())
     std::fprintf(stderr, "tipsim: resuming %s: %zu of %zu runs done, %zu to run\n",
                  options.resume_path.c_str(), writer->resumed_runs(), total_runs, missing.size());
   try {
-    LockedSink locked(*writer, g_job ? &g_job->mpi_mutex() : nullptr);
+    LockedSink locked(report, g_job ? &g_job->mpi_mutex() : nullptr);
     ExperimentOptions experiment;
     experiment.threads = options.threads;
     experiment.replicates = info.replicates;

@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "build_info.hpp"
 #include "commands.hpp"
+#include "progress.hpp"
 #ifdef TIPSIM_WITH_MPI
 #include "mpi_job.hpp"
 #endif
@@ -50,8 +52,14 @@ void add_run_flags(CLI::App* command, tipsim::cli::RunOptions& options, const st
       ->type_name("KEY=VALUE")
       ->take_all()
       ->allow_extra_args(false);
-  command->add_flag("-q,--quiet", options.quiet,
-                    "No progress line or size estimate; print only the final table");
+  CLI::Option* quiet = command->add_flag("-q,--quiet", options.quiet,
+                                         "No progress line or size estimate; print only the final table");
+  command
+      ->add_flag_callback(
+          "--progress", [] { tipsim::cli::request_progress_lines(); },
+          "Progress as plain lines, also when stderr is not a terminal (logs, batch jobs): one per run done "
+          "and one whenever finished runs are recorded in the file")
+      ->excludes(quiet);
   command->add_flag("--events", options.events,
                     "Write the event log (events/): every recruitment, identification, conviction, ...");
   command
@@ -90,7 +98,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tipsim: agent-based simulation of human trafficking and anti-trafficking policy", "tipsim"};
   app.require_subcommand(1);
   app.set_version_flag("--version",
-                       std::string("tipsim ") + TIPSIM_VERSION + " (" + TIPSIM_SOURCE_REVISION + ")");
+                       std::string("tipsim ") + tipsim::version() + " (" + tipsim::source_revision() + ")");
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
     return "tipsim: error: " + std::string(e.what()) + "\nRun '" + failed->get_name() +
            " --help' for the options.\n";

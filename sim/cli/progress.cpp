@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace tipsim::cli {
 
@@ -62,6 +63,44 @@ void ProgressLine::draw(const Progress& progress, std::chrono::steady_clock::tim
   std::fprintf(stream_, "\r%s%s", text.c_str(), padding.c_str());
   std::fflush(stream_);
   drawn_width_ = text.size();
+}
+
+namespace {
+std::atomic<bool> g_progress_lines{false};
+}  // namespace
+
+void request_progress_lines() { g_progress_lines = true; }
+bool progress_lines_requested() { return g_progress_lines; }
+
+ProgressLog::ProgressLog(bool enabled, std::size_t runs_total, int rank, int ranks, std::FILE* stream)
+    : enabled_(enabled),
+      in_job_(ranks > 0),
+      runs_total_(runs_total),
+      prefix_(ranks > 0 ? "tipsim: rank " + std::to_string(rank) + " of " + std::to_string(ranks) + ": "
+                        : "tipsim: "),
+      stream_(stream) {}
+
+void ProgressLog::run_done(std::size_t done, std::size_t recorded, const std::string& file) {
+  if (!enabled_) return;
+  const std::string total = std::to_string(runs_total_);
+  if (in_job_) {
+    print(std::to_string(done) + (done == 1 ? " run" : " runs") + " done and recorded in " + file + " (" +
+          total + " in the job)");
+    return;
+  }
+  print("run " + std::to_string(done) + " of " + total + " done");
+  if (recorded > recorded_) {
+    recorded_ = recorded;
+    print(std::to_string(recorded) + " of " + total + " runs recorded in " + file);
+  }
+}
+
+void ProgressLog::print(const std::string& text) {
+  // One write per line, so that lines from several ranks sharing a log do
+  // not interleave within a line.
+  const std::string line = prefix_ + text + "\n";
+  std::fwrite(line.data(), 1, line.size(), stream_);
+  std::fflush(stream_);
 }
 
 void ProgressLine::clear() {

@@ -1,4 +1,6 @@
-// The progress line `tipsim run` keeps updated on a terminal.
+// The progress `tipsim run`, `sweep` and `compare` show on stderr: a line
+// kept updated on a terminal, or plain lines (--progress) for logs and for
+// programs that watch a run.
 #pragma once
 
 #include <atomic>
@@ -34,6 +36,42 @@ class ProgressLine {
   std::atomic<std::int64_t> next_draw_ns_{100'000'000};
   std::mutex mutex_;
   std::size_t drawn_width_ = 0;  // characters of the last line drawn
+};
+
+// --progress: plain progress lines whatever stderr is (set by main() from
+// the command line, before any command runs).
+void request_progress_lines();
+bool progress_lines_requested();
+
+// Plain progress lines: one when a run is done (its data are in the file),
+// one when finished runs are recorded in the file (campaign/run_complete:
+// what a kill keeps). Each is written and flushed at once, so that a batch
+// job's log, or a test racing the program, sees it as it happens:
+//
+//   tipsim: run 3 of 8 done
+//   tipsim: 3 of 8 runs recorded in out/run.h5.partial-4711
+//
+// A rank of an MPI job counts its own runs, each recorded as it is done:
+//
+//   tipsim: rank 1 of 2: 3 runs done and recorded in out/run.h5.partial-4711 (18 in the job)
+class ProgressLog {
+ public:
+  // A disabled log prints nothing. `ranks` 0: this process alone.
+  ProgressLog(bool enabled, std::size_t runs_total, int rank = 0, int ranks = 0, std::FILE* stream = stderr);
+
+  // A run is done: `done` runs are (the file's, alone; this rank's, in a
+  // job), and `recorded` of them are recorded in `file`.
+  void run_done(std::size_t done, std::size_t recorded, const std::string& file);
+
+ private:
+  void print(const std::string& text);
+
+  bool enabled_;
+  bool in_job_;
+  std::size_t runs_total_;
+  std::size_t recorded_ = 0;  // the runs last reported recorded
+  std::string prefix_;        // "tipsim: ", or "tipsim: rank R of N: "
+  std::FILE* stream_;
 };
 
 // "1:02:03" or "2:03".

@@ -1,6 +1,7 @@
 #include "hdf5_util.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "run_file.hpp"
 
@@ -146,10 +147,12 @@ namespace {
 
 // Reads every string of an attribute or dataset, whatever its string
 // flavour: variable length (what tipsim writes) or fixed length (what other
-// tools may write).
+// tools may write). `read(memory_type, buffer, transfer)` reads them with the
+// given transfer property list (H5P_DEFAULT where a read takes none).
 template <typename Read>
 std::vector<std::string> read_string_elements(hid_t file_type, hid_t space, Read read,
-                                              const std::string& path, std::string_view what) {
+                                              const std::string& path, std::string_view what,
+                                              hid_t transfer = H5P_DEFAULT) {
   if (H5Tget_class(file_type) != H5T_STRING)
     throw OutputError(path + ": " + std::string(what) + " is not text");
   const hssize_t count = H5Sget_simple_extent_npoints(space);
@@ -160,14 +163,25 @@ std::vector<std::string> read_string_elements(hid_t file_type, hid_t space, Read
     Handle memory_type = utf8_string_type();
     H5Tset_cset(memory_type.get(), H5Tget_cset(file_type));
     std::vector<char*> pointers(static_cast<std::size_t>(count), nullptr);
-    if (count > 0) check_status(read(memory_type.get(), pointers.data()), path, what);
-    for (char* p : pointers) out.emplace_back(p != nullptr ? p : "");
-    for (char* p : pointers) H5free_memory(p);
+    // Strings come from the bounded allocator below when `transfer` names it:
+    // freed with std::free then, with HDF5's own free otherwise; and freed
+    // whether the read succeeded or not.
+    const bool bounded = transfer != H5P_DEFAULT;
+    const herr_t status = count > 0 ? read(memory_type.get(), pointers.data(), transfer) : 0;
+    if (status >= 0)
+      for (char* p : pointers) out.emplace_back(p != nullptr ? p : "");
+    for (char* p : pointers) {
+      if (bounded)
+        std::free(p);
+      else
+        H5free_memory(p);
+    }
+    check_status(status, path, what);
   } else {
     const std::size_t width = H5Tget_size(file_type);
     Handle memory_type(H5Tcopy(file_type), H5Tclose);
     std::vector<char> buffer(width * static_cast<std::size_t>(count) + 1, '\0');
-    if (count > 0) check_status(read(memory_type.get(), buffer.data()), path, what);
+    if (count > 0) check_status(read(memory_type.get(), buffer.data(), transfer), path, what);
     for (hssize_t i = 0; i < count; ++i) {
       const char* begin = buffer.data() + static_cast<std::size_t>(i) * width;
       out.emplace_back(begin, std::find(begin, begin + width, '\0'));
@@ -185,8 +199,8 @@ std::string read_string_attribute(hid_t object, const char* name, const std::str
   Handle space(check(H5Aget_space(attribute.get()), path, what), H5Sclose);
   auto values = read_string_elements(
       type.get(), space.get(),
-      [&](hid_t memory_type, void* buffer) { return H5Aread(attribute.get(), memory_type, buffer); }, path,
-      what);
+      [&](hid_t memory_type, void* buffer, hid_t) { return H5Aread(attribute.get(), memory_type, buffer); },
+      path, what);
   if (values.size() != 1)
     throw OutputError(path + ": " + what + " holds " + std::to_string(values.size()) + " strings, not one");
   return values.front();
@@ -225,16 +239,54 @@ std::size_t checked_element_count(hid_t dataset, const std::string& path, std::s
   return static_cast<std::size_t>(count);
 }
 
+namespace {
+
+// What the strings of one dataset may take in memory: far more than any
+// run file holds (labels, scenario texts), far less than a damaged length
+// in the file can claim (HDF5 would otherwise allocate and copy gigabytes).
+constexpr std::size_t kStringBytesPerRead = std::size_t{256} << 20;
+
+struct StringBudget {
+  std::size_t left = kStringBytesPerRead;
+  bool exceeded = false;
+};
+
+void* bounded_string_alloc(std::size_t size, void* info) {
+  auto* budget = static_cast<StringBudget*>(info);
+  if (size > budget->left) {
+    budget->exceeded = true;
+    return nullptr;
+  }
+  budget->left -= size;
+  return std::malloc(size);
+}
+
+void bounded_string_free(void* memory, void*) { std::free(memory); }
+
+}  // namespace
+
 std::vector<std::string> read_strings(hid_t dataset, const std::string& path) {
   Handle type(check(H5Dget_type(dataset), path, "dataset type"), H5Tclose);
   checked_element_count(dataset, path, "a string dataset");
   Handle space(check(H5Dget_space(dataset), path, "dataset space"), H5Sclose);
-  return read_string_elements(
-      type.get(), space.get(),
-      [&](hid_t memory_type, void* buffer) {
-        return H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
-      },
-      path, "string dataset");
+  StringBudget budget;
+  Handle transfer(check(H5Pcreate(H5P_DATASET_XFER), path, "a transfer property list"), H5Pclose);
+  check_status(
+      H5Pset_vlen_mem_manager(transfer.get(), bounded_string_alloc, &budget, bounded_string_free, nullptr),
+      path, "the string allocator");
+  try {
+    return read_string_elements(
+        type.get(), space.get(),
+        [&](hid_t memory_type, void* buffer, hid_t plist) {
+          return H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, plist, buffer);
+        },
+        path, "string dataset", transfer.get());
+  } catch (const OutputError&) {
+    if (budget.exceeded)
+      throw FormatError(path + ": damaged run file: a string dataset claims more than " +
+                        std::to_string(kStringBytesPerRead >> 20) + " MiB of text");
+    throw;
+  }
 }
 
 }  // namespace tipsim::output::h5

@@ -19,19 +19,13 @@
 #include <limits>
 #include <numeric>
 
+#include "build_info.hpp"
 #include "comparison.hpp"
 #include "events.hpp"
 #include "hdf5_util.hpp"
 #include "metrics.hpp"
 #include "snapshots.hpp"
 #include "sweep.hpp"
-
-#ifndef TIPSIM_VERSION
-#define TIPSIM_VERSION "unknown"
-#endif
-#ifndef TIPSIM_SOURCE_REVISION
-#define TIPSIM_SOURCE_REVISION "unknown"
-#endif
 
 namespace tipsim::output {
 
@@ -371,7 +365,10 @@ std::string flag_word(std::string_view label) {
 
 std::string flag_meanings(const std::vector<std::string>& labels) {
   std::string text;
-  for (const std::string& label : labels) text += (text.empty() ? "" : " ") + flag_word(label);
+  for (const std::string& label : labels) {
+    if (!text.empty()) text += ' ';
+    text += flag_word(label);
+  }
   return text;
 }
 
@@ -766,14 +763,14 @@ void create_layout(const std::string& file_path, const std::string& path, const 
                         path);
     h5::write_attribute(f, "date_created", created, path);
     h5::write_attribute(f, "creator_name", std::string_view("tipsim"), path);
-    h5::write_attribute(f, "product_version", std::string_view(TIPSIM_VERSION), path);
-    h5::write_attribute(f, "source",
-                        std::string("tipsim ") + TIPSIM_VERSION + " agent-based model, source revision " +
-                            TIPSIM_SOURCE_REVISION,
-                        path);
+    h5::write_attribute(f, "product_version", std::string_view(version()), path);
+    h5::write_attribute(
+        f, "source",
+        std::string("tipsim ") + version() + " agent-based model, source revision " + source_revision(),
+        path);
     h5::write_attribute(f, "history", created + " " + info.command_line, path);
-    h5::write_attribute(f, "program_version", std::string_view(TIPSIM_VERSION), path);
-    h5::write_attribute(f, "source_revision", std::string_view(TIPSIM_SOURCE_REVISION), path);
+    h5::write_attribute(f, "program_version", std::string_view(version()), path);
+    h5::write_attribute(f, "source_revision", std::string_view(source_revision()), path);
     h5::write_attribute(f, "created", created, path);
     h5::write_attribute(f, "command_line", info.command_line, path);
     h5::write_attribute(f, "scenario_name", first.name, path);
@@ -1131,7 +1128,8 @@ void write_comparison(hid_t file, const std::string& path, const std::vector<std
 
 namespace {
 
-void copy_into_new_layout(const std::string& file_path, const std::string& path, const RunFileInfo& info);
+void copy_into_new_layout(const std::string& file_path, const std::string& path, const RunFileInfo& info,
+                          bool recorded_runs_only = false);
 
 // Whether a per-run dataset is compressed (a file written by one process)
 // rather than plain (laid out for several).
@@ -1238,9 +1236,13 @@ RunFileWriter::RunFileWriter(const std::string& final_path, const RunFileInfo& i
                               history + "\n" + created + " " + info.command_line + " (resumed)", final_path_);
           if (!file.close())
             h5::fail(final_path_, "cannot write the file to resume '" + temporary_path_ + "'");
-          // A file begun by one process is compressed; ranks need it plain.
-          if (group && has_compressed_runs(temporary_path_, final_path_))
-            copy_into_new_layout(temporary_path_, final_path_, info);
+          // Only the recorded runs go on, in a new layout: a file left by a
+          // killed process may have metadata that reads but can no longer be
+          // written to (killed while HDF5 wrote its structure), and a file
+          // begun by one process is compressed, while ranks need it plain.
+          // A job's own plain file is consistent at any moment and is kept.
+          if (!group || has_compressed_runs(temporary_path_, final_path_))
+            copy_into_new_layout(temporary_path_, final_path_, info, true);
         } catch (...) {
           std::rename(temporary_path_.c_str(), resume_from.c_str());
           throw;
@@ -1636,7 +1638,10 @@ void sync_and_rename(const std::string& from, const std::string& to, const std::
 // Copies one dataset from `from` to `to` (same name, shape and type). A
 // per-run dataset, (point, replicate, ...), goes one run at a time, so that
 // memory holds one run's values, not the file's.
-void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::string& path) {
+// Copies a dataset run by run (its leading point and replicate dimensions),
+// only the runs marked in `runs` when it is not empty.
+void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::string& path,
+                  const std::vector<std::uint8_t>& runs = {}) {
   const std::string what = "cannot copy '" + name + "' into the compressed file";
   Handle source(h5::check(H5Dopen2(from, name.c_str(), H5P_DEFAULT), path, what), H5Dclose);
   Handle target(h5::check(H5Dopen2(to, name.c_str(), H5P_DEFAULT), path, what), H5Dclose);
@@ -1647,10 +1652,11 @@ void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::stri
   std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
   if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   const std::size_t element = H5Tget_size(memory_type.get());
+  const std::vector<std::uint8_t>& only = runs;
   std::vector<hsize_t> block = dims;
-  std::size_t runs = 1;
+  std::size_t run_count = 1;
   if (rank > 2) {
-    runs = static_cast<std::size_t>(dims[0] * dims[1]);
+    run_count = static_cast<std::size_t>(dims[0] * dims[1]);
     block[0] = block[1] = 1;
   }
   std::size_t values = 1;
@@ -1658,7 +1664,8 @@ void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::stri
   if (values == 0) return;
   std::vector<unsigned char> buffer(values * element);
   Handle memory_space(h5::check(H5Screate_simple(rank, block.data(), nullptr), path, what), H5Sclose);
-  for (std::size_t run = 0; run < runs; ++run) {
+  for (std::size_t run = 0; run < run_count; ++run) {
+    if (rank > 2 && !only.empty() && (run >= only.size() || only[run] != 1)) continue;
     std::vector<hsize_t> start(dims.size(), 0);
     if (rank > 2) {
       start[0] = run / dims[1];
@@ -1686,8 +1693,11 @@ void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::stri
 // every finished file is as small as a one-process file; a one-process
 // file resumed by a job is made plain first. Its provenance goes with it.
 // The copy's run_complete is written last, so a copy interrupted half-way
-// holds no run; the original is replaced only once the copy is whole.
-void copy_into_new_layout(const std::string& file_path, const std::string& path, const RunFileInfo& info) {
+// holds no run; the original is replaced only once the copy is whole. With
+// `recorded_runs_only`, the runs not recorded complete are not read at all
+// (a killed process's file may not hold them whole).
+void copy_into_new_layout(const std::string& file_path, const std::string& path, const RunFileInfo& info,
+                          bool recorded_runs_only) {
   h5::QuietErrors quiet;
   const std::string copy_path = file_path + "-relayout";
   try {
@@ -1703,13 +1713,23 @@ void copy_into_new_layout(const std::string& file_path, const std::string& path,
     for (const char* name : {"mpi_ranks", "threads"})
       h5::write_attribute(to.get(), name,
                           static_cast<std::int64_t>(h5::read_number_attribute(from.get(), name, path)), path);
+    std::vector<std::uint8_t> recorded;
+    if (recorded_runs_only) {
+      Handle complete(h5::check(H5Dopen2(from.get(), "campaign/run_complete", H5P_DEFAULT), path,
+                                "cannot open 'campaign/run_complete'"),
+                      H5Dclose);
+      recorded.resize(info.points.size() * info.replicates);
+      h5::check_status(
+          H5Dread(complete.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, recorded.data()), path,
+          "cannot read 'campaign/run_complete'");
+    }
     for (const MetricSpec& m : metric_table())
-      copy_dataset(from.get(), to.get(), "series/" + std::string(m.name), path);
+      copy_dataset(from.get(), to.get(), "series/" + std::string(m.name), path, recorded);
     for (const SummarySpec& m : summary_table())
-      copy_dataset(from.get(), to.get(), "summary/" + std::string(m.name), path);
+      copy_dataset(from.get(), to.get(), "summary/" + std::string(m.name), path, recorded);
     if (info.recording.snapshot_every > 0)
       for (const FieldSpec& field : kSnapshotFields)
-        copy_dataset(from.get(), to.get(), "snapshots/" + std::string(field.name), path);
+        copy_dataset(from.get(), to.get(), "snapshots/" + std::string(field.name), path, recorded);
     h5::check_status(H5Fflush(to.get(), H5F_SCOPE_LOCAL), path, "cannot flush '" + copy_path + "'");
     copy_dataset(from.get(), to.get(), "campaign/run_complete", path);
     if (!to.close()) h5::fail(path, "cannot write '" + copy_path + "'");

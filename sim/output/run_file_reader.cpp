@@ -15,12 +15,9 @@
 #include <limits>
 #include <numeric>
 
+#include "build_info.hpp"
 #include "hdf5_util.hpp"
 #include "run_file.hpp"
-
-#ifndef TIPSIM_VERSION
-#define TIPSIM_VERSION "unknown"
-#endif
 
 namespace tipsim::output {
 
@@ -399,7 +396,8 @@ std::pair<Handle, int> open_run_file(const std::string& path, bool unfinished = 
   if (version != std::floor(version) || version < 1 || version > kFormatVersion) {
     std::string message = path + ": tipsim run file format version " +
                           std::to_string(static_cast<long long>(version)) + " cannot be read by tipsim " +
-                          TIPSIM_VERSION + ", which reads format version " + std::to_string(kFormatVersion);
+                          tipsim::version() + ", which reads format version " +
+                          std::to_string(kFormatVersion);
     if (version > kFormatVersion) message += "; use a newer tipsim";
     throw FormatError(message);
   }
