@@ -1,16 +1,20 @@
 #!/usr/bin/python3
 """Sorts the crash inputs a fuzzer left into tipsim's defects and HDF5's.
 
-    scripts/fuzz_triage.py FUZZER ARTIFACT_FOLDER
+    scripts/fuzz_triage.py FUZZER ARTIFACT_FOLDER [FUZZER_LOG]
 
 Replays every input in ARTIFACT_FOLDER (crash-*, leak-*, oom-*, timeout-*)
 alone through FUZZER and reads the report. A report whose first stack frame
 outside the sanitizer runtime, libFuzzer and libc lies in libhdf5 is a
-defect of HDF5 1.10.8 on damaged files, which tipsim cannot fix; so is an
-input that does not fail when replayed alone (HDF5 keeps state between
-files: heap damage from an earlier input shows up later). Anything else is
-a defect in tipsim's code: it is listed with its report and the exit status
-is 1. Used by scripts/fuzz.sh; see docs/reliability.md.
+defect of HDF5 1.10.8 on damaged files, which tipsim cannot fix. An input
+that does not fail when replayed alone (HDF5 keeps state between files:
+heap damage from an earlier input shows up later) is judged by the report
+FUZZER_LOG recorded when it failed (libFuzzer's log of the run that wrote
+it: "Test unit written to .../NAME"): HDF5's when that report's first frame
+is in libhdf5. Anything else — another first frame, or no recorded report
+— is a defect in tipsim's code (or one that cannot be told from it): it is
+listed with its report and the exit status is 1. Used by scripts/fuzz.sh;
+see docs/reliability.md.
 """
 import collections
 import os
@@ -35,6 +39,31 @@ def first_frame(report):
     return None
 
 
+UNIT_WRITTEN = re.compile(r"Test unit written to (\S+)")
+
+
+def recorded_reports(log_path):
+    """The report libFuzzer logged before writing each input, by input name.
+
+    A run stops at a crash and prints what led to it, ending with the line
+    naming the input it wrote; the report is what came before that line,
+    back to the previous input's (or the start of that run's log)."""
+    reports = {}
+    if not log_path:
+        return reports
+    with open(log_path, errors="replace") as log:
+        lines = log.read().splitlines()
+    start = 0
+    for number, line in enumerate(lines):
+        if line.startswith("INFO: -fork=") and "fuzzing in separate process" in line:
+            start = number
+        match = UNIT_WRITTEN.search(line)
+        if match:
+            reports[os.path.basename(match.group(1))] = "\n".join(lines[start:number + 1])
+            start = number + 1
+    return reports
+
+
 def kind_of(report):
     for line in report.splitlines():
         if line.startswith("SUMMARY:"):
@@ -44,6 +73,7 @@ def kind_of(report):
 
 def main():
     fuzzer, folder = sys.argv[1], sys.argv[2]
+    recorded = recorded_reports(sys.argv[3] if len(sys.argv) > 3 else None)
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":fast_unwind_on_malloc=0"
     names = sorted(n for n in os.listdir(folder) if re.match(r"(crash|leak|oom|timeout|slow-unit)-", n))
@@ -57,25 +87,29 @@ def main():
             report, failed = run.stdout + run.stderr, run.returncode != 0
         except subprocess.TimeoutExpired as e:
             report, failed = (e.stdout or b"").decode(errors="replace") + (e.stderr or b"").decode(errors="replace"), True
+        alone = ""
         if not failed:
-            hdf5["not reproducible alone (state left inside libhdf5 by an earlier input)"] += 1
-            continue
+            # Judged by what was recorded when it failed among other inputs.
+            report = recorded.get(name, "")
+            alone = "not reproducible alone, recorded "
         frame = first_frame(report)
         kind = kind_of(report)
         if frame is not None and "libhdf5" in frame:
             function = frame.split()[0] if not frame.startswith("(") else "(libhdf5)"
-            hdf5[f"{kind} in {function}"] += 1
+            hdf5[f"{alone}{kind} in {function}"] += 1
+        elif alone and not report:
+            defects.append((name, "not reproducible alone, and no report recorded for it", None, ""))
         else:
-            defects.append((name, kind, frame, report))
+            defects.append((name, alone + kind, frame, report))
     print(f"fuzz triage: {len(names)} inputs from {folder}")
     for what, count in hdf5.most_common():
         print(f"  HDF5 defect (not tipsim's; tolerated): {count:4d} x {what}")
     for name, kind, frame, report in defects:
-        print(f"  TIPSIM DEFECT: {name}: {kind} at {frame}")
+        print(f"  TIPSIM DEFECT: {name}: {kind}" + (f" at {frame}" if frame else ""))
         print("    " + "\n    ".join(report.splitlines()[-60:]))
     if defects:
-        print(f"fuzz triage: {len(defects)} input(s) crash tipsim's own code; fix them and add each to "
-              f"fuzz/regressions/run_file/")
+        print(f"fuzz triage: {len(defects)} input(s) crash tipsim's own code, or crashed where it cannot be "
+              f"told; fix them and add each to fuzz/regressions/run_file/")
         return 1
     return 0
 

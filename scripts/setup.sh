@@ -22,6 +22,10 @@ packages=(
   hdf5-tools netcdf-bin python3-h5py python3-numpy python3-xarray python3-h5netcdf python3-pytest
   # the analysis package (analysis/): tables, figures, t-intervals
   python3-pandas python3-matplotlib python3-scipy
+  # reading run files in R: Rscript and hdf5r, for analysis/examples/read_run.R and its test
+  r-base-core r-cran-hdf5r
+  # checks: pyflakes over the Python code (analysis/, scripts/, tests/python/)
+  pyflakes3
   # the viewer (tipsim-viewer): Dear ImGui, GLFW, OpenGL, a readable font, and
   # a virtual display for its screenshot tests
   libimgui-dev libglfw3-dev libgl-dev fonts-dejavu-core xvfb xauth
