@@ -21,12 +21,14 @@ namespace tipsim::fuzz {
 inline std::string check_run_file(const std::string& path) {
   try {
     const output::RunFileContents contents = output::read_run_file(path);
-    for (const auto* group : {&contents.series, &contents.summary, &contents.comparison, &contents.sweep_keys})
+    for (const auto* group :
+         {&contents.series, &contents.summary, &contents.comparison, &contents.sweep_keys})
       for (const output::Variable& v : *group) {
         std::size_t n = 1;
         for (std::size_t d : v.shape) n *= d;
         if (v.dims.size() != v.shape.size()) return "variable " + v.name + ": dims and shape differ in rank";
-        if (!v.values.empty() && v.values.size() != n) return "variable " + v.name + ": values do not fill its shape";
+        if (!v.values.empty() && v.values.size() != n)
+          return "variable " + v.name + ": values do not fill its shape";
       }
   } catch (const output::OutputError& e) {
     if (std::string(e.what()).find(path) == std::string::npos)

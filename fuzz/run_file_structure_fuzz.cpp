@@ -25,8 +25,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -61,27 +61,61 @@ std::string read_bytes(const fs::path& path) {
 
 herr_t collect(hid_t, const char* name, const H5O_info_t* info, void* data) {
   if (info->type == H5O_TYPE_GROUP || info->type == H5O_TYPE_DATASET)
-    static_cast<std::vector<std::string>*>(data)->push_back(std::string(name) == "." ? "/" : "/" + std::string(name));
+    static_cast<std::vector<std::string>*>(data)->push_back(
+        std::string(name) == "." ? "/" : "/" + std::string(name));
   return 0;
 }
 
 // Names the reader looks for, so that edits land where they matter.
 const char* const kAttributeNames[] = {
-    "format",     "format_version", "experiment", "event_log", "snapshot_every", "units",   "long_name",
-    "CLASS",      "NAME",           "baseline",   "source_path", "cell_methods", "layer", "replicate_count",
-    "point_count", "steps",         "flag_values", "flag_meanings", "DIMENSION_LIST", "REFERENCE_LIST"};
-const char* const kChildNames[] = {"scenario", "series", "summary", "sweep", "comparison", "events", "snapshots",
-                                   "point", "replicate", "step", "region", "state", "arm", "event", "runs",
-                                   "source_text", "resolved_toml", "parameters", "regional_values", "routes",
-                                   "interventions", "key", "value", "unit", "scope", "definition", "time_days",
-                                   "exploited_mean", "persons_by_state", "kind", "origin", "share", "x"};
+    "format",         "format_version",  "experiment",  "event_log", "snapshot_every", "units",
+    "long_name",      "CLASS",           "NAME",        "baseline",  "source_path",    "cell_methods",
+    "layer",          "replicate_count", "point_count", "steps",     "flag_values",    "flag_meanings",
+    "DIMENSION_LIST", "REFERENCE_LIST"};
+const char* const kChildNames[] = {"scenario",
+                                   "series",
+                                   "summary",
+                                   "sweep",
+                                   "comparison",
+                                   "events",
+                                   "snapshots",
+                                   "point",
+                                   "replicate",
+                                   "step",
+                                   "region",
+                                   "state",
+                                   "arm",
+                                   "event",
+                                   "runs",
+                                   "source_text",
+                                   "resolved_toml",
+                                   "parameters",
+                                   "regional_values",
+                                   "routes",
+                                   "interventions",
+                                   "key",
+                                   "value",
+                                   "unit",
+                                   "scope",
+                                   "definition",
+                                   "time_days",
+                                   "exploited_mean",
+                                   "persons_by_state",
+                                   "kind",
+                                   "origin",
+                                   "share",
+                                   "x"};
 
 hid_t pick_type(FuzzedDataProvider& in) {
   switch (in.ConsumeIntegralInRange(0, 7)) {
-    case 0: return H5Tcopy(H5T_STD_I8LE);
-    case 1: return H5Tcopy(H5T_STD_I64LE);
-    case 2: return H5Tcopy(H5T_STD_U64BE);
-    case 3: return H5Tcopy(H5T_IEEE_F32LE);
+    case 0:
+      return H5Tcopy(H5T_STD_I8LE);
+    case 1:
+      return H5Tcopy(H5T_STD_I64LE);
+    case 2:
+      return H5Tcopy(H5T_STD_U64BE);
+    case 3:
+      return H5Tcopy(H5T_IEEE_F32LE);
     case 4: {
       const hid_t t = H5Tcopy(H5T_C_S1);
       H5Tset_size(t, H5T_VARIABLE);
@@ -99,21 +133,31 @@ hid_t pick_type(FuzzedDataProvider& in) {
       H5Tinsert(t, "b", 8, H5T_NATIVE_INT64);
       return t;
     }
-    default: return H5Tcopy(H5T_IEEE_F64LE);
+    default:
+      return H5Tcopy(H5T_IEEE_F64LE);
   }
 }
 
 double pick_number(FuzzedDataProvider& in) {
   switch (in.ConsumeIntegralInRange(0, 9)) {
-    case 0: return std::numeric_limits<double>::quiet_NaN();
-    case 1: return std::numeric_limits<double>::infinity();
-    case 2: return -1;
-    case 3: return 1e300;
-    case 4: return 9.3e18;
-    case 5: return 0;
-    case 6: return 1;
-    case 7: return 2;
-    default: return in.ConsumeFloatingPoint<double>();
+    case 0:
+      return std::numeric_limits<double>::quiet_NaN();
+    case 1:
+      return std::numeric_limits<double>::infinity();
+    case 2:
+      return -1;
+    case 3:
+      return 1e300;
+    case 4:
+      return 9.3e18;
+    case 5:
+      return 0;
+    case 6:
+      return 1;
+    case 7:
+      return 2;
+    default:
+      return in.ConsumeFloatingPoint<double>();
   }
 }
 
@@ -121,9 +165,14 @@ std::vector<hsize_t> pick_dims(FuzzedDataProvider& in, bool allow_huge) {
   std::vector<hsize_t> dims(in.ConsumeIntegralInRange<std::size_t>(0, 4));
   for (hsize_t& d : dims) {
     switch (in.ConsumeIntegralInRange(0, 5)) {
-      case 0: d = 0; break;
-      case 1: d = allow_huge ? hsize_t{1} << in.ConsumeIntegralInRange(20, 40) : 3; break;
-      default: d = in.ConsumeIntegralInRange<hsize_t>(1, 6);
+      case 0:
+        d = 0;
+        break;
+      case 1:
+        d = allow_huge ? hsize_t{1} << in.ConsumeIntegralInRange(20, 40) : 3;
+        break;
+      default:
+        d = in.ConsumeIntegralInRange<hsize_t>(1, 6);
     }
   }
   return dims;
@@ -184,7 +233,8 @@ void replace_dataset(FuzzedDataProvider& in, hid_t parent, const std::string& na
 }
 
 void set_attribute(FuzzedDataProvider& in, hid_t object) {
-  const char* name = kAttributeNames[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kAttributeNames) - 1)];
+  const char* name =
+      kAttributeNames[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kAttributeNames) - 1)];
   H5Adelete(object, name);
   if (in.ConsumeBool()) return;  // deleted only
   const std::vector<hsize_t> dims = pick_dims(in, false);
@@ -239,7 +289,8 @@ void edit(FuzzedDataProvider& in, hid_t file, const std::vector<std::string>& ob
       break;
     case 4:
       if (group) {
-        const char* child = kChildNames[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kChildNames) - 1)];
+        const char* child =
+            kChildNames[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kChildNames) - 1)];
         if (in.ConsumeBool()) {
           replace_dataset(in, object, child);
         } else {
@@ -251,11 +302,13 @@ void edit(FuzzedDataProvider& in, hid_t file, const std::vector<std::string>& ob
     case 5:
       if (group) {
         // A soft link: to another object, to nothing, or to itself.
-        const char* child = kChildNames[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kChildNames) - 1)];
+        const char* child =
+            kChildNames[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kChildNames) - 1)];
         H5Ldelete(object, child, H5P_DEFAULT);
-        const std::string target = in.ConsumeBool() ? objects[in.ConsumeIntegralInRange<std::size_t>(0, objects.size() - 1)]
-                                   : in.ConsumeBool() ? std::string("/nowhere")
-                                                      : (path == "/" ? "" : path) + "/" + child;
+        const std::string target =
+            in.ConsumeBool()   ? objects[in.ConsumeIntegralInRange<std::size_t>(0, objects.size() - 1)]
+            : in.ConsumeBool() ? std::string("/nowhere")
+                               : (path == "/" ? "" : path) + "/" + child;
         H5Lcreate_soft(target.c_str(), object, child, H5P_DEFAULT, H5P_DEFAULT);
       }
       break;
@@ -290,8 +343,9 @@ void edit(FuzzedDataProvider& in, hid_t file, const std::vector<std::string>& ob
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   const char* chosen = std::getenv("TIPSIM_FUZZ_SEED_DIR");
-  const fs::path seeds = chosen != nullptr && *chosen != '\0' ? fs::path(chosen)
-                                                               : fs::path(TIPSIM_SOURCE_DIR) / "fuzz/corpus/run_file";
+  const fs::path seeds = chosen != nullptr && *chosen != '\0'
+                             ? fs::path(chosen)
+                             : fs::path(TIPSIM_SOURCE_DIR) / "fuzz/corpus/run_file";
   std::string base = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
   std::string pattern = base + "/tipsim-structure-fuzz-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) {

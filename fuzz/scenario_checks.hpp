@@ -46,8 +46,8 @@ inline bool same_scenario(const Scenario& a, const Scenario& b) {
   if (a.interventions.size() != b.interventions.size()) return false;
   for (std::size_t i = 0; i < a.interventions.size(); ++i) {
     const InterventionSpec &x = a.interventions[i], &y = b.interventions[i];
-    if (x.name != y.name || x.start_step != y.start_step || x.end_step != y.end_step || x.region != y.region ||
-        x.ramp_steps != y.ramp_steps || x.changes.size() != y.changes.size())
+    if (x.name != y.name || x.start_step != y.start_step || x.end_step != y.end_step ||
+        x.region != y.region || x.ramp_steps != y.ramp_steps || x.changes.size() != y.changes.size())
       return false;
     for (std::size_t c = 0; c < x.changes.size(); ++c)
       if (x.changes[c].param != y.changes[c].param || x.changes[c].op != y.changes[c].op ||
@@ -71,14 +71,16 @@ inline std::string check_scenario_text(std::string_view text, const std::string&
     for (const ScenarioIssue& issue : e.issues) {
       if (issue.where.file.empty()) return "an issue without a file: " + format_issue(issue);
       if (issue.message.empty()) return "an issue without a message: " + format_issue(issue);
-      if (issue.where.line < 0 || issue.where.column < 0) return "a negative location: " + format_issue(issue);
+      if (issue.where.line < 0 || issue.where.column < 0)
+        return "a negative location: " + format_issue(issue);
     }
     return "";
   }
   const std::string resolved = resolved_toml(scenario);
   try {
     const Scenario again = load_scenario_text(resolved, path);
-    if (!same_scenario(scenario, again)) return "the resolved TOML loads back to different values:\n" + resolved;
+    if (!same_scenario(scenario, again))
+      return "the resolved TOML loads back to different values:\n" + resolved;
   } catch (const ScenarioError& e) {
     return "the resolved TOML of a valid scenario does not load:\n" + std::string(e.what()) + "\n" + resolved;
   }

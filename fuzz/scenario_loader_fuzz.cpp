@@ -16,7 +16,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const std::string problem = tipsim::fuzz::check_scenario_text(text, std::string(TIPSIM_SCENARIO_DIR) + "/fuzz.toml");
+  const std::string problem =
+      tipsim::fuzz::check_scenario_text(text, std::string(TIPSIM_SCENARIO_DIR) + "/fuzz.toml");
   if (!problem.empty()) {
     std::fprintf(stderr, "scenario_loader_fuzz: %s\n", problem.c_str());
     std::abort();

@@ -275,15 +275,10 @@ TEST_F(CliTest, InterruptedRunExitsWith130AndLeavesNoFile) {
   for (const auto& [signal_number, expected_code] : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
     SCOPED_TRACE(signal_number);
     testing::Tipsim program(folder_.path(), args);
-    // Once the temporary file exists the stop handlers are in place.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    bool writing = false;
-    while (!writing && std::chrono::steady_clock::now() < deadline) {
-      for (const std::string& name : files_in("out")) writing = writing || contains(name, ".partial");
-      if (!writing) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    EXPECT_TRUE(writing) << "the run never created its temporary file";
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Once the temporary file exists the stop handlers are in place and the
+    // one run, seconds long, is under way: a signal from then on stops it.
+    ASSERT_TRUE(testing::wait_for_file(program, folder_ / "out", ".partial-"))
+        << "the run never created its temporary file";
     program.signal(signal_number);
     const Outcome outcome = program.finish();
     EXPECT_EQ(outcome.exit_code, expected_code) << outcome.err;

@@ -2,17 +2,19 @@
 // ends with exit 1, a message naming the file and the reason, and no file
 // at the final name (nor a temporary one).
 //
-// Tests run as root, whom permissions do not stop, so the failures are
-// real ones: a file size limit (RLIMIT_FSIZE: writes fail with EFBIG, as on
-// a full disk), a small tmpfs that fills up (ENOSPC) and a read-only mount
-// (EROFS) in a private mount namespace (`unshare -m`; skipped where that is
-// not permitted, e.g. an unprivileged container), a read-only system
-// folder, and the output folder removed while the run writes.
+// The failures are real ones, met by the real program, without privileges:
+// a file size limit (RLIMIT_FSIZE: writes fail with EFBIG), a full and a
+// read-only disk (tests/faulty_disk.cpp, preloaded: the C library's calls
+// for files under one folder fail with ENOSPC or EROFS), a system folder
+// that cannot hold files, and the output folder removed while the run
+// writes.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,7 +29,7 @@ namespace {
 
 using namespace tipsim::testing;
 
-// About 1 MB of run file.
+// About 330 KB of run file (360 KB written while it is made).
 constexpr const char* kScenario = R"(
 [scenario]
 name = "disk failure test"
@@ -90,16 +92,19 @@ TEST(DiskFailure, OutputFolderRemovedDuringTheRunIsExitOne) {
   // (about a second in Release), short enough to finish soon after.
   Tipsim program(folder.path(), {"run", "scenario.toml", "-o", "out/run.h5", "--quiet", "--steps", "1000",
                                  "--replicates", "1", "--threads", "1", "--set", "population.size=200000"});
-  // Once the temporary file exists, take the folder away.
+  // Once the temporary file holds its layout (HDF5 has created it and
+  // written to it), take the folder away.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   bool writing = false;
   while (!writing && !program.ended() && std::chrono::steady_clock::now() < deadline) {
-    for (const std::string& name : folder.entries("out")) writing = writing || contains(name, ".partial-");
+    for (const std::string& name : folder.entries("out")) {
+      std::error_code ec;
+      writing =
+          writing || (contains(name, ".partial-") && fs::file_size(folder / "out" / name, ec) > 0 && !ec);
+    }
     if (!writing) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  ASSERT_TRUE(writing) << "the run never created its temporary file";
-  // Into the run: the file is created and being written.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(writing) << "the run never wrote to its temporary file";
   ASSERT_FALSE(program.ended()) << "the run ended before its folder could be removed";
   fs::remove_all(folder / "out");
   const Outcome outcome = program.finish();
@@ -151,57 +156,100 @@ TEST(DiskFailure, TheFirstWriteErrorIsTheOneReported) {
   }
 }
 
-// ---- in a private mount namespace -------------------------------------------------------
+// ---- a full or read-only disk (tests/faulty_disk.cpp) ----------------------------------
 
-// Whether this process may mount a tmpfs in a mount namespace of its own.
-bool can_mount_privately() {
-  ScratchFolder probe("tipsim-unshare-probe");
-  fs::create_directories(probe / "mnt");
-  const std::string command = "/usr/bin/unshare -m /bin/sh -c 'mount -t tmpfs -o size=64k tipsim-probe " +
-                              (probe / "mnt").string() + "' >/dev/null 2>&1";
-  return fs::exists("/usr/bin/unshare") && std::system(command.c_str()) == 0;
-}
+// How the disk under `folder` fails.
+struct FaultyDisk {
+  std::string error;       // ENOSPC or EROFS
+  std::int64_t bytes = 0;  // ENOSPC: what the disk takes before it is full
+  bool deferred = false;   // ENOSPC: writes succeed, fsync tells
+};
 
-// Runs tipsim with a fresh tmpfs of `size` mounted at `mountpoint` (seen by
-// it alone), read-only when asked; what the tmpfs held afterwards is written
-// to `listing` (the tmpfs goes with the namespace).
-Outcome run_on_tmpfs(const ScratchFolder& folder, const fs::path& mountpoint, const std::string& size,
-                     bool read_only, const fs::path& listing, const std::vector<std::string>& args) {
-  fs::create_directories(mountpoint);
-  const std::string script =
-      "mount -t tmpfs -o size=" + size + " tipsim-test \"$0\" || exit 99\n" +
-      (read_only ? "mkdir -p \"$0\"/out && mount -o remount,ro \"$0\" || exit 98\n" : "") +
-      "\"$@\"\nstatus=$?\nls -A \"$0\"/out > " + listing.string() + " 2>/dev/null\nexit $status\n";
+// Runs tipsim with the failing disk preloaded; each call it refused is a
+// line ("pwrite ENOSPC") of `log`.
+Outcome run_on_faulty_disk(const ScratchFolder& folder, const fs::path& disk, const FaultyDisk& fault,
+                           const fs::path& log, const std::vector<std::string>& args) {
+  const char* asan = std::getenv("ASAN_OPTIONS");
   Tipsim::Options options;
-  options.wrapper = {"/usr/bin/unshare", "-m", "/bin/sh", "-c", script, mountpoint.string()};
+  options.environment = {
+      "LD_PRELOAD=" TIPSIM_FAULTY_DISK_LIBRARY,
+      "TIPSIM_FAULTY_DISK=" + disk.string(),
+      "TIPSIM_FAULTY_DISK_ERROR=" + fault.error,
+      "TIPSIM_FAULTY_DISK_BYTES=" + std::to_string(fault.bytes),
+      std::string("TIPSIM_FAULTY_DISK_DEFERRED=") + (fault.deferred ? "1" : "0"),
+      "TIPSIM_FAULTY_DISK_LOG=" + log.string(),
+      // A sanitized tipsim accepts a library loaded before its runtime.
+      std::string("ASAN_OPTIONS=") + (asan != nullptr ? asan : "") + ":verify_asan_link_order=0",
+  };
   return run_tipsim(folder.path(), args, options);
 }
 
-TEST(DiskFailure, AFullFileSystemIsExitOneAndLeavesNoFile) {
-  if (!can_mount_privately()) GTEST_SKIP() << "cannot mount a tmpfs in a private mount namespace here";
+TEST(DiskFailure, AFullDiskIsExitOneAndLeavesNoFile) {
   ScratchFolder folder("tipsim-disk");
   folder.write("scenario.toml", kScenario);
-  const fs::path disk = folder / "small-disk";
+  const fs::path disk = folder / "disk";
   const std::string target = (disk / "out/run.h5").string();
-  const Outcome outcome = run_on_tmpfs(folder, disk, "128k", false, folder / "listing.txt",
-                                       {"run", "scenario.toml", "-o", target, "--quiet"});
-  ASSERT_NE(outcome.exit_code, 99) << "the tmpfs could not be mounted: " << outcome.err;
-  expect_write_failure(outcome, target, "No space left on device");
-  EXPECT_EQ(read_text(folder / "listing.txt"), "") << "left on the full disk";
+  const std::vector<std::string> args = {"run", "scenario.toml", "-o", target, "--quiet"};
+  // Full while the file's layout is written, and later, while the runs are.
+  for (const std::int64_t bytes : {std::int64_t{128} << 10, std::int64_t{256} << 10}) {
+    SCOPED_TRACE("a disk full after " + std::to_string(bytes) + " bytes");
+    const fs::path log = folder / ("refused-" + std::to_string(bytes) + ".txt");
+    const Outcome outcome = run_on_faulty_disk(folder, disk, {"ENOSPC", bytes}, log, args);
+    expect_write_failure(outcome, target, "No space left on device");
+    EXPECT_TRUE(names_in(disk / "out").empty()) << ::testing::PrintToString(names_in(disk / "out"));
+    // The failure reached HDF5's writes of the file (its sec2 driver's pwrite).
+    EXPECT_TRUE(contains(read_text(log), "pwrite ENOSPC")) << read_text(log);
+  }
+  // With room for the whole file, the same run is saved: the failures above
+  // are the full disk's.
+  const Outcome roomy =
+      run_on_faulty_disk(folder, disk, {"ENOSPC", std::int64_t{64} << 20}, folder / "roomy.txt", args);
+  EXPECT_EQ(roomy.shell_status(), 0) << roomy.err;
+  EXPECT_EQ(names_in(disk / "out"), std::vector<std::string>{"run.h5"});
 }
 
-TEST(DiskFailure, AReadOnlyFileSystemIsExitOneAndLeavesNoFile) {
-  if (!can_mount_privately()) GTEST_SKIP() << "cannot mount a tmpfs in a private mount namespace here";
+// File systems that allocate at write-back (NFS, thin volumes, ext4 and
+// XFS with delayed allocation) accept the writes and report a full disk
+// when the data are synced: the file is then not durable and must not be
+// taken for a saved run.
+TEST(DiskFailure, AFullDiskFoundOnlyWhenSyncingIsExitOneAndLeavesNoFile) {
+  ScratchFolder folder("tipsim-disk");
+  folder.write("scenario.toml", kScenario);
+  const fs::path disk = folder / "disk";
+  const std::string target = (disk / "out/run.h5").string();
+  const Outcome outcome =
+      run_on_faulty_disk(folder, disk, {"ENOSPC", std::int64_t{128} << 10, true}, folder / "refused.txt",
+                         {"run", "scenario.toml", "-o", target, "--quiet"});
+  expect_write_failure(outcome, target, "No space left on device");
+  EXPECT_TRUE(names_in(disk / "out").empty()) << ::testing::PrintToString(names_in(disk / "out"));
+  const std::string refused = read_text(folder / "refused.txt");
+  EXPECT_TRUE(contains(refused, "fsync ENOSPC")) << refused;
+  EXPECT_FALSE(contains(refused, "write")) << refused;
+}
+
+TEST(DiskFailure, AReadOnlyDiskIsExitOneAndLeavesNoFile) {
   ScratchFolder folder("tipsim-disk");
   folder.write("scenario.toml", kScenario);
   const fs::path disk = folder / "read-only-disk";
   const std::string target = (disk / "out/run.h5").string();
-  const Outcome outcome = run_on_tmpfs(folder, disk, "1m", true, folder / "listing.txt",
-                                       {"run", "scenario.toml", "-o", target, "--quiet"});
-  ASSERT_NE(outcome.exit_code, 99) << "the tmpfs could not be mounted: " << outcome.err;
-  ASSERT_NE(outcome.exit_code, 98) << "the tmpfs could not be made read-only: " << outcome.err;
-  expect_write_failure(outcome, target, "Read-only file system");
-  EXPECT_EQ(read_text(folder / "listing.txt"), "") << "left on the read-only disk";
+  const std::vector<std::string> args = {"run", "scenario.toml", "-o", target, "--quiet"};
+  // The output folder cannot be made.
+  {
+    const Outcome outcome = run_on_faulty_disk(folder, disk, {"EROFS"}, folder / "refused-folder.txt", args);
+    expect_write_failure(outcome, "out", "Read-only file system");
+    EXPECT_FALSE(fs::exists(disk));
+    EXPECT_TRUE(contains(read_text(folder / "refused-folder.txt"), "mkdir EROFS"));
+  }
+  // The output folder exists (made before the disk turned read-only): the
+  // file cannot be created in it.
+  fs::create_directories(disk / "out");
+  {
+    const Outcome outcome = run_on_faulty_disk(folder, disk, {"EROFS"}, folder / "refused-file.txt", args);
+    expect_write_failure(outcome, target, "Read-only file system");
+    EXPECT_TRUE(names_in(disk / "out").empty()) << ::testing::PrintToString(names_in(disk / "out"));
+    EXPECT_TRUE(contains(read_text(folder / "refused-file.txt"), "open EROFS"))
+        << read_text(folder / "refused-file.txt");
+  }
 }
 
 }  // namespace

@@ -276,8 +276,11 @@ TEST(Events, EstimateFromAPilotIsCloseToTheCount) {
   const auto results = run({s}, 1, 0, recording);
   const double actual = static_cast<double>(results.front().events.size());
   const double estimate = estimate_events_per_replicate(s, 13);
-  EXPECT_GT(estimate, 0.5 * actual);
-  EXPECT_LT(estimate, 2.0 * actual);
+  // What the estimate promises where the pilot is representative
+  // (estimate_events_per_replicate()): at most twice short, at most 1.6
+  // times over; Limits.TheEventLogEstimate... checks it through the program.
+  EXPECT_LE(actual, 2.0 * estimate);
+  EXPECT_LE(estimate, 1.6 * actual);
 }
 
 }  // namespace

@@ -1,10 +1,14 @@
 // Limits (docs/reliability.md): extreme but valid scenarios run end to end
 // through `tipsim run` and give valid run files; a run too large for the
-// machine is refused before it starts, with the estimate.
+// machine is refused before it starts, with the estimate; the event log's
+// size estimate, which gates --max-output, keeps its stated margin.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -44,6 +48,7 @@ struct Case {
   std::string scenario;  // the scenario text (kBase unless given)
   std::vector<std::string> args;
   std::size_t steps = 12, replicates = 2, regions = 2;
+  double persons = 2000;  // population.size: the people every step of every run accounts for
 };
 
 // Runs one case and checks that the file it writes is a valid run: it reads
@@ -70,6 +75,18 @@ void run_and_check(const Case& c) {
   EXPECT_EQ(contents.dimension("replicate"), c.replicates);
   EXPECT_EQ(contents.dimension("region"), c.regions);
   EXPECT_EQ(contents.series.size(), metric_table().size());
+  // Every person is in exactly one state and region at every step of every
+  // run: the whole population, never a file of zeros.
+  const output::Variable* persons = contents.find_series("persons_by_state");
+  ASSERT_NE(persons, nullptr);
+  ASSERT_EQ(persons->dims, (std::vector<std::string>{"point", "replicate", "step", "region", "state"}));
+  const std::size_t per_step = persons->shape[3] * persons->shape[4];
+  ASSERT_EQ(persons->values.size() % per_step, 0u);
+  for (std::size_t at = 0; at < persons->values.size(); at += per_step) {
+    double everyone = 0;
+    for (std::size_t i = at; i < at + per_step; ++i) everyone += persons->values[i];
+    ASSERT_EQ(everyone, c.persons) << "persons_by_state at (point, replicate, step) #" << at / per_step;
+  }
   for (const output::Variable& v : contents.series) {
     std::size_t expected = 1;
     for (std::size_t d : v.shape) expected *= d;
@@ -118,23 +135,27 @@ from = "Empty"
 to = "Origin"
 share = 1
 )";
-  run_and_check({"a third region with population.share = 0, trafficked into and out of", scenario, {}, 12, 2, 3});
+  run_and_check(
+      {"a third region with population.share = 0, trafficked into and out of", scenario, {}, 12, 2, 3});
 }
 
 TEST(Limits, ProbabilitiesOfExactlyZeroAndOne) {
-  run_and_check({"no escapes, every victim cooperates, investigations find every victim",
-                 "",
-                 {"--set", "exploitation.escape_per_year=0", "--set", "protection.cooperation_sheltered=1",
-                  "--set", "protection.cooperation_unsheltered=1", "--set", "prosecution.victims_found_share=1"}});
+  run_and_check(
+      {"no escapes, every victim cooperates, investigations find every victim",
+       "",
+       {"--set", "exploitation.escape_per_year=0", "--set", "protection.cooperation_sheltered=1", "--set",
+        "protection.cooperation_unsheltered=1", "--set", "prosecution.victims_found_share=1"}});
   run_and_check({"every probability (a Real key from 0 to 1) at exactly 0", "", set_all_probabilities(0)});
   run_and_check({"every probability (a Real key from 0 to 1) at exactly 1", "", set_all_probabilities(1)});
 }
 
 TEST(Limits, OneStepOnePersonOneReplicate) {
   run_and_check({"one step", "", {"--steps", "1"}, 1});
-  run_and_check({"one person", "", {"--set", "population.size=1"}});
-  run_and_check({"one replicate on more threads than replicates", "", {"--replicates", "1", "--threads", "8"}, 12, 1});
-  run_and_check({"all at once", "", {"--steps", "1", "--replicates", "1", "--set", "population.size=1"}, 1, 1});
+  run_and_check({"one person", "", {"--set", "population.size=1"}, 12, 2, 2, 1});
+  run_and_check(
+      {"one replicate on more threads than replicates", "", {"--replicates", "1", "--threads", "8"}, 12, 1});
+  run_and_check(
+      {"all at once", "", {"--steps", "1", "--replicates", "1", "--set", "population.size=1"}, 1, 1, 2, 1});
 }
 
 TEST(Limits, InterventionsAtTheEdgesOfTheRun) {
@@ -177,6 +198,126 @@ TEST(Limits, ARunTooLargeForMemoryIsRefusedWithTheEstimate) {
   EXPECT_TRUE(folder.entries("out").empty());
   // Refused before anything was allocated.
   EXPECT_LT(took, std::chrono::seconds(30));
+}
+
+// ---- the event log's size estimate, which gates --max-output ---------------------------
+//
+// estimate_events_per_replicate() (sim/experiment.hpp) scales the first 13
+// steps of one replicate to the run; tipsim refuses a run whose estimate
+// exceeds --max-output. Measured (docs/reliability.md) on the bundled
+// scenarios and the worlds below, up to twelve seeds each: a run records up to
+// 1.8 times the estimate where trafficking grows from its starting state
+// for years; the estimate is up to 1.2 times the record, 1.6 where the
+// pilot sees only about a hundred events and chance dominates.
+
+// A run may record at most this many times the estimate, plus kEventSlack.
+constexpr double kMostShortfall = 2.0;
+// The estimate may be at most this many times the record, plus kEventSlack.
+constexpr double kMostExcess = 1.6;
+// Events per run (3.5 KB of file): the pilot of a small world sees none.
+constexpr double kEventSlack = 100;
+
+// A world where trafficking grows for years: traffickers and demand far
+// above what the start holds, convicted members replaced.
+const std::vector<std::string> kGrowingWorld = {"--set", "traffickers.initial_per_100k=600",
+                                                "--set", "traffickers.entry_per_100k=200",
+                                                "--set", "traffickers.network_replacement=1",
+                                                "--set", "market.demand_sexual_per_100k=900",
+                                                "--set", "policy.prosecution.investigators_per_100k=8",
+                                                "--set", "policy.protection.shelter_beds_per_100k=4",
+                                                "--set", "policy.prosecution.sentence_years=0.2",
+                                                "--set", "policy.protection.service_years=0.1",
+                                                "--set", "identification.police_rate_per_year=0.5",
+                                                "--set", "exploitation.criminality_arrest_per_year=2"};
+
+std::vector<std::string> joined(std::vector<std::string> first, const std::vector<std::string>& second) {
+  first.insert(first.end(), second.begin(), second.end());
+  return first;
+}
+
+// The estimate tipsim printed ("12,345 events per run"); negative when
+// there is none.
+double printed_events_per_run(const std::string& err) {
+  const std::size_t end = err.find(" events per run");
+  if (end == std::string::npos) return -1;
+  std::size_t begin = end;
+  while (begin > 0 &&
+         (std::isdigit(static_cast<unsigned char>(err[begin - 1])) != 0 || err[begin - 1] == ','))
+    --begin;
+  std::string digits;
+  for (std::size_t i = begin; i < end; ++i)
+    if (err[i] != ',') digits += err[i];
+  return digits.empty() ? -1 : std::stod(digits);
+}
+
+TEST(Limits, TheEventLogEstimateThatGatesMaxOutputFallsShortByAtMostHalf) {
+  struct EstimateCase {
+    std::string what;
+    std::vector<std::string> args;
+  };
+  const std::vector<EstimateCase> cases = {
+      {"the limits world: the pilot is the whole run", {}},
+      {"every probability at exactly 1",
+       joined({"--steps", "52", "--set", "population.size=20000"}, set_all_probabilities(1))},
+      {"a large world near its starting state, three years",
+       {"--steps", "156", "--set", "population.size=200000"}},
+      {"a growing world, half a year",
+       joined({"--steps", "26", "--set", "population.size=100000"}, kGrowingWorld)},
+      {"a growing world, ten years",
+       joined({"--steps", "520", "--set", "population.size=100000"}, kGrowingWorld)},
+  };
+  for (const EstimateCase& c : cases) {
+    SCOPED_TRACE(c.what);
+    ScratchFolder folder("tipsim-limits");
+    folder.write("scenario.toml", kBase);
+    const Outcome outcome = run_tipsim(
+        folder.path(),
+        joined({"run", "scenario.toml", "-o", "out/run.h5", "--events", "--threads", "2"}, c.args));
+    ASSERT_EQ(outcome.shell_status(), 0) << outcome.err;
+    const double estimate = printed_events_per_run(outcome.err);
+    ASSERT_GE(estimate, 0) << "no estimate printed:\n" << outcome.err;
+    const output::RunFileContents contents = output::read_run_file((folder / "out/run.h5").string(), false);
+    const double recorded =
+        static_cast<double>(contents.event_count) /
+        static_cast<double>(contents.dimension("point") * contents.dimension("replicate"));
+    std::printf("%-55s estimate %8.0f events per run, recorded %9.1f (%.2f times the estimate)\n",
+                c.what.c_str(), estimate, recorded, estimate > 0 ? recorded / estimate : 0.0);
+    EXPECT_LE(recorded, kMostShortfall * estimate + kEventSlack) << "estimate " << estimate;
+    EXPECT_LE(estimate, kMostExcess * recorded + kEventSlack) << "recorded " << recorded;
+  }
+}
+
+// What the estimate cannot foresee — an intervention that multiplies demand
+// after the pilot — is stopped by the writer at --max-output: exit 1, no
+// file, never a log larger than allowed.
+TEST(Limits, ARunThatOutgrowsItsEstimateStopsAtMaxOutput) {
+  ScratchFolder folder("tipsim-limits");
+  folder.write("scenario.toml", std::string(kBase) + R"(
+[[intervention]]
+name = "demand ten times higher from the second year"
+start_step = 100
+region = "all"
+[intervention.scale]
+"market.demand_sexual_per_100k" = 10
+)");
+  const std::vector<std::string> run = {"run",        "scenario.toml", "-o",
+                                        "out/run.h5", "--events",      "--steps",
+                                        "520",        "--set",         "population.size=100000"};
+  // The estimate, from the refusal of a limit of one byte.
+  const Outcome refused = run_tipsim(folder.path(), joined(run, {"--max-output", "1"}));
+  ASSERT_EQ(refused.shell_status(), 2) << refused.err;
+  const double estimate = printed_events_per_run(refused.err);
+  ASSERT_GT(estimate, 0) << refused.err;
+  EXPECT_TRUE(folder.entries("out").empty());
+  // Twice the estimate: let through, then outgrown (it records about four times).
+  const auto limit =
+      static_cast<std::uint64_t>(2 * estimate * 2 * static_cast<double>(output::kEventFileBytes));
+  const Outcome stopped = run_tipsim(folder.path(), joined(run, {"--max-output", std::to_string(limit)}));
+  EXPECT_EQ(stopped.shell_status(), 1) << stopped.err;
+  EXPECT_TRUE(
+      contains(stopped.err, "grew past the --max-output limit of " + std::to_string(limit) + " bytes"))
+      << stopped.err;
+  EXPECT_TRUE(folder.entries("out").empty()) << ::testing::PrintToString(folder.entries("out"));
 }
 
 }  // namespace

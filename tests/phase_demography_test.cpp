@@ -112,5 +112,36 @@ TEST(Demography, FreeChildrenGrowUp) {
   EXPECT_EQ(h.replaced(), 0u) << "ageing is not replacement";
 }
 
+TEST(Demography, FreeChildrenGrowUpAtTheAgeingHazardPerStep) {
+  // Each free child becomes an adult with probability min(1, ageing x dt).
+  HistoryWorld h(0.0, 2.0, 7);
+  run_demography(h.w);
+  double adults = 0;
+  for (std::uint32_t i = 0; i < HistoryWorld::kPersons; ++i)
+    adults += (h.w.persons.flags[i] & person_flag::kChild) ? 0 : 1;
+  const double free = HistoryWorld::kPersons - static_cast<double>(h.victims.size());
+  const double p = 2.0 * h.w.step_years;
+  EXPECT_NEAR(adults, free * p, test::binomial_tolerance(free, p));
+}
+
+TEST(Demography, NewcomersVulnerabilityHasTheConfiguredSpread) {
+  // Beta(mean k, (1 - mean) k) with k = mean (1 - mean) / sd^2 - 1 has
+  // standard deviation sd. The sample sd of n draws varies by about
+  // sd sqrt((kurtosis - 1) / 4n), and this Beta's kurtosis is below 3.
+  HistoryWorld h(1.0, 0.0, 365);
+  run_demography(h.w);
+  double sum = 0, sum2 = 0, n = 0;
+  for (std::uint32_t i = 0; i < HistoryWorld::kPersons; ++i) {
+    if (h.is_victim(i)) continue;
+    const double v = h.w.persons.vulnerability[i];
+    sum += v;
+    sum2 += v * v;
+    n += 1;
+  }
+  const double mean = sum / n, sd = std::sqrt(sum2 / n - mean * mean);
+  const double expected_sd = h.s.get(Param::population_vulnerability_sd);
+  EXPECT_NEAR(sd, expected_sd, 4.5 * expected_sd * std::sqrt(2.0 / (4 * n)));
+}
+
 }  // namespace
 }  // namespace tipsim

@@ -318,5 +318,90 @@ TEST(Identification, BorderScreeningFindsPeopleInTransitOnly) {
   EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
 }
 
+TEST(Identification, OutreachHotlineAndPrivateSectorSeeEachFormByItsVisibility) {
+  // lambda_{f,c} = lambda_c x omega_f x M for NGO outreach, the hotline and
+  // private-sector flags alike (M = 1 here: no corruption, no partnership
+  // boost), with lambda_c = r (1 - e^-1) at outreach effort s_ngo, r h A for
+  // the hotline and r P for the private sector.
+  const Form forms[4] = {Form::Sexual, Form::Labour, Form::DomesticServitude, Form::ForcedCriminality};
+  const Market markets[4] = {Market::Sexual, Market::LabourAgriculture, Market::DomesticServitude,
+                             Market::ForcedCriminality};
+  for (const Channel channel : {Channel::NgoOutreach, Channel::Hotline, Channel::PrivateSector}) {
+    SCOPED_TRACE(static_cast<int>(channel));
+    Scenario s = dark_scenario(40000);
+    set_param(s, Param::policy_shelter_beds, 1e5);
+    set_param(s, Param::identification_partnership_boost, 0.0);
+    double hazard = 0;
+    if (channel == Channel::NgoOutreach) {
+      set_param(s, Param::policy_ngo_outreach, s.get(Param::identification_ngo_half));
+      set_param(s, Param::identification_ngo_rate, 40.0);
+      hazard = 40.0 * -std::expm1(-1.0);
+    } else if (channel == Channel::Hotline) {
+      set_param(s, Param::policy_hotline, 1.0);
+      set_param(s, Param::identification_hotline_rate, 40.0);
+      hazard = 40.0 * 1.0 * 0.5;
+    } else {
+      set_param(s, Param::policy_partnership, 0.5);
+      set_param(s, Param::identification_private_rate, 40.0);
+      hazard = 40.0 * 0.5;
+    }
+    World w = test::make_world(s);
+    w.regions[0].awareness_mean = 0.5;
+    for (std::uint32_t f = 0; f < 4; ++f) exploit(w, f * 10000, 10000, markets[f]);
+    w.step = 1;
+    run_identification(w);
+    const double visibility[4] = {s.get(Param::identification_visibility_sexual),
+                                  s.get(Param::identification_visibility_labour),
+                                  s.get(Param::identification_visibility_domestic),
+                                  s.get(Param::identification_visibility_criminality)};
+    for (std::size_t f = 0; f < 4; ++f) {
+      const double p = -std::expm1(-hazard * visibility[f] * w.step_years);
+      EXPECT_NEAR(test::frame_total(w, Metric::identified_by_form, static_cast<std::size_t>(forms[f])),
+                  10000 * p, test::binomial_tolerance(10000, p))
+          << "form " << f;
+    }
+    EXPECT_EQ(identified(w, channel), test::frame_total(w, Metric::identified_by_form));
+  }
+}
+
+TEST(Identification, PartnershipAndCorruptionActOnBorderScreeningToo) {
+  // p = min(1, S r_bor M), M = (1 + boost x P)(1 - corruption):
+  // (1 + 0.5)(1 - 0.2) = 1.2, so 0.25 becomes 0.3.
+  Scenario s = dark_scenario(20000, 2);
+  set_param(s, Param::policy_border_screening, 1.0);
+  set_param(s, Param::identification_border_rate, 0.25);
+  set_param(s, Param::identification_partnership_boost, 1.0);
+  set_param(s, Param::policy_partnership, 0.5);
+  set_param(s, Param::institutions_corruption, 0.2);
+  set_param(s, Param::policy_shelter_beds, 1e5);
+  World w = test::make_world(s);
+  const std::int32_t t = test::add_trafficker(w, 0, Method::DeceptiveJobOffer, Market::LabourOther, 20000);
+  for (std::uint32_t i = 0; i < 8000; ++i) test::make_in_transit(w, i, t, 1);
+  w.step = 1;
+  run_identification(w);
+  const double p = 0.25 * (1 + 1.0 * 0.5) * (1 - 0.2);
+  EXPECT_NEAR(identified(w, Channel::BorderScreening), 8000 * p, test::binomial_tolerance(8000, p));
+}
+
+TEST(Identification, IdentifiedWomenAndChildrenAreCountedByTheirOwnFlags) {
+  Scenario s = dark_scenario(20000);
+  set_param(s, Param::policy_investigators, 1e4);
+  set_param(s, Param::identification_police_rate, 1000);  // everyone is found this step
+  set_param(s, Param::policy_shelter_beds, 1e5);
+  World w = test::make_world(s);
+  exploit(w, 0, 4000, Market::Sexual);
+  double women = 0, children = 0;
+  for (std::uint32_t i = 0; i < 4000; ++i) {
+    women += (w.persons.flags[i] & person_flag::kFemale) ? 1 : 0;
+    children += (w.persons.flags[i] & person_flag::kChild) ? 1 : 0;
+  }
+  w.step = 1;
+  run_identification(w);
+  ASSERT_EQ(identified(w, Channel::Police), 4000.0);
+  EXPECT_EQ(w.metric(Metric::identified_female, 0), women);
+  EXPECT_EQ(w.metric(Metric::identified_children, 0), children);
+  EXPECT_EQ(w.metric(Metric::identified_abroad, 0), 0.0);
+}
+
 }  // namespace
 }  // namespace tipsim

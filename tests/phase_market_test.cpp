@@ -241,5 +241,90 @@ TEST(Market, NoEntryWhenEntryIsZero) {
   EXPECT_EQ(w.traffickers.size(), 0u);
 }
 
+TEST(Market, EvidenceRaisesATraffickersOwnRiskAndSoTheirDesistance) {
+  // rho_t = rho_r (1 + e_t / e_half), and a trafficker leaves with
+  // probability 1 - exp(-(mu + mu_rho rho_t) dt); here mu = 0 and rho_r = 1.
+  Scenario s = test::quiet_scenario(2000);
+  set_param(s, Param::traffickers_desistance_per_year, 0);
+  World w = test::make_world(s);
+  w.regions[0].perceived_risk = 1.0;
+  constexpr int kGroup = 6000;
+  const float evidence[2] = {0.0f, 3.0f};
+  for (int group = 0; group < 2; ++group)
+    for (int k = 0; k < kGroup; ++k) {
+      const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+      w.traffickers.evidence[t] = evidence[group];
+    }
+  market_at(w, 1);
+  const double half = s.get(Param::prosecution_evidence_half);
+  for (int group = 0; group < 2; ++group) {
+    SCOPED_TRACE(evidence[group]);
+    const double risk = 1.0 * (1.0 + evidence[group] / half);
+    EXPECT_FLOAT_EQ(w.traffickers.perceived_risk[static_cast<std::size_t>(group * kGroup)],
+                    static_cast<float>(risk));
+    double desisted = 0;
+    for (std::size_t t = static_cast<std::size_t>(group * kGroup);
+         t < static_cast<std::size_t>((group + 1) * kGroup); ++t)
+      desisted += w.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Desisted) ? 1 : 0;
+    const double p = -std::expm1(-s.get(Param::traffickers_risk_desistance) * risk * w.step_years);
+    EXPECT_NEAR(desisted, kGroup * p, test::binomial_tolerance(kGroup, p));
+  }
+}
+
+TEST(Market, NewcomersJoinAnExistingNetworkWithTheJoinShare) {
+  // Each entrant joins the network of an active trafficker of the region
+  // with probability p_join, and founds a new network otherwise.
+  Scenario s = test::quiet_scenario(20000);
+  set_param(s, Param::traffickers_entry_per_100k, 1e5);
+  set_param(s, Param::traffickers_desistance_per_year, 0);
+  World w = test::make_world(s);
+  for (int k = 0; k < 10; ++k) test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 3);
+  const std::int32_t networks_before = w.networks;
+  market_at(w, 0);
+  const double entered = static_cast<double>(w.traffickers.size()) - 10;
+  ASSERT_GT(entered, 200.0);
+  double joined = 0;
+  for (std::size_t t = 10; t < w.traffickers.size(); ++t)
+    joined += w.traffickers.network[t] < networks_before ? 1 : 0;
+  const double share = s.get(Param::traffickers_network_join);
+  EXPECT_NEAR(joined, entered * share, test::binomial_tolerance(entered, share));
+  EXPECT_EQ(static_cast<double>(w.networks - networks_before), entered - joined)
+      << "every other entrant founds one";
+}
+
+TEST(Market, AttractivenessWeighsEachDestinationsProfitByItsUnmetDemand) {
+  // A_r = 1 / (1 + k_det rho_r) x sum over markets m and destinations j of
+  // pi_rj Pi_jm u_jm d_jm (model.md 4.3). Region 0 sends 40 % of its
+  // recruits to region 1, where sex pays more and a fifth of the demand is met.
+  Scenario s = test::quiet_scenario(20000, 2);
+  s.routes.push_back(RouteSpec{0, 1, 0.4, 2});
+  test::set_regional(s, 1, Param::market_profit_sexual, 90000);
+  test::set_regional(s, 1, Param::market_profit_labour, 1000);
+  test::set_regional(s, 1, Param::market_demand_sexual, 300);  // 30 victims in 10 000 people
+  set_param(s, Param::traffickers_desistance_per_year, 0);
+  World w = test::make_world(s);
+  const std::int32_t t = test::add_trafficker(w, 1, Method::Romance, Market::Sexual, 10);
+  for (std::uint32_t i = 10000; i < 10006; ++i) test::make_exploited(w, i, t);
+  w.regions[0].perceived_risk = 0.25;
+  market_at(w, 0);
+
+  auto unmet = [](std::size_t j, std::size_t m) {
+    return j == 1 && m == static_cast<std::size_t>(Market::Sexual) ? 1.0 - 6.0 / 30.0 : 1.0;
+  };
+  auto value = [&](std::size_t j, std::size_t m) {
+    const ParamValues& lv = s.regions[j].values;
+    return market_profit(lv, static_cast<Market>(m)) * unmet(j, m) *
+           market_demand_per_100k(lv, static_cast<Market>(m));
+  };
+  double from_0 = 0, from_1 = 0;
+  for (std::size_t m = 0; m < kMarkets; ++m) {
+    from_0 += 0.6 * value(0, m) + 0.4 * value(1, m);
+    from_1 += value(1, m);
+  }
+  from_0 /= 1.0 + s.get(Param::recruitment_deterrence) * 0.25;
+  EXPECT_NEAR(w.regions[0].attractiveness, from_0, 1e-9 * from_0);
+  EXPECT_NEAR(w.regions[1].attractiveness, from_1, 1e-9 * from_1);
+}
+
 }  // namespace
 }  // namespace tipsim

@@ -130,5 +130,29 @@ TEST(Movement, ExploitedPeopleDoNotMove) {
   EXPECT_EQ(w.persons.state_since, before.state_since);
 }
 
+TEST(Movement, NewExploitationsAreCountedInTheRegionOfExploitation) {
+  Scenario s = routed_scenario(9000);
+  World w = test::make_world(s);
+  w.step = 10;
+  const auto recruits = recruit_region(w, 0, Market::Sexual);
+  const std::int32_t transit[3] = {0, 3, 1};
+  double abroad = 0;
+  for (std::int32_t step = 10; step < 14; ++step) {
+    w.step = step;
+    std::fill(w.frame.begin(), w.frame.end(), 0.0);
+    run_movement(w);
+    double started[3] = {0, 0, 0};
+    for (std::uint32_t i : recruits) {
+      const std::size_t to = w.persons.current_region[i];
+      if (step - 10 == transit[to]) started[to] += 1;
+    }
+    for (std::size_t j = 0; j < 3; ++j)
+      EXPECT_EQ(w.metric(Metric::exploitations_new, j, static_cast<std::size_t>(Market::Sexual)), started[j])
+          << "region " << j << " at step " << step;
+    abroad += started[1] + started[2];
+  }
+  EXPECT_GT(abroad, 0.0);
+}
+
 }  // namespace
 }  // namespace tipsim

@@ -219,5 +219,106 @@ TEST(PolicySchedule, BudgetSharesSteerTheMoney) {
   EXPECT_EQ(lever(w, 0, Param::policy_partnership), 0.0);
 }
 
+TEST(PolicySchedule, BudgetBuysTheDocumentedMixOfEffortInEveryPillar) {
+  // model.md 5.2: M = total x share / sum of shares per 100 000 real people;
+  // a lever of unit cost c and default x_ref is X (1 - exp(-M / (c X))),
+  // X = saturation x x_ref, with 60 % of the protection money for places and
+  // 20 % each for inspectors and outreach; reach is sat(M / c; 1e5), 70 %
+  // of the prevention money for awareness and 30 % for empowerment;
+  // partnership is sat(M; c_P).
+  Scenario s = test::quiet_scenario(100000);
+  set_param(s, Param::budget_total, 500000);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double money = 500000.0 / 4;
+  const double saturation = s.get(Param::budget_saturation);
+  auto effort = [&](double m, Param cost, Param p) {
+    const double cap = saturation * spec(p).default_value;
+    return cap * -std::expm1(-m / s.get(cost) / cap);
+  };
+  auto reach = [&](double m, Param cost) { return -std::expm1(-m / s.get(cost) / 1e5); };
+  EXPECT_NEAR(lever(w, 0, Param::policy_investigators),
+              effort(money, Param::cost_investigator, Param::policy_investigators), 1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_shelter_beds),
+              effort(0.6 * money, Param::cost_bed, Param::policy_shelter_beds), 1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_labour_inspectors),
+              effort(0.2 * money, Param::cost_inspector, Param::policy_labour_inspectors), 1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_ngo_outreach),
+              effort(0.2 * money, Param::cost_outreach, Param::policy_ngo_outreach), 1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_awareness_reach), reach(0.7 * money, Param::cost_awareness), 1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_empowerment_reach), reach(0.3 * money, Param::cost_empowerment),
+              1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_partnership), -std::expm1(-money / s.get(Param::cost_partnership)),
+              1e-12);
+  // The worked example of model.md 5.2, to the digits it gives.
+  EXPECT_NEAR(lever(w, 0, Param::policy_investigators), 1.50, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_shelter_beds), 1.30, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_labour_inspectors), 0.51, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_ngo_outreach), 0.64, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_awareness_reach), 0.44, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_empowerment_reach), 0.0009, 0.00005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_partnership), 0.98, 0.005);
+}
+
+TEST(PolicySchedule, ProtectionAndPreventionSpendingIsEachLeverTimesItsUnitCost) {
+  // model.md 4.1: S_prot = (B c_B + L c_L + O c_O) N / 1e5 dt and
+  // S_prev = (R_a c_a + R_e c_e) N dt, every lever at a different level.
+  Scenario s = test::quiet_scenario(50000);
+  set_param(s, Param::policy_shelter_beds, 2.0);
+  set_param(s, Param::policy_labour_inspectors, 3.0);
+  set_param(s, Param::policy_ngo_outreach, 0.7);
+  set_param(s, Param::policy_awareness_reach, 0.1);
+  set_param(s, Param::policy_empowerment_reach, 0.04);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double dt = w.step_years;
+  const double protection = (2.0 * s.get(Param::cost_bed) + 3.0 * s.get(Param::cost_inspector) +
+                             0.7 * s.get(Param::cost_outreach)) *
+                            50000 / 1e5 * dt;
+  const double prevention =
+      (0.1 * s.get(Param::cost_awareness) + 0.04 * s.get(Param::cost_empowerment)) * 50000 * dt;
+  EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Protection)), protection,
+              1e-9 * protection);
+  EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Prevention)), prevention,
+              1e-9 * prevention);
+}
+
+TEST(PolicySchedule, ThreePIndexScoresEachPillarsEffortFromOneToFive) {
+  // model.md 5.4: score = 1 + 4 min(1, max(0, e)) with
+  // e_pros = sat(I; 2)(1 - corruption),
+  // e_prot = (sat(B; 2) + NP + quality + sat(L; 2)) / 4,
+  // e_prev = (sat(R_a; 0.1) + FB + max(DD, DR) + sat(R_e; 0.05)) / 4,
+  // e_part = P.
+  Scenario s = test::quiet_scenario(2000);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  auto score = [&](Pillar p) { return w.metric(Metric::policy_index, 0, static_cast<std::size_t>(p)); };
+  // At the defaults, the scores model.md gives.
+  EXPECT_NEAR(score(Pillar::Prosecution), 2.10, 0.005);
+  EXPECT_NEAR(score(Pillar::Protection), 3.11, 0.005);
+  EXPECT_NEAR(score(Pillar::Prevention), 1.39, 0.005);
+  EXPECT_NEAR(score(Pillar::Partnership), 2.20, 0.005);
+
+  // Every term away from its default, none of the efforts clamped.
+  set_param(s, Param::policy_investigators, 3.0);
+  set_param(s, Param::institutions_corruption, 0.1);
+  set_param(s, Param::policy_shelter_beds, 1.5);
+  set_param(s, Param::policy_non_punishment, 0);
+  set_param(s, Param::policy_service_quality, 0.8);
+  set_param(s, Param::policy_labour_inspectors, 0.7);
+  set_param(s, Param::policy_awareness_reach, 0.2);
+  set_param(s, Param::policy_fee_ban, 1);
+  set_param(s, Param::policy_due_diligence, 0.3);
+  set_param(s, Param::policy_demand_reduction, 0.5);
+  set_param(s, Param::policy_empowerment_reach, 0.02);
+  set_param(s, Param::policy_partnership, 0.45);
+  policy_at(w, 1);
+  auto sat = [](double x, double scale) { return 1 - std::exp(-x / scale); };
+  EXPECT_NEAR(score(Pillar::Prosecution), 1 + 4 * sat(3.0, 2) * 0.9, 1e-12);
+  EXPECT_NEAR(score(Pillar::Protection), 1 + (sat(1.5, 2) + 0 + 0.8 + sat(0.7, 2)), 1e-12);
+  EXPECT_NEAR(score(Pillar::Prevention), 1 + (sat(0.2, 0.1) + 1 + 0.5 + sat(0.02, 0.05)), 1e-12);
+  EXPECT_NEAR(score(Pillar::Partnership), 1 + 4 * 0.45, 1e-12);
+}
+
 }  // namespace
 }  // namespace tipsim

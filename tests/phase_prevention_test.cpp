@@ -142,5 +142,19 @@ TEST(Prevention, NoProgrammesChangeNobody) {
   EXPECT_EQ(w.persons.awareness_step, before.awareness_step);
 }
 
+TEST(Prevention, EmpowermentReachesTheExpectedShareOfPeople) {
+  Scenario s = test::quiet_scenario(50000);
+  set_param(s, Param::policy_awareness_reach, 0.0);
+  set_param(s, Param::policy_empowerment_reach, 0.5);
+  World w = test::make_world(s);
+  for (float& v : w.persons.vulnerability) v = 0.5f;
+  run_prevention(w);
+  std::size_t reached = 0;
+  for (float v : w.persons.vulnerability) reached += v < 0.5f ? 1 : 0;
+  // Each person is reached with probability min(1, reach x dt) per step.
+  const double p = 0.5 * w.step_years;
+  EXPECT_NEAR(static_cast<double>(reached), 50000 * p, test::binomial_tolerance(50000, p));
+}
+
 }  // namespace
 }  // namespace tipsim

@@ -219,6 +219,8 @@ TEST(Prosecution, VictimsFoundDuringTheInvestigationStrengthenTheCase) {
     set_param(s, Param::prosecution_prosecute_base, 1.0);
     set_param(s, Param::prosecution_conviction_base, 0.0);
     set_param(s, Param::institutions_corruption, 0.0);
+    // Without partnership's multiplier the strengths below are exact.
+    set_param(s, Param::policy_partnership, 0.0);
     set_param(s, Param::prosecution_victims_found, 1.0);
     set_param(s, Param::prosecution_base_visibility, 1.0);
     set_param(s, Param::policy_shelter_beds, 1e4);
@@ -239,6 +241,50 @@ TEST(Prosecution, VictimsFoundDuringTheInvestigationStrengthenTheCase) {
   const double without = conviction_share(0.0), with = conviction_share(1.0);
   EXPECT_NEAR(without, 0.5, 4.5 * std::sqrt(0.25 / 200));
   EXPECT_NEAR(with, 0.8, 4.5 * std::sqrt(0.16 / 200));
+}
+
+TEST(Prosecution, PartnershipMultipliesTheWeightOfEvidence) {
+  // E = e (1 + boost x P) and strength E / (E + half): with e = 2, P = 1 and
+  // the default boost 0.5, E = 3 and the strength is 3/5 instead of 1/2.
+  Scenario s = test::quiet_scenario(20000);
+  set_param(s, Param::policy_investigators, 100);
+  set_param(s, Param::prosecution_investigations_per_investigator, 1e6);
+  set_param(s, Param::prosecution_evidence_decay, 0);
+  set_param(s, Param::institutions_corruption, 0);
+  set_param(s, Param::policy_partnership, 1.0);
+  World w = test::make_world(s);
+  constexpr int kTraffickers = 20000;
+  for (int k = 0; k < kTraffickers; ++k) {
+    const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+    w.traffickers.evidence[t] = 2.0f;
+  }
+  prosecution_at(w, 0);
+  const double weight = 2.0 * (1 + s.get(Param::prosecution_partnership_boost) * 1.0);
+  const double strength = weight / (weight + s.get(Param::prosecution_evidence_half));
+  const double p_base = s.get(Param::prosecution_prosecute_base),
+               c_base = s.get(Param::prosecution_conviction_base);
+  const double p_prosecute = p_base + (1 - p_base) * strength;
+  const double p_convict = p_prosecute * (c_base + (1 - c_base) * strength);
+  ASSERT_EQ(cases(w, Metric::investigations), kTraffickers);
+  EXPECT_NEAR(cases(w, Metric::prosecutions), kTraffickers * p_prosecute,
+              test::binomial_tolerance(kTraffickers, p_prosecute));
+  EXPECT_NEAR(cases(w, Metric::convictions), kTraffickers * p_convict,
+              test::binomial_tolerance(kTraffickers, p_convict));
+}
+
+TEST(Prosecution, EvidenceGoesStaleAtTheDecayRate) {
+  // e <- e exp(-decay dt) every step: after a year of weekly steps,
+  // e exp(-decay x 52 dt).
+  Scenario s = test::quiet_scenario(10000);
+  set_param(s, Param::policy_investigators, 0);
+  World w = test::make_world(s);
+  const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  w.traffickers.evidence[t] = 10.0f;
+  prosecution_at(w, 0);
+  const double decay = s.get(Param::prosecution_evidence_decay);
+  EXPECT_NEAR(w.traffickers.evidence[t], 10.0 * std::exp(-decay * w.step_years), 1e-5);
+  for (std::int32_t step = 1; step < 52; ++step) prosecution_at(w, step);
+  EXPECT_NEAR(w.traffickers.evidence[t], 10.0 * std::exp(-decay * 52 * w.step_years), 1e-4);
 }
 
 }  // namespace

@@ -108,5 +108,43 @@ TEST(Protection, LongerServicesKeepPeopleLonger) {
   EXPECT_EQ(test::count_in(w, PersonState::InProtection), 0u);
 }
 
+TEST(Protection, ServicesFollowTheLeversOfTheShelterRegion) {
+  // People of region 0 sheltered in region 1 get region 1's service
+  // duration (a year) and quality (1), not their home's (a quarter, 0).
+  Scenario s = test::quiet_scenario(20000, 2);
+  test::set_regional(s, 0, Param::policy_service_years, 0.25);
+  test::set_regional(s, 0, Param::policy_service_quality, 0.0);
+  test::set_regional(s, 1, Param::policy_service_years, 1.0);
+  test::set_regional(s, 1, Param::policy_service_quality, 1.0);
+  World w = test::make_world(s);
+  w.regions[1].shelter_capacity = 20;
+  for (std::uint32_t i = 0; i < 20; ++i) test::make_in_protection(w, i, 1, Market::Sexual, 0);
+  const std::vector<float> before = w.persons.vulnerability;
+  const auto duration = static_cast<std::int32_t>(std::llround(1.0 / w.step_years));
+  for (w.step = 1; w.step < duration; ++w.step) {
+    run_protection(w);
+    ASSERT_EQ(test::count_in(w, PersonState::InProtection), 20u) << "step " << w.step;
+  }
+  run_protection(w);
+  EXPECT_EQ(test::count_in(w, PersonState::InProtection), 0u);
+  const double cut = s.get(Param::protection_reintegration_cut);
+  for (std::uint32_t i = 0; i < 20; ++i) {
+    EXPECT_FLOAT_EQ(w.persons.vulnerability[i], static_cast<float>(before[i] * (1 - cut))) << i;
+    EXPECT_TRUE(w.persons.flags[i] & person_flag::kReintegrated) << i;
+  }
+}
+
+TEST(Protection, ReintegrationNeverLowersAwareness) {
+  // a <- max(a, q a_R): someone who already knows more than the services
+  // teach (q a_R = 0.45 here) keeps what they know.
+  ShelterWorld sw(100, 0.5);
+  World& w = sw.w;
+  w.step = static_cast<std::int32_t>(sw.duration());
+  for (std::uint32_t i = 0; i < 100; ++i) set_awareness(w, i, 0.95);
+  run_protection(w);
+  ASSERT_EQ(test::count_in(w, PersonState::InProtection), 0u);
+  for (std::uint32_t i = 0; i < 100; ++i) EXPECT_NEAR(awareness_now(w, i), 0.95, 1e-6) << i;
+}
+
 }  // namespace
 }  // namespace tipsim

@@ -265,5 +265,55 @@ TEST(Recruitment, NobodyIsRecruitedTwiceOrWhileTrafficked) {
   EXPECT_TRUE(test::world_is_consistent(w, test::Involved::Exact, test::Markets::SkipNewRecruits));
 }
 
+TEST(Recruitment, RecruitingEffortIsWeightedByTheUnmetShareOfTheMarket) {
+  // Spare capacity counts with the pull U of its market: a market whose
+  // demand is three quarters met gets a quarter of the contacts. U scales
+  // every hazard, as a factor on susceptibility would.
+  Pressure world(0.0);
+  world.w.regions[0].market_pull[static_cast<std::size_t>(Market::Sexual)] = 0.25;
+  run_recruitment(world.w);
+  for (Method m : {Method::DeceptiveJobOffer, Method::Abduction}) {
+    const double mean = world.expected(m, 0.0, 0.0, Pressure::kPersons, 0.25);
+    EXPECT_NEAR(recruitments(world.w, m), mean,
+                test::binomial_tolerance(Pressure::kPersons, mean / Pressure::kPersons))
+        << static_cast<int>(m);
+  }
+}
+
+TEST(Recruitment, AFeeBanWeakensDeceptiveOffersButNotAbduction) {
+  // phi = 1 - FB x eta_fee for deceptive and debt-based recruiting, 1 for
+  // the other methods; each person is recruited with probability
+  // 1 - exp(-H), by method k with share h_k / H.
+  Pressure world(0.0);
+  set_param(world.s, Param::policy_fee_ban, 1.0);
+  apply_policy_schedule(world.w);
+  run_recruitment(world.w);
+  const Scenario& s = world.s;
+  const double h = s.get(Param::traffickers_contacts_per_year) * world.w.step_years * Pressure::kCapacity /
+                   Pressure::kPersons * std::pow(0.5, s.get(Param::recruitment_vulnerability_exponent));
+  const double h_deceptive = h * (1 - s.get(Param::prevention_fee_ban_effect)), h_abduction = h;
+  const double total = h_deceptive + h_abduction;
+  for (Method m : {Method::DeceptiveJobOffer, Method::Abduction}) {
+    const double share = (m == Method::DeceptiveJobOffer ? h_deceptive : h_abduction) / total;
+    const double p = -std::expm1(-total) * share;
+    EXPECT_NEAR(recruitments(world.w, m), Pressure::kPersons * p,
+                test::binomial_tolerance(Pressure::kPersons, p))
+        << static_cast<int>(m);
+  }
+}
+
+TEST(Recruitment, DeceptiveOffersChargeTheFeeWithTheConfiguredShare) {
+  Scenario s = eager_scenario(3000);
+  set_param(s, Param::recruitment_fee_charged_share, 0.2);
+  World w = test::make_world(s);
+  test::add_trafficker(w, 0, Method::DeceptiveJobOffer, Market::LabourOther, 800);
+  run_recruitment(w);
+  const auto recruits = test::persons_in(w, PersonState::Recruited);
+  ASSERT_EQ(recruits.size(), 800u);
+  double bonded = 0;
+  for (std::uint32_t i : recruits) bonded += (w.persons.flags[i] & person_flag::kDebtBonded) ? 1 : 0;
+  EXPECT_NEAR(bonded, 800 * 0.2, test::binomial_tolerance(800, 0.2));
+}
+
 }  // namespace
 }  // namespace tipsim

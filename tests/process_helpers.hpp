@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -166,6 +167,9 @@ class Tipsim {
   pid_t pid() const { return pid_; }
   void signal(int number) const { ::kill(pid_, number); }
 
+  // What it has written to stderr so far (read while it runs).
+  std::string err_so_far() const { return read_text(err_); }
+
   // Whether it has ended (then finish() returns at once).
   bool ended() {
     if (pid_ <= 0) return true;
@@ -215,17 +219,104 @@ inline Outcome run_tipsim(const fs::path& folder, const std::vector<std::string>
   return program.finish(timeout);
 }
 
-// Whether this tipsim has a subcommand (it appears in `tipsim --help`).
-inline bool has_subcommand(const std::string& name) {
-  ScratchFolder folder("tipsim-help");
-  const Outcome help = run_tipsim(folder.path(), {"--help"});
-  std::istringstream lines(help.out);
+// Waits until what the program has written to stderr satisfies `seen`, or
+// it ends, or `timeout` passes; true when `seen` held. Tests that race a
+// running program wait so for what it shows (--progress lines), never for
+// a guess at its speed: the timeout is only for a program that hangs.
+inline bool wait_for_stderr(Tipsim& program, const std::function<bool(const std::string&)>& seen,
+                            std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    // Whether it had ended before the read: then the read holds its last line.
+    const bool ended = program.ended();
+    if (seen(program.err_so_far())) return true;
+    if (ended || std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+// Waits until the program has made a file whose name contains `part` in
+// `folder` (for a run: its temporary FINAL.partial-PID, which exists once
+// its stop handlers are in place), or it ends, or `timeout` passes; true
+// when the file appeared.
+inline bool wait_for_file(Tipsim& program, const fs::path& folder, const std::string& part,
+                          std::chrono::milliseconds timeout = std::chrono::minutes(5)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const bool ended = program.ended();
+    for (const std::string& name : names_in(folder))
+      if (name.find(part) != std::string::npos) return true;
+    if (ended || std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+// What a program's --progress lines have said so far: the runs done and
+// the runs recorded in its file (alone: the largest count reported; an MPI
+// job: each rank's largest, summed over the ranks), and how many runs it
+// reported done itself (one line each).
+struct ReportedProgress {
+  std::size_t done = 0, recorded = 0;
+  std::size_t done_here = 0;
+};
+
+inline ReportedProgress reported_progress(const std::string& err) {
+  std::vector<std::size_t> done_by_rank(1, 0), recorded_by_rank(1, 0);
+  auto note = [](std::vector<std::size_t>& by_rank, int rank, std::size_t count) {
+    const auto at = static_cast<std::size_t>(rank);
+    if (by_rank.size() <= at) by_rank.resize(at + 1, 0);
+    by_rank[at] = std::max(by_rank[at], count);
+  };
+  std::size_t lines_done = 0;
+  std::istringstream lines(err);
   std::string line;
   while (std::getline(lines, line)) {
-    const auto first = line.find_first_not_of(' ');
-    if (first != std::string::npos && line.compare(first, name.size() + 1, name + " ") == 0) return true;
+    std::size_t count = 0, total = 0;
+    int rank = -1, ranks = 0, end = 0;
+    if (std::sscanf(line.c_str(), "tipsim: run %zu of %zu done%n", &count, &total, &end) == 2 &&
+        end == static_cast<int>(line.size())) {
+      note(done_by_rank, 0, count);
+      ++lines_done;
+    } else if (std::sscanf(line.c_str(), "tipsim: %zu of %zu runs recorded in %n", &count, &total, &end) ==
+                   2 &&
+               end > 0) {
+      note(recorded_by_rank, 0, count);
+    } else if (std::sscanf(line.c_str(), "tipsim: rank %d of %d: %zu run%n", &rank, &ranks, &count, &end) ==
+                   3 &&
+               rank >= 0) {
+      if (contains(line.substr(static_cast<std::size_t>(end)), " done and recorded in ")) {
+        note(done_by_rank, rank, count);
+        note(recorded_by_rank, rank, count);
+        ++lines_done;
+      }
+    }
   }
-  return false;
+  ReportedProgress progress;
+  progress.done_here = lines_done;
+  for (const std::size_t n : done_by_rank) progress.done += n;
+  for (const std::size_t n : recorded_by_rank) progress.recorded += n;
+  return progress;
+}
+
+// What a resumed run says it found and will do: "tipsim: resuming FILE: K
+// of N runs done, M to run". `found` is false when it did not say it.
+struct ResumeAccount {
+  bool found = false;
+  std::size_t done = 0, total = 0, to_run = 0;
+};
+
+inline ResumeAccount resume_account(const std::string& err) {
+  ResumeAccount account;
+  std::istringstream lines(err);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.starts_with("tipsim: resuming ")) continue;
+    const std::size_t colon = line.rfind(": ");
+    if (colon == std::string::npos) continue;
+    account.found = std::sscanf(line.c_str() + colon, ": %zu of %zu runs done, %zu to run", &account.done,
+                                &account.total, &account.to_run) == 3;
+  }
+  return account;
 }
 
 // Deterministic pseudo-random numbers (splitmix64), the same on every

@@ -12,12 +12,13 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "crash_site.hpp"
 #include "process_helpers.hpp"
 #include "run_file.hpp"
 
@@ -47,7 +48,8 @@ share = 0.3
 std::string read_bytes(const fs::path& path) { return read_text(path); }
 
 void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // A folder with a small run file the program itself wrote (good.h5).
@@ -79,16 +81,14 @@ class ReaderRefusal : public ::testing::Test {
     }
   }
 
-  // `tipsim inspect` and `tipsim run --from` refuse it: exit 2, the file
-  // named, nothing written. Left out where this tipsim lacks the command.
+  // `tipsim inspect`, `tipsim run --from` and the viewer refuse it: exit
+  // 2, the file named, nothing written.
   void expect_cli_refusal(const std::string& name, const std::string& expected = "") const {
-    if (has_inspect()) {
-      const Outcome inspect = run_tipsim(folder_.path(), {"inspect", name});
-      EXPECT_EQ(inspect.shell_status(), 2) << name << ": " << inspect.err;
-      EXPECT_TRUE(contains(inspect.err, "tipsim: error: " + name)) << inspect.err;
-      if (!expected.empty()) {
-        EXPECT_TRUE(contains(inspect.err, expected)) << inspect.err;
-      }
+    const Outcome inspect = run_tipsim(folder_.path(), {"inspect", name});
+    EXPECT_EQ(inspect.shell_status(), 2) << name << ": " << inspect.err;
+    EXPECT_TRUE(contains(inspect.err, "tipsim: error: " + name)) << inspect.err;
+    if (!expected.empty()) {
+      EXPECT_TRUE(contains(inspect.err, expected)) << inspect.err;
     }
 #ifdef TIPSIM_VIEWER_PATH
     {
@@ -102,24 +102,11 @@ class ReaderRefusal : public ::testing::Test {
       EXPECT_TRUE(contains(replay.err, name)) << replay.err;
     }
 #endif
-    if (has_from()) {
-      const Outcome rerun = run_tipsim(folder_.path(), {"run", "--from", name, "-o", "rerun/out.h5", "--quiet"});
-      EXPECT_EQ(rerun.shell_status(), 2) << name << ": " << rerun.err;
-      EXPECT_TRUE(contains(rerun.err, "tipsim: error: " + name)) << rerun.err;
-      EXPECT_TRUE(folder_.entries("rerun").empty());
-    }
-  }
-
-  static bool has_inspect() {
-    static const bool has = has_subcommand("inspect");
-    return has;
-  }
-  static bool has_from() {
-    static const bool has = [] {
-      ScratchFolder folder("tipsim-help");
-      return contains(run_tipsim(folder.path(), {"run", "--help"}).out, "--from");
-    }();
-    return has;
+    const Outcome rerun =
+        run_tipsim(folder_.path(), {"run", "--from", name, "-o", "rerun/out.h5", "--quiet"});
+    EXPECT_EQ(rerun.shell_status(), 2) << name << ": " << rerun.err;
+    EXPECT_TRUE(contains(rerun.err, "tipsim: error: " + name)) << rerun.err;
+    EXPECT_TRUE(folder_.entries("rerun").empty());
   }
 
   // Rewrites one root attribute of a copy of good.h5 as a 64-bit integer
@@ -135,7 +122,8 @@ class ReaderRefusal : public ::testing::Test {
     const hid_t type = as_integer ? H5T_STD_I64LE : H5T_IEEE_F64LE;
     const hid_t a = H5Acreate2(file, attribute.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT);
     if (as_integer) {
-      const std::int64_t v = value >= 9.2e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(value);
+      const std::int64_t v =
+          value >= 9.2e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(value);
       H5Awrite(a, H5T_NATIVE_INT64, &v);
     } else {
       H5Awrite(a, H5T_NATIVE_DOUBLE, &value);
@@ -153,16 +141,15 @@ class ReaderRefusal : public ::testing::Test {
 TEST_F(ReaderRefusal, TheGoodFileReads) {
   const output::RunFileContents contents = output::read_run_file((folder_ / "good.h5").string());
   EXPECT_EQ(contents.dimension("replicate"), 2u);
-  if (has_inspect()) {
-    const Outcome inspect = run_tipsim(folder_.path(), {"inspect", "good.h5"});
-    EXPECT_EQ(inspect.shell_status(), 0) << inspect.err;
-  }
+  const Outcome inspect = run_tipsim(folder_.path(), {"inspect", "good.h5"});
+  EXPECT_EQ(inspect.shell_status(), 0) << inspect.err;
 }
 
 TEST_F(ReaderRefusal, TruncatedFiles) {
   const std::size_t size = good_.size();
-  for (std::size_t length : {std::size_t{0}, std::size_t{1}, std::size_t{8}, std::size_t{100}, std::size_t{512},
-                             std::size_t{2048}, size / 4, size / 2, size * 3 / 4, size - 100, size - 1}) {
+  for (std::size_t length :
+       {std::size_t{0}, std::size_t{1}, std::size_t{8}, std::size_t{100}, std::size_t{512}, std::size_t{2048},
+        size / 4, size / 2, size * 3 / 4, size - 100, size - 1}) {
     SCOPED_TRACE("truncated to " + std::to_string(length) + " of " + std::to_string(size) + " bytes");
     const std::string name = "truncated-" + std::to_string(length) + ".h5";
     write_bytes(folder_ / name, good_.substr(0, length));
@@ -306,35 +293,13 @@ TEST_F(ReaderRefusal, CraftedFiles) {
 // decodes corrupted metadata (found by fuzz/run_file_reader_fuzz; see
 // docs/reliability.md). tipsim cannot fix those, so each corrupted copy is
 // read in a child process and the outcome classified: a read, a refusal
-// naming the file, or a crash inside libhdf5 (counted, not failed). Any
+// naming the file, or a crash whose first stack frame outside the C and C++
+// runtime is inside libhdf5 (crash_site.hpp; counted, and bounded). Any
 // other exception, a wrong exit code, an HDF5 object left open, or a crash
-// or sanitizer report in tipsim's own code fails the test.
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
+// or sanitizer report anywhere else — tipsim's own code above all — fails
+// the test.
 
 enum class Ending { Read, Refused, Hdf5Crash, Bug };
-
-// Whether a crash report blames libhdf5: the first stack frame outside the
-// sanitizer runtime is in the HDF5 library. A crash without a report (a
-// plain build) is put down to HDF5 too: the sanitizer builds tell which.
-bool crash_inside_hdf5(const std::string& report, bool signalled) {
-  std::istringstream lines(report);
-  std::string line;
-  while (std::getline(lines, line)) {
-    const auto hash = line.find('#');
-    if (hash == std::string::npos || line.find(" in ", hash) == std::string::npos) continue;
-    if (line.find("libsanitizer") != std::string::npos || line.find("__interceptor") != std::string::npos ||
-        line.find("__asan") != std::string::npos || line.find("__sanitizer") != std::string::npos ||
-        line.find("libasan") != std::string::npos || line.find("libubsan") != std::string::npos)
-      continue;
-    return line.find("libhdf5") != std::string::npos;
-  }
-  return signalled && !kSanitized && report.find("terminate called") == std::string::npos;
-}
 
 // Reads `path` in a child process; `why` says what went wrong for a Bug.
 Ending read_in_child(const fs::path& path, const fs::path& report_file, std::string& why) {
@@ -342,6 +307,7 @@ Ending read_in_child(const fs::path& path, const fs::path& report_file, std::str
   if (pid == 0) {
     const int fd = ::open(report_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, STDERR_FILENO);
+    install_crash_site_report();
     int code = 10;
     try {
       output::read_run_file(path.string());
@@ -363,13 +329,14 @@ Ending read_in_child(const fs::path& path, const fs::path& report_file, std::str
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (code == 10) return Ending::Read;
   if (code == 12) return Ending::Refused;
-  if ((signalled || code == 1) && crash_inside_hdf5(report, signalled)) return Ending::Hdf5Crash;
+  // A signal, or a sanitizer's report (exit 1).
+  if ((signalled || code == 1) && crash_inside_hdf5(report)) return Ending::Hdf5Crash;
   why = code == 13   ? "an OutputError that does not name the file"
         : code == 14 ? "an exception other than OutputError"
         : code == 15 ? "HDF5 objects left open"
                      : "a crash outside libhdf5";
-  why += " (exit " + std::to_string(code) + (signalled ? ", signal " + std::to_string(WTERMSIG(status)) : "") +
-         "):\n" + report.substr(0, 4000);
+  why += " (exit " + std::to_string(code) +
+         (signalled ? ", signal " + std::to_string(WTERMSIG(status)) : "") + "):\n" + report.substr(0, 4000);
   return Ending::Bug;
 }
 
@@ -385,6 +352,14 @@ std::string flip_bytes(const std::string& good, Splitmix& random, std::string& w
   }
   return bytes;
 }
+
+// The most crashes inside libhdf5 each set of trials may meet. Measured
+// (docs/reliability.md) on four sets of flips each: 9 to 18 of 200 copies
+// (12 with these) in Release and 10 to 18 (10) under ASan; 0 to 3 of 25
+// through the program (1 and 3). More means the library, or how tipsim
+// drives it, got worse.
+constexpr int kMaxHdf5CrashesIn200 = 25;
+constexpr int kMaxHdf5CrashesIn25 = 5;
 
 TEST_F(ReaderRefusal, RandomByteFlips) {
   Splitmix random(4242);
@@ -414,35 +389,50 @@ TEST_F(ReaderRefusal, RandomByteFlips) {
   RecordProperty("read", read);
   RecordProperty("refused", refused);
   RecordProperty("hdf5_crashes", hdf5_crashes);
-  std::printf("%d corrupted copies: %d read, %d refused, %d crashed inside libhdf5\n", kTrials, read, refused,
-              hdf5_crashes);
+  std::printf("%d corrupted copies: %d read, %d refused, %d crashed inside libhdf5 (at most %d allowed)\n",
+              kTrials, read, refused, hdf5_crashes, kMaxHdf5CrashesIn200);
   EXPECT_GT(refused, kTrials / 4);
+  EXPECT_LE(hdf5_crashes, kMaxHdf5CrashesIn200);
 }
 
 // The same through the program: exit 0 (the flip hit a value) or 2 with
-// the file named; never exit 1, never an uncaught exception.
+// the file named; never exit 1, never an uncaught exception, and a crash
+// only inside libhdf5 (the crash-site report is preloaded into tipsim).
 TEST_F(ReaderRefusal, RandomByteFlipsThroughTheProgram) {
-  if (!has_inspect()) GTEST_SKIP() << "this tipsim has no inspect command";
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  Tipsim::Options crash_sites;
+  crash_sites.environment = {
+      "LD_PRELOAD=" TIPSIM_CRASH_SITE_LIBRARY,
+      // A sanitized tipsim accepts a library loaded before its runtime.
+      std::string("ASAN_OPTIONS=") + (asan != nullptr ? asan : "") + ":verify_asan_link_order=0"};
   Splitmix random(777);
-  int hdf5_crashes = 0;
-  for (int trial = 0; trial < 25; ++trial) {
+  constexpr int kTrials = 25;
+  int read = 0, refused = 0, hdf5_crashes = 0;
+  for (int trial = 0; trial < kTrials; ++trial) {
     std::string where;
     const std::string bytes = flip_bytes(good_, random, where);
     SCOPED_TRACE("trial " + std::to_string(trial) + ": bytes flipped at" + where);
     write_bytes(folder_ / "flipped.h5", bytes);
-    const Outcome inspect = run_tipsim(folder_.path(), {"inspect", "flipped.h5"});
-    if (inspect.shell_status() == 2) {
+    const Outcome inspect = run_tipsim(folder_.path(), {"inspect", "flipped.h5"}, crash_sites);
+    if (inspect.shell_status() == 0) {
+      ++read;
+    } else if (inspect.shell_status() == 2) {
+      ++refused;
       EXPECT_TRUE(contains(inspect.err, "tipsim: error: flipped.h5")) << inspect.err;
-    } else if (inspect.shell_status() != 0) {
-      if ((inspect.signal != 0 || inspect.exit_code == 1) && crash_inside_hdf5(inspect.err, inspect.signal != 0) &&
-          !contains(inspect.err, "tipsim: error:")) {
-        ++hdf5_crashes;
-      } else {
-        ADD_FAILURE() << "exit " << inspect.shell_status() << "\n" << inspect.err;
-      }
+    } else if ((inspect.signal != 0 || inspect.exit_code == 1) && crash_inside_hdf5(inspect.err) &&
+               !contains(inspect.err, "tipsim: error:")) {
+      ++hdf5_crashes;
+    } else {
+      ADD_FAILURE() << "exit " << inspect.shell_status() << "\n" << inspect.err;
     }
   }
   RecordProperty("hdf5_crashes", hdf5_crashes);
+  std::printf(
+      "%d corrupted copies through tipsim inspect: %d read, %d refused, %d crashed inside libhdf5 (at most "
+      "%d "
+      "allowed)\n",
+      kTrials, read, refused, hdf5_crashes, kMaxHdf5CrashesIn25);
+  EXPECT_LE(hdf5_crashes, kMaxHdf5CrashesIn25);
 }
 
 }  // namespace

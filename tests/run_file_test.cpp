@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "build_info.hpp"
 #include "comparison.hpp"
 #include "metrics.hpp"
 #include "params.hpp"
@@ -148,9 +149,9 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
   EXPECT_EQ(f.number("format_version"), 1);
   EXPECT_EQ(f.text("Conventions"), "CF-1.8 ACDD-1.3");
   EXPECT_EQ(f.text("creator_name"), "tipsim");
-  EXPECT_EQ(f.text("program_version"), TIPSIM_VERSION);
-  EXPECT_EQ(f.text("product_version"), TIPSIM_VERSION);
-  EXPECT_EQ(f.text("source_revision"), TIPSIM_SOURCE_REVISION);
+  EXPECT_EQ(f.text("program_version"), version());
+  EXPECT_EQ(f.text("product_version"), version());
+  EXPECT_EQ(f.text("source_revision"), source_revision());
   EXPECT_EQ(f.text("command_line"), "tipsim run tiny.toml -o out.h5 --replicates 2");
   EXPECT_EQ(f.text("scenario_name"), "tiny");
   EXPECT_EQ(f.text("created"), f.text("date_created"));

@@ -1,12 +1,13 @@
-# Reading a tipsim run file in R with hdf5r (Debian: apt-get install r-cran-hdf5r).
+# Reading a tipsim run file in R with hdf5r (Debian: r-base-core and
+# r-cran-hdf5r, which scripts/setup.sh installs).
 #
 #   Rscript analysis/examples/read_run.R runs/baseline.h5
 #
 # Prints the provenance, persons in exploitation over time (median and
 # 10-90 % band over replicates, all regions together) and the headline
-# per-run figures of each point. The `summary` lines are tab-separated so a
-# test can check them against the Python package; they are also a handy
-# long table to read back with read.delim().
+# per-run figures of each point. The `summary` lines are tab-separated, with
+# 15 significant digits, so a test can check them against the Python
+# package; they are also a handy long table to read back with read.delim().
 #
 # R stores arrays column-major, so every dimension comes back reversed:
 # series/persons_by_state is [state, region, step, replicate, point] and
@@ -30,9 +31,9 @@ if (!("format" %in% h5attr_names(f)) || h5attr(f, "format") != "tipsim-run")
 if (h5attr(f, "format_version") > 1)
   stop(path, ": run file format version ", h5attr(f, "format_version"), "; this script reads version 1")
 
-cat("scenario:", h5attr(f, "scenario_name"), "| tipsim", h5attr(f, "program_version"),
-    "(", h5attr(f, "source_revision"), ") | seed", h5attr(f, "seed"), "\n")
-cat("command: ", h5attr(f, "command_line"), "\n")
+cat("scenario: ", h5attr(f, "scenario_name"), " | tipsim ", h5attr(f, "program_version"),
+    " (", h5attr(f, "source_revision"), ") | seed ", h5attr(f, "seed"), "\n", sep = "")
+cat("command: ", h5attr(f, "command_line"), "\n", sep = "")
 
 # Point labels: a comparison's arms, a sweep's varied keys, or the scenario.
 summary_names <- names(f[["summary"]])
@@ -58,7 +59,7 @@ for (name in headline) {
   values <- read_array(f, paste0("summary/", name))         # [replicate, point]
   for (p in seq_along(points)) {
     q <- quantile(values[, p], c(0.1, 0.5, 0.9))
-    cat("summary", name, labels[[p]], format(c(mean(values[, p]), q), digits = 15),
+    cat("summary", name, labels[[p]], sprintf("%.15g", c(mean(values[, p]), q)),
         h5attr(f[[paste0("summary/", name)]], "units"),
         sep = "\t")
     cat("\n")

@@ -5,10 +5,12 @@ Two commands:
   fit     searches named parameters so that the scenario's figures fall in
           the targets' bands; deterministic (same seed, same replicates,
           same search), interruptible and resumable from its state file.
-  report  runs the scenario, compares every target with the model (mean or
+  report  runs the scenario on the held-out seed (HELD_OUT_SEED, which
+          `fit` never uses), compares every target with the model (mean or
           pooled value and a 95 % interval over replicates), and writes a
           Markdown report such as docs/calibration.md. With --check it exits
-          1 when a target falls outside its band.
+          1 when a target falls outside its band. --run FILE judges a run
+          file made before (with that seed) instead of running.
 
 Run from the repository root:
 
@@ -35,6 +37,10 @@ import h5py
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
+# The seed the calibration is judged on. `fit` searches on the scenario's
+# own seed and refuses this one, so the report's figures are out of sample
+# with respect to the simulation's randomness.
+HELD_OUT_SEED = 9001
 DEFAULT_TIPSIM = REPO / "build" / "sim" / "tipsim"
 
 
@@ -197,6 +203,8 @@ def fit(args: argparse.Namespace) -> int:
     free = [parse_free(p) for p in args.param]
     if not free:
         raise SystemExit("calibrate fit: name at least one --param KEY=LOW:HIGH")
+    if args.seed == HELD_OUT_SEED:
+        raise SystemExit(f"calibrate fit: seed {HELD_OUT_SEED} is held out for the report; fit on another")
     state_path = Path(args.state)
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
     cache: dict[str, dict] = state.get("evaluations", {})
@@ -210,8 +218,12 @@ def fit(args: argparse.Namespace) -> int:
         x = {k: float(f"{v:.4g}") for k, v in x.items()}
         key = json.dumps(x, sort_keys=True)
         if key not in cache:
-            out = run_tipsim(Path(args.tipsim), Path(args.scenario), x, args.replicates, [], workdir)
+            seed = [] if args.seed is None else ["--seed", str(args.seed)]
+            out = run_tipsim(Path(args.tipsim), Path(args.scenario), x, args.replicates, seed, workdir)
             summary, attrs = read_summary(out)
+            if int(attrs["seed"]) == HELD_OUT_SEED:
+                raise SystemExit(f"calibrate fit: the scenario's seed is {HELD_OUT_SEED}, held out for the "
+                                 "report; fit with --seed another")
             values = evaluate(targets, summary, attrs)
             cache[key] = {"parameters": x, "values": values, "loss": loss(targets, values)}
             state["evaluations"] = cache
@@ -289,12 +301,18 @@ def fitted_lines(scenario: Path) -> list[tuple[str, str, str]]:
 def report(args: argparse.Namespace) -> int:
     targets = read_targets(Path(args.targets))
     scenario = Path(args.scenario)
-    workdir = Path(tempfile.mkdtemp(prefix="tipsim-calibrate-"))
-    try:
-        out = run_tipsim(Path(args.tipsim), scenario, {}, args.replicates, [], workdir)
-        summary, attrs = read_summary(out)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    if args.run:
+        summary, attrs = read_summary(Path(args.run))
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="tipsim-calibrate-"))
+        try:
+            out = run_tipsim(Path(args.tipsim), scenario, {}, args.replicates, ["--seed", str(args.seed)], workdir)
+            summary, attrs = read_summary(out)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    if int(attrs["seed"]) != args.seed:
+        raise SystemExit(f"calibrate report: {args.run} was run with seed {int(attrs['seed'])}, not the "
+                         f"seed {args.seed} the report is judged on")
     years = measured_years(attrs)
     rows = []
     failures = 0
@@ -319,7 +337,7 @@ def report(args: argparse.Namespace) -> int:
         "```",
         "",
         f"Model figures: {replicates} replicates of {attrs['steps']} steps of {attrs['step_days']} days "
-        f"(seed {attrs['seed']}), measured over the {years:.1f} years after a burn-in of "
+        f"(seed {attrs['seed']}, which the fit never used), measured over the {years:.1f} years after a burn-in of "
         f"{attrs.get('burn_in_steps', 0)} steps; {int(attrs['population_size']):,} agents standing for "
         f"{float(attrs['population_scale']):,.0f} people each; tipsim {attrs.get('program_version', '?')} "
         f"({attrs.get('source_revision', '?')}).",
@@ -377,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--param", action="append", default=[], metavar="KEY=LOW:HIGH")
     f.add_argument("--start", nargs="*", type=float, help="start values, one per --param (default: geometric mid-points)")
     f.add_argument("--replicates", type=int, default=None)
+    f.add_argument("--seed", type=int, default=None, help="default: the scenario's own; never the held-out seed")
     f.add_argument("--state", default="calibration-state.json",
                    help="evaluations so far; a rerun resumes from it (default: %(default)s)")
     f.add_argument("--initial-step", type=float, default=0.4, help="first log-step (default: %(default)s)")
@@ -389,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--targets", required=True)
     r.add_argument("--replicates", type=int, default=None, help="default: the scenario's own")
     r.add_argument("-o", "--output", default="docs/calibration.md")
+    r.add_argument("--seed", type=int, default=HELD_OUT_SEED, help="default: the held-out seed %(default)s")
+    r.add_argument("--run", help="judge this run file (made with --seed) instead of running the scenario")
     r.add_argument("--check", action="store_true", help="exit 1 when a target is outside its band")
     r.set_defaults(func=report)
 

@@ -7,9 +7,11 @@ repository root). Run by hand, TIPSIM_RUN_FILE may name an existing run
 file to test instead of writing one.
 """
 
+import ast
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
@@ -113,3 +115,81 @@ def every_kind_of_file(tiny_run_file, plain_run_file, sweep_file, comparison_fil
     """One file of each kind, by name."""
     return {"run with events and snapshots": tiny_run_file, "plain run": plain_run_file, "sweep": sweep_file,
             "comparison": comparison_file}
+
+
+@pytest.fixture(scope="session")
+def busy_run_file(tmp_path_factory):
+    """The tiny world's surge arm (two lever changes from step 5), 2 replicates,
+    with the event log and snapshots every 5 steps and police busy enough that
+    victims are identified, prosecuted and their traffickers convicted: the
+    figures documentation examples print from it are not all zero."""
+    return _write_with_tipsim(tmp_path_factory.mktemp("busy_run"), "run.h5",
+                              ["run", "surge.toml", "--replicates", "2", "--events", "--snapshot-every", "5",
+                               *BUSIER, "--set", "policy.prosecution.investigators_per_100k=50"])
+
+
+class Example:
+    """A documentation example that has run: the names it left behind, and what
+    each of its print calls printed (the objects, not only their text)."""
+
+    def __init__(self, code, namespace, calls):
+        self.code = code
+        self.namespace = namespace
+        self._calls = calls
+        self._prints = [node for node in ast.walk(ast.parse(code))
+                        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print"]
+
+    def __getitem__(self, name):
+        return self.namespace[name]
+
+    def _print_call(self, snippet):
+        found = [node for node in self._prints if snippet in ast.get_source_segment(self.code, node)]
+        assert len(found) == 1, f"the example has {len(found)} print calls containing {snippet!r}, not one"
+        return found[0]
+
+    def printed(self, snippet):
+        """The arguments of each call of the print whose source contains `snippet`, in order."""
+        node = self._print_call(snippet)
+        return [args for line, args in self._calls if node.lineno <= line <= node.end_lineno]
+
+    def one(self, snippet):
+        """The one object the print containing `snippet` printed, once."""
+        calls = self.printed(snippet)
+        assert len(calls) == 1 and len(calls[0]) == 1, f"{snippet!r} printed {calls}, not one object once"
+        return calls[0][0]
+
+    def lines(self, snippet):
+        """What the print containing `snippet` wrote, one string per call."""
+        return [" ".join(map(str, args)) for args in self.printed(snippet)]
+
+    def comment(self, snippet):
+        """The comment closing the print (or else the one line) that contains
+        `snippet`: what the documentation says it prints or holds."""
+        if any(snippet in ast.get_source_segment(self.code, node) for node in self._prints):
+            node = self._print_call(snippet)
+            rest = self.code.splitlines()[node.end_lineno - 1][node.end_col_offset:].strip()
+        else:
+            lines = [line for line in self.code.splitlines() if snippet in line]
+            assert len(lines) == 1, f"the example has {len(lines)} lines containing {snippet!r}, not one"
+            rest = lines[0].split(snippet, 1)[1].strip()
+        assert rest.startswith("#"), f"no comment after {snippet!r}"
+        return rest[1:].strip()
+
+
+@pytest.fixture
+def run_example():
+    """Runs a code example as an analyst would (a fresh namespace, printing
+    as it goes) and returns it as an `Example`."""
+
+    def run(code, filename, name="__main__"):
+        calls = []
+
+        def recording_print(*args, **kwargs):
+            calls.append((sys._getframe(1).f_lineno, args))
+            print(*args, **kwargs)
+
+        namespace = {"__name__": name, "print": recording_print}
+        exec(compile(code, filename, "exec"), namespace)
+        return Example(code, namespace, calls)
+
+    return run

@@ -13,6 +13,46 @@ import xarray as xr
 KINDS = ("run with events and snapshots", "plain run", "sweep", "comparison")
 
 
+def dim_names(ds):
+    """The dimension names of an h5py dataset, from its attached dimension scales."""
+    if h5py.h5ds.is_scale(ds.id):
+        return [ds.name.split("/")[-1]]
+    return [axis[0].name.split("/")[-1] for axis in ds.dims]
+
+
+def raw_column(group, name, order):
+    """An h5py dataset's values as the rows of a data frame whose index has the
+    dimensions `order`: moved to that order, repeated along the dimensions it
+    lacks, flattened."""
+    ds = group[name]
+    values = np.asarray(ds.asstr()[()] if h5py.check_string_dtype(ds.dtype) else ds[()])
+    dims = dim_names(ds)
+    assert set(dims) <= set(order), f"{ds.name}: dimensions {dims} not in the frame's index {order}"
+    present = [d for d in order if d in dims]
+    values = np.transpose(values, [dims.index(d) for d in present])
+    values = values.reshape([len(group[d]) if d in dims else 1 for d in order])
+    return np.broadcast_to(values, [len(group[d]) for d in order]).ravel()
+
+
+def check_frame_against_raw(path, group, frame):
+    """`frame` (to_dataframe of `group`) against the file read with h5py: one
+    index level per dimension, one row per cell of the full grid, the index
+    labels the dimension scales' values, every column the dataset's values."""
+    with h5py.File(path, "r") as f:
+        g = f[group]
+        datasets = {name: ds for name, ds in g.items() if isinstance(ds, h5py.Dataset)}
+        dims = {d for ds in datasets.values() for d in dim_names(ds)}
+        assert set(frame.index.names) == dims, f"{group}: index {frame.index.names}, dimensions {sorted(dims)}"
+        assert len(frame) == np.prod([len(g[d]) for d in frame.index.names]), group
+        assert sorted(frame.columns) == sorted(set(datasets) - dims), group
+        for level, d in enumerate(frame.index.names):
+            labels = frame.index.get_level_values(level)
+            np.testing.assert_array_equal(labels, raw_column(g, d, frame.index.names), err_msg=f"{group}: {d}")
+        for name in frame.columns:
+            np.testing.assert_array_equal(frame[name].to_numpy(), raw_column(g, name, frame.index.names),
+                                          err_msg=f"{group}: {name}")
+
+
 def groups_of(path):
     """Every group of a file, the root first."""
     names = ["/"]
@@ -35,9 +75,10 @@ def test_xarray_opens_every_group_with_labelled_dimensions(kind, every_kind_of_f
         with xr.open_dataset(path, engine="h5netcdf", group=group) as ds:
             unlabelled = [dim for dim in ds.dims if dim not in ds.indexes]
             assert not unlabelled, f"{kind}, {group}: dimensions without a coordinate: {unlabelled}"
-            # Tables and arrays alike become a data frame in one call.
+            # Tables and arrays alike become a data frame in one call, holding
+            # what the file holds.
             if ds.data_vars and ds.dims and group != "series":
-                ds.to_dataframe()
+                check_frame_against_raw(path, group, ds.to_dataframe())
 
 
 @pytest.mark.parametrize("kind", KINDS)

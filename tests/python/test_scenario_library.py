@@ -1,52 +1,27 @@
 """The scenario library: each policy scenario moves the world the way its
 comment says, against its reference, over paired replicates.
 
-Every pair runs with the same seed and replicates, so replicate r of both
-scenarios shares its random streams (common random numbers) and the
-difference is measured pair by pair. A direction holds when the mean paired
-difference is away from zero on the
-expected side by more than two standard errors (seeds are fixed, so the
-outcome is reproducible, not a matter of luck on a given day). The world is
-the calibrated scenario at its own size and length, with 10 replicates.
+Every scenario runs on the same held-out seed (world_library.py), so
+replicate r of two scenarios shares its random streams (common random
+numbers) and each claim is a one-sided paired t-test of the difference,
+with the t distribution for its number of pairs. The claims are one family:
+Holm's step-down correction keeps the chance that any of them passes by
+luck below 5 %. Every claim's t, the critical value it had to pass and the
+margin are printed, pass or fail. The files come from ctest's world_runs
+fixture (TIPSIM_WORLD_RUNS); run alone, the test makes them itself.
 """
 
-import math
-import subprocess
+import os
+import pathlib
 
 import h5py
 import numpy as np
 import pytest
+from scipy import stats
 
-REPLICATES = 10
-REDUCED = ["--replicates", str(REPLICATES)]
+from world_library import DIRECTIONS, run_all
 
-# (scenario, reference, summary figure, expected sign of scenario - reference)
-DIRECTIONS = [
-    ("world_prosecution_surge", "world_baseline", "convictions", +1),
-    ("world_protection_surge", "world_baseline", "identified", +1),
-    ("world_protection_surge", "world_baseline", "protection_entries", +1),
-    ("world_prevention_surge", "world_baseline", "recruitments", -1),
-    ("world_prevention_surge", "world_baseline", "exploited_mean", -1),
-    ("world_partnership_on", "world_baseline", "identified", +1),
-    ("world_partnership_on", "world_baseline", "convictions", +1),
-    ("world_partnership_off", "world_baseline", "identified", -1),
-    ("world_prosecution_with_protection", "world_prosecution_surge", "victims_cooperating", +1),
-    ("world_prosecution_without_protection", "world_prosecution_with_protection", "victims_cooperating", -1),
-    ("world_prosecution_without_protection", "world_prosecution_with_protection", "convictions", -1),
-    ("world_arrests_without_demand_reduction", "world_baseline", "traffickers_replacing", +1),
-    ("world_arrests_with_demand_reduction", "world_arrests_without_demand_reduction", "traffickers_replacing", -1),
-    ("world_arrests_with_demand_reduction", "world_arrests_without_demand_reduction", "exploited_mean", -1),
-    ("world_demand_reduction", "world_baseline", "recruitments", -1),
-    ("world_demand_reduction", "world_baseline", "exploited_mean", -1),
-    ("world_fee_ban", "world_baseline", "debt_bonded_share_of_labour", -1),
-    ("world_fee_ban", "world_baseline", "recruitments_deceptive", -1),
-    ("world_non_punishment_everywhere", "world_baseline", "victims_criminalised", -1),
-    ("world_non_punishment_nowhere", "world_baseline", "victims_criminalised", +1),
-    ("world_non_punishment_nowhere", "world_baseline", "protection_entries", -1),
-    ("world_budget_prosecution_weighted", "world_budget_even", "convictions", +1),
-    ("world_budget_protection_weighted", "world_budget_even", "protection_entries", +1),
-    ("world_budget_prevention_weighted", "world_budget_even", "recruitments", -1),
-]
+FAMILY_ERROR_RATE = 0.05
 
 
 def figure(f, name):
@@ -62,36 +37,48 @@ def figure(f, name):
 
 
 @pytest.fixture(scope="session")
-def run_scenario(tmp_path_factory, tipsim_cli, source_dir):
-    folder = tmp_path_factory.mktemp("library")
-    done = {}
-
-    def run(name):
-        if name not in done:
-            out = folder / f"{name}.h5"
-            result = subprocess.run([tipsim_cli, "run", str(source_dir / "scenarios" / f"{name}.toml"), "-o",
-                                     str(out), "--quiet", *REDUCED], capture_output=True, text=True, timeout=900)
-            assert result.returncode == 0, f"{name}: tipsim run failed:\n{result.stderr}"
-            done[name] = out
-        return done[name]
-
-    return run
+def world_runs(tmp_path_factory, tipsim_cli):
+    given = os.environ.get("TIPSIM_WORLD_RUNS")
+    if given:
+        return {p.stem: p for p in pathlib.Path(given).glob("*.h5")}
+    return run_all(tipsim_cli, tmp_path_factory.mktemp("world-runs"))
 
 
-@pytest.mark.parametrize("scenario,reference,name,sign", DIRECTIONS,
-                         ids=[f"{s}-{n}" for s, _, n, _ in DIRECTIONS])
-def test_library_direction(run_scenario, scenario, reference, name, sign):
-    with h5py.File(run_scenario(scenario)) as a, h5py.File(run_scenario(reference)) as b:
-        difference = figure(a, name) - figure(b, name)
-    mean = difference.mean()
-    standard_error = difference.std(ddof=1) / math.sqrt(len(difference))
-    assert sign * mean > 0, f"{scenario} vs {reference}: {name} moved {mean:+.4g}, expected sign {sign:+d}"
-    assert sign * mean > 2 * standard_error, (
-        f"{scenario} vs {reference}: {name} moved {mean:+.4g} (standard error {standard_error:.3g}), "
-        f"not clearly in the expected direction")
+def holm(p_values, alpha):
+    """Which hypotheses Holm's step-down procedure rejects at family-wise
+    rate alpha, and the level each p-value was compared with."""
+    order = np.argsort(p_values, kind="stable")
+    m = len(p_values)
+    rejected, levels = [False] * m, [0.0] * m
+    still = True
+    for k, i in enumerate(order):
+        levels[i] = alpha / (m - k)
+        still = still and p_values[i] < levels[i]
+        rejected[i] = still
+    return rejected, levels
+
+
+def test_library_directions(world_runs):
+    rows = []
+    for scenario, reference, name, sign, pairs in DIRECTIONS:
+        with h5py.File(world_runs[scenario]) as a, h5py.File(world_runs[reference]) as b:
+            difference = (figure(a, name)[:pairs] - figure(b, name)[:pairs]) * sign
+        assert len(difference) == pairs, f"{scenario} vs {reference}: {len(difference)} pairs, {pairs} wanted"
+        standard_error = difference.std(ddof=1) / np.sqrt(pairs)
+        t = difference.mean() / standard_error if standard_error > 0 else np.copysign(np.inf, difference.mean())
+        rows.append((f"{scenario} vs {reference}: {name} {'up' if sign > 0 else 'down'}", pairs,
+                     sign * difference.mean(), standard_error, t, stats.t.sf(t, pairs - 1)))
+    holds, levels = holm([r[5] for r in rows], FAMILY_ERROR_RATE)
+    lines = []
+    for (claim, pairs, mean, se, t, p), ok, level in zip(rows, holds, levels):
+        critical = stats.t.isf(level, pairs - 1)
+        lines.append(f"{'holds' if ok else 'FAILS'}  {claim}: difference {mean:+.4g} (s.e. {se:.3g}, {pairs} pairs), "
+                     f"t = {t:.2f}, needs > {critical:.2f} (Holm level {level:.2g}): margin {t - critical:+.2f}")
+    print("\n".join(lines))
+    assert all(holds), "claims that do not hold:\n" + "\n".join(line for line in lines if line.startswith("FAILS"))
 
 
 def test_every_library_scenario_is_tested(source_dir):
     library = {p.stem for p in (source_dir / "scenarios").glob("world_*.toml")}
-    tested = {s for s, _, _, _ in DIRECTIONS} | {r for _, r, _, _ in DIRECTIONS}
+    tested = {s for s, _, _, _, _ in DIRECTIONS} | {r for _, r, _, _, _ in DIRECTIONS}
     assert library == tested, f"library scenarios without a direction test: {sorted(library - tested)}"

@@ -69,7 +69,8 @@ d1::slot_id __TBB_EXPORTED_FUNC execution_slot(const d1::execution_data* ed) {
 
 // A task object taken from TBB's pool: ordered after whoever gave it back,
 // and after every hand-over so far (a split task starts here).
-void* __TBB_EXPORTED_FUNC allocate(d1::small_object_pool*& pool, std::size_t bytes, const d1::execution_data& ed) {
+void* __TBB_EXPORTED_FUNC allocate(d1::small_object_pool*& pool, std::size_t bytes,
+                                   const d1::execution_data& ed) {
   static const auto next = real<void* (*)(d1::small_object_pool*&, std::size_t, const d1::execution_data&)>(
       "_ZN3tbb6detail2r18allocateERPNS0_2d117small_object_poolEmRKNS2_14execution_dataE");
   void* object = next(pool, bytes, ed);

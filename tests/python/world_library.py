@@ -1,0 +1,99 @@
+"""The calibrated world's scenario library, run once for every test that
+judges it: the calibration check (world_baseline against the real-world
+targets) and the library's directions (test_scenario_library.py).
+
+Every scenario runs on the held-out seed that the calibration fit never
+used, so replicate r of any two scenarios shares its random streams
+(common random numbers) and the comparison is paired. Each claim says how
+many pairs it needs; a scenario runs as many replicates as its most
+demanding claim (and world_baseline at least as many as the calibration
+is judged on).
+
+    /usr/bin/python3 tests/python/world_library.py --tipsim build/sim/tipsim --out DIR
+
+writes DIR/NAME.h5 for every library scenario (ctest's fixture world_runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "analysis"))
+from tipsim_analysis.calibrate import HELD_OUT_SEED  # noqa: E402
+
+# The calibration is judged on this many replicates of world_baseline.
+CALIBRATION_REPLICATES = 20
+
+# (scenario, reference, figure, expected sign of scenario - reference, pairs).
+# Pairs: enough that the claim passes the Holm-corrected one-sided paired
+# t-test of test_scenario_library.py with room; weak effects on small
+# observed counts need more.
+DIRECTIONS = [
+    ("world_prosecution_surge", "world_baseline", "convictions", +1, 10),
+    ("world_protection_surge", "world_baseline", "identified", +1, 20),
+    ("world_protection_surge", "world_baseline", "protection_entries", +1, 10),
+    ("world_prevention_surge", "world_baseline", "recruitments", -1, 10),
+    ("world_prevention_surge", "world_baseline", "exploited_mean", -1, 10),
+    ("world_partnership_on", "world_baseline", "identified", +1, 10),
+    ("world_partnership_on", "world_baseline", "victims_cooperating", +1, 20),
+    ("world_partnership_off", "world_baseline", "identified", -1, 20),
+    ("world_prosecution_with_protection", "world_prosecution_surge", "victims_cooperating", +1, 10),
+    ("world_prosecution_without_protection", "world_prosecution_with_protection", "victims_cooperating", -1, 10),
+    ("world_prosecution_without_protection", "world_prosecution_with_protection", "convictions", -1, 30),
+    ("world_arrests_without_demand_reduction", "world_baseline", "traffickers_replacing", +1, 10),
+    ("world_arrests_with_demand_reduction", "world_arrests_without_demand_reduction", "traffickers_replacing", -1,
+     20),
+    ("world_arrests_with_demand_reduction", "world_arrests_without_demand_reduction", "exploited_mean", -1, 10),
+    ("world_demand_reduction", "world_baseline", "recruitments", -1, 10),
+    ("world_demand_reduction", "world_baseline", "exploited_mean", -1, 10),
+    ("world_fee_ban", "world_baseline", "debt_bonded_share_of_labour", -1, 10),
+    ("world_fee_ban", "world_baseline", "recruitments_deceptive", -1, 10),
+    ("world_non_punishment_everywhere", "world_baseline", "victims_criminalised", -1, 10),
+    ("world_non_punishment_nowhere", "world_baseline", "victims_criminalised", +1, 10),
+    ("world_non_punishment_nowhere", "world_baseline", "protection_entries", -1, 10),
+    ("world_budget_prosecution_weighted", "world_budget_even", "convictions", +1, 10),
+    ("world_budget_protection_weighted", "world_budget_even", "protection_entries", +1, 10),
+    ("world_budget_prevention_weighted", "world_budget_even", "recruitments", -1, 10),
+]
+
+
+def replicates_needed() -> dict[str, int]:
+    """Replicates of each scenario: its most demanding claim's pairs."""
+    needed = {"world_baseline": CALIBRATION_REPLICATES}
+    for scenario, reference, _, _, pairs in DIRECTIONS:
+        for name in (scenario, reference):
+            needed[name] = max(needed.get(name, 0), pairs)
+    return needed
+
+
+def run_all(tipsim: str, folder: pathlib.Path) -> dict[str, pathlib.Path]:
+    """Runs every library scenario into FOLDER/NAME.h5; returns the files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name, replicates in sorted(replicates_needed().items()):
+        out = folder / f"{name}.h5"
+        command = [tipsim, "run", str(ROOT / "scenarios" / f"{name}.toml"), "-o", str(out), "--quiet", "--seed",
+                   str(HELD_OUT_SEED), "--replicates", str(replicates)]
+        result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"world_library: {' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
+        print(f"world_library: {name}: {replicates} replicates, seed {HELD_OUT_SEED}", flush=True)
+        files[name] = out
+    return files
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tipsim", required=True)
+    parser.add_argument("--out", required=True, type=pathlib.Path)
+    args = parser.parse_args()
+    run_all(args.tipsim, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
