@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
@@ -62,22 +62,43 @@ TEST_F(LiveSessionTest, StepsOnTheWorkerAndPublishesEveryFrame) {
 }
 
 TEST_F(LiveSessionTest, PlayAndPause) {
-  LiveSession session(load_scenario_file(kTiny), "test");
-  // Paced, so that the pause comes well before the end of the run.
+  // Paced at 100 steps a second over 5000 steps, so that the pause comes
+  // long before the end of the run however late this thread gets to it.
+  LiveSession session(load_scenario_file(kTiny, {"scenario.steps=5000"}), "test");
   session.set_speed(100);
   session.play();
   ASSERT_TRUE(wait_steps(session, 10));
   session.pause();
-  ASSERT_TRUE(session.wait_for([](const LiveStatus& s) { return !s.playing; }, 10s));
+  ASSERT_TRUE(session.wait_for([](const LiveStatus& s) { return !s.playing; }, 60s));
   LiveView view;
   session.poll(view);
   const std::int32_t stopped_at = view.status.steps_done;
-  std::this_thread::sleep_for(50ms);
-  session.poll(view);
-  EXPECT_EQ(view.status.steps_done, stopped_at);
-  ASSERT_LT(stopped_at, 104);
+  ASSERT_LT(stopped_at, view.status.steps_total);
+
+  // At full speed a session that steps takes a step each time it handles
+  // a command; after two lever changes, handled one after the other, any
+  // step it took unasked has been published. Each change moves another
+  // lever than the last, so that each is recorded on its own.
+  session.set_speed(0);
+  std::size_t changes = 0;
+  auto steps_after_two_commands = [&] {
+    for (int i = 0; i < 2; ++i) {
+      ++changes;
+      if (changes % 2 == 1) {
+        session.set_lever(-1, Param::policy_shelter_beds, 20);
+      } else {
+        session.set_lever(-1, Param::policy_investigators, 2);
+      }
+      EXPECT_TRUE(session.wait_for([&](const LiveStatus& s) { return s.recorded.size() == changes; }, 60s));
+    }
+    session.poll(view);
+    return view.status.steps_done;
+  };
+  // Paused, it takes no step unasked; one step when asked, and no more.
+  EXPECT_EQ(steps_after_two_commands(), stopped_at);
   session.step_once();
   ASSERT_TRUE(wait_steps(session, stopped_at + 1));
+  EXPECT_EQ(steps_after_two_commands(), stopped_at + 1);
 }
 
 // The test: a slider change at the start replays to the same series
