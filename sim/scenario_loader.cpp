@@ -116,12 +116,6 @@ std::optional<std::pair<int, int>> nul_position(std::string_view text) {
 constexpr const char* kNulMessage =
     "malformed TOML: a NUL character, which TOML does not allow anywhere (is this a binary file?)";
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool is_table_prefix(std::string_view prefix) {
   for (const ParamSpec& s : param_table())
     if (s.key.size() > prefix.size() && s.key.starts_with(prefix) && s.key[prefix.size()] == '.') return true;
@@ -732,8 +726,8 @@ void Loader::apply_override(std::size_t position, const std::string& argument) {
            "an override must look like KEY=VALUE, e.g. --set policy.partnership.level=0.5");
     return;
   }
-  const std::string key(trim(std::string_view(argument).substr(0, eq)));
-  const std::string value_text(trim(std::string_view(argument).substr(eq + 1)));
+  const std::string key(trim_blanks(std::string_view(argument).substr(0, eq)));
+  const std::string value_text(trim_blanks(std::string_view(argument).substr(eq + 1)));
 
   // Which level the key belongs to: the world, or one region.
   std::string param_key = key;
@@ -1138,6 +1132,12 @@ Scenario load_scenario_file(const std::string& path, const std::vector<std::stri
         {ScenarioIssue{SourceLocation{path, 0, 0}, "", "", "cannot read the scenario file: read error"}});
   }
   return load_scenario_text(text.str(), path, overrides);
+}
+
+std::string_view trim_blanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
 }
 
 }  // namespace tipsim

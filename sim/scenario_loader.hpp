@@ -48,4 +48,7 @@ Scenario load_scenario_file(const std::string& path, const std::vector<std::stri
 Scenario load_scenario_text(std::string_view text, const std::string& path_for_messages,
                             const std::vector<std::string>& overrides = {});
 
+// `text` without the spaces and tabs around it (a --set or --vary argument).
+std::string_view trim_blanks(std::string_view text);
+
 }  // namespace tipsim

@@ -18,18 +18,12 @@ constexpr std::size_t kMaxGridPoints = 1'000'000;
   throw ScenarioError({ScenarioIssue{SourceLocation{std::string(kVarySource), 0, 0}, key, value, message}});
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::vector<std::string> split(std::string_view text, char separator) {
   std::vector<std::string> parts;
   std::size_t begin = 0;
   while (true) {
     const std::size_t end = text.find(separator, begin);
-    parts.emplace_back(trim(text.substr(begin, end == std::string_view::npos ? end : end - begin)));
+    parts.emplace_back(trim_blanks(text.substr(begin, end == std::string_view::npos ? end : end - begin)));
     if (end == std::string_view::npos) return parts;
     begin = end + 1;
   }
@@ -72,8 +66,8 @@ VaryAxis parse_vary(const std::string& argument) {
          "policy.partnership.level=0:1:5");
   VaryAxis axis;
   axis.definition = argument;
-  axis.key = std::string(trim(std::string_view(argument).substr(0, eq)));
-  const std::string spec(trim(std::string_view(argument).substr(eq + 1)));
+  axis.key = std::string(trim_blanks(std::string_view(argument).substr(0, eq)));
+  const std::string spec(trim_blanks(std::string_view(argument).substr(eq + 1)));
   if (axis.key.empty()) fail("", spec, "no key before '=': write KEY=LO:HI:N or KEY=V1,V2,...");
   if (spec.empty()) fail(axis.key, "", "no values after '=': write KEY=LO:HI:N or KEY=V1,V2,...");
 

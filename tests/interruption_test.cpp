@@ -38,6 +38,14 @@ using std::chrono::milliseconds;
 // that a run records finished runs in its file (at most once a second)
 // with several runs still to do, short enough for many trials.
 constexpr std::size_t kRuns = 8;
+// Trials of each kind of moment. The sanitizer builds check the same code
+// paths for memory errors and races, at several times the cost per run,
+// with half as many.
+#ifdef TIPSIM_SANITIZED
+constexpr int kTrialsOfEachKind = 2;
+#else
+constexpr int kTrialsOfEachKind = 4;
+#endif
 constexpr std::size_t kSteps = 2000;
 constexpr const char* kScenario = R"(
 [scenario]
@@ -156,7 +164,7 @@ TEST(Interruption, SigintAndSigtermAtRandomMomentsLeaveNoFileAtTheFinalName) {
   const milliseconds run_time = measure_run(folder);
   Splitmix random(20240601);
   Tally tally;
-  constexpr int kTrials = 12;
+  constexpr int kTrials = kTrialsOfEachKind * 3;
   int in_the_middle = 0, after_runs = 0;
   for (int trial = 0; trial < kTrials; ++trial) {
     const int signal_number = trial % 2 == 0 ? SIGINT : SIGTERM;
@@ -257,7 +265,7 @@ TEST(Interruption, SigkillAtRandomMomentsNeverLeavesAFileAtTheFinalName) {
   const milliseconds run_time = measure_run(folder);
   Splitmix random(19700101);
   Tally tally;
-  constexpr int kTrials = 12;
+  constexpr int kTrials = kTrialsOfEachKind * 3;
   int while_computing = 0, refused_while_computing = 0, before_the_end = 0, as_the_file_appeared = 0;
   for (int trial = 0; trial < kTrials; ++trial) {
     const fs::path trial_folder = folder / ("trial-" + std::to_string(trial));
@@ -371,7 +379,7 @@ TEST(Interruption, AKillWhileTheFileIsFinishedLeavesAFileThatResumesOrIsRefused)
   folder.write("scenario.toml", kScenario);
   measure_run(folder);
   Tally tally;
-  constexpr int kTrials = 6;
+  constexpr int kTrials = kTrialsOfEachKind * 3 / 2;
   for (int trial = 0; trial < kTrials; ++trial) {
     SCOPED_TRACE("trial " + std::to_string(trial));
     const fs::path trial_folder = folder / ("trial-" + std::to_string(trial));

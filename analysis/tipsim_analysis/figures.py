@@ -158,8 +158,8 @@ def save_figure(fig: plt.Figure, directory: str | Path, name: str) -> dict[str, 
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"png": directory / f"{name}.png", "svg": directory / f"{name}.svg"}
     # No dates in the files: the same run gives the same figures.
-    fig.savefig(paths["png"], bbox_inches="tight", metadata={"Software": None})
-    fig.savefig(paths["svg"], bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    fig.savefig(paths["png"], metadata={"Software": None})
+    fig.savefig(paths["svg"], metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return paths
 
