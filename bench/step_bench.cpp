@@ -18,7 +18,7 @@ std::size_t bytes_of(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
 }
 
-std::size_t state_bytes(const tipsim::World& w) {
+std::size_t state_bytes(const tipsim::State& w) {
   const auto& p = w.persons;
   const auto& t = w.traffickers;
   return bytes_of(p.state) + bytes_of(p.current_region) + bytes_of(p.market) + bytes_of(p.flags) +
@@ -33,8 +33,9 @@ std::size_t state_bytes(const tipsim::World& w) {
 // One world per population size, warmed up past its first year, shared by
 // the thread-count variants (the step is deterministic in thread count).
 struct Fixture {
-  tipsim::Scenario scenario;
-  tipsim::World world;
+  tipsim::Model model;
+  tipsim::State state;
+  tipsim::StepContext context;
 };
 
 Fixture& fixture(std::int64_t persons) {
@@ -42,10 +43,11 @@ Fixture& fixture(std::int64_t persons) {
   auto& slot = worlds[persons];
   if (!slot) {
     slot = std::make_unique<Fixture>();
-    slot->scenario = tipsim::load_scenario_file(
-        TIPSIM_BENCH_SCENARIO, {"population.size=" + std::to_string(persons), "scenario.steps=1000000"});
-    tipsim::initialise_world(slot->world, slot->scenario, 0);
-    for (int s = 0; s < 52; ++s) tipsim::step_world(slot->world);
+    slot->model = tipsim::compile_model(tipsim::load_scenario_file(
+        TIPSIM_BENCH_SCENARIO, {"population.size=" + std::to_string(persons), "scenario.steps=1000000"}));
+    slot->state = tipsim::initial_state(slot->model, 0);
+    slot->context = tipsim::StepContext(slot->model);
+    for (int s = 0; s < 52; ++s) tipsim::step(slot->model, slot->state, slot->context);
   }
   return *slot;
 }
@@ -55,12 +57,12 @@ void BM_BaselineStep(benchmark::State& state) {
   const auto threads = static_cast<std::size_t>(state.range(1));
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
   Fixture& f = fixture(persons);
-  for (auto _ : state) tipsim::step_world(f.world);
+  for (auto _ : state) tipsim::step(f.model, f.state, f.context);
   state.counters["person_steps_per_s"] =
       benchmark::Counter(static_cast<double>(persons), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["bytes_per_person"] =
-      static_cast<double>(state_bytes(f.world)) / static_cast<double>(persons);
-  state.counters["involved"] = static_cast<double>(f.world.involved.size());
+      static_cast<double>(state_bytes(f.state)) / static_cast<double>(persons);
+  state.counters["involved"] = static_cast<double>(f.state.involved.size());
 }
 
 BENCHMARK(BM_BaselineStep)

@@ -1,5 +1,5 @@
 // What the run-file reader's fuzz target requires of every input, shared
-// with the regression test (tests/fuzz_regression_test.cpp) that replays
+// with the regression test (tests/output/fuzz_regression_test.cpp) that replays
 // the seed corpus and every input a fuzzer ever found (fuzz/regressions/).
 // The check returns an empty string when the input was handled as it must
 // be, else what went wrong. A crash or a sanitizer report ends the program

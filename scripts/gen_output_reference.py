@@ -4,10 +4,10 @@
 Only the blocks between
   <!-- BEGIN GENERATED: NAME -->
   <!-- END GENERATED: NAME -->
-are rewritten: output-series (sim/metrics.def), output-summary
-(sim/metrics.cpp's kSummaries), output-axes (the label arrays of
-sim/metrics.cpp), output-events (sim/events.def) and output-effects
-(sim/comparison.cpp's kEffects). Everything else is hand-written. The tables are read with
+are rewritten: output-series (sim/model/metrics.def), output-summary
+(sim/model/metrics.cpp's kSummaries), output-axes (the label arrays of
+sim/model/metrics.cpp), output-events (sim/model/events.def) and output-effects
+(sim/experiments/comparison.cpp's kEffects). Everything else is hand-written. The tables are read with
 scripts/gen_param_reference.py's parser, so both documents agree.
 
 Usage (from anywhere):
@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_param_reference as tables  # noqa: E402  (the shared parser of the .def files)
 
 OUTPUT_MD = tables.ROOT / "docs" / "output-format.md"
-EVENTS_DEF = tables.ROOT / "sim" / "events.def"
-COMPARISON_CPP = tables.ROOT / "sim" / "comparison.cpp"
+EVENTS_DEF = tables.ROOT / "sim" / "model" / "events.def"
+COMPARISON_CPP = tables.ROOT / "sim" / "experiments" / "comparison.cpp"
 # How each value type is stored in a run file (sim/output/run_file.cpp).
 STORED_TYPE = {"Count": "int64", "Amount": "float64"}
 
@@ -63,7 +63,7 @@ def axes_block(axes) -> str:
 
 _EVENT_RE = re.compile(r'^TIPSIM_EVENT\((\w+),\s*"([A-Z_]+)",\s*(\w+),\s*"([^"]*)"\)\s*$')
 
-# What each mechanism of sim/events.def means for the intervention column.
+# What each mechanism of sim/model/events.def means for the intervention column.
 MECHANISM_TEXT = {"None": "—", "Recruitment": "recruitment", "Channel": "the channel's",
                   "Shelter": "shelter", "NonPunishment": "non-punishment", "Services": "services",
                   "Justice": "justice", "Entry": "entry", "Sentence": "sentence"}

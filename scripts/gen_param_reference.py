@@ -2,14 +2,14 @@
 """Regenerates the parts of the documentation that come from the model's tables.
 
   docs/scenario-reference.md   written whole: the scenario file structure and
-                               every key of sim/parameters.def.
+                               every key of sim/model/parameters.def.
   docs/model.md                only the blocks between
                                  <!-- BEGIN GENERATED: NAME -->
                                  <!-- END GENERATED: NAME -->
                                are rewritten: the parameter tables of each phase
-                               (from sim/parameters.def and the SYMBOLS map
+                               (from sim/model/parameters.def and the SYMBOLS map
                                below), the metric and summary tables (from
-                               sim/metrics.def and sim/metrics.cpp) and the
+                               sim/model/metrics.def and sim/model/metrics.cpp) and the
                                axis labels. Everything else is hand-written.
 
 Usage (from anywhere):
@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARAMETERS_DEF = ROOT / "sim" / "parameters.def"
-METRICS_DEF = ROOT / "sim" / "metrics.def"
-METRICS_CPP = ROOT / "sim" / "metrics.cpp"
+PARAMETERS_DEF = ROOT / "sim" / "model" / "parameters.def"
+METRICS_DEF = ROOT / "sim" / "model" / "metrics.def"
+METRICS_CPP = ROOT / "sim" / "model" / "metrics.cpp"
 MODEL_MD = ROOT / "docs" / "model.md"
 REFERENCE_MD = ROOT / "docs" / "scenario-reference.md"
 
@@ -407,7 +407,7 @@ class Metric:
 
 
 _METRIC_RE = re.compile(
-    r'^TIPSIM_METRIC\((\w+),\s*"([^"]+)",\s*(\w+),\s*(\w+),\s*(\w+),\s*"([^"]*)",\s*"([^"]*)"\)\s*$')
+    r'^TIPSIM_METRIC\((\w+),\s*"([^"]+)",\s*(\w+),\s*(\w+),\s*(\w+),\s*(\w+),\s*"([^"]*)",\s*"([^"]*)"\)\s*$')
 
 
 def _string_list(text: str, array: str) -> list[str]:
@@ -419,8 +419,6 @@ def _string_list(text: str, array: str) -> list[str]:
 
 def read_metrics() -> tuple[list[Metric], list[tuple[str, str, str, str]], dict[str, list[str]]]:
     cpp = METRICS_CPP.read_text(encoding="utf-8")
-    observed = set(_string_list(cpp, "observed"))
-    policy = set(_string_list(cpp, "policy"))
     metrics: list[Metric] = []
     for number, line in enumerate(METRICS_DEF.read_text(encoding="utf-8").splitlines(), 1):
         line = line.strip()
@@ -429,8 +427,8 @@ def read_metrics() -> tuple[list[Metric], list[tuple[str, str, str, str]], dict[
         m = _METRIC_RE.match(line)
         if not m:
             sys.exit(f"{METRICS_DEF}:{number}: cannot parse this TIPSIM_METRIC line")
-        _, name, axis, nature, typ, units, long_name = m.groups()
-        layer = "observed" if name in observed else "policy" if name in policy else "true"
+        _, name, layer, axis, nature, typ, units, long_name = m.groups()
+        layer = layer.lower()
         metrics.append(Metric(name, axis, nature, typ, units, long_name, layer))
 
     block = re.search(r"kSummaries\[\]\s*=\s*\{(.*?)\n\};", cpp, re.S)
@@ -467,7 +465,7 @@ def params_block(name: str, by_key: dict[str, Param]) -> str:
     for key, symbol in SYMBOLS[name]:
         p = by_key.get(key)
         if p is None:
-            sys.exit(f"{Path(__file__).name}: block {name} names '{key}', which sim/parameters.def lacks")
+            sys.exit(f"{Path(__file__).name}: block {name} names '{key}', which sim/model/parameters.def lacks")
         rows.append(f"| {symbol} | `{p.key}` | {default_text(p)} | {cell(unit_text(p))} | {scope_text(p)} |")
     return "\n".join(rows)
 
@@ -486,7 +484,7 @@ def summaries_block(summaries: list[tuple[str, str, str, str]]) -> str:
     for name, units, long_name, layer in summaries:
         formula = SUMMARY_FORMULAS.get(name)
         if formula is None:
-            sys.exit(f"{Path(__file__).name}: summary '{name}' (sim/metrics.cpp) has no entry in SUMMARY_FORMULAS")
+            sys.exit(f"{Path(__file__).name}: summary '{name}' (sim/model/metrics.cpp) has no entry in SUMMARY_FORMULAS")
         rows.append(f"| `{name}` | {layer} | {cell(units)} | {cell(long_name)} | {formula} |")
     extra = set(SUMMARY_FORMULAS) - {s[0] for s in summaries}
     if extra:
@@ -504,11 +502,11 @@ def axes_block(axes: dict[str, list[str]]) -> str:
 REFERENCE_HEADER = """\
 # Scenario reference
 
-<!-- Generated from sim/parameters.def by scripts/gen_param_reference.py; do not edit by hand.
+<!-- Generated from sim/model/parameters.def by scripts/gen_param_reference.py; do not edit by hand.
      Regenerate with: /usr/bin/python3 scripts/gen_param_reference.py -->
 
 Every key a tipsim scenario accepts, with its kind, scope, default, allowed
-range, unit and meaning. The table is generated from `sim/parameters.def`,
+range, unit and meaning. The table is generated from `sim/model/parameters.def`,
 the single declaration that also drives the scenario loader, the resolved
 parameter dump in every run file and the viewer's sliders. What each key does
 in the model, with the equations, is in [model.md](model.md).

@@ -100,7 +100,7 @@ double RouteFlows::largest_route_total() const {
   return largest;
 }
 
-RouteFlows count_route_flows(const World& world) {
+RouteFlows count_route_flows(const State& world) {
   RouteFlows flows(world.region_count());
   const Persons& p = world.persons;
   // Only people in `involved` can be anything but FREE.

@@ -86,7 +86,7 @@ struct RouteFlows {
 
 // Counted from the live world: every person recruited or exploited outside
 // their home region.
-RouteFlows count_route_flows(const World& world);
+RouteFlows count_route_flows(const State& world);
 
 // Estimated from the metrics, for run files, which hold no
 // origin-destination counts: the persons exploited abroad in each

@@ -12,7 +12,7 @@ namespace tipsim::viz {
 using Clock = std::chrono::steady_clock;
 
 LiveSession::LiveSession(Scenario scenario, std::string command_line)
-    : base_(std::move(scenario)), command_line_(std::move(command_line)), seeded_(base_), running_(base_) {
+    : base_(std::move(scenario)), command_line_(std::move(command_line)), seeded_(base_) {
   status_.steps_total = base_.steps();
   status_.seed = base_.seed();
   worker_ = std::thread([this] { run_worker(); });
@@ -135,10 +135,9 @@ void LiveSession::apply(const Command& c) {
       if (!simulation_) break;
       const std::string where = c.region < 0 ? "all regions" : seeded_.regions.at(c.region).name;
       recorder_.record(simulation_->steps_done(), c.region, where, c.param, c.number, seeded_.steps());
-      // The simulation reads running_ at every step; between steps, on this
-      // thread, it may change: a change only starts at a step not yet run.
-      running_.interventions = seeded_.interventions;
-      for (const InterventionSpec& iv : recorder_.interventions()) running_.interventions.push_back(iv);
+      // The change starts at the next step: the one way into a running
+      // simulation, between steps, on this thread.
+      simulation_->add_intervention(recorder_.interventions().back());
       std::lock_guard lock(mutex_);
       status_.recorded = recorder_.interventions();
       break;
@@ -160,10 +159,9 @@ void LiveSession::build_world() {
     status_.building = true;
   }
   simulation_.reset();
-  running_ = seeded_;
   std::string failure;
   try {
-    simulation_ = std::make_unique<Simulation>(running_, 0);
+    simulation_ = std::make_unique<Simulation>(seeded_, 0);
   } catch (const std::bad_alloc&) {
     failure = "not enough memory to build this world; lower population.size";
   } catch (const std::exception& e) {
@@ -181,8 +179,8 @@ void LiveSession::build_world() {
     status_.steps_per_second = 0;
     status_.levers.clear();
     if (simulation_)
-      for (const RegionState& rs : simulation_->world().regions) status_.levers.push_back(rs.levers);
-    status_.flows = simulation_ ? count_route_flows(simulation_->world()) : RouteFlows(base_.regions.size());
+      for (const RegionState& rs : simulation_->state().regions) status_.levers.push_back(rs.levers);
+    status_.flows = simulation_ ? count_route_flows(simulation_->state()) : RouteFlows(base_.regions.size());
   }
   step_times_.clear();
   published_.notify_all();
@@ -199,7 +197,7 @@ void LiveSession::step_and_publish() {
     return;
   }
   step_times_.push(Clock::now());
-  const World& world = simulation_->world();
+  const State& world = simulation_->state();
   const std::int32_t step = simulation_->steps_done() - 1;
   const auto frame = simulation_->series().frame(static_cast<std::size_t>(step));
   RouteFlows flows = count_route_flows(world);

@@ -125,8 +125,7 @@ class LiveSession {
   std::vector<std::pair<std::int32_t, std::vector<double>>> new_frames_;
 
   // The worker's own: no lock needed.
-  Scenario seeded_;   // base_ with the current seed
-  Scenario running_;  // seeded_ plus the recorded changes; the simulation reads it
+  Scenario seeded_;  // base_ with the current seed
   std::unique_ptr<Simulation> simulation_;
   InterventionRecorder recorder_;
   bool playing_ = false;

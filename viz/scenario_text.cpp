@@ -85,18 +85,21 @@ ScenarioSummary describe_scenario(const Scenario& s) {
     out.routes.push_back(text);
   }
 
-  out.levers.push_back("Investigators: " + value_over_regions(s, Param::policy_investigators) +
-                       " per 100 000 people");
-  out.levers.push_back("Shelter places: " + value_over_regions(s, Param::policy_shelter_beds) +
-                       " per 100 000 people");
+  out.levers.push_back(
+      "Investigators: " + value_over_regions(s, Param::policy_prosecution_investigators_per_100k) +
+      " per 100 000 people");
+  out.levers.push_back(
+      "Shelter places: " + value_over_regions(s, Param::policy_protection_shelter_beds_per_100k) +
+      " per 100 000 people");
   out.levers.push_back("Victims not punished for forced crimes: " +
-                       yes_no_over_regions(s, Param::policy_non_punishment));
+                       yes_no_over_regions(s, Param::policy_protection_non_punishment));
   out.levers.push_back("Awareness campaigns reach " +
-                       value_over_regions(s, Param::policy_awareness_reach, 100) + " % of people a year");
-  out.levers.push_back("Partnership: " + value_over_regions(s, Param::policy_partnership) +
+                       value_over_regions(s, Param::policy_prevention_awareness_reach, 100) +
+                       " % of people a year");
+  out.levers.push_back("Partnership: " + value_over_regions(s, Param::policy_partnership_level) +
                        " (0 = agencies alone, 1 = full cooperation)");
-  if (s.get(Param::budget_total) > 0)
-    out.levers.push_back("Budget mode: " + count_text(s.get(Param::budget_total)) +
+  if (s.get(Param::budget_total_usd_per_year) > 0)
+    out.levers.push_back("Budget mode: " + count_text(s.get(Param::budget_total_usd_per_year)) +
                          " USD a year buys the levers above");
 
   for (const InterventionSpec& iv : s.interventions) {

@@ -202,7 +202,7 @@ HEADLINE_FIGURES: dict[str, str] = {
 
 def format_figure(value: float) -> str:
     """A figure as `tipsim`'s tables print it: thousands separated, a few
-    significant digits, "n/a" for NaN (sim/cli/summary_table.cpp)."""
+    significant digits, "n/a" for NaN (sim/programs/cli/summary_table.cpp)."""
     if value is None or not math.isfinite(value):
         return "n/a"
     magnitude = abs(value)

@@ -32,7 +32,7 @@ enum class ExperimentKind : std::uint8_t { Run, Sweep, Comparison };
 std::string_view experiment_name(ExperimentKind kind);
 
 // The processes that write one run file together (MPI ranks; see
-// sim/mpi/); a writer without one is alone. The writer calls it where the
+// sim/programs/mpi/); a writer without one is alone. The writer calls it where the
 // processes must agree or exchange what they did. Every member is
 // collective: all processes call it, in the same order.
 class WriterGroup {

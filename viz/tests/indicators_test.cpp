@@ -109,7 +109,7 @@ TEST(Indicators, CountedFlowsFollowTheRoutesOfALiveWorld) {
   const Scenario sc = load_scenario_file(TIPSIM_SOURCE_DIR "/scenarios/tiny.toml");
   Simulation sim(sc, 0);
   for (int i = 0; i < 20; ++i) sim.step();
-  const RouteFlows f = count_route_flows(sim.world());
+  const RouteFlows f = count_route_flows(sim.state());
   ASSERT_EQ(f.regions, 2u);
   // tiny.toml has one route, Home -> Away: nobody goes the other way.
   EXPECT_GT(f.total(0, 1), 0);

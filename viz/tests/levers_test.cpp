@@ -14,15 +14,16 @@ const Lever* find_lever(Param p) {
 }
 
 TEST(Levers, EveryPAndPartnershipHasItsLevers) {
-  for (Param p : {Param::policy_investigators, Param::policy_shelter_beds, Param::policy_non_punishment,
-                  Param::policy_awareness_reach, Param::policy_partnership})
+  for (Param p : {Param::policy_prosecution_investigators_per_100k,
+                  Param::policy_protection_shelter_beds_per_100k, Param::policy_protection_non_punishment,
+                  Param::policy_prevention_awareness_reach, Param::policy_partnership_level})
     EXPECT_NE(find_lever(p), nullptr) << spec(p).key;
-  EXPECT_EQ(find_lever(Param::policy_investigators)->pillar, Pillar::Prosecution);
-  EXPECT_EQ(find_lever(Param::policy_shelter_beds)->pillar, Pillar::Protection);
-  EXPECT_EQ(find_lever(Param::policy_awareness_reach)->pillar, Pillar::Prevention);
-  EXPECT_EQ(find_lever(Param::policy_partnership)->pillar, Pillar::Partnership);
-  EXPECT_TRUE(find_lever(Param::policy_non_punishment)->is_switch);
-  EXPECT_FALSE(find_lever(Param::policy_shelter_beds)->is_switch);
+  EXPECT_EQ(find_lever(Param::policy_prosecution_investigators_per_100k)->pillar, Pillar::Prosecution);
+  EXPECT_EQ(find_lever(Param::policy_protection_shelter_beds_per_100k)->pillar, Pillar::Protection);
+  EXPECT_EQ(find_lever(Param::policy_prevention_awareness_reach)->pillar, Pillar::Prevention);
+  EXPECT_EQ(find_lever(Param::policy_partnership_level)->pillar, Pillar::Partnership);
+  EXPECT_TRUE(find_lever(Param::policy_protection_non_punishment)->is_switch);
+  EXPECT_FALSE(find_lever(Param::policy_protection_shelter_beds_per_100k)->is_switch);
   for (Pillar p : {Pillar::Prosecution, Pillar::Protection, Pillar::Prevention, Pillar::Partnership})
     EXPECT_FALSE(levers_of(p).empty()) << pillar_title(p);
 }
@@ -45,14 +46,14 @@ TEST(Levers, LabelsReadAsWords) {
 
 TEST(Levers, SliderRangesAreUsable) {
   // Investigators: bounds up to 10 000, default 1: a slider to 5.
-  const SliderRange investigators = slider_range(spec(Param::policy_investigators), 1);
+  const SliderRange investigators = slider_range(spec(Param::policy_prosecution_investigators_per_100k), 1);
   EXPECT_EQ(investigators.lo, 0);
   EXPECT_EQ(investigators.hi, 5);
   // A scenario already at 30 shelter beds: room to double it.
-  const SliderRange beds = slider_range(spec(Param::policy_shelter_beds), 30);
+  const SliderRange beds = slider_range(spec(Param::policy_protection_shelter_beds_per_100k), 30);
   EXPECT_EQ(beds.hi, 100);
   // Shares keep their bounds.
-  const SliderRange reach = slider_range(spec(Param::policy_awareness_reach), 0.05);
+  const SliderRange reach = slider_range(spec(Param::policy_prevention_awareness_reach), 0.05);
   EXPECT_EQ(reach.lo, 0);
   EXPECT_EQ(reach.hi, 1);
 }
@@ -60,12 +61,12 @@ TEST(Levers, SliderRangesAreUsable) {
 TEST(Levers, LargestValueSeesRegionsAndInterventions) {
   Scenario s = default_scenario();
   s.regions.push_back(s.regions[0]);
-  s.regions[1].values[Param::policy_investigators] = 2.5;
-  EXPECT_EQ(largest_value(s, Param::policy_investigators), 2.5);
+  s.regions[1].values[Param::policy_prosecution_investigators_per_100k] = 2.5;
+  EXPECT_EQ(largest_value(s, Param::policy_prosecution_investigators_per_100k), 2.5);
   InterventionSpec iv;
-  iv.changes.push_back({Param::policy_investigators, LeverOp::Scale, 3});
+  iv.changes.push_back({Param::policy_prosecution_investigators_per_100k, LeverOp::Scale, 3});
   s.interventions.push_back(iv);
-  EXPECT_EQ(largest_value(s, Param::policy_investigators), 7.5);
+  EXPECT_EQ(largest_value(s, Param::policy_prosecution_investigators_per_100k), 7.5);
 }
 
 }  // namespace

@@ -85,9 +85,9 @@ TEST_F(LiveSessionTest, PlayAndPause) {
     for (int i = 0; i < 2; ++i) {
       ++changes;
       if (changes % 2 == 1) {
-        session.set_lever(-1, Param::policy_shelter_beds, 20);
+        session.set_lever(-1, Param::policy_protection_shelter_beds_per_100k, 20);
       } else {
-        session.set_lever(-1, Param::policy_investigators, 2);
+        session.set_lever(-1, Param::policy_prosecution_investigators_per_100k, 2);
       }
       EXPECT_TRUE(session.wait_for([&](const LiveStatus& s) { return s.recorded.size() == changes; }, 60s));
     }
@@ -105,7 +105,7 @@ TEST_F(LiveSessionTest, PlayAndPause) {
 // as the equivalent --set run.
 TEST_F(LiveSessionTest, ASliderAtTheStartEqualsTheSetRun) {
   LiveSession session(load_scenario_file(kTiny), "test");
-  session.set_lever(-1, Param::policy_shelter_beds, 40);
+  session.set_lever(-1, Param::policy_protection_shelter_beds_per_100k, 40);
   session.advance(104);
   ASSERT_TRUE(session.wait_for([](const LiveStatus& s) { return s.finished; }, 60s));
   LiveView view;
@@ -133,13 +133,14 @@ TEST_F(LiveSessionTest, ASavedSessionReplaysExactly) {
   LiveSession session(scenario, "tipsim-viewer scenarios/tiny.toml");
   session.advance(20);
   ASSERT_TRUE(wait_steps(session, 20));
-  session.set_lever(1, Param::policy_shelter_beds, 50);
-  session.set_lever(-1, Param::policy_investigators, 3);
-  session.set_lever(-1, Param::policy_investigators, 2.5);  // moved again before the next step
+  session.set_lever(1, Param::policy_protection_shelter_beds_per_100k, 50);
+  session.set_lever(-1, Param::policy_prosecution_investigators_per_100k, 3);
+  session.set_lever(-1, Param::policy_prosecution_investigators_per_100k,
+                    2.5);  // moved again before the next step
   session.advance(25);
   ASSERT_TRUE(wait_steps(session, 45));
-  session.set_lever(0, Param::policy_partnership, 0.9);
-  session.set_lever(0, Param::policy_non_punishment, 0);
+  session.set_lever(0, Param::policy_partnership_level, 0.9);
+  session.set_lever(0, Param::policy_protection_non_punishment, 0);
   session.advance(15);
   ASSERT_TRUE(wait_steps(session, 60));
 
@@ -163,10 +164,10 @@ TEST_F(LiveSessionTest, ASavedSessionReplaysExactly) {
     iv.changes.push_back({p, LeverOp::Set, v});
     expected.interventions.push_back(iv);
   };
-  add(20, 1, Param::policy_shelter_beds, 50);
-  add(20, -1, Param::policy_investigators, 2.5);
-  add(45, 0, Param::policy_partnership, 0.9);
-  add(45, 0, Param::policy_non_punishment, 0);
+  add(20, 1, Param::policy_protection_shelter_beds_per_100k, 50);
+  add(20, -1, Param::policy_prosecution_investigators_per_100k, 2.5);
+  add(45, 0, Param::policy_partnership_level, 0.9);
+  add(45, 0, Param::policy_protection_non_punishment, 0);
   Simulation headless(expected, 0);
   headless.run_to_end();
 
@@ -201,7 +202,7 @@ TEST_F(LiveSessionTest, ASavedSessionReplaysExactly) {
 TEST_F(LiveSessionTest, ResetStartsAgainWithANewSeedAndNoChanges) {
   const Scenario scenario = load_scenario_file(kTiny);
   LiveSession session(scenario, "test");
-  session.set_lever(-1, Param::policy_investigators, 3);
+  session.set_lever(-1, Param::policy_prosecution_investigators_per_100k, 3);
   session.advance(10);
   ASSERT_TRUE(wait_steps(session, 10));
   LiveView view;

@@ -79,15 +79,15 @@ TEST(Ticker, InterventionsAreAnnounced) {
   iv.name = "surge";
   iv.start_step = 52;
   iv.end_step = 60;
-  iv.changes.push_back({Param::policy_investigators, LeverOp::Scale, 3});
+  iv.changes.push_back({Param::policy_prosecution_investigators_per_100k, LeverOp::Scale, 3});
   sc.interventions.push_back(iv);
   InterventionSpec slider;
   slider.name = "viewer";
   slider.start_step = 10;
   slider.end_step = 60;
   slider.region = 1;
-  slider.changes.push_back({Param::policy_shelter_beds, LeverOp::Set, 40});
-  slider.changes.push_back({Param::policy_non_punishment, LeverOp::Set, 0});
+  slider.changes.push_back({Param::policy_protection_shelter_beds_per_100k, LeverOp::Set, 40});
+  slider.changes.push_back({Param::policy_protection_non_punishment, LeverOp::Set, 0});
 
   Series s(FrameLayout(2), 60);
   EventDetector detector(sc);

@@ -359,7 +359,7 @@ bool wait_steps(LiveSession& session, std::int32_t steps) {
 TEST_F(ViewerProgramTest, ASliderAtTheStartSavesTheSameSeriesAsASetRun) {
   {
     LiveSession session(load_scenario_file(kTiny), "tipsim-viewer tiny.toml");
-    session.set_lever(-1, Param::policy_shelter_beds, 40);
+    session.set_lever(-1, Param::policy_protection_shelter_beds_per_100k, 40);
     session.advance(104);
     ASSERT_TRUE(wait_steps(session, 104));
     session.save((folder_ / "session.h5").string());
@@ -383,8 +383,8 @@ TEST_F(ViewerProgramTest, ASavedSessionReRunsExactlyWithTheCommand) {
     LiveSession session(load_scenario_file(kTiny), "tipsim-viewer tiny.toml");
     session.advance(30);
     ASSERT_TRUE(wait_steps(session, 30));
-    session.set_lever(0, Param::policy_investigators, 4);
-    session.set_lever(-1, Param::policy_awareness_reach, 0.5);
+    session.set_lever(0, Param::policy_prosecution_investigators_per_100k, 4);
+    session.set_lever(-1, Param::policy_prevention_awareness_reach, 0.5);
     session.advance(40);
     ASSERT_TRUE(wait_steps(session, 70));
     session.save((folder_ / "session.h5").string());

@@ -1,0 +1,82 @@
+#include "simulation.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "phases.hpp"
+
+namespace tipsim {
+
+Simulation::Simulation(const Scenario& scenario, std::uint32_t replicate, const Recording& recording)
+    : Simulation(std::make_shared<const Model>(compile_model(scenario)), replicate, recording) {}
+
+Simulation::Simulation(std::shared_ptr<const Model> model, std::uint32_t replicate,
+                       const Recording& recording)
+    : model_(std::move(model)),
+      state_(initial_state(*model_, replicate)),
+      context_(*model_),
+      series_(model_->layout, static_cast<std::size_t>(model_->steps)),
+      snapshot_every_(recording.snapshot_every) {
+  if (recording.events) {
+    events_ = std::make_unique<EventLog>();
+    context_.events = events_.get();
+  }
+}
+
+void Simulation::step() {
+  if (finished()) return;
+  const std::int32_t index = state_.step;
+  tipsim::step(*model_, state_, context_);
+  auto frame = series_.frame(static_cast<std::size_t>(index));
+  std::copy(context_.frame.begin(), context_.frame.end(), frame.begin());
+  if (snapshot_due(index, snapshot_every_)) snapshots_.take(*model_, state_);
+}
+
+void Simulation::run_to_end() {
+  while (!finished()) step();
+}
+
+void Simulation::add_intervention(const InterventionSpec& intervention) {
+  if (intervention.start_step < state_.step)
+    throw std::invalid_argument("intervention '" + intervention.name + "' starts at step " +
+                                std::to_string(intervention.start_step) + ", before the next step (" +
+                                std::to_string(state_.step) + ")");
+  // The model is shared with no one else once copied: the step reads it
+  // only between calls, on this thread.
+  auto changed = std::make_shared<Model>(*model_);
+  auto& interventions = changed->scenario.interventions;
+  const auto same_levers = [&](const InterventionSpec& earlier) {
+    if (earlier.start_step != intervention.start_step || earlier.region != intervention.region ||
+        earlier.changes.size() != intervention.changes.size())
+      return false;
+    for (std::size_t i = 0; i < earlier.changes.size(); ++i)
+      if (earlier.changes[i].param != intervention.changes[i].param) return false;
+    return true;
+  };
+  if (added_interventions_ > 0 && same_levers(interventions.back())) {
+    interventions.back() = intervention;
+  } else {
+    interventions.push_back(intervention);
+    ++added_interventions_;
+  }
+  model_ = std::move(changed);
+}
+
+std::uint64_t estimate_replicate_bytes(const Scenario& scenario) {
+  const double persons = scenario.get(Param::population_size);
+  double traffickers_per_100k = 0;
+  for (const RegionSpec& r : scenario.regions)
+    traffickers_per_100k = std::max(traffickers_per_100k, r.values[Param::traffickers_initial_per_100k]);
+  // Traffickers grow by entry; room for four times the start is reserved.
+  const double traffickers = 4.0 * traffickers_per_100k * persons / 1e5 + 1024;
+  const double trafficker_bytes = 4 * 1 + 2 * 4 + 2 * 2 + 2 * 4 + 8;
+  // The involved list and its merge buffer: up to 2 % of people each.
+  const double involved_bytes = 2 * 0.02 * persons * 4;
+  const double series_bytes =
+      static_cast<double>(FrameLayout(scenario.regions.size()).size()) * 8.0 * scenario.steps();
+  return static_cast<std::uint64_t>(persons * Persons::bytes_per_person() + traffickers * trafficker_bytes +
+                                    involved_bytes + series_bytes);
+}
+
+}  // namespace tipsim

@@ -1,0 +1,234 @@
+#include "metrics.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace tipsim {
+
+namespace {
+
+constexpr std::string_view kStateLabels[] = {"FREE", "RECRUITED", "EXPLOITED", "IN_PROTECTION"};
+constexpr std::string_view kFormLabels[] = {"SEXUAL", "LABOUR", "DOMESTIC_SERVITUDE", "FORCED_CRIMINALITY"};
+constexpr std::string_view kMarketLabels[] = {
+    "SEXUAL",       "LABOUR_AGRICULTURE_FISHING", "LABOUR_CONSTRUCTION", "LABOUR_MANUFACTURING",
+    "LABOUR_OTHER", "DOMESTIC_SERVITUDE",         "FORCED_CRIMINALITY"};
+constexpr std::string_view kMethodLabels[] = {"DECEPTIVE_JOB_OFFER", "ROMANCE", "FAMILY_OR_ACQUAINTANCE",
+                                              "DEBT_BASED", "ABDUCTION"};
+constexpr std::string_view kChannelLabels[] = {"POLICE",       "LABOUR_INSPECTION", "NGO_OUTREACH",
+                                               "HOTLINE",      "PRIVATE_SECTOR",    "BORDER_SCREENING",
+                                               "INVESTIGATION"};
+constexpr std::string_view kCaseTypeLabels[] = {"SEXUAL", "LABOUR"};
+constexpr std::string_view kPillarLabels[] = {"PROSECUTION", "PROTECTION", "PREVENTION", "PARTNERSHIP"};
+
+constexpr std::array<MetricSpec, kMetricCount> kMetrics = {{
+#define TIPSIM_METRIC(id, name, layer, axis, nature, type, units, long_name) \
+  MetricSpec{Metric::id, name, Axis::axis, Nature::nature, ValueType::type, units, long_name, Layer::layer},
+#include "metrics.def"
+#undef TIPSIM_METRIC
+}};
+
+}  // namespace
+
+std::span<const std::string_view> axis_labels(Axis axis) {
+  switch (axis) {
+    case Axis::None:
+      return {};
+    case Axis::State:
+      return kStateLabels;
+    case Axis::Form:
+      return kFormLabels;
+    case Axis::Market:
+      return kMarketLabels;
+    case Axis::Method:
+      return kMethodLabels;
+    case Axis::Channel:
+      return kChannelLabels;
+    case Axis::CaseType:
+      return kCaseTypeLabels;
+    case Axis::Pillar:
+      return kPillarLabels;
+  }
+  return {};
+}
+
+std::string_view axis_name(Axis axis) {
+  switch (axis) {
+    case Axis::None:
+      return "";
+    case Axis::State:
+      return "state";
+    case Axis::Form:
+      return "form";
+    case Axis::Market:
+      return "market";
+    case Axis::Method:
+      return "method";
+    case Axis::Channel:
+      return "channel";
+    case Axis::CaseType:
+      return "case_type";
+    case Axis::Pillar:
+      return "pillar";
+  }
+  return "";
+}
+
+const std::array<MetricSpec, kMetricCount>& metric_table() { return kMetrics; }
+
+FrameLayout::FrameLayout(std::size_t regions) : regions_(regions) {
+  for (const MetricSpec& m : kMetrics) {
+    offset_[static_cast<std::size_t>(m.id)] = size_;
+    size_ += regions_ * axis_size(m.axis);
+  }
+}
+
+double Series::total(std::size_t step, Metric m) const {
+  const auto f = frame(step);
+  const std::size_t begin = layout_.offset(m);
+  return std::accumulate(f.begin() + begin, f.begin() + begin + layout_.width(m), 0.0);
+}
+
+double Series::total(std::size_t step, Metric m, std::size_t category) const {
+  double sum = 0;
+  for (std::size_t r = 0; r < layout_.regions(); ++r) sum += at(step, m, r, category);
+  return sum;
+}
+
+void Series::extract(Metric m, std::vector<double>& out) const {
+  const std::size_t width = layout_.width(m);
+  out.resize(steps_ * width);
+  for (std::size_t s = 0; s < steps_; ++s) {
+    const auto f = frame(s);
+    std::copy_n(f.begin() + layout_.offset(m), width, out.begin() + s * width);
+  }
+}
+
+namespace {
+
+constexpr SummarySpec kSummaries[] = {
+    {"exploited_mean", "persons", "mean number of persons in exploitation", Layer::True},
+    {"prevalence_per_1000", "per 1000 population", "mean persons in exploitation per 1000 population",
+     Layer::True},
+    {"sexual_share_of_exploited", "1", "share of exploited persons in commercial sexual exploitation",
+     Layer::True},
+    {"debt_bonded_share_of_labour", "1",
+     "share of persons in forced labour and domestic servitude held by debt", Layer::True},
+    {"victim_years", "person-years", "person-years spent in exploitation", Layer::True},
+    {"recruitments", "persons", "recruitments", Layer::True},
+    {"recruitments_retrafficked", "persons", "recruitments of people trafficked before", Layer::True},
+    {"trafficker_profit", "USD", "total trafficker profit (agent units)", Layer::True},
+    {"profit_per_victim_year", "USD per victim-year", "trafficker profit per person-year of exploitation",
+     Layer::True},
+    {"profit_ratio_sexual_to_labour", "1", "profit per victim-year, sexual over forced labour", Layer::True},
+    {"traffickers_active_final", "traffickers", "active traffickers at the last step", Layer::True},
+    {"exploited_final", "persons", "persons in exploitation at the last step", Layer::True},
+    {"identified", "persons", "victims identified", Layer::Observed},
+    {"identification_rate", "per year", "victims identified per year over mean persons in exploitation",
+     Layer::Observed},
+    {"labour_share_identified", "1", "share of identified victims in forced labour or domestic servitude",
+     Layer::Observed},
+    {"female_share_identified", "1", "share of identified victims who are women or girls", Layer::Observed},
+    {"child_share_identified", "1", "share of identified victims who are children", Layer::Observed},
+    {"forced_criminality_share_identified", "1", "share of identified victims in forced criminality",
+     Layer::Observed},
+    {"protection_entries", "persons", "identified victims admitted to protection", Layer::Observed},
+    {"protection_turned_away", "persons", "identified victims turned away for lack of a place",
+     Layer::Observed},
+    {"investigations", "cases", "traffickers investigated", Layer::Observed},
+    {"prosecutions", "cases", "traffickers prosecuted", Layer::Observed},
+    {"convictions", "cases", "traffickers convicted", Layer::Observed},
+    {"conviction_per_prosecution", "1", "convictions over prosecutions", Layer::Observed},
+    {"conviction_per_identified", "1", "convictions over victims identified", Layer::Observed},
+    {"labour_share_prosecutions", "1", "share of prosecutions for labour trafficking", Layer::Observed},
+    {"spending_prosecution", "USD", "spending on prosecution (agent units)", Layer::Policy},
+    {"spending_protection", "USD", "spending on protection (agent units)", Layer::Policy},
+    {"spending_prevention", "USD", "spending on prevention (agent units)", Layer::Policy},
+    {"spending_partnership", "USD", "spending on partnership (agent units)", Layer::Policy},
+    {"spending_total", "USD", "total anti-trafficking spending (agent units)", Layer::Policy},
+};
+
+double ratio(double numerator, double denominator) { return denominator > 0 ? numerator / denominator : 0.0; }
+
+}  // namespace
+
+std::span<const SummarySpec> summary_table() { return kSummaries; }
+
+std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, double step_years) {
+  const std::size_t steps = series.steps();
+  const std::size_t first = std::min(burn_in_steps, steps > 0 ? steps - 1 : 0);
+  const double measured = static_cast<double>(steps - first);
+  const double years = measured * step_years;
+  auto flow = [&](Metric m) {
+    double sum = 0;
+    for (std::size_t s = first; s < steps; ++s) sum += series.total(s, m);
+    return sum;
+  };
+  auto flow_cat = [&](Metric m, std::size_t c) {
+    double sum = 0;
+    for (std::size_t s = first; s < steps; ++s) sum += series.total(s, m, c);
+    return sum;
+  };
+  auto stock_mean_cat = [&](Metric m, std::size_t c) {
+    return measured > 0 ? flow_cat(m, c) / measured : 0.0;
+  };
+  const std::size_t last = steps - 1;
+  constexpr std::size_t kExploited = 2, kSexual = 0, kLabour = 1, kDomestic = 2, kCriminality = 3;
+
+  double population = 0;
+  for (std::size_t c = 0; c < axis_size(Axis::State); ++c)
+    population += series.total(0, Metric::persons_by_state, c);
+  const double exploited_mean = stock_mean_cat(Metric::persons_by_state, kExploited);
+  const double sexual_mean = stock_mean_cat(Metric::exploited_by_form, kSexual);
+  const double labour_domestic_mean = stock_mean_cat(Metric::exploited_by_form, kLabour) +
+                                      stock_mean_cat(Metric::exploited_by_form, kDomestic);
+  const double victim_steps = flow(Metric::victim_steps);
+  const double identified = flow(Metric::identified_by_form);
+  const double prosecutions = flow(Metric::prosecutions);
+  const double convictions = flow(Metric::convictions);
+  const double profit = flow(Metric::trafficker_profit);
+  const double profit_sexual = flow_cat(Metric::trafficker_profit, kSexual);
+  const double profit_labour = flow_cat(Metric::trafficker_profit, kLabour);
+  const double steps_sexual = flow_cat(Metric::victim_steps, kSexual);
+  const double steps_labour = flow_cat(Metric::victim_steps, kLabour);
+  std::vector<double> spending(4);
+  for (std::size_t p = 0; p < 4; ++p) spending[p] = flow_cat(Metric::spending, p);
+
+  return {
+      exploited_mean,
+      ratio(exploited_mean, population) * 1000.0,
+      ratio(sexual_mean, exploited_mean),
+      ratio(stock_mean_cat(Metric::exploited_debt_bonded, kLabour) +
+                stock_mean_cat(Metric::exploited_debt_bonded, kDomestic),
+            labour_domestic_mean),
+      victim_steps * step_years,
+      flow(Metric::recruitments_by_method),
+      flow(Metric::recruitments_retrafficked),
+      profit,
+      ratio(profit, victim_steps * step_years),
+      ratio(ratio(profit_sexual, steps_sexual), ratio(profit_labour, steps_labour)),
+      series.total(last, Metric::traffickers_active),
+      series.total(last, Metric::persons_by_state, kExploited),
+      identified,
+      ratio(ratio(identified, years), exploited_mean),
+      ratio(flow_cat(Metric::identified_by_form, kLabour) + flow_cat(Metric::identified_by_form, kDomestic),
+            identified),
+      ratio(flow(Metric::identified_female), identified),
+      ratio(flow(Metric::identified_children), identified),
+      ratio(flow_cat(Metric::identified_by_form, kCriminality), identified),
+      flow(Metric::protection_entries),
+      flow(Metric::protection_turned_away),
+      flow(Metric::investigations),
+      prosecutions,
+      convictions,
+      ratio(convictions, prosecutions),
+      ratio(convictions, identified),
+      ratio(flow_cat(Metric::prosecutions, 1), prosecutions),
+      spending[0],
+      spending[1],
+      spending[2],
+      spending[3],
+      spending[0] + spending[1] + spending[2] + spending[3],
+  };
+}
+
+}  // namespace tipsim

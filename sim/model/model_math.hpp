@@ -1,0 +1,139 @@
+// Small pure functions of the model shared by phases and tests.
+#pragma once
+
+#include <cmath>
+
+#include "params.hpp"
+#include "state.hpp"
+
+namespace tipsim {
+
+// Profit per victim-year of a market in a region.
+inline double market_profit(const ParamValues& lv, Market m) {
+  switch (m) {
+    case Market::Sexual:
+      return lv[Param::market_profit_sexual_usd_per_year];
+    case Market::DomesticServitude:
+      return lv[Param::market_profit_domestic_usd_per_year];
+    case Market::ForcedCriminality:
+      return lv[Param::market_profit_criminality_usd_per_year];
+    default:
+      return lv[Param::market_profit_labour_usd_per_year];
+  }
+}
+
+// Demand per 100 000 population before prevention.
+inline double market_demand_per_100k(const ParamValues& lv, Market m) {
+  switch (m) {
+    case Market::Sexual:
+      return lv[Param::market_demand_sexual_per_100k];
+    case Market::LabourAgriculture:
+      return lv[Param::market_demand_agriculture_per_100k];
+    case Market::LabourConstruction:
+      return lv[Param::market_demand_construction_per_100k];
+    case Market::LabourManufacturing:
+      return lv[Param::market_demand_manufacturing_per_100k];
+    case Market::LabourOther:
+      return lv[Param::market_demand_other_labour_per_100k];
+    case Market::DomesticServitude:
+      return lv[Param::market_demand_domestic_per_100k];
+    case Market::ForcedCriminality:
+      return lv[Param::market_demand_criminality_per_100k];
+  }
+  return 0;
+}
+
+// Demand after due diligence (labour sectors) and demand reduction (sex
+// and domestic servitude), per 100 000 population.
+inline double effective_demand_per_100k(const ParamValues& lv, const ParamValues& globals, Market m) {
+  double factor = 1.0;
+  const Form f = form_of(m);
+  if (f == Form::Labour)
+    factor -= lv[Param::policy_prevention_due_diligence] * globals[Param::prevention_due_diligence_effect];
+  if (m == Market::Sexual || m == Market::DomesticServitude)
+    factor -=
+        lv[Param::policy_prevention_demand_reduction] * globals[Param::prevention_demand_reduction_effect];
+  return market_demand_per_100k(lv, m) * std::max(0.0, factor);
+}
+
+inline double method_weight(const ParamValues& lv, Method m) {
+  switch (m) {
+    case Method::DeceptiveJobOffer:
+      return lv[Param::traffickers_method_share_deceptive];
+    case Method::Romance:
+      return lv[Param::traffickers_method_share_romance];
+    case Method::FamilyOrAcquaintance:
+      return lv[Param::traffickers_method_share_family];
+    case Method::DebtBased:
+      return lv[Param::traffickers_method_share_debt];
+    case Method::Abduction:
+      return lv[Param::traffickers_method_share_abduction];
+  }
+  return 0;
+}
+
+inline double awareness_shield(const ParamValues& globals, Method m) {
+  switch (m) {
+    case Method::DeceptiveJobOffer:
+      return globals[Param::recruitment_awareness_shield_deceptive];
+    case Method::Romance:
+      return globals[Param::recruitment_awareness_shield_romance];
+    case Method::FamilyOrAcquaintance:
+      return globals[Param::recruitment_awareness_shield_family];
+    case Method::DebtBased:
+      return globals[Param::recruitment_awareness_shield_debt];
+    case Method::Abduction:
+      return globals[Param::recruitment_awareness_shield_abduction];
+  }
+  return 0;
+}
+
+// Weakening of a recruiting method by a recruitment-fee ban.
+inline double fee_ban_factor(const ParamValues& lv, const ParamValues& globals, Method m) {
+  if (m != Method::DeceptiveJobOffer && m != Method::DebtBased) return 1.0;
+  return 1.0 - lv[Param::policy_prevention_recruitment_fee_ban] * globals[Param::prevention_fee_ban_effect];
+}
+
+// Saturating effect of an effort: 0 at no effort, 1 - e^-1 at `scale`, 1 in the limit.
+inline double saturating(double effort, double scale) { return -std::expm1(-effort / scale); }
+
+// Relative chance that a trafficker of this market takes this recruit.
+inline double market_affinity(const ParamValues& globals, Market m, bool female) {
+  switch (form_of(m)) {
+    case Form::Sexual:
+      return female ? 1.0 : globals[Param::recruitment_sexual_male_affinity];
+    case Form::DomesticServitude:
+      return female ? 1.0 : globals[Param::recruitment_domestic_male_affinity];
+    case Form::Labour:
+      return female ? globals[Param::recruitment_labour_female_affinity] : 1.0;
+    case Form::ForcedCriminality:
+      return 1.0;
+  }
+  return 1.0;
+}
+
+// Weighted choice: the index i with cumulative weight passing u * total.
+inline std::size_t pick_weighted(const double* weights, std::size_t n, double u) {
+  double total = 0;
+  for (std::size_t i = 0; i < n; ++i) total += weights[i];
+  double target = u * total, running = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    running += weights[i];
+    if (target < running) return i;
+  }
+  // Rounding: the last index with positive weight.
+  for (std::size_t i = n; i-- > 0;)
+    if (weights[i] > 0) return i;
+  return 0;
+}
+
+// Choice from a row of cumulative weights: the first index whose cumulative
+// weight exceeds u times the total.
+inline std::size_t pick_cumulative(const double* cumulative, std::size_t n, double u) {
+  const double target = u * cumulative[n - 1];
+  for (std::size_t j = 0; j < n; ++j)
+    if (target < cumulative[j]) return j;
+  return n - 1;
+}
+
+}  // namespace tipsim

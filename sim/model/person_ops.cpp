@@ -1,0 +1,159 @@
+#include "person_ops.hpp"
+
+#include "events.hpp"
+
+namespace tipsim {
+
+namespace {
+
+void leave_controller(State& state, std::uint32_t person) {
+  auto& p = state.persons;
+  const std::int32_t controller = p.controller[person];
+  if (controller != kNoTrafficker) {
+    std::uint16_t& victims = state.traffickers.victims[static_cast<std::size_t>(controller)];
+    if (victims > 0) --victims;
+  }
+  p.controller[person] = kNoTrafficker;
+  if (p.state[person] == static_cast<std::uint8_t>(PersonState::Exploited) ||
+      p.state[person] == static_cast<std::uint8_t>(PersonState::Recruited)) {
+    if (p.market[person] != kNoMarket) {
+      std::uint32_t& count = state.regions[p.current_region[person]].market_victims[p.market[person]];
+      if (count > 0) --count;
+    }
+  }
+  p.debt[person] = 0.0f;
+  p.flags[person] &= static_cast<std::uint8_t>(~person_flag::kDebtBonded);
+}
+
+}  // namespace
+
+void take_recruit(const Model& model, State& state, std::uint32_t person, std::int32_t trafficker,
+                  Method method, Stream& stream, std::uint32_t first_draw) {
+  auto& p = state.persons;
+  const ParamValues& g = model.scenario.globals;
+  const std::size_t home = p.home_region[person];
+  const auto t = static_cast<std::size_t>(trafficker);
+  ++state.traffickers.victims[t];
+  p.controller[person] = trafficker;
+  p.market[person] = state.traffickers.market[t];
+  p.method[person] = static_cast<std::uint8_t>(method);
+  if (p.times_trafficked[person] < 255) ++p.times_trafficked[person];
+  p.flags[person] &=
+      static_cast<std::uint8_t>(~(person_flag::kConsentedInitially | person_flag::kCrossedBorder |
+                                  person_flag::kDebtBonded | person_flag::kReintegrated));
+  // A deceptive offer or a relationship was first accepted; family
+  // recruiting sometimes; a loan was taken; abduction never.
+  const bool consented = method == Method::DeceptiveJobOffer || method == Method::Romance ||
+                         method == Method::DebtBased ||
+                         (method == Method::FamilyOrAcquaintance &&
+                          stream.bernoulli(first_draw, g[Param::recruitment_family_consent_share]));
+  if (consented) p.flags[person] |= person_flag::kConsentedInitially;
+  double debt = 0;
+  if (method == Method::DebtBased) debt = g[Param::recruitment_debt_initial_usd];
+  // A fee ban stops the fee that turns a deceptive job offer into a debt.
+  if (method == Method::DeceptiveJobOffer &&
+      levers(state, home)[Param::policy_prevention_recruitment_fee_ban] == 0.0 &&
+      stream.bernoulli(first_draw + 1, g[Param::recruitment_fee_charged_share]))
+    debt = g[Param::recruitment_fee_usd];
+  p.debt[person] = static_cast<float>(debt);
+  if (debt > 0) p.flags[person] |= person_flag::kDebtBonded;
+  --state.regions[home].free_persons;
+}
+
+void free_from_trafficking(State& state, std::uint32_t person) {
+  auto& p = state.persons;
+  leave_controller(state, person);
+  p.state[person] = static_cast<std::uint8_t>(PersonState::Free);
+  p.state_since[person] = state.step;
+  p.current_region[person] = p.home_region[person];
+  p.market[person] = kNoMarket;
+  p.flags[person] &= static_cast<std::uint8_t>(~(person_flag::kCooperating | person_flag::kReintegrated));
+  ++state.regions[p.home_region[person]].free_persons;
+}
+
+void enter_protection(State& state, std::uint32_t person) {
+  auto& p = state.persons;
+  leave_controller(state, person);
+  p.state[person] = static_cast<std::uint8_t>(PersonState::InProtection);
+  p.state_since[person] = state.step;
+  ++state.regions[p.current_region[person]].shelter_occupied;
+}
+
+void leave_protection(State& state, std::uint32_t person) {
+  auto& p = state.persons;
+  std::uint32_t& occupied = state.regions[p.current_region[person]].shelter_occupied;
+  if (occupied > 0) --occupied;
+  p.state[person] = static_cast<std::uint8_t>(PersonState::Free);
+  p.state_since[person] = state.step;
+  p.current_region[person] = p.home_region[person];
+  p.market[person] = kNoMarket;
+  p.flags[person] &= static_cast<std::uint8_t>(~person_flag::kCooperating);
+  ++state.regions[p.home_region[person]].free_persons;
+}
+
+void handle_identified(const Model& model, State& state, StepContext& ctx, std::uint32_t person,
+                       Channel channel, Stream& stream, std::uint32_t first_draw) {
+  auto& p = state.persons;
+  const Scenario& s = model.scenario;
+  const std::size_t region = p.current_region[person];
+  const ParamValues& lv = levers(state, region);
+  const Form form = person_form(state, person);
+  const std::int32_t controller = p.controller[person];
+  // Evidence matters only against a trafficker who can still be prosecuted.
+  const bool controller_active =
+      controller != kNoTrafficker && state.traffickers.state[static_cast<std::size_t>(controller)] ==
+                                         static_cast<std::uint8_t>(TraffickerState::Active);
+
+  // Without the non-punishment principle, victims of forced criminality are
+  // treated as offenders, and some victims of other forms too (immigration
+  // or prostitution offences).
+  const bool punished = lv[Param::policy_protection_non_punishment] == 0.0 &&
+                        (form == Form::ForcedCriminality ||
+                         stream.bernoulli(first_draw, s.get(Param::protection_criminalise_others_share)));
+  if (punished) {
+    ctx.metric(Metric::victims_criminalised, region) += 1;
+    record_person_event(model, state, ctx, EventKind::Criminalised, person,
+                        static_cast<std::int8_t>(channel));
+    if (controller_active)
+      state.traffickers.evidence[static_cast<std::size_t>(controller)] +=
+          static_cast<float>(s.get(Param::prosecution_evidence_per_identification));
+    p.flags[person] |= person_flag::kCriminalised;
+    free_from_trafficking(state, person);
+    raise_vulnerability(state, person, s.get(Param::protection_criminalised_vulnerability_increase));
+    return;
+  }
+
+  ctx.metric(Metric::identifications_by_channel, region, static_cast<std::size_t>(channel)) += 1;
+  record_person_event(model, state, ctx, EventKind::Identification, person,
+                      static_cast<std::int8_t>(channel));
+  ctx.metric(Metric::identified_by_form, region, static_cast<std::size_t>(form)) += 1;
+  if (p.flags[person] & person_flag::kFemale) ctx.metric(Metric::identified_female, region) += 1;
+  if (p.flags[person] & person_flag::kChild) ctx.metric(Metric::identified_children, region) += 1;
+  if (p.current_region[person] != p.home_region[person]) ctx.metric(Metric::identified_abroad, region) += 1;
+
+  RegionState& rs = state.regions[region];
+  const bool sheltered = rs.shelter_occupied < rs.shelter_capacity;
+  const bool cooperates =
+      stream.bernoulli(first_draw + 1, sheltered ? s.get(Param::protection_cooperation_sheltered)
+                                                 : s.get(Param::protection_cooperation_unsheltered));
+  if (controller_active) {
+    double evidence = s.get(Param::prosecution_evidence_per_identification);
+    if (cooperates) evidence += s.get(Param::prosecution_evidence_per_cooperation);
+    state.traffickers.evidence[static_cast<std::size_t>(controller)] += static_cast<float>(evidence);
+  }
+  if (cooperates) ctx.metric(Metric::victims_cooperating, region) += 1;
+
+  if (sheltered) {
+    ctx.metric(Metric::protection_entries, region) += 1;
+    record_person_event(model, state, ctx, EventKind::ProtectionEntry, person);
+    enter_protection(state, person);
+    if (cooperates) p.flags[person] |= person_flag::kCooperating;
+  } else {
+    ctx.metric(Metric::protection_turned_away, region) += 1;
+    record_person_event(model, state, ctx, EventKind::TurnedAway, person);
+    free_from_trafficking(state, person);
+    raise_vulnerability(state, person, s.get(Param::protection_unserved_vulnerability_increase));
+  }
+}
+
+}  // namespace tipsim

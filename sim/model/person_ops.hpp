@@ -1,0 +1,109 @@
+// State transitions of persons shared by several phases. Each keeps every
+// aggregate (trafficker victim counts, market and shelter counts, free
+// counts, the involved list) consistent, so phases cannot forget one.
+#pragma once
+
+#include <cmath>
+
+#include "model.hpp"
+#include "random.hpp"
+#include "state.hpp"
+#include "step_context.hpp"
+
+namespace tipsim {
+
+inline Stream person_stream(const Model& model, const State& state, Phase phase, std::uint32_t person) {
+  return Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), phase, AgentKind::Person,
+                person);
+}
+inline Stream trafficker_stream(const Model& model, const State& state, Phase phase,
+                                std::uint32_t trafficker) {
+  return Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), phase,
+                AgentKind::Trafficker, trafficker);
+}
+inline Stream region_stream(const Model& model, const State& state, Phase phase, std::uint32_t region) {
+  return Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), phase, AgentKind::Region,
+                region);
+}
+inline Stream block_stream(const Model& model, const State& state, Phase phase, std::uint32_t block) {
+  return Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), phase,
+                AgentKind::PersonBlock, block);
+}
+
+// Probability of at least one event in a step for a hazard per year.
+inline double step_probability(double hazard_per_year, double step_years) {
+  return -std::expm1(-hazard_per_year * step_years);
+}
+
+// A person's awareness now: the regional base plus a campaign boost that
+// decays exponentially since it was last set.
+inline double awareness_now(const Model& model, const State& state, std::uint32_t person) {
+  const auto& p = state.persons;
+  const double base = levers(state, p.home_region[person])[Param::population_awareness_base];
+  const double boost = p.awareness_boost[person];
+  if (boost == 0.0) return base;
+  const double years = (state.step - p.awareness_step[person]) * model.step_years;
+  const double decay = model.scenario.get(Param::prevention_awareness_decay_per_year);
+  return std::min(1.0, base + boost * std::exp(-decay * years));
+}
+inline void set_awareness(State& state, std::uint32_t person, double awareness) {
+  const double base = levers(state, state.persons.home_region[person])[Param::population_awareness_base];
+  state.persons.awareness_boost[person] = static_cast<float>(std::max(0.0, awareness - base));
+  state.persons.awareness_step[person] = state.step;
+}
+
+// Moves a person's vulnerability a share of the way to 1.
+inline void raise_vulnerability(State& state, std::uint32_t person, double share_of_gap) {
+  float& v = state.persons.vulnerability[person];
+  v = static_cast<float>(v + share_of_gap * (1.0 - v));
+}
+
+inline Form person_form(const State& state, std::uint32_t person) {
+  return form_of(static_cast<Market>(state.persons.market[person]));
+}
+
+// A person's susceptibility to recruiting before awareness: vulnerability
+// to a power, more for children and for people trafficked before who were
+// not reintegrated well.
+inline double susceptibility(const Model& model, const State& state, std::uint32_t person) {
+  const ParamValues& g = model.scenario.globals;
+  const auto& p = state.persons;
+  double x =
+      std::pow(static_cast<double>(p.vulnerability[person]), g[Param::recruitment_vulnerability_exponent]);
+  if (p.flags[person] & person_flag::kChild) x *= g[Param::recruitment_child_susceptibility];
+  if (p.times_trafficked[person] > 0 && !(p.flags[person] & person_flag::kReintegrated))
+    x *= g[Param::recruitment_retrafficking_factor];
+  return x;
+}
+// The largest value susceptibility() can take.
+inline double max_susceptibility(const ParamValues& g) {
+  return std::max(1.0, g[Param::recruitment_child_susceptibility]) *
+         std::max(1.0, g[Param::recruitment_retrafficking_factor]);
+}
+
+// A FREE person is taken by a trafficker using a method: controller,
+// market, consent and debt are set, counts updated, state still to be set
+// by the caller. Uses draws first_draw and first_draw + 1 of `stream`.
+void take_recruit(const Model& model, State& state, std::uint32_t person, std::int32_t trafficker,
+                  Method method, Stream& stream, std::uint32_t first_draw);
+
+// A RECRUITED or EXPLOITED person leaves their controller and returns home
+// FREE (escape, release, punishment, or identified without a place).
+void free_from_trafficking(State& state, std::uint32_t person);
+
+// A RECRUITED or EXPLOITED person leaves their controller for a shelter
+// place in their current region.
+void enter_protection(State& state, std::uint32_t person);
+
+// A person in protection goes home FREE.
+void leave_protection(State& state, std::uint32_t person);
+
+// What happens after identification, for any channel: punishment where
+// non-punishment is off, a shelter place if one is free, cooperation with
+// prosecution, evidence against the controller, and the observed counts.
+// `stream` is the person's stream of the identifying phase; draws from
+// `first_draw` on are used.
+void handle_identified(const Model& model, State& state, StepContext& ctx, std::uint32_t person,
+                       Channel channel, Stream& stream, std::uint32_t first_draw);
+
+}  // namespace tipsim

@@ -1,0 +1,125 @@
+// Phase 7: identification. Each exploited person faces a hazard summed over
+// the channels active where they are exploited; each channel has
+// diminishing returns in its effort, partnership multiplies and corruption
+// divides them. People in transit face border screening. Victims of forced
+// criminality may be arrested as offenders. What follows identification
+// (punishment, a shelter place, cooperation) is person_ops'
+// handle_identified, applied in id order because shelter places are shared.
+#include <tbb/parallel_for.h>
+
+#include <array>
+#include <cmath>
+
+#include "events.hpp"
+#include "model_math.hpp"
+#include "person_ops.hpp"
+#include "phases.hpp"
+
+namespace tipsim {
+
+namespace {
+
+constexpr std::uint8_t kNotIdentified = 0xFF;
+constexpr std::uint8_t kArrested = 0x80;  // or-ed with the channel
+
+// Hazards per year by channel for a person of each form exploited in a
+// region, plus the arrest hazard for forced criminality.
+struct RegionHazards {
+  double by_form[kForms][kChannels];
+  double arrest;
+  double border_per_step;  // probability per transit step on arrival here
+};
+
+RegionHazards region_hazards(const Model& model, const State& state, std::size_t region) {
+  const ParamValues& g = model.scenario.globals;
+  const ParamValues& lv = levers(state, region);
+  const double multiplier =
+      (1.0 + g[Param::identification_partnership_boost] * lv[Param::policy_partnership_level]) *
+      (1.0 - lv[Param::institutions_corruption]);
+  const double police = g[Param::identification_police_rate_per_year] *
+                        saturating(lv[Param::policy_prosecution_investigators_per_100k],
+                                   g[Param::identification_police_half_effort_per_100k]);
+  const double inspection = g[Param::identification_inspection_rate_per_year] *
+                            saturating(lv[Param::policy_protection_labour_inspectors_per_100k],
+                                       g[Param::identification_inspection_half_effort_per_100k]);
+  const double ngo = g[Param::identification_ngo_rate_per_year] *
+                     saturating(lv[Param::policy_protection_outreach_workers_per_100k],
+                                g[Param::identification_ngo_half_effort_per_100k]);
+  const double hotline = g[Param::identification_hotline_rate_per_year] *
+                         lv[Param::policy_protection_hotline] * state.regions[region].awareness_mean;
+  const double private_sector =
+      g[Param::identification_private_sector_rate_per_year] * lv[Param::policy_partnership_level];
+  const double visibility[kForms] = {
+      g[Param::identification_visibility_sexual], g[Param::identification_visibility_labour],
+      g[Param::identification_visibility_domestic], g[Param::identification_visibility_criminality]};
+  const double inspection_reach[kForms] = {0.0, 1.0, g[Param::identification_inspection_domestic_factor],
+                                           0.0};
+
+  RegionHazards h{};
+  for (std::size_t f = 0; f < kForms; ++f) {
+    auto& row = h.by_form[f];
+    row[static_cast<std::size_t>(Channel::Police)] = police * visibility[f] * multiplier;
+    row[static_cast<std::size_t>(Channel::LabourInspection)] = inspection * inspection_reach[f] * multiplier;
+    row[static_cast<std::size_t>(Channel::NgoOutreach)] = ngo * visibility[f] * multiplier;
+    row[static_cast<std::size_t>(Channel::Hotline)] = hotline * visibility[f] * multiplier;
+    row[static_cast<std::size_t>(Channel::PrivateSector)] = private_sector * visibility[f] * multiplier;
+  }
+  h.arrest = g[Param::exploitation_criminality_arrest_per_year];
+  h.border_per_step = std::min(1.0, lv[Param::policy_protection_border_screening] *
+                                        g[Param::identification_border_detection_per_step] * multiplier);
+  return h;
+}
+
+}  // namespace
+
+void run_identification(const Model& model, State& state, StepContext& ctx) {
+  auto& p = state.persons;
+  const double dt = model.step_years;
+  // Regions are at most 256 (uint8 indices): a fixed table keeps the step
+  // free of allocations.
+  std::array<RegionHazards, 256> hazards;
+  for (std::size_t r = 0; r < state.regions.size(); ++r) hazards[r] = region_hazards(model, state, r);
+
+  auto& decision = ctx.scratch.decision;
+  decision.assign(state.involved.size(), kNotIdentified);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, state.involved.size(), 4096), [&](const auto& range) {
+    for (std::size_t k = range.begin(); k != range.end(); ++k) {
+      const std::uint32_t i = state.involved[k];
+      const auto person_state = static_cast<PersonState>(p.state[i]);
+      const RegionHazards& h = hazards[p.current_region[i]];
+      if (person_state == PersonState::Recruited) {
+        if (p.current_region[i] == p.home_region[i]) continue;
+        Stream stream = person_stream(model, state, Phase::Identification, i);
+        if (stream.bernoulli(0, h.border_per_step))
+          decision[k] = static_cast<std::uint8_t>(Channel::BorderScreening);
+        continue;
+      }
+      if (person_state != PersonState::Exploited) continue;
+      const std::size_t form = static_cast<std::size_t>(person_form(state, i));
+      double total = 0;
+      for (std::size_t c = 0; c < kChannels; ++c) total += h.by_form[form][c];
+      const double arrest = form == static_cast<std::size_t>(Form::ForcedCriminality) ? h.arrest : 0.0;
+      Stream stream = person_stream(model, state, Phase::Identification, i);
+      if (!(stream.uniform(0) < step_probability(total + arrest, dt))) continue;
+      const double pick = stream.uniform(1) * (total + arrest);
+      if (pick >= total) {
+        decision[k] = static_cast<std::uint8_t>(Channel::Police) | kArrested;
+      } else {
+        decision[k] = static_cast<std::uint8_t>(pick_weighted(h.by_form[form], kChannels, pick / total));
+      }
+    }
+  });
+
+  for (std::size_t k = 0; k < state.involved.size(); ++k) {
+    if (decision[k] == kNotIdentified) continue;
+    const std::uint32_t i = state.involved[k];
+    Stream stream = person_stream(model, state, Phase::Identification, i);
+    if (decision[k] & kArrested) {
+      ctx.metric(Metric::victims_arrested, p.current_region[i]) += 1;
+      record_person_event(model, state, ctx, EventKind::Arrest, i, static_cast<std::int8_t>(Channel::Police));
+    }
+    handle_identified(model, state, ctx, i, static_cast<Channel>(decision[k] & ~kArrested), stream, 2);
+  }
+}
+
+}  // namespace tipsim

@@ -1,0 +1,202 @@
+// Phase 3: the market and the trafficker population. Demand and expected
+// profit drive entry; perceived risk drives desistance; networks replace
+// incarcerated members while demand remains; released traffickers return.
+#include <algorithm>
+#include <cmath>
+
+#include "events.hpp"
+#include "model_math.hpp"
+#include "person_ops.hpp"
+#include "phases.hpp"
+
+namespace tipsim {
+
+void update_market_signals(const Model& model, State& state) {
+  const ParamValues& g = model.scenario.globals;
+  const std::size_t regions = state.regions.size();
+  double unmet[256][kMarkets];
+  double density[256][kMarkets];
+  for (std::size_t j = 0; j < regions; ++j) {
+    RegionState& rs = state.regions[j];
+    for (std::size_t m = 0; m < kMarkets; ++m) {
+      density[j][m] = effective_demand_per_100k(rs.levers, g, static_cast<Market>(m));
+      rs.market_demand[m] = density[j][m] * model.regions[j].population / 1e5;
+      unmet[j][m] =
+          rs.market_demand[m] > 0 ? std::max(0.0, 1.0 - rs.market_victims[m] / rs.market_demand[m]) : 0.0;
+    }
+  }
+  const double deterrence = g[Param::recruitment_deterrence];
+  for (std::size_t r = 0; r < regions; ++r) {
+    RegionState& rs = state.regions[r];
+    const double* row = &model.route_cumulative[r * regions];
+    double attractiveness = 0, attractiveness_unmet = 0;
+    for (std::size_t m = 0; m < kMarkets; ++m) {
+      double pull = 0, dens = 0;
+      for (std::size_t j = 0; j < regions; ++j) {
+        const double p = row[j] - (j > 0 ? row[j - 1] : 0.0);
+        pull += p * unmet[j][m];
+        dens += p * density[j][m];
+        // Victims earn at the destination's prices, for the demand still
+        // unmet there.
+        const double value =
+            p * market_profit(state.regions[j].levers, static_cast<Market>(m)) * density[j][m];
+        attractiveness += value * unmet[j][m];
+        attractiveness_unmet += value;
+      }
+      rs.market_pull[m] = pull;
+      rs.market_density[m] = dens;
+    }
+    rs.attractiveness = attractiveness / (1.0 + deterrence * rs.perceived_risk);
+    rs.attractiveness_unmet = attractiveness_unmet;
+  }
+}
+
+namespace {
+
+// Groups the active traffickers by base region into scratch (CSR).
+void group_active_by_region(const State& state, StepContext& ctx) {
+  auto& sc = ctx.scratch;
+  const std::size_t regions = state.regions.size();
+  sc.offsets.assign(regions + 1, 0);
+  for (std::size_t t = 0; t < state.traffickers.size(); ++t)
+    if (state.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Active))
+      ++sc.offsets[state.traffickers.base_region[t] + 1];
+  for (std::size_t r = 0; r < regions; ++r) sc.offsets[r + 1] += sc.offsets[r];
+  sc.ids.resize(sc.offsets[regions]);
+  std::vector<std::uint32_t>& fill = sc.new_involved;  // reused as a cursor array
+  fill.assign(sc.offsets.begin(), sc.offsets.end() - 1);
+  for (std::size_t t = 0; t < state.traffickers.size(); ++t)
+    if (state.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Active))
+      sc.ids[fill[state.traffickers.base_region[t]]++] = static_cast<std::int32_t>(t);
+}
+
+std::uint16_t draw_capacity(Stream& stream, std::uint32_t draw, double mean) {
+  return static_cast<std::uint16_t>(std::min<std::uint64_t>(60000, 1 + stream.poisson(draw, mean - 1.0)));
+}
+
+}  // namespace
+
+void run_market(const Model& model, State& state, StepContext& ctx) {
+  const Scenario& s = model.scenario;
+  const double dt = model.step_years;
+  auto& tr = state.traffickers;
+  update_market_signals(model, state);
+  group_active_by_region(state, ctx);
+
+  const double desistance = s.get(Param::traffickers_desistance_per_year);
+  const double risk_desistance = s.get(Param::traffickers_risk_desistance);
+  const double evidence_half = s.get(Param::prosecution_evidence_half);
+  const double recidivism = s.get(Param::traffickers_recidivism);
+  bool any_desisted = false;
+
+  const std::size_t existing = tr.size();
+  for (std::size_t t = 0; t < existing; ++t) {
+    Stream stream = trafficker_stream(model, state, Phase::Market, static_cast<std::uint32_t>(t));
+    const std::size_t r = tr.base_region[t];
+    if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated)) {
+      if (--tr.sentence_remaining[t] <= 0) {
+        ctx.metric(Metric::traffickers_released, r) += 1;
+        record_trafficker_event(model, state, ctx, EventKind::TraffickerRelease, t);
+        if (stream.bernoulli(0, recidivism)) {
+          tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Active);
+        } else {
+          tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Desisted);
+          ctx.metric(Metric::traffickers_desisting, r) += 1;
+          record_trafficker_event(model, state, ctx, EventKind::TraffickerDesistance, t);
+        }
+      }
+      continue;
+    }
+    if (tr.state[t] != static_cast<std::uint8_t>(TraffickerState::Active)) continue;
+    // A trafficker with evidence against them feels more at risk than the
+    // region's average.
+    tr.perceived_risk[t] =
+        static_cast<float>(state.regions[r].perceived_risk * (1.0 + tr.evidence[t] / evidence_half));
+    if (stream.bernoulli(1, step_probability(desistance + risk_desistance * tr.perceived_risk[t], dt))) {
+      tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Desisted);
+      ctx.metric(Metric::traffickers_desisting, r) += 1;
+      record_trafficker_event(model, state, ctx, EventKind::TraffickerDesistance, t);
+      any_desisted = true;
+    }
+  }
+
+  // Networks replace members taken by the last step's convictions, in
+  // proportion to the demand still unmet (the hydra effect).
+  const double replacement = s.get(Param::traffickers_network_replacement);
+  const double capacity_mean = s.get(Param::traffickers_capacity_mean);
+  for (const std::int32_t t : state.newly_incarcerated) {
+    Stream stream = trafficker_stream(model, state, Phase::Market, static_cast<std::uint32_t>(t));
+    const std::size_t r = tr.base_region[t];
+    // entry_per_100k = 0 means no newcomers at all, replacements included.
+    if (state.regions[r].levers[Param::traffickers_entry_per_100k] <= 0) continue;
+    const double p = replacement * state.regions[r].market_pull[tr.market[t]];
+    if (!stream.bernoulli(2, p)) continue;
+    const std::int32_t newcomer =
+        tr.add(static_cast<std::uint8_t>(r), static_cast<Method>(tr.method[t]),
+               static_cast<Market>(tr.market[t]), tr.network[t], draw_capacity(stream, 3, capacity_mean));
+    ctx.metric(Metric::traffickers_entering, r) += 1;
+    ctx.metric(Metric::traffickers_replacing, r) += 1;
+    record_trafficker_event(model, state, ctx, EventKind::TraffickerReplacement,
+                            static_cast<std::size_t>(newcomer));
+  }
+  state.newly_incarcerated.clear();
+
+  // New entrants, relative to how well crime paid at the start.
+  const double join_share = s.get(Param::traffickers_network_join_share);
+  for (std::uint32_t r = 0; r < state.regions.size(); ++r) {
+    RegionState& rs = state.regions[r];
+    const ParamValues& lv = rs.levers;
+    if (rs.attractiveness_start <= 0) continue;
+    const double expected = lv[Param::traffickers_entry_per_100k] * model.regions[r].population / 1e5 * dt *
+                            (rs.attractiveness / rs.attractiveness_start);
+    Stream stream = region_stream(model, state, Phase::Market, r);
+    const std::uint64_t entering = stream.poisson(0, expected);
+    double market_weight[kMarkets], method_share[kMethods];
+    for (std::size_t m = 0; m < kMarkets; ++m) market_weight[m] = rs.market_pull[m] * rs.market_density[m];
+    for (std::size_t k = 0; k < kMethods; ++k) method_share[k] = method_weight(lv, static_cast<Method>(k));
+    const std::uint32_t group_begin = ctx.scratch.offsets[r],
+                        group_size = ctx.scratch.offsets[r + 1] - group_begin;
+    std::uint32_t draw = 4;
+    for (std::uint64_t e = 0; e < entering; ++e, draw += 8) {
+      const auto market = static_cast<Market>(pick_weighted(market_weight, kMarkets, stream.uniform(draw)));
+      const auto method =
+          static_cast<Method>(pick_weighted(method_share, kMethods, stream.uniform(draw + 1)));
+      std::int32_t network;
+      if (group_size > 0 && stream.bernoulli(draw + 2, join_share)) {
+        const auto member =
+            ctx.scratch.ids[group_begin + static_cast<std::uint32_t>(stream.uniform(draw + 3) * group_size)];
+        network = tr.network[static_cast<std::size_t>(member)];
+      } else {
+        network = state.networks++;
+      }
+      const std::int32_t newcomer = tr.add(static_cast<std::uint8_t>(r), method, market, network,
+                                           draw_capacity(stream, draw + 4, capacity_mean));
+      ctx.metric(Metric::traffickers_entering, r) += 1;
+      record_trafficker_event(model, state, ctx, EventKind::TraffickerEntry,
+                              static_cast<std::size_t>(newcomer));
+    }
+  }
+
+  // Victims of traffickers who left the trade are let go.
+  if (any_desisted) {
+    auto& p = state.persons;
+    const double unserved = s.get(Param::protection_unserved_vulnerability_increase);
+    for (const std::uint32_t i : state.involved) {
+      const std::int32_t c = p.controller[i];
+      if (c == kNoTrafficker ||
+          tr.state[static_cast<std::size_t>(c)] != static_cast<std::uint8_t>(TraffickerState::Desisted))
+        continue;
+      ctx.metric(Metric::releases, p.current_region[i]) += 1;
+      record_person_event(model, state, ctx, EventKind::Release, i);
+      free_from_trafficking(state, i);
+      raise_vulnerability(state, i, unserved);
+    }
+  }
+
+  for (RegionState& rs : state.regions) rs.traffickers_active = 0;
+  for (std::size_t t = 0; t < tr.size(); ++t)
+    if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active))
+      ++state.regions[tr.base_region[t]].traffickers_active;
+}
+
+}  // namespace tipsim

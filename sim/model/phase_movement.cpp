@@ -1,0 +1,41 @@
+// Phase 5: movement. New recruits draw where they will be exploited from
+// their home region's routes; domestic recruits start exploitation at once
+// (or after a short delay), cross-border recruits after the route's transit
+// time (border screening may find them on the way: identification phase).
+#include "events.hpp"
+#include "model_math.hpp"
+#include "person_ops.hpp"
+#include "phases.hpp"
+
+namespace tipsim {
+
+void run_movement(const Model& model, State& state, StepContext& ctx) {
+  auto& p = state.persons;
+  const std::size_t regions = state.regions.size();
+  const std::int32_t domestic_delay =
+      static_cast<std::int32_t>(model.scenario.get(Param::movement_domestic_delay_steps));
+  for (const std::uint32_t i : state.involved) {
+    if (p.state[i] != static_cast<std::uint8_t>(PersonState::Recruited)) continue;
+    const std::size_t home = p.home_region[i];
+    if (p.state_since[i] == state.step) {
+      Stream stream = person_stream(model, state, Phase::Movement, i);
+      const std::size_t destination =
+          pick_cumulative(&model.route_cumulative[home * regions], regions, stream.uniform(0));
+      p.current_region[i] = static_cast<std::uint8_t>(destination);
+      if (destination != home) p.flags[i] |= person_flag::kCrossedBorder;
+      ++state.regions[destination].market_victims[p.market[i]];
+      record_person_event(model, state, ctx, EventKind::DestinationDrawn, i);
+    }
+    const std::size_t destination = p.current_region[i];
+    const std::int32_t transit =
+        destination == home ? domestic_delay : model.route_transit[home * regions + destination];
+    if (state.step - p.state_since[i] >= transit) {
+      p.state[i] = static_cast<std::uint8_t>(PersonState::Exploited);
+      p.state_since[i] = state.step;
+      ctx.metric(Metric::exploitations_new, destination, p.market[i]) += 1;
+      record_person_event(model, state, ctx, EventKind::ExploitationBegins, i);
+    }
+  }
+}
+
+}  // namespace tipsim

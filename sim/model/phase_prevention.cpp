@@ -1,0 +1,59 @@
+// Phase 2: prevention. Awareness campaigns and economic empowerment reach a
+// share of the free population each step. (Fee bans, due diligence and
+// demand reduction act through recruitment and the market phase.)
+#include <tbb/parallel_for.h>
+
+#include "model_math.hpp"
+#include "person_ops.hpp"
+#include "phases.hpp"
+#include "sampling.hpp"
+
+namespace tipsim {
+
+void run_prevention(const Model& model, State& state, StepContext& /*ctx*/) {
+  const Scenario& s = model.scenario;
+  const double dt = model.step_years;
+  const double gain = s.get(Param::prevention_awareness_gain);
+  const double empowerment_effect = s.get(Param::prevention_empowerment_effect);
+  const double decay = s.get(Param::prevention_awareness_decay_per_year);
+
+  tbb::parallel_for(std::size_t{0}, model.blocks.size(), [&](std::size_t b) {
+    const PersonBlock block = model.blocks[b];
+    const ParamValues& lv = levers(state, block.region);
+    auto& p = state.persons;
+    // Reach per year is a share of the population; per step a probability.
+    Stream awareness_stream =
+        Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Prevention,
+               AgentKind::PersonBlock, static_cast<std::uint32_t>(2 * b));
+    for_each_sampled(awareness_stream, block.begin, block.end,
+                     std::min(1.0, lv[Param::policy_prevention_awareness_reach] * dt), [&](std::uint32_t i) {
+                       if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
+                       const double a = awareness_now(model, state, i);
+                       set_awareness(state, i, a + gain * (1.0 - a));
+                     });
+    Stream empowerment_stream =
+        Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Prevention,
+               AgentKind::PersonBlock, static_cast<std::uint32_t>(2 * b + 1));
+    for_each_sampled(
+        empowerment_stream, block.begin, block.end,
+        std::min(1.0, lv[Param::policy_prevention_empowerment_reach] * dt), [&](std::uint32_t i) {
+          if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
+          p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - empowerment_effect));
+        });
+  });
+
+  // The regional mean awareness follows the same dynamics in mean field:
+  // campaign contacts close a share of the gap to 1, decay pulls it back to
+  // the base. Hotline reporting reads it.
+  const double keep = std::exp(-decay * dt);
+  for (RegionState& rs : state.regions) {
+    const double base = rs.levers[Param::population_awareness_base];
+    const double reached = std::min(1.0, rs.levers[Param::policy_prevention_awareness_reach] * dt);
+    double a = rs.awareness_mean;
+    a += reached * gain * (1.0 - a);
+    a = base + (a - base) * keep;
+    rs.awareness_mean = std::clamp(a, 0.0, 1.0);
+  }
+}
+
+}  // namespace tipsim

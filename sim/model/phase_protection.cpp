@@ -1,0 +1,36 @@
+// Phase 9: protection and reintegration. People in protection receive
+// services for the region's service duration, then go home FREE. Good
+// services lower vulnerability, raise awareness and, with probability equal
+// to their quality, remove the re-trafficking penalty.
+#include <algorithm>
+#include <cmath>
+
+#include "events.hpp"
+#include "person_ops.hpp"
+#include "phases.hpp"
+
+namespace tipsim {
+
+void run_protection(const Model& model, State& state, StepContext& ctx) {
+  const Scenario& s = model.scenario;
+  auto& p = state.persons;
+  const double cut = s.get(Param::protection_reintegration_vulnerability_cut);
+  const double awareness_after = s.get(Param::protection_reintegration_awareness);
+  for (const std::uint32_t i : state.involved) {
+    if (p.state[i] != static_cast<std::uint8_t>(PersonState::InProtection)) continue;
+    const std::size_t region = p.current_region[i];
+    const ParamValues& lv = levers(state, region);
+    const std::int64_t duration = std::llround(lv[Param::policy_protection_service_years] / model.step_years);
+    if (state.step - p.state_since[i] < duration) continue;
+    const double quality = lv[Param::policy_protection_service_quality];
+    Stream stream = person_stream(model, state, Phase::Protection, i);
+    ctx.metric(Metric::reintegrations, region) += 1;
+    record_person_event(model, state, ctx, EventKind::Reintegration, i);
+    leave_protection(state, i);
+    p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - quality * cut));
+    set_awareness(state, i, std::max(awareness_now(model, state, i), quality * awareness_after));
+    if (stream.bernoulli(0, quality)) p.flags[i] |= person_flag::kReintegrated;
+  }
+}
+
+}  // namespace tipsim

@@ -1,0 +1,165 @@
+// Phase 4: recruitment, in gather form. Each region's active traffickers with
+// spare capacity exert a contact pressure per method; every free person
+// faces a hazard from it, shaped by their vulnerability, awareness and
+// history. Candidates are found in parallel; who recruits whom is resolved
+// serially in person-id order, so capacity is never over-used and the
+// result does not depend on threads.
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "events.hpp"
+#include "model_math.hpp"
+#include "person_ops.hpp"
+#include "phases.hpp"
+#include "sampling.hpp"
+
+namespace tipsim {
+
+namespace {
+
+// Active traffickers with spare capacity, grouped by (region, method).
+void group_recruiters(const State& state, StepContext& ctx) {
+  auto& sc = ctx.scratch;
+  const auto& tr = state.traffickers;
+  const std::size_t groups = state.regions.size() * kMethods;
+  sc.offsets.assign(groups + 1, 0);
+  auto group_of = [&](std::size_t t) { return tr.base_region[t] * kMethods + tr.method[t]; };
+  auto recruiting = [&](std::size_t t) {
+    return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active) &&
+           tr.victims[t] < tr.capacity[t];
+  };
+  for (std::size_t t = 0; t < tr.size(); ++t)
+    if (recruiting(t)) ++sc.offsets[group_of(t) + 1];
+  for (std::size_t g = 0; g < groups; ++g) sc.offsets[g + 1] += sc.offsets[g];
+  sc.ids.resize(sc.offsets[groups]);
+  sc.new_involved.assign(sc.offsets.begin(), sc.offsets.end() - 1);  // fill cursors
+  for (std::size_t t = 0; t < tr.size(); ++t)
+    if (recruiting(t)) sc.ids[sc.new_involved[group_of(t)]++] = static_cast<std::int32_t>(t);
+}
+
+// How susceptible a free person is to recruiting by each method.
+struct Susceptibility {
+  double by_method[kMethods];
+};
+
+}  // namespace
+
+void run_recruitment(const Model& model, State& state, StepContext& ctx) {
+  const Scenario& s = model.scenario;
+  const ParamValues& g = s.globals;
+  const double dt = model.step_years;
+  const std::size_t regions = state.regions.size();
+  auto& sc = ctx.scratch;
+  auto& tr = state.traffickers;
+  auto& p = state.persons;
+  group_recruiters(state, ctx);
+
+  // Contact rate per free person and step, by region and method.
+  const double contacts = g[Param::traffickers_contacts_per_slot_per_year] * dt;
+  const double deterrence = g[Param::recruitment_deterrence];
+  const double max_factor = max_susceptibility(g);
+  double shield[kMethods];
+  for (std::size_t k = 0; k < kMethods; ++k) shield[k] = awareness_shield(g, static_cast<Method>(k));
+
+  std::vector<double>& contact_rate = sc.weights;  // regions x methods
+  contact_rate.assign(regions * kMethods + regions, 0.0);
+  double* upper_bound = contact_rate.data() + regions * kMethods;  // per region: hazard bound per step
+  for (std::size_t r = 0; r < regions; ++r) {
+    const RegionState& rs = state.regions[r];
+    if (rs.free_persons == 0) continue;
+    double total = 0;
+    for (std::size_t k = 0; k < kMethods; ++k) {
+      const std::size_t grp = r * kMethods + k;
+      double effort = 0;
+      for (std::uint32_t x = sc.offsets[grp]; x < sc.offsets[grp + 1]; ++x) {
+        const auto t = static_cast<std::size_t>(sc.ids[x]);
+        effort += (tr.capacity[t] - tr.victims[t]) * rs.market_pull[tr.market[t]];
+      }
+      effort *= fee_ban_factor(rs.levers, g, static_cast<Method>(k)) / (1.0 + deterrence * rs.perceived_risk);
+      contact_rate[grp] = contacts * effort / rs.free_persons;
+      total += contact_rate[grp];
+    }
+    upper_bound[r] = -std::expm1(-total * max_factor);
+  }
+
+  // Candidates, in parallel over blocks of persons. The bound h_max lets the
+  // pass skip over most people; a visited person is accepted with h / h_max.
+  sc.block_recruits.resize(model.blocks.size());
+  tbb::parallel_for(std::size_t{0}, model.blocks.size(), [&](std::size_t b) {
+    const PersonBlock block = model.blocks[b];
+    std::vector<RecruitIntent>& out = sc.block_recruits[b];
+    out.clear();
+    const double bound = upper_bound[block.region];
+    if (!(bound > 0)) return;
+    const double* rate = &contact_rate[block.region * kMethods];
+    Stream stream = block_stream(model, state, Phase::Recruitment, static_cast<std::uint32_t>(b));
+    for_each_sampled(stream, block.begin, block.end, bound, [&](std::uint32_t i) {
+      if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
+      const double base = susceptibility(model, state, i);
+      const double awareness = awareness_now(model, state, i);
+      double pressure[kMethods], total = 0;
+      for (std::size_t k = 0; k < kMethods; ++k) {
+        pressure[k] = rate[k] * base * (1.0 - awareness * shield[k]);
+        total += pressure[k];
+      }
+      Stream ps = person_stream(model, state, Phase::Recruitment, i);
+      if (!ps.bernoulli(0, -std::expm1(-total) / bound)) return;
+      out.push_back(
+          RecruitIntent{i, static_cast<std::uint8_t>(pick_weighted(pressure, kMethods, ps.uniform(1)))});
+    });
+  });
+
+  // Resolution in id order: each recruit goes to a trafficker of their
+  // region using that method, in proportion to spare capacity, unmet demand
+  // and the market's affinity for the person.
+  sc.new_involved.clear();
+  for (const auto& block_intents : sc.block_recruits) {
+    for (const RecruitIntent intent : block_intents) {
+      const std::uint32_t i = intent.person;
+      const std::size_t r = p.home_region[i];
+      const RegionState& rs = state.regions[r];
+      const std::size_t grp = r * kMethods + intent.method;
+      const bool female = p.flags[i] & person_flag::kFemale;
+      double total = 0;
+      for (std::uint32_t x = sc.offsets[grp]; x < sc.offsets[grp + 1]; ++x) {
+        const auto t = static_cast<std::size_t>(sc.ids[x]);
+        total += (tr.capacity[t] - tr.victims[t]) * rs.market_pull[tr.market[t]] *
+                 market_affinity(g, static_cast<Market>(tr.market[t]), female);
+      }
+      if (!(total > 0)) continue;  // every slot taken this step: the contact fails
+      Stream ps = person_stream(model, state, Phase::Recruitment, i);
+      double target = ps.uniform(2) * total, running = 0;
+      std::int32_t chosen = kNoTrafficker;
+      for (std::uint32_t x = sc.offsets[grp]; x < sc.offsets[grp + 1]; ++x) {
+        const auto t = static_cast<std::size_t>(sc.ids[x]);
+        const double weight = (tr.capacity[t] - tr.victims[t]) * rs.market_pull[tr.market[t]] *
+                              market_affinity(g, static_cast<Market>(tr.market[t]), female);
+        if (weight <= 0) continue;
+        chosen = sc.ids[x];
+        running += weight;
+        if (target < running) break;
+      }
+      ctx.metric(Metric::recruitments_by_method, r, intent.method) += 1;
+      const bool retrafficked = p.times_trafficked[i] > 0;
+      if (retrafficked) ctx.metric(Metric::recruitments_retrafficked, r) += 1;
+      take_recruit(model, state, i, chosen, static_cast<Method>(intent.method), ps, 3);
+      p.state[i] = static_cast<std::uint8_t>(PersonState::Recruited);
+      p.state_since[i] = state.step;
+      record_person_event(model, state, ctx, retrafficked ? EventKind::Retrafficking : EventKind::Recruitment,
+                          i);
+      sc.new_involved.push_back(i);
+    }
+  }
+
+  // New recruits join the sorted involved list.
+  if (!sc.new_involved.empty()) {
+    sc.merged.resize(state.involved.size() + sc.new_involved.size());
+    std::merge(state.involved.begin(), state.involved.end(), sc.new_involved.begin(), sc.new_involved.end(),
+               sc.merged.begin());
+    state.involved.swap(sc.merged);
+  }
+}
+
+}  // namespace tipsim

@@ -1,0 +1,197 @@
+// The state of one replicate: what the step changes. Persons and
+// traffickers as structure-of-arrays, the per-region aggregates, and the
+// lists the phases keep; each group is labelled with the phases that write
+// it. Agents are indices; ids are never reused. What does not change during
+// a run is the Model (model.hpp); scratch buffers and observers travel in
+// the StepContext (step_context.hpp).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "metrics.hpp"
+#include "params.hpp"
+
+namespace tipsim {
+
+enum class PersonState : std::uint8_t { Free = 0, Recruited = 1, Exploited = 2, InProtection = 3 };
+inline constexpr std::size_t kPersonStates = 4;
+
+enum class Form : std::uint8_t { Sexual = 0, Labour = 1, DomesticServitude = 2, ForcedCriminality = 3 };
+inline constexpr std::size_t kForms = 4;
+
+// A market is a form of exploitation, with the sector for forced labour.
+enum class Market : std::uint8_t {
+  Sexual = 0,
+  LabourAgriculture = 1,
+  LabourConstruction = 2,
+  LabourManufacturing = 3,
+  LabourOther = 4,
+  DomesticServitude = 5,
+  ForcedCriminality = 6,
+};
+inline constexpr std::size_t kMarkets = 7;
+inline constexpr std::uint8_t kNoMarket = 0xFF;
+
+constexpr Form form_of(Market m) {
+  switch (m) {
+    case Market::Sexual:
+      return Form::Sexual;
+    case Market::DomesticServitude:
+      return Form::DomesticServitude;
+    case Market::ForcedCriminality:
+      return Form::ForcedCriminality;
+    default:
+      return Form::Labour;
+  }
+}
+// Case type of a prosecution: sex trafficking, or labour trafficking (every
+// other form), as the TIP report counts them.
+constexpr std::size_t case_type_of(Market m) { return m == Market::Sexual ? 0 : 1; }
+
+enum class Method : std::uint8_t {
+  DeceptiveJobOffer = 0,
+  Romance = 1,
+  FamilyOrAcquaintance = 2,
+  DebtBased = 3,
+  Abduction = 4
+};
+inline constexpr std::size_t kMethods = 5;
+
+enum class Channel : std::uint8_t {
+  Police = 0,
+  LabourInspection = 1,
+  NgoOutreach = 2,
+  Hotline = 3,
+  PrivateSector = 4,
+  BorderScreening = 5,
+  Investigation = 6,  // freed when their trafficker is convicted
+};
+inline constexpr std::size_t kChannels = 7;
+
+enum class Pillar : std::uint8_t { Prosecution = 0, Protection = 1, Prevention = 2, Partnership = 3 };
+inline constexpr std::size_t kPillars = 4;
+
+enum class TraffickerState : std::uint8_t { Active = 0, Incarcerated = 1, Desisted = 2 };
+
+// Bits of Persons::flags.
+namespace person_flag {
+inline constexpr std::uint8_t kFemale = 1 << 0;
+inline constexpr std::uint8_t kChild = 1 << 1;
+inline constexpr std::uint8_t kConsentedInitially = 1 << 2;  // accepted a deceptive offer at first
+inline constexpr std::uint8_t kCrossedBorder = 1 << 3;       // moved outside the home region
+inline constexpr std::uint8_t kDebtBonded = 1 << 4;
+inline constexpr std::uint8_t kCriminalised = 1 << 5;  // punished instead of protected, ever
+inline constexpr std::uint8_t kCooperating = 1 << 6;   // cooperating with prosecution now
+inline constexpr std::uint8_t kReintegrated = 1 << 7;  // left good services: no re-trafficking penalty
+}  // namespace person_flag
+
+inline constexpr std::int32_t kNoTrafficker = -1;
+
+// Persons, one slot each. Persons are sorted by home region: region r owns
+// the index range [RegionState::person_begin, person_end).
+struct Persons {
+  // Read or written every step for the people involved in trafficking.
+  std::vector<std::uint8_t> state;           // PersonState
+  std::vector<std::uint8_t> current_region;  // region index: home while FREE, destination from recruitment on
+  std::vector<std::uint8_t> market;          // Market while trafficked or in protection, else kNoMarket
+  std::vector<std::uint8_t> flags;           // person_flag bits
+  std::vector<std::int32_t> controller;      // trafficker id while RECRUITED or EXPLOITED, else kNoTrafficker
+  std::vector<float> debt;                   // USD owed to the controller, >= 0
+  std::vector<std::int32_t> state_since;     // step at which the current state began
+  // Read when a person is touched by recruitment, prevention or reintegration.
+  std::vector<float> vulnerability;            // [0, 1]
+  std::vector<float> awareness_boost;          // awareness above the regional base at awareness_step, [0, 1]
+  std::vector<std::int32_t> awareness_step;    // step at which awareness_boost was set; it decays from there
+  std::vector<std::uint8_t> home_region;       // region index
+  std::vector<std::uint8_t> method;            // Method of the last recruitment
+  std::vector<std::uint8_t> times_trafficked;  // saturates at 255
+
+  std::size_t size() const { return state.size(); }
+  void resize(std::size_t n);
+  // Memory of one person in bytes, for estimates and benchmarks.
+  static constexpr std::size_t bytes_per_person() {
+    return 7 * sizeof(std::uint8_t) + 3 * sizeof(std::int32_t) + 3 * sizeof(float);
+  }
+};
+
+// Traffickers, one slot each; new traffickers are appended.
+struct Traffickers {
+  std::vector<std::uint8_t> base_region;
+  std::vector<std::uint8_t> method;              // Method
+  std::vector<std::uint8_t> market;              // Market they supply
+  std::vector<std::uint8_t> state;               // TraffickerState
+  std::vector<std::int32_t> network;             // criminal group id
+  std::vector<std::int32_t> sentence_remaining;  // steps left in prison
+  std::vector<std::uint16_t> capacity;           // victims they can control
+  std::vector<std::uint16_t> victims;            // victims they control now (RECRUITED or EXPLOITED)
+  std::vector<float> evidence;                   // evidence units held against them
+  std::vector<float> perceived_risk;             // their own perceived conviction risk, per year
+  std::vector<double> profit;                    // cumulative USD (agent units)
+
+  std::size_t size() const { return state.size(); }
+  void reserve(std::size_t n);
+  // Appends a trafficker and returns its id.
+  std::int32_t add(std::uint8_t region, Method m, Market market, std::int32_t network_id,
+                   std::uint16_t capacity);
+};
+
+// A region's aggregates and the levers in force this step.
+struct RegionState {
+  // Written by the policy schedule (phase 1).
+  ParamValues levers;                  // regional parameters after interventions and budget, this step
+  std::uint32_t shelter_capacity = 0;  // places this step
+  // Written by prevention (phase 2).
+  double awareness_mean = 0;  // mean awareness of the population (tracked in mean field)
+  // Written by prosecution (phase 8).
+  double perceived_risk = 0;  // EWMA of convictions per active trafficker per year
+  // Written by initialisation, then read only.
+  double attractiveness_start = 0;  // attractiveness at step 0: entry is relative to it
+  // Written by the market (phase 3), from the levers and the market counts.
+  double attractiveness_unmet = 0;      // attractiveness if all demand were unmet, undeterred
+  double market_demand[kMarkets] = {};  // effective demand this step, in victims
+  // For a recruit from here: expected unmet share of demand where they will
+  // be exploited (routes applied), and the demand density they face there.
+  double market_pull[kMarkets] = {};     // [0, 1]
+  double market_density[kMarkets] = {};  // victims per 100 000 population
+  double attractiveness = 0;             // expected profit x deterrence, this step
+  // Kept by every transition of a person or trafficker (person_ops.hpp, the
+  // market phase), so that they always match the agents.
+  std::uint32_t market_victims[kMarkets] = {};  // victims (RECRUITED for here or EXPLOITED here) by market
+  std::uint32_t shelter_occupied = 0;           // persons IN_PROTECTION here
+  std::uint32_t free_persons = 0;               // FREE persons whose home is here
+  std::uint32_t traffickers_active = 0;
+};
+
+// The changing state of one replicate.
+struct State {
+  std::uint32_t replicate = 0;  // which replicate: with the model's seed, names its random streams
+  std::int32_t step = 0;        // the step being computed (0-based); advanced at the end of the step
+
+  // Every phase moves persons between states through person_ops.hpp;
+  // prevention and demography also write the free population's attributes.
+  Persons persons;
+  // Written by the market (entry, desistance, release), exploitation
+  // (profit), prosecution (evidence, sentences) and recruitment (victims).
+  Traffickers traffickers;
+  std::vector<RegionState> regions;
+  std::int32_t networks = 0;  // networks founded so far; the next id (market)
+
+  // Sorted ids of every person not FREE: the people whose state can change
+  // outside the sampled passes. Kept sorted so that every pass over it runs
+  // in id order. Recruitment adds to it; the step removes the FREE.
+  std::vector<std::uint32_t> involved;
+  // Traffickers incarcerated in this step (prosecution), replaced by their
+  // networks in the next (market).
+  std::vector<std::int32_t> newly_incarcerated;
+
+  std::size_t region_count() const { return regions.size(); }
+};
+
+// The levers in force in a region this step.
+inline const ParamValues& levers(const State& state, std::size_t region) {
+  return state.regions[region].levers;
+}
+
+}  // namespace tipsim

@@ -1,0 +1,54 @@
+// What travels with a step besides the model and the state: buffers reused
+// from step to step (so that a step allocates nothing once they have grown
+// to the world's size) and the observers (the step's metric frame, the
+// event log). Nothing in it is read by a later step: a State and a Model
+// are all a run needs to continue.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "metrics.hpp"
+#include "model.hpp"
+
+namespace tipsim {
+
+class EventLog;  // events.hpp
+
+// A recruitment decided in parallel, applied later in id order.
+struct RecruitIntent {
+  std::uint32_t person;
+  std::uint8_t method;
+};
+
+// Buffers of the phases. Not part of the model's state.
+struct Scratch {
+  std::vector<std::vector<RecruitIntent>> block_recruits;  // one per PersonBlock
+  std::vector<RecruitIntent> recruits;
+  std::vector<std::uint32_t> new_involved;
+  std::vector<std::uint32_t> merged;
+  std::vector<std::uint8_t> decision;  // one per involved person
+  std::vector<std::int32_t> ids;       // traffickers grouped by region (and method)
+  std::vector<std::uint32_t> offsets;  // group starts in `ids`
+  std::vector<double> weights;
+  std::vector<std::pair<double, std::int32_t>> keys;
+};
+
+struct StepContext {
+  StepContext() = default;
+  explicit StepContext(const Model& model) : layout(model.layout), frame(model.layout.size(), 0.0) {}
+
+  Scratch scratch;
+  // Where the phases record events (tipsim run --events); null when the
+  // log is off, so that the default path costs one test per event.
+  EventLog* events = nullptr;
+  FrameLayout layout;
+  std::vector<double> frame;  // this step's metrics, FrameLayout order; zeroed by the step
+
+  double& metric(Metric m, std::size_t region, std::size_t category = 0) {
+    return frame[layout.index(m, region, category)];
+  }
+};
+
+}  // namespace tipsim

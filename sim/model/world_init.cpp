@@ -1,0 +1,163 @@
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <boost/random/beta_distribution.hpp>
+#include <cmath>
+#include <numeric>
+
+#include "model_math.hpp"
+#include "person_ops.hpp"
+#include "phases.hpp"
+
+namespace tipsim {
+
+namespace {
+
+// A Beta(alpha, beta) with the given mean and standard deviation.
+std::pair<double, double> beta_shape(double mean, double sd) {
+  const double k = mean * (1.0 - mean) / (sd * sd) - 1.0;
+  return {mean * k, (1.0 - mean) * k};
+}
+
+// Rounds x up or down at random so that the expectation is x.
+std::uint64_t stochastic_round(double x, double u) {
+  const double whole = std::floor(x);
+  return static_cast<std::uint64_t>(whole) + (u < x - whole ? 1 : 0);
+}
+
+// Each region's aggregates at step 0, before any trafficker: everyone free,
+// the scenario's levers.
+void build_regions(const Model& model, State& state) {
+  const Scenario& s = model.scenario;
+  state.regions.assign(model.region_count(), RegionState{});
+  for (std::size_t r = 0; r < state.regions.size(); ++r) {
+    RegionState& rs = state.regions[r];
+    rs.levers = s.regions[r].values;
+    rs.awareness_mean = rs.levers[Param::population_awareness_base];
+    rs.free_persons = static_cast<std::uint32_t>(model.regions[r].population);
+  }
+}
+
+void build_persons(const Model& model, State& state) {
+  state.persons.resize(model.person_count());
+  tbb::parallel_for(std::size_t{0}, model.blocks.size(), [&](std::size_t b) {
+    const PersonBlock block = model.blocks[b];
+    const ParamValues& lv = state.regions[block.region].levers;
+    const auto [alpha, beta] =
+        beta_shape(lv[Param::population_vulnerability_mean], lv[Param::population_vulnerability_sd]);
+    const double female_share = lv[Param::population_female_share];
+    const double child_share = lv[Param::population_child_share];
+    for (std::uint32_t i = block.begin; i < block.end; ++i) {
+      Stream stream = person_stream(model, state, Phase::Initialise, i);
+      std::uint8_t flags = 0;
+      if (stream.bernoulli(0, female_share)) flags |= person_flag::kFemale;
+      if (stream.bernoulli(1, child_share)) flags |= person_flag::kChild;
+      boost::random::beta_distribution<double> vulnerability(alpha, beta);
+      state.persons.flags[i] = flags;
+      state.persons.vulnerability[i] = static_cast<float>(vulnerability(stream));
+      state.persons.home_region[i] = static_cast<std::uint8_t>(block.region);
+      state.persons.current_region[i] = static_cast<std::uint8_t>(block.region);
+    }
+  });
+}
+
+// Initial traffickers, and the victims they already hold (a warm start, so
+// that a run does not begin from an empty world).
+void build_traffickers(const Model& model, State& state) {
+  const Scenario& s = model.scenario;
+  const double initial_fill = s.get(Param::traffickers_initial_fill);
+  const double capacity_mean = s.get(Param::traffickers_capacity_mean);
+  const double join_share = s.get(Param::traffickers_network_join_share);
+  const double max_factor = max_susceptibility(s.globals);
+  std::size_t expected = 0;
+  for (std::size_t r = 0; r < state.regions.size(); ++r)
+    expected += static_cast<std::size_t>(state.regions[r].levers[Param::traffickers_initial_per_100k] *
+                                         model.regions[r].population / 1e5);
+  state.traffickers.reserve(expected * 4 + 1024);
+
+  std::vector<std::uint32_t> recruits;
+  for (std::uint32_t r = 0; r < state.regions.size(); ++r) {
+    RegionState& rs = state.regions[r];
+    const RegionModel& rm = model.regions[r];
+    const ParamValues& lv = rs.levers;
+    Stream stream = region_stream(model, state, Phase::Initialise, r);
+    std::uint32_t draw = 0;
+    const std::uint64_t count = stochastic_round(
+        lv[Param::traffickers_initial_per_100k] * rm.population / 1e5, stream.uniform(draw++));
+    const std::int32_t first_network = state.networks;
+    double market_weight[kMarkets], method_share[kMethods];
+    for (std::size_t m = 0; m < kMarkets; ++m) market_weight[m] = rs.market_pull[m] * rs.market_density[m];
+    for (std::size_t k = 0; k < kMethods; ++k) method_share[k] = method_weight(lv, static_cast<Method>(k));
+    for (std::uint64_t t = 0; t < count; ++t) {
+      Stream ts = Stream(model.seed, state.replicate, 0, Phase::Initialise, AgentKind::Trafficker,
+                         static_cast<std::uint32_t>(state.traffickers.size()));
+      const auto market = static_cast<Market>(pick_weighted(market_weight, kMarkets, ts.uniform(0)));
+      const auto method = static_cast<Method>(pick_weighted(method_share, kMethods, ts.uniform(1)));
+      std::int32_t network;
+      if (state.networks > first_network && ts.bernoulli(2, join_share)) {
+        network = first_network + static_cast<std::int32_t>(
+                                      ts.uniform(3) * static_cast<double>(state.networks - first_network));
+      } else {
+        network = state.networks++;
+      }
+      const auto capacity =
+          static_cast<std::uint16_t>(std::min<std::uint64_t>(60000, 1 + ts.poisson(4, capacity_mean - 1.0)));
+      const std::int32_t id =
+          state.traffickers.add(static_cast<std::uint8_t>(r), method, market, network, capacity);
+
+      // Its victims: vulnerable free people of the region, by rejection.
+      const std::uint64_t victims = stochastic_round(capacity * initial_fill, ts.uniform(6));
+      std::uint32_t trafficker_draw = 8;
+      std::uint64_t attempts = 0;
+      recruits.clear();
+      while (recruits.size() < victims && rm.population > 0 && attempts < 1000 * (victims + 1)) {
+        ++attempts;
+        const auto person =
+            rm.person_begin + static_cast<std::uint32_t>(ts.uniform(trafficker_draw++) * rm.population);
+        // Accepted in proportion to susceptibility, as in recruitment.
+        if (ts.uniform(trafficker_draw++) * max_factor >= susceptibility(model, state, person)) continue;
+        if (state.persons.state[person] != static_cast<std::uint8_t>(PersonState::Free)) continue;
+        recruits.push_back(person);
+        auto& p = state.persons;
+        Stream ps = person_stream(model, state, Phase::Initialise, person);
+        take_recruit(model, state, person, id, method, ps, 2);
+        const std::size_t regions = state.regions.size();
+        const auto destination = static_cast<std::uint8_t>(
+            pick_cumulative(&model.route_cumulative[r * regions], regions, ps.uniform(4)));
+        p.state[person] = static_cast<std::uint8_t>(PersonState::Exploited);
+        p.current_region[person] = destination;
+        if (destination != r) p.flags[person] |= person_flag::kCrossedBorder;
+        ++state.regions[destination].market_victims[static_cast<std::size_t>(market)];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+State initial_state(const Model& model, std::uint32_t replicate) {
+  State state;
+  state.replicate = replicate;
+  state.step = 0;
+  build_regions(model, state);
+  build_persons(model, state);
+  update_market_signals(model, state);
+  build_traffickers(model, state);
+  update_market_signals(model, state);
+  // Entry is measured against how well crime pays at the start; a world that
+  // starts with its demand saturated measures it against a market with all
+  // demand unmet instead, so that entry resumes once victims leave.
+  for (RegionState& rs : state.regions)
+    rs.attractiveness_start = rs.attractiveness > 0 ? rs.attractiveness : rs.attractiveness_unmet;
+
+  state.involved.clear();
+  state.involved.reserve(static_cast<std::size_t>(state.persons.size() / 50 + 4096));
+  for (std::uint32_t i = 0; i < state.persons.size(); ++i)
+    if (state.persons.state[i] != static_cast<std::uint8_t>(PersonState::Free)) state.involved.push_back(i);
+  for (std::size_t t = 0; t < state.traffickers.size(); ++t)
+    if (state.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Active))
+      ++state.regions[state.traffickers.base_region[t]].traffickers_active;
+  return state;
+}
+
+}  // namespace tipsim

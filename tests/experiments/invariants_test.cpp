@@ -1,0 +1,267 @@
+// The checks of model.md section 7 that hold for whole runs: conservation
+// and bookkeeping at every step; no victims without traffickers, no
+// convictions without investigators, no protection without beds; and the
+// monotone responses to awareness, investigators and shelter beds, in
+// expectation over paired replicates.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+#include "experiment.hpp"
+#include "paired_claims.hpp"
+#include "simulation.hpp"
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using test::set_param;
+
+// A busy world that exercises every mechanism: three regions with routes
+// between them, many traffickers, strong identification, shelters that
+// fill up, one region without non-punishment, prevention, a fee ban that
+// comes with a ramp, and demographic turnover.
+Scenario busy_scenario() {
+  Scenario s = test::tiny_scenario(60000, 3, 120, 777);
+  // Busy, but below the demand of 490 victims per 100 000, so that the
+  // trade stays open to newcomers.
+  set_param(s, Param::traffickers_initial_per_100k, 150);
+  set_param(s, Param::traffickers_entry_per_100k, 100);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 6);
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 30);
+  set_param(s, Param::policy_protection_labour_inspectors_per_100k, 4);
+  set_param(s, Param::policy_protection_outreach_workers_per_100k, 3);
+  set_param(s, Param::policy_prevention_awareness_reach, 0.3);
+  set_param(s, Param::policy_prevention_empowerment_reach, 0.1);
+  set_param(s, Param::policy_protection_border_screening, 1.0);
+  set_param(s, Param::identification_border_detection_per_step, 0.2);
+  set_param(s, Param::identification_police_rate_per_year, 0.3);
+  set_param(s, Param::exploitation_criminality_arrest_per_year, 0.5);
+  set_param(s, Param::demography_turnover_per_year, 0.2);
+  set_param(s, Param::demography_child_ageing_per_year, 0.1);
+  set_param(s, Param::policy_protection_service_years, 0.3);
+  set_param(s, Param::policy_prosecution_sentence_years, 0.5);  // released within the run
+  test::set_regional(s, 2, Param::policy_protection_non_punishment, 0);
+  test::set_regional(s, 1, Param::population_vulnerability_mean, 0.5);
+  s.routes.push_back(RouteSpec{1, 0, 0.4, 2});
+  s.routes.push_back(RouteSpec{2, 0, 0.2, 3});
+  s.routes.push_back(RouteSpec{1, 2, 0.2, 1});
+  s.interventions.push_back(InterventionSpec{
+      "fee ban", 20, 120, 1, 10, {{Param::policy_prevention_recruitment_fee_ban, LeverOp::Set, 1.0}}});
+  s.interventions.push_back(
+      InterventionSpec{"police surge",
+                       40,
+                       80,
+                       -1,
+                       5,
+                       {{Param::policy_prosecution_investigators_per_100k, LeverOp::Scale, 2.0}}});
+  return s;
+}
+
+// Sum over all steps of a metric.
+double run_total(const Series& series, Metric m) {
+  double sum = 0;
+  for (std::size_t t = 0; t < series.steps(); ++t) sum += series.total(t, m);
+  return sum;
+}
+double run_total(const Series& series, Metric m, std::size_t category) {
+  double sum = 0;
+  for (std::size_t t = 0; t < series.steps(); ++t) sum += series.total(t, m, category);
+  return sum;
+}
+
+TEST(Invariants, ConservationAndBookkeepingHoldAtEveryStep) {
+  const Scenario s = busy_scenario();
+  Simulation sim(s, 0);
+  const double population = s.get(Param::population_size);
+  ASSERT_TRUE(test::world_is_consistent(sim.state())) << "at initialisation";
+  while (!sim.finished()) {
+    sim.step();
+    const State& w = sim.state();
+    const std::size_t t = static_cast<std::size_t>(sim.steps_done() - 1);
+    ASSERT_TRUE(test::world_is_consistent(w)) << "after step " << t;
+    // Persons by state add up to the population, and the counts agree with
+    // the persons themselves.
+    double by_state = 0;
+    for (std::size_t k = 0; k < kPersonStates; ++k) {
+      const double reported = sim.series().total(t, Metric::persons_by_state, k);
+      ASSERT_EQ(reported, static_cast<double>(test::count_in(w, static_cast<PersonState>(k))))
+          << "state " << k << ", step " << t;
+      by_state += reported;
+    }
+    ASSERT_EQ(by_state, population) << "step " << t;
+    for (std::size_t r = 0; r < w.region_count(); ++r) {
+      double by_form = 0;
+      for (std::size_t f = 0; f < kForms; ++f) by_form += sim.series().at(t, Metric::exploited_by_form, r, f);
+      ASSERT_EQ(by_form, sim.series().at(t, Metric::persons_by_state, r, 2))
+          << "region " << r << ", step " << t;
+      ASSERT_LE(sim.series().at(t, Metric::persons_by_state, r, 3),
+                sim.series().at(t, Metric::shelter_capacity, r));
+    }
+    // Identified people are accounted for once: admitted or turned away.
+    ASSERT_EQ(sim.series().total(t, Metric::protection_entries) +
+                  sim.series().total(t, Metric::protection_turned_away),
+              sim.series().total(t, Metric::identifications_by_channel))
+        << "step " << t;
+    const double traffickers = static_cast<double>(w.traffickers.size());
+    ASSERT_LE(sim.series().total(t, Metric::traffickers_active) +
+                  sim.series().total(t, Metric::traffickers_incarcerated),
+              traffickers);
+  }
+  // The run must have exercised the paths whose bookkeeping was checked.
+  const Series& series = sim.series();
+  for (Metric m :
+       {Metric::recruitments_by_method, Metric::exploitations_new, Metric::escapes, Metric::releases,
+        Metric::identifications_by_channel, Metric::protection_entries, Metric::protection_turned_away,
+        Metric::victims_criminalised, Metric::reintegrations, Metric::convictions,
+        Metric::traffickers_entering, Metric::traffickers_desisting, Metric::traffickers_released})
+    EXPECT_GT(run_total(series, m), 0.0) << spec(m).name << " never happened: the check above was vacuous";
+  for (Channel c : {Channel::Police, Channel::BorderScreening, Channel::Investigation})
+    EXPECT_GT(run_total(series, Metric::identifications_by_channel, static_cast<std::size_t>(c)), 0.0)
+        << "channel " << static_cast<int>(c);
+}
+
+TEST(Invariants, NoTraffickersAndNoNewcomersMeansNoVictimsEver) {
+  Scenario s = test::tiny_scenario(30000, 2, 200);
+  set_param(s, Param::traffickers_initial_per_100k, 0);
+  set_param(s, Param::traffickers_entry_per_100k, 0);
+  set_param(s, Param::policy_prevention_awareness_reach, 0);  // nothing protects them
+  set_param(s, Param::population_vulnerability_mean, 0.9);
+  set_param(s, Param::population_vulnerability_sd, 0.05);
+  s.routes.push_back(RouteSpec{0, 1, 0.5, 2});
+  Simulation sim(s, 0);
+  sim.run_to_end();
+  for (std::size_t t = 0; t < sim.series().steps(); ++t) {
+    ASSERT_EQ(sim.series().total(t, Metric::persons_by_state, 0), 30000.0) << "step " << t;
+    ASSERT_EQ(sim.series().total(t, Metric::recruitments_by_method), 0.0);
+    ASSERT_EQ(sim.series().total(t, Metric::traffickers_active), 0.0);
+  }
+  EXPECT_TRUE(sim.state().involved.empty());
+  EXPECT_EQ(sim.state().traffickers.size(), 0u);
+}
+
+TEST(Invariants, ZeroInvestigatorsMeansNoConvictions) {
+  Scenario s = busy_scenario();
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 0);
+  Simulation sim(s, 0);
+  sim.run_to_end();
+  const Series& series = sim.series();
+  EXPECT_EQ(run_total(series, Metric::investigations), 0.0);
+  EXPECT_EQ(run_total(series, Metric::convictions), 0.0);
+  EXPECT_EQ(run_total(series, Metric::traffickers_incarcerated), 0.0);
+  EXPECT_EQ(
+      run_total(series, Metric::identifications_by_channel, static_cast<std::size_t>(Channel::Investigation)),
+      0.0);
+  // Other channels still identify victims: the result is not vacuous.
+  EXPECT_GT(run_total(series, Metric::identifications_by_channel), 0.0);
+}
+
+TEST(Invariants, ZeroShelterBedsMeansNoProtectionEntries) {
+  Scenario s = busy_scenario();
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 0);
+  Simulation sim(s, 0);
+  sim.run_to_end();
+  const Series& series = sim.series();
+  EXPECT_EQ(run_total(series, Metric::protection_entries), 0.0);
+  EXPECT_EQ(run_total(series, Metric::persons_by_state, 3), 0.0);
+  EXPECT_EQ(run_total(series, Metric::reintegrations), 0.0);
+  EXPECT_GT(run_total(series, Metric::protection_turned_away), 0.0)
+      << "victims were identified but had no place";
+}
+
+// ---- monotone responses ------------------------------------------------------
+
+// Collects every replicate's series by (point, replicate).
+class Collect : public ReplicateSink {
+ public:
+  std::vector<ReplicateResult> results;
+  void consume(ReplicateResult&& r) override { results.push_back(std::move(r)); }
+};
+
+// A world of 50 000 people over five years at the default trafficker
+// density: large enough for the mechanisms to act, small enough for a dozen
+// paired replicates in about a second.
+Scenario response_scenario() { return test::tiny_scenario(50000, 1, 260, 4242); }
+
+// A run's figure in every replicate of the low and the high scenario,
+// paired by replicate.
+struct Paired {
+  std::vector<double> low, high;
+};
+
+constexpr std::size_t kReplicates = 12;
+
+// Runs the low and the high scenario over the same replicates (common
+// random numbers: the streams depend on seed and replicate only).
+std::vector<ReplicateResult> paired_runs(const Scenario& low, const Scenario& high) {
+  ExperimentOptions options;
+  options.replicates = kReplicates;
+  Collect sink;
+  run_experiment({low, high}, options, sink);
+  return std::move(sink.results);
+}
+
+template <typename Measure>
+Paired measure(const std::vector<ReplicateResult>& runs, Measure figure) {
+  Paired p;
+  for (const ReplicateResult& r : runs) (r.point == 0 ? p.low : p.high).push_back(figure(r.series));
+  return p;
+}
+
+double final_active_traffickers(const Series& s) {
+  return s.total(s.steps() - 1, Metric::traffickers_active);
+}
+
+TEST(MonotoneResponse, MoreAwarenessFewerDeceptiveRecruitments) {
+  Scenario low = response_scenario(), high = response_scenario();
+  set_param(low, Param::policy_prevention_awareness_reach, 0.0);
+  set_param(high, Param::policy_prevention_awareness_reach, 1.0);
+  const auto runs = paired_runs(low, high);
+  const Paired deceptive = measure(runs, [](const Series& s) {
+    return run_total(s, Metric::recruitments_by_method, static_cast<std::size_t>(Method::DeceptiveJobOffer));
+  });
+  EXPECT_GT(std::accumulate(deceptive.low.begin(), deceptive.low.end(), 0.0) / kReplicates, 30.0)
+      << "too few recruitments for a meaningful comparison";
+  test::PairedClaims claims;
+  claims.claim("deceptive recruitments fall", deceptive.low, deceptive.high, -1);
+  claims.expect_all_hold();
+}
+
+TEST(MonotoneResponse, MoreInvestigatorsMoreConvictionsFewerActiveTraffickers) {
+  Scenario low = response_scenario(), high = response_scenario();
+  set_param(low, Param::policy_prosecution_investigators_per_100k, 1.0);
+  set_param(high, Param::policy_prosecution_investigators_per_100k, 20.0);
+  const auto runs = paired_runs(low, high);
+  const Paired convictions = measure(runs, [](const Series& s) { return run_total(s, Metric::convictions); });
+  const Paired active = measure(runs, final_active_traffickers);
+  test::PairedClaims claims;
+  claims.claim("convictions rise", convictions.low, convictions.high, +1);
+  claims.claim("active traffickers at the end fall", active.low, active.high, -1);
+  claims.expect_all_hold();
+}
+
+TEST(MonotoneResponse, MoreShelterBedsMoreCooperationAndConvictions) {
+  // Cooperation can only help convictions when victims are found before
+  // their trafficker is convicted, so this world has active NGO outreach.
+  Scenario low = response_scenario(), high = response_scenario();
+  for (Scenario* s : {&low, &high}) {
+    set_param(*s, Param::policy_prosecution_investigators_per_100k, 10.0);
+    set_param(*s, Param::policy_protection_outreach_workers_per_100k, 3.0);
+    set_param(*s, Param::identification_ngo_rate_per_year, 0.5);
+  }
+  set_param(low, Param::policy_protection_shelter_beds_per_100k, 0.0);
+  set_param(high, Param::policy_protection_shelter_beds_per_100k, 40.0);
+  const auto runs = paired_runs(low, high);
+  const Paired cooperating =
+      measure(runs, [](const Series& s) { return run_total(s, Metric::victims_cooperating); });
+  const Paired convictions = measure(runs, [](const Series& s) { return run_total(s, Metric::convictions); });
+  test::PairedClaims claims;
+  claims.claim("victims cooperating rise", cooperating.low, cooperating.high, +1);
+  claims.claim("convictions rise", convictions.low, convictions.high, +1);
+  claims.expect_all_hold();
+}
+
+}  // namespace
+}  // namespace tipsim

@@ -1,0 +1,149 @@
+// Phase 10 (phase_demography.cpp): optional turnover of the population at
+// risk. Off by default; when on, free people are replaced by newcomers with
+// fresh attributes drawn like the initial population, and free children
+// grow up. People involved in trafficking are never touched.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using test::World;
+
+using test::set_param;
+
+// A world whose free people all carry a history (very vulnerable, aware,
+// trafficked before, punished once), plus a few current victims.
+struct HistoryWorld {
+  static constexpr std::uint32_t kPersons = 40000;
+  Scenario s = test::quiet_scenario(kPersons);
+  World w;
+  std::vector<std::uint32_t> victims = {10, 11, 12, 30000};
+  HistoryWorld(double turnover_per_year, double ageing_per_year, double step_days) {
+    set_param(s, Param::demography_turnover_per_year, turnover_per_year);
+    set_param(s, Param::demography_child_ageing_per_year, ageing_per_year);
+    set_param(s, Param::scenario_step_days, step_days);
+    w = test::make_world(s);
+    auto& p = w.persons;
+    for (std::uint32_t i = 0; i < kPersons; ++i) {
+      p.vulnerability[i] = 0.99f;
+      p.awareness_boost[i] = 0.5f;
+      p.times_trafficked[i] = 3;
+      p.flags[i] = person_flag::kChild | person_flag::kCriminalised | person_flag::kReintegrated;
+    }
+    const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 10);
+    for (std::uint32_t i : victims) test::make_exploited(w, i, t);
+    w.step = 3;
+  }
+  bool is_victim(std::uint32_t i) const {
+    return std::find(victims.begin(), victims.end(), i) != victims.end();
+  }
+  std::size_t replaced() const {
+    std::size_t n = 0;
+    for (std::uint8_t times : w.persons.times_trafficked) n += times == 0 ? 1 : 0;
+    return n;
+  }
+};
+
+TEST(Demography, OffByDefaultNothingChanges) {
+  Scenario s = test::tiny_scenario(20000);
+  ASSERT_EQ(s.get(Param::demography_turnover_per_year), 0.0);
+  ASSERT_EQ(s.get(Param::demography_child_ageing_per_year), 0.0);
+  World w = test::make_world(s);
+  w.step = 5;
+  const Persons before = w.persons;
+  run_demography(w);
+  EXPECT_EQ(w.persons.state, before.state);
+  EXPECT_EQ(w.persons.flags, before.flags);
+  EXPECT_EQ(w.persons.vulnerability, before.vulnerability);
+  EXPECT_EQ(w.persons.awareness_boost, before.awareness_boost);
+  EXPECT_EQ(w.persons.times_trafficked, before.times_trafficked);
+  EXPECT_EQ(w.persons.state_since, before.state_since);
+}
+
+TEST(Demography, ReplacedPersonsGetFreshAttributes) {
+  // Turnover of 1 per year with a year-long step replaces every free person.
+  HistoryWorld h(1.0, 0.0, 365);
+  run_demography(h.w);
+  const auto& p = h.w.persons;
+  double vulnerability = 0, female = 0, children = 0, n = 0;
+  for (std::uint32_t i = 0; i < HistoryWorld::kPersons; ++i) {
+    if (h.is_victim(i)) {
+      ASSERT_EQ(p.times_trafficked[i], 4) << "victims are not replaced";
+      ASSERT_EQ(p.vulnerability[i], 0.99f);
+      continue;
+    }
+    ASSERT_EQ(p.times_trafficked[i], 0) << i;
+    ASSERT_EQ(p.awareness_boost[i], 0.0f) << i;
+    ASSERT_EQ(p.flags[i] & ~(person_flag::kFemale | person_flag::kChild), 0) << "no inherited history: " << i;
+    ASSERT_EQ(p.state_since[i], 3);
+    vulnerability += p.vulnerability[i];
+    female += (p.flags[i] & person_flag::kFemale) ? 1 : 0;
+    children += (p.flags[i] & person_flag::kChild) ? 1 : 0;
+    n += 1;
+  }
+  // Drawn like the initial population: Beta(mean, sd), Bernoulli shares.
+  const double mean = h.s.get(Param::population_vulnerability_mean);
+  const double sd = h.s.get(Param::population_vulnerability_sd);
+  EXPECT_NEAR(vulnerability / n, mean, 4.5 * sd / std::sqrt(n));
+  const double female_share = h.s.get(Param::population_female_share);
+  const double child_share = h.s.get(Param::population_child_share);
+  EXPECT_NEAR(female, n * female_share, test::binomial_tolerance(n, female_share));
+  EXPECT_NEAR(children, n * child_share, test::binomial_tolerance(n, child_share));
+  EXPECT_TRUE(test::world_is_consistent(h.w));
+}
+
+TEST(Demography, TurnoverReplacesTheExpectedShare) {
+  HistoryWorld h(2.0, 0.0, 7);
+  run_demography(h.w);
+  const double free = HistoryWorld::kPersons - static_cast<double>(h.victims.size());
+  const double p = 2.0 * h.w.step_years;  // share per year, per step
+  EXPECT_NEAR(static_cast<double>(h.replaced()), free * p, test::binomial_tolerance(free, p));
+}
+
+TEST(Demography, FreeChildrenGrowUp) {
+  HistoryWorld h(0.0, 1.0, 365);
+  run_demography(h.w);
+  for (std::uint32_t i = 0; i < HistoryWorld::kPersons; ++i) {
+    const bool child = h.w.persons.flags[i] & person_flag::kChild;
+    ASSERT_EQ(child, h.is_victim(i)) << i;
+  }
+  EXPECT_EQ(h.replaced(), 0u) << "ageing is not replacement";
+}
+
+TEST(Demography, FreeChildrenGrowUpAtTheAgeingHazardPerStep) {
+  // Each free child becomes an adult with probability min(1, ageing x dt).
+  HistoryWorld h(0.0, 2.0, 7);
+  run_demography(h.w);
+  double adults = 0;
+  for (std::uint32_t i = 0; i < HistoryWorld::kPersons; ++i)
+    adults += (h.w.persons.flags[i] & person_flag::kChild) ? 0 : 1;
+  const double free = HistoryWorld::kPersons - static_cast<double>(h.victims.size());
+  const double p = 2.0 * h.w.step_years;
+  EXPECT_NEAR(adults, free * p, test::binomial_tolerance(free, p));
+}
+
+TEST(Demography, NewcomersVulnerabilityHasTheConfiguredSpread) {
+  // Beta(mean k, (1 - mean) k) with k = mean (1 - mean) / sd^2 - 1 has
+  // standard deviation sd. The sample sd of n draws varies by about
+  // sd sqrt((kurtosis - 1) / 4n), and this Beta's kurtosis is below 3.
+  HistoryWorld h(1.0, 0.0, 365);
+  run_demography(h.w);
+  double sum = 0, sum2 = 0, n = 0;
+  for (std::uint32_t i = 0; i < HistoryWorld::kPersons; ++i) {
+    if (h.is_victim(i)) continue;
+    const double v = h.w.persons.vulnerability[i];
+    sum += v;
+    sum2 += v * v;
+    n += 1;
+  }
+  const double mean = sum / n, sd = std::sqrt(sum2 / n - mean * mean);
+  const double expected_sd = h.s.get(Param::population_vulnerability_sd);
+  EXPECT_NEAR(sd, expected_sd, 4.5 * expected_sd * std::sqrt(2.0 / (4 * n)));
+}
+
+}  // namespace
+}  // namespace tipsim

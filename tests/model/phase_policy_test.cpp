@@ -1,0 +1,352 @@
+// Phase 1 (phase_policy.cpp): the levers in force at each step. Scenario
+// values, budget mode, interventions in their window and region, with their
+// ramps; the shelter places and the spending that follow from the levers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using test::World;
+
+using test::set_param;
+
+double lever(const World& w, std::size_t region, Param p) { return w.regions[region].levers[p]; }
+
+// Runs the policy phase at a given step, as step_world would.
+void policy_at(World& w, std::int32_t step) {
+  w.step = step;
+  std::fill(w.frame.begin(), w.frame.end(), 0.0);
+  apply_policy_schedule(w);
+}
+
+TEST(PolicySchedule, WithoutInterventionsLeversAreTheScenarioValues) {
+  Scenario s = test::quiet_scenario(2000, 2);
+  test::set_regional(s, 1, Param::policy_prosecution_investigators_per_100k, 3.5);
+  World w = test::make_world(s);
+  policy_at(w, 4);
+  for (const ParamSpec& ps : param_table()) {
+    if (ps.scope != ParamScope::Regional) continue;
+    EXPECT_EQ(lever(w, 0, ps.id), s.regions[0].values[ps.id]) << ps.key;
+    EXPECT_EQ(lever(w, 1, ps.id), s.regions[1].values[ps.id]) << ps.key;
+  }
+}
+
+TEST(PolicySchedule, SetInterventionActsInItsWindowAndRegionOnly) {
+  Scenario s = test::quiet_scenario(2000, 2);
+  s.interventions.push_back(InterventionSpec{
+      "more police", 3, 6, 1, 0, {{Param::policy_prosecution_investigators_per_100k, LeverOp::Set, 7.0}}});
+  World w = test::make_world(s);
+  const double base = s.regions[1].values[Param::policy_prosecution_investigators_per_100k];
+  for (std::int32_t step = 0; step < 9; ++step) {
+    policy_at(w, step);
+    const bool in_window = step >= 3 && step < 6;
+    EXPECT_EQ(lever(w, 1, Param::policy_prosecution_investigators_per_100k), in_window ? 7.0 : base)
+        << "step " << step;
+    EXPECT_EQ(lever(w, 0, Param::policy_prosecution_investigators_per_100k), base)
+        << "the other region, step " << step;
+    // Nothing else moves.
+    EXPECT_EQ(lever(w, 1, Param::policy_protection_shelter_beds_per_100k),
+              s.regions[1].values[Param::policy_protection_shelter_beds_per_100k]);
+  }
+}
+
+TEST(PolicySchedule, ScaleInterventionMultipliesInEveryRegion) {
+  Scenario s = test::quiet_scenario(2000, 3);
+  test::set_regional(s, 2, Param::policy_protection_shelter_beds_per_100k, 4.0);
+  s.interventions.push_back(InterventionSpec{
+      "double beds", 0, 2, -1, 0, {{Param::policy_protection_shelter_beds_per_100k, LeverOp::Scale, 2.0}}});
+  World w = test::make_world(s);
+  policy_at(w, 1);
+  EXPECT_DOUBLE_EQ(lever(w, 0, Param::policy_protection_shelter_beds_per_100k),
+                   2 * s.regions[0].values[Param::policy_protection_shelter_beds_per_100k]);
+  EXPECT_DOUBLE_EQ(lever(w, 1, Param::policy_protection_shelter_beds_per_100k),
+                   2 * s.regions[1].values[Param::policy_protection_shelter_beds_per_100k]);
+  EXPECT_DOUBLE_EQ(lever(w, 2, Param::policy_protection_shelter_beds_per_100k), 8.0);
+  policy_at(w, 2);
+  EXPECT_DOUBLE_EQ(lever(w, 2, Param::policy_protection_shelter_beds_per_100k), 4.0);
+}
+
+TEST(PolicySchedule, RampReachesFullStrengthLinearly) {
+  Scenario s = test::quiet_scenario(2000);
+  set_param(s, Param::policy_prevention_awareness_reach, 0.0);
+  s.interventions.push_back(InterventionSpec{
+      "campaign", 10, 30, -1, 4, {{Param::policy_prevention_awareness_reach, LeverOp::Set, 0.8}}});
+  World w = test::make_world(s);
+  // Weight (step - start + 1) / ramp, capped at 1.
+  const double expected[] = {0.0, 0.2, 0.4, 0.6, 0.8, 0.8, 0.8};
+  for (std::int32_t k = 0; k < 7; ++k) {
+    policy_at(w, 9 + k);
+    EXPECT_NEAR(lever(w, 0, Param::policy_prevention_awareness_reach), expected[k], 1e-12)
+        << "step " << 9 + k;
+  }
+}
+
+TEST(PolicySchedule, RampedSwitchFlipsHalfWay) {
+  Scenario s = test::quiet_scenario(2000);
+  s.interventions.push_back(InterventionSpec{
+      "fee ban", 0, 100, -1, 4, {{Param::policy_prevention_recruitment_fee_ban, LeverOp::Set, 1.0}}});
+  World w = test::make_world(s);
+  policy_at(w, 0);  // weight 1/4
+  EXPECT_EQ(lever(w, 0, Param::policy_prevention_recruitment_fee_ban), 0.0);
+  policy_at(w, 1);  // weight 1/2
+  EXPECT_EQ(lever(w, 0, Param::policy_prevention_recruitment_fee_ban), 1.0);
+}
+
+TEST(PolicySchedule, InterventionsAreClampedToTheParameterRange) {
+  Scenario s = test::quiet_scenario(2000);
+  s.interventions.push_back(
+      InterventionSpec{"absurd",
+                       0,
+                       5,
+                       -1,
+                       0,
+                       {{Param::policy_prosecution_investigators_per_100k, LeverOp::Scale, 1e12},
+                        {Param::institutions_corruption, LeverOp::Set, -3}}});
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  EXPECT_EQ(lever(w, 0, Param::policy_prosecution_investigators_per_100k),
+            spec(Param::policy_prosecution_investigators_per_100k).max_value);
+  EXPECT_EQ(lever(w, 0, Param::institutions_corruption), 0.0);
+}
+
+TEST(PolicySchedule, LaterInterventionsApplyOnTopOfEarlierOnes) {
+  Scenario s = test::quiet_scenario(2000);
+  s.interventions.push_back(InterventionSpec{
+      "set", 0, 5, -1, 0, {{Param::policy_prosecution_investigators_per_100k, LeverOp::Set, 2.0}}});
+  s.interventions.push_back(InterventionSpec{
+      "scale", 0, 5, -1, 0, {{Param::policy_prosecution_investigators_per_100k, LeverOp::Scale, 3.0}}});
+  World w = test::make_world(s);
+  policy_at(w, 2);
+  EXPECT_DOUBLE_EQ(lever(w, 0, Param::policy_prosecution_investigators_per_100k), 6.0);
+}
+
+TEST(PolicySchedule, ShelterPlacesFollowBedsAndPopulation) {
+  Scenario s = test::quiet_scenario(40000, 2);
+  test::set_regional(s, 0, Param::policy_protection_shelter_beds_per_100k, 10.0);  // 20 000 people: 2 places
+  test::set_regional(s, 1, Param::policy_protection_shelter_beds_per_100k, 0.0);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  EXPECT_EQ(w.regions[0].shelter_capacity, 2u);
+  EXPECT_EQ(w.regions[1].shelter_capacity, 0u);
+}
+
+TEST(PolicySchedule, SpendingIsLeversTimesUnitCosts) {
+  Scenario s = test::quiet_scenario(50000);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double per_100k_step = 50000 / 1e5 * w.step_years;
+  EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Prosecution)),
+              s.get(Param::policy_prosecution_investigators_per_100k) *
+                  s.get(Param::cost_investigator_usd_per_year) * per_100k_step,
+              1e-6);
+  EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Partnership)),
+              s.get(Param::policy_partnership_level) * s.get(Param::cost_partnership_usd_per_100k_per_year) *
+                  per_100k_step,
+              1e-6);
+  // The 3P scores stay within their 1-5 scale.
+  for (std::size_t p = 0; p < kPillars; ++p) {
+    EXPECT_GE(w.metric(Metric::policy_index, 0, p), 1.0);
+    EXPECT_LE(w.metric(Metric::policy_index, 0, p), 5.0);
+  }
+}
+
+// Levers that budget mode buys for a total budget (everything else default).
+ParamValues budget_levers(double total) {
+  Scenario s = test::quiet_scenario(10000);
+  set_param(s, Param::budget_total_usd_per_year, total);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  return w.regions[0].levers;
+}
+
+TEST(PolicySchedule, BudgetBuysInvestigatorsWithDiminishingReturns) {
+  // Equal shares: prosecution gets 1/4 of the money; per 100 000 real people
+  // that is total / 4 / 10 000 x 1e5. With cost c and reference level 1,
+  // S = saturation x 1 and effort = S (1 - exp(-units / S)).
+  const double total = 24000;
+  const double money = total / 4 / 10000 * 1e5;
+  const double units = money / spec(Param::cost_investigator_usd_per_year).default_value;
+  const double cap = spec(Param::budget_saturation).default_value *
+                     spec(Param::policy_prosecution_investigators_per_100k).default_value;
+  const ParamValues one = budget_levers(total);
+  EXPECT_NEAR(one[Param::policy_prosecution_investigators_per_100k], cap * -std::expm1(-units / cap), 1e-12);
+
+  const ParamValues two = budget_levers(2 * total);
+  const ParamValues lots = budget_levers(1e12);
+  for (Param p :
+       {Param::policy_prosecution_investigators_per_100k, Param::policy_protection_shelter_beds_per_100k,
+        Param::policy_protection_labour_inspectors_per_100k,
+        Param::policy_protection_outreach_workers_per_100k, Param::policy_prevention_awareness_reach,
+        Param::policy_prevention_empowerment_reach, Param::policy_partnership_level}) {
+    SCOPED_TRACE(spec(p).key);
+    EXPECT_GT(one[p], 0.0);
+    // More money buys more, but doubling the money buys less than double.
+    EXPECT_GT(two[p], one[p]);
+    EXPECT_LT(two[p], 2 * one[p]);
+    EXPECT_LE(lots[p], spec(p).max_value);
+  }
+  // Effort saturates at S x the reference level.
+  EXPECT_NEAR(lots[Param::policy_prosecution_investigators_per_100k], cap, 1e-9);
+}
+
+TEST(PolicySchedule, NoBudgetLeavesLeversAlone) {
+  const ParamValues none = budget_levers(0);
+  EXPECT_EQ(none[Param::policy_prosecution_investigators_per_100k],
+            spec(Param::policy_prosecution_investigators_per_100k).default_value);
+  EXPECT_EQ(none[Param::policy_protection_shelter_beds_per_100k],
+            spec(Param::policy_protection_shelter_beds_per_100k).default_value);
+}
+
+TEST(PolicySchedule, InBudgetModeTheBudgetIsWhatIsSpent) {
+  // Spending is the money allocated, by P, shared over regions by
+  // population, in agent units (real money / population.scale).
+  Scenario s = test::quiet_scenario(30000, 2);
+  test::set_regional(s, 1, Param::population_share, 2.0);
+  set_param(s, Param::budget_total_usd_per_year, 1e6);
+  set_param(s, Param::budget_share_prevention, 0.75);  // shares 0.25 : 0.25 : 0.75 : 0.25
+  set_param(s, Param::population_scale, 10);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double per_step_agents = 1e6 * w.step_years / 10;
+  const double shares[kPillars] = {0.25 / 1.5, 0.25 / 1.5, 0.75 / 1.5, 0.25 / 1.5};
+  for (std::size_t p = 0; p < kPillars; ++p) {
+    EXPECT_NEAR(w.metric(Metric::spending, 0, p), per_step_agents * shares[p] / 3, 1e-6) << "pillar " << p;
+    EXPECT_NEAR(w.metric(Metric::spending, 1, p), per_step_agents * shares[p] * 2 / 3, 1e-6)
+        << "pillar " << p;
+  }
+}
+
+TEST(PolicySchedule, BudgetSharesSteerTheMoney) {
+  Scenario s = test::quiet_scenario(10000);
+  set_param(s, Param::budget_total_usd_per_year, 50000);
+  set_param(s, Param::budget_share_prosecution, 1);
+  set_param(s, Param::budget_share_protection, 0);
+  set_param(s, Param::budget_share_prevention, 0);
+  set_param(s, Param::budget_share_partnership, 0);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  EXPECT_GT(lever(w, 0, Param::policy_prosecution_investigators_per_100k), 0.0);
+  EXPECT_EQ(lever(w, 0, Param::policy_protection_shelter_beds_per_100k), 0.0);
+  EXPECT_EQ(lever(w, 0, Param::policy_prevention_awareness_reach), 0.0);
+  EXPECT_EQ(lever(w, 0, Param::policy_partnership_level), 0.0);
+}
+
+TEST(PolicySchedule, BudgetBuysTheDocumentedMixOfEffortInEveryPillar) {
+  // model.md 5.2: M = total x share / sum of shares per 100 000 real people;
+  // a lever of unit cost c and default x_ref is X (1 - exp(-M / (c X))),
+  // X = saturation x x_ref, with 60 % of the protection money for places and
+  // 20 % each for inspectors and outreach; reach is sat(M / c; 1e5), 70 %
+  // of the prevention money for awareness and 30 % for empowerment;
+  // partnership is sat(M; c_P).
+  Scenario s = test::quiet_scenario(100000);
+  set_param(s, Param::budget_total_usd_per_year, 500000);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double money = 500000.0 / 4;
+  const double saturation = s.get(Param::budget_saturation);
+  auto effort = [&](double m, Param cost, Param p) {
+    const double cap = saturation * spec(p).default_value;
+    return cap * -std::expm1(-m / s.get(cost) / cap);
+  };
+  auto reach = [&](double m, Param cost) { return -std::expm1(-m / s.get(cost) / 1e5); };
+  EXPECT_NEAR(
+      lever(w, 0, Param::policy_prosecution_investigators_per_100k),
+      effort(money, Param::cost_investigator_usd_per_year, Param::policy_prosecution_investigators_per_100k),
+      1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_protection_shelter_beds_per_100k),
+              effort(0.6 * money, Param::cost_shelter_bed_usd_per_year,
+                     Param::policy_protection_shelter_beds_per_100k),
+              1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_protection_labour_inspectors_per_100k),
+              effort(0.2 * money, Param::cost_labour_inspector_usd_per_year,
+                     Param::policy_protection_labour_inspectors_per_100k),
+              1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_protection_outreach_workers_per_100k),
+              effort(0.2 * money, Param::cost_outreach_worker_usd_per_year,
+                     Param::policy_protection_outreach_workers_per_100k),
+              1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_prevention_awareness_reach),
+              reach(0.7 * money, Param::cost_awareness_usd_per_person), 1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_prevention_empowerment_reach),
+              reach(0.3 * money, Param::cost_empowerment_usd_per_person), 1e-12);
+  EXPECT_NEAR(lever(w, 0, Param::policy_partnership_level),
+              -std::expm1(-money / s.get(Param::cost_partnership_usd_per_100k_per_year)), 1e-12);
+  // The worked example of model.md 5.2, to the digits it gives.
+  EXPECT_NEAR(lever(w, 0, Param::policy_prosecution_investigators_per_100k), 1.50, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_protection_shelter_beds_per_100k), 1.30, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_protection_labour_inspectors_per_100k), 0.51, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_protection_outreach_workers_per_100k), 0.64, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_prevention_awareness_reach), 0.44, 0.005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_prevention_empowerment_reach), 0.0009, 0.00005);
+  EXPECT_NEAR(lever(w, 0, Param::policy_partnership_level), 0.98, 0.005);
+}
+
+TEST(PolicySchedule, ProtectionAndPreventionSpendingIsEachLeverTimesItsUnitCost) {
+  // model.md 4.1: S_prot = (B c_B + L c_L + O c_O) N / 1e5 dt and
+  // S_prev = (R_a c_a + R_e c_e) N dt, every lever at a different level.
+  Scenario s = test::quiet_scenario(50000);
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 2.0);
+  set_param(s, Param::policy_protection_labour_inspectors_per_100k, 3.0);
+  set_param(s, Param::policy_protection_outreach_workers_per_100k, 0.7);
+  set_param(s, Param::policy_prevention_awareness_reach, 0.1);
+  set_param(s, Param::policy_prevention_empowerment_reach, 0.04);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double dt = w.step_years;
+  const double protection = (2.0 * s.get(Param::cost_shelter_bed_usd_per_year) +
+                             3.0 * s.get(Param::cost_labour_inspector_usd_per_year) +
+                             0.7 * s.get(Param::cost_outreach_worker_usd_per_year)) *
+                            50000 / 1e5 * dt;
+  const double prevention = (0.1 * s.get(Param::cost_awareness_usd_per_person) +
+                             0.04 * s.get(Param::cost_empowerment_usd_per_person)) *
+                            50000 * dt;
+  EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Protection)), protection,
+              1e-9 * protection);
+  EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Prevention)), prevention,
+              1e-9 * prevention);
+}
+
+TEST(PolicySchedule, ThreePIndexScoresEachPillarsEffortFromOneToFive) {
+  // model.md 5.4: score = 1 + 4 min(1, max(0, e)) with
+  // e_pros = sat(I; 2)(1 - corruption),
+  // e_prot = (sat(B; 2) + NP + quality + sat(L; 2)) / 4,
+  // e_prev = (sat(R_a; 0.1) + FB + max(DD, DR) + sat(R_e; 0.05)) / 4,
+  // e_part = P.
+  Scenario s = test::quiet_scenario(2000);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  auto score = [&](Pillar p) { return w.metric(Metric::policy_index, 0, static_cast<std::size_t>(p)); };
+  // At the defaults, the scores model.md gives.
+  EXPECT_NEAR(score(Pillar::Prosecution), 2.10, 0.005);
+  EXPECT_NEAR(score(Pillar::Protection), 3.11, 0.005);
+  EXPECT_NEAR(score(Pillar::Prevention), 1.39, 0.005);
+  EXPECT_NEAR(score(Pillar::Partnership), 2.20, 0.005);
+
+  // Every term away from its default, none of the efforts clamped.
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 3.0);
+  set_param(s, Param::institutions_corruption, 0.1);
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 1.5);
+  set_param(s, Param::policy_protection_non_punishment, 0);
+  set_param(s, Param::policy_protection_service_quality, 0.8);
+  set_param(s, Param::policy_protection_labour_inspectors_per_100k, 0.7);
+  set_param(s, Param::policy_prevention_awareness_reach, 0.2);
+  set_param(s, Param::policy_prevention_recruitment_fee_ban, 1);
+  set_param(s, Param::policy_prevention_due_diligence, 0.3);
+  set_param(s, Param::policy_prevention_demand_reduction, 0.5);
+  set_param(s, Param::policy_prevention_empowerment_reach, 0.02);
+  set_param(s, Param::policy_partnership_level, 0.45);
+  test::recompile(w, s);
+  policy_at(w, 1);
+  auto sat = [](double x, double scale) { return 1 - std::exp(-x / scale); };
+  EXPECT_NEAR(score(Pillar::Prosecution), 1 + 4 * sat(3.0, 2) * 0.9, 1e-12);
+  EXPECT_NEAR(score(Pillar::Protection), 1 + (sat(1.5, 2) + 0 + 0.8 + sat(0.7, 2)), 1e-12);
+  EXPECT_NEAR(score(Pillar::Prevention), 1 + (sat(0.2, 0.1) + 1 + 0.5 + sat(0.02, 0.05)), 1e-12);
+  EXPECT_NEAR(score(Pillar::Partnership), 1 + 4 * 0.45, 1e-12);
+}
+
+}  // namespace
+}  // namespace tipsim

@@ -1,0 +1,294 @@
+// Phase 8 (phase_prosecution.cpp): each region investigates up to its
+// capacity of active traffickers, chosen in proportion to evidence plus a
+// base visibility; investigations become prosecutions and convictions with
+// probabilities that grow with evidence and shrink with corruption; the
+// convicted go to prison, their victims are freed and identified, and
+// convictions feed the region's perceived risk.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "person_ops.hpp"
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using test::World;
+
+using test::set_param;
+
+double cases(const World& w, Metric m) { return test::frame_total(w, m); }
+double identified_total(const World& w) { return test::frame_total(w, Metric::identifications_by_channel); }
+
+void prosecution_at(World& w, std::int32_t step) {
+  w.step = step;
+  std::fill(w.frame.begin(), w.frame.end(), 0.0);
+  run_prosecution(w);
+}
+
+// Every active trafficker investigated, prosecuted and convicted.
+Scenario certain_justice(std::uint32_t persons, std::size_t regions = 1) {
+  Scenario s = test::quiet_scenario(persons, regions);
+  set_param(s, Param::prosecution_investigations_per_investigator_per_year, 1e6);
+  set_param(s, Param::prosecution_prosecution_base, 1.0);
+  set_param(s, Param::prosecution_conviction_base, 1.0);
+  set_param(s, Param::institutions_corruption, 0.0);
+  return s;
+}
+
+TEST(Prosecution, ZeroInvestigatorsNoInvestigationsNoConvictions) {
+  Scenario s = certain_justice(10000);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 0);
+  World w = test::make_world(s);
+  for (int k = 0; k < 100; ++k) {
+    const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 3);
+    w.traffickers.evidence[t] = 50.0f;
+  }
+  for (std::int32_t step = 0; step < 30; ++step) {
+    prosecution_at(w, step);
+    ASSERT_EQ(cases(w, Metric::investigations), 0.0);
+    ASSERT_EQ(cases(w, Metric::convictions), 0.0);
+  }
+  for (std::uint8_t state : w.traffickers.state)
+    EXPECT_EQ(state, static_cast<std::uint8_t>(TraffickerState::Active));
+  EXPECT_EQ(w.regions[0].perceived_risk, 0.0);
+}
+
+TEST(Prosecution, ConvictedTraffickersAreIncarceratedAndTheirVictimsIdentified) {
+  Scenario s = certain_justice(20000, 2);
+  test::set_regional(s, 1, Param::policy_prosecution_investigators_per_100k,
+                     0);                                             // region 1 does not investigate
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 50);  // 5 places per region
+  World w = test::make_world(s);
+  const std::int32_t convicted = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 20);
+  const std::int32_t untouched = test::add_trafficker(w, 1, Method::Romance, Market::Sexual, 20);
+  for (std::uint32_t i = 0; i < 8; ++i) test::make_exploited(w, i, convicted);
+  test::make_in_transit(w, 8, convicted, 1);  // on the way abroad: freed too
+  for (std::uint32_t i = 10000; i < 10004; ++i) test::make_exploited(w, i, untouched);
+  w.traffickers.evidence[convicted] = 3.0f;
+
+  prosecution_at(w, 6);
+
+  EXPECT_EQ(w.traffickers.state[convicted], static_cast<std::uint8_t>(TraffickerState::Incarcerated));
+  const auto sentence = std::llround(s.get(Param::policy_prosecution_sentence_years) / w.step_years);
+  EXPECT_EQ(w.traffickers.sentence_remaining[convicted], sentence);
+  // The case's evidence is spent on the conviction, and victims freed
+  // afterwards add none against a trafficker already in prison.
+  EXPECT_EQ(w.traffickers.evidence[convicted], 0.0f);
+  EXPECT_EQ(w.traffickers.victims[convicted], 0);
+  EXPECT_EQ(w.newly_incarcerated, std::vector<std::int32_t>{convicted});
+  EXPECT_EQ(w.metric(Metric::investigations, 0, 0), 1.0);
+  EXPECT_EQ(w.metric(Metric::convictions, 0, 0), 1.0);
+  EXPECT_EQ(w.metric(Metric::convictions, 1, 0), 0.0);
+  EXPECT_EQ(w.traffickers.state[untouched], static_cast<std::uint8_t>(TraffickerState::Active));
+
+  // All nine victims identified through the investigation, each in the
+  // region where they were found: 5 places at home, the one abroad in
+  // region 1's shelter.
+  EXPECT_EQ(identified_total(w), 9.0);
+  EXPECT_EQ(w.metric(Metric::identifications_by_channel, 0, static_cast<std::size_t>(Channel::Investigation)),
+            8.0);
+  EXPECT_EQ(w.metric(Metric::identifications_by_channel, 1, static_cast<std::size_t>(Channel::Investigation)),
+            1.0);
+  EXPECT_EQ(w.metric(Metric::protection_entries, 0), 5.0);
+  EXPECT_EQ(w.metric(Metric::protection_turned_away, 0), 3.0);
+  EXPECT_EQ(w.metric(Metric::protection_entries, 1), 1.0);
+  for (std::uint32_t i = 0; i < 9; ++i) {
+    EXPECT_NE(w.persons.state[i], static_cast<std::uint8_t>(PersonState::Exploited)) << i;
+    EXPECT_NE(w.persons.state[i], static_cast<std::uint8_t>(PersonState::Recruited)) << i;
+    EXPECT_EQ(w.persons.controller[i], kNoTrafficker) << i;
+  }
+  for (std::uint32_t i = 10000; i < 10004; ++i)
+    EXPECT_EQ(w.persons.state[i], static_cast<std::uint8_t>(PersonState::Exploited));
+  EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
+}
+
+TEST(Prosecution, PerceivedRiskIsAMemoryOfConvictionsPerActiveTrafficker) {
+  Scenario s = certain_justice(20000);
+  World w = test::make_world(s);
+  for (int k = 0; k < 10; ++k) test::add_trafficker(w, 0, Method::Abduction, Market::LabourOther, 2);
+  prosecution_at(w, 0);
+  const double dt = w.step_years;
+  const double memory = 1 - std::exp(-dt / s.get(Param::prosecution_risk_memory_years));
+  // Ten of ten convicted: rate 1 per trafficker per step.
+  const double after = memory * (10.0 / 10.0 / dt);
+  EXPECT_EQ(cases(w, Metric::convictions), 10.0);
+  EXPECT_NEAR(w.regions[0].perceived_risk, after, 1e-12);
+  EXPECT_GT(w.regions[0].perceived_risk, 0.0);
+  // Without further convictions the memory fades.
+  prosecution_at(w, 1);
+  EXPECT_NEAR(w.regions[0].perceived_risk, after * (1 - memory), 1e-12);
+}
+
+TEST(Prosecution, InvestigationTargetsAreWeightedByEvidenceAndVisibility) {
+  // One investigation a step (a year long, no evidence decay); nobody is
+  // ever prosecuted (full corruption), so the world stays as it is. A
+  // trafficker is investigated with probability weight / total weight.
+  Scenario s = test::quiet_scenario(10000);
+  set_param(s, Param::scenario_step_days, 365);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 10);  // one investigator here
+  set_param(s, Param::prosecution_investigations_per_investigator_per_year, 1);
+  set_param(s, Param::prosecution_evidence_decay_per_year, 0);
+  set_param(s, Param::institutions_corruption, 1.0);
+  World w = test::make_world(s);
+  test::add_trafficker(w, 0, Method::DebtBased, Market::LabourAgriculture, 3);  // labour, no evidence
+  const std::int32_t sexual = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 3);
+  w.traffickers.evidence[sexual] = 1.2f;
+  constexpr int kSteps = 6000;
+  double sexual_cases = 0, labour_cases = 0;
+  for (std::int32_t step = 0; step < kSteps; ++step) {
+    prosecution_at(w, step);
+    ASSERT_EQ(cases(w, Metric::investigations), 1.0);
+    sexual_cases += w.metric(Metric::investigations, 0, 0);
+    labour_cases += w.metric(Metric::investigations, 0, 1);
+  }
+  ASSERT_EQ(cases(w, Metric::prosecutions), 0.0);
+  const double base = s.get(Param::prosecution_base_visibility);
+  const double w_labour = base * s.get(Param::prosecution_labour_visibility);
+  const double w_sexual = 1.2 + base;
+  const double p = w_sexual / (w_sexual + w_labour);
+  EXPECT_NEAR(sexual_cases, kSteps * p, test::binomial_tolerance(kSteps, p));
+  EXPECT_EQ(sexual_cases + labour_cases, kSteps);
+}
+
+TEST(Prosecution, ConvictionProbabilityGrowsWithEvidenceAndShrinksWithCorruption) {
+  // Everyone investigated; P(prosecute) = (b_p + (1 - b_p) s)(1 - c) and
+  // P(convict | prosecuted) = (b_c + (1 - b_c) s)(1 - c), with evidence
+  // strength s = e / (e + half) (no partnership here).
+  for (const double evidence : {0.0, 2.0}) {
+    SCOPED_TRACE(evidence);
+    Scenario s = test::quiet_scenario(20000);
+    set_param(s, Param::policy_prosecution_investigators_per_100k, 100);
+    set_param(s, Param::prosecution_investigations_per_investigator_per_year, 1e6);
+    set_param(s, Param::prosecution_evidence_decay_per_year, 0);
+    set_param(s, Param::policy_partnership_level, 0);
+    World w = test::make_world(s);
+    constexpr int kTraffickers = 8000;
+    for (int k = 0; k < kTraffickers; ++k) {
+      const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+      w.traffickers.evidence[t] = static_cast<float>(evidence);
+    }
+    prosecution_at(w, 0);
+    const double c = s.get(Param::institutions_corruption);
+    const double strength = evidence / (evidence + s.get(Param::prosecution_evidence_half));
+    const double p_prosecute = (s.get(Param::prosecution_prosecution_base) +
+                                (1 - s.get(Param::prosecution_prosecution_base)) * strength) *
+                               (1 - c);
+    const double p_convict = (s.get(Param::prosecution_conviction_base) +
+                              (1 - s.get(Param::prosecution_conviction_base)) * strength) *
+                             (1 - c);
+    EXPECT_EQ(cases(w, Metric::investigations), kTraffickers);
+    EXPECT_NEAR(cases(w, Metric::prosecutions), kTraffickers * p_prosecute,
+                test::binomial_tolerance(kTraffickers, p_prosecute));
+    const double p = p_prosecute * p_convict;
+    EXPECT_NEAR(cases(w, Metric::convictions), kTraffickers * p, test::binomial_tolerance(kTraffickers, p));
+  }
+}
+
+TEST(Prosecution, InvestigationCapacityFollowsInvestigators) {
+  // Expected investigations per step: investigators x population / 1e5 x
+  // rate x dt, rounded at random.
+  Scenario s = test::quiet_scenario(50000);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 3);
+  set_param(s, Param::institutions_corruption, 1.0);  // keep everyone active
+  World w = test::make_world(s);
+  for (int k = 0; k < 500; ++k) test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  constexpr int kSteps = 2000;
+  double total = 0;
+  for (std::int32_t step = 0; step < kSteps; ++step) {
+    prosecution_at(w, step);
+    total += cases(w, Metric::investigations);
+  }
+  const double expected =
+      3 * 50000 / 1e5 * s.get(Param::prosecution_investigations_per_investigator_per_year) * w.step_years;
+  // Per step floor(x) or floor(x) + 1: Bernoulli variance at most 1/4.
+  EXPECT_NEAR(total, kSteps * expected, 4.5 * std::sqrt(kSteps * 0.25));
+}
+
+}  // namespace
+}  // namespace tipsim
+
+namespace tipsim {
+namespace {
+
+// Victims found by an investigation testify before the case is decided, so
+// sheltered (cooperating) victims make convictions likelier: with certain
+// cooperation the case is won far more often than with none.
+TEST(Prosecution, VictimsFoundDuringTheInvestigationStrengthenTheCase) {
+  auto conviction_share = [](double cooperation) {
+    Scenario s = test::quiet_scenario(20000, 1);
+    set_param(s, Param::prosecution_investigations_per_investigator_per_year, 1e6);
+    set_param(s, Param::prosecution_prosecution_base, 1.0);
+    set_param(s, Param::prosecution_conviction_base, 0.0);
+    set_param(s, Param::institutions_corruption, 0.0);
+    // Without partnership's multiplier the strengths below are exact.
+    set_param(s, Param::policy_partnership_level, 0.0);
+    set_param(s, Param::prosecution_victims_found_share, 1.0);
+    set_param(s, Param::prosecution_base_visibility, 1.0);
+    set_param(s, Param::policy_protection_shelter_beds_per_100k, 1e4);
+    set_param(s, Param::protection_cooperation_sheltered, cooperation);
+    World w = test::make_world(s);
+    constexpr int kTraffickers = 200;
+    for (int k = 0; k < kTraffickers; ++k) {
+      const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 4);
+      for (std::uint32_t v = 0; v < 2; ++v) test::make_exploited(w, static_cast<std::uint32_t>(k * 2 + v), t);
+    }
+    prosecution_at(w, 3);
+    EXPECT_EQ(cases(w, Metric::investigations), kTraffickers);
+    EXPECT_EQ(identified_total(w), 2.0 * kTraffickers);  // every victim found and identified
+    return cases(w, Metric::convictions) / kTraffickers;
+  };
+  // Evidence 2 (two identifications) against 2 + 2 x 3 = 8 with cooperation,
+  // with evidence_half = 2: strength 0.5 against 0.8.
+  const double without = conviction_share(0.0), with = conviction_share(1.0);
+  EXPECT_NEAR(without, 0.5, 4.5 * std::sqrt(0.25 / 200));
+  EXPECT_NEAR(with, 0.8, 4.5 * std::sqrt(0.16 / 200));
+}
+
+TEST(Prosecution, PartnershipMultipliesTheWeightOfEvidence) {
+  // E = e (1 + boost x P) and strength E / (E + half): with e = 2, P = 1 and
+  // the default boost 0.5, E = 3 and the strength is 3/5 instead of 1/2.
+  Scenario s = test::quiet_scenario(20000);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 100);
+  set_param(s, Param::prosecution_investigations_per_investigator_per_year, 1e6);
+  set_param(s, Param::prosecution_evidence_decay_per_year, 0);
+  set_param(s, Param::institutions_corruption, 0);
+  set_param(s, Param::policy_partnership_level, 1.0);
+  World w = test::make_world(s);
+  constexpr int kTraffickers = 20000;
+  for (int k = 0; k < kTraffickers; ++k) {
+    const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+    w.traffickers.evidence[t] = 2.0f;
+  }
+  prosecution_at(w, 0);
+  const double weight = 2.0 * (1 + s.get(Param::prosecution_partnership_boost) * 1.0);
+  const double strength = weight / (weight + s.get(Param::prosecution_evidence_half));
+  const double p_base = s.get(Param::prosecution_prosecution_base),
+               c_base = s.get(Param::prosecution_conviction_base);
+  const double p_prosecute = p_base + (1 - p_base) * strength;
+  const double p_convict = p_prosecute * (c_base + (1 - c_base) * strength);
+  ASSERT_EQ(cases(w, Metric::investigations), kTraffickers);
+  EXPECT_NEAR(cases(w, Metric::prosecutions), kTraffickers * p_prosecute,
+              test::binomial_tolerance(kTraffickers, p_prosecute));
+  EXPECT_NEAR(cases(w, Metric::convictions), kTraffickers * p_convict,
+              test::binomial_tolerance(kTraffickers, p_convict));
+}
+
+TEST(Prosecution, EvidenceGoesStaleAtTheDecayRate) {
+  // e <- e exp(-decay dt) every step: after a year of weekly steps,
+  // e exp(-decay x 52 dt).
+  Scenario s = test::quiet_scenario(10000);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 0);
+  World w = test::make_world(s);
+  const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  w.traffickers.evidence[t] = 10.0f;
+  prosecution_at(w, 0);
+  const double decay = s.get(Param::prosecution_evidence_decay_per_year);
+  EXPECT_NEAR(w.traffickers.evidence[t], 10.0 * std::exp(-decay * w.step_years), 1e-5);
+  for (std::int32_t step = 1; step < 52; ++step) prosecution_at(w, step);
+  EXPECT_NEAR(w.traffickers.evidence[t], 10.0 * std::exp(-decay * 52 * w.step_years), 1e-4);
+}
+
+}  // namespace
+}  // namespace tipsim

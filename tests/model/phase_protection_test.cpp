@@ -1,0 +1,155 @@
+// Phase 9 (phase_protection.cpp): people in protection receive services for
+// the region's service duration, then go home FREE; good services lower
+// vulnerability, raise awareness and, with probability equal to their
+// quality, lift the re-trafficking penalty.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "person_ops.hpp"
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using test::World;
+
+using test::set_param;
+
+// `count` people of region 0 sheltered in region `shelter` since step 0.
+struct ShelterWorld {
+  Scenario s = test::quiet_scenario(20000, 2);
+  World w;
+  std::uint32_t count;
+  ShelterWorld(std::uint32_t n, double quality, std::size_t shelter = 0) : count(n) {
+    set_param(s, Param::policy_protection_service_quality, quality);
+    w = test::make_world(s);
+    w.regions[shelter].shelter_capacity = n;
+    for (std::uint32_t i = 0; i < n; ++i) test::make_in_protection(w, i, shelter, Market::LabourOther, 0);
+  }
+  std::int64_t duration() const {
+    return std::llround(s.get(Param::policy_protection_service_years) / w.step_years);
+  }
+};
+
+TEST(Protection, PeopleLeaveAfterTheServiceDuration) {
+  ShelterWorld sw(50, 0.5, /*shelter=*/1);
+  World& w = sw.w;
+  ASSERT_GT(sw.duration(), 2);
+  for (w.step = 1; w.step < sw.duration(); ++w.step) {
+    run_protection(w);
+    ASSERT_EQ(test::count_in(w, PersonState::InProtection), 50u) << "step " << w.step;
+  }
+  std::fill(w.frame.begin(), w.frame.end(), 0.0);
+  run_protection(w);
+  EXPECT_EQ(test::count_in(w, PersonState::InProtection), 0u);
+  // Counted where the shelter is; everyone goes home.
+  EXPECT_EQ(w.metric(Metric::reintegrations, 1), 50.0);
+  EXPECT_EQ(w.regions[1].shelter_occupied, 0u);
+  for (std::uint32_t i = 0; i < 50; ++i) {
+    EXPECT_EQ(w.persons.current_region[i], 0);
+    EXPECT_EQ(w.persons.market[i], kNoMarket);
+    EXPECT_EQ(w.persons.state_since[i], w.step);
+  }
+  EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
+}
+
+TEST(Protection, GoodServicesCutVulnerabilityAndRaiseAwareness) {
+  for (const double quality : {0.0, 0.5, 1.0}) {
+    SCOPED_TRACE(quality);
+    ShelterWorld sw(200, quality);
+    World& w = sw.w;
+    const std::vector<float> before = w.persons.vulnerability;
+    w.step = static_cast<std::int32_t>(sw.duration());
+    run_protection(w);
+    const double cut = sw.s.get(Param::protection_reintegration_vulnerability_cut);
+    const double awareness_after = sw.s.get(Param::protection_reintegration_awareness);
+    const double base = sw.s.get(Param::population_awareness_base);
+    for (std::uint32_t i = 0; i < 200; ++i) {
+      ASSERT_FLOAT_EQ(w.persons.vulnerability[i], static_cast<float>(before[i] * (1 - quality * cut))) << i;
+      ASSERT_NEAR(awareness_now(w, i), std::max(base, quality * awareness_after), 1e-6) << i;
+    }
+  }
+}
+
+TEST(Protection, ReintegrationSucceedsWithProbabilityEqualToQuality) {
+  for (const double quality : {0.0, 0.3, 1.0}) {
+    SCOPED_TRACE(quality);
+    ShelterWorld sw(10000, quality);
+    World& w = sw.w;
+    w.step = static_cast<std::int32_t>(sw.duration());
+    run_protection(w);
+    double reintegrated = 0;
+    for (std::uint32_t i = 0; i < sw.count; ++i)
+      reintegrated += (w.persons.flags[i] & person_flag::kReintegrated) ? 1 : 0;
+    EXPECT_NEAR(reintegrated, sw.count * quality, test::binomial_tolerance(sw.count, quality));
+    if (quality == 0.0 || quality == 1.0) {
+      EXPECT_EQ(reintegrated, sw.count * quality) << "certain either way";
+    }
+  }
+}
+
+TEST(Protection, CooperationEndsWithProtection) {
+  ShelterWorld sw(10, 0.5);
+  World& w = sw.w;
+  for (std::uint32_t i = 0; i < 10; ++i) w.persons.flags[i] |= person_flag::kCooperating;
+  w.step = static_cast<std::int32_t>(sw.duration());
+  run_protection(w);
+  for (std::uint32_t i = 0; i < 10; ++i) EXPECT_FALSE(w.persons.flags[i] & person_flag::kCooperating);
+}
+
+TEST(Protection, LongerServicesKeepPeopleLonger) {
+  ShelterWorld sw(10, 0.5);
+  set_param(sw.s, Param::policy_protection_service_years, 2.0);
+  World& w = sw.w;
+  test::recompile(w, sw.s);
+  apply_policy_schedule(w);
+  w.regions[0].shelter_capacity = 10;
+  w.step = static_cast<std::int32_t>(std::llround(0.5 / w.step_years));
+  run_protection(w);
+  EXPECT_EQ(test::count_in(w, PersonState::InProtection), 10u);
+  w.step = static_cast<std::int32_t>(std::llround(2.0 / w.step_years));
+  run_protection(w);
+  EXPECT_EQ(test::count_in(w, PersonState::InProtection), 0u);
+}
+
+TEST(Protection, ServicesFollowTheLeversOfTheShelterRegion) {
+  // People of region 0 sheltered in region 1 get region 1's service
+  // duration (a year) and quality (1), not their home's (a quarter, 0).
+  Scenario s = test::quiet_scenario(20000, 2);
+  test::set_regional(s, 0, Param::policy_protection_service_years, 0.25);
+  test::set_regional(s, 0, Param::policy_protection_service_quality, 0.0);
+  test::set_regional(s, 1, Param::policy_protection_service_years, 1.0);
+  test::set_regional(s, 1, Param::policy_protection_service_quality, 1.0);
+  World w = test::make_world(s);
+  w.regions[1].shelter_capacity = 20;
+  for (std::uint32_t i = 0; i < 20; ++i) test::make_in_protection(w, i, 1, Market::Sexual, 0);
+  const std::vector<float> before = w.persons.vulnerability;
+  const auto duration = static_cast<std::int32_t>(std::llround(1.0 / w.step_years));
+  for (w.step = 1; w.step < duration; ++w.step) {
+    run_protection(w);
+    ASSERT_EQ(test::count_in(w, PersonState::InProtection), 20u) << "step " << w.step;
+  }
+  run_protection(w);
+  EXPECT_EQ(test::count_in(w, PersonState::InProtection), 0u);
+  const double cut = s.get(Param::protection_reintegration_vulnerability_cut);
+  for (std::uint32_t i = 0; i < 20; ++i) {
+    EXPECT_FLOAT_EQ(w.persons.vulnerability[i], static_cast<float>(before[i] * (1 - cut))) << i;
+    EXPECT_TRUE(w.persons.flags[i] & person_flag::kReintegrated) << i;
+  }
+}
+
+TEST(Protection, ReintegrationNeverLowersAwareness) {
+  // a <- max(a, q a_R): someone who already knows more than the services
+  // teach (q a_R = 0.45 here) keeps what they know.
+  ShelterWorld sw(100, 0.5);
+  World& w = sw.w;
+  w.step = static_cast<std::int32_t>(sw.duration());
+  for (std::uint32_t i = 0; i < 100; ++i) set_awareness(w, i, 0.95);
+  run_protection(w);
+  ASSERT_EQ(test::count_in(w, PersonState::InProtection), 0u);
+  for (std::uint32_t i = 0; i < 100; ++i) EXPECT_NEAR(awareness_now(w, i), 0.95, 1e-6) << i;
+}
+
+}  // namespace
+}  // namespace tipsim

@@ -1,0 +1,640 @@
+// The `tipsim` program as users meet it: the real binary run in a temporary
+// folder, its exit codes, its messages, and the files it leaves (or not).
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commands.hpp"
+#include "comparison.hpp"
+#include "process_helpers.hpp"
+#include "run_file.hpp"
+#include "scenario_loader.hpp"
+#include "summary_table.hpp"
+
+namespace tipsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A world small enough to run in well under a second.
+constexpr const char* kTinyScenario = R"(
+[scenario]
+name = "cli test"
+description = "Two small regions for the CLI tests."
+steps = 20
+seed = 7
+[population]
+size = 3000
+[[region]]
+name = "Origin"
+[[region]]
+name = "Destination"
+[[route]]
+from = "Origin"
+to = "Destination"
+share = 0.3
+)";
+
+using testing::contains;
+using testing::Outcome;
+using testing::read_text;
+
+// A temporary working folder for one test, removed at the end; tipsim runs
+// in it (tests/support/process_helpers.hpp).
+class CliTest : public ::testing::Test {
+ protected:
+  fs::path write(const std::string& name, const std::string& text) const {
+    const fs::path path = folder_ / name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  Outcome tipsim(const std::vector<std::string>& args,
+                 const std::vector<std::string>& environment = {}) const {
+    testing::Tipsim::Options options;
+    options.environment = environment;
+    return testing::run_tipsim(folder_.path(), args, options);
+  }
+
+  // Files in a folder of the test folder (none when it does not exist).
+  std::vector<std::string> files_in(const std::string& name) const {
+    return testing::names_in(folder_ / name);
+  }
+
+  testing::ScratchFolder folder_{"tipsim_cli"};
+};
+
+// ---- bad input: exit 2, a located message, and nothing written -----------------------
+
+struct BadInput {
+  const char* what;
+  const char* scenario_text;  // nullptr: the file does not exist
+  std::vector<std::string> extra_args;
+  std::vector<std::string> expected_in_stderr;
+};
+
+TEST_F(CliTest, BadInputExitsWithTwoAndWritesNothing) {
+  const std::vector<BadInput> cases = {
+      {"unknown key",
+       "[policy.protection]\nshelter_beds = 4\n",
+       {},
+       {"tipsim: error: bad.toml:2:1: key 'policy.protection.shelter_beds' = 4: unknown key",
+        "did you mean 'policy.protection.shelter_beds_per_100k'"}},
+      {"out-of-range value",
+       "policy.prevention.awareness_reach = 1.5\n",
+       {},
+       {"bad.toml:1:37: key 'policy.prevention.awareness_reach' = 1.5: out of range", "from 0 to 1"}},
+      {"wrong type",
+       "population.size = \"many\"\n",
+       {},
+       {"bad.toml:1:19: key 'population.size' = \"many\": wrong type", "whole number from 1 to"}},
+      {"malformed TOML", "scenario.steps = = 3\n", {}, {"bad.toml:1:", "malformed TOML"}},
+      {"missing file", nullptr, {}, {"bad.toml: cannot read the scenario file: no such file"}},
+      {"unknown --set key",
+       kTinyScenario,
+       {"--set", "policy.partnership.levle=0.5"},
+       {"<command line>:1:0: key 'policy.partnership.levle' = 0.5: unknown key",
+        "did you mean 'policy.partnership.level'"}},
+      {"bad --set value",
+       kTinyScenario,
+       {"--set", "policy.partnership.level=2"},
+       {"key 'policy.partnership.level'"}},
+      {"bad shorthand", kTinyScenario, {"--steps", "0"}, {"key 'scenario.steps' = 0: out of range"}},
+      {"unknown region in --set",
+       kTinyScenario,
+       {"--set", "region.Orign.policy.protection.hotline=1"},
+       {"no region named 'Orign'; did you mean 'Origin'?"}},
+      {"usage error", kTinyScenario, {"--no-such-flag"}, {"tipsim: error:"}},
+      {"memory estimate too large",
+       kTinyScenario,
+       {"--set", "population.size=4000000000", "--replicates", "64", "--threads", "64"},
+       {"tipsim: error: not enough memory: this run needs about", "per replicate"}},
+  };
+  for (const BadInput& c : cases) {
+    SCOPED_TRACE(c.what);
+    fs::remove(folder_ / "bad.toml");
+    if (c.scenario_text != nullptr) write("bad.toml", c.scenario_text);
+    std::vector<std::string> args = {"run", "bad.toml", "-o", "out/run.h5", "--quiet"};
+    args.insert(args.end(), c.extra_args.begin(), c.extra_args.end());
+    const Outcome outcome = tipsim(args);
+    EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
+    for (const std::string& expected : c.expected_in_stderr)
+      EXPECT_TRUE(contains(outcome.err, expected)) << "expected: " << expected << "\nstderr:\n"
+                                                   << outcome.err;
+    EXPECT_TRUE(outcome.out.empty()) << outcome.out;
+    EXPECT_TRUE(files_in("out").empty()) << "files left in the output folder";
+  }
+}
+
+TEST_F(CliTest, EveryProblemOfAFileIsReportedAtOnce) {
+  write("bad.toml", "scenario.steps = 0\npopulation.sise = 3\npolicy.partnership.level = true\n");
+  const Outcome outcome = tipsim({"validate", "bad.toml"});
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_TRUE(contains(outcome.err, "bad.toml:1:18: key 'scenario.steps'")) << outcome.err;
+  EXPECT_TRUE(contains(outcome.err, "bad.toml:2:1: key 'population.sise'")) << outcome.err;
+  EXPECT_TRUE(contains(outcome.err, "bad.toml:3:28: key 'policy.partnership.level'")) << outcome.err;
+}
+
+TEST_F(CliTest, UnwritableOutputFolderIsAFailureWithNothingLeft) {
+  write("tiny.toml", kTinyScenario);
+  const Outcome outcome = tipsim({"run", "tiny.toml", "-o", "/proc/tipsim-cannot-exist/run.h5", "--quiet"});
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.err;
+  EXPECT_TRUE(contains(outcome.err, "tipsim: error:")) << outcome.err;
+  EXPECT_TRUE(contains(outcome.err, "/proc/tipsim-cannot-exist")) << outcome.err;
+}
+
+TEST_F(CliTest, OutputThatIsAFolderIsBadInput) {
+  write("tiny.toml", kTinyScenario);
+  fs::create_directory(folder_ / "out");
+  const Outcome outcome = tipsim({"run", "tiny.toml", "-o", "out", "--quiet"});
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
+  EXPECT_TRUE(contains(outcome.err, "is a folder")) << outcome.err;
+  EXPECT_TRUE(files_in("out").empty());
+}
+
+TEST_F(CliTest, HelpSucceedsAndAMissingSubcommandIsAUsageError) {
+  const Outcome help = tipsim({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* command : {"run", "sweep", "compare", "inspect", "validate", "scenarios"})
+    EXPECT_TRUE(contains(help.out, command)) << help.out;
+  const Outcome none = tipsim({});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_TRUE(contains(none.err, "tipsim: error:")) << none.err;
+}
+
+// ---- validate --------------------------------------------------------------------------------
+
+TEST_F(CliTest, ValidatePrintsResolvedTomlThatLoadsBack) {
+  const fs::path path = write("tiny.toml", kTinyScenario);
+  const std::vector<std::string> overrides = {"scenario.seed=99",
+                                              "region.Destination.institutions.corruption=0.6"};
+  const Outcome outcome = tipsim({"validate", "tiny.toml", "--set", overrides[0], "--set", overrides[1]});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_TRUE(outcome.err.empty()) << outcome.err;
+  const Scenario expected = load_scenario_file(path.string(), overrides);
+  Scenario printed;
+  try {
+    printed = load_scenario_text(outcome.out, "validate output");
+  } catch (const ScenarioError& e) {
+    FAIL() << e.what() << "\n" << outcome.out;
+  }
+  EXPECT_EQ(printed.name, expected.name);
+  EXPECT_EQ(printed.seed(), 99u);
+  EXPECT_EQ(printed.globals.value, expected.globals.value);
+  ASSERT_EQ(printed.regions.size(), expected.regions.size());
+  for (std::size_t r = 0; r < expected.regions.size(); ++r)
+    EXPECT_EQ(printed.regions[r].values.value, expected.regions[r].values.value) << expected.regions[r].name;
+  EXPECT_EQ(printed.regions[1].values[Param::institutions_corruption], 0.6);
+  ASSERT_EQ(printed.routes.size(), 1u);
+  EXPECT_EQ(printed.routes[0].share, 0.3);
+}
+
+// ---- scenarios -------------------------------------------------------------------------------
+
+TEST_F(CliTest, ScenariosListsTheBundledFiles) {
+  const fs::path bundled = fs::path(TIPSIM_SOURCE_DIR) / "scenarios";
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(bundled))
+    if (entry.path().extension() == ".toml") files.push_back(entry.path());
+  ASSERT_FALSE(files.empty()) << "no bundled scenarios in " << bundled;
+  const Outcome outcome = tipsim({"scenarios"}, {"TIPSIM_SCENARIO_DIR=" + bundled.string()});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  for (const fs::path& file : files) {
+    const Scenario s = load_scenario_file(file.string());
+    std::istringstream lines(outcome.out);
+    std::string line;
+    bool found = false;
+    while (std::getline(lines, line)) {
+      if (line.starts_with(file.filename().string() + " ")) {
+        found = true;
+        EXPECT_TRUE(contains(line, s.name)) << line;
+        EXPECT_TRUE(contains(line, s.description)) << line;
+      }
+    }
+    EXPECT_TRUE(found) << file.filename() << " missing from:\n" << outcome.out;
+  }
+}
+
+TEST_F(CliTest, ScenariosFollowsTheEnvironmentVariable) {
+  fs::create_directory(folder_ / "mine");
+  write("mine/b.toml", "scenario.name = \"Bee\"\nscenario.description = \"Second.\"\n");
+  write("mine/a.toml", "scenario.name = \"Ay\"\nscenario.description = \"First.\"\n");
+  write("mine/notes.txt", "not a scenario");
+  const Outcome outcome = tipsim({"scenarios"}, {"TIPSIM_SCENARIO_DIR=" + (folder_ / "mine").string()});
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "a.toml  Ay   First.\nb.toml  Bee  Second.\n");
+}
+
+// ---- run ---------------------------------------------------------------------------------------
+// These need the model and the run file writer.
+
+TEST_F(CliTest, RunWritesTheFileAndPrintsTheSummary) {
+  write("tiny.toml", kTinyScenario);
+  const Outcome outcome = tipsim({"run", "tiny.toml", "-o", "out/tiny.h5", "--replicates", "3", "--quiet"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(files_in("out"), std::vector<std::string>{"tiny.h5"});
+  // --quiet, and stderr is not a terminal anyway: nothing on stderr.
+  EXPECT_TRUE(outcome.err.empty()) << outcome.err;
+  for (const char* expected :
+       {"cli test", "TRUE", "OBSERVED", "persons in exploitation", "victims identified", "prosecutions",
+        "convictions", "traffickers active", "10-90% range", "out/tiny.h5", "agent-steps per second"})
+    EXPECT_TRUE(contains(outcome.out, expected)) << "expected: " << expected << "\n" << outcome.out;
+  const output::RunFileContents contents = output::read_run_file((folder_ / "out/tiny.h5").string(), false);
+  EXPECT_EQ(contents.dimension("replicate"), 3u);
+}
+
+TEST_F(CliTest, RunWritesToRunsFolderByDefault) {
+  write("tiny.toml", kTinyScenario);
+  const Outcome outcome = tipsim({"run", "tiny.toml", "--steps", "5", "--quiet"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(files_in("runs"), std::vector<std::string>{"tiny.h5"});
+  EXPECT_TRUE(contains(outcome.out, "runs/tiny.h5")) << outcome.out;
+  // One replicate: no range column.
+  EXPECT_FALSE(contains(outcome.out, "10-90% range")) << outcome.out;
+}
+
+TEST_F(CliTest, InterruptedRunExitsWith130AndLeavesNoFile) {
+  write("long.toml", kTinyScenario);
+  // Long enough that it is still running when the signal comes.
+  const std::vector<std::string> args = {
+      "run",     "long.toml", "-o", "out/long.h5", "--quiet", "--set", "population.size=200000",
+      "--steps", "20000"};
+  for (const auto& [signal_number, expected_code] : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
+    SCOPED_TRACE(signal_number);
+    testing::Tipsim program(folder_.path(), args);
+    // Once the temporary file exists the stop handlers are in place and the
+    // one run, seconds long, is under way: a signal from then on stops it.
+    ASSERT_TRUE(testing::wait_for_file(program, folder_ / "out", ".partial-"))
+        << "the run never created its temporary file";
+    program.signal(signal_number);
+    const Outcome outcome = program.finish();
+    EXPECT_EQ(outcome.exit_code, expected_code) << outcome.err;
+    EXPECT_TRUE(contains(outcome.err, "interrupted")) << outcome.err;
+    EXPECT_TRUE(files_in("out").empty()) << "files left in the output folder";
+  }
+}
+
+// ---- sweep ------------------------------------------------------------------------------------
+
+// The part of a (point, ...) variable's values that belongs to one point.
+std::vector<double> point_values(const output::Variable& v, std::size_t point) {
+  const std::size_t per_point = v.values.size() / v.shape.at(0);
+  return {v.values.begin() + static_cast<std::ptrdiff_t>(point * per_point),
+          v.values.begin() + static_cast<std::ptrdiff_t>((point + 1) * per_point)};
+}
+
+TEST_F(CliTest, SweepRunsTheFullGridInOrderIntoOneFile) {
+  const fs::path path = write("tiny.toml", kTinyScenario);
+  const Outcome outcome = tipsim({"sweep", "tiny.toml", "--vary", "policy.partnership.level=0:1:3", "--vary",
+                                  "policy.protection.non_punishment=false,true", "--replicates", "2", "-o",
+                                  "out/sweep.h5", "--quiet"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_EQ(files_in("out"), std::vector<std::string>{"sweep.h5"});
+  EXPECT_TRUE(contains(outcome.out, "6 points x 2 replicates")) << outcome.out;
+  EXPECT_TRUE(contains(outcome.out, "policy.protection.non_punishment")) << outcome.out;
+
+  const output::RunFileContents f = output::read_run_file((folder_ / "out/sweep.h5").string(), false);
+  EXPECT_EQ(f.experiment, output::ExperimentKind::Sweep);
+  EXPECT_EQ(f.dimension("point"), 6u);
+  EXPECT_EQ(f.dimension("replicate"), 2u);
+  EXPECT_EQ(f.sweep_definition,
+            "policy.partnership.level=0:1:3\npolicy.protection.non_punishment=false,true\n");
+  ASSERT_EQ(f.sweep_keys.size(), 2u);
+  EXPECT_EQ(f.sweep_keys[0].name, "policy.partnership.level");
+  EXPECT_EQ(f.sweep_keys[0].values, (std::vector<double>{0, 0, 0.5, 0.5, 1, 1}));
+  EXPECT_EQ(f.sweep_keys[1].name, "policy.protection.non_punishment");
+  EXPECT_EQ(f.sweep_keys[1].values, (std::vector<double>{0, 1, 0, 1, 0, 1}));
+  // Each point is the scenario with its values as --set overrides.
+  const char* levels[] = {"0.0", "0.0", "0.5", "0.5", "1.0", "1.0"};
+  ASSERT_EQ(f.point_resolved_toml.size(), 6u);
+  for (std::size_t p = 0; p < 6; ++p) {
+    const Scenario expected = load_scenario_file(
+        path.string(), {"scenario.replicates=2", std::string("policy.partnership.level=") + levels[p],
+                        std::string("policy.protection.non_punishment=") + (p % 2 == 0 ? "false" : "true")});
+    EXPECT_EQ(f.point_resolved_toml[p], resolved_toml(expected)) << "point " << p;
+  }
+}
+
+TEST_F(CliTest, ASweepPointEqualsTheRunWithTheSameValues) {
+  write("tiny.toml", kTinyScenario);
+  const Outcome sweep = tipsim({"sweep", "tiny.toml", "--vary", "policy.partnership.level=0.2,0.7",
+                                "--replicates", "2", "--seed", "11", "-o", "out/sweep.h5", "--quiet"});
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  const Outcome single = tipsim({"run", "tiny.toml", "--set", "policy.partnership.level=0.7", "--replicates",
+                                 "2", "--seed", "11", "-o", "out/single.h5", "--quiet", "--threads", "1"});
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const output::RunFileContents swept = output::read_run_file((folder_ / "out/sweep.h5").string());
+  const output::RunFileContents alone = output::read_run_file((folder_ / "out/single.h5").string());
+  ASSERT_EQ(swept.series.size(), alone.series.size());
+  for (std::size_t i = 0; i < swept.series.size(); ++i) {
+    EXPECT_EQ(swept.series[i].name, alone.series[i].name);
+    EXPECT_TRUE(point_values(swept.series[i], 1) == alone.series[i].values) << swept.series[i].name;
+  }
+  for (std::size_t i = 0; i < swept.summary.size(); ++i)
+    EXPECT_TRUE(point_values(swept.summary[i], 1) == alone.summary[i].values) << swept.summary[i].name;
+  EXPECT_EQ(swept.point_resolved_toml[1], alone.resolved_toml);
+}
+
+TEST_F(CliTest, SweepRefusesBadAxesWithLocatedMessages) {
+  write("tiny.toml", kTinyScenario);
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"policy.partnership.levle=0:1:3",
+       {"tipsim: error: --vary: key 'policy.partnership.levle' = 0.0: unknown key",
+        "did you mean 'policy.partnership.level'", "(from --vary policy.partnership.levle=0:1:3)"}},
+      {"policy.partnership.level=0:2:3",
+       {"tipsim: error: --vary: key 'policy.partnership.level' = 2: out of range", "from 0 to 1",
+        "(from --vary policy.partnership.level=0:2:3)"}},
+      {"policy.partnership.level=0:1",
+       {"--vary: key 'policy.partnership.level' = 0:1: a range must be LO:HI:N"}},
+      {"scenario.steps=5,10", {"--vary: key 'scenario.steps'", "every point of a sweep shares"}},
+      {"region.Nowhere.policy.partnership.level=0,1", {"no region named 'Nowhere'"}},
+  };
+  for (const auto& [vary, expected] : cases) {
+    SCOPED_TRACE(vary);
+    const Outcome outcome = tipsim({"sweep", "tiny.toml", "--vary", vary, "-o", "out/sweep.h5", "--quiet"});
+    EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
+    for (const std::string& text : expected) EXPECT_TRUE(contains(outcome.err, text)) << outcome.err;
+    // One message per problem, not one per value.
+    EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 1) << outcome.err;
+    EXPECT_TRUE(outcome.out.empty()) << outcome.out;
+    EXPECT_TRUE(files_in("out").empty());
+  }
+  // A value that is wrong at every point is reported once.
+  const Outcome repeated = tipsim({"sweep", "tiny.toml", "--vary", "policy.partnership.level=0,1", "--vary",
+                                   "population.size=0", "-o", "out/sweep.h5", "--quiet"});
+  EXPECT_EQ(repeated.exit_code, 2);
+  const std::string line = "key 'population.size' = 0: out of range";
+  EXPECT_EQ(repeated.err.find(line), repeated.err.rfind(line)) << repeated.err;
+}
+
+// ---- compare ---------------------------------------------------------------------------------
+
+// An arm of the tiny world with more police, shelters and outreach from step 5.
+constexpr const char* kTinyArm = R"(
+extends = "tiny.toml"
+[scenario]
+name = "more of everything"
+seed = 12345   # replaced by the baseline's: arms share its random streams
+[[intervention]]
+name = "surge"
+start_step = 5
+end_step = 20
+[intervention.scale]
+"policy.prosecution.investigators_per_100k" = 6.0
+"policy.protection.shelter_beds_per_100k" = 4.0
+"policy.protection.outreach_workers_per_100k" = 4.0
+)";
+
+TEST_F(CliTest, CompareOfAScenarioWithItselfGivesEffectsOfExactlyZero) {
+  write("tiny.toml", kTinyScenario);
+  const Outcome outcome =
+      tipsim({"compare", "tiny.toml", "tiny.toml", "--replicates", "3", "-o", "out/self.h5", "--quiet"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const output::RunFileContents f = output::read_run_file((folder_ / "out/self.h5").string());
+  EXPECT_EQ(f.experiment, output::ExperimentKind::Comparison);
+  EXPECT_EQ(f.arm_names, (std::vector<std::string>{"cli test", "cli test (2)"}));
+  for (const output::Variable& v : f.series) EXPECT_TRUE(point_values(v, 0) == point_values(v, 1)) << v.name;
+  for (const EffectSpec& e : effect_table()) {
+    const std::string name(e.name);
+    SCOPED_TRACE(name);
+    for (const char* suffix : {"", "_mean", "_ci_low", "_ci_high"}) {
+      const output::Variable* v = f.find_comparison(name + suffix);
+      ASSERT_NE(v, nullptr) << suffix;
+      for (double x : v->values) {
+        // Nothing is averted, so the cost per victim-year averted is undefined.
+        if (e.sign == EffectSign::CostPerAverted) {
+          EXPECT_TRUE(std::isnan(x));
+        } else {
+          EXPECT_EQ(x, 0.0) << suffix;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(contains(outcome.out, "cli test (2) vs cli test")) << outcome.out;
+}
+
+TEST_F(CliTest, CompareEndsWithTheEffectTableTheFileHolds) {
+  write("tiny.toml", kTinyScenario);
+  write("arm.toml", kTinyArm);
+  const Outcome outcome = tipsim({"compare", "tiny.toml", "arm.toml", "arm.toml", "--replicates", "4", "-o",
+                                  "out/compare.h5", "--quiet"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const output::RunFileContents f = output::read_run_file((folder_ / "out/compare.h5").string(), false);
+  ASSERT_EQ(f.comparison_arms, (std::vector<std::string>{"more of everything", "more of everything (2)"}));
+  EXPECT_EQ(f.number("seed"), 7);
+  // Every arm ran on the baseline's seed.
+  for (const std::string& toml : f.point_resolved_toml) EXPECT_TRUE(contains(toml, "seed = 7\n")) << toml;
+
+  std::vector<std::string> lines;
+  {
+    std::istringstream text(outcome.out);
+    for (std::string line; std::getline(text, line);) lines.push_back(line);
+  }
+  bool any_effect = false;
+  for (std::size_t a = 0; a < f.comparison_arms.size(); ++a) {
+    const std::string heading = f.comparison_arms[a] + " vs cli test";
+    const auto at = std::find(lines.begin(), lines.end(), heading);
+    ASSERT_NE(at, lines.end()) << heading << "\n" << outcome.out;
+    for (std::size_t k = 0; k < effect_table().size(); ++k) {
+      const EffectSpec& e = effect_table()[k];
+      const std::string row = *(at + 2 + static_cast<std::ptrdiff_t>(k));
+      SCOPED_TRACE(row);
+      EXPECT_TRUE(row.starts_with("  " + std::string(e.label)));
+      auto value = [&](const std::string& suffix) {
+        return f.find_comparison(std::string(e.name) + suffix)->values[a];
+      };
+      const double mean = value("_mean"), low = value("_ci_low"), high = value("_ci_high");
+      any_effect = any_effect || (mean != 0 && !std::isnan(mean));
+      EXPECT_TRUE(contains(row, " " + cli::format_figure(mean) + " "));
+      if (!std::isnan(low)) {
+        EXPECT_TRUE(contains(row, cli::format_figure(low) + " to " + cli::format_figure(high)));
+      }
+      EXPECT_TRUE(contains(row, std::string(e.units)));
+    }
+  }
+  EXPECT_TRUE(any_effect) << "the surge changed nothing: the test would prove little";
+}
+
+TEST_F(CliTest, CompareRefusesArmsThatDoNotShareTheWorld) {
+  write("tiny.toml", kTinyScenario);
+  write("short.toml", "extends = \"tiny.toml\"\n[scenario]\nsteps = 10\n");
+  write("elsewhere.toml", "[scenario]\nsteps = 20\n[population]\nsize = 3000\n");
+  const Outcome outcome =
+      tipsim({"compare", "tiny.toml", "short.toml", "elsewhere.toml", "-o", "out/c.h5", "--quiet"});
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
+  EXPECT_TRUE(contains(outcome.err, "short.toml: scenario.steps is 10 but the baseline tiny.toml has 20"))
+      << outcome.err;
+  EXPECT_TRUE(contains(outcome.err,
+                       "elsewhere.toml: the list of regions is [world] but the baseline tiny.toml "
+                       "has [Origin, Destination]"))
+      << outcome.err;
+  EXPECT_TRUE(files_in("out").empty());
+  const Outcome alone = tipsim({"compare", "tiny.toml", "-o", "out/c.h5"});
+  EXPECT_EQ(alone.exit_code, 2) << alone.err;
+}
+
+// ---- run --from, inspect -----------------------------------------------------------------------
+
+void expect_same_results(const output::RunFileContents& a, const output::RunFileContents& b) {
+  ASSERT_EQ(a.series.size(), b.series.size());
+  for (std::size_t i = 0; i < a.series.size(); ++i) {
+    EXPECT_EQ(a.series[i].name, b.series[i].name);
+    EXPECT_EQ(a.series[i].shape, b.series[i].shape);
+    EXPECT_TRUE(a.series[i].values == b.series[i].values) << a.series[i].name;
+  }
+  ASSERT_EQ(a.summary.size(), b.summary.size());
+  for (std::size_t i = 0; i < a.summary.size(); ++i) {
+    // Summaries may hold NaN (a share of nobody): compare the bytes.
+    ASSERT_EQ(a.summary[i].values.size(), b.summary[i].values.size());
+    EXPECT_EQ(std::memcmp(a.summary[i].values.data(), b.summary[i].values.data(),
+                          a.summary[i].values.size() * sizeof(double)),
+              0)
+        << a.summary[i].name;
+  }
+  EXPECT_EQ(a.point_resolved_toml, b.point_resolved_toml);
+  EXPECT_EQ(a.resolved_toml, b.resolved_toml);
+  EXPECT_EQ(a.source_text, b.source_text);
+  EXPECT_EQ(a.experiment, b.experiment);
+  EXPECT_EQ(a.arm_names, b.arm_names);
+  EXPECT_EQ(a.sweep_definition, b.sweep_definition);
+  EXPECT_EQ(a.event_log, b.event_log);
+  EXPECT_EQ(a.snapshot_every, b.snapshot_every);
+}
+
+TEST_F(CliTest, RunFromReproducesEverySeriesAndEvent) {
+  write("tiny.toml", kTinyScenario);
+  write("arm.toml", kTinyArm);
+  const std::vector<std::vector<std::string>> originals = {
+      {"run", "tiny.toml", "--replicates", "2", "--events", "--snapshot-every", "5", "--set",
+       "region.Origin.policy.partnership.level=0.9", "-o", "out/run.h5"},
+      {"sweep", "tiny.toml", "--vary", "policy.partnership.level=0.1,0.6", "-o", "out/sweep.h5"},
+      {"compare", "tiny.toml", "arm.toml", "--replicates", "2", "-o", "out/compare.h5"},
+  };
+  for (std::vector<std::string> args : originals) {
+    const std::string original = args.back(), copy = "out/rerun-" + fs::path(original).filename().string();
+    SCOPED_TRACE(original);
+    args.push_back("--quiet");
+    const Outcome first = tipsim(args);
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    const Outcome again = tipsim({"run", "--from", original, "-o", copy, "--quiet", "--threads", "1"});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    const output::RunFileContents a = output::read_run_file((folder_ / original).string());
+    const output::RunFileContents b = output::read_run_file((folder_ / copy).string());
+    expect_same_results(a, b);
+    if (a.event_log) {
+      const output::EventTable events_a = output::read_event_table((folder_ / original).string());
+      const output::EventTable events_b = output::read_event_table((folder_ / copy).string());
+      EXPECT_GT(events_a.size(), 0u);
+      EXPECT_TRUE(events_a.columns == events_b.columns);
+    }
+    // The printed table is the same kind as the original's.
+    EXPECT_EQ(first.out.substr(0, first.out.find('\n')), again.out.substr(0, again.out.find('\n')));
+  }
+  const Outcome changed = tipsim({"run", "--from", "out/run.h5", "--seed", "3", "-o", "out/changed.h5"});
+  EXPECT_EQ(changed.exit_code, 2);
+  EXPECT_TRUE(contains(changed.err, "--from re-runs the file exactly as it was written")) << changed.err;
+  const Outcome over_itself = tipsim({"run", "--from", "out/run.h5", "-o", "out/run.h5", "--quiet"});
+  EXPECT_EQ(over_itself.exit_code, 2);
+  EXPECT_TRUE(contains(over_itself.err, "is the file being re-run")) << over_itself.err;
+  const Outcome both = tipsim({"run", "tiny.toml", "--from", "out/run.h5"});
+  EXPECT_EQ(both.exit_code, 2);
+}
+
+TEST_F(CliTest, InspectShowsWhatTheFileHolds) {
+  write("tiny.toml", kTinyScenario);
+  ASSERT_EQ(
+      tipsim({"run", "tiny.toml", "--replicates", "2", "--events", "-o", "out/run.h5", "--quiet"}).exit_code,
+      0);
+  const Outcome outcome = tipsim({"inspect", "out/run.h5"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  for (const char* expected :
+       {"out/run.h5: tipsim run file, format version 1; a run of 1 point x 2 replicates", "cli test",
+        "command line", "--events", "seed          7", "Origin, Destination",
+        "point 1 replicate 2 step 20 region 2", "events (events/)", "persons_by_state", "convictions",
+        "cases", "victims identified", "point 0"})
+    EXPECT_TRUE(contains(outcome.out, expected)) << "expected: " << expected << "\n" << outcome.out;
+  EXPECT_TRUE(outcome.err.empty()) << outcome.err;
+}
+
+TEST_F(CliTest, InspectAndFromRefuseForeignAndNewerFiles) {
+  write("tiny.toml", kTinyScenario);
+  ASSERT_EQ(tipsim({"run", "tiny.toml", "-o", "good.h5", "--quiet"}).exit_code, 0);
+  write("notes.h5", "not a run file\n");
+  fs::copy_file(folder_ / "good.h5", folder_ / "newer.h5");
+  {
+    const hid_t file = H5Fopen((folder_ / "newer.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hid_t attribute = H5Aopen(file, "format_version", H5P_DEFAULT);
+    const std::int64_t version = output::kFormatVersion + 1;
+    H5Awrite(attribute, H5T_NATIVE_INT64, &version);
+    H5Aclose(attribute);
+    H5Fclose(file);
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"notes.h5", "tipsim: error: notes.h5: not a tipsim run file (not an HDF5 file)"},
+      {"newer.h5", "tipsim: error: newer.h5: tipsim run file format version 2 cannot be read"},
+      {"missing.h5", "tipsim: error: missing.h5: cannot open"},
+  };
+  for (const auto& [name, message] : cases) {
+    SCOPED_TRACE(name);
+    const Outcome inspect = tipsim({"inspect", name});
+    EXPECT_EQ(inspect.exit_code, 2) << inspect.err;
+    EXPECT_TRUE(contains(inspect.err, message)) << inspect.err;
+    EXPECT_TRUE(inspect.out.empty()) << inspect.out;
+    const Outcome rerun = tipsim({"run", "--from", name, "-o", "out/rerun.h5", "--quiet"});
+    EXPECT_EQ(rerun.exit_code, 2) << rerun.err;
+    EXPECT_TRUE(contains(rerun.err, message)) << rerun.err;
+    EXPECT_TRUE(files_in("out").empty());
+  }
+  EXPECT_TRUE(contains(tipsim({"inspect", "newer.h5"}).err, "use a newer tipsim"));
+}
+
+// ---- events and snapshots: bounded -----------------------------------------------------------
+
+TEST_F(CliTest, TheRecordingEstimateIsPrintedAndTheLimitRefusesARunBeforeItStarts) {
+  write("tiny.toml", kTinyScenario);
+  const Outcome fits = tipsim({"run", "tiny.toml", "--events", "--snapshot-every", "4", "-o", "out/fits.h5"});
+  ASSERT_EQ(fits.exit_code, 0) << fits.err;
+  EXPECT_TRUE(contains(fits.err, "tipsim: estimated size of the event log and snapshots:")) << fits.err;
+  EXPECT_TRUE(contains(fits.err, "5 snapshots of 3,000 persons per run")) << fits.err;
+
+  // 20 snapshots of 3000 persons x 22 bytes is 1.3 MB per run.
+  const Outcome refused = tipsim(
+      {"run", "tiny.toml", "--snapshot-every", "1", "--max-output", "1M", "-o", "out/refused.h5", "--quiet"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "tipsim: error: the event log and snapshots would take about"))
+      << refused.err;
+  EXPECT_TRUE(contains(refused.err, "more than --max-output 1.0 MiB")) << refused.err;
+  EXPECT_TRUE(refused.out.empty());
+  const Outcome nonsense = tipsim({"run", "tiny.toml", "--events", "--max-output", "lots", "-o", "out/x.h5"});
+  EXPECT_EQ(nonsense.exit_code, 2);
+  EXPECT_TRUE(contains(nonsense.err, "--max-output lots: not a size")) << nonsense.err;
+  EXPECT_EQ(files_in("out"), std::vector<std::string>{"fits.h5"});
+}
+
+TEST(CliSizes, SizesAreReadInPowersOf1024) {
+  EXPECT_EQ(cli::parse_size("4G"), 4.0 * (1ull << 30));
+  EXPECT_EQ(cli::parse_size("1.5GiB"), 1.5 * (1ull << 30));
+  EXPECT_EQ(cli::parse_size("500m"), 500.0 * (1 << 20));
+  EXPECT_EQ(cli::parse_size("123456"), 123456.0);
+  EXPECT_EQ(cli::parse_size("0"), 0.0);
+  EXPECT_FALSE(cli::parse_size("lots"));
+  EXPECT_FALSE(cli::parse_size("-1G"));
+  EXPECT_FALSE(cli::parse_size("4Q"));
+}
+
+}  // namespace
+}  // namespace tipsim
