@@ -18,16 +18,14 @@ std::size_t bytes_of(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
 }
 
+// Every person and trafficker array (person_fields.def,
+// trafficker_fields.def) and the involved list, as allocated.
 std::size_t state_bytes(const tipsim::State& w) {
-  const auto& p = w.persons;
-  const auto& t = w.traffickers;
-  return bytes_of(p.state) + bytes_of(p.current_region) + bytes_of(p.market) + bytes_of(p.flags) +
-         bytes_of(p.controller) + bytes_of(p.debt) + bytes_of(p.state_since) + bytes_of(p.vulnerability) +
-         bytes_of(p.awareness_boost) + bytes_of(p.awareness_step) + bytes_of(p.home_region) +
-         bytes_of(p.method) + bytes_of(p.times_trafficked) + bytes_of(t.base_region) + bytes_of(t.method) +
-         bytes_of(t.market) + bytes_of(t.state) + bytes_of(t.network) + bytes_of(t.sentence_remaining) +
-         bytes_of(t.capacity) + bytes_of(t.victims) + bytes_of(t.evidence) + bytes_of(t.perceived_risk) +
-         bytes_of(t.profit) + bytes_of(w.involved);
+  std::size_t bytes = bytes_of(w.involved);
+  const auto add = [&](const char*, const auto& array) { bytes += bytes_of(array); };
+  w.persons.for_each_field(add);
+  w.traffickers.for_each_field(add);
+  return bytes;
 }
 
 // One world per population size, warmed up past its first year, shared by

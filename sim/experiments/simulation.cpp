@@ -70,7 +70,7 @@ std::uint64_t estimate_replicate_bytes(const Scenario& scenario) {
     traffickers_per_100k = std::max(traffickers_per_100k, r.values[Param::traffickers_initial_per_100k]);
   // Traffickers grow by entry; room for four times the start is reserved.
   const double traffickers = 4.0 * traffickers_per_100k * persons / 1e5 + 1024;
-  const double trafficker_bytes = 4 * 1 + 2 * 4 + 2 * 2 + 2 * 4 + 8;
+  const double trafficker_bytes = Traffickers::bytes_per_trafficker();
   // The involved list and its merge buffer: up to 2 % of people each.
   const double involved_bytes = 2 * 0.02 * persons * 4;
   const double series_bytes =

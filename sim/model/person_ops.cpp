@@ -6,6 +6,20 @@ namespace tipsim {
 
 namespace {
 
+// Draws of take_recruit, as offsets from the caller's first draw.
+namespace recruit_draw {
+constexpr std::uint32_t kFamilyConsent = 0;
+constexpr std::uint32_t kFeeCharged = 1;
+}  // namespace recruit_draw
+
+// Draws of handle_identified, as offsets from the caller's first draw.
+namespace identified_draw {
+constexpr std::uint32_t kCriminalised = 0;
+constexpr std::uint32_t kCooperates = 1;
+}  // namespace identified_draw
+
+// A person leaves their controller: the trafficker's victim count, the
+// market count where they are and their debt bond are undone.
 void leave_controller(State& state, std::uint32_t person) {
   auto& p = state.persons;
   const std::int32_t controller = p.controller[person];
@@ -46,14 +60,15 @@ void take_recruit(const Model& model, State& state, std::uint32_t person, std::i
   const bool consented = method == Method::DeceptiveJobOffer || method == Method::Romance ||
                          method == Method::DebtBased ||
                          (method == Method::FamilyOrAcquaintance &&
-                          stream.bernoulli(first_draw, g[Param::recruitment_family_consent_share]));
+                          stream.bernoulli(first_draw + recruit_draw::kFamilyConsent,
+                                           g[Param::recruitment_family_consent_share]));
   if (consented) p.flags[person] |= person_flag::kConsentedInitially;
   double debt = 0;
   if (method == Method::DebtBased) debt = g[Param::recruitment_debt_initial_usd];
   // A fee ban stops the fee that turns a deceptive job offer into a debt.
   if (method == Method::DeceptiveJobOffer &&
       levers(state, home)[Param::policy_prevention_recruitment_fee_ban] == 0.0 &&
-      stream.bernoulli(first_draw + 1, g[Param::recruitment_fee_charged_share]))
+      stream.bernoulli(first_draw + recruit_draw::kFeeCharged, g[Param::recruitment_fee_charged_share]))
     debt = g[Param::recruitment_fee_usd];
   p.debt[person] = static_cast<float>(debt);
   if (debt > 0) p.flags[person] |= person_flag::kDebtBonded;
@@ -91,69 +106,105 @@ void leave_protection(State& state, std::uint32_t person) {
   ++state.regions[p.home_region[person]].free_persons;
 }
 
-void handle_identified(const Model& model, State& state, StepContext& ctx, std::uint32_t person,
-                       Channel channel, Stream& stream, std::uint32_t first_draw) {
-  auto& p = state.persons;
-  const Scenario& s = model.scenario;
-  const std::size_t region = p.current_region[person];
-  const ParamValues& lv = levers(state, region);
-  const Form form = person_form(state, person);
-  const std::int32_t controller = p.controller[person];
-  // Evidence matters only against a trafficker who can still be prosecuted.
+namespace {
+
+// The controller of an identified person, if they can still be prosecuted:
+// evidence matters only against them. kNoTrafficker otherwise.
+std::int32_t prosecutable_controller(const State& state, std::uint32_t person) {
+  const std::int32_t controller = state.persons.controller[person];
   const bool controller_active =
       controller != kNoTrafficker && state.traffickers.state[static_cast<std::size_t>(controller)] ==
                                          static_cast<std::uint8_t>(TraffickerState::Active);
+  return controller_active ? controller : kNoTrafficker;
+}
 
-  // Without the non-punishment principle, victims of forced criminality are
-  // treated as offenders, and some victims of other forms too (immigration
-  // or prostitution offences).
-  const bool punished = lv[Param::policy_protection_non_punishment] == 0.0 &&
-                        (form == Form::ForcedCriminality ||
-                         stream.bernoulli(first_draw, s.get(Param::protection_criminalise_others_share)));
-  if (punished) {
-    ctx.metric(Metric::victims_criminalised, region) += 1;
-    record_person_event(model, state, ctx, EventKind::Criminalised, person,
-                        static_cast<std::int8_t>(channel));
-    if (controller_active)
-      state.traffickers.evidence[static_cast<std::size_t>(controller)] +=
-          static_cast<float>(s.get(Param::prosecution_evidence_per_identification));
-    p.flags[person] |= person_flag::kCriminalised;
-    free_from_trafficking(state, person);
-    raise_vulnerability(state, person, s.get(Param::protection_criminalised_vulnerability_increase));
-    return;
-  }
+// An identified victim treated as an offender: evidence still counts, but
+// they go home FREE, more vulnerable, with no shelter.
+void criminalise(const Model& model, State& state, StepContext& ctx, std::uint32_t person, Channel channel,
+                 std::int32_t controller) {
+  const Scenario& s = model.scenario;
+  const std::size_t region = state.persons.current_region[person];
+  ctx.metric(Metric::victims_criminalised, region) += 1;
+  record_person_event(model, state, ctx, EventKind::Criminalised, person, static_cast<std::int8_t>(channel));
+  if (controller != kNoTrafficker)
+    state.traffickers.evidence[static_cast<std::size_t>(controller)] +=
+        static_cast<float>(s.get(Param::prosecution_evidence_per_identification));
+  state.persons.flags[person] |= person_flag::kCriminalised;
+  free_from_trafficking(state, person);
+  raise_vulnerability(state, person, s.get(Param::protection_criminalised_vulnerability_increase));
+}
 
+// The observed counts of an identification: by channel, by form, and of
+// women, children and people found abroad.
+void count_identified(const Model& model, const State& state, StepContext& ctx, std::uint32_t person,
+                      Channel channel) {
+  const auto& p = state.persons;
+  const std::size_t region = p.current_region[person];
   ctx.metric(Metric::identifications_by_channel, region, static_cast<std::size_t>(channel)) += 1;
   record_person_event(model, state, ctx, EventKind::Identification, person,
                       static_cast<std::int8_t>(channel));
-  ctx.metric(Metric::identified_by_form, region, static_cast<std::size_t>(form)) += 1;
+  ctx.metric(Metric::identified_by_form, region, static_cast<std::size_t>(person_form(state, person))) += 1;
   if (p.flags[person] & person_flag::kFemale) ctx.metric(Metric::identified_female, region) += 1;
   if (p.flags[person] & person_flag::kChild) ctx.metric(Metric::identified_children, region) += 1;
   if (p.current_region[person] != p.home_region[person]) ctx.metric(Metric::identified_abroad, region) += 1;
+}
 
-  RegionState& rs = state.regions[region];
-  const bool sheltered = rs.shelter_occupied < rs.shelter_capacity;
-  const bool cooperates =
-      stream.bernoulli(first_draw + 1, sheltered ? s.get(Param::protection_cooperation_sheltered)
-                                                 : s.get(Param::protection_cooperation_unsheltered));
-  if (controller_active) {
-    double evidence = s.get(Param::prosecution_evidence_per_identification);
-    if (cooperates) evidence += s.get(Param::prosecution_evidence_per_cooperation);
-    state.traffickers.evidence[static_cast<std::size_t>(controller)] += static_cast<float>(evidence);
-  }
-  if (cooperates) ctx.metric(Metric::victims_cooperating, region) += 1;
+// The victim's identification, and their testimony if they cooperate, is
+// evidence against a controller who can still be prosecuted.
+void add_evidence(const Scenario& s, State& state, std::int32_t controller, bool cooperates) {
+  if (controller == kNoTrafficker) return;
+  double evidence = s.get(Param::prosecution_evidence_per_identification);
+  if (cooperates) evidence += s.get(Param::prosecution_evidence_per_cooperation);
+  state.traffickers.evidence[static_cast<std::size_t>(controller)] += static_cast<float>(evidence);
+}
 
+// A shelter place if one is free in the region (cooperation is recorded on
+// the sheltered); otherwise the victim is turned away and goes home FREE,
+// more vulnerable.
+void shelter_or_turn_away(const Model& model, State& state, StepContext& ctx, std::uint32_t person,
+                          bool sheltered, bool cooperates) {
+  const std::size_t region = state.persons.current_region[person];
   if (sheltered) {
     ctx.metric(Metric::protection_entries, region) += 1;
     record_person_event(model, state, ctx, EventKind::ProtectionEntry, person);
     enter_protection(state, person);
-    if (cooperates) p.flags[person] |= person_flag::kCooperating;
+    if (cooperates) state.persons.flags[person] |= person_flag::kCooperating;
   } else {
     ctx.metric(Metric::protection_turned_away, region) += 1;
     record_person_event(model, state, ctx, EventKind::TurnedAway, person);
     free_from_trafficking(state, person);
-    raise_vulnerability(state, person, s.get(Param::protection_unserved_vulnerability_increase));
+    raise_vulnerability(state, person, model.scenario.get(Param::protection_unserved_vulnerability_increase));
   }
+}
+
+}  // namespace
+
+void handle_identified(const Model& model, State& state, StepContext& ctx, std::uint32_t person,
+                       Channel channel, Stream& stream, std::uint32_t first_draw) {
+  const Scenario& s = model.scenario;
+  const std::size_t region = state.persons.current_region[person];
+  const std::int32_t controller = prosecutable_controller(state, person);
+
+  // Without the non-punishment principle, victims of forced criminality are
+  // treated as offenders, and some victims of other forms too (immigration
+  // or prostitution offences).
+  const bool punished = levers(state, region)[Param::policy_protection_non_punishment] == 0.0 &&
+                        (person_form(state, person) == Form::ForcedCriminality ||
+                         stream.bernoulli(first_draw + identified_draw::kCriminalised,
+                                          s.get(Param::protection_criminalise_others_share)));
+  if (punished) {
+    criminalise(model, state, ctx, person, channel, controller);
+    return;
+  }
+  count_identified(model, state, ctx, person, channel);
+  const RegionState& rs = state.regions[region];
+  const bool sheltered = rs.shelter_occupied < rs.shelter_capacity;
+  const bool cooperates = stream.bernoulli(first_draw + identified_draw::kCooperates,
+                                           sheltered ? s.get(Param::protection_cooperation_sheltered)
+                                                     : s.get(Param::protection_cooperation_unsheltered));
+  add_evidence(s, state, controller, cooperates);
+  if (cooperates) ctx.metric(Metric::victims_cooperating, region) += 1;
+  shelter_or_turn_away(model, state, ctx, person, sheltered, cooperates);
 }
 
 }  // namespace tipsim

@@ -12,6 +12,25 @@
 
 namespace tipsim {
 
+namespace {
+
+// Each person block has two demography streams of its own (agent ids
+// kPerBlock x block + offset), one per pass.
+namespace block_streams {
+constexpr std::uint32_t kPerBlock = 2;
+constexpr std::uint32_t kTurnover = 0;
+constexpr std::uint32_t kAgeing = 1;
+}  // namespace block_streams
+
+// Draws of a newcomer's demography stream, one index each. (A Beta variate
+// is drawn through the stream's URNG interface, far above these.)
+namespace person_draw {
+constexpr std::uint32_t kFemale = 0;
+constexpr std::uint32_t kChild = 1;
+}  // namespace person_draw
+
+}  // namespace
+
 void run_demography(const Model& model, State& state, StepContext& /*ctx*/) {
   const Scenario& s = model.scenario;
   const double turnover = std::min(1.0, s.get(Param::demography_turnover_per_year) * model.step_years);
@@ -23,7 +42,8 @@ void run_demography(const Model& model, State& state, StepContext& /*ctx*/) {
     const ParamValues& lv = levers(state, block.region);
     Stream turnover_stream =
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Demography,
-               AgentKind::PersonBlock, static_cast<std::uint32_t>(2 * b));
+               AgentKind::PersonBlock,
+               static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kTurnover));
     const double mean = lv[Param::population_vulnerability_mean], sd = lv[Param::population_vulnerability_sd];
     // An intervention may push sd past what a Beta with this mean allows;
     // the spread is then capped just below that limit.
@@ -32,8 +52,9 @@ void run_demography(const Model& model, State& state, StepContext& /*ctx*/) {
       if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
       Stream ps = person_stream(model, state, Phase::Demography, i);
       std::uint8_t flags = 0;
-      if (ps.bernoulli(0, lv[Param::population_female_share])) flags |= person_flag::kFemale;
-      if (ps.bernoulli(1, lv[Param::population_child_share])) flags |= person_flag::kChild;
+      if (ps.bernoulli(person_draw::kFemale, lv[Param::population_female_share]))
+        flags |= person_flag::kFemale;
+      if (ps.bernoulli(person_draw::kChild, lv[Param::population_child_share])) flags |= person_flag::kChild;
       boost::random::beta_distribution<double> vulnerability(mean * k, (1.0 - mean) * k);
       p.flags[i] = flags;
       p.vulnerability[i] = static_cast<float>(vulnerability(ps));
@@ -45,7 +66,8 @@ void run_demography(const Model& model, State& state, StepContext& /*ctx*/) {
     });
     Stream ageing_stream =
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Demography,
-               AgentKind::PersonBlock, static_cast<std::uint32_t>(2 * b + 1));
+               AgentKind::PersonBlock,
+               static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kAgeing));
     for_each_sampled(ageing_stream, block.begin, block.end, ageing, [&](std::uint32_t i) {
       if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
       p.flags[i] &= static_cast<std::uint8_t>(~person_flag::kChild);

@@ -19,6 +19,16 @@ namespace tipsim {
 
 namespace {
 
+// Draws of a person's identification stream, one index each. A person in
+// transit uses kBorder, an exploited person kIdentified and kChannel: the
+// two never meet in one step.
+namespace person_draw {
+constexpr std::uint32_t kBorder = 0;
+constexpr std::uint32_t kIdentified = 0;
+constexpr std::uint32_t kChannel = 1;
+constexpr std::uint32_t kHandleIdentified = 2;  // and 3: handle_identified
+}  // namespace person_draw
+
 constexpr std::uint8_t kNotIdentified = 0xFF;
 constexpr std::uint8_t kArrested = 0x80;  // or-ed with the channel
 
@@ -70,17 +80,40 @@ RegionHazards region_hazards(const Model& model, const State& state, std::size_t
   return h;
 }
 
-}  // namespace
+// Regions are at most 256 (uint8 indices): a fixed table keeps the step
+// free of allocations.
+using HazardTable = std::array<RegionHazards, 256>;
 
-void run_identification(const Model& model, State& state, StepContext& ctx) {
-  auto& p = state.persons;
-  const double dt = model.step_years;
-  // Regions are at most 256 (uint8 indices): a fixed table keeps the step
-  // free of allocations.
-  std::array<RegionHazards, 256> hazards;
-  for (std::size_t r = 0; r < state.regions.size(); ++r) hazards[r] = region_hazards(model, state, r);
+// Whether a person in transit is found at the border of where they arrive.
+std::uint8_t border_decision(const Model& model, const State& state, std::uint32_t i,
+                             const RegionHazards& h) {
+  if (state.persons.current_region[i] == state.persons.home_region[i]) return kNotIdentified;
+  Stream stream = person_stream(model, state, Phase::Identification, i);
+  if (stream.bernoulli(person_draw::kBorder, h.border_per_step))
+    return static_cast<std::uint8_t>(Channel::BorderScreening);
+  return kNotIdentified;
+}
 
-  auto& decision = ctx.scratch.decision;
+// Whether an exploited person is identified, and by which channel; victims
+// of forced criminality may be arrested instead (Police | kArrested).
+std::uint8_t exploited_decision(const Model& model, const State& state, std::uint32_t i,
+                                const RegionHazards& h) {
+  const std::size_t form = static_cast<std::size_t>(person_form(state, i));
+  double total = 0;
+  for (std::size_t c = 0; c < kChannels; ++c) total += h.by_form[form][c];
+  const double arrest = form == static_cast<std::size_t>(Form::ForcedCriminality) ? h.arrest : 0.0;
+  Stream stream = person_stream(model, state, Phase::Identification, i);
+  if (!(stream.uniform(person_draw::kIdentified) < step_probability(total + arrest, model.step_years)))
+    return kNotIdentified;
+  const double pick = stream.uniform(person_draw::kChannel) * (total + arrest);
+  if (pick >= total) return static_cast<std::uint8_t>(static_cast<std::uint8_t>(Channel::Police) | kArrested);
+  return static_cast<std::uint8_t>(pick_weighted(h.by_form[form], kChannels, pick / total));
+}
+
+// Who is identified, in parallel: one decision per involved person.
+void decide_identifications(const Model& model, const State& state, const HazardTable& hazards,
+                            std::vector<std::uint8_t>& decision) {
+  const auto& p = state.persons;
   decision.assign(state.involved.size(), kNotIdentified);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, state.involved.size(), 4096), [&](const auto& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) {
@@ -88,38 +121,37 @@ void run_identification(const Model& model, State& state, StepContext& ctx) {
       const auto person_state = static_cast<PersonState>(p.state[i]);
       const RegionHazards& h = hazards[p.current_region[i]];
       if (person_state == PersonState::Recruited) {
-        if (p.current_region[i] == p.home_region[i]) continue;
-        Stream stream = person_stream(model, state, Phase::Identification, i);
-        if (stream.bernoulli(0, h.border_per_step))
-          decision[k] = static_cast<std::uint8_t>(Channel::BorderScreening);
-        continue;
-      }
-      if (person_state != PersonState::Exploited) continue;
-      const std::size_t form = static_cast<std::size_t>(person_form(state, i));
-      double total = 0;
-      for (std::size_t c = 0; c < kChannels; ++c) total += h.by_form[form][c];
-      const double arrest = form == static_cast<std::size_t>(Form::ForcedCriminality) ? h.arrest : 0.0;
-      Stream stream = person_stream(model, state, Phase::Identification, i);
-      if (!(stream.uniform(0) < step_probability(total + arrest, dt))) continue;
-      const double pick = stream.uniform(1) * (total + arrest);
-      if (pick >= total) {
-        decision[k] = static_cast<std::uint8_t>(Channel::Police) | kArrested;
-      } else {
-        decision[k] = static_cast<std::uint8_t>(pick_weighted(h.by_form[form], kChannels, pick / total));
+        decision[k] = border_decision(model, state, i, h);
+      } else if (person_state == PersonState::Exploited) {
+        decision[k] = exploited_decision(model, state, i, h);
       }
     }
   });
+}
 
+// What follows identification, in id order: shelter places are shared.
+void handle_identifications(const Model& model, State& state, StepContext& ctx) {
+  const auto& decision = ctx.scratch.decision;
   for (std::size_t k = 0; k < state.involved.size(); ++k) {
     if (decision[k] == kNotIdentified) continue;
     const std::uint32_t i = state.involved[k];
     Stream stream = person_stream(model, state, Phase::Identification, i);
     if (decision[k] & kArrested) {
-      ctx.metric(Metric::victims_arrested, p.current_region[i]) += 1;
+      ctx.metric(Metric::victims_arrested, state.persons.current_region[i]) += 1;
       record_person_event(model, state, ctx, EventKind::Arrest, i, static_cast<std::int8_t>(Channel::Police));
     }
-    handle_identified(model, state, ctx, i, static_cast<Channel>(decision[k] & ~kArrested), stream, 2);
+    handle_identified(model, state, ctx, i, static_cast<Channel>(decision[k] & ~kArrested), stream,
+                      person_draw::kHandleIdentified);
   }
+}
+
+}  // namespace
+
+void run_identification(const Model& model, State& state, StepContext& ctx) {
+  HazardTable hazards;
+  for (std::size_t r = 0; r < state.regions.size(); ++r) hazards[r] = region_hazards(model, state, r);
+  decide_identifications(model, state, hazards, ctx.scratch.decision);
+  handle_identifications(model, state, ctx);
 }
 
 }  // namespace tipsim

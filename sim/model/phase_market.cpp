@@ -53,6 +53,33 @@ void update_market_signals(const Model& model, State& state) {
 
 namespace {
 
+// Draws of a trafficker's market stream, one index each. A prisoner whose
+// sentence ends uses kRecidivism; an active trafficker kDesistance; one
+// convicted in the last step kReplacement and kReplacementCapacity.
+namespace trafficker_draw {
+constexpr std::uint32_t kRecidivism = 0;
+constexpr std::uint32_t kDesistance = 1;
+constexpr std::uint32_t kReplacement = 2;
+constexpr std::uint32_t kReplacementCapacity = 3;  // and 4: a Poisson may take two draws
+}  // namespace trafficker_draw
+
+// Draws of a region's market stream: how many enter, then a block of
+// kPerEntrant draws for each entrant from kFirstEntrant on.
+namespace region_draw {
+constexpr std::uint32_t kEntering = 0;  // and 1: a Poisson may take two draws
+constexpr std::uint32_t kFirstEntrant = 4;
+constexpr std::uint32_t kPerEntrant = 8;
+}  // namespace region_draw
+
+// Draws of one entrant, as offsets into its block of the region's stream.
+namespace entrant_draw {
+constexpr std::uint32_t kMarket = 0;
+constexpr std::uint32_t kMethod = 1;
+constexpr std::uint32_t kJoinsNetwork = 2;
+constexpr std::uint32_t kNetworkMember = 3;
+constexpr std::uint32_t kCapacity = 4;  // and 5: a Poisson may take two draws
+}  // namespace entrant_draw
+
 // Groups the active traffickers by base region into scratch (CSR).
 void group_active_by_region(const State& state, StepContext& ctx) {
   auto& sc = ctx.scratch;
@@ -70,23 +97,40 @@ void group_active_by_region(const State& state, StepContext& ctx) {
       sc.ids[fill[state.traffickers.base_region[t]]++] = static_cast<std::int32_t>(t);
 }
 
+// A newcomer's capacity: at least one victim, Poisson above that.
 std::uint16_t draw_capacity(Stream& stream, std::uint32_t draw, double mean) {
   return static_cast<std::uint16_t>(std::min<std::uint64_t>(60000, 1 + stream.poisson(draw, mean - 1.0)));
 }
 
-}  // namespace
+// A trafficker leaves the trade for good.
+void desist(const Model& model, State& state, StepContext& ctx, std::size_t t) {
+  state.traffickers.state[t] = static_cast<std::uint8_t>(TraffickerState::Desisted);
+  ctx.metric(Metric::traffickers_desisting, state.traffickers.base_region[t]) += 1;
+  record_trafficker_event(model, state, ctx, EventKind::TraffickerDesistance, t);
+}
 
-void run_market(const Model& model, State& state, StepContext& ctx) {
+// A prisoner whose sentence ends returns to the trade or desists.
+void serve_sentence(const Model& model, State& state, StepContext& ctx, std::size_t t, Stream& stream) {
+  auto& tr = state.traffickers;
+  if (--tr.sentence_remaining[t] > 0) return;
+  ctx.metric(Metric::traffickers_released, tr.base_region[t]) += 1;
+  record_trafficker_event(model, state, ctx, EventKind::TraffickerRelease, t);
+  if (stream.bernoulli(trafficker_draw::kRecidivism, model.scenario.get(Param::traffickers_recidivism))) {
+    tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Active);
+  } else {
+    desist(model, state, ctx, t);
+  }
+}
+
+// Prisoners serve their sentences; active traffickers desist with their
+// perceived risk. True if anyone active desisted (their victims go free).
+bool release_and_desist(const Model& model, State& state, StepContext& ctx) {
   const Scenario& s = model.scenario;
   const double dt = model.step_years;
   auto& tr = state.traffickers;
-  update_market_signals(model, state);
-  group_active_by_region(state, ctx);
-
   const double desistance = s.get(Param::traffickers_desistance_per_year);
   const double risk_desistance = s.get(Param::traffickers_risk_desistance);
   const double evidence_half = s.get(Param::prosecution_evidence_half);
-  const double recidivism = s.get(Param::traffickers_recidivism);
   bool any_desisted = false;
 
   const std::size_t existing = tr.size();
@@ -94,17 +138,7 @@ void run_market(const Model& model, State& state, StepContext& ctx) {
     Stream stream = trafficker_stream(model, state, Phase::Market, static_cast<std::uint32_t>(t));
     const std::size_t r = tr.base_region[t];
     if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated)) {
-      if (--tr.sentence_remaining[t] <= 0) {
-        ctx.metric(Metric::traffickers_released, r) += 1;
-        record_trafficker_event(model, state, ctx, EventKind::TraffickerRelease, t);
-        if (stream.bernoulli(0, recidivism)) {
-          tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Active);
-        } else {
-          tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Desisted);
-          ctx.metric(Metric::traffickers_desisting, r) += 1;
-          record_trafficker_event(model, state, ctx, EventKind::TraffickerDesistance, t);
-        }
-      }
+      serve_sentence(model, state, ctx, t, stream);
       continue;
     }
     if (tr.state[t] != static_cast<std::uint8_t>(TraffickerState::Active)) continue;
@@ -112,16 +146,20 @@ void run_market(const Model& model, State& state, StepContext& ctx) {
     // region's average.
     tr.perceived_risk[t] =
         static_cast<float>(state.regions[r].perceived_risk * (1.0 + tr.evidence[t] / evidence_half));
-    if (stream.bernoulli(1, step_probability(desistance + risk_desistance * tr.perceived_risk[t], dt))) {
-      tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Desisted);
-      ctx.metric(Metric::traffickers_desisting, r) += 1;
-      record_trafficker_event(model, state, ctx, EventKind::TraffickerDesistance, t);
+    if (stream.bernoulli(trafficker_draw::kDesistance,
+                         step_probability(desistance + risk_desistance * tr.perceived_risk[t], dt))) {
+      desist(model, state, ctx, t);
       any_desisted = true;
     }
   }
+  return any_desisted;
+}
 
-  // Networks replace members taken by the last step's convictions, in
-  // proportion to the demand still unmet (the hydra effect).
+// Networks replace members taken by the last step's convictions, in
+// proportion to the demand still unmet (the hydra effect).
+void replace_convicted(const Model& model, State& state, StepContext& ctx) {
+  const Scenario& s = model.scenario;
+  auto& tr = state.traffickers;
   const double replacement = s.get(Param::traffickers_network_replacement);
   const double capacity_mean = s.get(Param::traffickers_capacity_mean);
   for (const std::int32_t t : state.newly_incarcerated) {
@@ -130,73 +168,105 @@ void run_market(const Model& model, State& state, StepContext& ctx) {
     // entry_per_100k = 0 means no newcomers at all, replacements included.
     if (state.regions[r].levers[Param::traffickers_entry_per_100k] <= 0) continue;
     const double p = replacement * state.regions[r].market_pull[tr.market[t]];
-    if (!stream.bernoulli(2, p)) continue;
-    const std::int32_t newcomer =
-        tr.add(static_cast<std::uint8_t>(r), static_cast<Method>(tr.method[t]),
-               static_cast<Market>(tr.market[t]), tr.network[t], draw_capacity(stream, 3, capacity_mean));
+    if (!stream.bernoulli(trafficker_draw::kReplacement, p)) continue;
+    const std::int32_t newcomer = tr.add(
+        static_cast<std::uint8_t>(r), static_cast<Method>(tr.method[t]), static_cast<Market>(tr.market[t]),
+        tr.network[t], draw_capacity(stream, trafficker_draw::kReplacementCapacity, capacity_mean));
     ctx.metric(Metric::traffickers_entering, r) += 1;
     ctx.metric(Metric::traffickers_replacing, r) += 1;
     record_trafficker_event(model, state, ctx, EventKind::TraffickerReplacement,
                             static_cast<std::size_t>(newcomer));
   }
   state.newly_incarcerated.clear();
+}
 
-  // New entrants, relative to how well crime paid at the start.
-  const double join_share = s.get(Param::traffickers_network_join_share);
+// One new entrant in region r: market and method by the region's weights,
+// an existing network joined or a new one founded. `first` is the first
+// draw of the entrant's block.
+void admit_entrant(const Model& model, State& state, StepContext& ctx, std::uint32_t r, Stream& stream,
+                   std::uint32_t first, const double (&market_weight)[kMarkets],
+                   const double (&method_share)[kMethods]) {
+  auto& tr = state.traffickers;
+  const double join_share = model.scenario.get(Param::traffickers_network_join_share);
+  const double capacity_mean = model.scenario.get(Param::traffickers_capacity_mean);
+  const std::uint32_t group_begin = ctx.scratch.offsets[r],
+                      group_size = ctx.scratch.offsets[r + 1] - group_begin;
+  const auto market = static_cast<Market>(
+      pick_weighted(market_weight, kMarkets, stream.uniform(first + entrant_draw::kMarket)));
+  const auto method = static_cast<Method>(
+      pick_weighted(method_share, kMethods, stream.uniform(first + entrant_draw::kMethod)));
+  std::int32_t network;
+  if (group_size > 0 && stream.bernoulli(first + entrant_draw::kJoinsNetwork, join_share)) {
+    const auto member =
+        ctx.scratch.ids[group_begin + static_cast<std::uint32_t>(
+                                          stream.uniform(first + entrant_draw::kNetworkMember) * group_size)];
+    network = tr.network[static_cast<std::size_t>(member)];
+  } else {
+    network = state.networks++;
+  }
+  const std::int32_t newcomer = tr.add(static_cast<std::uint8_t>(r), method, market, network,
+                                       draw_capacity(stream, first + entrant_draw::kCapacity, capacity_mean));
+  ctx.metric(Metric::traffickers_entering, r) += 1;
+  record_trafficker_event(model, state, ctx, EventKind::TraffickerEntry, static_cast<std::size_t>(newcomer));
+}
+
+// New entrants in every region, relative to how well crime paid at the
+// start.
+void admit_entrants(const Model& model, State& state, StepContext& ctx) {
+  const double dt = model.step_years;
   for (std::uint32_t r = 0; r < state.regions.size(); ++r) {
-    RegionState& rs = state.regions[r];
+    const RegionState& rs = state.regions[r];
     const ParamValues& lv = rs.levers;
     if (rs.attractiveness_start <= 0) continue;
     const double expected = lv[Param::traffickers_entry_per_100k] * model.regions[r].population / 1e5 * dt *
                             (rs.attractiveness / rs.attractiveness_start);
     Stream stream = region_stream(model, state, Phase::Market, r);
-    const std::uint64_t entering = stream.poisson(0, expected);
+    const std::uint64_t entering = stream.poisson(region_draw::kEntering, expected);
     double market_weight[kMarkets], method_share[kMethods];
     for (std::size_t m = 0; m < kMarkets; ++m) market_weight[m] = rs.market_pull[m] * rs.market_density[m];
     for (std::size_t k = 0; k < kMethods; ++k) method_share[k] = method_weight(lv, static_cast<Method>(k));
-    const std::uint32_t group_begin = ctx.scratch.offsets[r],
-                        group_size = ctx.scratch.offsets[r + 1] - group_begin;
-    std::uint32_t draw = 4;
-    for (std::uint64_t e = 0; e < entering; ++e, draw += 8) {
-      const auto market = static_cast<Market>(pick_weighted(market_weight, kMarkets, stream.uniform(draw)));
-      const auto method =
-          static_cast<Method>(pick_weighted(method_share, kMethods, stream.uniform(draw + 1)));
-      std::int32_t network;
-      if (group_size > 0 && stream.bernoulli(draw + 2, join_share)) {
-        const auto member =
-            ctx.scratch.ids[group_begin + static_cast<std::uint32_t>(stream.uniform(draw + 3) * group_size)];
-        network = tr.network[static_cast<std::size_t>(member)];
-      } else {
-        network = state.networks++;
-      }
-      const std::int32_t newcomer = tr.add(static_cast<std::uint8_t>(r), method, market, network,
-                                           draw_capacity(stream, draw + 4, capacity_mean));
-      ctx.metric(Metric::traffickers_entering, r) += 1;
-      record_trafficker_event(model, state, ctx, EventKind::TraffickerEntry,
-                              static_cast<std::size_t>(newcomer));
-    }
+    std::uint32_t first = region_draw::kFirstEntrant;
+    for (std::uint64_t e = 0; e < entering; ++e, first += region_draw::kPerEntrant)
+      admit_entrant(model, state, ctx, r, stream, first, market_weight, method_share);
   }
+}
 
-  // Victims of traffickers who left the trade are let go.
-  if (any_desisted) {
-    auto& p = state.persons;
-    const double unserved = s.get(Param::protection_unserved_vulnerability_increase);
-    for (const std::uint32_t i : state.involved) {
-      const std::int32_t c = p.controller[i];
-      if (c == kNoTrafficker ||
-          tr.state[static_cast<std::size_t>(c)] != static_cast<std::uint8_t>(TraffickerState::Desisted))
-        continue;
-      ctx.metric(Metric::releases, p.current_region[i]) += 1;
-      record_person_event(model, state, ctx, EventKind::Release, i);
-      free_from_trafficking(state, i);
-      raise_vulnerability(state, i, unserved);
-    }
+// Victims of traffickers who left the trade are let go.
+void release_victims_of_desisted(const Model& model, State& state, StepContext& ctx) {
+  auto& p = state.persons;
+  auto& tr = state.traffickers;
+  const double unserved = model.scenario.get(Param::protection_unserved_vulnerability_increase);
+  for (const std::uint32_t i : state.involved) {
+    const std::int32_t c = p.controller[i];
+    if (c == kNoTrafficker ||
+        tr.state[static_cast<std::size_t>(c)] != static_cast<std::uint8_t>(TraffickerState::Desisted))
+      continue;
+    ctx.metric(Metric::releases, p.current_region[i]) += 1;
+    record_person_event(model, state, ctx, EventKind::Release, i);
+    free_from_trafficking(state, i);
+    raise_vulnerability(state, i, unserved);
   }
+}
 
+// Each region's count of active traffickers, after the changes above.
+void count_active(State& state) {
+  const auto& tr = state.traffickers;
   for (RegionState& rs : state.regions) rs.traffickers_active = 0;
   for (std::size_t t = 0; t < tr.size(); ++t)
     if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active))
       ++state.regions[tr.base_region[t]].traffickers_active;
+}
+
+}  // namespace
+
+void run_market(const Model& model, State& state, StepContext& ctx) {
+  update_market_signals(model, state);
+  group_active_by_region(state, ctx);
+  const bool any_desisted = release_and_desist(model, state, ctx);
+  replace_convicted(model, state, ctx);
+  admit_entrants(model, state, ctx);
+  if (any_desisted) release_victims_of_desisted(model, state, ctx);
+  count_active(state);
 }
 
 }  // namespace tipsim

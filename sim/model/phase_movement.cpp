@@ -9,6 +9,15 @@
 
 namespace tipsim {
 
+namespace {
+
+// Draws of a person's movement stream.
+namespace person_draw {
+constexpr std::uint32_t kDestination = 0;
+}  // namespace person_draw
+
+}  // namespace
+
 void run_movement(const Model& model, State& state, StepContext& ctx) {
   auto& p = state.persons;
   const std::size_t regions = state.regions.size();
@@ -19,8 +28,8 @@ void run_movement(const Model& model, State& state, StepContext& ctx) {
     const std::size_t home = p.home_region[i];
     if (p.state_since[i] == state.step) {
       Stream stream = person_stream(model, state, Phase::Movement, i);
-      const std::size_t destination =
-          pick_cumulative(&model.route_cumulative[home * regions], regions, stream.uniform(0));
+      const std::size_t destination = pick_cumulative(&model.route_cumulative[home * regions], regions,
+                                                      stream.uniform(person_draw::kDestination));
       p.current_region[i] = static_cast<std::uint8_t>(destination);
       if (destination != home) p.flags[i] |= person_flag::kCrossedBorder;
       ++state.regions[destination].market_victims[p.market[i]];

@@ -112,63 +112,89 @@ void policy_index(const ParamValues& lv, double scores[kPillars]) {
   for (std::size_t p = 0; p < kPillars; ++p) scores[p] = 1.0 + 4.0 * std::clamp(effort[p], 0.0, 1.0);
 }
 
-}  // namespace
-
-void apply_policy_schedule(const Model& model, State& state, StepContext& ctx) {
-  const Scenario& s = model.scenario;
+// The world's population in agents.
+double population_in_agents(const Model& model) {
   double population_agents = 0;
   for (const RegionModel& rm : model.regions) population_agents += rm.population;
-  const double scale = s.get(Param::population_scale);
-  const double dt = model.step_years;
-  const bool budget_mode = s.get(Param::budget_total_usd_per_year) > 0;
-  double budget_share[kPillars] = {
-      s.get(Param::budget_share_prosecution), s.get(Param::budget_share_protection),
-      s.get(Param::budget_share_prevention), s.get(Param::budget_share_partnership)};
+  return population_agents;
+}
+
+// In budget mode, the money per year of each pillar: the total split by
+// the shares (nothing when the shares sum to zero).
+void budget_by_pillar(const Scenario& s, double (&budget_share)[kPillars]) {
+  budget_share[0] = s.get(Param::budget_share_prosecution);
+  budget_share[1] = s.get(Param::budget_share_protection);
+  budget_share[2] = s.get(Param::budget_share_prevention);
+  budget_share[3] = s.get(Param::budget_share_partnership);
   const double share_sum = budget_share[0] + budget_share[1] + budget_share[2] + budget_share[3];
   for (double& x : budget_share)
     x = share_sum > 0 ? s.get(Param::budget_total_usd_per_year) * x / share_sum : 0.0;
+}
 
+// Region r's levers this step: scenario values, then budget, then
+// interventions; and the shelter places they buy.
+void set_levers(const Model& model, State& state, std::size_t r, double population_agents) {
+  const Scenario& s = model.scenario;
+  RegionState& rs = state.regions[r];
+  ParamValues& lv = rs.levers;
+  lv = s.regions[r].values;
+  apply_budget(s, population_agents * s.get(Param::population_scale), lv);
+  apply_interventions(s, static_cast<std::int32_t>(r), state.step, lv);
+  rs.shelter_capacity = static_cast<std::uint32_t>(
+      std::llround(lv[Param::policy_protection_shelter_beds_per_100k] * model.regions[r].population / 1e5));
+}
+
+// Region r's spending this step, by pillar, in agent units (population.scale
+// converts to real money): in budget mode the money allocated, whatever
+// effort it buys, by the region's share of the population; else the cost
+// of the levers in force.
+void record_spending(const Model& model, std::size_t r, const ParamValues& lv,
+                     const double (&budget_share)[kPillars], double population_agents, StepContext& ctx) {
+  const Scenario& s = model.scenario;
+  const double scale = s.get(Param::population_scale);
+  const double dt = model.step_years;
+  if (s.get(Param::budget_total_usd_per_year) > 0) {
+    for (std::size_t p = 0; p < kPillars; ++p)
+      ctx.metric(Metric::spending, r, p) +=
+          budget_share[p] * model.regions[r].population / population_agents * dt / scale;
+    return;
+  }
+  const double per_100k = model.regions[r].population / 1e5 * dt;
+  ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
+      lv[Param::policy_prosecution_investigators_per_100k] * s.get(Param::cost_investigator_usd_per_year) *
+      per_100k;
+  ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Protection)) +=
+      (lv[Param::policy_protection_shelter_beds_per_100k] * s.get(Param::cost_shelter_bed_usd_per_year) +
+       lv[Param::policy_protection_labour_inspectors_per_100k] *
+           s.get(Param::cost_labour_inspector_usd_per_year) +
+       lv[Param::policy_protection_outreach_workers_per_100k] *
+           s.get(Param::cost_outreach_worker_usd_per_year)) *
+      per_100k;
+  ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prevention)) +=
+      (lv[Param::policy_prevention_awareness_reach] * s.get(Param::cost_awareness_usd_per_person) +
+       lv[Param::policy_prevention_empowerment_reach] * s.get(Param::cost_empowerment_usd_per_person)) *
+      model.regions[r].population * dt;
+  ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Partnership)) +=
+      lv[Param::policy_partnership_level] * s.get(Param::cost_partnership_usd_per_100k_per_year) * per_100k;
+}
+
+// Region r's 3P scores into the frame.
+void record_policy_index(const ParamValues& lv, std::size_t r, StepContext& ctx) {
+  double scores[kPillars];
+  policy_index(lv, scores);
+  for (std::size_t p = 0; p < kPillars; ++p) ctx.metric(Metric::policy_index, r, p) = scores[p];
+}
+
+}  // namespace
+
+void apply_policy_schedule(const Model& model, State& state, StepContext& ctx) {
+  const double population_agents = population_in_agents(model);
+  double budget_share[kPillars];
+  budget_by_pillar(model.scenario, budget_share);
   for (std::size_t r = 0; r < state.regions.size(); ++r) {
-    RegionState& rs = state.regions[r];
-    ParamValues& lv = rs.levers;
-    lv = s.regions[r].values;
-    apply_budget(s, population_agents * scale, lv);
-    apply_interventions(s, static_cast<std::int32_t>(r), state.step, lv);
-
-    rs.shelter_capacity = static_cast<std::uint32_t>(
-        std::llround(lv[Param::policy_protection_shelter_beds_per_100k] * model.regions[r].population / 1e5));
-
-    // Spending in agent units: population.scale converts to real money.
-    if (budget_mode) {
-      // The money allocated is what is spent, whatever effort it buys; each
-      // region gets its population's share.
-      for (std::size_t p = 0; p < kPillars; ++p)
-        ctx.metric(Metric::spending, r, p) +=
-            budget_share[p] * model.regions[r].population / population_agents * dt / scale;
-    } else {
-      const double per_100k = model.regions[r].population / 1e5 * dt;
-      ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
-          lv[Param::policy_prosecution_investigators_per_100k] *
-          s.get(Param::cost_investigator_usd_per_year) * per_100k;
-      ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Protection)) +=
-          (lv[Param::policy_protection_shelter_beds_per_100k] * s.get(Param::cost_shelter_bed_usd_per_year) +
-           lv[Param::policy_protection_labour_inspectors_per_100k] *
-               s.get(Param::cost_labour_inspector_usd_per_year) +
-           lv[Param::policy_protection_outreach_workers_per_100k] *
-               s.get(Param::cost_outreach_worker_usd_per_year)) *
-          per_100k;
-      ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prevention)) +=
-          (lv[Param::policy_prevention_awareness_reach] * s.get(Param::cost_awareness_usd_per_person) +
-           lv[Param::policy_prevention_empowerment_reach] * s.get(Param::cost_empowerment_usd_per_person)) *
-          model.regions[r].population * dt;
-      ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Partnership)) +=
-          lv[Param::policy_partnership_level] * s.get(Param::cost_partnership_usd_per_100k_per_year) *
-          per_100k;
-    }
-
-    double scores[kPillars];
-    policy_index(lv, scores);
-    for (std::size_t p = 0; p < kPillars; ++p) ctx.metric(Metric::policy_index, r, p) = scores[p];
+    set_levers(model, state, r, population_agents);
+    record_spending(model, r, state.regions[r].levers, budget_share, population_agents, ctx);
+    record_policy_index(state.regions[r].levers, r, ctx);
   }
 }
 

@@ -10,6 +10,19 @@
 
 namespace tipsim {
 
+namespace {
+
+// Each person block has two prevention streams of its own (agent ids
+// kPerBlock x block + offset), one per pass; their draws belong to
+// for_each_sampled.
+namespace block_streams {
+constexpr std::uint32_t kPerBlock = 2;
+constexpr std::uint32_t kAwareness = 0;
+constexpr std::uint32_t kEmpowerment = 1;
+}  // namespace block_streams
+
+}  // namespace
+
 void run_prevention(const Model& model, State& state, StepContext& /*ctx*/) {
   const Scenario& s = model.scenario;
   const double dt = model.step_years;
@@ -24,7 +37,8 @@ void run_prevention(const Model& model, State& state, StepContext& /*ctx*/) {
     // Reach per year is a share of the population; per step a probability.
     Stream awareness_stream =
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Prevention,
-               AgentKind::PersonBlock, static_cast<std::uint32_t>(2 * b));
+               AgentKind::PersonBlock,
+               static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kAwareness));
     for_each_sampled(awareness_stream, block.begin, block.end,
                      std::min(1.0, lv[Param::policy_prevention_awareness_reach] * dt), [&](std::uint32_t i) {
                        if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
@@ -33,7 +47,8 @@ void run_prevention(const Model& model, State& state, StepContext& /*ctx*/) {
                      });
     Stream empowerment_stream =
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Prevention,
-               AgentKind::PersonBlock, static_cast<std::uint32_t>(2 * b + 1));
+               AgentKind::PersonBlock,
+               static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kEmpowerment));
     for_each_sampled(
         empowerment_stream, block.begin, block.end,
         std::min(1.0, lv[Param::policy_prevention_empowerment_reach] * dt), [&](std::uint32_t i) {

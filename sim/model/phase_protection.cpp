@@ -11,6 +11,15 @@
 
 namespace tipsim {
 
+namespace {
+
+// Draws of a person's protection stream.
+namespace person_draw {
+constexpr std::uint32_t kReintegrated = 0;  // the re-trafficking penalty is removed
+}  // namespace person_draw
+
+}  // namespace
+
 void run_protection(const Model& model, State& state, StepContext& ctx) {
   const Scenario& s = model.scenario;
   auto& p = state.persons;
@@ -29,7 +38,7 @@ void run_protection(const Model& model, State& state, StepContext& ctx) {
     leave_protection(state, i);
     p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - quality * cut));
     set_awareness(state, i, std::max(awareness_now(model, state, i), quality * awareness_after));
-    if (stream.bernoulli(0, quality)) p.flags[i] |= person_flag::kReintegrated;
+    if (stream.bernoulli(person_draw::kReintegrated, quality)) p.flags[i] |= person_flag::kReintegrated;
   }
 }
 

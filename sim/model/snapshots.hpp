@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <type_traits>
 #include <vector>
 
 #include "model.hpp"
@@ -22,28 +24,38 @@ inline std::size_t snapshot_count(std::int32_t steps, std::int32_t every) {
 }
 
 // The snapshots of one replicate. Fields are (snapshot, person) arrays,
-// row-major, with the meaning and units of the Persons fields in state.hpp.
+// row-major, one a line of snapshot_fields.def.
 struct Snapshots {
   std::size_t persons = 0;
-  std::vector<std::int32_t> steps;             // the step at whose end each was taken
-  std::vector<std::uint8_t> state;             // PersonState
-  std::vector<std::uint8_t> region;            // current region index
-  std::vector<std::uint8_t> home_region;       // region index
-  std::vector<std::uint8_t> market;            // Market, or kNoMarket
-  std::vector<std::uint8_t> flags;             // person_flag bits
-  std::vector<float> vulnerability;            // [0, 1]
-  std::vector<float> awareness;                // [0, 1], campaign boost and its decay applied
-  std::vector<std::int32_t> controller;        // trafficker id, or kNoTrafficker
-  std::vector<float> debt;                     // USD (agent units)
-  std::vector<std::uint8_t> times_trafficked;  // saturates at 255
+  std::vector<std::int32_t> steps;  // the step at whose end each was taken
+#define TIPSIM_SNAPSHOT_FIELD(name, type, value, long_name, units) std::vector<type> name;
+#include "snapshot_fields.def"
+#undef TIPSIM_SNAPSHOT_FIELD
 
   std::size_t count() const { return steps.size(); }
-  // Appends the world's persons as they are now, after step w.step - 1.
+  // Appends the world's persons as they are now, after step world.step - 1.
   void take(const Model& model, const State& world);
 
   // Stored bytes per person and snapshot, for size estimates.
-  static constexpr std::size_t kBytesPerPerson =
-      6 * sizeof(std::uint8_t) + 3 * sizeof(float) + sizeof(std::int32_t);
+  static constexpr std::size_t kBytesPerPerson = 0
+#define TIPSIM_SNAPSHOT_FIELD(name, type, value, long_name, units) +sizeof(type)
+#include "snapshot_fields.def"
+#undef TIPSIM_SNAPSHOT_FIELD
+      ;
 };
+
+// One stored field of a snapshot, for the writer and the readers.
+struct SnapshotField {
+  const char* name;
+  const char* long_name;
+  const char* units;  // empty for a categorical field
+  // The field's arrays in a Snapshots, as bytes, and the size of one value.
+  const void* (*data)(const Snapshots&);
+  std::size_t value_bytes;
+  bool is_float;
+  bool is_signed;
+};
+// Every snapshot field, in the table's (and the file's) order.
+std::span<const SnapshotField> snapshot_fields();
 
 }  // namespace tipsim

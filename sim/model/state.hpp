@@ -89,52 +89,61 @@ inline constexpr std::uint8_t kReintegrated = 1 << 7;  // left good services: no
 
 inline constexpr std::int32_t kNoTrafficker = -1;
 
-// Persons, one slot each. Persons are sorted by home region: region r owns
-// the index range [RegionState::person_begin, person_end).
+// Persons, one slot each, as structure of arrays: one array a field of
+// person_fields.def. Persons are sorted by home region: region r owns the
+// index range [Model::regions[r].person_begin, person_end).
 struct Persons {
-  // Read or written every step for the people involved in trafficking.
-  std::vector<std::uint8_t> state;           // PersonState
-  std::vector<std::uint8_t> current_region;  // region index: home while FREE, destination from recruitment on
-  std::vector<std::uint8_t> market;          // Market while trafficked or in protection, else kNoMarket
-  std::vector<std::uint8_t> flags;           // person_flag bits
-  std::vector<std::int32_t> controller;      // trafficker id while RECRUITED or EXPLOITED, else kNoTrafficker
-  std::vector<float> debt;                   // USD owed to the controller, >= 0
-  std::vector<std::int32_t> state_since;     // step at which the current state began
-  // Read when a person is touched by recruitment, prevention or reintegration.
-  std::vector<float> vulnerability;            // [0, 1]
-  std::vector<float> awareness_boost;          // awareness above the regional base at awareness_step, [0, 1]
-  std::vector<std::int32_t> awareness_step;    // step at which awareness_boost was set; it decays from there
-  std::vector<std::uint8_t> home_region;       // region index
-  std::vector<std::uint8_t> method;            // Method of the last recruitment
-  std::vector<std::uint8_t> times_trafficked;  // saturates at 255
+#define TIPSIM_PERSON_FIELD(name, type, untouched, meaning) std::vector<type> name;
+#include "person_fields.def"
+#undef TIPSIM_PERSON_FIELD
 
   std::size_t size() const { return state.size(); }
+  // n persons as nobody has touched them yet.
   void resize(std::size_t n);
+  // Calls fn(name, array) for every field, in the table's order.
+  template <typename Fn>
+  void for_each_field(Fn&& fn) const {
+#define TIPSIM_PERSON_FIELD(name, type, untouched, meaning) fn(#name, name);
+#include "person_fields.def"
+#undef TIPSIM_PERSON_FIELD
+  }
   // Memory of one person in bytes, for estimates and benchmarks.
   static constexpr std::size_t bytes_per_person() {
-    return 7 * sizeof(std::uint8_t) + 3 * sizeof(std::int32_t) + 3 * sizeof(float);
+    return 0
+#define TIPSIM_PERSON_FIELD(name, type, untouched, meaning) +sizeof(type)
+#include "person_fields.def"
+#undef TIPSIM_PERSON_FIELD
+        ;
   }
 };
 
-// Traffickers, one slot each; new traffickers are appended.
+// Traffickers, one slot each, as structure of arrays: one array a field of
+// trafficker_fields.def. New traffickers are appended.
 struct Traffickers {
-  std::vector<std::uint8_t> base_region;
-  std::vector<std::uint8_t> method;              // Method
-  std::vector<std::uint8_t> market;              // Market they supply
-  std::vector<std::uint8_t> state;               // TraffickerState
-  std::vector<std::int32_t> network;             // criminal group id
-  std::vector<std::int32_t> sentence_remaining;  // steps left in prison
-  std::vector<std::uint16_t> capacity;           // victims they can control
-  std::vector<std::uint16_t> victims;            // victims they control now (RECRUITED or EXPLOITED)
-  std::vector<float> evidence;                   // evidence units held against them
-  std::vector<float> perceived_risk;             // their own perceived conviction risk, per year
-  std::vector<double> profit;                    // cumulative USD (agent units)
+#define TIPSIM_TRAFFICKER_FIELD(name, type, entering, meaning) std::vector<type> name;
+#include "trafficker_fields.def"
+#undef TIPSIM_TRAFFICKER_FIELD
 
   std::size_t size() const { return state.size(); }
   void reserve(std::size_t n);
-  // Appends a trafficker and returns its id.
-  std::int32_t add(std::uint8_t region, Method m, Market market, std::int32_t network_id,
+  // Appends a trafficker entering the trade and returns its id.
+  std::int32_t add(std::uint8_t region, Method method, Market market, std::int32_t network,
                    std::uint16_t capacity);
+  // Calls fn(name, array) for every field, in the table's order.
+  template <typename Fn>
+  void for_each_field(Fn&& fn) const {
+#define TIPSIM_TRAFFICKER_FIELD(name, type, entering, meaning) fn(#name, name);
+#include "trafficker_fields.def"
+#undef TIPSIM_TRAFFICKER_FIELD
+  }
+  // Memory of one trafficker in bytes, for estimates and benchmarks.
+  static constexpr std::size_t bytes_per_trafficker() {
+    return 0
+#define TIPSIM_TRAFFICKER_FIELD(name, type, entering, meaning) +sizeof(type)
+#include "trafficker_fields.def"
+#undef TIPSIM_TRAFFICKER_FIELD
+        ;
+  }
 };
 
 // A region's aggregates and the levers in force this step.

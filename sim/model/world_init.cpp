@@ -13,6 +13,40 @@ namespace tipsim {
 
 namespace {
 
+// Draws of a person's initialisation stream, one index each. (A Beta
+// variate is drawn through the stream's URNG interface, far above these.)
+namespace person_draw {
+constexpr std::uint32_t kFemale = 0;
+constexpr std::uint32_t kChild = 1;
+constexpr std::uint32_t kTakeRecruit = 2;  // and 3: take_recruit, for an initial victim
+constexpr std::uint32_t kDestination = 4;
+}  // namespace person_draw
+
+// Draws of a region's initialisation stream.
+namespace region_draw {
+constexpr std::uint32_t kTraffickerCount = 0;
+}  // namespace region_draw
+
+// Draws of an initial trafficker's stream: its attributes, the number of
+// its victims, then kPerAttempt draws for each attempt to find one, from
+// kFirstAttempt on.
+namespace trafficker_draw {
+constexpr std::uint32_t kMarket = 0;
+constexpr std::uint32_t kMethod = 1;
+constexpr std::uint32_t kJoinsNetwork = 2;
+constexpr std::uint32_t kNetwork = 3;
+constexpr std::uint32_t kCapacity = 4;  // and 5: a Poisson may take two draws
+constexpr std::uint32_t kVictims = 6;
+constexpr std::uint32_t kFirstAttempt = 8;
+constexpr std::uint32_t kPerAttempt = 2;
+}  // namespace trafficker_draw
+
+// Draws of one attempt to find a victim, as offsets from the attempt's first.
+namespace attempt_draw {
+constexpr std::uint32_t kPerson = 0;
+constexpr std::uint32_t kAccepted = 1;
+}  // namespace attempt_draw
+
 // A Beta(alpha, beta) with the given mean and standard deviation.
 std::pair<double, double> beta_shape(double mean, double sd) {
   const double k = mean * (1.0 - mean) / (sd * sd) - 1.0;
@@ -38,6 +72,8 @@ void build_regions(const Model& model, State& state) {
   }
 }
 
+// Every person's sex, age group and vulnerability, from their home region's
+// levers.
 void build_persons(const Model& model, State& state) {
   state.persons.resize(model.person_count());
   tbb::parallel_for(std::size_t{0}, model.blocks.size(), [&](std::size_t b) {
@@ -50,8 +86,8 @@ void build_persons(const Model& model, State& state) {
     for (std::uint32_t i = block.begin; i < block.end; ++i) {
       Stream stream = person_stream(model, state, Phase::Initialise, i);
       std::uint8_t flags = 0;
-      if (stream.bernoulli(0, female_share)) flags |= person_flag::kFemale;
-      if (stream.bernoulli(1, child_share)) flags |= person_flag::kChild;
+      if (stream.bernoulli(person_draw::kFemale, female_share)) flags |= person_flag::kFemale;
+      if (stream.bernoulli(person_draw::kChild, child_share)) flags |= person_flag::kChild;
       boost::random::beta_distribution<double> vulnerability(alpha, beta);
       state.persons.flags[i] = flags;
       state.persons.vulnerability[i] = static_cast<float>(vulnerability(stream));
@@ -61,75 +97,103 @@ void build_persons(const Model& model, State& state) {
   });
 }
 
-// Initial traffickers, and the victims they already hold (a warm start, so
-// that a run does not begin from an empty world).
-void build_traffickers(const Model& model, State& state) {
-  const Scenario& s = model.scenario;
-  const double initial_fill = s.get(Param::traffickers_initial_fill);
-  const double capacity_mean = s.get(Param::traffickers_capacity_mean);
-  const double join_share = s.get(Param::traffickers_network_join_share);
-  const double max_factor = max_susceptibility(s.globals);
+// Room for the initial traffickers and those who will enter later.
+void reserve_traffickers(const Model& model, State& state) {
   std::size_t expected = 0;
   for (std::size_t r = 0; r < state.regions.size(); ++r)
     expected += static_cast<std::size_t>(state.regions[r].levers[Param::traffickers_initial_per_100k] *
                                          model.regions[r].population / 1e5);
   state.traffickers.reserve(expected * 4 + 1024);
+}
 
+// An initial victim of trafficker `id` from region r, already exploited at
+// a destination drawn from the region's routes.
+void take_initial_victim(const Model& model, State& state, std::uint32_t r, std::uint32_t person,
+                         std::int32_t id, Method method, Market market) {
+  auto& p = state.persons;
+  Stream ps = person_stream(model, state, Phase::Initialise, person);
+  take_recruit(model, state, person, id, method, ps, person_draw::kTakeRecruit);
+  const std::size_t regions = state.regions.size();
+  const auto destination = static_cast<std::uint8_t>(
+      pick_cumulative(&model.route_cumulative[r * regions], regions, ps.uniform(person_draw::kDestination)));
+  p.state[person] = static_cast<std::uint8_t>(PersonState::Exploited);
+  p.current_region[person] = destination;
+  if (destination != r) p.flags[person] |= person_flag::kCrossedBorder;
+  ++state.regions[destination].market_victims[static_cast<std::size_t>(market)];
+}
+
+// The victims trafficker `id` already holds: vulnerable free people of its
+// region, found by rejection in proportion to susceptibility, as in
+// recruitment.
+void take_initial_victims(const Model& model, State& state, std::uint32_t r, std::int32_t id, Method method,
+                          Market market, std::uint16_t capacity, Stream& ts,
+                          std::vector<std::uint32_t>& recruits) {
+  const RegionModel& rm = model.regions[r];
+  const double initial_fill = model.scenario.get(Param::traffickers_initial_fill);
+  const double max_factor = max_susceptibility(model.scenario.globals);
+  const std::uint64_t victims =
+      stochastic_round(capacity * initial_fill, ts.uniform(trafficker_draw::kVictims));
+  std::uint32_t draw = trafficker_draw::kFirstAttempt;
+  std::uint64_t attempts = 0;
+  recruits.clear();
+  for (; recruits.size() < victims && rm.population > 0 && attempts < 1000 * (victims + 1);
+       draw += trafficker_draw::kPerAttempt) {
+    ++attempts;
+    const auto person = rm.person_begin +
+                        static_cast<std::uint32_t>(ts.uniform(draw + attempt_draw::kPerson) * rm.population);
+    if (ts.uniform(draw + attempt_draw::kAccepted) * max_factor >= susceptibility(model, state, person))
+      continue;
+    if (state.persons.state[person] != static_cast<std::uint8_t>(PersonState::Free)) continue;
+    recruits.push_back(person);
+    take_initial_victim(model, state, r, person, id, method, market);
+  }
+}
+
+// One initial trafficker of region r with its victims: market and method
+// by the region's weights, a network of the region joined or founded.
+void seed_trafficker(const Model& model, State& state, std::uint32_t r, std::int32_t first_network,
+                     const double (&market_weight)[kMarkets], const double (&method_share)[kMethods],
+                     std::vector<std::uint32_t>& recruits) {
+  const double capacity_mean = model.scenario.get(Param::traffickers_capacity_mean);
+  const double join_share = model.scenario.get(Param::traffickers_network_join_share);
+  Stream ts = Stream(model.seed, state.replicate, 0, Phase::Initialise, AgentKind::Trafficker,
+                     static_cast<std::uint32_t>(state.traffickers.size()));
+  const auto market =
+      static_cast<Market>(pick_weighted(market_weight, kMarkets, ts.uniform(trafficker_draw::kMarket)));
+  const auto method =
+      static_cast<Method>(pick_weighted(method_share, kMethods, ts.uniform(trafficker_draw::kMethod)));
+  std::int32_t network;
+  if (state.networks > first_network && ts.bernoulli(trafficker_draw::kJoinsNetwork, join_share)) {
+    network = first_network + static_cast<std::int32_t>(ts.uniform(trafficker_draw::kNetwork) *
+                                                        static_cast<double>(state.networks - first_network));
+  } else {
+    network = state.networks++;
+  }
+  const auto capacity = static_cast<std::uint16_t>(
+      std::min<std::uint64_t>(60000, 1 + ts.poisson(trafficker_draw::kCapacity, capacity_mean - 1.0)));
+  const std::int32_t id =
+      state.traffickers.add(static_cast<std::uint8_t>(r), method, market, network, capacity);
+  take_initial_victims(model, state, r, id, method, market, capacity, ts, recruits);
+}
+
+// Initial traffickers, and the victims they already hold (a warm start, so
+// that a run does not begin from an empty world).
+void build_traffickers(const Model& model, State& state) {
+  reserve_traffickers(model, state);
   std::vector<std::uint32_t> recruits;
   for (std::uint32_t r = 0; r < state.regions.size(); ++r) {
-    RegionState& rs = state.regions[r];
-    const RegionModel& rm = model.regions[r];
+    const RegionState& rs = state.regions[r];
     const ParamValues& lv = rs.levers;
     Stream stream = region_stream(model, state, Phase::Initialise, r);
-    std::uint32_t draw = 0;
-    const std::uint64_t count = stochastic_round(
-        lv[Param::traffickers_initial_per_100k] * rm.population / 1e5, stream.uniform(draw++));
+    const std::uint64_t count =
+        stochastic_round(lv[Param::traffickers_initial_per_100k] * model.regions[r].population / 1e5,
+                         stream.uniform(region_draw::kTraffickerCount));
     const std::int32_t first_network = state.networks;
     double market_weight[kMarkets], method_share[kMethods];
     for (std::size_t m = 0; m < kMarkets; ++m) market_weight[m] = rs.market_pull[m] * rs.market_density[m];
     for (std::size_t k = 0; k < kMethods; ++k) method_share[k] = method_weight(lv, static_cast<Method>(k));
-    for (std::uint64_t t = 0; t < count; ++t) {
-      Stream ts = Stream(model.seed, state.replicate, 0, Phase::Initialise, AgentKind::Trafficker,
-                         static_cast<std::uint32_t>(state.traffickers.size()));
-      const auto market = static_cast<Market>(pick_weighted(market_weight, kMarkets, ts.uniform(0)));
-      const auto method = static_cast<Method>(pick_weighted(method_share, kMethods, ts.uniform(1)));
-      std::int32_t network;
-      if (state.networks > first_network && ts.bernoulli(2, join_share)) {
-        network = first_network + static_cast<std::int32_t>(
-                                      ts.uniform(3) * static_cast<double>(state.networks - first_network));
-      } else {
-        network = state.networks++;
-      }
-      const auto capacity =
-          static_cast<std::uint16_t>(std::min<std::uint64_t>(60000, 1 + ts.poisson(4, capacity_mean - 1.0)));
-      const std::int32_t id =
-          state.traffickers.add(static_cast<std::uint8_t>(r), method, market, network, capacity);
-
-      // Its victims: vulnerable free people of the region, by rejection.
-      const std::uint64_t victims = stochastic_round(capacity * initial_fill, ts.uniform(6));
-      std::uint32_t trafficker_draw = 8;
-      std::uint64_t attempts = 0;
-      recruits.clear();
-      while (recruits.size() < victims && rm.population > 0 && attempts < 1000 * (victims + 1)) {
-        ++attempts;
-        const auto person =
-            rm.person_begin + static_cast<std::uint32_t>(ts.uniform(trafficker_draw++) * rm.population);
-        // Accepted in proportion to susceptibility, as in recruitment.
-        if (ts.uniform(trafficker_draw++) * max_factor >= susceptibility(model, state, person)) continue;
-        if (state.persons.state[person] != static_cast<std::uint8_t>(PersonState::Free)) continue;
-        recruits.push_back(person);
-        auto& p = state.persons;
-        Stream ps = person_stream(model, state, Phase::Initialise, person);
-        take_recruit(model, state, person, id, method, ps, 2);
-        const std::size_t regions = state.regions.size();
-        const auto destination = static_cast<std::uint8_t>(
-            pick_cumulative(&model.route_cumulative[r * regions], regions, ps.uniform(4)));
-        p.state[person] = static_cast<std::uint8_t>(PersonState::Exploited);
-        p.current_region[person] = destination;
-        if (destination != r) p.flags[person] |= person_flag::kCrossedBorder;
-        ++state.regions[destination].market_victims[static_cast<std::size_t>(market)];
-      }
-    }
+    for (std::uint64_t t = 0; t < count; ++t)
+      seed_trafficker(model, state, r, first_network, market_weight, method_share, recruits);
   }
 }
 

@@ -621,7 +621,7 @@ struct RunFileWriter::Impl {
   Handle first_event, event_count;
   std::size_t events_written = 0;
 
-  // snapshots/: one dataset per person field (kSnapshotFields order).
+  // snapshots/: one dataset per snapshot field (snapshot_fields() order).
   std::vector<Handle> snapshot_sets;
   std::size_t snapshot_count = 0, persons = 0;
 
@@ -673,21 +673,34 @@ constexpr FieldSpec kEventColumns[] = {
 };
 constexpr std::size_t kEventChunkRows = 1u << 16;
 
-// The person fields of snapshots/, in file order.
-hid_t u8() { return H5T_STD_U8LE; }
-hid_t f32() { return H5T_IEEE_F32LE; }
-constexpr FieldSpec kSnapshotFields[] = {
-    {"state", u8, "state of the person (flag_meanings)", ""},
-    {"region", u8, "region where the person is (home while FREE; flag_meanings)", ""},
-    {"home_region", u8, "home region of the person (flag_meanings)", ""},
-    {"market", u8, "market the person is trafficked for (flag_meanings; 255 NONE)", ""},
-    {"flags", u8, "person flags (flag_masks / flag_meanings)", ""},
-    {"vulnerability", f32, "vulnerability to recruiting", "1"},
-    {"awareness", f32, "awareness of recruitment tricks", "1"},
-    {"controller", i32, "id of the trafficker controlling the person, -1 when none", "1"},
-    {"debt", f32, "debt owed to the controller (agent units)", "USD"},
-    {"times_trafficked", u8, "times the person has been recruited (saturates at 255)", "1"},
-};
+// The HDF5 types of a snapshot field (snapshot_fields.def): in the file
+// (little-endian, as the other datasets) and in memory.
+hid_t snapshot_file_type(const SnapshotField& field) {
+  if (field.is_float) return field.value_bytes == 8 ? H5T_IEEE_F64LE : H5T_IEEE_F32LE;
+  switch (field.value_bytes) {
+    case 1:
+      return field.is_signed ? H5T_STD_I8LE : H5T_STD_U8LE;
+    case 2:
+      return field.is_signed ? H5T_STD_I16LE : H5T_STD_U16LE;
+    case 4:
+      return field.is_signed ? H5T_STD_I32LE : H5T_STD_U32LE;
+    default:
+      return field.is_signed ? H5T_STD_I64LE : H5T_STD_U64LE;
+  }
+}
+hid_t snapshot_memory_type(const SnapshotField& field) {
+  if (field.is_float) return field.value_bytes == 8 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT;
+  switch (field.value_bytes) {
+    case 1:
+      return field.is_signed ? H5T_NATIVE_INT8 : H5T_NATIVE_UINT8;
+    case 2:
+      return field.is_signed ? H5T_NATIVE_INT16 : H5T_NATIVE_UINT16;
+    case 4:
+      return field.is_signed ? H5T_NATIVE_INT32 : H5T_NATIVE_UINT32;
+    default:
+      return field.is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64;
+  }
+}
 
 }  // namespace
 
@@ -951,13 +964,13 @@ void create_layout(const std::string& file_path, const std::string& path, const 
                           "day");
       }
       const std::vector<std::string> dims = {"point", "replicate", "snapshot", "person"};
-      for (const FieldSpec& field : kSnapshotFields) {
+      for (const SnapshotField& field : snapshot_fields()) {
         std::vector<std::size_t> shape = snapshots.shape_of(dims);
-        const std::size_t element = H5Tget_size(field.file_type());
+        const std::size_t element = H5Tget_size(snapshot_file_type(field));
         std::vector<std::size_t> chunk = {
             1, 1, 1,
             std::clamp<std::size_t>(kMaxChunkBytes / element, 1, std::max<std::size_t>(w.persons, 1))};
-        Handle ds = snapshots.create(field.name, field.file_type(), shape, chunk);
+        Handle ds = snapshots.create(field.name, snapshot_file_type(field), shape, chunk);
         snapshots.describe(ds.get(), field.long_name, field.units);
         h5::write_attribute(ds.get(), "coordinates", std::string_view("snapshot_step time_days"), path);
         const std::string name = field.name;
@@ -1312,7 +1325,7 @@ void RunFileWriter::open_for_runs(const RunFileInfo& info) {
     w.event_count = open("events/runs/event_count");
   }
   if (info.recording.snapshot_every > 0)
-    for (const FieldSpec& field : kSnapshotFields)
+    for (const SnapshotField& field : snapshot_fields())
       w.snapshot_sets.push_back(open("snapshots/" + std::string(field.name), dapl.get()));
 
   // What the file already holds (a resumed file): its runs and their summaries.
@@ -1556,23 +1569,11 @@ void RunFileWriter::write_snapshots(const ReplicateResult& result) {
   const Snapshots& s = result.snapshots;
   const std::vector<hsize_t> start = {result.point, result.replicate, 0, 0};
   const std::vector<hsize_t> count = {1, 1, w.snapshot_count, w.persons};
-  for (std::size_t f = 0; f < std::size(kSnapshotFields); ++f) {
-    const std::string name = kSnapshotFields[f].name;
-    const std::string what = "cannot write snapshots '" + name + "'";
-    const hid_t ds = w.snapshot_sets[f].get();
-    auto write = [&](hid_t memory_type, const void* data) {
-      write_block(ds, memory_type, data, start, count, w.path, what);
-    };
-    if (name == "state") write(H5T_NATIVE_UINT8, s.state.data());
-    if (name == "region") write(H5T_NATIVE_UINT8, s.region.data());
-    if (name == "home_region") write(H5T_NATIVE_UINT8, s.home_region.data());
-    if (name == "market") write(H5T_NATIVE_UINT8, s.market.data());
-    if (name == "flags") write(H5T_NATIVE_UINT8, s.flags.data());
-    if (name == "vulnerability") write(H5T_NATIVE_FLOAT, s.vulnerability.data());
-    if (name == "awareness") write(H5T_NATIVE_FLOAT, s.awareness.data());
-    if (name == "controller") write(H5T_NATIVE_INT32, s.controller.data());
-    if (name == "debt") write(H5T_NATIVE_FLOAT, s.debt.data());
-    if (name == "times_trafficked") write(H5T_NATIVE_UINT8, s.times_trafficked.data());
+  const std::span<const SnapshotField> fields = snapshot_fields();
+  for (std::size_t f = 0; f < fields.size(); ++f) {
+    const std::string what = "cannot write snapshots '" + std::string(fields[f].name) + "'";
+    write_block(w.snapshot_sets[f].get(), snapshot_memory_type(fields[f]), fields[f].data(s), start, count,
+                w.path, what);
   }
 }
 
@@ -1728,7 +1729,7 @@ void copy_into_new_layout(const std::string& file_path, const std::string& path,
     for (const SummarySpec& m : summary_table())
       copy_dataset(from.get(), to.get(), "summary/" + std::string(m.name), path, recorded);
     if (info.recording.snapshot_every > 0)
-      for (const FieldSpec& field : kSnapshotFields)
+      for (const SnapshotField& field : snapshot_fields())
         copy_dataset(from.get(), to.get(), "snapshots/" + std::string(field.name), path, recorded);
     h5::check_status(H5Fflush(to.get(), H5F_SCOPE_LOCAL), path, "cannot flush '" + copy_path + "'");
     copy_dataset(from.get(), to.get(), "campaign/run_complete", path);
