@@ -51,26 +51,8 @@ std::vector<std::vector<double>> headline_means(const output::RunFileContents& f
   return means;
 }
 
-}  // namespace
-
-int inspect_command(const std::string& path) {
-  output::RunFileContents f;
-  try {
-    f = output::read_run_file(path, false);
-  } catch (const output::OutputError& e) {
-    print_error(e.what());
-    return kExitBadInput;
-  } catch (const std::exception& e) {
-    // A damaged file can fail in ways the reader does not name.
-    print_error(path + ": cannot read the run file: " + e.what());
-    return kExitBadInput;
-  }
-  const std::size_t points = f.dimension("point"), replicates = f.dimension("replicate");
-  const std::string kind(output::experiment_name(f.experiment));
-  std::fprintf(stdout, "%s: tipsim run file, format version %d; a %s of %zu point%s x %zu replicate%s\n\n",
-               path.c_str(), f.format_version, kind.c_str(), points, points == 1 ? "" : "s", replicates,
-               replicates == 1 ? "" : "s");
-
+// Where the file came from and how to run it again.
+void print_provenance(const output::RunFileContents& f, const std::string& path) {
   std::fprintf(stdout, "Provenance\n");
   print_field("scenario",
               f.text("scenario_name") + (f.source_path.empty() ? "" : " (" + f.source_path + ")"));
@@ -86,7 +68,10 @@ int inspect_command(const std::string& path) {
   print_field("regions",
               join(f.labels.count("region") ? f.labels.at("region") : std::vector<std::string>{}, ", "));
   print_field("re-run with", "tipsim run --from " + path);
+}
 
+// The dimensions, the leading four first.
+void print_dimensions(const output::RunFileContents& f) {
   std::fprintf(stdout, "\nDimensions\n ");
   const std::vector<std::string> leading = {"point", "replicate", "step", "region"};
   for (const std::string& name : leading) std::fprintf(stdout, " %s %zu", name.c_str(), f.dimension(name));
@@ -94,7 +79,10 @@ int inspect_command(const std::string& path) {
     if (std::find(leading.begin(), leading.end(), name) == leading.end())
       std::fprintf(stdout, " %s %zu", name.c_str(), size);
   std::fprintf(stdout, "\n");
+}
 
+// A sweep's definition and its points; a comparison's arms.
+void print_points(const output::RunFileContents& f, std::size_t points) {
   if (f.experiment == output::ExperimentKind::Sweep) {
     std::fprintf(stdout, "\nSweep points (sweep/; the first key varies slowest)\n");
     std::string definition = f.sweep_definition;
@@ -120,7 +108,10 @@ int inspect_command(const std::string& path) {
     for (std::size_t p = 0; p < f.arm_names.size(); ++p)
       std::fprintf(stdout, "  point %zu: %s%s\n", p, f.arm_names[p].c_str(), p == 0 ? " (baseline)" : "");
   }
+}
 
+// The event log and snapshots, or how to record them.
+void print_recorded(const output::RunFileContents& f) {
   std::fprintf(stdout, "\nRecorded\n");
   print_field("event log", f.event_log
                                ? format_figure(static_cast<double>(f.event_count)) + " events (events/)"
@@ -131,7 +122,10 @@ int inspect_command(const std::string& path) {
                                          static_cast<std::int32_t>(f.number("steps")), f.snapshot_every)) +
                                      " per run (snapshots/)"
                                : std::string("none (tipsim run --snapshot-every K takes them)"));
+}
 
+// Every series with its category axis, layer, nature and units.
+void print_series(const output::RunFileContents& f) {
   std::fprintf(stdout, "\nSeries (series/: dimensions point, replicate, step, region[, category])\n");
   std::size_t width = 0;
   for (const output::Variable& v : f.series) width = std::max(width, v.name.size());
@@ -142,7 +136,10 @@ int inspect_command(const std::string& path) {
                  category.c_str(), v.attribute("layer").c_str(), nature.c_str(),
                  v.attribute("units").c_str());
   }
+}
 
+// The headline figures side by side, and a comparison's effects.
+void print_figures(const output::RunFileContents& f, std::size_t points, std::size_t replicates) {
   std::fprintf(stdout,
                "\nHeadline figures (summary/: mean over replicates, after the burn-in; agent units)\n");
   const auto means = headline_means(f);
@@ -158,22 +155,48 @@ int inspect_command(const std::string& path) {
   if (points > kMaxHeadlineColumns)
     std::fprintf(stdout, "  (%zu more points: see summary/)\n", points - kMaxHeadlineColumns);
 
-  if (f.experiment == output::ExperimentKind::Comparison && !f.comparison_arms.empty()) {
-    std::fprintf(stdout, "\nEffects against the baseline (comparison/)\n");
-    std::vector<ArmEstimates> arms;
-    for (std::size_t a = 0; a < f.comparison_arms.size(); ++a) {
-      ArmEstimates arm{f.comparison_arms[a], {}};
-      for (const EffectSpec& e : effect_table()) {
-        auto value = [&](const std::string& suffix) {
-          const output::Variable* v = f.find_comparison(std::string(e.name) + suffix);
-          return v != nullptr && a < v->values.size() ? v->values[a] : std::nan("");
-        };
-        arm.effects.push_back(EffectEstimate{value("_mean"), value("_ci_low"), value("_ci_high")});
-      }
-      arms.push_back(std::move(arm));
+  if (f.experiment != output::ExperimentKind::Comparison || f.comparison_arms.empty()) return;
+  std::fprintf(stdout, "\nEffects against the baseline (comparison/)\n");
+  std::vector<ArmEstimates> arms;
+  for (std::size_t a = 0; a < f.comparison_arms.size(); ++a) {
+    ArmEstimates arm{f.comparison_arms[a], {}};
+    for (const EffectSpec& e : effect_table()) {
+      auto value = [&](const std::string& suffix) {
+        const output::Variable* v = f.find_comparison(std::string(e.name) + suffix);
+        return v != nullptr && a < v->values.size() ? v->values[a] : std::nan("");
+      };
+      arm.effects.push_back(EffectEstimate{value("_mean"), value("_ci_low"), value("_ci_high")});
     }
-    print_effect_tables(stdout, f.baseline_arm, replicates, arms);
+    arms.push_back(std::move(arm));
   }
+  print_effect_tables(stdout, f.baseline_arm, replicates, arms);
+}
+
+}  // namespace
+
+int inspect_command(const std::string& path) {
+  output::RunFileContents f;
+  try {
+    f = output::read_run_file(path, false);
+  } catch (const output::OutputError& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    // A damaged file can fail in ways the reader does not name.
+    print_error(path + ": cannot read the run file: " + e.what());
+    return kExitBadInput;
+  }
+  const std::size_t points = f.dimension("point"), replicates = f.dimension("replicate");
+  const std::string kind(output::experiment_name(f.experiment));
+  std::fprintf(stdout, "%s: tipsim run file, format version %d; a %s of %zu point%s x %zu replicate%s\n\n",
+               path.c_str(), f.format_version, kind.c_str(), points, points == 1 ? "" : "s", replicates,
+               replicates == 1 ? "" : "s");
+  print_provenance(f, path);
+  print_dimensions(f);
+  print_points(f, points);
+  print_recorded(f);
+  print_series(f);
+  print_figures(f, points, replicates);
   std::fflush(stdout);
   return kExitOk;
 }
