@@ -29,7 +29,7 @@ import gen_param_reference as tables  # noqa: E402  (the shared parser of the .d
 OUTPUT_MD = tables.ROOT / "docs" / "output-format.md"
 EVENTS_DEF = tables.ROOT / "sim" / "model" / "events.def"
 COMPARISON_CPP = tables.ROOT / "sim" / "experiments" / "comparison.cpp"
-# How each value type is stored in a run file (sim/output/run_file.cpp).
+# How each value type is stored in a run file (sim/output/run_file_layout.cpp).
 STORED_TYPE = {"Count": "int64", "Amount": "float64"}
 
 

@@ -4,8 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
-#include <type_traits>
 #include <vector>
 
 #include "model.hpp"
@@ -28,7 +26,7 @@ inline std::size_t snapshot_count(std::int32_t steps, std::int32_t every) {
 struct Snapshots {
   std::size_t persons = 0;
   std::vector<std::int32_t> steps;  // the step at whose end each was taken
-#define TIPSIM_SNAPSHOT_FIELD(name, type, value, long_name, units) std::vector<type> name;
+#define TIPSIM_SNAPSHOT_FIELD(name, type, value, categories, long_name, units) std::vector<type> name;
 #include "snapshot_fields.def"
 #undef TIPSIM_SNAPSHOT_FIELD
 
@@ -38,24 +36,10 @@ struct Snapshots {
 
   // Stored bytes per person and snapshot, for size estimates.
   static constexpr std::size_t kBytesPerPerson = 0
-#define TIPSIM_SNAPSHOT_FIELD(name, type, value, long_name, units) +sizeof(type)
+#define TIPSIM_SNAPSHOT_FIELD(name, type, value, categories, long_name, units) +sizeof(type)
 #include "snapshot_fields.def"
 #undef TIPSIM_SNAPSHOT_FIELD
       ;
 };
-
-// One stored field of a snapshot, for the writer and the readers.
-struct SnapshotField {
-  const char* name;
-  const char* long_name;
-  const char* units;  // empty for a categorical field
-  // The field's arrays in a Snapshots, as bytes, and the size of one value.
-  const void* (*data)(const Snapshots&);
-  std::size_t value_bytes;
-  bool is_float;
-  bool is_signed;
-};
-// Every snapshot field, in the table's (and the file's) order.
-std::span<const SnapshotField> snapshot_fields();
 
 }  // namespace tipsim

@@ -279,6 +279,7 @@ void require_rows(std::size_t rows, std::initializer_list<std::size_t> sizes, co
     if (size != rows) throw FormatError(path + ": table '" + table + "' has columns of different lengths");
 }
 
+// scenario/: the scenario's texts and its tables.
 void read_scenario_group(hid_t file, RunFileContents& out, const std::string& path) {
   Handle group = open_group(file, "scenario", path);
   const hid_t g = group.get();
@@ -341,9 +342,9 @@ void read_scenario_group(hid_t file, RunFileContents& out, const std::string& pa
   }
 }
 
-// Opens a file and checks that it is a run file of a version this program
-// reads; returns the file and its format version.
-std::pair<Handle, int> open_run_file(const std::string& path, bool unfinished = false) {
+// Refuses, before HDF5 sees it, a path that cannot be read, and the
+// temporary name of a run that never finished.
+void check_readable(const std::string& path, bool unfinished) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
     const int error = errno;
@@ -368,22 +369,11 @@ std::pair<Handle, int> open_run_file(const std::string& path, bool unfinished = 
                         "and --resume " +
                         path + ", or delete it");
   }
-  h5::QuietErrors quiet;
-  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
-  if (is_hdf5 < 0) h5::fail(path, "cannot open");
-  if (is_hdf5 == 0) throw FormatError(path + ": not a tipsim run file (not an HDF5 file)");
+}
 
-  Handle fapl(h5::check(H5Pcreate(H5P_FILE_ACCESS), path, "cannot create file access properties"), H5Pclose);
-  h5::check_status(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), path, "cannot set the close degree");
-  // The file is readable and starts like HDF5, so a failure here means it is
-  // damaged: truncated by a full disk or an interrupted copy, typically.
-  const hid_t opened = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
-  if (opened < 0) throw FormatError(path + ": damaged or incomplete HDF5 file: " + h5::error_stack_text());
-  Handle file(opened, H5Fclose);
-  const hid_t f = file.get();
-
-  // Identify the file before reading anything else, so a foreign or newer
-  // file is refused with a message that says so.
+// Identifies the file before reading anything else, so a foreign or newer
+// file is refused with a message that says so; returns its format version.
+int check_format(hid_t f, const std::string& path) {
   if (!h5::has_attribute(f, "format"))
     throw FormatError(path + ": not a tipsim run file (an HDF5 file without a 'format' attribute)");
   const std::string format = h5::read_string_attribute(f, "format", path);
@@ -401,7 +391,27 @@ std::pair<Handle, int> open_run_file(const std::string& path, bool unfinished = 
     if (version > kFormatVersion) message += "; use a newer tipsim";
     throw FormatError(message);
   }
-  return {std::move(file), static_cast<int>(version)};
+  return static_cast<int>(version);
+}
+
+// Opens a file and checks that it is a run file of a version this program
+// reads; returns the file and its format version.
+std::pair<Handle, int> open_run_file(const std::string& path, bool unfinished = false) {
+  check_readable(path, unfinished);
+  h5::QuietErrors quiet;
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 < 0) h5::fail(path, "cannot open");
+  if (is_hdf5 == 0) throw FormatError(path + ": not a tipsim run file (not an HDF5 file)");
+
+  Handle fapl(h5::check(H5Pcreate(H5P_FILE_ACCESS), path, "cannot create file access properties"), H5Pclose);
+  h5::check_status(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG), path, "cannot set the close degree");
+  // The file is readable and starts like HDF5, so a failure here means it is
+  // damaged: truncated by a full disk or an interrupted copy, typically.
+  const hid_t opened = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get());
+  if (opened < 0) throw FormatError(path + ": damaged or incomplete HDF5 file: " + h5::error_stack_text());
+  Handle file(opened, H5Fclose);
+  const int version = check_format(file.get(), path);
+  return {std::move(file), version};
 }
 
 bool has_link(hid_t group, const char* name) { return H5Lexists(group, name, H5P_DEFAULT) > 0; }
@@ -440,6 +450,36 @@ void require_every_run(const std::vector<std::uint8_t>& complete, const std::str
         " runs (its run was interrupted); finish it with the command that made it and --resume " + path);
 }
 
+// sweep/: what each point is (resolved scenario, varied keys, arm).
+void read_sweep_group(hid_t f, RunFileContents& out, const std::string& path) {
+  Handle sweep = open_group(f, "sweep", path);
+  out.point_resolved_toml = read_string_column(sweep.get(), "resolved_toml", "sweep/", path);
+  for (const std::string& name : member_names(sweep.get(), path)) {
+    if (name == "point" || name == "resolved_toml") continue;
+    if (name == "definition") {
+      out.sweep_definition = read_text(sweep.get(), name, "sweep/", path);
+    } else if (name == "arm") {
+      out.arm_names = read_string_column(sweep.get(), "arm", "sweep/", path);
+    } else {
+      out.sweep_keys.push_back(read_variable(sweep.get(), name, "sweep/", true, path));
+    }
+  }
+}
+
+// comparison/: the paired effects, their arms and the baseline's name.
+void read_comparison_group(hid_t f, RunFileContents& out, const std::string& path) {
+  Handle group = open_group(f, "comparison", path);
+  if (h5::has_attribute(group.get(), "baseline"))
+    out.baseline_arm = h5::read_string_attribute(group.get(), "baseline", path);
+  for (const std::string& name : member_names(group.get(), path)) {
+    Handle ds = open_dataset(group.get(), name, "comparison/", path);
+    if (name == "arm") out.comparison_arms = h5::read_strings(ds.get(), path);
+    if (H5DSis_scale(ds.get()) > 0) continue;
+    out.comparison.push_back(read_variable(group.get(), name, "comparison/", true, path));
+  }
+}
+
+// Reads a run file: with `unfinished`, one that may lack runs.
 RunFileContents read_contents(const std::string& path, bool read_series, bool unfinished) {
   h5::QuietErrors quiet;
   auto [file, version] = open_run_file(path, unfinished);
@@ -460,31 +500,8 @@ RunFileContents read_contents(const std::string& path, bool read_series, bool un
   read_scenario_group(f, out, path);
   out.series = read_variable_group(f, "series", read_series, out, path);
   out.summary = read_variable_group(f, "summary", true, out, path);
-  {
-    Handle sweep = open_group(f, "sweep", path);
-    out.point_resolved_toml = read_string_column(sweep.get(), "resolved_toml", "sweep/", path);
-    for (const std::string& name : member_names(sweep.get(), path)) {
-      if (name == "point" || name == "resolved_toml") continue;
-      if (name == "definition") {
-        out.sweep_definition = read_text(sweep.get(), name, "sweep/", path);
-      } else if (name == "arm") {
-        out.arm_names = read_string_column(sweep.get(), "arm", "sweep/", path);
-      } else {
-        out.sweep_keys.push_back(read_variable(sweep.get(), name, "sweep/", true, path));
-      }
-    }
-  }
-  if (has_link(f, "comparison")) {
-    Handle group = open_group(f, "comparison", path);
-    if (h5::has_attribute(group.get(), "baseline"))
-      out.baseline_arm = h5::read_string_attribute(group.get(), "baseline", path);
-    for (const std::string& name : member_names(group.get(), path)) {
-      Handle ds = open_dataset(group.get(), name, "comparison/", path);
-      if (name == "arm") out.comparison_arms = h5::read_strings(ds.get(), path);
-      if (H5DSis_scale(ds.get()) > 0) continue;
-      out.comparison.push_back(read_variable(group.get(), name, "comparison/", true, path));
-    }
-  }
+  read_sweep_group(f, out, path);
+  if (has_link(f, "comparison")) read_comparison_group(f, out, path);
   if (has_link(f, "events")) {
     Handle group = open_group(f, "events", path);
     Handle rows = open_dataset(group.get(), "event", "events/", path);
