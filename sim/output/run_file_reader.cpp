@@ -81,24 +81,32 @@ std::size_t RunFileContents::dimension(const std::string& name) const {
 
 namespace {
 
-// Names of an object's attributes in creation order (by name when the file
-// does not track it). Collected first and read afterwards, so that no C++
-// exception crosses HDF5's C iteration.
-std::vector<std::string> attribute_names(hid_t object, const std::string& path) {
+// The names an HDF5 iteration visits, in creation order (by name when the
+// file does not track it: foreign files). Collected first and read
+// afterwards, so that no C++ exception crosses HDF5's C iteration.
+template <typename Iterate>
+std::vector<std::string> names_in_order(Iterate iterate, const std::string& path, const char* what) {
   std::vector<std::string> names;
-  auto collect = [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
-    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
-    return 0;
-  };
   hsize_t position = 0;
-  if (H5Aiterate2(object, H5_INDEX_CRT_ORDER, H5_ITER_INC, &position, collect, &names) < 0) {
+  if (iterate(H5_INDEX_CRT_ORDER, &position, &names) < 0) {
     H5Eclear2(H5E_DEFAULT);
     names.clear();
     position = 0;
-    h5::check_status(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &position, collect, &names), path,
-                     "cannot list attributes");
+    h5::check_status(iterate(H5_INDEX_NAME, &position, &names), path, what);
   }
   return names;
+}
+
+std::vector<std::string> attribute_names(hid_t object, const std::string& path) {
+  return names_in_order(
+      [object](H5_index_t index, hsize_t* position, std::vector<std::string>* names) {
+        auto collect = [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+          static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+          return 0;
+        };
+        return H5Aiterate2(object, index, H5_ITER_INC, position, collect, names);
+      },
+      path, "cannot list attributes");
 }
 
 // Collects the text and scalar numeric attributes of an object; H5DS's own
@@ -139,22 +147,17 @@ Handle open_dataset(hid_t group, const std::string& name, const std::string& whe
                 H5Dclose);
 }
 
-// Dataset names of a group in creation order (by name for foreign files).
+// Dataset names of a group.
 std::vector<std::string> member_names(hid_t group, const std::string& path) {
-  std::vector<std::string> names;
-  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
-    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
-    return 0;
-  };
-  hsize_t position = 0;
-  if (H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &position, collect, &names) < 0) {
-    H5Eclear2(H5E_DEFAULT);
-    names.clear();
-    position = 0;
-    h5::check_status(H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &position, collect, &names), path,
-                     "cannot list a group");
-  }
-  return names;
+  return names_in_order(
+      [group](H5_index_t index, hsize_t* position, std::vector<std::string>* names) {
+        auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+          static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+          return 0;
+        };
+        return H5Literate(group, index, H5_ITER_INC, position, collect, names);
+      },
+      path, "cannot list a group");
 }
 
 std::vector<std::size_t> shape_of(hid_t ds, const std::string& path) {
