@@ -1,18 +1,21 @@
 #!/usr/bin/python3
-"""Regenerates the tables of docs/output-format.md that come from the metric table.
+"""Regenerates the tables of docs/output-format.md that come from the model's tables.
 
 Only the blocks between
   <!-- BEGIN GENERATED: NAME -->
   <!-- END GENERATED: NAME -->
 are rewritten: output-series (sim/model/metrics.def), output-summary
-(sim/model/metrics.cpp's kSummaries), output-axes (the label arrays of
-sim/model/metrics.cpp), output-events (sim/model/events.def) and output-effects
-(sim/experiments/comparison.cpp's kEffects). Everything else is hand-written. The tables are read with
-scripts/gen_param_reference.py's parser, so both documents agree.
+(sim/model/metrics.cpp's summaries), output-axes (the axis labels),
+output-events (sim/model/events.def) and output-effects
+(sim/experiments/comparison.cpp's effects). Everything else is hand-written.
+The tables are those `tipsim reference --json` prints, read as
+scripts/gen_param_reference.py reads them, so both documents agree.
 
-Usage (from anywhere):
+Usage (from anywhere, once tipsim is built):
   /usr/bin/python3 scripts/gen_output_reference.py          # rewrite the file
   /usr/bin/python3 scripts/gen_output_reference.py --check  # exit 1 if stale
+  --tipsim PATH   the tipsim program to ask (default: $TIPSIM_CLI, else
+                  build/sim/tipsim)
 Standard library only.
 """
 
@@ -24,11 +27,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen_param_reference as tables  # noqa: E402  (the shared parser of the .def files)
+import gen_param_reference as tables  # noqa: E402  (the shared reader of the model's tables)
 
 OUTPUT_MD = tables.ROOT / "docs" / "output-format.md"
-EVENTS_DEF = tables.ROOT / "sim" / "model" / "events.def"
-COMPARISON_CPP = tables.ROOT / "sim" / "experiments" / "comparison.cpp"
 # How each value type is stored in a run file (sim/output/run_file_layout.cpp).
 STORED_TYPE = {"Count": "int64", "Amount": "float64"}
 
@@ -61,29 +62,20 @@ def axes_block(axes) -> str:
     return "\n".join(rows)
 
 
-_EVENT_RE = re.compile(r'^TIPSIM_EVENT\((\w+),\s*"([A-Z_]+)",\s*(\w+),\s*"([^"]*)"\)\s*$')
-
 # What each mechanism of sim/model/events.def means for the intervention column.
 MECHANISM_TEXT = {"None": "—", "Recruitment": "recruitment", "Channel": "the channel's",
                   "Shelter": "shelter", "NonPunishment": "non-punishment", "Services": "services",
                   "Justice": "justice", "Entry": "entry", "Sentence": "sentence"}
 
 
-def read_event_kinds() -> list[tuple[str, str, str]]:
+def read_event_kinds(reference: dict) -> list[tuple[str, str, str]]:
     kinds = []
-    for number, line in enumerate(EVENTS_DEF.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.strip()
-        if not line.startswith("TIPSIM_EVENT("):
-            continue
-        m = _EVENT_RE.match(line)
-        if not m:
-            sys.exit(f"{EVENTS_DEF}:{number}: cannot parse this TIPSIM_EVENT line")
-        _, name, mechanism, doc = m.groups()
-        if mechanism not in MECHANISM_TEXT:
-            sys.exit(f"{EVENTS_DEF}:{number}: unknown mechanism {mechanism}")
-        kinds.append((name, mechanism, doc))
+    for kind in reference["event_kinds"]:
+        if kind["mechanism"] not in MECHANISM_TEXT:
+            sys.exit(f"{Path(__file__).name}: event {kind['name']} has an unknown mechanism {kind['mechanism']}")
+        kinds.append((kind["name"], kind["mechanism"], kind["doc"]))
     if not kinds:
-        sys.exit(f"{EVENTS_DEF}: no events found")
+        sys.exit(f"{Path(__file__).name}: the program lists no event kinds")
     return kinds
 
 
@@ -94,19 +86,10 @@ def events_block(kinds) -> str:
     return "\n".join(rows)
 
 
-def read_effects() -> list[tuple[str, str, str, str, str]]:
-    cpp = COMPARISON_CPP.read_text(encoding="utf-8")
-    block = re.search(r"kEffects\[\]\s*=\s*\{(.*?)\n\};", cpp, re.S)
-    if not block:
-        sys.exit(f"{COMPARISON_CPP}: cannot find kEffects[]")
-    effects = []
-    for m in re.finditer(r'\{\s*"(\w+)",\s*"([^"]*)",\s*"(\w+)",\s*EffectSign::(\w+),\s*"([^"]*)",\s*'
-                         r'((?:"[^"]*"\s*)+)\}', block.group(1)):
-        name, label, summary, sign, units, long_parts = m.groups()
-        long_name = "".join(re.findall(r'"([^"]*)"', long_parts))
-        effects.append((name, summary, sign, units, long_name))
+def read_effects(reference: dict) -> list[tuple[str, str, str, str, str]]:
+    effects = [(e["name"], e["summary"], e["sign"], e["units"], e["long_name"]) for e in reference["effects"]]
     if not effects:
-        sys.exit(f"{COMPARISON_CPP}: no effects found in kEffects[]")
+        sys.exit(f"{Path(__file__).name}: the program lists no comparison effects")
     return effects
 
 
@@ -144,12 +127,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if the file is out of date")
+    tables.add_tipsim_option(parser)
     args = parser.parse_args()
 
-    metrics, summaries, axes = tables.read_metrics()
+    reference = tables.read_reference(args.tipsim)
+    metrics, summaries, axes = tables.read_metrics(reference)
     blocks = {"output-series": series_block(metrics), "output-summary": summary_block(summaries),
-              "output-axes": axes_block(axes), "output-events": events_block(read_event_kinds()),
-              "output-effects": effects_block(read_effects())}
+              "output-axes": axes_block(axes), "output-events": events_block(read_event_kinds(reference)),
+              "output-effects": effects_block(read_effects(reference))}
     old = OUTPUT_MD.read_text(encoding="utf-8")
     new = fill(old, blocks)
     if args.check:

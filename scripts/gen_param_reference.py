@@ -1,20 +1,26 @@
 #!/usr/bin/python3
 """Regenerates the parts of the documentation that come from the model's tables.
 
+The tables are read from the built program: `tipsim reference --json` prints
+the parameters (sim/model/parameters.def), metrics and summaries
+(sim/model/metrics.def, metrics.cpp), axis labels, event kinds
+(sim/model/events.def) and comparison effects as one JSON document.
+
   docs/scenario-reference.md   written whole: the scenario file structure and
-                               every key of sim/model/parameters.def.
+                               every parameter, by group.
   docs/model.md                only the blocks between
                                  <!-- BEGIN GENERATED: NAME -->
                                  <!-- END GENERATED: NAME -->
                                are rewritten: the parameter tables of each phase
-                               (from sim/model/parameters.def and the SYMBOLS map
-                               below), the metric and summary tables (from
-                               sim/model/metrics.def and sim/model/metrics.cpp) and the
-                               axis labels. Everything else is hand-written.
+                               (the parameters and the SYMBOLS map below), the
+                               metric and summary tables and the axis labels.
+                               Everything else is hand-written.
 
-Usage (from anywhere):
+Usage (from anywhere, once tipsim is built):
   /usr/bin/python3 scripts/gen_param_reference.py          # rewrite the files
   /usr/bin/python3 scripts/gen_param_reference.py --check  # exit 1 if stale
+  --tipsim PATH   the tipsim program to ask (default: $TIPSIM_CLI, else
+                  build/sim/tipsim)
 
 The script fails loudly when the tables and this file disagree: a parameter
 that no phase table lists (and that is not marked as outside the model), a
@@ -25,18 +31,45 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import re
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARAMETERS_DEF = ROOT / "sim" / "model" / "parameters.def"
-METRICS_DEF = ROOT / "sim" / "model" / "metrics.def"
-METRICS_CPP = ROOT / "sim" / "model" / "metrics.cpp"
+DEFAULT_TIPSIM = ROOT / "build" / "sim" / "tipsim"
 MODEL_MD = ROOT / "docs" / "model.md"
 REFERENCE_MD = ROOT / "docs" / "scenario-reference.md"
+
+# ---- the model's tables, from the program ------------------------------------------
+
+
+def add_tipsim_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tipsim", metavar="PATH",
+                        help="the tipsim program whose tables to use (default: $TIPSIM_CLI, else "
+                             "build/sim/tipsim)")
+
+
+def read_reference(tipsim: str | None) -> dict:
+    """The model's tables as `tipsim reference --json` prints them."""
+    program = tipsim or os.environ.get("TIPSIM_CLI") or str(DEFAULT_TIPSIM)
+    try:
+        result = subprocess.run([program, "reference", "--json"], capture_output=True, text=True,
+                                encoding="utf-8", timeout=120)
+    except OSError as e:
+        sys.exit(f"{Path(__file__).name}: cannot run {program} ({e.strerror}); build it, or give "
+                 "--tipsim PATH (or TIPSIM_CLI)")
+    if result.returncode != 0:
+        sys.exit(f"{Path(__file__).name}: {program} reference --json failed (exit {result.returncode}):\n"
+                 + result.stderr)
+    try:
+        return json.loads(result.stdout)
+    except json.JSONDecodeError as e:
+        sys.exit(f"{Path(__file__).name}: {program} reference --json printed no valid JSON: {e}")
 
 # ---- the parameter table -------------------------------------------------------
 
@@ -55,33 +88,12 @@ class Param:
     group: str
 
 
-_PARAM_RE = re.compile(
-    r'^TIPSIM_PARAM\((\w+),\s*"([^"]+)",\s*(\w+),\s*(\w+),\s*([^,]+),\s*([^,]+),\s*([^,]+),\s*'
-    r'"((?:[^"\\]|\\.)*)",\s*"((?:[^"\\]|\\.)*)"\)\s*$'
-)
-_GROUP_RE = re.compile(r"^//\s*-{2,}\s*(.+?)\s*-{2,}\s*$")
-
-
-def read_params() -> list[Param]:
-    params: list[Param] = []
-    group = ""
-    for number, line in enumerate(PARAMETERS_DEF.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.strip()
-        m = _GROUP_RE.match(line)
-        if m:
-            group = m.group(1)
-            continue
-        if not line.startswith("TIPSIM_PARAM("):
-            continue
-        m = _PARAM_RE.match(line)
-        if not m:
-            sys.exit(f"{PARAMETERS_DEF}:{number}: cannot parse this TIPSIM_PARAM line")
-        ident, key, kind, scope, default, lo, hi, unit, doc = m.groups()
-        params.append(
-            Param(ident, key, kind, scope, float(default), float(lo), float(hi),
-                  unit.replace('\\"', '"'), doc.replace('\\"', '"'), group))
+def read_params(reference: dict) -> list[Param]:
+    params = [Param(p["id"], p["key"], p["kind"], p["scope"], float(p["default"]), float(p["min"]),
+                    float(p["max"]), p["unit"], p["doc"], p["group"])
+              for p in reference["parameters"]]
     if not params:
-        sys.exit(f"{PARAMETERS_DEF}: no parameters found")
+        sys.exit(f"{Path(__file__).name}: the program lists no parameters")
     return params
 
 
@@ -406,47 +418,13 @@ class Metric:
     layer: str
 
 
-_METRIC_RE = re.compile(
-    r'^TIPSIM_METRIC\((\w+),\s*"([^"]+)",\s*(\w+),\s*(\w+),\s*(\w+),\s*(\w+),\s*"([^"]*)",\s*"([^"]*)"\)\s*$')
-
-
-def _string_list(text: str, array: str) -> list[str]:
-    m = re.search(r"\b" + re.escape(array) + r"\[\]\s*=\s*\{(.*?)\};", text, re.S)
-    if not m:
-        sys.exit(f"{METRICS_CPP}: cannot find the array {array}[]")
-    return re.findall(r'"([^"]*)"', m.group(1))
-
-
-def read_metrics() -> tuple[list[Metric], list[tuple[str, str, str, str]], dict[str, list[str]]]:
-    cpp = METRICS_CPP.read_text(encoding="utf-8")
-    metrics: list[Metric] = []
-    for number, line in enumerate(METRICS_DEF.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.strip()
-        if not line.startswith("TIPSIM_METRIC("):
-            continue
-        m = _METRIC_RE.match(line)
-        if not m:
-            sys.exit(f"{METRICS_DEF}:{number}: cannot parse this TIPSIM_METRIC line")
-        _, name, layer, axis, nature, typ, units, long_name = m.groups()
-        layer = layer.lower()
-        metrics.append(Metric(name, axis, nature, typ, units, long_name, layer))
-
-    block = re.search(r"kSummaries\[\]\s*=\s*\{(.*?)\n\};", cpp, re.S)
-    if not block:
-        sys.exit(f"{METRICS_CPP}: cannot find kSummaries[]")
-    summaries = []
-    for m in re.finditer(r'\{\s*"(\w+)",\s*"([^"]*)",\s*((?:"[^"]*"\s*)+),\s*Layer::(\w+)\s*\}', block.group(1)):
-        name, units, long_parts, layer = m.groups()
-        long_name = "".join(re.findall(r'"([^"]*)"', long_parts))
-        summaries.append((name, units, long_name, layer.lower()))
+def read_metrics(reference: dict) -> tuple[list[Metric], list[tuple[str, str, str, str]], dict[str, list[str]]]:
+    metrics = [Metric(m["name"], m["axis"], m["nature"], m["type"], m["units"], m["long_name"], m["layer"])
+               for m in reference["metrics"]]
+    summaries = [(s["name"], s["units"], s["long_name"], s["layer"]) for s in reference["summaries"]]
     if not summaries:
-        sys.exit(f"{METRICS_CPP}: no summaries found in kSummaries[]")
-
-    axes = {}
-    for axis, array in [("State", "kStateLabels"), ("Form", "kFormLabels"), ("Market", "kMarketLabels"),
-                        ("Method", "kMethodLabels"), ("Channel", "kChannelLabels"),
-                        ("CaseType", "kCaseTypeLabels"), ("Pillar", "kPillarLabels")]:
-        axes[axis] = _string_list(cpp, array)
+        sys.exit(f"{Path(__file__).name}: the program lists no summaries")
+    axes = {a["axis"]: a["labels"] for a in reference["axes"]}
     return metrics, summaries, axes
 
 
@@ -688,16 +666,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if a generated file is out of date")
+    add_tipsim_option(parser)
     args = parser.parse_args()
 
-    params = read_params()
+    reference = read_reference(args.tipsim)
+    params = read_params(reference)
     by_key = {p.key: p for p in params}
     listed = {key for rows in SYMBOLS.values() for key, _ in rows}
     unlisted = [p.key for p in params if p.key not in listed and p.key not in OUTSIDE_MODEL]
     if unlisted:
         sys.exit(f"{Path(__file__).name}: these parameters are in no phase table of docs/model.md; "
                  f"add them to SYMBOLS or OUTSIDE_MODEL: {', '.join(unlisted)}")
-    metrics, summaries, axes = read_metrics()
+    metrics, summaries, axes = read_metrics(reference)
 
     blocks = {name: params_block(name, by_key) for name in SYMBOLS}
     blocks["metrics"] = metrics_block(metrics)

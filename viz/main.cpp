@@ -16,6 +16,7 @@
 #include "app.hpp"
 #include "build_info.hpp"
 #include "live_session.hpp"
+#include "quoting.hpp"
 #include "replay_run.hpp"
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
@@ -25,20 +26,6 @@ namespace {
 
 using namespace tipsim;
 using namespace tipsim::viz;
-
-// The command line as a shell would read it back, for saved run files.
-std::string quoted_command_line(int argc, char** argv) {
-  std::string out;
-  for (int i = 0; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool plain = !arg.empty() && arg.find_first_not_of(
-                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                           "0123456789_-+=.,/:@%") == std::string::npos;
-    if (!out.empty()) out += ' ';
-    out += plain ? arg : "'" + arg + "'";
-  }
-  return out;
-}
 
 // A run file by its name or, whatever its name, by the HDF5 signature.
 bool looks_like_run_file(const std::string& path) {
@@ -57,110 +44,104 @@ bool parse_size(const std::string& text, int& width, int& height) {
   return width >= 320 && height >= 240 && width <= 8192 && height <= 8192;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"tipsim-viewer: watch a scenario live, move its policy levers, or replay a run file",
-               "tipsim-viewer"};
-  app.set_version_flag("--version",
-                       std::string("tipsim-viewer ") + version() + " (" + source_revision() + ")");
-  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
-    return "tipsim-viewer: error: " + std::string(e.what()) + "\nRun '" + failed->get_name() +
-           " --help' for the options.\n";
-  });
+// What the command line asks for.
+struct ViewerOptions {
   std::string input = std::string(TIPSIM_SCENARIO_DIR) + "/baseline.toml";
   std::string compare, screenshot, size = "1600x1000";
   int frames = 60;
   std::int32_t step = -1;
   std::vector<std::string> overrides;
+};
+
+void add_options(CLI::App& app, ViewerOptions& o) {
   app.add_option(
-         "file", input,
+         "file", o.input,
          "A scenario (TOML) to run live, or a run file (HDF5) to replay; default: the bundled baseline")
       ->type_name("SCENARIO.toml|FILE.h5");
-  app.add_option("--compare", compare, "A second run file, shown side by side with the first")
+  app.add_option("--compare", o.compare, "A second run file, shown side by side with the first")
       ->type_name("OTHER.h5");
-  app.add_option("--screenshot", screenshot,
+  app.add_option("--screenshot", o.screenshot,
                  "Render offscreen, save this PNG and exit (works under xvfb-run -a)")
       ->type_name("OUT.png");
-  app.add_option("--frames", frames, "Frames rendered before the screenshot; a live run advances over them")
+  app.add_option("--frames", o.frames, "Frames rendered before the screenshot; a live run advances over them")
       ->check(CLI::Range(2, 100000))
       ->type_name("N");
-  app.add_option("--size", size, "Screenshot size, or the window's largest size (default 1600x1000)")
+  app.add_option("--size", o.size, "Screenshot size, or the window's largest size (default 1600x1000)")
       ->type_name("WxH");
-  app.add_option("--step", step,
+  app.add_option("--step", o.step,
                  "Live: run this many steps first, then pause; replay: show this step first (0-based)")
       ->check(CLI::Range(0, 1000000))
       ->type_name("S");
-  app.add_option("--set", overrides,
+  app.add_option("--set", o.overrides,
                  "Live: override a scenario key, KEY=VALUE (repeatable), as tipsim run does")
       ->type_name("KEY=VALUE")
       ->take_all()
       ->allow_extra_args(false);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitBadInput;
-  }
+}
 
-  WindowOptions window;
-  if (!parse_size(size, window.width, window.height)) {
-    print_error("--size " + size +
+// The window's size and screenshot, and the inputs, checked before any
+// window opens: a missing or a folder is reported at once. False after an
+// error was printed.
+bool check_options(const ViewerOptions& o, WindowOptions& window) {
+  if (!parse_size(o.size, window.width, window.height)) {
+    print_error("--size " + o.size +
                 ": expected WIDTHxHEIGHT in pixels, from 320x240 to 8192x8192, e.g. 1600x1000");
-    return kExitBadInput;
+    return false;
   }
-  window.screenshot = screenshot;
-  window.frames = frames;
-  if (!screenshot.empty() && std::filesystem::path(screenshot).extension() != ".png") {
-    print_error("--screenshot " + screenshot + ": the screenshot is a PNG; give a name ending in .png");
-    return kExitBadInput;
+  window.screenshot = o.screenshot;
+  window.frames = o.frames;
+  if (!o.screenshot.empty() && std::filesystem::path(o.screenshot).extension() != ".png") {
+    print_error("--screenshot " + o.screenshot + ": the screenshot is a PNG; give a name ending in .png");
+    return false;
   }
-
-  // Inputs first: a missing, foreign or broken file is reported before any
-  // window is opened.
   std::error_code ec;
-  for (const std::string& path : {input, compare}) {
+  for (const std::string& path : {o.input, o.compare}) {
     if (path.empty()) continue;
     if (!std::filesystem::exists(path, ec)) {
       print_error(path + ": cannot open: no such file");
-      return kExitBadInput;
+      return false;
     }
     if (std::filesystem::is_directory(path, ec)) {
       print_error(path + ": cannot open: is a folder, not a scenario or run file");
-      return kExitBadInput;
+      return false;
     }
   }
+  return true;
+}
 
-  if (!looks_like_run_file(input)) {
-    if (!compare.empty()) {
-      print_error("--compare shows two run files side by side; '" + input +
-                  "' is a scenario. Run it first: tipsim run " + input + " -o FILE.h5");
-      return kExitBadInput;
-    }
-    Scenario scenario;
-    try {
-      scenario = load_scenario_file(input, overrides);
-    } catch (const ScenarioError& e) {
-      std::istringstream lines(e.what());
-      std::string line;
-      while (std::getline(lines, line)) print_error(line);
-      return kExitBadInput;
-    }
-    window.title = "tipsim-viewer \xE2\x80\x94 " + scenario.name + " (live)";
-    LiveOptions live;
-    live.save_path = "runs/" + std::filesystem::path(input).stem().string() + "-session.h5";
-    live.start_at = step;
-    const std::string command_line = quoted_command_line(argc, argv);
-    return run_window(window, [&](const Fonts& fonts) {
-      return make_live_screen(std::make_unique<LiveSession>(std::move(scenario), command_line), live, fonts);
-    });
+// A scenario, run live.
+int run_live(const ViewerOptions& o, WindowOptions& window, const std::string& command_line) {
+  if (!o.compare.empty()) {
+    print_error("--compare shows two run files side by side; '" + o.input +
+                "' is a scenario. Run it first: tipsim run " + shell_word(o.input) + " -o FILE.h5");
+    return kExitBadInput;
   }
+  Scenario scenario;
+  try {
+    scenario = load_scenario_file(o.input, o.overrides);
+  } catch (const ScenarioError& e) {
+    std::istringstream lines(e.what());
+    std::string line;
+    while (std::getline(lines, line)) print_error(line);
+    return kExitBadInput;
+  }
+  window.title = "tipsim-viewer \xE2\x80\x94 " + scenario.name + " (live)";
+  LiveOptions live;
+  live.save_path = "runs/" + std::filesystem::path(o.input).stem().string() + "-session.h5";
+  live.start_at = o.step;
+  return run_window(window, [&](const Fonts& fonts) {
+    return make_live_screen(std::make_unique<LiveSession>(std::move(scenario), command_line), live, fonts);
+  });
+}
 
-  if (!overrides.empty()) {
+// One run file, or two side by side, replayed.
+int run_replay(const ViewerOptions& o, WindowOptions& window) {
+  if (!o.overrides.empty()) {
     print_error("--set changes a scenario before it runs; a run file is replayed as it was written");
     return kExitBadInput;
   }
   std::vector<std::unique_ptr<ReplayRun>> runs;
-  for (const std::string& path : {input, compare}) {
+  for (const std::string& path : {o.input, o.compare}) {
     if (path.empty()) continue;
     try {
       runs.push_back(std::make_unique<ReplayRun>(path));
@@ -173,11 +154,36 @@ int main(int argc, char** argv) {
       return kExitBadInput;
     }
   }
-  window.title = "tipsim-viewer \xE2\x80\x94 " + std::filesystem::path(input).filename().string() +
-                 (compare.empty() ? "" : " vs " + std::filesystem::path(compare).filename().string()) +
+  window.title = "tipsim-viewer \xE2\x80\x94 " + std::filesystem::path(o.input).filename().string() +
+                 (o.compare.empty() ? "" : " vs " + std::filesystem::path(o.compare).filename().string()) +
                  " (replay)";
   ReplayOptions replay;
-  replay.start_at = step;
+  replay.start_at = o.step;
   return run_window(window,
                     [&](const Fonts& fonts) { return make_replay_screen(std::move(runs), replay, fonts); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tipsim-viewer: watch a scenario live, move its policy levers, or replay a run file",
+               "tipsim-viewer"};
+  app.set_version_flag("--version",
+                       std::string("tipsim-viewer ") + version() + " (" + source_revision() + ")");
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    return "tipsim-viewer: error: " + std::string(e.what()) + "\nRun '" + failed->get_name() +
+           " --help' for the options.\n";
+  });
+  ViewerOptions options;
+  add_options(app, options);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitBadInput;
+  }
+  WindowOptions window;
+  if (!check_options(options, window)) return kExitBadInput;
+  if (!looks_like_run_file(options.input))
+    return run_live(options, window, tipsim::shell_command_line(argc, argv));
+  return run_replay(options, window);
 }

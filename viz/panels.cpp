@@ -47,30 +47,23 @@ void bezier(ImVec2 a, ImVec2 control, ImVec2 b, float t, ImVec2& point, ImVec2& 
   normal = {-d.y / length, d.x / length};
 }
 
-}  // namespace
+// ---- the map ----------------------------------------------------------------------------------
 
-Rect begin_panel(const char* title, const Rect& area, ImGuiWindowFlags extra_flags) {
-  ImGui::SetNextWindowPos({area.x, area.y});
-  ImGui::SetNextWindowSize({area.w, area.h});
-  ImGui::Begin(title, nullptr, kPanelFlags | extra_flags);
-  const ImVec2 at = ImGui::GetCursorScreenPos();
-  const ImVec2 size = ImGui::GetContentRegionAvail();
-  return {at.x, at.y, size.x, size.y};
-}
+// Where the regions sit on the map and how large they are drawn.
+struct MapLayout {
+  std::vector<ImVec2> centre;
+  std::vector<float> radius;  // of each disc, by population
+  float base = 0;             // the disc size before the population's share
+  float ring = 0;             // the width of the ring around each disc
+};
 
-void end_panel() { ImGui::End(); }
-
-int draw_map(const Rect& area, const MapData& map, int selected_region, const Fonts& fonts) {
-  ImDrawList* draw = ImGui::GetWindowDrawList();
-  const Scenario& sc = *map.scenario;
-  const std::size_t regions = sc.regions.size();
+// The water, the caption on top and the legend of forms at the bottom;
+// returns the stage between them.
+Rect draw_map_frame(ImDrawList* draw, const Rect& area, const std::string& caption, ImFont* small) {
   draw->AddRectFilled({area.x, area.y}, {area.right(), area.bottom()}, colour::kMapWater, 4);
-
-  // Caption on top, the legend of forms at the bottom.
-  ImFont* small = fonts.small;
-  const float caption_h = small->CalcTextSizeA(small->FontSize, 1e9f, area.w - 16, map.caption.c_str()).y +
-                          small->FontSize * 0.6f;
-  draw->AddText(small, small->FontSize, {area.x + 8, area.y + 6}, colour::kMutedText, map.caption.c_str(),
+  const float caption_h =
+      small->CalcTextSizeA(small->FontSize, 1e9f, area.w - 16, caption.c_str()).y + small->FontSize * 0.6f;
+  draw->AddText(small, small->FontSize, {area.x + 8, area.y + 6}, colour::kMutedText, caption.c_str(),
                 nullptr, area.w - 16);
   // The legend wraps onto a second row in a narrow panel.
   float legend_width = text_size(small, "width: people, colour:").x + small->FontSize * 0.6f;
@@ -91,9 +84,12 @@ int draw_map(const Rect& area, const MapData& map, int selected_region, const Fo
     }
     lx = draw_legend_item(draw, {lx, ly}, colour::form(f), title.c_str(), small);
   }
-  const Rect stage{area.x, area.y + caption_h, area.w, area.h - caption_h - legend_h};
+  return {area.x, area.y + caption_h, area.w, area.h - caption_h - legend_h};
+}
 
-  // Circles sized by population; room for the ring and the names.
+// Circles sized by population; room for the ring and the names.
+MapLayout layout_regions(const Rect& stage, const Scenario& sc, const Fonts& fonts) {
+  const std::size_t regions = sc.regions.size();
   std::vector<double> xs, ys, shares;
   double share_max = 0;
   for (const RegionSpec& r : sc.regions) {
@@ -105,10 +101,13 @@ int draw_map(const Rect& area, const MapData& map, int selected_region, const Fo
   const auto unit = region_positions(xs, ys);
   float name_width = 0;
   for (const RegionSpec& r : sc.regions) name_width = std::max(name_width, text_size(fonts.bold, r.name).x);
+  MapLayout layout;
   // The disc size follows the panel, but never so large that neighbouring
   // regions touch: a second pass shrinks it to the closest pair's distance.
-  float base = std::clamp(std::min(stage.w, stage.h) * 0.12f, 16.0f, 80.0f);
-  std::vector<ImVec2> centre(regions);
+  float& base = layout.base;
+  base = std::clamp(std::min(stage.w, stage.h) * 0.12f, 16.0f, 80.0f);
+  std::vector<ImVec2>& centre = layout.centre;
+  centre.resize(regions);
   for (int pass = 0; pass < 2; ++pass) {
     const float margin_x = std::max(base * 1.3f, name_width / 2) + 10;
     const float labels = fonts.bold->FontSize + fonts.small->FontSize + 6;
@@ -124,172 +123,224 @@ int draw_map(const Rect& area, const MapData& map, int selected_region, const Fo
         closest = std::min(closest, std::hypot(centre[a].x - centre[b].x, centre[a].y - centre[b].y));
     base = std::max(10.0f, std::min(base, closest * 0.3f));
   }
-  std::vector<float> radius(regions);
+  layout.radius.resize(regions);
   for (std::size_t r = 0; r < regions; ++r) {
     const double share = share_max > 0 ? shares[r] / share_max : 1;
-    radius[r] = base * static_cast<float>(0.6 + 0.4 * std::sqrt(share));
+    layout.radius[r] = base * static_cast<float>(0.6 + 0.4 * std::sqrt(share));
   }
-  const float ring = std::max(4.0f, base * 0.26f);
+  layout.ring = std::max(4.0f, base * 0.26f);
+  return layout;
+}
 
-  // Routes first, under the regions: one strand per form, side by side,
-  // width by the number of people on it.
-  const float full_width = base * 0.55f;
-  for (const RouteSpec& route : sc.routes) {
-    if (route.from == route.to || route.from >= regions || route.to >= regions) continue;
-    const ImVec2 a = centre[route.from], b = centre[route.to];
-    const float dx = b.x - a.x, dy = b.y - a.y;
-    const float distance = std::max(1.0f, std::hypot(dx, dy));
-    const ImVec2 along{dx / distance, dy / distance};
-    // Bend to the left of travel so that routes in opposite directions part,
-    // or away from a region in the way, far enough to pass it.
-    ImVec2 left{along.y, -along.x};
-    float apex = distance * 0.09f;  // how far the curve's middle leaves the straight line
-    for (std::size_t k = 0; k < regions; ++k) {
-      if (k == route.from || k == route.to) continue;
-      const ImVec2 to_k{centre[k].x - a.x, centre[k].y - a.y};
-      const float t = (to_k.x * along.x + to_k.y * along.y) / distance;
-      if (t <= 0.1f || t >= 0.9f) continue;
-      const float offset = to_k.x * left.x + to_k.y * left.y;  // > 0: the region is on the left
-      // Room for the region's name and count, whichever side it is on.
-      const float clearance = radius[k] + ring + fonts.size * 2.8f;
-      if (std::abs(offset) >= clearance) continue;
-      if (offset > 0) left = {-left.x, -left.y};
-      // The curve leaves the line by 4t(1-t) times its apex at t.
-      apex = std::max(apex, (clearance - std::abs(offset)) / (4 * t * (1 - t)));
-    }
-    // A quadratic curve's middle is half-way to its control point.
-    const ImVec2 control{(a.x + b.x) / 2 + left.x * 2 * apex, (a.y + b.y) / 2 + left.y * 2 * apex};
-    const float start_gap = radius[route.from] + ring + 3, end_gap = radius[route.to] + ring + 6;
-    const float t0 = std::clamp(start_gap / distance, 0.0f, 0.45f),
-                t1 = std::clamp(1 - end_gap / distance, 0.55f, 1.0f);
+// The path of a route: the quadratic curve a-control-b, drawn from t0 to
+// t1, clear of the discs at its ends.
+struct RouteCurve {
+  ImVec2 a, control, b;
+  float distance = 1;  // from a to b
+  float t0 = 0, t1 = 1;
+};
 
-    std::array<float, kForms> width{};
-    float total_width = 0;
-    double total = 0;
-    for (std::size_t f = 0; f < kForms; ++f) {
-      const double v = map.flows.at(route.from, route.to, f);
-      total += v;
-      if (v > 0)
-        width[f] = std::max(1.5f, full_width * static_cast<float>(v / std::max(map.flow_scale, 1e-9)));
-      total_width += width[f];
-    }
-    constexpr int kSamples = 28;
-    if (total <= 0) {
-      // A route nobody travels now: a faint dashed path.
-      ImVec2 previous, normal;
-      bezier(a, control, b, t0, previous, normal);
-      for (int i = 1; i <= kSamples; ++i) {
-        ImVec2 p;
-        bezier(a, control, b, t0 + (t1 - t0) * static_cast<float>(i) / kSamples, p, normal);
-        if (i % 2 == 0) draw->AddLine(previous, p, colour::with_alpha(colour::kMarker, 150), 1.5f);
-        previous = p;
-      }
-      continue;
-    }
-    float offset = -total_width / 2;
-    for (std::size_t f = 0; f < kForms; ++f) {
-      if (width[f] <= 0) continue;
-      const float centre_offset = offset + width[f] / 2;
-      std::array<ImVec2, kSamples + 1> strand;
-      for (int i = 0; i <= kSamples; ++i) {
-        ImVec2 p, n;
-        bezier(a, control, b, t0 + (t1 - t0) * static_cast<float>(i) / kSamples, p, n);
-        strand[static_cast<std::size_t>(i)] = {p.x + n.x * centre_offset, p.y + n.y * centre_offset};
-      }
-      draw->AddPolyline(strand.data(), kSamples + 1, colour::with_alpha(colour::form(f), 230),
-                        ImDrawFlags_None, width[f]);
-      offset += width[f];
-    }
-    // Arrow head at the destination.
-    ImVec2 tip, n;
-    bezier(a, control, b, t1, tip, n);
-    ImVec2 before, n2;
-    bezier(a, control, b, t1 - 0.04f, before, n2);
-    const float hx = tip.x - before.x, hy = tip.y - before.y, hl = std::max(1e-6f, std::hypot(hx, hy));
-    const ImVec2 dir{hx / hl, hy / hl};
-    const float head = std::max(8.0f, total_width * 0.5f + 6);
-    const ImVec2 point{tip.x + dir.x * head, tip.y + dir.y * head};
-    draw->AddTriangleFilled(point, {tip.x + n.x * head * 0.8f, tip.y + n.y * head * 0.8f},
-                            {tip.x - n.x * head * 0.8f, tip.y - n.y * head * 0.8f},
-                            colour::with_alpha(colour::kRegionEdge, 210));
-    // The number on the way, beside the strands, where the route is long
-    // enough to hold it clear of the regions' names.
-    if ((t1 - t0) * distance < fonts.size * 3) continue;
-    ImVec2 middle, mn;
-    bezier(a, control, b, 0.5f, middle, mn);
-    const float side = total_width / 2 + fonts.small->FontSize * 0.9f;
-    draw_label(draw, {middle.x + mn.x * side, middle.y + mn.y * side}, count_text(total).c_str(), fonts.bold,
-               colour::kText);
+// Bends to the left of travel so that routes in opposite directions part,
+// or away from a region in the way, far enough to pass it.
+RouteCurve route_curve(const RouteSpec& route, const MapLayout& layout, const Fonts& fonts) {
+  const std::vector<ImVec2>& centre = layout.centre;
+  const ImVec2 a = centre[route.from], b = centre[route.to];
+  const float dx = b.x - a.x, dy = b.y - a.y;
+  const float distance = std::max(1.0f, std::hypot(dx, dy));
+  const ImVec2 along{dx / distance, dy / distance};
+  ImVec2 left{along.y, -along.x};
+  float apex = distance * 0.09f;  // how far the curve's middle leaves the straight line
+  for (std::size_t k = 0; k < centre.size(); ++k) {
+    if (k == route.from || k == route.to) continue;
+    const ImVec2 to_k{centre[k].x - a.x, centre[k].y - a.y};
+    const float t = (to_k.x * along.x + to_k.y * along.y) / distance;
+    if (t <= 0.1f || t >= 0.9f) continue;
+    const float offset = to_k.x * left.x + to_k.y * left.y;  // > 0: the region is on the left
+    // Room for the region's name and count, whichever side it is on.
+    const float clearance = layout.radius[k] + layout.ring + fonts.size * 2.8f;
+    if (std::abs(offset) >= clearance) continue;
+    if (offset > 0) left = {-left.x, -left.y};
+    // The curve leaves the line by 4t(1-t) times its apex at t.
+    apex = std::max(apex, (clearance - std::abs(offset)) / (4 * t * (1 - t)));
   }
+  // A quadratic curve's middle is half-way to its control point.
+  const ImVec2 control{(a.x + b.x) / 2 + left.x * 2 * apex, (a.y + b.y) / 2 + left.y * 2 * apex};
+  const float start_gap = layout.radius[route.from] + layout.ring + 3,
+              end_gap = layout.radius[route.to] + layout.ring + 6;
+  return {a,
+          control,
+          b,
+          distance,
+          std::clamp(start_gap / distance, 0.0f, 0.45f),
+          std::clamp(1 - end_gap / distance, 0.55f, 1.0f)};
+}
 
-  // Regions: a disc, a ring of the people trafficked there by state and
-  // form, the name and the count.
+// A route: one strand per form, side by side, width by the number of people
+// on it, an arrow head and the number on the way; a faint dashed path when
+// nobody travels it now.
+void draw_route(ImDrawList* draw, const RouteSpec& route, const MapLayout& layout, const MapData& map,
+                const Fonts& fonts) {
+  const RouteCurve curve = route_curve(route, layout, fonts);
+  const ImVec2 a = curve.a, control = curve.control, b = curve.b;
+  const float t0 = curve.t0, t1 = curve.t1;
+  const float full_width = layout.base * 0.55f;
+  std::array<float, kForms> width{};
+  float total_width = 0;
+  double total = 0;
+  for (std::size_t f = 0; f < kForms; ++f) {
+    const double v = map.flows.at(route.from, route.to, f);
+    total += v;
+    if (v > 0) width[f] = std::max(1.5f, full_width * static_cast<float>(v / std::max(map.flow_scale, 1e-9)));
+    total_width += width[f];
+  }
+  constexpr int kSamples = 28;
+  if (total <= 0) {
+    ImVec2 previous, normal;
+    bezier(a, control, b, t0, previous, normal);
+    for (int i = 1; i <= kSamples; ++i) {
+      ImVec2 p;
+      bezier(a, control, b, t0 + (t1 - t0) * static_cast<float>(i) / kSamples, p, normal);
+      if (i % 2 == 0) draw->AddLine(previous, p, colour::with_alpha(colour::kMarker, 150), 1.5f);
+      previous = p;
+    }
+    return;
+  }
+  float offset = -total_width / 2;
+  for (std::size_t f = 0; f < kForms; ++f) {
+    if (width[f] <= 0) continue;
+    const float centre_offset = offset + width[f] / 2;
+    std::array<ImVec2, kSamples + 1> strand;
+    for (int i = 0; i <= kSamples; ++i) {
+      ImVec2 p, n;
+      bezier(a, control, b, t0 + (t1 - t0) * static_cast<float>(i) / kSamples, p, n);
+      strand[static_cast<std::size_t>(i)] = {p.x + n.x * centre_offset, p.y + n.y * centre_offset};
+    }
+    draw->AddPolyline(strand.data(), kSamples + 1, colour::with_alpha(colour::form(f), 230), ImDrawFlags_None,
+                      width[f]);
+    offset += width[f];
+  }
+  // Arrow head at the destination.
+  ImVec2 tip, n;
+  bezier(a, control, b, t1, tip, n);
+  ImVec2 before, n2;
+  bezier(a, control, b, t1 - 0.04f, before, n2);
+  const float hx = tip.x - before.x, hy = tip.y - before.y, hl = std::max(1e-6f, std::hypot(hx, hy));
+  const ImVec2 dir{hx / hl, hy / hl};
+  const float head = std::max(8.0f, total_width * 0.5f + 6);
+  const ImVec2 point{tip.x + dir.x * head, tip.y + dir.y * head};
+  draw->AddTriangleFilled(point, {tip.x + n.x * head * 0.8f, tip.y + n.y * head * 0.8f},
+                          {tip.x - n.x * head * 0.8f, tip.y - n.y * head * 0.8f},
+                          colour::with_alpha(colour::kRegionEdge, 210));
+  // The number on the way, beside the strands, where the route is long
+  // enough to hold it clear of the regions' names.
+  if ((t1 - t0) * curve.distance < fonts.size * 3) return;
+  ImVec2 middle, mn;
+  bezier(a, control, b, 0.5f, middle, mn);
+  const float side = total_width / 2 + fonts.small->FontSize * 0.9f;
+  draw_label(draw, {middle.x + mn.x * side, middle.y + mn.y * side}, count_text(total).c_str(), fonts.bold,
+             colour::kText);
+}
+
+// A region: a disc, a ring of the people trafficked there by state and
+// form, the name and the count. Names go on the outer side of the map
+// (above the regions in its upper part, below the others, of `centroid_y`).
+void draw_region(ImDrawList* draw, std::size_t r, const MapLayout& layout, const MapData& map, bool selected,
+                 float centroid_y, const Fonts& fonts) {
   const auto colours = segment_colours();
-  float centroid_y = 0;
-  for (const ImVec2& c : centre) centroid_y += c.y / static_cast<float>(std::max<std::size_t>(1, regions));
-  for (std::size_t r = 0; r < regions; ++r) {
-    const ImVec2 c = centre[r];
-    const bool selected = static_cast<int>(r) == selected_region;
-    draw->AddCircleFilled(c, radius[r], colour::kRegion, 48);
-    draw->AddCircle(c, radius[r], selected ? colour::kSelected : colour::kRegionEdge, 48,
-                    selected ? 3.0f : 1.5f);
-    const RegionPopulation p = r < map.population.size() ? map.population[r] : RegionPopulation{};
-    const auto segments = segments_of(p);
-    const double total = p.trafficked();
-    const float ring_radius = radius[r] + ring / 2 + 1;
-    if (total <= 0) {
-      draw->AddCircle(c, ring_radius, colour::with_alpha(colour::kInTransit, 90), 48, ring * 0.4f);
-    } else {
-      float angle = -std::numbers::pi_v<float> / 2;
-      for (std::size_t i = 0; i < segments.size(); ++i) {
-        if (segments[i] <= 0) continue;
-        const float sweep = 2 * std::numbers::pi_v<float> * static_cast<float>(segments[i] / total);
-        draw->PathArcTo(c, ring_radius, angle, angle + sweep, std::max(4, static_cast<int>(sweep * 12)));
-        draw->PathStroke(colours[i], ImDrawFlags_None, ring);
-        angle += sweep;
-      }
+  const std::size_t regions = layout.centre.size();
+  const ImVec2 c = layout.centre[r];
+  const float radius = layout.radius[r], ring = layout.ring;
+  draw->AddCircleFilled(c, radius, colour::kRegion, 48);
+  draw->AddCircle(c, radius, selected ? colour::kSelected : colour::kRegionEdge, 48, selected ? 3.0f : 1.5f);
+  const RegionPopulation p = r < map.population.size() ? map.population[r] : RegionPopulation{};
+  const auto segments = segments_of(p);
+  const double total = p.trafficked();
+  const float ring_radius = radius + ring / 2 + 1;
+  if (total <= 0) {
+    draw->AddCircle(c, ring_radius, colour::with_alpha(colour::kInTransit, 90), 48, ring * 0.4f);
+  } else {
+    float angle = -std::numbers::pi_v<float> / 2;
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+      if (segments[i] <= 0) continue;
+      const float sweep = 2 * std::numbers::pi_v<float> * static_cast<float>(segments[i] / total);
+      draw->PathArcTo(c, ring_radius, angle, angle + sweep, std::max(4, static_cast<int>(sweep * 12)));
+      draw->PathStroke(colours[i], ImDrawFlags_None, ring);
+      angle += sweep;
     }
-    // Names go on the outer side of the map (above the regions in its upper
-    // part, below the others), so that they do not run into neighbours.
-    const std::string name = sc.regions[r].name;
-    const std::string count = count_text(total) + " trafficked";
-    const ImVec2 name_size = text_size(fonts.bold, name);
-    const ImVec2 count_size = text_size(fonts.small, count);
-    const bool above = regions > 2 && c.y < centroid_y - radius[r] * 0.5f;
-    // On a small map the count would crowd the names: the bars say it too.
-    const bool roomy = base > fonts.size * 1.6f;
-    const float label_h = name_size.y + (roomy ? count_size.y : 0);
-    const float label_top = above ? c.y - radius[r] - ring - 4 - label_h : c.y + radius[r] + ring + 4;
-    // A light backing keeps the name readable where a route passes under it.
-    const float backing_w = std::max(name_size.x, roomy ? count_size.x : 0.0f) + fonts.size * 0.4f;
-    draw->AddRectFilled({c.x - backing_w / 2, label_top}, {c.x + backing_w / 2, label_top + label_h},
-                        colour::with_alpha(colour::kMapWater, 200), fonts.size * 0.2f);
-    draw->AddText(fonts.bold, fonts.bold->FontSize, {c.x - name_size.x / 2, label_top}, colour::kText,
-                  name.c_str());
-    if (roomy)
-      draw->AddText(fonts.small, fonts.small->FontSize, {c.x - count_size.x / 2, label_top + name_size.y},
-                    colour::kMutedText, count.c_str());
-    // Inside the disc: people in exploitation there.
-    const std::string exploited =
-        count_text(p.exploited[0] + p.exploited[1] + p.exploited[2] + p.exploited[3]);
-    const ImVec2 e = text_size(fonts.bold, exploited);
-    if (roomy && e.x < radius[r] * 1.8f)
-      draw->AddText(fonts.bold, fonts.bold->FontSize, {c.x - e.x / 2, c.y - e.y / 2}, colour::kText,
-                    exploited.c_str());
   }
+  // Outside, so that they do not run into neighbours.
+  const std::string name = map.scenario->regions[r].name;
+  const std::string count = count_text(total) + " trafficked";
+  const ImVec2 name_size = text_size(fonts.bold, name);
+  const ImVec2 count_size = text_size(fonts.small, count);
+  const bool above = regions > 2 && c.y < centroid_y - radius * 0.5f;
+  // On a small map the count would crowd the names: the bars say it too.
+  const bool roomy = layout.base > fonts.size * 1.6f;
+  const float label_h = name_size.y + (roomy ? count_size.y : 0);
+  const float label_top = above ? c.y - radius - ring - 4 - label_h : c.y + radius + ring + 4;
+  // A light backing keeps the name readable where a route passes under it.
+  const float backing_w = std::max(name_size.x, roomy ? count_size.x : 0.0f) + fonts.size * 0.4f;
+  draw->AddRectFilled({c.x - backing_w / 2, label_top}, {c.x + backing_w / 2, label_top + label_h},
+                      colour::with_alpha(colour::kMapWater, 200), fonts.size * 0.2f);
+  draw->AddText(fonts.bold, fonts.bold->FontSize, {c.x - name_size.x / 2, label_top}, colour::kText,
+                name.c_str());
+  if (roomy)
+    draw->AddText(fonts.small, fonts.small->FontSize, {c.x - count_size.x / 2, label_top + name_size.y},
+                  colour::kMutedText, count.c_str());
+  // Inside the disc: people in exploitation there.
+  const std::string exploited = count_text(p.exploited[0] + p.exploited[1] + p.exploited[2] + p.exploited[3]);
+  const ImVec2 e = text_size(fonts.bold, exploited);
+  if (roomy && e.x < radius * 1.8f)
+    draw->AddText(fonts.bold, fonts.bold->FontSize, {c.x - e.x / 2, c.y - e.y / 2}, colour::kText,
+                  exploited.c_str());
+}
 
-  // A click on a region selects it; on the water, all regions.
+// A click on a region selects it; on the water, all regions (-1); -2 when
+// nothing was clicked.
+int map_click(const Rect& area, const MapLayout& layout) {
   int clicked = -2;
   if (ImGui::IsWindowHovered() && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
     const ImVec2 m = ImGui::GetMousePos();
     if (area.contains({m.x, m.y})) {
       clicked = -1;
-      for (std::size_t r = 0; r < regions; ++r)
-        if (std::hypot(m.x - centre[r].x, m.y - centre[r].y) <= radius[r] + ring)
+      for (std::size_t r = 0; r < layout.centre.size(); ++r)
+        if (std::hypot(m.x - layout.centre[r].x, m.y - layout.centre[r].y) <= layout.radius[r] + layout.ring)
           clicked = static_cast<int>(r);
     }
   }
   return clicked;
+}
+
+}  // namespace
+
+Rect begin_panel(const char* title, const Rect& area, ImGuiWindowFlags extra_flags) {
+  ImGui::SetNextWindowPos({area.x, area.y});
+  ImGui::SetNextWindowSize({area.w, area.h});
+  ImGui::Begin(title, nullptr, kPanelFlags | extra_flags);
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  const ImVec2 size = ImGui::GetContentRegionAvail();
+  return {at.x, at.y, size.x, size.y};
+}
+
+void end_panel() { ImGui::End(); }
+
+int draw_map(const Rect& area, const MapData& map, int selected_region, const Fonts& fonts) {
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  const Scenario& sc = *map.scenario;
+  const std::size_t regions = sc.regions.size();
+  const Rect stage = draw_map_frame(draw, area, map.caption, fonts.small);
+  const MapLayout layout = layout_regions(stage, sc, fonts);
+  // Routes first, under the regions.
+  for (const RouteSpec& route : sc.routes) {
+    if (route.from == route.to || route.from >= regions || route.to >= regions) continue;
+    draw_route(draw, route, layout, map, fonts);
+  }
+  float centroid_y = 0;
+  for (const ImVec2& c : layout.centre)
+    centroid_y += c.y / static_cast<float>(std::max<std::size_t>(1, regions));
+  for (std::size_t r = 0; r < regions; ++r)
+    draw_region(draw, r, layout, map, static_cast<int>(r) == selected_region, centroid_y, fonts);
+  return map_click(area, layout);
 }
 
 void draw_population(const Rect& area, const Scenario& scenario,

@@ -3,22 +3,11 @@
 #include <algorithm>
 #include <numeric>
 
+#include "state.hpp"
+
 namespace tipsim {
 
 namespace {
-
-constexpr std::string_view kStateLabels[] = {"FREE", "RECRUITED", "EXPLOITED", "IN_PROTECTION"};
-constexpr std::string_view kFormLabels[] = {"SEXUAL", "LABOUR", "DOMESTIC_SERVITUDE", "FORCED_CRIMINALITY"};
-constexpr std::string_view kMarketLabels[] = {
-    "SEXUAL",       "LABOUR_AGRICULTURE_FISHING", "LABOUR_CONSTRUCTION", "LABOUR_MANUFACTURING",
-    "LABOUR_OTHER", "DOMESTIC_SERVITUDE",         "FORCED_CRIMINALITY"};
-constexpr std::string_view kMethodLabels[] = {"DECEPTIVE_JOB_OFFER", "ROMANCE", "FAMILY_OR_ACQUAINTANCE",
-                                              "DEBT_BASED", "ABDUCTION"};
-constexpr std::string_view kChannelLabels[] = {"POLICE",       "LABOUR_INSPECTION", "NGO_OUTREACH",
-                                               "HOTLINE",      "PRIVATE_SECTOR",    "BORDER_SCREENING",
-                                               "INVESTIGATION"};
-constexpr std::string_view kCaseTypeLabels[] = {"SEXUAL", "LABOUR"};
-constexpr std::string_view kPillarLabels[] = {"PROSECUTION", "PROTECTION", "PREVENTION", "PARTNERSHIP"};
 
 constexpr std::array<MetricSpec, kMetricCount> kMetrics = {{
 #define TIPSIM_METRIC(id, name, layer, axis, nature, type, units, long_name) \
@@ -34,7 +23,7 @@ std::span<const std::string_view> axis_labels(Axis axis) {
     case Axis::None:
       return {};
     case Axis::State:
-      return kStateLabels;
+      return kPersonStateLabels;
     case Axis::Form:
       return kFormLabels;
     case Axis::Market:
@@ -71,6 +60,18 @@ std::string_view axis_name(Axis axis) {
       return "pillar";
   }
   return "";
+}
+
+std::string_view layer_label(Layer layer) {
+  switch (layer) {
+    case Layer::True:
+      return "true";
+    case Layer::Observed:
+      return "observed";
+    case Layer::Policy:
+      return "policy";
+  }
+  return "true";
 }
 
 const std::array<MetricSpec, kMetricCount>& metric_table() { return kMetrics; }

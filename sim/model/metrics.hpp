@@ -12,13 +12,15 @@
 
 namespace tipsim {
 
-// Categorical axes of the series. Label lists are below; the model's enums
-// in state.hpp use the same order.
+// Categorical axes of the series; each one's labels stand beside its enum
+// in state.hpp.
 enum class Axis : std::uint8_t { None, State, Form, Market, Method, Channel, CaseType, Pillar };
 enum class Nature : std::uint8_t { Stock, Flow };
 enum class ValueType : std::uint8_t { Count, Amount };
 // Two layers, never confused: what exists vs what agencies observe.
 enum class Layer : std::uint8_t { True, Observed, Policy };
+// "true", "observed" or "policy": the layer as run files and docs name it.
+std::string_view layer_label(Layer layer);
 
 std::span<const std::string_view> axis_labels(Axis axis);
 std::string_view axis_name(Axis axis);  // the dimension name in run files, e.g. "state"

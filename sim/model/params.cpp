@@ -5,81 +5,66 @@
 #include <cmath>
 #include <sstream>
 
+#include "quoting.hpp"
+#include "suggest.hpp"
+
 namespace tipsim {
 
 namespace {
 
 constexpr std::array<ParamSpec, kParamCount> kTable = {{
+#define TIPSIM_PARAM_GROUP(title)
 #define TIPSIM_PARAM(id, key, kind, scope, def, lo, hi, unit, doc) \
   ParamSpec{Param::id, key, ParamKind::kind, ParamScope::scope, def, lo, hi, unit, doc},
 #include "parameters.def"
 #undef TIPSIM_PARAM
+#undef TIPSIM_PARAM_GROUP
 }};
 
-// Quotes a TOML key part when it is not a bare key.
-std::string toml_key(std::string_view key) {
-  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-  if (bare) return std::string(key);
-  std::string quoted = "\"";
-  for (char c : key) {
-    if (c == '"' || c == '\\') quoted += '\\';
-    quoted += c;
-  }
-  return quoted + "\"";
+// Whether an id is its key with '_' for '.', so that the code names a
+// parameter as scenarios write it.
+constexpr bool id_follows_key(std::string_view id, std::string_view key) {
+  if (id.size() != key.size()) return false;
+  for (std::size_t i = 0; i < id.size(); ++i)
+    if (id[i] != (key[i] == '.' ? '_' : key[i])) return false;
+  return true;
 }
+#define TIPSIM_PARAM_GROUP(title)
+#define TIPSIM_PARAM(id, key, kind, scope, def, lo, hi, unit, doc) \
+  static_assert(id_follows_key(#id, key), "the id of " key " must be its key with _ for .");
+#include "parameters.def"
+#undef TIPSIM_PARAM
+#undef TIPSIM_PARAM_GROUP
 
-std::string toml_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
+// The lines of parameters.def in order: a group's title, or a parameter (an
+// empty text).
+constexpr std::string_view kDefinitionLines[] = {
+#define TIPSIM_PARAM_GROUP(title) title,
+#define TIPSIM_PARAM(id, key, kind, scope, def, lo, hi, unit, doc) "",
+#include "parameters.def"
+#undef TIPSIM_PARAM
+#undef TIPSIM_PARAM_GROUP
+};
+
+// Each parameter's group: the title last declared before it.
+constexpr std::array<std::string_view, kParamCount> kGroups = [] {
+  std::array<std::string_view, kParamCount> groups{};
+  std::string_view current;
+  std::size_t next = 0;
+  for (std::string_view line : kDefinitionLines) {
+    if (!line.empty())
+      current = line;
+    else
+      groups[next++] = current;
   }
-  return out + "\"";
-}
+  return groups;
+}();
 
 }  // namespace
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0u : 1u)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 const std::array<ParamSpec, kParamCount>& param_table() { return kTable; }
+
+std::string_view param_group(Param p) { return kGroups[static_cast<std::size_t>(p)]; }
 
 const ParamSpec* find_param(std::string_view key) {
   for (const ParamSpec& s : kTable)
@@ -88,28 +73,12 @@ const ParamSpec* find_param(std::string_view key) {
 }
 
 std::vector<std::string_view> suggest_params(std::string_view unknown_key, std::size_t max_suggestions) {
-  std::vector<std::pair<std::size_t, std::string_view>> scored;
-  for (const ParamSpec& s : kTable) {
-    std::size_t d = edit_distance(unknown_key, s.key);
-    // A key whose last part matches exactly is a good guess however far the
-    // prefix is (e.g. "awareness_reach" for "policy.prevention.awareness_reach").
-    const auto dot = s.key.rfind('.');
-    const std::string_view leaf = dot == std::string_view::npos ? s.key : s.key.substr(dot + 1);
-    const auto udot = unknown_key.rfind('.');
-    const std::string_view uleaf =
-        udot == std::string_view::npos ? unknown_key : unknown_key.substr(udot + 1);
-    if (leaf == uleaf) d = std::min<std::size_t>(d, 1);
-    scored.emplace_back(d, s.key);
-  }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  const std::size_t limit = std::max<std::size_t>(3, unknown_key.size() / 3);
-  std::vector<std::string_view> out;
-  for (const auto& [d, key] : scored) {
-    if (out.size() >= max_suggestions || d > limit) break;
-    out.push_back(key);
-  }
-  return out;
+  static const std::array<std::string_view, kParamCount> keys = [] {
+    std::array<std::string_view, kParamCount> out;
+    for (std::size_t i = 0; i < kParamCount; ++i) out[i] = kTable[i].key;
+    return out;
+  }();
+  return near_misses(unknown_key, keys, max_suggestions);
 }
 
 ParamValues ParamValues::defaults() {

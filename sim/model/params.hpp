@@ -16,6 +16,7 @@ enum class ParamScope : std::uint8_t { Global, Regional };
 
 // Every scenario parameter, in the order of sim/model/parameters.def.
 enum class Param : std::uint16_t {
+#define TIPSIM_PARAM_GROUP(title)
 #define TIPSIM_PARAM(id, key, kind, scope, def, lo, hi, unit, doc) id,
 #include "parameters.def"
 #undef TIPSIM_PARAM
@@ -25,6 +26,7 @@ inline constexpr std::size_t kParamCount = 0
 #define TIPSIM_PARAM(id, key, kind, scope, def, lo, hi, unit, doc) +1
 #include "parameters.def"
 #undef TIPSIM_PARAM
+#undef TIPSIM_PARAM_GROUP
     ;
 
 // One row of the parameter table: everything the program knows about a key.
@@ -43,12 +45,13 @@ struct ParamSpec {
 // The whole table, in declaration order.
 const std::array<ParamSpec, kParamCount>& param_table();
 inline const ParamSpec& spec(Param p) { return param_table()[static_cast<std::size_t>(p)]; }
+// The group a parameter is declared in (TIPSIM_PARAM_GROUP), e.g.
+// "policy: prosecution": a section of docs/scenario-reference.md.
+std::string_view param_group(Param p);
 // Looks a dotted key up; nullptr when unknown.
 const ParamSpec* find_param(std::string_view key);
-// Levenshtein distance: single-character insertions, deletions and
-// substitutions that turn a into b.
-std::size_t edit_distance(std::string_view a, std::string_view b);
-// The known keys closest to an unknown one (edit distance), best first.
+// The known keys closest to an unknown one, best first (suggest.hpp's
+// near_misses over every key).
 std::vector<std::string_view> suggest_params(std::string_view unknown_key, std::size_t max_suggestions = 3);
 
 // Numeric values of every parameter (Text parameters hold 0 here).

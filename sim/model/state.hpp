@@ -8,6 +8,8 @@
 
 #include <array>
 #include <cstdint>
+#include <iterator>
+#include <string_view>
 #include <vector>
 
 #include "metrics.hpp"
@@ -17,9 +19,13 @@ namespace tipsim {
 
 enum class PersonState : std::uint8_t { Free = 0, Recruited = 1, Exploited = 2, InProtection = 3 };
 inline constexpr std::size_t kPersonStates = 4;
+// Their labels in run files and tables, in the enum's order.
+inline constexpr std::string_view kPersonStateLabels[] = {"FREE", "RECRUITED", "EXPLOITED", "IN_PROTECTION"};
 
 enum class Form : std::uint8_t { Sexual = 0, Labour = 1, DomesticServitude = 2, ForcedCriminality = 3 };
 inline constexpr std::size_t kForms = 4;
+inline constexpr std::string_view kFormLabels[] = {"SEXUAL", "LABOUR", "DOMESTIC_SERVITUDE",
+                                                   "FORCED_CRIMINALITY"};
 
 // A market is a form of exploitation, with the sector for forced labour.
 enum class Market : std::uint8_t {
@@ -33,6 +39,9 @@ enum class Market : std::uint8_t {
 };
 inline constexpr std::size_t kMarkets = 7;
 inline constexpr std::uint8_t kNoMarket = 0xFF;
+inline constexpr std::string_view kMarketLabels[] = {
+    "SEXUAL",       "LABOUR_AGRICULTURE_FISHING", "LABOUR_CONSTRUCTION", "LABOUR_MANUFACTURING",
+    "LABOUR_OTHER", "DOMESTIC_SERVITUDE",         "FORCED_CRIMINALITY"};
 
 constexpr Form form_of(Market m) {
   switch (m) {
@@ -49,6 +58,7 @@ constexpr Form form_of(Market m) {
 // Case type of a prosecution: sex trafficking, or labour trafficking (every
 // other form), as the TIP report counts them.
 constexpr std::size_t case_type_of(Market m) { return m == Market::Sexual ? 0 : 1; }
+inline constexpr std::string_view kCaseTypeLabels[] = {"SEXUAL", "LABOUR"};
 
 enum class Method : std::uint8_t {
   DeceptiveJobOffer = 0,
@@ -58,6 +68,8 @@ enum class Method : std::uint8_t {
   Abduction = 4
 };
 inline constexpr std::size_t kMethods = 5;
+inline constexpr std::string_view kMethodLabels[] = {"DECEPTIVE_JOB_OFFER", "ROMANCE",
+                                                     "FAMILY_OR_ACQUAINTANCE", "DEBT_BASED", "ABDUCTION"};
 
 enum class Channel : std::uint8_t {
   Police = 0,
@@ -69,9 +81,17 @@ enum class Channel : std::uint8_t {
   Investigation = 6,  // freed when their trafficker is convicted
 };
 inline constexpr std::size_t kChannels = 7;
+inline constexpr std::string_view kChannelLabels[] = {"POLICE",       "LABOUR_INSPECTION", "NGO_OUTREACH",
+                                                      "HOTLINE",      "PRIVATE_SECTOR",    "BORDER_SCREENING",
+                                                      "INVESTIGATION"};
 
 enum class Pillar : std::uint8_t { Prosecution = 0, Protection = 1, Prevention = 2, Partnership = 3 };
 inline constexpr std::size_t kPillars = 4;
+inline constexpr std::string_view kPillarLabels[] = {"PROSECUTION", "PROTECTION", "PREVENTION",
+                                                     "PARTNERSHIP"};
+static_assert(std::size(kPersonStateLabels) == kPersonStates && std::size(kFormLabels) == kForms &&
+              std::size(kMarketLabels) == kMarkets && std::size(kMethodLabels) == kMethods &&
+              std::size(kChannelLabels) == kChannels && std::size(kPillarLabels) == kPillars);
 
 enum class TraffickerState : std::uint8_t { Active = 0, Incarcerated = 1, Desisted = 2 };
 

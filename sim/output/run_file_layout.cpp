@@ -25,19 +25,6 @@ namespace {
 // this many bytes are split along `step` (HDF5 chunks must stay under 4 GiB).
 constexpr std::size_t kMaxChunkBytes = 32u << 20;
 
-// The CF `layer` attribute: which view of the world a figure describes.
-const char* layer_name(Layer layer) {
-  switch (layer) {
-    case Layer::True:
-      return "true";
-    case Layer::Observed:
-      return "observed";
-    case Layer::Policy:
-      return "policy";
-  }
-  return "true";
-}
-
 // The long_name of each categorical axis's coordinate.
 const char* axis_long_name(Axis axis) {
   switch (axis) {
@@ -315,7 +302,7 @@ Handle create_series_variable(Layout& w, GroupWriter& series, const MetricSpec& 
   series.describe(ds.get(), m.long_name, m.units);
   h5::write_attribute(ds.get(), "cell_methods",
                       std::string_view(m.nature == Nature::Stock ? "step: point" : "step: sum"), w.path);
-  h5::write_attribute(ds.get(), "layer", std::string_view(layer_name(m.layer)), w.path);
+  h5::write_attribute(ds.get(), "layer", layer_label(m.layer), w.path);
   h5::write_attribute(ds.get(), "coordinates", coordinates, w.path);
   series.attach(ds.get(), dims);
   return ds;
@@ -347,7 +334,7 @@ void create_summary_group(Layout& w) {
     Handle ds =
         summary.create(summary_name.c_str(), H5T_IEEE_F64LE, summary.shape_of({"point", "replicate"}));
     summary.describe(ds.get(), s.long_name, s.units);
-    h5::write_attribute(ds.get(), "layer", std::string_view(layer_name(s.layer)), w.path);
+    h5::write_attribute(ds.get(), "layer", layer_label(s.layer), w.path);
     if (!point_labels.empty()) h5::write_attribute(ds.get(), "coordinates", point_labels, w.path);
     summary.attach(ds.get(), {"point", "replicate"});
     w.summary_sets.push_back(std::move(ds));

@@ -15,6 +15,9 @@
 #include <system_error>
 #include <tuple>
 
+#include "quoting.hpp"
+#include "suggest.hpp"
+
 namespace tipsim {
 
 namespace {
@@ -37,39 +40,6 @@ constexpr std::array<std::string_view, 7> kInterventionFields = {
 
 // ---- text helpers -------------------------------------------------------------
 
-// The names among `candidates` close enough to `unknown` to be what was meant.
-std::vector<std::string> closest_names(std::string_view unknown, const std::vector<std::string>& candidates,
-                                       std::size_t max_suggestions = 3) {
-  std::vector<std::pair<std::size_t, std::string>> scored;
-  const std::size_t limit = std::max<std::size_t>(2, unknown.size() / 3);
-  for (const std::string& c : candidates) {
-    std::size_t d = edit_distance(unknown, c);
-    // A shortened name ("start" for "start_step") is a good guess however far.
-    if (!unknown.empty() && (c.starts_with(unknown) || unknown.starts_with(c)))
-      d = std::min<std::size_t>(d, 1);
-    if (d <= limit) scored.emplace_back(d, c);
-  }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<std::string> out;
-  for (auto& [d, name] : scored) {
-    if (out.size() >= max_suggestions) break;
-    out.push_back(std::move(name));
-  }
-  return out;
-}
-
-// "; did you mean 'a', 'b' or 'c'?" or nothing.
-std::string did_you_mean(const std::vector<std::string>& suggestions) {
-  if (suggestions.empty()) return "";
-  std::string out = "; did you mean ";
-  for (std::size_t i = 0; i < suggestions.size(); ++i) {
-    if (i > 0) out += i + 1 == suggestions.size() ? " or " : ", ";
-    out += "'" + suggestions[i] + "'";
-  }
-  return out + "?";
-}
-
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i) out += (i > 0 ? ", '" : "'") + names[i] + "'";
@@ -84,15 +54,6 @@ std::string number_text(double value) {
   char buffer[64];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, end);
-}
-
-std::string toml_quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // Where the first NUL character of a text is (line and column, 1-based,
@@ -150,7 +111,7 @@ std::string node_kind(const toml::node& node) {
 
 // The value as the researcher wrote it (for tables and arrays, a placeholder).
 std::string node_text(const toml::node& node) {
-  if (const auto* s = node.as_string()) return toml_quoted(s->get());
+  if (const auto* s = node.as_string()) return toml_string(s->get());
   if (const auto* i = node.as_integer()) return std::to_string(i->get());
   if (const auto* f = node.as_floating_point()) return number_text(f->get());
   if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
@@ -413,7 +374,7 @@ void Loader::unknown_key(const std::string& key, const std::string& value, const
   std::vector<std::string> structural;
   if (place == Place::World && prefix.empty()) structural = {"region", "route", "intervention", "extends"};
   if (place == Place::Region && prefix.empty()) structural = {"name"};
-  for (std::string& s : closest_names(lookup, structural, 1)) candidates.insert(candidates.begin(), s);
+  for (std::string& s : near_misses(lookup, structural, 1)) candidates.insert(candidates.begin(), s);
   std::string message = "unknown key" + did_you_mean(candidates);
   if (candidates.empty()) {
     message += place == Place::World
@@ -610,7 +571,7 @@ void Loader::read_routes(const toml::node& node, const SourceLocation& where) {
       } else {
         const std::vector<std::string> fields(kRouteFields.begin(), kRouteFields.end());
         report(at(k.source()), key, node_text(value),
-               "unknown route field" + did_you_mean(closest_names(field, fields)) +
+               "unknown route field" + did_you_mean(near_misses(field, fields)) +
                    " (a route has from, to, share and optionally transit_steps)");
         ok = false;
       }
@@ -687,7 +648,7 @@ void Loader::read_interventions(const toml::node& node, const SourceLocation& wh
       } else {
         const std::vector<std::string> fields(kInterventionFields.begin(), kInterventionFields.end());
         report(at(k.source()), key, node_text(value),
-               "unknown intervention field" + did_you_mean(closest_names(field, fields)) +
+               "unknown intervention field" + did_you_mean(near_misses(field, fields)) +
                    " (an intervention has name, start_step, end_step, region, ramp_steps, set and scale)");
         ok = false;
       }
@@ -752,7 +713,7 @@ void Loader::apply_override(std::size_t position, const std::string& argument) {
         if (r.valid) names.push_back(r.name);
       if (names.empty()) names.push_back("world");
       report(where, key, value_text,
-             "no region named '" + name + "'" + did_you_mean(closest_names(name, names)) +
+             "no region named '" + name + "'" + did_you_mean(near_misses(name, names)) +
                  "; the regions are " + quoted_list(names) + " (write region.NAME.KEY=VALUE)");
       return;
     }
@@ -984,7 +945,7 @@ Scenario Loader::load(std::string_view text, const std::vector<std::string>& ove
     const std::int32_t index = scenario.region_index(*field.value);
     if (index >= 0 && regions_[static_cast<std::size_t>(index)].valid) return index;
     std::string message = "no region named '" + *field.value + "'" +
-                          did_you_mean(closest_names(*field.value, region_names)) + "; the regions are " +
+                          did_you_mean(near_misses(*field.value, region_names)) + "; the regions are " +
                           quoted_list(region_names);
     if (allow_all) message += " (or \"all\" for every region)";
     report(field.where, key, field.written, message);

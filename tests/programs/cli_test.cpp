@@ -19,6 +19,9 @@
 
 #include "commands.hpp"
 #include "comparison.hpp"
+#include "events.hpp"
+#include "metrics.hpp"
+#include "params.hpp"
 #include "process_helpers.hpp"
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
@@ -168,7 +171,7 @@ TEST_F(CliTest, OutputThatIsAFolderIsBadInput) {
 TEST_F(CliTest, HelpSucceedsAndAMissingSubcommandIsAUsageError) {
   const Outcome help = tipsim({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* command : {"run", "sweep", "compare", "inspect", "validate", "scenarios"})
+  for (const char* command : {"run", "sweep", "compare", "inspect", "validate", "scenarios", "reference"})
     EXPECT_TRUE(contains(help.out, command)) << help.out;
   const Outcome none = tipsim({});
   EXPECT_EQ(none.exit_code, 2);
@@ -236,6 +239,39 @@ TEST_F(CliTest, ScenariosFollowsTheEnvironmentVariable) {
   const Outcome outcome = tipsim({"scenarios"}, {"TIPSIM_SCENARIO_DIR=" + (folder_ / "mine").string()});
   EXPECT_EQ(outcome.exit_code, 0) << outcome.err;
   EXPECT_EQ(outcome.out, "a.toml  Ay   First.\nb.toml  Bee  Second.\n");
+}
+
+// ---- reference -------------------------------------------------------------------------------
+
+// `tipsim reference --json` is JSON that Python reads (the doc generators
+// in scripts/ do), with every parameter key in table order and every row of
+// the other tables.
+TEST_F(CliTest, ReferenceJsonParsesAndListsEveryTable) {
+  const Outcome outcome = tipsim({"reference", "--json"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_TRUE(outcome.err.empty()) << outcome.err;
+  write("reference.json", outcome.out);
+  testing::ProgramOptions python;
+  python.program = "/usr/bin/python3";
+  const char* script =
+      "import json\n"
+      "d = json.load(open('reference.json', encoding='utf-8'))\n"
+      "assert isinstance(d.pop('version'), str)\n"
+      "print(' '.join(f'{k}:{len(v)}' for k, v in d.items()))\n"
+      "for p in d['parameters']: print(p['key'])\n";
+  const Outcome read = testing::run_tipsim(folder_.path(), {"-c", script}, python);
+  ASSERT_EQ(read.exit_code, 0) << read.err << "\n" << outcome.out;
+  std::string expected = "parameters:" + std::to_string(kParamCount) +
+                         " metrics:" + std::to_string(kMetricCount) +
+                         " axes:7 summaries:" + std::to_string(summary_table().size()) +
+                         " event_kinds:" + std::to_string(kEventKinds) +
+                         " effects:" + std::to_string(effect_table().size()) + "\n";
+  for (const ParamSpec& s : param_table()) expected += std::string(s.key) + "\n";
+  EXPECT_EQ(read.out, expected);
+
+  const Outcome bare = tipsim({"reference"});
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_TRUE(contains(bare.err, "--json")) << bare.err;
 }
 
 // ---- run ---------------------------------------------------------------------------------------

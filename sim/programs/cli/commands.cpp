@@ -22,7 +22,9 @@
 #include "comparison.hpp"
 #include "experiment.hpp"
 #include "metrics.hpp"
+#include "process.hpp"
 #include "progress.hpp"
+#include "quoting.hpp"
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
 #include "simulation.hpp"
@@ -73,82 +75,6 @@ class LockedSink : public ReplicateSink {
   std::mutex* mutex_;
 };
 
-// Reports each run as it reaches the file (--progress): done once its data
-// are written, recorded once campaign/run_complete marks it, which is what
-// a kill keeps. A rank of a job marks each run as it writes it. A process
-// alone marks its finished runs when a run arrives a second or more after
-// it last marked any (RunFileWriter::checkpoint): from outside the writer,
-// the moments around each write tell when it certainly marked, certainly
-// did not, or may have; a record is reported once it is certain whichever
-// way each uncertain write went.
-class ProgressReport : public ReplicateSink {
- public:
-  using Clock = std::chrono::steady_clock;
-  // `opening`, `opened`: just before and just after the writer was made.
-  ProgressReport(output::RunFileWriter& writer, ProgressLog& log, bool in_job, Clock::time_point opening,
-                 Clock::time_point opened)
-      : writer_(writer), log_(log), in_job_(in_job), done_(in_job ? 0 : writer.resumed_runs()) {
-    histories_.push_back({opening, opened, done_});
-  }
-
-  void consume(ReplicateResult&& result) override {
-    const Clock::time_point writing = Clock::now();
-    writer_.consume(std::move(result));
-    const Clock::time_point written = Clock::now();
-    ++done_;
-    log_.run_done(done_, in_job_ ? done_ : follow_marks(writing, written), writer_.temporary_path());
-  }
-
- private:
-  // How long a process alone waits between marks (RunFileWriter::checkpoint).
-  static constexpr std::chrono::seconds kMarkInterval{1};
-
-  // One way the writes so far may have gone: the writer last marked runs
-  // (or opened the file) between `after` and `before`, and then held
-  // `recorded` runs marked.
-  struct History {
-    Clock::time_point after, before;
-    std::size_t recorded;
-  };
-
-  // Follows every history through a write made between `writing` and
-  // `written`; returns the runs recorded in all of them.
-  std::size_t follow_marks(Clock::time_point writing, Clock::time_point written) {
-    std::vector<History> next;
-    auto keep = [&next](const History& h) {
-      for (History& same : next) {
-        if (same.recorded == h.recorded) {
-          same.after = std::min(same.after, h.after);
-          same.before = std::max(same.before, h.before);
-          return;
-        }
-      }
-      next.push_back(h);
-    };
-    for (const History& h : histories_) {
-      if (writing - h.before >= kMarkInterval) {
-        keep({writing, written, done_});
-      } else if (written - h.after < kMarkInterval) {
-        keep(h);
-      } else {
-        // Marked now, or not: then it had marked less than a second before.
-        keep({writing, written, done_});
-        keep({std::max(h.after, writing - kMarkInterval), h.before, h.recorded});
-      }
-    }
-    histories_ = std::move(next);
-    std::size_t recorded = done_;
-    for (const History& h : histories_) recorded = std::min(recorded, h.recorded);
-    return recorded;
-  }
-
-  output::RunFileWriter& writer_;
-  ProgressLog& log_;
-  bool in_job_;
-  std::size_t done_;
-  std::vector<History> histories_;
-};
-
 // The file a resumed run completes is named after the unfinished one:
 // OUT.h5.incomplete (or .incomplete-2, ...) and OUT.h5.partial-PID
 // complete OUT.h5.
@@ -167,74 +93,7 @@ std::string finished_name_of(const std::string& unfinished) {
   return {};
 }
 
-// ---- interrupts -----------------------------------------------------------------
-
-// Set by the first SIGINT or SIGTERM; the run stops at the next step and the
-// unfinished run file is removed. Lock-free, so safe in a signal handler.
-std::atomic<bool> g_cancel{false};
-volatile std::sig_atomic_t g_signal = 0;
-
-extern "C" void on_stop_signal(int signal_number) {
-  // A second signal means "now": leave without cleaning up.
-  if (g_signal != 0) _exit(128 + signal_number);
-  g_signal = signal_number;
-  g_cancel.store(true);
-}
-
-void install_stop_handlers() {
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
-
-// ---- memory ------------------------------------------------------------------------
-
-std::optional<double> read_number_file(const std::string& path) {
-  std::ifstream in(path);
-  std::string text;
-  if (!(in >> text) || text == "max") return std::nullopt;
-  try {
-    return std::stod(text);
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
-// Memory this process can still use, in bytes: MemAvailable, or less when a
-// container (cgroup) limit is tighter. Nothing when it cannot be told.
-std::optional<double> available_memory_bytes() {
-  std::optional<double> available;
-  std::ifstream meminfo("/proc/meminfo");
-  std::string name;
-  double kib = 0;
-  std::string unit;
-  while (meminfo >> name >> kib >> unit) {
-    if (name == "MemAvailable:") {
-      available = kib * 1024.0;
-      break;
-    }
-  }
-  auto tighten = [&](std::optional<double> limit, std::optional<double> used) {
-    if (!limit || *limit <= 0 || *limit >= 1e18) return;
-    const double left = std::max(0.0, *limit - used.value_or(0.0));
-    if (!available || left < *available) available = left;
-  };
-  tighten(read_number_file("/sys/fs/cgroup/memory.max"), read_number_file("/sys/fs/cgroup/memory.current"));
-  tighten(read_number_file("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
-          read_number_file("/sys/fs/cgroup/memory/memory.usage_in_bytes"));
-  return available;
-}
-
 // ---- input errors -------------------------------------------------------------------------
-
-void print_scenario_error(const ScenarioError& e) {
-  std::istringstream lines(e.what());
-  std::string line;
-  while (std::getline(lines, line)) print_error(line);
-}
 
 // Problems found over several scenario loads (the points of a sweep), each
 // reported once, in the order first found.
@@ -356,83 +215,103 @@ void print_result(const output::RunFileInfo& info, const std::string& output_pat
 }
 
 // ---- running an experiment ------------------------------------------------------------------
+// execute() plans an experiment, checks it can finish, runs it into its run
+// file and commits the file, then prints its table.
 
-// Checks, estimates, runs and writes an experiment, then prints its table.
-// `input_path` is the run file being re-run, which the output must not
-// replace.
-int execute(output::RunFileInfo& info, const RunOptions& options, const std::string& output_path,
-            const std::string& input_path = {}) {
-  info.command_line = options.command_line;
-  info.threads = options.threads;
+// What an experiment will record and need, estimated before it starts.
+struct ExperimentPlan {
+  double max_output = 0;           // --max-output in bytes; 0 = no limit
+  double events_per_run = 0;       // measured on pilots; 0 without --events
+  double recording_bytes = 0;      // the event log and snapshots of all runs
+  std::string recorded_per_run;    // "N events, K snapshots of P persons"
+  double runs = 0;                 // points x replicates
+  double per_replicate_bytes = 0;  // memory of the largest point's replicate
+  std::size_t concurrent = 0;      // replicates in memory at once
+};
+
+// Plan: reads --max-output, estimates what the event log and snapshots add
+// (printed) and the memory the runs need. Nothing when --max-output is not
+// a size (said).
+std::optional<ExperimentPlan> plan_experiment(output::RunFileInfo& info, const RunOptions& options) {
   const auto max_output = parse_size(options.max_output);
   if (!max_output) {
     print_error("--max-output " + options.max_output +
                 ": not a size; write, e.g., 4G, 500M, 2T or 0 (no limit)");
-    return kExitBadInput;
+    return std::nullopt;
   }
   info.max_recording_bytes = static_cast<std::uint64_t>(*max_output);
+  ExperimentPlan plan;
+  plan.max_output = *max_output;
   const Recording& recording = info.recording;
   const std::size_t points = info.points.size();
-  const double runs = static_cast<double>(points * info.replicates);
+  plan.runs = static_cast<double>(points * info.replicates);
 
   // What the event log and snapshots add, measured on short pilots of up to
   // eight points spread over the experiment.
-  double events_per_run = 0;
   if (recording.events) {
     const std::size_t pilots = std::min<std::size_t>(points, 8);
     double sum = 0;
     for (std::size_t k = 0; k < pilots; ++k)
       sum += estimate_events_per_replicate(info.points[pilots == 1 ? 0 : k * (points - 1) / (pilots - 1)]);
-    events_per_run = sum / static_cast<double>(pilots);
+    plan.events_per_run = sum / static_cast<double>(pilots);
   }
-  double recording_bytes = 0;
   for (const Scenario& point : info.points)
-    recording_bytes += output::estimate_recording_bytes(point, recording, events_per_run) *
-                       static_cast<double>(info.replicates);
+    plan.recording_bytes += output::estimate_recording_bytes(point, recording, plan.events_per_run) *
+                            static_cast<double>(info.replicates);
   if (recording.events || recording.snapshot_every > 0) {
     const Scenario& first = info.points.front();
-    std::string what;
-    if (recording.events) what += format_figure(std::round(events_per_run)) + " events";
+    std::string& what = plan.recorded_per_run;
+    if (recording.events) what += format_figure(std::round(plan.events_per_run)) + " events";
     if (recording.snapshot_every > 0)
       what += std::string(what.empty() ? "" : ", ") +
               std::to_string(snapshot_count(first.steps(), recording.snapshot_every)) + " snapshots of " +
               format_figure(first.get(Param::population_size)) + " persons";
-    const std::string limit = *max_output > 0 ? format_bytes(*max_output) : std::string("no limit");
+    const std::string limit = plan.max_output > 0 ? format_bytes(plan.max_output) : std::string("no limit");
     if (!options.quiet && speaks())
       std::fprintf(stderr,
                    "tipsim: estimated size of the event log and snapshots: %s (%s per run x %s runs; "
                    "uncompressed, the file is usually smaller); --max-output: %s\n",
-                   format_bytes(recording_bytes).c_str(), what.c_str(), format_figure(runs).c_str(),
+                   format_bytes(plan.recording_bytes).c_str(), what.c_str(), format_figure(plan.runs).c_str(),
                    limit.c_str());
-    if (*max_output > 0 && recording_bytes > *max_output) {
-      print_error(
-          "the event log and snapshots would take about " + format_bytes(recording_bytes) + " (" + what +
-          " per run x " + format_figure(runs) + " runs), more than --max-output " +
-          format_bytes(*max_output) +
-          "; raise --max-output, run fewer replicates, points or steps, or take snapshots less often");
-      return kExitBadInput;
-    }
   }
 
-  // Refuse up front what cannot fit in memory, rather than fail half-way.
+  // The memory of the replicates that run at once.
   const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
-  const std::size_t concurrent =
+  plan.concurrent =
       std::min<std::size_t>(points * info.replicates, static_cast<std::size_t>(std::max(1, threads)));
-  double per_replicate = 0;
   for (const Scenario& point : info.points) {
     const double snapshots = static_cast<double>(snapshot_count(point.steps(), recording.snapshot_every)) *
                              point.get(Param::population_size) *
                              static_cast<double>(Snapshots::kBytesPerPerson);
-    const double events = recording.events ? events_per_run * static_cast<double>(sizeof(Event)) : 0.0;
-    per_replicate =
-        std::max(per_replicate, static_cast<double>(estimate_replicate_bytes(point)) + events + snapshots);
+    const double events = recording.events ? plan.events_per_run * static_cast<double>(sizeof(Event)) : 0.0;
+    plan.per_replicate_bytes = std::max(
+        plan.per_replicate_bytes, static_cast<double>(estimate_replicate_bytes(point)) + events + snapshots);
   }
-  const double needed = per_replicate * static_cast<double>(concurrent);
+  return plan;
+}
+
+// Check: refuses up front what could not finish, rather than fail half-way:
+// a recording over --max-output, more memory than there is, an output that
+// is a folder, the file being re-run (`input_path`) or in a folder that
+// cannot be made, an event log under mpirun. kExitOk when it may run.
+int check_experiment(const output::RunFileInfo& info, const ExperimentPlan& plan,
+                     const std::string& output_path, const std::string& input_path) {
+  const Recording& recording = info.recording;
+  if ((recording.events || recording.snapshot_every > 0) && plan.max_output > 0 &&
+      plan.recording_bytes > plan.max_output) {
+    print_error("the event log and snapshots would take about " + format_bytes(plan.recording_bytes) + " (" +
+                plan.recorded_per_run + " per run x " + format_figure(plan.runs) +
+                " runs), more than --max-output " + format_bytes(plan.max_output) +
+                "; raise --max-output, run fewer replicates, points or steps, or take snapshots less often");
+    return kExitBadInput;
+  }
+
+  const double needed = plan.per_replicate_bytes * static_cast<double>(plan.concurrent);
   std::string memory_problem;
   if (const auto available = available_memory_bytes(); available && needed > *available)
     memory_problem =
         "not enough memory: this run needs about " + format_bytes(needed) + " (" +
-        format_bytes(per_replicate) + " per replicate x " + std::to_string(concurrent) +
+        format_bytes(plan.per_replicate_bytes) + " per replicate x " + std::to_string(plan.concurrent) +
         " replicates at once) but only " + format_bytes(*available) +
         " is available; lower population.size, --threads or --replicates" +
         (recording.events || recording.snapshot_every > 0 ? ", or record fewer events or snapshots" : "");
@@ -469,100 +348,144 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
         "without mpirun, or leave --events out");
     return kExitBadInput;
   }
+  return kExitOk;
+}
 
-  install_stop_handlers();
-  const bool progress_lines = progress_lines_requested();
-  const bool show_progress = !progress_lines && !options.quiet && speaks() && isatty(STDERR_FILENO) == 1;
-  ProgressLine progress(show_progress);
-  const auto started = std::chrono::steady_clock::now();
-  std::vector<std::vector<double>> summaries;
-  std::size_t runs_resumed = 0;
-  info.group = g_job;
-  // Destroyed without commit() or suspend() on every way out but those:
-  // nothing is left at output_path, and the temporary file is removed (or,
-  // when it was being resumed, kept with its runs; see RunFileWriter).
+// Opens the run file to write (or the unfinished one to resume). Null, with
+// the exit code in `code`, when it cannot.
+std::unique_ptr<output::RunFileWriter> open_run_file(const output::RunFileInfo& info,
+                                                     const RunOptions& options,
+                                                     const std::string& output_path, int& code) {
   std::unique_ptr<output::RunFileWriter> writer;
-  const auto opening = std::chrono::steady_clock::now();
   try {
     writer = std::make_unique<output::RunFileWriter>(output_path, info, options.resume_path);
   } catch (const output::FormatError& e) {
     // A file to resume that is not this command's: found by rank 0 and
     // thrown by every rank alike.
     print_error(e.what());
-    return kExitBadInput;
+    code = kExitBadInput;
+    return nullptr;
   } catch (const std::exception& e) {
     // In a job, possibly this rank's alone (opening the file): end them all.
     print_failure(e.what());
     if (g_job != nullptr) g_job->abort(kExitFailure);
-    return kExitFailure;
+    code = kExitFailure;
+    return nullptr;
   }
-  const auto opened = std::chrono::steady_clock::now();
-  const std::vector<std::size_t> missing = writer->missing_runs();
-  runs_resumed = writer->resumed_runs();
+  return writer;
+}
+
+// Run: runs the runs the file still misses (said when it is resumed) into
+// `sink`, alone or shared with the other ranks of the job. Nothing when every run is done (the file
+// is to be committed); otherwise it was interrupted: the finished runs are
+// kept for --resume (or the file removed), that is said, and the exit code
+// returned.
+std::optional<int> run_missing(const output::RunFileInfo& info, const RunOptions& options,
+                               output::RunFileWriter& writer, ReplicateSink& sink, ProgressLine& progress,
+                               bool show_progress) {
+  const std::vector<std::size_t> missing = writer.missing_runs();
   const std::size_t total_runs = info.points.size() * info.replicates;
-  ProgressLog log(progress_lines, total_runs, g_job ? g_job->rank() : 0, g_job ? g_job->size() : 0);
-  ProgressReport report(*writer, log, g_job != nullptr, opening, opened);
   if (!options.resume_path.empty() && !options.quiet && speaks())
     std::fprintf(stderr, "tipsim: resuming %s: %zu of %zu runs done, %zu to run\n",
-                 options.resume_path.c_str(), writer->resumed_runs(), total_runs, missing.size());
-  try {
-    LockedSink locked(report, g_job ? &g_job->mpi_mutex() : nullptr);
-    ExperimentOptions experiment;
-    experiment.threads = options.threads;
-    experiment.replicates = info.replicates;
-    experiment.recording = recording;
-    experiment.cancel = &g_cancel;
-    if (show_progress) experiment.on_progress = [&progress](const Progress& p) { progress.update(p); };
+                 options.resume_path.c_str(), writer.resumed_runs(), total_runs, missing.size());
+  LockedSink locked(sink, g_job ? &g_job->mpi_mutex() : nullptr);
+  ExperimentOptions experiment;
+  experiment.threads = options.threads;
+  experiment.replicates = info.replicates;
+  experiment.recording = info.recording;
+  experiment.cancel = &stop_requested();
+  if (show_progress) experiment.on_progress = [&progress](const Progress& p) { progress.update(p); };
 
-    ExperimentStatus status = ExperimentStatus::Completed;
-    if (g_job != nullptr) {
-      // Every rank leaves run_experiment() once the shared runs are taken
-      // (or it was interrupted); then all agree whether to finish or keep
-      // what they have.
-      std::unique_ptr<RunQueue> queue = g_job->share_runs(missing);
-      experiment.queue = queue.get();
-      try {
-        status = run_experiment(info.points, experiment, locked);
-      } catch (const std::exception& e) {
-        // Before the queue's collective end, which the other ranks would
-        // reach only once every run is done: end the job now. Its file
-        // stays, resumable.
-        print_failure(e.what());
-        g_job->abort(kExitFailure);
-      }
-      if (status == ExperimentStatus::Cancelled) g_job->stop_sharing(*queue);
-      queue.reset();
-      if (g_job->any(status == ExperimentStatus::Cancelled)) status = ExperimentStatus::Cancelled;
-    } else {
-      RunList queue(missing);
-      experiment.queue = &queue;
+  ExperimentStatus status = ExperimentStatus::Completed;
+  if (g_job != nullptr) {
+    // Every rank leaves run_experiment() once the shared runs are taken
+    // (or it was interrupted); then all agree whether to finish or keep
+    // what they have.
+    std::unique_ptr<RunQueue> queue = g_job->share_runs(missing);
+    experiment.queue = queue.get();
+    try {
       status = run_experiment(info.points, experiment, locked);
+    } catch (const std::exception& e) {
+      // Before the queue's collective end, which the other ranks would
+      // reach only once every run is done: end the job now. Its file
+      // stays, resumable.
+      print_failure(e.what());
+      g_job->abort(kExitFailure);
     }
-    progress.clear();
-    // A stop that came after the last run finished loses nothing: the file
-    // is finished like any other.
-    if (status == ExperimentStatus::Cancelled && writer->holds_every_run())
-      status = ExperimentStatus::Completed;
-    if (status == ExperimentStatus::Cancelled) {
-      const std::string kept = writer->suspend();
-      const int code = g_signal == SIGTERM ? 128 + SIGTERM : kExitInterrupted;
-      if (!speaks()) return code;
-      if (kept.empty()) {
-        std::fprintf(stderr, "tipsim: interrupted; no run file was written%s\n",
-                     recording.events ? " (a run with an event log cannot be resumed)" : "");
-      } else {
-        const auto done = std::count_if(writer->summaries().begin(), writer->summaries().end(),
-                                        [](const auto& s) { return !s.empty(); });
-        std::fprintf(stderr,
-                     "tipsim: interrupted; the %zu finished runs of %zu are kept in %s: run the same command "
-                     "with --resume %s to run the other %zu\n",
-                     static_cast<std::size_t>(done), total_runs, kept.c_str(), kept.c_str(),
-                     total_runs - static_cast<std::size_t>(done));
-      }
-      return code;
-    }
-    writer->commit();
-    summaries = writer->summaries();
+    if (status == ExperimentStatus::Cancelled) g_job->stop_sharing(*queue);
+    queue.reset();
+    if (g_job->any(status == ExperimentStatus::Cancelled)) status = ExperimentStatus::Cancelled;
+  } else {
+    RunList queue(missing);
+    experiment.queue = &queue;
+    status = run_experiment(info.points, experiment, locked);
+  }
+  progress.clear();
+  // A stop that came after the last run finished loses nothing: the file
+  // is finished like any other.
+  if (status != ExperimentStatus::Cancelled || writer.holds_every_run()) return std::nullopt;
+
+  const std::string kept = writer.suspend();
+  const int code = stop_signal() == SIGTERM ? 128 + SIGTERM : kExitInterrupted;
+  if (!speaks()) return code;
+  if (kept.empty()) {
+    std::fprintf(stderr, "tipsim: interrupted; no run file was written%s\n",
+                 info.recording.events ? " (a run with an event log cannot be resumed)" : "");
+  } else {
+    const auto done = static_cast<std::size_t>(std::count_if(
+        writer.summaries().begin(), writer.summaries().end(), [](const auto& s) { return !s.empty(); }));
+    std::fprintf(stderr,
+                 "tipsim: interrupted; the %zu finished runs of %zu are kept in %s: run the same command "
+                 "with --resume %s to run the other %zu\n",
+                 done, total_runs, kept.c_str(), shell_word(kept).c_str(), total_runs - done);
+  }
+  return code;
+}
+
+// Commit: the finished file takes its name; the runs' summaries, in
+// (point, replicate) order.
+std::vector<std::vector<double>> commit_run_file(output::RunFileWriter& writer) {
+  writer.commit();
+  return writer.summaries();
+}
+
+// Plans, checks, runs and commits an experiment, then prints its table.
+// `input_path` is the run file being re-run, which the output must not
+// replace.
+int execute(output::RunFileInfo& info, const RunOptions& options, const std::string& output_path,
+            const std::string& input_path = {}) {
+  info.command_line = options.command_line;
+  info.threads = options.threads;
+  const std::optional<ExperimentPlan> plan = plan_experiment(info, options);
+  if (!plan) return kExitBadInput;
+  if (const int refused = check_experiment(info, *plan, output_path, input_path); refused != kExitOk)
+    return refused;
+
+  install_stop_handlers();
+  const bool progress_lines = progress_lines_requested();
+  const bool show_progress = !progress_lines && !options.quiet && speaks() && isatty(STDERR_FILENO) == 1;
+  ProgressLine progress(show_progress);
+  const auto started = std::chrono::steady_clock::now();
+  info.group = g_job;
+  // Destroyed without commit() or suspend() on every way out but those:
+  // nothing is left at output_path, and the temporary file is removed (or,
+  // when it was being resumed, kept with its runs; see RunFileWriter).
+  const auto opening = std::chrono::steady_clock::now();
+  int open_failure = kExitOk;
+  const std::unique_ptr<output::RunFileWriter> writer =
+      open_run_file(info, options, output_path, open_failure);
+  if (!writer) return open_failure;
+  const auto opened = std::chrono::steady_clock::now();
+  const std::size_t runs_resumed = writer->resumed_runs();
+  ProgressLog log(progress_lines, info.points.size() * info.replicates, g_job ? g_job->rank() : 0,
+                  g_job ? g_job->size() : 0);
+  ProgressReport report(*writer, log, g_job != nullptr, opening, opened);
+  std::vector<std::vector<double>> summaries;
+  try {
+    if (const std::optional<int> interrupted =
+            run_missing(info, options, *writer, report, progress, show_progress))
+      return *interrupted;
+    summaries = commit_run_file(*writer);
   } catch (const output::OutputError& e) {
     progress.clear();
     print_failure(e.what());
@@ -841,68 +764,6 @@ int compare_command(const CompareArguments& arguments) {
   info.recording = recording_of(arguments);
   const std::string output_path = output_of(arguments, paths.front(), "-comparison");
   return execute(info, arguments, output_path);
-}
-
-int validate_command(const std::string& scenario_path, const std::vector<std::string>& overrides) {
-  try {
-    const Scenario scenario = load_scenario_file(scenario_path, overrides);
-    const std::string text = resolved_toml(scenario);
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    return kExitOk;
-  } catch (const ScenarioError& e) {
-    print_scenario_error(e);
-    return kExitBadInput;
-  }
-}
-
-int scenarios_command() {
-  // The environment wins so that an installed binary can be pointed at a
-  // copy of the scenarios.
-  const char* from_environment = std::getenv("TIPSIM_SCENARIO_DIR");
-  const std::filesystem::path folder =
-      from_environment != nullptr && *from_environment != '\0' ? from_environment : TIPSIM_SCENARIO_DIR;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(folder, ec)) {
-    print_error("the scenario folder '" + folder.string() +
-                "' does not exist; set TIPSIM_SCENARIO_DIR to the folder of the bundled scenarios");
-    return kExitBadInput;
-  }
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(folder, ec))
-    if (entry.is_regular_file() && entry.path().extension() == ".toml") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  if (files.empty()) {
-    std::fprintf(stderr, "tipsim: no scenarios (*.toml) in '%s'\n", folder.string().c_str());
-    return kExitOk;
-  }
-
-  struct Line {
-    std::string file, name, description;
-  };
-  std::vector<Line> lines;
-  bool all_valid = true;
-  for (const auto& path : files) {
-    try {
-      const Scenario s = load_scenario_file(path.string());
-      lines.push_back({path.filename().string(), s.name, s.description});
-    } catch (const ScenarioError& e) {
-      print_scenario_error(e);
-      lines.push_back({path.filename().string(), "(invalid)", "see the errors above"});
-      all_valid = false;
-    }
-  }
-  std::size_t file_width = 0, name_width = 0;
-  for (const Line& l : lines) {
-    file_width = std::max(file_width, l.file.size());
-    name_width = std::max(name_width, l.name.size());
-  }
-  for (const Line& l : lines) {
-    std::fprintf(stdout, "%-*s  %-*s  %s\n", static_cast<int>(file_width), l.file.c_str(),
-                 static_cast<int>(name_width), l.name.c_str(), l.description.c_str());
-  }
-  std::fflush(stdout);
-  return all_valid ? kExitOk : kExitBadInput;
 }
 
 }  // namespace tipsim::cli

@@ -10,6 +10,7 @@
 
 #include "experiment.hpp"
 #include "run_file.hpp"
+#include "scenario_loader.hpp"
 
 namespace tipsim::cli {
 
@@ -93,8 +94,14 @@ int validate_command(const std::string& scenario_path, const std::vector<std::st
 // `tipsim scenarios`: the bundled scenarios, one line each.
 int scenarios_command();
 
+// `tipsim reference --json`: the model's tables (parameters, metrics, axis
+// labels, summaries, event kinds, comparison effects) as one JSON document.
+int reference_command();
+
 // Prints "tipsim: error: MESSAGE" on stderr (on rank 0 only, in a job).
 void print_error(const std::string& message);
+// Prints a scenario's problems, one line each (file, line, column, key, why).
+void print_scenario_error(const ScenarioError& e);
 
 // Bytes from a size such as 4G, 500M, 1.5GiB, 2T or 123456 (K, M, G, T are
 // powers of 1024). Nothing when the text is not a size.

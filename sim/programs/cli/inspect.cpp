@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "comparison.hpp"
 #include "metrics.hpp"
+#include "quoting.hpp"
 #include "run_file.hpp"
 #include "snapshots.hpp"
 #include "summary_table.hpp"
@@ -67,7 +68,7 @@ void print_provenance(const output::RunFileContents& f, const std::string& path)
                                 number_text(f.number("population_scale")) + " real people per agent");
   print_field("regions",
               join(f.labels.count("region") ? f.labels.at("region") : std::vector<std::string>{}, ", "));
-  print_field("re-run with", "tipsim run --from " + path);
+  print_field("re-run with", "tipsim run --from " + shell_word(path));
 }
 
 // The dimensions, the leading four first.

@@ -1,5 +1,5 @@
 // tipsim: the headless command-line program (run, sweep, compare, inspect,
-// validate, scenarios).
+// validate, scenarios, reference).
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
@@ -7,31 +7,12 @@
 #include "build_info.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
+#include "quoting.hpp"
 #ifdef TIPSIM_WITH_MPI
 #include "mpi_job.hpp"
 #endif
 
 namespace {
-
-// The command line as a shell would read it back, for the run file's record.
-std::string quoted_command_line(int argc, char** argv) {
-  std::string out;
-  for (int i = 0; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool plain = !arg.empty() && arg.find_first_not_of(
-                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                           "0123456789_-+=.,/:@%") == std::string::npos;
-    if (!out.empty()) out += ' ';
-    if (plain) {
-      out += arg;
-    } else {
-      out += '\'';
-      for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      out += '\'';
-    }
-  }
-  return out;
-}
 
 // The flags run, sweep and compare share.
 void add_run_flags(CLI::App* command, tipsim::cli::RunOptions& options, const std::string& default_output) {
@@ -83,6 +64,114 @@ void add_run_flags(CLI::App* command, tipsim::cli::RunOptions& options, const st
 
 }  // namespace
 
+namespace {
+
+using namespace tipsim::cli;
+
+// Every subcommand's arguments, filled by the parser.
+struct Commands {
+  RunArguments run;
+  SweepArguments sweep;
+  CompareArguments compare;
+  std::string inspect_path, validate_path;
+  std::vector<std::string> validate_overrides;
+  bool reference_json = false;
+  CLI::App *run_cmd = nullptr, *sweep_cmd = nullptr, *compare_cmd = nullptr, *inspect_cmd = nullptr,
+           *validate_cmd = nullptr, *scenarios_cmd = nullptr, *reference_cmd = nullptr;
+};
+
+// run, sweep and compare: the commands that simulate and write a run file.
+void add_experiment_commands(CLI::App& app, Commands& c) {
+  c.run_cmd = app.add_subcommand("run", "Run a scenario and write its results to an HDF5 run file");
+  c.run_cmd->add_option("scenario", c.run.scenario_path, "Scenario file (TOML)")->type_name("SCENARIO.toml");
+  c.run_cmd
+      ->add_option("--from", c.run.from_path,
+                   "Re-run a run file's resolved scenario (its points, replicates, seed and steps) instead")
+      ->type_name("FILE.h5");
+  add_run_flags(c.run_cmd, c.run, "runs/<scenario file name>.h5; with --from, runs/<file name>-rerun.h5");
+
+  c.sweep_cmd = app.add_subcommand(
+      "sweep",
+      "Run a scenario over the full grid of some keys' values, into one run file with a point dimension");
+  c.sweep_cmd->add_option("scenario", c.sweep.scenario_path, "Scenario file (TOML)")
+      ->required()
+      ->type_name("SCENARIO.toml");
+  c.sweep_cmd
+      ->add_option("--vary", c.sweep.vary,
+                   "A key and its values: KEY=LO:HI:N (N evenly spaced values) or KEY=V1,V2,... (repeatable; "
+                   "the full grid of all --vary is run, the first varying slowest)")
+      ->required()
+      ->type_name("KEY=VALUES")
+      ->take_all()
+      ->allow_extra_args(false);
+  add_run_flags(c.sweep_cmd, c.sweep, "runs/<scenario file name>-sweep.h5");
+
+  c.compare_cmd = app.add_subcommand(
+      "compare", "Run policy arms against a baseline on common random numbers and report the paired effects");
+  c.compare_cmd
+      ->add_option("scenarios", c.compare.scenario_paths,
+                   "The baseline scenario, then one scenario per arm (TOML); all share steps, regions and "
+                   "population")
+      ->required()
+      ->expected(2, -1)
+      ->type_name("BASELINE.toml ARM.toml...");
+  add_run_flags(c.compare_cmd, c.compare, "runs/<baseline file name>-comparison.h5");
+}
+
+// inspect, validate, scenarios and reference: the commands that read.
+void add_reading_commands(CLI::App& app, Commands& c) {
+  c.inspect_cmd =
+      app.add_subcommand("inspect",
+                         "Show what a run file holds (provenance, dimensions, series) and its headline "
+                         "figures");
+  c.inspect_cmd->add_option("file", c.inspect_path, "Run file")->required()->type_name("FILE.h5");
+
+  c.validate_cmd =
+      app.add_subcommand("validate", "Check a scenario and print every parameter as the run would use it");
+  c.validate_cmd->add_option("scenario", c.validate_path, "Scenario file (TOML)")
+      ->required()
+      ->type_name("SCENARIO.toml");
+  c.validate_cmd->add_option("--set", c.validate_overrides, "Override a scenario key: KEY=VALUE (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->take_all()
+      ->allow_extra_args(false);
+
+  c.scenarios_cmd = app.add_subcommand("scenarios", "List the bundled scenarios");
+
+  c.reference_cmd = app.add_subcommand(
+      "reference", "Print the model's tables (parameters, metrics, events, effects) for scripts and docs");
+  c.reference_cmd->add_flag("--json", c.reference_json, "As one JSON document (the only format)")->required();
+}
+
+// Runs the one subcommand the parser found.
+int dispatch(Commands& c, const std::string& command_line) {
+  if (*c.run_cmd) {
+    if (c.run.scenario_path.empty() == c.run.from_path.empty()) {
+      print_error(c.run.from_path.empty()
+                      ? "give a scenario file to run, or --from FILE.h5 to re-run a run file"
+                      : "give a scenario file or --from FILE.h5, not both");
+      return kExitBadInput;
+    }
+    c.run.command_line = command_line;
+    return run_command(c.run);
+  }
+  if (*c.sweep_cmd) {
+    c.sweep.command_line = command_line;
+    return sweep_command(c.sweep);
+  }
+  if (*c.compare_cmd) {
+    c.compare.command_line = command_line;
+    return compare_command(c.compare);
+  }
+  if (*c.inspect_cmd) return inspect_command(c.inspect_path);
+  if (*c.validate_cmd) return validate_command(c.validate_path, c.validate_overrides);
+  if (*c.scenarios_cmd) return scenarios_command();
+  if (*c.reference_cmd) return reference_command();
+  return kExitBadInput;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace tipsim::cli;
 #ifdef TIPSIM_WITH_MPI
@@ -103,94 +192,14 @@ int main(int argc, char** argv) {
     return "tipsim: error: " + std::string(e.what()) + "\nRun '" + failed->get_name() +
            " --help' for the options.\n";
   });
-
-  RunArguments run;
-  CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario and write its results to an HDF5 run file");
-  run_cmd->add_option("scenario", run.scenario_path, "Scenario file (TOML)")->type_name("SCENARIO.toml");
-  run_cmd
-      ->add_option("--from", run.from_path,
-                   "Re-run a run file's resolved scenario (its points, replicates, seed and steps) instead")
-      ->type_name("FILE.h5");
-  add_run_flags(run_cmd, run, "runs/<scenario file name>.h5; with --from, runs/<file name>-rerun.h5");
-
-  SweepArguments sweep;
-  CLI::App* sweep_cmd = app.add_subcommand(
-      "sweep",
-      "Run a scenario over the full grid of some keys' values, into one run file with a point dimension");
-  sweep_cmd->add_option("scenario", sweep.scenario_path, "Scenario file (TOML)")
-      ->required()
-      ->type_name("SCENARIO.toml");
-  sweep_cmd
-      ->add_option("--vary", sweep.vary,
-                   "A key and its values: KEY=LO:HI:N (N evenly spaced values) or KEY=V1,V2,... (repeatable; "
-                   "the full grid of all --vary is run, the first varying slowest)")
-      ->required()
-      ->type_name("KEY=VALUES")
-      ->take_all()
-      ->allow_extra_args(false);
-  add_run_flags(sweep_cmd, sweep, "runs/<scenario file name>-sweep.h5");
-
-  CompareArguments compare;
-  CLI::App* compare_cmd = app.add_subcommand(
-      "compare", "Run policy arms against a baseline on common random numbers and report the paired effects");
-  compare_cmd
-      ->add_option("scenarios", compare.scenario_paths,
-                   "The baseline scenario, then one scenario per arm (TOML); all share steps, regions and "
-                   "population")
-      ->required()
-      ->expected(2, -1)
-      ->type_name("BASELINE.toml ARM.toml...");
-  add_run_flags(compare_cmd, compare, "runs/<baseline file name>-comparison.h5");
-
-  std::string inspect_path;
-  CLI::App* inspect_cmd =
-      app.add_subcommand("inspect",
-                         "Show what a run file holds (provenance, dimensions, series) and its headline "
-                         "figures");
-  inspect_cmd->add_option("file", inspect_path, "Run file")->required()->type_name("FILE.h5");
-
-  std::string validate_path;
-  std::vector<std::string> validate_overrides;
-  CLI::App* validate_cmd =
-      app.add_subcommand("validate", "Check a scenario and print every parameter as the run would use it");
-  validate_cmd->add_option("scenario", validate_path, "Scenario file (TOML)")
-      ->required()
-      ->type_name("SCENARIO.toml");
-  validate_cmd->add_option("--set", validate_overrides, "Override a scenario key: KEY=VALUE (repeatable)")
-      ->type_name("KEY=VALUE")
-      ->take_all()
-      ->allow_extra_args(false);
-
-  CLI::App* scenarios_cmd = app.add_subcommand("scenarios", "List the bundled scenarios");
-
+  Commands commands;
+  add_experiment_commands(app, commands);
+  add_reading_commands(app, commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // Help and version exit 0; every usage error is bad input.
     return app.exit(e) == 0 ? kExitOk : kExitBadInput;
   }
-
-  const std::string command_line = quoted_command_line(argc, argv);
-  if (*run_cmd) {
-    if (run.scenario_path.empty() == run.from_path.empty()) {
-      print_error(run.from_path.empty()
-                      ? "give a scenario file to run, or --from FILE.h5 to re-run a run file"
-                      : "give a scenario file or --from FILE.h5, not both");
-      return kExitBadInput;
-    }
-    run.command_line = command_line;
-    return run_command(run);
-  }
-  if (*sweep_cmd) {
-    sweep.command_line = command_line;
-    return sweep_command(sweep);
-  }
-  if (*compare_cmd) {
-    compare.command_line = command_line;
-    return compare_command(compare);
-  }
-  if (*inspect_cmd) return inspect_command(inspect_path);
-  if (*validate_cmd) return validate_command(validate_path, validate_overrides);
-  if (*scenarios_cmd) return scenarios_command();
-  return kExitBadInput;
+  return dispatch(commands, tipsim::shell_command_line(argc, argv));
 }

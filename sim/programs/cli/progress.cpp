@@ -112,4 +112,47 @@ void ProgressLine::clear() {
   drawn_width_ = 0;
 }
 
+ProgressReport::ProgressReport(output::RunFileWriter& writer, ProgressLog& log, bool in_job,
+                               Clock::time_point opening, Clock::time_point opened)
+    : writer_(writer), log_(log), in_job_(in_job), done_(in_job ? 0 : writer.resumed_runs()) {
+  histories_.push_back({opening, opened, done_});
+}
+
+void ProgressReport::consume(ReplicateResult&& result) {
+  const Clock::time_point writing = Clock::now();
+  writer_.consume(std::move(result));
+  const Clock::time_point written = Clock::now();
+  ++done_;
+  log_.run_done(done_, in_job_ ? done_ : follow_marks(writing, written), writer_.temporary_path());
+}
+
+std::size_t ProgressReport::follow_marks(Clock::time_point writing, Clock::time_point written) {
+  std::vector<History> next;
+  auto keep = [&next](const History& h) {
+    for (History& same : next) {
+      if (same.recorded == h.recorded) {
+        same.after = std::min(same.after, h.after);
+        same.before = std::max(same.before, h.before);
+        return;
+      }
+    }
+    next.push_back(h);
+  };
+  for (const History& h : histories_) {
+    if (writing - h.before >= kMarkInterval) {
+      keep({writing, written, done_});
+    } else if (written - h.after < kMarkInterval) {
+      keep(h);
+    } else {
+      // Marked now, or not: then it had marked less than a second before.
+      keep({writing, written, done_});
+      keep({std::max(h.after, writing - kMarkInterval), h.before, h.recorded});
+    }
+  }
+  histories_ = std::move(next);
+  std::size_t recorded = done_;
+  for (const History& h : histories_) recorded = std::min(recorded, h.recorded);
+  return recorded;
+}
+
 }  // namespace tipsim::cli

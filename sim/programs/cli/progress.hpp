@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "experiment.hpp"
+#include "run_file.hpp"
 
 namespace tipsim::cli {
 
@@ -72,6 +74,46 @@ class ProgressLog {
   std::size_t recorded_ = 0;  // the runs last reported recorded
   std::string prefix_;        // "tipsim: ", or "tipsim: rank R of N: "
   std::FILE* stream_;
+};
+
+// Reports each run as it reaches the file (--progress): done once its data
+// are written, recorded once campaign/run_complete marks it, which is what
+// a kill keeps. A rank of a job marks each run as it writes it. A process
+// alone marks its finished runs when a run arrives a second or more after
+// it last marked any (RunFileWriter::checkpoint): from outside the writer,
+// the moments around each write tell when it certainly marked, certainly
+// did not, or may have; a record is reported once it is certain whichever
+// way each uncertain write went.
+class ProgressReport : public ReplicateSink {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // `opening`, `opened`: just before and just after the writer was made.
+  ProgressReport(output::RunFileWriter& writer, ProgressLog& log, bool in_job, Clock::time_point opening,
+                 Clock::time_point opened);
+
+  void consume(ReplicateResult&& result) override;
+
+ private:
+  // How long a process alone waits between marks (RunFileWriter::checkpoint).
+  static constexpr std::chrono::seconds kMarkInterval{1};
+
+  // One way the writes so far may have gone: the writer last marked runs
+  // (or opened the file) between `after` and `before`, and then held
+  // `recorded` runs marked.
+  struct History {
+    Clock::time_point after, before;
+    std::size_t recorded;
+  };
+
+  // Follows every history through a write made between `writing` and
+  // `written`; returns the runs recorded in all of them.
+  std::size_t follow_marks(Clock::time_point writing, Clock::time_point written);
+
+  output::RunFileWriter& writer_;
+  ProgressLog& log_;
+  bool in_job_;
+  std::size_t done_;
+  std::vector<History> histories_;
 };
 
 // "1:02:03" or "2:03".

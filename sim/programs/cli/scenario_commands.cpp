@@ -1,0 +1,85 @@
+// The commands about scenarios themselves: `tipsim validate` (a scenario
+// resolved, or its problems) and `tipsim scenarios` (the bundled ones).
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "commands.hpp"
+#include "scenario_loader.hpp"
+
+namespace tipsim::cli {
+
+void print_scenario_error(const ScenarioError& e) {
+  std::istringstream lines(e.what());
+  std::string line;
+  while (std::getline(lines, line)) print_error(line);
+}
+
+int validate_command(const std::string& scenario_path, const std::vector<std::string>& overrides) {
+  try {
+    const Scenario scenario = load_scenario_file(scenario_path, overrides);
+    const std::string text = resolved_toml(scenario);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return kExitOk;
+  } catch (const ScenarioError& e) {
+    print_scenario_error(e);
+    return kExitBadInput;
+  }
+}
+
+int scenarios_command() {
+  // The environment wins so that an installed binary can be pointed at a
+  // copy of the scenarios.
+  const char* from_environment = std::getenv("TIPSIM_SCENARIO_DIR");
+  const std::filesystem::path folder =
+      from_environment != nullptr && *from_environment != '\0' ? from_environment : TIPSIM_SCENARIO_DIR;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) {
+    print_error("the scenario folder '" + folder.string() +
+                "' does not exist; set TIPSIM_SCENARIO_DIR to the folder of the bundled scenarios");
+    return kExitBadInput;
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec))
+    if (entry.is_regular_file() && entry.path().extension() == ".toml") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) {
+    std::fprintf(stderr, "tipsim: no scenarios (*.toml) in '%s'\n", folder.string().c_str());
+    return kExitOk;
+  }
+
+  struct Line {
+    std::string file, name, description;
+  };
+  std::vector<Line> lines;
+  bool all_valid = true;
+  for (const auto& path : files) {
+    try {
+      const Scenario s = load_scenario_file(path.string());
+      lines.push_back({path.filename().string(), s.name, s.description});
+    } catch (const ScenarioError& e) {
+      print_scenario_error(e);
+      lines.push_back({path.filename().string(), "(invalid)", "see the errors above"});
+      all_valid = false;
+    }
+  }
+  std::size_t file_width = 0, name_width = 0;
+  for (const Line& l : lines) {
+    file_width = std::max(file_width, l.file.size());
+    name_width = std::max(name_width, l.name.size());
+  }
+  for (const Line& l : lines) {
+    std::fprintf(stdout, "%-*s  %-*s  %s\n", static_cast<int>(file_width), l.file.c_str(),
+                 static_cast<int>(name_width), l.name.c_str(), l.description.c_str());
+  }
+  std::fflush(stdout);
+  return all_valid ? kExitOk : kExitBadInput;
+}
+
+}  // namespace tipsim::cli
