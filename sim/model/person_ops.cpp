@@ -1,6 +1,9 @@
 #include "person_ops.hpp"
 
+#include <algorithm>
+
 #include "events.hpp"
+#include "model_math.hpp"
 
 namespace tipsim {
 
@@ -205,6 +208,33 @@ void handle_identified(const Model& model, State& state, StepContext& ctx, std::
   add_evidence(s, state, controller, cooperates);
   if (cooperates) ctx.metric(Metric::victims_cooperating, region) += 1;
   shelter_or_turn_away(model, state, ctx, person, sheltered, cooperates);
+}
+
+EntryWeights entry_weights(const RegionState& region) {
+  EntryWeights w;
+  for (std::size_t m = 0; m < kMarkets; ++m) w.market[m] = region.market_pull[m] * region.market_density[m];
+  for (std::size_t k = 0; k < kMethods; ++k)
+    w.method[k] = method_weight(region.levers, static_cast<Method>(k));
+  return w;
+}
+
+std::uint16_t draw_capacity(Stream& stream, std::uint32_t draw, double mean) {
+  return static_cast<std::uint16_t>(std::min<std::uint64_t>(60000, 1 + stream.poisson(draw, mean - 1.0)));
+}
+
+Newcomer draw_newcomer(Stream& stream, std::uint32_t first_draw, const EntryWeights& weights,
+                       double join_share, double capacity_mean) {
+  Newcomer n;
+  n.market = static_cast<Market>(
+      pick_weighted(weights.market, kMarkets, stream.uniform(first_draw + newcomer_draw::kMarket)));
+  n.method = static_cast<Method>(
+      pick_weighted(weights.method, kMethods, stream.uniform(first_draw + newcomer_draw::kMethod)));
+  // The streams are counter-based: a draw is the same whether or not an
+  // earlier one was taken.
+  n.joins_network = stream.bernoulli(first_draw + newcomer_draw::kJoinsNetwork, join_share);
+  n.network_pick = stream.uniform(first_draw + newcomer_draw::kNetworkPick);
+  n.capacity = draw_capacity(stream, first_draw + newcomer_draw::kCapacity, capacity_mean);
+  return n;
 }
 
 }  // namespace tipsim

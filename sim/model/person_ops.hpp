@@ -106,4 +106,42 @@ void leave_protection(State& state, std::uint32_t person);
 void handle_identified(const Model& model, State& state, StepContext& ctx, std::uint32_t person,
                        Channel channel, Stream& stream, std::uint32_t first_draw);
 
+// ---- traffickers who enter the trade -------------------------------------
+
+// What a region's newcomers supply and how they recruit: each market by the
+// demand a recruit from here can expect to meet, each method by the
+// region's shares.
+struct EntryWeights {
+  double market[kMarkets];
+  double method[kMethods];
+};
+EntryWeights entry_weights(const RegionState& region);
+
+// A newcomer's capacity: at least one victim, Poisson above that (draws
+// `draw` and the next).
+std::uint16_t draw_capacity(Stream& stream, std::uint32_t draw, double mean);
+
+// The draws of a newcomer, as offsets from the first of its block.
+namespace newcomer_draw {
+inline constexpr std::uint32_t kMarket = 0;
+inline constexpr std::uint32_t kMethod = 1;
+inline constexpr std::uint32_t kJoinsNetwork = 2;
+inline constexpr std::uint32_t kNetworkPick = 3;
+inline constexpr std::uint32_t kCapacity = 4;  // and 5: a Poisson may take two draws
+inline constexpr std::uint32_t kCount = 6;
+}  // namespace newcomer_draw
+
+// A newcomer, at the start or entering later: market and method by the
+// weights, whether they join an existing network (where there is one) and
+// the draw that picks it, and their capacity.
+struct Newcomer {
+  Market market;
+  Method method;
+  bool joins_network;
+  double network_pick;  // in [0, 1)
+  std::uint16_t capacity;
+};
+Newcomer draw_newcomer(Stream& stream, std::uint32_t first_draw, const EntryWeights& weights,
+                       double join_share, double capacity_mean);
+
 }  // namespace tipsim

@@ -64,21 +64,14 @@ constexpr std::uint32_t kReplacementCapacity = 3;  // and 4: a Poisson may take 
 }  // namespace trafficker_draw
 
 // Draws of a region's market stream: how many enter, then a block of
-// kPerEntrant draws for each entrant from kFirstEntrant on.
+// kPerEntrant draws for each entrant from kFirstEntrant on (its first
+// newcomer_draw::kCount are draw_newcomer's).
 namespace region_draw {
 constexpr std::uint32_t kEntering = 0;  // and 1: a Poisson may take two draws
 constexpr std::uint32_t kFirstEntrant = 4;
 constexpr std::uint32_t kPerEntrant = 8;
+static_assert(kPerEntrant >= newcomer_draw::kCount);
 }  // namespace region_draw
-
-// Draws of one entrant, as offsets into its block of the region's stream.
-namespace entrant_draw {
-constexpr std::uint32_t kMarket = 0;
-constexpr std::uint32_t kMethod = 1;
-constexpr std::uint32_t kJoinsNetwork = 2;
-constexpr std::uint32_t kNetworkMember = 3;
-constexpr std::uint32_t kCapacity = 4;  // and 5: a Poisson may take two draws
-}  // namespace entrant_draw
 
 // Groups the active traffickers by base region into scratch (CSR).
 void group_active_by_region(const State& state, StepContext& ctx) {
@@ -95,11 +88,6 @@ void group_active_by_region(const State& state, StepContext& ctx) {
   for (std::size_t t = 0; t < state.traffickers.size(); ++t)
     if (state.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Active))
       sc.ids[fill[state.traffickers.base_region[t]]++] = static_cast<std::int32_t>(t);
-}
-
-// A newcomer's capacity: at least one victim, Poisson above that.
-std::uint16_t draw_capacity(Stream& stream, std::uint32_t draw, double mean) {
-  return static_cast<std::uint16_t>(std::min<std::uint64_t>(60000, 1 + stream.poisson(draw, mean - 1.0)));
 }
 
 // A trafficker leaves the trade for good.
@@ -184,28 +172,23 @@ void replace_convicted(const Model& model, State& state, StepContext& ctx) {
 // an existing network joined or a new one founded. `first` is the first
 // draw of the entrant's block.
 void admit_entrant(const Model& model, State& state, StepContext& ctx, std::uint32_t r, Stream& stream,
-                   std::uint32_t first, const double (&market_weight)[kMarkets],
-                   const double (&method_share)[kMethods]) {
+                   std::uint32_t first, const EntryWeights& weights) {
   auto& tr = state.traffickers;
-  const double join_share = model.scenario.get(Param::traffickers_network_join_share);
-  const double capacity_mean = model.scenario.get(Param::traffickers_capacity_mean);
+  const Newcomer n =
+      draw_newcomer(stream, first, weights, model.scenario.get(Param::traffickers_network_join_share),
+                    model.scenario.get(Param::traffickers_capacity_mean));
+  // A newcomer who joins a network joins an active member's.
   const std::uint32_t group_begin = ctx.scratch.offsets[r],
                       group_size = ctx.scratch.offsets[r + 1] - group_begin;
-  const auto market = static_cast<Market>(
-      pick_weighted(market_weight, kMarkets, stream.uniform(first + entrant_draw::kMarket)));
-  const auto method = static_cast<Method>(
-      pick_weighted(method_share, kMethods, stream.uniform(first + entrant_draw::kMethod)));
   std::int32_t network;
-  if (group_size > 0 && stream.bernoulli(first + entrant_draw::kJoinsNetwork, join_share)) {
+  if (group_size > 0 && n.joins_network) {
     const auto member =
-        ctx.scratch.ids[group_begin + static_cast<std::uint32_t>(
-                                          stream.uniform(first + entrant_draw::kNetworkMember) * group_size)];
+        ctx.scratch.ids[group_begin + static_cast<std::uint32_t>(n.network_pick * group_size)];
     network = tr.network[static_cast<std::size_t>(member)];
   } else {
     network = state.networks++;
   }
-  const std::int32_t newcomer = tr.add(static_cast<std::uint8_t>(r), method, market, network,
-                                       draw_capacity(stream, first + entrant_draw::kCapacity, capacity_mean));
+  const std::int32_t newcomer = tr.add(static_cast<std::uint8_t>(r), n.method, n.market, network, n.capacity);
   ctx.metric(Metric::traffickers_entering, r) += 1;
   record_trafficker_event(model, state, ctx, EventKind::TraffickerEntry, static_cast<std::size_t>(newcomer));
 }
@@ -222,12 +205,10 @@ void admit_entrants(const Model& model, State& state, StepContext& ctx) {
                             (rs.attractiveness / rs.attractiveness_start);
     Stream stream = region_stream(model, state, Phase::Market, r);
     const std::uint64_t entering = stream.poisson(region_draw::kEntering, expected);
-    double market_weight[kMarkets], method_share[kMethods];
-    for (std::size_t m = 0; m < kMarkets; ++m) market_weight[m] = rs.market_pull[m] * rs.market_density[m];
-    for (std::size_t k = 0; k < kMethods; ++k) method_share[k] = method_weight(lv, static_cast<Method>(k));
+    const EntryWeights weights = entry_weights(rs);
     std::uint32_t first = region_draw::kFirstEntrant;
     for (std::uint64_t e = 0; e < entering; ++e, first += region_draw::kPerEntrant)
-      admit_entrant(model, state, ctx, r, stream, first, market_weight, method_share);
+      admit_entrant(model, state, ctx, r, stream, first, weights);
   }
 }
 

@@ -31,12 +31,9 @@ constexpr std::uint32_t kTraffickerCount = 0;
 // its victims, then kPerAttempt draws for each attempt to find one, from
 // kFirstAttempt on.
 namespace trafficker_draw {
-constexpr std::uint32_t kMarket = 0;
-constexpr std::uint32_t kMethod = 1;
-constexpr std::uint32_t kJoinsNetwork = 2;
-constexpr std::uint32_t kNetwork = 3;
-constexpr std::uint32_t kCapacity = 4;  // and 5: a Poisson may take two draws
+constexpr std::uint32_t kNewcomer = 0;  // draw_newcomer's newcomer_draw::kCount draws
 constexpr std::uint32_t kVictims = 6;
+static_assert(kVictims >= kNewcomer + newcomer_draw::kCount);
 constexpr std::uint32_t kFirstAttempt = 8;
 constexpr std::uint32_t kPerAttempt = 2;
 }  // namespace trafficker_draw
@@ -152,28 +149,23 @@ void take_initial_victims(const Model& model, State& state, std::uint32_t r, std
 // One initial trafficker of region r with its victims: market and method
 // by the region's weights, a network of the region joined or founded.
 void seed_trafficker(const Model& model, State& state, std::uint32_t r, std::int32_t first_network,
-                     const double (&market_weight)[kMarkets], const double (&method_share)[kMethods],
-                     std::vector<std::uint32_t>& recruits) {
-  const double capacity_mean = model.scenario.get(Param::traffickers_capacity_mean);
-  const double join_share = model.scenario.get(Param::traffickers_network_join_share);
+                     const EntryWeights& weights, std::vector<std::uint32_t>& recruits) {
   Stream ts = Stream(model.seed, state.replicate, 0, Phase::Initialise, AgentKind::Trafficker,
                      static_cast<std::uint32_t>(state.traffickers.size()));
-  const auto market =
-      static_cast<Market>(pick_weighted(market_weight, kMarkets, ts.uniform(trafficker_draw::kMarket)));
-  const auto method =
-      static_cast<Method>(pick_weighted(method_share, kMethods, ts.uniform(trafficker_draw::kMethod)));
+  const Newcomer n = draw_newcomer(ts, trafficker_draw::kNewcomer, weights,
+                                   model.scenario.get(Param::traffickers_network_join_share),
+                                   model.scenario.get(Param::traffickers_capacity_mean));
+  // One who joins a network joins one founded earlier in the same region.
   std::int32_t network;
-  if (state.networks > first_network && ts.bernoulli(trafficker_draw::kJoinsNetwork, join_share)) {
-    network = first_network + static_cast<std::int32_t>(ts.uniform(trafficker_draw::kNetwork) *
-                                                        static_cast<double>(state.networks - first_network));
+  if (state.networks > first_network && n.joins_network) {
+    network = first_network +
+              static_cast<std::int32_t>(n.network_pick * static_cast<double>(state.networks - first_network));
   } else {
     network = state.networks++;
   }
-  const auto capacity = static_cast<std::uint16_t>(
-      std::min<std::uint64_t>(60000, 1 + ts.poisson(trafficker_draw::kCapacity, capacity_mean - 1.0)));
   const std::int32_t id =
-      state.traffickers.add(static_cast<std::uint8_t>(r), method, market, network, capacity);
-  take_initial_victims(model, state, r, id, method, market, capacity, ts, recruits);
+      state.traffickers.add(static_cast<std::uint8_t>(r), n.method, n.market, network, n.capacity);
+  take_initial_victims(model, state, r, id, n.method, n.market, n.capacity, ts, recruits);
 }
 
 // Initial traffickers, and the victims they already hold (a warm start, so
@@ -189,11 +181,9 @@ void build_traffickers(const Model& model, State& state) {
         stochastic_round(lv[Param::traffickers_initial_per_100k] * model.regions[r].population / 1e5,
                          stream.uniform(region_draw::kTraffickerCount));
     const std::int32_t first_network = state.networks;
-    double market_weight[kMarkets], method_share[kMethods];
-    for (std::size_t m = 0; m < kMarkets; ++m) market_weight[m] = rs.market_pull[m] * rs.market_density[m];
-    for (std::size_t k = 0; k < kMethods; ++k) method_share[k] = method_weight(lv, static_cast<Method>(k));
+    const EntryWeights weights = entry_weights(rs);
     for (std::uint64_t t = 0; t < count; ++t)
-      seed_trafficker(model, state, r, first_network, market_weight, method_share, recruits);
+      seed_trafficker(model, state, r, first_network, weights, recruits);
   }
 }
 

@@ -113,7 +113,14 @@ TEST(Determinism, SameOutputAtOneTwoThreeAndEightThreads) {
   for (std::size_t k = 1; k < kPersonStates; ++k)
     involved += first.total(first.steps() - 1, Metric::persons_by_state, k);
   EXPECT_GT(involved, 4096.0) << "the passes over involved persons must split into several chunks";
-  for (const int threads : {2, 3, 8}) {
+  // The sanitizer builds check the uneven split (3) alone: the pinned hash
+  // below runs 1, 2 and 8 threads there too.
+#ifdef TIPSIM_SANITIZED
+  const std::vector<int> thread_counts = {3};
+#else
+  const std::vector<int> thread_counts = {2, 3, 8};
+#endif
+  for (const int threads : thread_counts) {
     SCOPED_TRACE("threads " + std::to_string(threads));
     expect_identical(reference, run(points, 2, threads));
   }

@@ -3,7 +3,6 @@
 // the key suggestions, the display format and the resolved TOML, which the
 // scenario loader reads back to the very same values.
 #include "params.hpp"
-#include "suggest.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +12,7 @@
 #include <string>
 
 #include "scenario_loader.hpp"
+#include "suggest.hpp"
 
 namespace tipsim {
 namespace {

@@ -47,11 +47,20 @@ constexpr int kTrialsOfEachKind = 1;
 #else
 constexpr int kTrialsOfEachKind = 4;
 #endif
-constexpr std::size_t kSteps = 2000;
+// The sanitizer builds run each step several times slower: half as many
+// steps keep each run about as long as in Release.
+#ifdef TIPSIM_SANITIZED
+#define TIPSIM_INTERRUPTION_STEPS 1000
+#else
+#define TIPSIM_INTERRUPTION_STEPS 2000
+#endif
+#define TIPSIM_TEXT_OF(x) #x
+#define TIPSIM_TEXT(x) TIPSIM_TEXT_OF(x)
+constexpr std::size_t kSteps = TIPSIM_INTERRUPTION_STEPS;
 constexpr const char* kScenario = R"(
 [scenario]
 name = "interruption test"
-steps = 2000
+steps = )" TIPSIM_TEXT(TIPSIM_INTERRUPTION_STEPS) R"(
 seed = 11
 replicates = 8
 [population]
