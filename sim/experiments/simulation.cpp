@@ -42,8 +42,8 @@ void Simulation::add_intervention(const InterventionSpec& intervention) {
     throw std::invalid_argument("intervention '" + intervention.name + "' starts at step " +
                                 std::to_string(intervention.start_step) + ", before the next step (" +
                                 std::to_string(state_.step) + ")");
-  // The model is shared with no one else once copied: the step reads it
-  // only between calls, on this thread.
+  // A changed copy: other simulations may share the model, and this one
+  // reads it only inside step(), never while it is being replaced.
   auto changed = std::make_shared<Model>(*model_);
   auto& interventions = changed->scenario.interventions;
   const auto same_levers = [&](const InterventionSpec& earlier) {
