@@ -152,38 +152,19 @@ struct FieldSpec {
   FieldCategories categories = FieldCategories::None;
 };
 
-// HDF5's file types are run-time values, so the tables name them by function.
-inline hid_t i8() { return H5T_STD_I8LE; }
-inline hid_t i16() { return H5T_STD_I16LE; }
-inline hid_t i32() { return H5T_STD_I32LE; }
-
-// The columns of events/, in file order.
-inline constexpr FieldSpec kEventColumns[] = {
-    {"point", i32, "sweep point of the run the event belongs to", "1"},
-    {"replicate", i32, "replicate of the run the event belongs to", "1"},
-    {"step", i32, "step in which the event happened", "1"},
-    {"kind", i8, "what happened (flag_meanings)", "", FieldCategories::EventKinds},
-    {"person", i32, "person id (index into the persons of the run), -1 for a trafficker event", "1"},
-    {"trafficker", i32, "trafficker id (index into the traffickers of the run), -1 when none", "1"},
-    {"region", i16, "region where the event happened (flag_meanings; the series/ region labels)", "",
-     FieldCategories::Regions},
-    {"form", i8, "form of exploitation involved (flag_meanings; -1 NONE)", "", FieldCategories::Forms},
-    {"channel", i8, "identification channel (flag_meanings; -1 NONE)", "", FieldCategories::Channels},
-    {"intervention", i16,
-     "index of the intervention responsible (scenario/interventions intervention column), -1 when none", "1"},
-};
-inline constexpr std::size_t kEventChunkRows = 1u << 16;
-
 // The HDF5 types of a C++ value type: in the file (little-endian, as every
-// dataset) and in memory.
+// dataset) and in memory. The tables below name a field's file type by
+// this function.
 template <typename T>
 hid_t file_type_of() {
   if constexpr (std::is_same_v<T, float>) return H5T_IEEE_F32LE;
   if constexpr (std::is_same_v<T, double>) return H5T_IEEE_F64LE;
+  if constexpr (std::is_same_v<T, std::int8_t>) return H5T_STD_I8LE;
   if constexpr (std::is_same_v<T, std::uint8_t>) return H5T_STD_U8LE;
+  if constexpr (std::is_same_v<T, std::int16_t>) return H5T_STD_I16LE;
   if constexpr (std::is_same_v<T, std::uint16_t>) return H5T_STD_U16LE;
-  if constexpr (std::is_same_v<T, std::int32_t>) return H5T_STD_I32LE;
-  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, std::uint8_t> ||
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, std::int8_t> ||
+                std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::int16_t> ||
                 std::is_same_v<T, std::uint16_t> || std::is_same_v<T, std::int32_t>);
   return H5T_STD_I32LE;
 }
@@ -191,10 +172,34 @@ template <typename T>
 hid_t memory_type_of() {
   if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
   if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+  if constexpr (std::is_same_v<T, std::int8_t>) return H5T_NATIVE_INT8;
   if constexpr (std::is_same_v<T, std::uint8_t>) return H5T_NATIVE_UINT8;
+  if constexpr (std::is_same_v<T, std::int16_t>) return H5T_NATIVE_INT16;
   if constexpr (std::is_same_v<T, std::uint16_t>) return H5T_NATIVE_UINT16;
   return H5T_NATIVE_INT32;
 }
+
+// The columns of events/, in file order.
+inline constexpr FieldSpec kEventColumns[] = {
+    {"point", file_type_of<std::int32_t>, "sweep point of the run the event belongs to", "1"},
+    {"replicate", file_type_of<std::int32_t>, "replicate of the run the event belongs to", "1"},
+    {"step", file_type_of<std::int32_t>, "step in which the event happened", "1"},
+    {"kind", file_type_of<std::int8_t>, "what happened (flag_meanings)", "", FieldCategories::EventKinds},
+    {"person", file_type_of<std::int32_t>,
+     "person id (index into the persons of the run), -1 for a trafficker event", "1"},
+    {"trafficker", file_type_of<std::int32_t>,
+     "trafficker id (index into the traffickers of the run), -1 when none", "1"},
+    {"region", file_type_of<std::int16_t>,
+     "region where the event happened (flag_meanings; the series/ region labels)", "",
+     FieldCategories::Regions},
+    {"form", file_type_of<std::int8_t>, "form of exploitation involved (flag_meanings; -1 NONE)", "",
+     FieldCategories::Forms},
+    {"channel", file_type_of<std::int8_t>, "identification channel (flag_meanings; -1 NONE)", "",
+     FieldCategories::Channels},
+    {"intervention", file_type_of<std::int16_t>,
+     "index of the intervention responsible (scenario/interventions intervention column), -1 when none", "1"},
+};
+inline constexpr std::size_t kEventChunkRows = 1u << 16;
 
 // The fields of snapshots/, in file order (sim/model/snapshot_fields.def).
 inline constexpr FieldSpec kSnapshotFields[] = {
