@@ -40,18 +40,18 @@ def dimension(axis: str) -> str:
 
 
 def series_block(metrics) -> str:
-    rows = ["| variable | 5th dimension | type | units | stock/flow | layer | long_name |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| variable | 5th dimension | type | units | basis | stock/flow | layer | long_name |",
+            "|---|---|---|---|---|---|---|---|"]
     for m in metrics:
         rows.append(f"| `{m.name}` | {dimension(m.axis)} | {STORED_TYPE[m.type]} | {tables.cell(m.units)} | "
-                    f"{m.nature.lower()} | {m.layer} | {tables.cell(m.long_name)} |")
+                    f"{m.basis} | {m.nature.lower()} | {m.layer} | {tables.cell(m.long_name)} |")
     return "\n".join(rows)
 
 
 def summary_block(summaries) -> str:
-    rows = ["| variable | units | layer | long_name |", "|---|---|---|---|"]
-    for name, units, long_name, layer in summaries:
-        rows.append(f"| `{name}` | {tables.cell(units)} | {layer} | {tables.cell(long_name)} |")
+    rows = ["| variable | units | basis | layer | long_name |", "|---|---|---|---|---|"]
+    for name, units, long_name, layer, basis in summaries:
+        rows.append(f"| `{name}` | {tables.cell(units)} | {basis} | {layer} | {tables.cell(long_name)} |")
     return "\n".join(rows)
 
 

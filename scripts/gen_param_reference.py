@@ -202,6 +202,14 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("cost.empowerment_usd_per_person", r"$c_e$"),
         ("cost.partnership_usd_per_100k_per_year", r"$c_P$"),
         ("cost.prosecution_usd", r"$c_{\mathrm{case}}$"),
+        ("cost.services_usd_per_person_year", r"$c_s$"),
+        ("cost.hotline_usd_per_100k_per_year", r"$c_H$"),
+        ("cost.border_screening_usd_per_100k_per_year", r"$c_\sigma$"),
+        ("cost.non_punishment_usd_per_100k_per_year", r"$c_{\mathrm{NP}}$"),
+        ("cost.fee_ban_usd_per_100k_per_year", r"$c_{\mathrm{FB}}$"),
+        ("cost.due_diligence_usd_per_100k_per_year", r"$c_{\mathrm{DD}}$"),
+        ("cost.demand_reduction_usd_per_100k_per_year", r"$c_{\mathrm{DR}}$"),
+        ("cost.price_level", r"$\pi_r$"),
     ],
     "params-prevention": [
         ("policy.prevention.awareness_reach", r"$R^a_r$"),
@@ -361,6 +369,19 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("cost.awareness_usd_per_person", r"$c_a$"),
         ("cost.empowerment_usd_per_person", r"$c_e$"),
         ("cost.partnership_usd_per_100k_per_year", r"$c_P$"),
+        ("budget.protection_share_shelter", r"$\beta_B$"),
+        ("budget.protection_share_inspection", r"$\beta_L$"),
+        ("budget.protection_share_outreach", r"$\beta_O$"),
+        ("budget.prevention_share_awareness", r"$\beta_a$"),
+        ("budget.prevention_share_empowerment", r"$\beta_e$"),
+        ("cost.price_level", r"$\pi_r$"),
+    ],
+    "params-index": [
+        ("policy_index.investigators_per_100k", r"$k_I$"),
+        ("policy_index.shelter_beds_per_100k", r"$k_B$"),
+        ("policy_index.labour_inspectors_per_100k", r"$k_L$"),
+        ("policy_index.awareness_reach", r"$k_a$"),
+        ("policy_index.empowerment_reach", r"$k_e$"),
     ],
 }
 
@@ -416,12 +437,14 @@ class Metric:
     units: str
     long_name: str
     layer: str
+    basis: str
 
 
-def read_metrics(reference: dict) -> tuple[list[Metric], list[tuple[str, str, str, str]], dict[str, list[str]]]:
-    metrics = [Metric(m["name"], m["axis"], m["nature"], m["type"], m["units"], m["long_name"], m["layer"])
-               for m in reference["metrics"]]
-    summaries = [(s["name"], s["units"], s["long_name"], s["layer"]) for s in reference["summaries"]]
+def read_metrics(reference: dict) -> tuple[list[Metric], list[tuple[str, str, str, str, str]],
+                                           dict[str, list[str]]]:
+    metrics = [Metric(m["name"], m["axis"], m["nature"], m["type"], m["units"], m["long_name"], m["layer"],
+                      m["basis"]) for m in reference["metrics"]]
+    summaries = [(s["name"], s["units"], s["long_name"], s["layer"], s["basis"]) for s in reference["summaries"]]
     if not summaries:
         sys.exit(f"{Path(__file__).name}: the program lists no summaries")
     axes = {a["axis"]: a["labels"] for a in reference["axes"]}
@@ -457,9 +480,9 @@ def metrics_block(metrics: list[Metric]) -> str:
     return "\n".join(rows)
 
 
-def summaries_block(summaries: list[tuple[str, str, str, str]]) -> str:
+def summaries_block(summaries: list[tuple[str, str, str, str, str]]) -> str:
     rows = ["| summary | layer | units | meaning | computed as |", "|---|---|---|---|---|"]
-    for name, units, long_name, layer in summaries:
+    for name, units, long_name, layer, _basis in summaries:
         formula = SUMMARY_FORMULAS.get(name)
         if formula is None:
             sys.exit(f"{Path(__file__).name}: summary '{name}' (sim/model/metrics.cpp) has no entry in SUMMARY_FORMULAS")
@@ -624,8 +647,11 @@ route shares above 1, unknown region names, budget mode with all shares 0.
   densities mean the same at any `population.scale`. Rates "per year" are
   hazards, turned into a probability per step as $1 - e^{-\\lambda\\Delta}$ with
   $\\Delta$ the step length in years, except where model.md says otherwise.
-- Money is in US dollars. Model outputs are in agent units: multiply counts
-  and money by `population.scale` for real-world figures.
+- Money is in US dollars at United States prices; a region's
+  `cost.price_level` scales every unit cost spent there. Everything `tipsim`
+  prints, and the run file's summaries and effects, are in real people and
+  real USD; the per-step series count agents (their `basis` attribute says
+  so: multiply by `population.scale`). Money is never divided by the scale.
 - `scenario.name` defaults to the scenario file's name without extension.
 """
 

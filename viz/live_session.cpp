@@ -248,7 +248,7 @@ void LiveSession::save_now(const std::string& path) {
     }
     result.summary =
         summarize(result.series, static_cast<std::size_t>(saved.get_int(Param::scenario_burn_in_steps)),
-                  saved.step_years());
+                  saved.step_years(), saved.get(Param::population_scale));
     const std::filesystem::path folder = std::filesystem::path(path).parent_path();
     if (!folder.empty()) std::filesystem::create_directories(folder);
     output::RunFileInfo info;

@@ -18,21 +18,21 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr EffectSpec kEffects[] = {
     {"victim_years_averted", "victim-years of exploitation averted", "victim_years",
      EffectSign::BaselineMinusArm, "person-years",
-     "person-years of exploitation averted (baseline minus arm)"},
+     "person-years of exploitation averted (baseline minus arm)", Basis::People},
     {"victims_identified", "victims identified", "identified", EffectSign::ArmMinusBaseline, "persons",
-     "change in victims identified (arm minus baseline)"},
+     "change in victims identified (arm minus baseline)", Basis::People},
     {"prosecutions", "prosecutions", "prosecutions", EffectSign::ArmMinusBaseline, "cases",
-     "change in traffickers prosecuted (arm minus baseline)"},
+     "change in traffickers prosecuted (arm minus baseline)", Basis::People},
     {"convictions", "convictions", "convictions", EffectSign::ArmMinusBaseline, "cases",
-     "change in traffickers convicted (arm minus baseline)"},
+     "change in traffickers convicted (arm minus baseline)", Basis::People},
     {"traffickers_active_final", "active traffickers at the end", "traffickers_active_final",
      EffectSign::ArmMinusBaseline, "traffickers",
-     "change in active traffickers at the last step (arm minus baseline)"},
+     "change in active traffickers at the last step (arm minus baseline)", Basis::People},
     {"spending", "anti-trafficking spending", "spending_total", EffectSign::ArmMinusBaseline, "USD",
-     "extra anti-trafficking spending (arm minus baseline; agent units)"},
+     "extra anti-trafficking spending (arm minus baseline)", Basis::Usd},
     {"cost_per_victim_year_averted", "cost per victim-year averted", "spending_total",
      EffectSign::CostPerAverted, "USD per victim-year",
-     "extra spending per person-year of exploitation averted (agent units)"},
+     "extra spending per person-year of exploitation averted", Basis::Usd},
 };
 
 std::size_t summary_index(std::string_view name) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics.hpp"
+
 namespace tipsim {
 
 // How an effect is formed from the two arms' summaries (metrics.hpp's
@@ -27,6 +29,7 @@ struct EffectSpec {
   EffectSign sign;
   std::string_view units;
   std::string_view long_name;
+  Basis basis;  // every effect is in real units
 };
 
 // Every effect, in the order files and tables give them.

@@ -107,7 +107,7 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
       result.snapshots = simulation.take_snapshots();
       result.summary = summarize(
           result.series, static_cast<std::size_t>(points[point].get_int(Param::scenario_burn_in_steps)),
-          points[point].step_years());
+          points[point].step_years(), points[point].get(Param::population_scale));
       delivery.deliver(ticket, std::move(result));
       ++runs_done;
     } catch (...) {

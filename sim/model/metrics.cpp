@@ -10,8 +10,9 @@ namespace tipsim {
 namespace {
 
 constexpr std::array<MetricSpec, kMetricCount> kMetrics = {{
-#define TIPSIM_METRIC(id, name, layer, axis, nature, type, units, long_name) \
-  MetricSpec{Metric::id, name, Axis::axis, Nature::nature, ValueType::type, units, long_name, Layer::layer},
+#define TIPSIM_METRIC(id, name, layer, axis, nature, type, basis, units, long_name) \
+  MetricSpec{Metric::id, name,      Axis::axis,   Nature::nature, ValueType::type,  \
+             units,      long_name, Layer::layer, Basis::basis},
 #include "metrics.def"
 #undef TIPSIM_METRIC
 }};
@@ -74,6 +75,20 @@ std::string_view layer_label(Layer layer) {
   return "true";
 }
 
+std::string_view basis_label(Basis basis) {
+  switch (basis) {
+    case Basis::Agents:
+      return "agents";
+    case Basis::People:
+      return "people";
+    case Basis::Usd:
+      return "USD";
+    case Basis::Invariant:
+      return "none";
+  }
+  return "none";
+}
+
 const std::array<MetricSpec, kMetricCount>& metric_table() { return kMetrics; }
 
 FrameLayout::FrameLayout(std::size_t regions) : regions_(regions) {
@@ -107,45 +122,53 @@ void Series::extract(Metric m, std::vector<double>& out) const {
 namespace {
 
 constexpr SummarySpec kSummaries[] = {
-    {"exploited_mean", "persons", "mean number of persons in exploitation", Layer::True},
+    {"exploited_mean", "persons", "mean number of persons in exploitation", Layer::True, Basis::People},
     {"prevalence_per_1000", "per 1000 population", "mean persons in exploitation per 1000 population",
-     Layer::True},
+     Layer::True, Basis::Invariant},
     {"sexual_share_of_exploited", "1", "share of exploited persons in commercial sexual exploitation",
-     Layer::True},
+     Layer::True, Basis::Invariant},
     {"debt_bonded_share_of_labour", "1",
-     "share of persons in forced labour and domestic servitude held by debt", Layer::True},
-    {"victim_years", "person-years", "person-years spent in exploitation", Layer::True},
-    {"recruitments", "persons", "recruitments", Layer::True},
-    {"recruitments_retrafficked", "persons", "recruitments of people trafficked before", Layer::True},
-    {"trafficker_profit", "USD", "total trafficker profit (agent units)", Layer::True},
+     "share of persons in forced labour and domestic servitude held by debt", Layer::True, Basis::Invariant},
+    {"victim_years", "person-years", "person-years spent in exploitation", Layer::True, Basis::People},
+    {"recruitments", "persons", "recruitments", Layer::True, Basis::People},
+    {"recruitments_retrafficked", "persons", "recruitments of people trafficked before", Layer::True,
+     Basis::People},
+    {"trafficker_profit", "USD", "total trafficker profit", Layer::True, Basis::Usd},
     {"profit_per_victim_year", "USD per victim-year", "trafficker profit per person-year of exploitation",
-     Layer::True},
-    {"profit_ratio_sexual_to_labour", "1", "profit per victim-year, sexual over forced labour", Layer::True},
-    {"traffickers_active_final", "traffickers", "active traffickers at the last step", Layer::True},
-    {"exploited_final", "persons", "persons in exploitation at the last step", Layer::True},
-    {"identified", "persons", "victims identified", Layer::Observed},
+     Layer::True, Basis::Invariant},
+    {"profit_ratio_sexual_to_labour", "1", "profit per victim-year, sexual over forced labour", Layer::True,
+     Basis::Invariant},
+    {"traffickers_active_final", "traffickers", "active traffickers at the last step", Layer::True,
+     Basis::People},
+    {"exploited_final", "persons", "persons in exploitation at the last step", Layer::True, Basis::People},
+    {"identified", "persons", "victims identified", Layer::Observed, Basis::People},
     {"identification_rate", "per year", "victims identified per year over mean persons in exploitation",
-     Layer::Observed},
+     Layer::Observed, Basis::Invariant},
     {"labour_share_identified", "1", "share of identified victims in forced labour or domestic servitude",
-     Layer::Observed},
-    {"female_share_identified", "1", "share of identified victims who are women or girls", Layer::Observed},
-    {"child_share_identified", "1", "share of identified victims who are children", Layer::Observed},
+     Layer::Observed, Basis::Invariant},
+    {"female_share_identified", "1", "share of identified victims who are women or girls", Layer::Observed,
+     Basis::Invariant},
+    {"child_share_identified", "1", "share of identified victims who are children", Layer::Observed,
+     Basis::Invariant},
     {"forced_criminality_share_identified", "1", "share of identified victims in forced criminality",
-     Layer::Observed},
-    {"protection_entries", "persons", "identified victims admitted to protection", Layer::Observed},
+     Layer::Observed, Basis::Invariant},
+    {"protection_entries", "persons", "identified victims admitted to protection", Layer::Observed,
+     Basis::People},
     {"protection_turned_away", "persons", "identified victims turned away for lack of a place",
-     Layer::Observed},
-    {"investigations", "cases", "traffickers investigated", Layer::Observed},
-    {"prosecutions", "cases", "traffickers prosecuted", Layer::Observed},
-    {"convictions", "cases", "traffickers convicted", Layer::Observed},
-    {"conviction_per_prosecution", "1", "convictions over prosecutions", Layer::Observed},
-    {"conviction_per_identified", "1", "convictions over victims identified", Layer::Observed},
-    {"labour_share_prosecutions", "1", "share of prosecutions for labour trafficking", Layer::Observed},
-    {"spending_prosecution", "USD", "spending on prosecution (agent units)", Layer::Policy},
-    {"spending_protection", "USD", "spending on protection (agent units)", Layer::Policy},
-    {"spending_prevention", "USD", "spending on prevention (agent units)", Layer::Policy},
-    {"spending_partnership", "USD", "spending on partnership (agent units)", Layer::Policy},
-    {"spending_total", "USD", "total anti-trafficking spending (agent units)", Layer::Policy},
+     Layer::Observed, Basis::People},
+    {"investigations", "cases", "traffickers investigated", Layer::Observed, Basis::People},
+    {"prosecutions", "cases", "traffickers prosecuted", Layer::Observed, Basis::People},
+    {"convictions", "cases", "traffickers convicted", Layer::Observed, Basis::People},
+    {"conviction_per_prosecution", "1", "convictions over prosecutions", Layer::Observed, Basis::Invariant},
+    {"conviction_per_identified", "1", "convictions over victims identified", Layer::Observed,
+     Basis::Invariant},
+    {"labour_share_prosecutions", "1", "share of prosecutions for labour trafficking", Layer::Observed,
+     Basis::Invariant},
+    {"spending_prosecution", "USD", "spending on prosecution", Layer::Policy, Basis::Usd},
+    {"spending_protection", "USD", "spending on protection", Layer::Policy, Basis::Usd},
+    {"spending_prevention", "USD", "spending on prevention", Layer::Policy, Basis::Usd},
+    {"spending_partnership", "USD", "spending on partnership", Layer::Policy, Basis::Usd},
+    {"spending_total", "USD", "total anti-trafficking spending", Layer::Policy, Basis::Usd},
 };
 
 double ratio(double numerator, double denominator) { return denominator > 0 ? numerator / denominator : 0.0; }
@@ -154,7 +177,8 @@ double ratio(double numerator, double denominator) { return denominator > 0 ? nu
 
 std::span<const SummarySpec> summary_table() { return kSummaries; }
 
-std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, double step_years) {
+std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, double step_years,
+                              double population_scale) {
   const std::size_t steps = series.steps();
   const std::size_t first = std::min(burn_in_steps, steps > 0 ? steps - 1 : 0);
   const double measured = static_cast<double>(steps - first);
@@ -194,7 +218,7 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
   std::vector<double> spending(4);
   for (std::size_t p = 0; p < 4; ++p) spending[p] = flow_cat(Metric::spending, p);
 
-  return {
+  std::vector<double> figures = {
       exploited_mean,
       ratio(exploited_mean, population) * 1000.0,
       ratio(sexual_mean, exploited_mean),
@@ -205,7 +229,7 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
       flow(Metric::recruitments_by_method),
       flow(Metric::recruitments_retrafficked),
       profit,
-      ratio(profit, victim_steps * step_years),
+      ratio(profit, victim_steps * step_years * population_scale),
       ratio(ratio(profit_sexual, steps_sexual), ratio(profit_labour, steps_labour)),
       series.total(last, Metric::traffickers_active),
       series.total(last, Metric::persons_by_state, kExploited),
@@ -230,6 +254,10 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
       spending[3],
       spending[0] + spending[1] + spending[2] + spending[3],
   };
+  // Counts of agents become counts of real people; money is real already.
+  for (std::size_t i = 0; i < figures.size(); ++i)
+    if (kSummaries[i].basis == Basis::People) figures[i] *= population_scale;
+  return figures;
 }
 
 }  // namespace tipsim

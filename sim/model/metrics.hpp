@@ -17,6 +17,14 @@ namespace tipsim {
 enum class Axis : std::uint8_t { None, State, Form, Market, Method, Channel, CaseType, Pillar };
 enum class Nature : std::uint8_t { Stock, Flow };
 enum class ValueType : std::uint8_t { Count, Amount };
+// What a number counts: agents (multiply by population.scale for real
+// people; series only), real people or cases (summaries and effects), real
+// USD (never divided by the scale), or a figure the same at any scale
+// (rates, shares, scores).
+enum class Basis : std::uint8_t { Agents, People, Usd, Invariant };
+// "agents", "people", "USD" or "none": the `basis` attribute of run files.
+std::string_view basis_label(Basis basis);
+
 // Two layers, never confused: what exists vs what agencies observe.
 enum class Layer : std::uint8_t { True, Observed, Policy };
 // "true", "observed" or "policy": the layer as run files and docs name it.
@@ -27,13 +35,13 @@ std::string_view axis_name(Axis axis);  // the dimension name in run files, e.g.
 inline std::size_t axis_size(Axis axis) { return axis == Axis::None ? 1 : axis_labels(axis).size(); }
 
 enum class Metric : std::uint16_t {
-#define TIPSIM_METRIC(id, name, layer, axis, nature, type, units, long_name) id,
+#define TIPSIM_METRIC(id, name, layer, axis, nature, type, basis, units, long_name) id,
 #include "metrics.def"
 #undef TIPSIM_METRIC
 };
 
 inline constexpr std::size_t kMetricCount = 0
-#define TIPSIM_METRIC(id, name, layer, axis, nature, type, units, long_name) +1
+#define TIPSIM_METRIC(id, name, layer, axis, nature, type, basis, units, long_name) +1
 #include "metrics.def"
 #undef TIPSIM_METRIC
     ;
@@ -47,6 +55,7 @@ struct MetricSpec {
   std::string_view units;
   std::string_view long_name;
   Layer layer;
+  Basis basis;
 };
 
 const std::array<MetricSpec, kMetricCount>& metric_table();
@@ -103,14 +112,18 @@ class Series {
 
 // Per-run summary figures derived from a replicate's series after the
 // burn-in: what the CLI prints and what run files hold under summary/.
+// Every figure is in real units: counts of agents are multiplied by
+// population_scale (real people per agent), money is real USD already.
 struct SummarySpec {
   std::string_view name;
   std::string_view units;
   std::string_view long_name;
   Layer layer;
+  Basis basis;
 };
 std::span<const SummarySpec> summary_table();
-// One value per summary_table() row.
-std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, double step_years);
+// One value per summary_table() row, in real people and real USD.
+std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, double step_years,
+                              double population_scale);
 
 }  // namespace tipsim

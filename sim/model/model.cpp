@@ -28,6 +28,7 @@ void compile_regions(const Scenario& s, Model& model) {
     rm.person_begin = begin;
     rm.person_end = std::max(begin, end);
     rm.population = rm.person_end - rm.person_begin;
+    rm.people = rm.population * s.get(Param::population_scale);
     begin = rm.person_end;
     for (std::uint32_t b = rm.person_begin; b < rm.person_end; b += kBlockSize)
       model.blocks.push_back(
@@ -64,6 +65,7 @@ Model compile_model(const Scenario& scenario) {
   model.seed = scenario.seed();
   model.step_years = scenario.step_years();
   model.steps = scenario.steps();
+  model.population_scale = scenario.get(Param::population_scale);
   model.layout = FrameLayout(scenario.regions.size());
   compile_regions(scenario, model);
   compile_routes(scenario, model);

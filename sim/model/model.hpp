@@ -19,6 +19,7 @@ struct RegionModel {
   std::uint32_t person_begin = 0;  // first person whose home is here
   std::uint32_t person_end = 0;    // one past the last
   double population = 0;           // agents whose home is here (person_end - person_begin)
+  double people = 0;               // the real people they stand for: population x population.scale
 };
 
 // A contiguous slice of one region's persons, the unit of parallel work
@@ -36,6 +37,7 @@ struct Model {
   std::uint64_t seed = 0;           // with the replicate, names every random stream
   double step_years = 7.0 / 365.0;  // length of a step in years
   std::int32_t steps = 0;           // steps of a run
+  double population_scale = 1;      // real people per agent: counts x scale = people; money is real
 
   std::vector<RegionModel> regions;
   std::vector<PersonBlock> blocks;          // the persons in slices of one region

@@ -161,11 +161,12 @@ bool try_case(const Model& model, State& state, StepContext& ctx, std::int32_t i
     return false;
   ctx.metric(Metric::prosecutions, r, case_type) += 1;
   record_trafficker_event(model, state, ctx, EventKind::Prosecution, t);
-  // Court costs come on top of the levers' cost, except in budget mode,
-  // where the budget is all there is.
+  // Court costs, in real USD (the agent stands for population.scale cases),
+  // come on top of the levers' cost, except in budget mode, where the
+  // prosecution budget pays for the courts too.
   if (g[Param::budget_total_usd_per_year] <= 0)
     ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
-        g[Param::cost_prosecution_usd];
+        g[Param::cost_prosecution_usd] * lv[Param::cost_price_level] * model.population_scale;
   if (!stream.bernoulli(trafficker_draw::kConvicted,
                         (convict_base + (1.0 - convict_base) * strength) * (1.0 - corruption)))
     return false;

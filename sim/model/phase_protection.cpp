@@ -1,5 +1,6 @@
 // Phase 9: protection and reintegration. People in protection receive
-// services for the region's service duration, then go home FREE. Good
+// services for the region's service duration (paid for every step of the
+// stay, by the quality), then go home FREE. Good
 // services lower vulnerability, raise awareness and, with probability equal
 // to their quality, remove the re-trafficking penalty.
 #include <algorithm>
@@ -18,6 +19,14 @@ namespace person_draw {
 constexpr std::uint32_t kReintegrated = 0;  // the re-trafficking penalty is removed
 }  // namespace person_draw
 
+// The services one person in protection receives this step, in real USD: the
+// agent stands for population.scale people.
+double services_cost(const Model& model, const ParamValues& lv) {
+  return lv[Param::policy_protection_service_quality] *
+         model.scenario.get(Param::cost_services_usd_per_person_year) * lv[Param::cost_price_level] *
+         model.step_years * model.population_scale;
+}
+
 }  // namespace
 
 void run_protection(const Model& model, State& state, StepContext& ctx) {
@@ -29,6 +38,8 @@ void run_protection(const Model& model, State& state, StepContext& ctx) {
     if (p.state[i] != static_cast<std::uint8_t>(PersonState::InProtection)) continue;
     const std::size_t region = p.current_region[i];
     const ParamValues& lv = levers(state, region);
+    ctx.metric(Metric::spending, region, static_cast<std::size_t>(Pillar::Protection)) +=
+        services_cost(model, lv);
     const std::int64_t duration = std::llround(lv[Param::policy_protection_service_years] / model.step_years);
     if (state.step - p.state_since[i] < duration) continue;
     const double quality = lv[Param::policy_protection_service_quality];

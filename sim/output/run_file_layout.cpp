@@ -303,6 +303,7 @@ Handle create_series_variable(Layout& w, GroupWriter& series, const MetricSpec& 
   h5::write_attribute(ds.get(), "cell_methods",
                       std::string_view(m.nature == Nature::Stock ? "step: point" : "step: sum"), w.path);
   h5::write_attribute(ds.get(), "layer", layer_label(m.layer), w.path);
+  h5::write_attribute(ds.get(), "basis", basis_label(m.basis), w.path);
   h5::write_attribute(ds.get(), "coordinates", coordinates, w.path);
   series.attach(ds.get(), dims);
   return ds;
@@ -335,6 +336,7 @@ void create_summary_group(Layout& w) {
         summary.create(summary_name.c_str(), H5T_IEEE_F64LE, summary.shape_of({"point", "replicate"}));
     summary.describe(ds.get(), s.long_name, s.units);
     h5::write_attribute(ds.get(), "layer", layer_label(s.layer), w.path);
+    h5::write_attribute(ds.get(), "basis", basis_label(s.basis), w.path);
     if (!point_labels.empty()) h5::write_attribute(ds.get(), "coordinates", point_labels, w.path);
     summary.attach(ds.get(), {"point", "replicate"});
     w.summary_sets.push_back(std::move(ds));
@@ -538,23 +540,27 @@ EffectColumns effect_columns(std::size_t replicates, const std::vector<std::vect
 }
 
 // One effect's four variables: paired values, mean and 95 % interval.
-void write_effect(GroupWriter& group, const EffectSpec& e, const EffectColumns& c, std::size_t k) {
+void write_effect(GroupWriter& group, const EffectSpec& e, const EffectColumns& c, std::size_t k,
+                  const std::string& path) {
   const std::string name(e.name);
   const bool cost = e.sign == EffectSign::CostPerAverted;
-  group.doubles(name.c_str(), {"arm", "replicate"}, c.paired[k],
-                cost ? std::string(e.long_name) + ", per replicate pair (NaN when the pair averts none)"
-                     : std::string(e.long_name) + ", per replicate pair",
-                e.units);
-  group.doubles((name + "_mean").c_str(), {"arm"}, c.mean[k],
-                cost ? std::string(e.long_name) +
-                           ": ratio of means, mean extra spending over mean victim-years averted (NaN when "
-                           "the mean averted is not positive)"
-                     : std::string(e.long_name) + ": mean over replicate pairs",
-                e.units);
-  group.doubles((name + "_ci_low").c_str(), {"arm"}, c.low[k],
-                std::string(e.long_name) + ": lower bound of the 95 % interval", e.units);
-  group.doubles((name + "_ci_high").c_str(), {"arm"}, c.high[k],
-                std::string(e.long_name) + ": upper bound of the 95 % interval", e.units);
+  auto with_basis = [&](Handle ds) { h5::write_attribute(ds.get(), "basis", basis_label(e.basis), path); };
+  with_basis(
+      group.doubles(name.c_str(), {"arm", "replicate"}, c.paired[k],
+                    cost ? std::string(e.long_name) + ", per replicate pair (NaN when the pair averts none)"
+                         : std::string(e.long_name) + ", per replicate pair",
+                    e.units));
+  with_basis(
+      group.doubles((name + "_mean").c_str(), {"arm"}, c.mean[k],
+                    cost ? std::string(e.long_name) +
+                               ": ratio of means, mean extra spending over mean victim-years averted (NaN "
+                               "when the mean averted is not positive)"
+                         : std::string(e.long_name) + ": mean over replicate pairs",
+                    e.units));
+  with_basis(group.doubles((name + "_ci_low").c_str(), {"arm"}, c.low[k],
+                           std::string(e.long_name) + ": lower bound of the 95 % interval", e.units));
+  with_basis(group.doubles((name + "_ci_high").c_str(), {"arm"}, c.high[k],
+                           std::string(e.long_name) + ": upper bound of the 95 % interval", e.units));
 }
 
 }  // namespace
@@ -587,7 +593,8 @@ void write_comparison(hid_t file, const std::string& path, const std::vector<std
   std::iota(points.begin(), points.end(), 1);
   group.int64s("arm_point", {"arm"}, points, "point of the arm in series/ and summary/", "1");
   const EffectColumns columns = effect_columns(replicates, summaries, arm_names.size());
-  for (std::size_t k = 0; k < effect_table().size(); ++k) write_effect(group, effect_table()[k], columns, k);
+  for (std::size_t k = 0; k < effect_table().size(); ++k)
+    write_effect(group, effect_table()[k], columns, k, path);
 }
 
 }  // namespace tipsim::output::detail

@@ -204,7 +204,8 @@ struct HandRun {
 
 TEST(Summaries, HandComputedValuesAfterTheBurnIn) {
   const HandRun run;
-  const std::vector<double> v = summarize(run.series, /*burn_in_steps=*/1, /*step_years=*/0.5);
+  const std::vector<double> v =
+      summarize(run.series, /*burn_in_steps=*/1, /*step_years=*/0.5, /*population_scale=*/1);
   ASSERT_EQ(v.size(), summary_table().size());
   // Exact expectations: every input is a small whole number or a half, so
   // the sums and ratios below are exact or off by one rounding at most.
@@ -244,15 +245,39 @@ TEST(Summaries, HandComputedValuesAfterTheBurnIn) {
   EXPECT_EQ(summary(v, "debt_bonded_share_of_labour"), 0.0);
 }
 
+TEST(Summaries, CountsAreRealPeopleAndMoneyIsNeverScaled) {
+  // At 40 real people per agent: counts of people and cases x 40; money
+  // (already real USD in the series) as it is; rates and shares the same.
+  // Money per victim-year is real money over real victim-years: here the
+  // hand-made money stays while the victims grow 40-fold.
+  const HandRun run;
+  const std::vector<double> one = summarize(run.series, 1, 0.5, 1);
+  const std::vector<double> forty = summarize(run.series, 1, 0.5, 40);
+  const auto table = summary_table();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    SCOPED_TRACE(std::string(table[i].name));
+    if (table[i].name == "profit_per_victim_year") continue;
+    EXPECT_EQ(forty[i], table[i].basis == Basis::People ? 40 * one[i] : one[i]);
+  }
+  EXPECT_DOUBLE_EQ(summary(forty, "exploited_mean"), 400.0);
+  EXPECT_DOUBLE_EQ(summary(forty, "victim_years"), 600.0);
+  EXPECT_DOUBLE_EQ(summary(forty, "convictions"), 80.0);
+  EXPECT_DOUBLE_EQ(summary(forty, "trafficker_profit"), 1650.0);
+  EXPECT_DOUBLE_EQ(summary(forty, "profit_per_victim_year"), 1650.0 / 600.0);
+  EXPECT_DOUBLE_EQ(summary(forty, "spending_total"), 110.0);
+  EXPECT_DOUBLE_EQ(summary(forty, "prevalence_per_1000"), 100.0);
+}
+
 TEST(Summaries, ABurnInAsLongAsTheRunLeavesTheLastStep) {
   const HandRun run;
-  const std::vector<double> v = summarize(run.series, /*burn_in_steps=*/10, /*step_years=*/0.5);
+  const std::vector<double> v =
+      summarize(run.series, /*burn_in_steps=*/10, /*step_years=*/0.5, /*population_scale=*/1);
   // Only step 3 is measured: half a year, 12 exploited.
   EXPECT_DOUBLE_EQ(summary(v, "exploited_mean"), 12.0);
   EXPECT_DOUBLE_EQ(summary(v, "victim_years"), 12 * 0.5);
   EXPECT_DOUBLE_EQ(summary(v, "identification_rate"), (1.0 / 0.5) / 12.0);
   // Without a burn-in step 0 counts too.
-  const std::vector<double> all = summarize(run.series, 0, 0.5);
+  const std::vector<double> all = summarize(run.series, 0, 0.5, 1);
   EXPECT_DOUBLE_EQ(summary(all, "exploited_mean"), (6.0 + 8 + 10 + 12) / 4);
   EXPECT_DOUBLE_EQ(summary(all, "prosecutions"), 84.0);
 }
@@ -264,7 +289,7 @@ TEST(Summaries, EverySummaryHasALayerAndAUniqueName) {
     EXPECT_TRUE(s.layer == Layer::True || s.layer == Layer::Observed || s.layer == Layer::Policy) << s.name;
   }
   // Figures built from agency records are in the observed layer.
-  const std::vector<double> dummy = summarize(HandRun().series, 0, 1.0);
+  const std::vector<double> dummy = summarize(HandRun().series, 0, 1.0, 1);
   ASSERT_EQ(dummy.size(), summary_table().size());
   for (const SummarySpec& s : summary_table()) {
     if (s.name == "identified" || s.name == "convictions" || s.name == "identification_rate") {

@@ -3,8 +3,11 @@
 // ramps; the shelter places and the spending that follow from the levers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
+#include "costs.hpp"
 #include "test_worlds.hpp"
 
 namespace tipsim {
@@ -203,21 +206,42 @@ TEST(PolicySchedule, NoBudgetLeavesLeversAlone) {
 
 TEST(PolicySchedule, InBudgetModeTheBudgetIsWhatIsSpent) {
   // Spending is the money allocated, by P, shared over regions by
-  // population, in agent units (real money / population.scale).
+  // population, in real USD: never divided by population.scale. The levers
+  // the budget does not buy are off, so nothing is added on top.
   Scenario s = test::quiet_scenario(30000, 2);
   test::set_regional(s, 1, Param::population_share, 2.0);
   set_param(s, Param::budget_total_usd_per_year, 1e6);
   set_param(s, Param::budget_share_prevention, 0.75);  // shares 0.25 : 0.25 : 0.75 : 0.25
   set_param(s, Param::population_scale, 10);
+  for (const LeverCost& c : lever_costs())
+    if (!c.bought_by_budget) set_param(s, c.lever, 0);
   World w = test::make_world(s);
   policy_at(w, 0);
-  const double per_step_agents = 1e6 * w.step_years / 10;
+  const double per_step = 1e6 * w.step_years;
   const double shares[kPillars] = {0.25 / 1.5, 0.25 / 1.5, 0.75 / 1.5, 0.25 / 1.5};
   for (std::size_t p = 0; p < kPillars; ++p) {
-    EXPECT_NEAR(w.metric(Metric::spending, 0, p), per_step_agents * shares[p] / 3, 1e-6) << "pillar " << p;
-    EXPECT_NEAR(w.metric(Metric::spending, 1, p), per_step_agents * shares[p] * 2 / 3, 1e-6)
-        << "pillar " << p;
+    EXPECT_NEAR(w.metric(Metric::spending, 0, p), per_step * shares[p] / 3, 1e-6) << "pillar " << p;
+    EXPECT_NEAR(w.metric(Metric::spending, 1, p), per_step * shares[p] * 2 / 3, 1e-6) << "pillar " << p;
   }
+}
+
+TEST(PolicySchedule, InBudgetModeTheLeversTheBudgetDoesNotBuyCostOnTop) {
+  // A hotline in budget mode adds its own cost to protection; raising a
+  // bought lever's scenario value changes nothing (the budget replaces it).
+  Scenario s = test::quiet_scenario(40000);
+  set_param(s, Param::budget_total_usd_per_year, 2e6);
+  for (const LeverCost& c : lever_costs())
+    if (!c.bought_by_budget) set_param(s, c.lever, 0);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double before = w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Protection));
+  set_param(s, Param::policy_protection_hotline, 0.8);
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 50);
+  test::recompile(w, s);
+  policy_at(w, 0);
+  const double hotline = 0.8 * s.get(Param::cost_hotline_usd_per_100k_per_year) * 40000 / 1e5 * w.step_years;
+  EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Protection)) - before, hotline,
+              1e-9 * before);
 }
 
 TEST(PolicySchedule, BudgetSharesSteerTheMoney) {
@@ -285,29 +309,120 @@ TEST(PolicySchedule, BudgetBuysTheDocumentedMixOfEffortInEveryPillar) {
   EXPECT_NEAR(lever(w, 0, Param::policy_partnership_level), 0.98, 0.005);
 }
 
+TEST(PolicySchedule, BudgetSplitsWithinAPillarAndBuysAtTheRegionsPrices) {
+  // All protection money on shelter places, at half the United States
+  // prices: the places are effort(M, c_B / 2, 0.5), the inspectors and
+  // outreach workers nothing; awareness takes all prevention money.
+  Scenario s = test::quiet_scenario(100000);
+  set_param(s, Param::budget_total_usd_per_year, 500000);
+  set_param(s, Param::budget_protection_share_shelter, 3);
+  set_param(s, Param::budget_protection_share_inspection, 0);
+  set_param(s, Param::budget_protection_share_outreach, 0);
+  set_param(s, Param::budget_prevention_share_empowerment, 0);
+  set_param(s, Param::cost_price_level, 0.5);
+  World w = test::make_world(s);
+  policy_at(w, 0);
+  const double money = 500000.0 / 4;
+  const double cap =
+      s.get(Param::budget_saturation) * spec(Param::policy_protection_shelter_beds_per_100k).default_value;
+  EXPECT_NEAR(lever(w, 0, Param::policy_protection_shelter_beds_per_100k),
+              cap * -std::expm1(-money / (0.5 * s.get(Param::cost_shelter_bed_usd_per_year)) / cap), 1e-12);
+  EXPECT_EQ(lever(w, 0, Param::policy_protection_labour_inspectors_per_100k), 0.0);
+  EXPECT_EQ(lever(w, 0, Param::policy_protection_outreach_workers_per_100k), 0.0);
+  EXPECT_NEAR(lever(w, 0, Param::policy_prevention_awareness_reach),
+              -std::expm1(-money / (0.5 * s.get(Param::cost_awareness_usd_per_person)) / 1e5), 1e-12);
+  EXPECT_EQ(lever(w, 0, Param::policy_prevention_empowerment_reach), 0.0);
+}
+
 TEST(PolicySchedule, ProtectionAndPreventionSpendingIsEachLeverTimesItsUnitCost) {
-  // model.md 4.1: S_prot = (B c_B + L c_L + O c_O) N / 1e5 dt and
-  // S_prev = (R_a c_a + R_e c_e) N dt, every lever at a different level.
+  // model.md 4.1: S_prot = (B c_B + L c_L + O c_O + H c_H + sigma c_sigma +
+  // NP c_NP) pi Lambda N / 1e5 dt and S_prev = (1e5 (R_a c_a + R_e c_e) +
+  // FB c_FB + DD c_DD + DR c_DR) pi Lambda N / 1e5 dt, every lever at a
+  // different level, at a scale of 20 and a price level of 0.4.
   Scenario s = test::quiet_scenario(50000);
+  set_param(s, Param::population_scale, 20);
+  set_param(s, Param::cost_price_level, 0.4);
   set_param(s, Param::policy_protection_shelter_beds_per_100k, 2.0);
   set_param(s, Param::policy_protection_labour_inspectors_per_100k, 3.0);
   set_param(s, Param::policy_protection_outreach_workers_per_100k, 0.7);
+  set_param(s, Param::policy_protection_hotline, 0.9);
+  set_param(s, Param::policy_protection_border_screening, 0.6);
+  set_param(s, Param::policy_protection_non_punishment, 1);
   set_param(s, Param::policy_prevention_awareness_reach, 0.1);
   set_param(s, Param::policy_prevention_empowerment_reach, 0.04);
+  set_param(s, Param::policy_prevention_recruitment_fee_ban, 1);
+  set_param(s, Param::policy_prevention_due_diligence, 0.3);
+  set_param(s, Param::policy_prevention_demand_reduction, 0.7);
   World w = test::make_world(s);
   policy_at(w, 0);
-  const double dt = w.step_years;
+  const double per_100k = 0.4 * 20 * 50000 / 1e5 * w.step_years;
   const double protection = (2.0 * s.get(Param::cost_shelter_bed_usd_per_year) +
                              3.0 * s.get(Param::cost_labour_inspector_usd_per_year) +
-                             0.7 * s.get(Param::cost_outreach_worker_usd_per_year)) *
-                            50000 / 1e5 * dt;
-  const double prevention = (0.1 * s.get(Param::cost_awareness_usd_per_person) +
-                             0.04 * s.get(Param::cost_empowerment_usd_per_person)) *
-                            50000 * dt;
+                             0.7 * s.get(Param::cost_outreach_worker_usd_per_year) +
+                             0.9 * s.get(Param::cost_hotline_usd_per_100k_per_year) +
+                             0.6 * s.get(Param::cost_border_screening_usd_per_100k_per_year) +
+                             1.0 * s.get(Param::cost_non_punishment_usd_per_100k_per_year)) *
+                            per_100k;
+  const double prevention = (1e5 * (0.1 * s.get(Param::cost_awareness_usd_per_person) +
+                                    0.04 * s.get(Param::cost_empowerment_usd_per_person)) +
+                             1.0 * s.get(Param::cost_fee_ban_usd_per_100k_per_year) +
+                             0.3 * s.get(Param::cost_due_diligence_usd_per_100k_per_year) +
+                             0.7 * s.get(Param::cost_demand_reduction_usd_per_100k_per_year)) *
+                            per_100k;
   EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Protection)), protection,
               1e-9 * protection);
   EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Prevention)), prevention,
               1e-9 * prevention);
+}
+
+// Each lever, raised, raises its pillar's spending by the raise times its
+// unit cost, at the region's prices, for the real people of the region; a
+// per-person cost (campaign reach) is priced per person reached.
+TEST(PolicySchedule, EachLeverRaisedRaisesSpendingByItsUnitCost) {
+  Scenario base = test::quiet_scenario(20000);
+  set_param(base, Param::population_scale, 50);
+  set_param(base, Param::cost_price_level, 0.5);
+  const double people = 20000.0 * 50;
+  for (const LeverCost& c : lever_costs()) {
+    const ParamSpec& lever = spec(c.lever);
+    SCOPED_TRACE(std::string(lever.key));
+    Scenario s = base;
+    set_param(s, c.lever, lever.kind == ParamKind::Boolean ? 0.0 : 0.2);
+    World w = test::make_world(s);
+    policy_at(w, 0);
+    const std::size_t pillar = static_cast<std::size_t>(c.pillar);
+    double before[kPillars];
+    for (std::size_t p = 0; p < kPillars; ++p) before[p] = w.metric(Metric::spending, 0, p);
+    const double raise = lever.kind == ParamKind::Boolean ? 1.0 : 0.25;
+    set_param(s, c.lever, s.get(c.lever) + raise);
+    test::recompile(w, s);
+    policy_at(w, 0);
+    const bool per_person = spec(c.unit_cost).unit == "USD per person reached";
+    const double expected =
+        raise * s.get(c.unit_cost) * 0.5 * (per_person ? people : people / 1e5) * w.step_years;
+    EXPECT_GT(expected, 0.0);
+    EXPECT_NEAR(w.metric(Metric::spending, 0, pillar) - before[pillar], expected, 1e-9 * expected);
+    for (std::size_t p = 0; p < kPillars; ++p) {
+      if (p == pillar) continue;
+      EXPECT_EQ(w.metric(Metric::spending, 0, p), before[p]) << "pillar " << p;
+    }
+  }
+}
+
+// "Every lever has a cost": every lever of the policy groups is in the cost
+// table, except the two whose cost is paid per event (sentence: prison is
+// no anti-trafficking budget line; service years: the services of every
+// person-year in protection).
+TEST(PolicySchedule, EveryLeverIsCosted) {
+  for (const ParamSpec& ps : param_table()) {
+    if (!param_group(ps.id).starts_with("policy:")) continue;
+    if (ps.id == Param::policy_prosecution_sentence_years ||
+        ps.id == Param::policy_protection_service_years || ps.id == Param::policy_protection_service_quality)
+      continue;
+    const auto costs = lever_costs();
+    EXPECT_TRUE(std::any_of(costs.begin(), costs.end(), [&](const LeverCost& c) { return c.lever == ps.id; }))
+        << ps.key << " has no unit cost";
+  }
 }
 
 TEST(PolicySchedule, ThreePIndexScoresEachPillarsEffortFromOneToFive) {
@@ -346,6 +461,14 @@ TEST(PolicySchedule, ThreePIndexScoresEachPillarsEffortFromOneToFive) {
   EXPECT_NEAR(score(Pillar::Protection), 1 + (sat(1.5, 2) + 0 + 0.8 + sat(0.7, 2)), 1e-12);
   EXPECT_NEAR(score(Pillar::Prevention), 1 + (sat(0.2, 0.1) + 1 + 0.5 + sat(0.02, 0.05)), 1e-12);
   EXPECT_NEAR(score(Pillar::Partnership), 1 + 4 * 0.45, 1e-12);
+  // The scales are parameters: halving the investigators' scale doubles
+  // their effect's argument.
+  set_param(s, Param::policy_index_investigators_per_100k, 1.0);
+  set_param(s, Param::policy_index_awareness_reach, 0.4);
+  test::recompile(w, s);
+  policy_at(w, 1);
+  EXPECT_NEAR(score(Pillar::Prosecution), 1 + 4 * sat(3.0, 1) * 0.9, 1e-12);
+  EXPECT_NEAR(score(Pillar::Prevention), 1 + (sat(0.2, 0.4) + 1 + 0.5 + sat(0.02, 0.05)), 1e-12);
 }
 
 }  // namespace

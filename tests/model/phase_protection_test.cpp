@@ -54,6 +54,34 @@ TEST(Protection, PeopleLeaveAfterTheServiceDuration) {
   EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
 }
 
+TEST(Protection, EveryStepInProtectionPaysForServicesByTheirQuality) {
+  // model.md 4.1: q c_s pi Lambda dt per person in protection, to the
+  // protection pillar of the shelter's region, also in the step they leave.
+  for (const double quality : {0.3, 0.9}) {
+    SCOPED_TRACE(quality);
+    Scenario s = test::quiet_scenario(20000, 2);
+    set_param(s, Param::policy_protection_service_quality, quality);
+    set_param(s, Param::population_scale, 25);
+    test::set_regional(s, 1, Param::cost_price_level, 0.6);
+    World w = test::make_world(s);
+    w.regions[1].shelter_capacity = 40;
+    for (std::uint32_t i = 0; i < 40; ++i) test::make_in_protection(w, i, 1, Market::LabourOther, 0);
+    const std::int64_t duration = std::llround(s.get(Param::policy_protection_service_years) / w.step_years);
+    const double per_person =
+        quality * s.get(Param::cost_services_usd_per_person_year) * 0.6 * 25 * w.step_years;
+    const auto protection = static_cast<std::size_t>(Pillar::Protection);
+    for (w.step = 1; w.step <= duration; ++w.step) {
+      std::fill(w.frame.begin(), w.frame.end(), 0.0);
+      run_protection(w);
+      EXPECT_NEAR(w.metric(Metric::spending, 1, protection), 40 * per_person, 1e-9 * per_person) << w.step;
+      EXPECT_EQ(w.metric(Metric::spending, 0, protection), 0.0);
+    }
+    std::fill(w.frame.begin(), w.frame.end(), 0.0);
+    run_protection(w);
+    EXPECT_EQ(w.metric(Metric::spending, 1, protection), 0.0) << "nobody left in protection";
+  }
+}
+
 TEST(Protection, GoodServicesCutVulnerabilityAndRaiseAwareness) {
   for (const double quality : {0.0, 0.5, 1.0}) {
     SCOPED_TRACE(quality);

@@ -19,6 +19,7 @@
 
 #include "commands.hpp"
 #include "comparison.hpp"
+#include "costs.hpp"
 #include "events.hpp"
 #include "metrics.hpp"
 #include "params.hpp"
@@ -261,11 +262,11 @@ TEST_F(CliTest, ReferenceJsonParsesAndListsEveryTable) {
       "for p in d['parameters']: print(p['key'])\n";
   const Outcome read = testing::run_tipsim(folder_.path(), {"-c", script}, python);
   ASSERT_EQ(read.exit_code, 0) << read.err << "\n" << outcome.out;
-  std::string expected = "parameters:" + std::to_string(kParamCount) +
-                         " metrics:" + std::to_string(kMetricCount) +
-                         " axes:7 summaries:" + std::to_string(summary_table().size()) +
-                         " event_kinds:" + std::to_string(kEventKinds) +
-                         " effects:" + std::to_string(effect_table().size()) + "\n";
+  std::string expected =
+      "parameters:" + std::to_string(kParamCount) + " metrics:" + std::to_string(kMetricCount) +
+      " axes:7 summaries:" + std::to_string(summary_table().size()) +
+      " lever_costs:" + std::to_string(lever_costs().size()) + " event_kinds:" + std::to_string(kEventKinds) +
+      " effects:" + std::to_string(effect_table().size()) + "\n";
   for (const ParamSpec& s : param_table()) expected += std::string(s.key) + "\n";
   EXPECT_EQ(read.out, expected);
 

@@ -142,7 +142,7 @@ std::string output_of(const RunOptions& options, const std::string& source, cons
 }
 
 RunFacts facts_for(const output::RunFileInfo& info, const std::string& output_path, double wall_seconds,
-                   std::size_t runs_resumed) {
+                   std::size_t runs_resumed, bool agent_units) {
   const Scenario& first = info.points.front();
   RunFacts facts;
   facts.scenario_name = first.name;
@@ -154,7 +154,7 @@ RunFacts facts_for(const output::RunFileInfo& info, const std::string& output_pa
       std::min<std::int64_t>(first.get_int(Param::scenario_burn_in_steps), first.steps() - 1);
   facts.step_days = first.get(Param::scenario_step_days);
   facts.population = first.get(Param::population_size);
-  facts.scale = first.get(Param::population_scale);
+  facts.display = Display{first.get(Param::population_scale), agent_units};
   facts.wall_seconds = wall_seconds;
   facts.runs_resumed = runs_resumed;
   facts.ranks = info.group != nullptr ? info.group->size() : 1;
@@ -189,8 +189,8 @@ std::string key_display(const Scenario& point, const std::string& key) {
 // per point for a sweep, the effects for a comparison.
 void print_result(const output::RunFileInfo& info, const std::string& output_path,
                   const std::vector<std::vector<double>>& summaries, double wall_seconds,
-                  std::size_t runs_resumed) {
-  const RunFacts facts = facts_for(info, output_path, wall_seconds, runs_resumed);
+                  std::size_t runs_resumed, bool agent_units) {
+  const RunFacts facts = facts_for(info, output_path, wall_seconds, runs_resumed, agent_units);
   switch (info.experiment) {
     case output::ExperimentKind::Run:
       print_summary(stdout, facts, summaries);
@@ -500,7 +500,7 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
   }
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (speaks()) print_result(info, output_path, summaries, wall_seconds, runs_resumed);
+  if (speaks()) print_result(info, output_path, summaries, wall_seconds, runs_resumed, options.agent_units);
   return kExitOk;
 }
 

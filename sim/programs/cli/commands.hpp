@@ -37,6 +37,7 @@ struct RunOptions {
   std::string max_output = kDefaultMaxOutput;  // --max-output SIZE, as given
   std::string command_line;                    // as typed, recorded in the run file
   std::string resume_path;                     // --resume FILE: the unfinished run file to complete
+  bool agent_units = false;                    // --agent-units: tables count agents, not people
 };
 
 // The MPI job this process is one rank of, when it was started by mpirun
@@ -86,7 +87,7 @@ int sweep_command(const SweepArguments& arguments);
 int compare_command(const CompareArguments& arguments);
 
 // `tipsim inspect`: what a run file holds, and its headline figures.
-int inspect_command(const std::string& path);
+int inspect_command(const std::string& path, bool agent_units = false);
 
 // `tipsim validate`: prints the fully resolved scenario.
 int validate_command(const std::string& scenario_path, const std::vector<std::string>& overrides);

@@ -64,7 +64,8 @@ void print_provenance(const output::RunFileContents& f, const std::string& path)
   print_field("seed", std::isnan(seed) ? std::string("?") : std::to_string(static_cast<long long>(seed)));
   print_field("steps", number_text(f.number("steps")) + " of " + number_text(f.number("step_days")) +
                            " days, burn-in " + number_text(f.number("burn_in_steps")) + " steps");
-  print_field("population", number_text(f.number("population_size")) + " person agents, " +
+  print_field("population", number_text(f.number("population_size") * f.number("population_scale")) +
+                                " people: " + number_text(f.number("population_size")) + " person agents, " +
                                 number_text(f.number("population_scale")) + " real people per agent");
   print_field("regions",
               join(f.labels.count("region") ? f.labels.at("region") : std::vector<std::string>{}, ", "));
@@ -125,24 +126,27 @@ void print_recorded(const output::RunFileContents& f) {
                                : std::string("none (tipsim run --snapshot-every K takes them)"));
 }
 
-// Every series with its category axis, layer, nature and units.
+// Every series with its category axis, layer, nature, basis and units.
 void print_series(const output::RunFileContents& f) {
-  std::fprintf(stdout, "\nSeries (series/: dimensions point, replicate, step, region[, category])\n");
+  std::fprintf(stdout,
+               "\nSeries (series/: dimensions point, replicate, step, region[, category]; basis 'agents': "
+               "multiply by population_scale for real people)\n");
   std::size_t width = 0;
   for (const output::Variable& v : f.series) width = std::max(width, v.name.size());
   for (const output::Variable& v : f.series) {
     const std::string category = v.dims.size() > 4 ? v.dims.back() : std::string("-");
     const std::string nature = v.attribute("cell_methods") == "step: sum" ? "flow" : "stock";
-    std::fprintf(stdout, "  %-*s  %-10s %-8s %-6s %s\n", static_cast<int>(width), v.name.c_str(),
-                 category.c_str(), v.attribute("layer").c_str(), nature.c_str(),
+    std::fprintf(stdout, "  %-*s  %-10s %-8s %-6s %-7s %s\n", static_cast<int>(width), v.name.c_str(),
+                 category.c_str(), v.attribute("layer").c_str(), nature.c_str(), v.attribute("basis").c_str(),
                  v.attribute("units").c_str());
   }
 }
 
 // The headline figures side by side, and a comparison's effects.
-void print_figures(const output::RunFileContents& f, std::size_t points, std::size_t replicates) {
-  std::fprintf(stdout,
-               "\nHeadline figures (summary/: mean over replicates, after the burn-in; agent units)\n");
+void print_figures(const output::RunFileContents& f, std::size_t points, std::size_t replicates,
+                   const Display& display) {
+  std::fprintf(stdout, "\nHeadline figures (summary/: mean over replicates, after the burn-in), %s\n",
+               units_text(display).c_str());
   const auto means = headline_means(f);
   std::vector<std::string> labels;
   std::vector<std::vector<double>> columns;
@@ -152,7 +156,7 @@ void print_figures(const output::RunFileContents& f, std::size_t points, std::si
                          : "point " + std::to_string(p));
     columns.push_back(means[p]);
   }
-  print_headlines(stdout, labels, columns);
+  print_headlines(stdout, display, labels, columns);
   if (points > kMaxHeadlineColumns)
     std::fprintf(stdout, "  (%zu more points: see summary/)\n", points - kMaxHeadlineColumns);
 
@@ -170,12 +174,12 @@ void print_figures(const output::RunFileContents& f, std::size_t points, std::si
     }
     arms.push_back(std::move(arm));
   }
-  print_effect_tables(stdout, f.baseline_arm, replicates, arms);
+  print_effect_tables(stdout, display, f.baseline_arm, replicates, arms);
 }
 
 }  // namespace
 
-int inspect_command(const std::string& path) {
+int inspect_command(const std::string& path, bool agent_units) {
   output::RunFileContents f;
   try {
     f = output::read_run_file(path, false);
@@ -197,7 +201,8 @@ int inspect_command(const std::string& path) {
   print_points(f, points);
   print_recorded(f);
   print_series(f);
-  print_figures(f, points, replicates);
+  const double scale = f.number("population_scale");
+  print_figures(f, points, replicates, Display{std::isnan(scale) ? 1.0 : scale, agent_units});
   std::fflush(stdout);
   return kExitOk;
 }

@@ -41,6 +41,10 @@ void add_run_flags(CLI::App* command, tipsim::cli::RunOptions& options, const st
           "Progress as plain lines, also when stderr is not a terminal (logs, batch jobs): one per run done "
           "and one whenever finished runs are recorded in the file")
       ->excludes(quiet);
+  command->add_flag(
+      "--agent-units", options.agent_units,
+      "Print counts in agents instead of real people (for debugging the model; money stays real "
+      "USD)");
   command->add_flag("--events", options.events,
                     "Write the event log (events/): every recruitment, identification, conviction, ...");
   command
@@ -74,6 +78,7 @@ struct Commands {
   SweepArguments sweep;
   CompareArguments compare;
   std::string inspect_path, validate_path;
+  bool inspect_agent_units = false;
   std::vector<std::string> validate_overrides;
   bool reference_json = false;
   CLI::App *run_cmd = nullptr, *sweep_cmd = nullptr, *compare_cmd = nullptr, *inspect_cmd = nullptr,
@@ -125,6 +130,8 @@ void add_reading_commands(CLI::App& app, Commands& c) {
                          "Show what a run file holds (provenance, dimensions, series) and its headline "
                          "figures");
   c.inspect_cmd->add_option("file", c.inspect_path, "Run file")->required()->type_name("FILE.h5");
+  c.inspect_cmd->add_flag("--agent-units", c.inspect_agent_units,
+                          "Print counts in agents instead of real people (for debugging the model)");
 
   c.validate_cmd =
       app.add_subcommand("validate", "Check a scenario and print every parameter as the run would use it");
@@ -163,7 +170,7 @@ int dispatch(Commands& c, const std::string& command_line) {
     c.compare.command_line = command_line;
     return compare_command(c.compare);
   }
-  if (*c.inspect_cmd) return inspect_command(c.inspect_path);
+  if (*c.inspect_cmd) return inspect_command(c.inspect_path, c.inspect_agent_units);
   if (*c.validate_cmd) return validate_command(c.validate_path, c.validate_overrides);
   if (*c.scenarios_cmd) return scenarios_command();
   if (*c.reference_cmd) return reference_command();

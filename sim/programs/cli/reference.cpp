@@ -12,6 +12,7 @@
 #include "build_info.hpp"
 #include "commands.hpp"
 #include "comparison.hpp"
+#include "costs.hpp"
 #include "events.hpp"
 #include "metrics.hpp"
 #include "params.hpp"
@@ -40,7 +41,8 @@ struct MetricNames {
   std::string_view id, axis, nature, type;
 };
 constexpr MetricNames kMetricNames[] = {
-#define TIPSIM_METRIC(id, name, layer, axis, nature, type, units, long_name) {#id, #axis, #nature, #type},
+#define TIPSIM_METRIC(id, name, layer, axis, nature, type, basis, units, long_name) \
+  {#id, #axis, #nature, #type},
 #include "metrics.def"
 #undef TIPSIM_METRIC
 };
@@ -154,6 +156,7 @@ std::vector<std::string> metrics() {
                       .text("axis", names.axis)
                       .text("nature", names.nature)
                       .text("type", names.type)
+                      .text("basis", basis_label(m.basis))
                       .text("units", m.units)
                       .text("long_name", m.long_name)
                       .str());
@@ -180,6 +183,20 @@ std::vector<std::string> summaries() {
                       .text("units", s.units)
                       .text("long_name", s.long_name)
                       .text("layer", layer_label(s.layer))
+                      .text("basis", basis_label(s.basis))
+                      .str());
+  return out;
+}
+
+std::vector<std::string> lever_cost_rows() {
+  std::vector<std::string> out;
+  for (const LeverCost& c : lever_costs())
+    out.push_back(JsonObject()
+                      .text("lever", spec(c.lever).key)
+                      .text("unit_cost", spec(c.unit_cost).key)
+                      .number("per_unit_cost", c.per_unit_cost)
+                      .text("pillar", kPillarLabels[static_cast<std::size_t>(c.pillar)])
+                      .raw("bought_by_budget", c.bought_by_budget ? "true" : "false")
                       .str());
   return out;
 }
@@ -209,6 +226,7 @@ std::vector<std::string> effects() {
                       .text("sign", name_of(e.sign))
                       .text("units", e.units)
                       .text("long_name", e.long_name)
+                      .text("basis", basis_label(e.basis))
                       .str());
   return out;
 }
@@ -221,6 +239,7 @@ std::string reference_json() {
   add_array(out, "metrics", metrics(), false);
   add_array(out, "axes", axes(), false);
   add_array(out, "summaries", summaries(), false);
+  add_array(out, "lever_costs", lever_cost_rows(), false);
   add_array(out, "event_kinds", event_kinds(), false);
   add_array(out, "effects", effects(), true);
   return out + "}\n";

@@ -41,6 +41,18 @@ constexpr std::array<LayerHeading, 3> kLayers = {{
     {Layer::Policy, "POLICY: what the response costs"},
 }};
 
+// The unit a row shows: a count of people is a count of agents in agent
+// units.
+std::string_view unit_text(const Display& display, Basis basis, std::string_view units) {
+  if (display.agent_units && basis == Basis::People) {
+    if (units == "persons") return "person agents";
+    if (units == "person-years") return "agent-years";
+    if (units == "traffickers") return "trafficker agents";
+    if (units == "cases") return "case agents";
+  }
+  return units;
+}
+
 std::string with_thousands(long long whole) {
   std::string digits = std::to_string(whole < 0 ? -whole : whole);
   std::string out;
@@ -74,6 +86,21 @@ std::string format_figure(double value) {
   return buffer;
 }
 
+std::string units_text(const Display& display) {
+  if (display.agent_units)
+    return "in agents (--agent-units: one agent stands for " + format_figure(display.scale) +
+           " real people); money in real USD.";
+  return "in real people and real USD" +
+         (display.scale != 1 ? " (the model ran one agent for " + format_figure(display.scale) + " people)."
+                             : std::string("."));
+}
+
+static std::string population_text(const RunFacts& facts) {
+  const double people = facts.population * facts.display.scale;
+  if (facts.display.scale == 1) return format_figure(people) + " people (one agent each)";
+  return format_figure(people) + " people (" + format_figure(facts.population) + " agents)";
+}
+
 double quantile(std::vector<double> values, double q) {
   if (values.empty()) return std::nan("");
   std::sort(values.begin(), values.end());
@@ -89,18 +116,15 @@ void print_summary(std::FILE* out, const RunFacts& facts, const std::vector<std:
   const bool ranges = summaries.size() > 1;
   const double years = static_cast<double>(facts.steps - facts.burn_in_steps) * facts.step_days / 365.0;
 
-  std::fprintf(out, "%s: %zu replicate%s x %lld steps of %s days, %s person agents\n",
-               facts.scenario_name.c_str(), facts.replicates, facts.replicates == 1 ? "" : "s",
-               static_cast<long long>(facts.steps), format_figure(facts.step_days).c_str(),
-               format_figure(facts.population).c_str());
+  std::fprintf(out, "%s: %zu replicate%s x %lld steps of %s days, %s\n", facts.scenario_name.c_str(),
+               facts.replicates, facts.replicates == 1 ? "" : "s", static_cast<long long>(facts.steps),
+               format_figure(facts.step_days).c_str(), population_text(facts).c_str());
   std::string period = "Counts are totals over " + format_figure(years) + " years";
   if (facts.burn_in_steps > 0)
     period += " (after a burn-in of " + std::to_string(facts.burn_in_steps) + " steps)";
-  period += ", in agents";
-  if (facts.scale != 1) period += " (one agent stands for " + format_figure(facts.scale) + " real people)";
-  std::fprintf(out, "%s.\n\n", period.c_str());
+  std::fprintf(out, "%s, %s\n\n", period.c_str(), units_text(facts.display).c_str());
 
-  constexpr int kLabelWidth = 34, kMeanWidth = 16, kRangeWidth = 27;
+  constexpr int kLabelWidth = 34, kMeanWidth = 18, kRangeWidth = 34;
   std::fprintf(out, "  %-*s%*s", kLabelWidth, "", kMeanWidth, "mean");
   if (ranges) std::fprintf(out, "%*s", kRangeWidth, "10-90% range");
   std::fprintf(out, "   unit\n");
@@ -120,6 +144,7 @@ void print_summary(std::FILE* out, const RunFacts& facts, const std::vector<std:
         std::fprintf(out, "%.*s\n", static_cast<int>(layer.heading.size()), layer.heading.data());
         heading_printed = true;
       }
+      for (double& v : values) v = facts.display.shown(it->basis, v);
       double mean = 0;
       for (double v : values) mean += v;
       mean /= static_cast<double>(values.size());
@@ -130,7 +155,8 @@ void print_summary(std::FILE* out, const RunFacts& facts, const std::vector<std:
             format_figure(quantile(values, 0.1)) + " - " + format_figure(quantile(values, 0.9));
         std::fprintf(out, "%*s", kRangeWidth, range.c_str());
       }
-      std::fprintf(out, "   %.*s\n", static_cast<int>(it->units.size()), it->units.data());
+      const std::string_view units = unit_text(facts.display, it->basis, it->units);
+      std::fprintf(out, "   %.*s\n", static_cast<int>(units.size()), units.data());
     }
   }
 
@@ -180,9 +206,7 @@ std::string period_text(const RunFacts& facts) {
   std::string period = "Counts are totals over " + format_figure(years) + " years";
   if (facts.burn_in_steps > 0)
     period += " (after a burn-in of " + std::to_string(facts.burn_in_steps) + " steps)";
-  period += ", in agents";
-  if (facts.scale != 1) period += " (one agent stands for " + format_figure(facts.scale) + " real people)";
-  return period + ".";
+  return period + ", " + units_text(facts.display);
 }
 
 std::size_t summary_row(std::string_view name) {
@@ -197,10 +221,10 @@ std::size_t summary_row(std::string_view name) {
 void print_sweep_summary(std::FILE* out, const RunFacts& facts, const std::vector<std::string>& keys,
                          const std::vector<std::vector<std::string>>& values,
                          const std::vector<std::vector<double>>& summaries) {
-  std::fprintf(out, "%s sweep: %zu points x %zu replicate%s x %lld steps of %s days, %s person agents\n",
+  std::fprintf(out, "%s sweep: %zu points x %zu replicate%s x %lld steps of %s days, %s\n",
                facts.scenario_name.c_str(), facts.points, facts.replicates, facts.replicates == 1 ? "" : "s",
                static_cast<long long>(facts.steps), format_figure(facts.step_days).c_str(),
-               format_figure(facts.population).c_str());
+               population_text(facts).c_str());
   std::fprintf(out, "Means over replicates. %s\n\n", period_text(facts).c_str());
 
   struct Column {
@@ -224,7 +248,7 @@ void print_sweep_summary(std::FILE* out, const RunFacts& facts, const std::vecto
   for (std::size_t k = 0; k < keys.size(); ++k)
     std::fprintf(out, "  %-*s", static_cast<int>(key_width[k]), keys[k].c_str());
   for (const Column& c : kColumns)
-    std::fprintf(out, "  %15.*s", static_cast<int>(c.heading.size()), c.heading.data());
+    std::fprintf(out, "  %17.*s", static_cast<int>(c.heading.size()), c.heading.data());
   std::fprintf(out, "\n");
   for (std::size_t p = 0; p < facts.points; ++p) {
     std::fprintf(out, "  %5zu", p);
@@ -232,8 +256,10 @@ void print_sweep_summary(std::FILE* out, const RunFacts& facts, const std::vecto
       std::fprintf(out, "  %-*s", static_cast<int>(key_width[k]), values.at(p).at(k).c_str());
     for (const Column& c : kColumns) {
       const std::size_t row = summary_row(c.summary);
-      const double value = row < means[p].size() ? means[p][row] : std::nan("");
-      std::fprintf(out, "  %15s", format_figure(value).c_str());
+      const double value = row < means[p].size()
+                               ? facts.display.shown(summary_table()[row].basis, means[p][row])
+                               : std::nan("");
+      std::fprintf(out, "  %17s", format_figure(value).c_str());
     }
     std::fprintf(out, "\n");
   }
@@ -245,10 +271,10 @@ void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& 
                       const std::vector<ArmEstimates>& arms) {
   std::fprintf(out,
                "Paired comparison with common random numbers: %zu arm%s against the baseline '%s', %zu "
-               "replicate pair%s x %lld steps of %s days, %s person agents.\n",
+               "replicate pair%s x %lld steps of %s days, %s.\n",
                arms.size(), arms.size() == 1 ? "" : "s", baseline.c_str(), facts.replicates,
                facts.replicates == 1 ? "" : "s", static_cast<long long>(facts.steps),
-               format_figure(facts.step_days).c_str(), format_figure(facts.population).c_str());
+               format_figure(facts.step_days).c_str(), population_text(facts).c_str());
   std::fprintf(out, "%s\n", period_text(facts).c_str());
   std::fprintf(
       out,
@@ -256,14 +282,14 @@ void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& 
       "pair;\nthe mean over pairs and its 95 %% t-interval. Cost per victim-year averted: mean extra "
       "spending over\nmean victim-years averted.\n");
 
-  print_effect_tables(out, baseline, facts.replicates, arms);
+  print_effect_tables(out, facts.display, baseline, facts.replicates, arms);
   std::fprintf(out, "\n");
   print_run_footer(out, facts);
 }
 
-void print_effect_tables(std::FILE* out, const std::string& baseline, std::size_t replicates,
-                         const std::vector<ArmEstimates>& arms) {
-  constexpr int kLabelWidth = 38, kMeanWidth = 14, kIntervalWidth = 30;
+void print_effect_tables(std::FILE* out, const Display& display, const std::string& baseline,
+                         std::size_t replicates, const std::vector<ArmEstimates>& arms) {
+  constexpr int kLabelWidth = 38, kMeanWidth = 16, kIntervalWidth = 34;
   for (const ArmEstimates& arm : arms) {
     std::fprintf(out, "\n%s vs %s\n", arm.name.c_str(), baseline.c_str());
     std::fprintf(out, "  %-*s%*s%*s   unit\n", kLabelWidth, "", kMeanWidth, "mean", kIntervalWidth,
@@ -271,7 +297,9 @@ void print_effect_tables(std::FILE* out, const std::string& baseline, std::size_
     const auto effects = effect_table();
     for (std::size_t k = 0; k < effects.size() && k < arm.effects.size(); ++k) {
       const EffectSpec& e = effects[k];
-      const EffectEstimate& v = arm.effects[k];
+      const EffectEstimate v{display.shown(e.basis, arm.effects[k].mean),
+                             display.shown(e.basis, arm.effects[k].ci_low),
+                             display.shown(e.basis, arm.effects[k].ci_high)};
       std::string interval = std::isnan(v.ci_low) && std::isnan(v.ci_high)
                                  ? std::string("n/a")
                                  : format_figure(v.ci_low) + " to " + format_figure(v.ci_high);
@@ -285,13 +313,14 @@ void print_effect_tables(std::FILE* out, const std::string& baseline, std::size_
       if (replicates < 2 && !std::isnan(v.mean) && note.empty()) note = "  (one replicate: no interval)";
       std::fprintf(out, "  %-*.*s%*s%*s   %.*s%s\n", kLabelWidth, static_cast<int>(e.label.size()),
                    e.label.data(), kMeanWidth, format_figure(v.mean).c_str(), kIntervalWidth,
-                   interval.c_str(), static_cast<int>(e.units.size()), e.units.data(), note.c_str());
+                   interval.c_str(), static_cast<int>(unit_text(display, e.basis, e.units).size()),
+                   unit_text(display, e.basis, e.units).data(), note.c_str());
     }
   }
   std::fflush(out);
 }
 
-void print_headlines(std::FILE* out, const std::vector<std::string>& column_labels,
+void print_headlines(std::FILE* out, const Display& display, const std::vector<std::string>& column_labels,
                      const std::vector<std::vector<double>>& means) {
   const auto table = summary_table();
   constexpr int kLabelWidth = 34;
@@ -312,8 +341,11 @@ void print_headlines(std::FILE* out, const std::vector<std::string>& column_labe
       std::fprintf(out, "  %-*.*s", kLabelWidth, static_cast<int>(row.label.size()), row.label.data());
       for (const auto& column : means)
         std::fprintf(out, "%*s", width,
-                     format_figure(index < column.size() ? column[index] : std::nan("")).c_str());
-      std::fprintf(out, "   %.*s\n", static_cast<int>(table[index].units.size()), table[index].units.data());
+                     format_figure(index < column.size() ? display.shown(table[index].basis, column[index])
+                                                         : std::nan(""))
+                         .c_str());
+      const std::string_view units = unit_text(display, table[index].basis, table[index].units);
+      std::fprintf(out, "   %.*s\n", static_cast<int>(units.size()), units.data());
     }
   }
   std::fflush(out);

@@ -9,8 +9,20 @@
 #include <vector>
 
 #include "comparison.hpp"
+#include "metrics.hpp"
 
 namespace tipsim::cli {
+
+// How counts are shown: in real people (the default), or in agents for
+// those who debug the model (--agent-units). Money is real USD either way.
+struct Display {
+  double scale = 1;          // real people per agent
+  bool agent_units = false;  // show counts of people divided by the scale
+  // A figure of this basis as shown.
+  double shown(Basis basis, double value) const {
+    return agent_units && basis == Basis::People && scale > 0 ? value / scale : value;
+  }
+};
 
 // What the table says about the run besides its figures.
 struct RunFacts {
@@ -22,7 +34,7 @@ struct RunFacts {
   std::int64_t burn_in_steps = 0;
   double step_days = 7;
   double population = 0;  // person agents
-  double scale = 1;       // real people per agent
+  Display display;        // real people per agent, and whether counts show agents
   double wall_seconds = 0;
   std::size_t runs_resumed = 0;  // runs the resumed file already held (not run again)
   int ranks = 1;                 // MPI ranks that ran the runs
@@ -55,13 +67,17 @@ void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& 
 
 // The per-arm effect tables alone (print_comparison() without its header
 // and footer).
-void print_effect_tables(std::FILE* out, const std::string& baseline, std::size_t replicates,
-                         const std::vector<ArmEstimates>& arms);
+void print_effect_tables(std::FILE* out, const Display& display, const std::string& baseline,
+                         std::size_t replicates, const std::vector<ArmEstimates>& arms);
 
 // Headline figures side by side: one column per label, `means[column]`
 // holding a value per summary_table() row (NaN when unknown).
-void print_headlines(std::FILE* out, const std::vector<std::string>& column_labels,
+void print_headlines(std::FILE* out, const Display& display, const std::vector<std::string>& column_labels,
                      const std::vector<std::vector<double>>& means);
+
+// The sentence under every table's heading: the period the counts cover
+// and their unit (real people, or agents with --agent-units).
+std::string units_text(const Display& display);
 
 // The lines under every table: run file, runs and speed.
 void print_run_footer(std::FILE* out, const RunFacts& facts);
