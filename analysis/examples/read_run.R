@@ -28,8 +28,8 @@ f <- H5File$new(path, mode = "r")
 # Refuse what this script was not written for, as tipsim does.
 if (!("format" %in% h5attr_names(f)) || h5attr(f, "format") != "tipsim-run")
   stop(path, ": not a tipsim run file")
-if (h5attr(f, "format_version") > 1)
-  stop(path, ": run file format version ", h5attr(f, "format_version"), "; this script reads version 1")
+if (h5attr(f, "format_version") != 2)
+  stop(path, ": run file format version ", h5attr(f, "format_version"), "; this script reads version 2")
 
 cat("scenario: ", h5attr(f, "scenario_name"), " | tipsim ", h5attr(f, "program_version"),
     " (", h5attr(f, "source_revision"), ") | seed ", h5attr(f, "seed"), "\n", sep = "")

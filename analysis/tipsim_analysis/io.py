@@ -36,7 +36,7 @@ from . import __version__
 
 # What this package reads: the `format` and `format_version` root attributes.
 FORMAT_NAME = "tipsim-run"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 DAYS_PER_YEAR = 365.0
 
@@ -108,6 +108,9 @@ def check_run_file(path: str | Path) -> dict[str, Any]:
         raise RunFileError(
             f"{path}: tipsim run file format version {version} cannot be read by tipsim_analysis {__version__}, "
             f"which reads format version {FORMAT_VERSION}; use the analysis/ folder of a newer tipsim")
+    if version == 1:
+        raise RunFileError(f"{path}: tipsim run file format version 1, written by an older tipsim whose money was in "
+                           "agent units (divided by population.scale); run the scenario again with this tipsim")
     if version < 1:
         raise RunFileError(f"{path}: unknown tipsim run file format version {version}")
     missing = [g for g in _REQUIRED_GROUPS if g not in groups]

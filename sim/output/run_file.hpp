@@ -23,7 +23,10 @@ namespace tipsim::output {
 // The `format` and `format_version` root attributes. Bump the version for
 // any change a reader of the previous version would misread.
 inline constexpr const char* kFormatName = "tipsim-run";
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;
+// Version 1 kept money in agent units (divided by population.scale); its
+// files would be misread, so they are refused with the reason.
+inline constexpr int kOldestFormatVersion = 2;
 
 // What a file's points are: one scenario, a grid of values of some keys,
 // or policy arms compared with a baseline. Stored as the root attribute

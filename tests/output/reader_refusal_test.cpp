@@ -202,9 +202,13 @@ TEST_F(ReaderRefusal, ForeignFiles) {
 }
 
 TEST_F(ReaderRefusal, FormatVersionsThisProgramDoesNotRead) {
-  with_root_attribute("v2.h5", "format_version", 2, true);
-  expect_format_error("v2.h5", "use a newer tipsim");
-  expect_cli_refusal("v2.h5", "use a newer tipsim");
+  with_root_attribute("v3.h5", "format_version", 3, true);
+  expect_format_error("v3.h5", "use a newer tipsim");
+  expect_cli_refusal("v3.h5", "use a newer tipsim");
+  // Version 1 kept money in agent units: refused with the reason.
+  with_root_attribute("v1.h5", "format_version", 1, true);
+  expect_format_error("v1.h5", "money was in agent units");
+  expect_cli_refusal("v1.h5", "run the scenario again");
   // Nonsense versions: refused, and reported without undefined behaviour
   // (the sanitizer builds check that).
   with_root_attribute("v0.h5", "format_version", 0, true);

@@ -146,7 +146,7 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
 
   EXPECT_EQ(f.format_version, kFormatVersion);
   EXPECT_EQ(f.text("format"), "tipsim-run");
-  EXPECT_EQ(f.number("format_version"), 1);
+  EXPECT_EQ(f.number("format_version"), 2);
   EXPECT_EQ(f.text("Conventions"), "CF-1.8 ACDD-1.3");
   EXPECT_EQ(f.text("creator_name"), "tipsim");
   EXPECT_EQ(f.text("program_version"), version());
@@ -515,7 +515,7 @@ TEST(RunFileTest, ReadingANewerFormatVersionThrowsFormatError) {
   } catch (const FormatError& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("format version 99"), std::string::npos) << message;
-    EXPECT_NE(message.find("reads format version 1"), std::string::npos) << message;
+    EXPECT_NE(message.find("reads format version 2"), std::string::npos) << message;
     EXPECT_NE(message.find("newer tipsim"), std::string::npos) << message;
   }
 }

@@ -338,8 +338,8 @@ def test_foreign_and_newer_files_are_refused_with_a_clear_message(tipsim_cli, ti
     newer = tmp_path / "newer.h5"
     shutil.copy(tiny_run[0], newer)
     with h5py.File(newer, "r+") as f:
-        f.attrs["format_version"] = np.int64(2)
-    with pytest.raises(RunFileError, match=r"format version 2 cannot be read .* reads format version 1"):
+        f.attrs["format_version"] = np.int64(3)
+    with pytest.raises(RunFileError, match=r"format version 3 cannot be read .* reads format version 2"):
         open_run(newer)
 
     truncated = tmp_path / "truncated.h5"

@@ -368,7 +368,7 @@ def test_root_attributes(tiny_run_file):
     with h5py.File(tiny_run_file, "r") as f:
         a = f.attrs
         assert a["format"] == "tipsim-run"
-        assert a["format_version"] == 1
+        assert a["format_version"] == 2
         assert a["Conventions"] == "CF-1.8 ACDD-1.3"
         assert a["creator_name"] == "tipsim"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", a["date_created"])
