@@ -623,10 +623,16 @@ start_step = 52
 ```
 
 **Command-line overrides.** The commands that read a scenario
-(`tipsim run`, `tipsim validate`) take `--set KEY=VALUE` for any key, with
+(`tipsim run`, `sweep`, `compare`, `validate`) take `--set KEY=VALUE` for any key, with
 the same checks as the file, and
-`--set region.NAME.KEY=VALUE` for a regional key of one region. Routes and
-interventions are changed in the file only.
+`--set region.NAME.KEY=VALUE` for a regional key of one region. A
+world-level `--set` of a regional key changes the world default, which
+only the regions without their own value take: tipsim prints a note naming
+the regions that keep theirs. `--scale KEY=FACTOR` multiplies a real-valued
+key's world value and every region's own value (after every value is set;
+two factors multiply), so "investigators x0.5" means the same thing in a
+world whose regions differ; `tipsim sweep --vary KEY*=F1,F2,...` varies
+that factor. Routes and interventions are changed in the file only.
 
 **Validation.** Every problem is reported in one pass with file, line,
 column, key, value and the rule broken: unknown keys (with the closest known

@@ -58,6 +58,18 @@ std::string shortest_text(double value) {
 
 }  // namespace
 
+double scale_factor(const Scenario& point, std::string_view key) {
+  double factor = std::nan("");
+  const std::string prefix = std::string(key) + "=";
+  for (const std::string& o : point.overrides) {
+    if (!o.starts_with(prefix)) continue;
+    double value = 0;
+    if (parse_number(std::string(trim_blanks(std::string_view(o).substr(prefix.size()))), value))
+      factor = value;
+  }
+  return factor;
+}
+
 VaryAxis parse_vary(const std::string& argument) {
   const auto eq = argument.find('=');
   if (eq == std::string::npos)

@@ -46,4 +46,11 @@ double key_value(const Scenario& scenario, const KeyRef& ref);
 // The resolved text of scenario.name or scenario.description.
 std::string key_text(const Scenario& scenario, const KeyRef& ref);
 
+// "KEY*" varies a factor (--scale) rather than a value: the factor applied
+// to the world value and every region's value of KEY.
+inline bool is_scale_axis(std::string_view key) { return key.ends_with('*'); }
+// The factor a scale axis had at a point, from the point's overrides (the
+// last "KEY*=FACTOR"); NaN when it has none.
+double scale_factor(const Scenario& point, std::string_view key);
+
 }  // namespace tipsim

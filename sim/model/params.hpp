@@ -110,9 +110,12 @@ struct Scenario {
   std::string description;
   std::string source_path;             // as given on the command line; empty for built-in
   std::string source_text;             // the scenario file's text, verbatim
-  std::vector<std::string> overrides;  // the --set KEY=VALUE arguments, in order
-  ParamValues globals;                 // Global values, and world defaults of Regional ones
-  std::vector<RegionSpec> regions;     // at least one
+  std::vector<std::string> overrides;  // the --set KEY=VALUE (and --scale KEY*=FACTOR) arguments, in order
+  // What the loader noticed but did not refuse, for people to read: a --set
+  // of a key that regions override, which those regions do not take.
+  std::vector<std::string> notes;
+  ParamValues globals;              // Global values, and world defaults of Regional ones
+  std::vector<RegionSpec> regions;  // at least one
   std::vector<RouteSpec> routes;
   std::vector<InterventionSpec> interventions;
 

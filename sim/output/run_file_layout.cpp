@@ -131,6 +131,16 @@ void write_field_categories(hid_t ds, const FieldSpec& field, const Scenario& fi
 // varied key (sweep), or the arm's name (comparison).
 void write_point_labels(GroupWriter& group, const RunFileInfo& info) {
   for (const VaryAxis& axis : info.sweep_axes) {
+    if (is_scale_axis(axis.key)) {
+      std::vector<double> factors;
+      for (const Scenario& p : info.points) factors.push_back(scale_factor(p, axis.key));
+      const std::string key = axis.key.substr(0, axis.key.size() - 1);
+      group.doubles(axis.key.c_str(), {"point"}, factors,
+                    "factor applied to the world value and every region's value of " + key +
+                        " at each sweep point (--scale)",
+                    "1");
+      continue;
+    }
     const KeyRef first = find_key(info.points.front(), axis.key);
     if (first.param == nullptr)
       throw std::invalid_argument("run file: the sweep key '" + axis.key + "' is not a scenario key");

@@ -387,8 +387,9 @@ int check_format(hid_t f, const std::string& path) {
     throw FormatError(path + ": tipsim run file without a 'format_version' attribute");
   const double version = h5::read_number_attribute(f, "format_version", path);
   if (version == 1)
-    throw FormatError(path + ": tipsim run file format version 1, written by an older tipsim whose money was in "
-                             "agent units (divided by population.scale); run the scenario again with this tipsim");
+    throw FormatError(path +
+                      ": tipsim run file format version 1, written by an older tipsim whose money was in "
+                      "agent units (divided by population.scale); run the scenario again with this tipsim");
   if (version != std::floor(version) || version < kOldestFormatVersion || version > kFormatVersion) {
     std::string message = path + ": tipsim run file format version " +
                           std::to_string(static_cast<long long>(version)) + " cannot be read by tipsim " +

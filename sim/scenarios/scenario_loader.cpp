@@ -25,6 +25,8 @@ Scenario Loader::load(std::string_view text, const std::vector<std::string>& ove
   Scenario scenario = resolve_world(text, overrides);
   check_budget(scenario);
   resolve_regions(scenario);
+  apply_scales(scenario);
+  note_overridden_sets(scenario);
   resolve_routes(scenario);
   resolve_interventions(scenario);
   if (!issues_.empty()) throw_issues_in_reading_order();

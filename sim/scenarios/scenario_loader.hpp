@@ -39,8 +39,11 @@ inline constexpr std::string_view kCommandLineSource = "<command line>";
 // Loads and validates a scenario file. `overrides` are "KEY=VALUE" strings
 // (the --set arguments): KEY is any key a file accepts, or
 // "region.NAME.KEY" for a Regional key of one region; VALUE is a TOML value
-// (an unquoted word is taken as text for text keys). Overrides apply after
-// the file, with the same checks. Throws ScenarioError listing every problem.
+// (an unquoted word is taken as text for text keys). "KEY*=FACTOR" (--scale)
+// multiplies a real-valued key's world value and every region's own value,
+// after every value is set. Overrides apply after the file, with the same
+// checks. A world-level --set of a key that regions set themselves is noted
+// in Scenario::notes. Throws ScenarioError listing every problem.
 Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // The same from text already in memory; `path_for_messages` names it in

@@ -270,6 +270,10 @@ class Loader {
   void read_routes(const toml::node& node, const SourceLocation& where);
   void read_interventions(const toml::node& node, const SourceLocation& where);
   void apply_override(std::size_t position, const std::string& argument);
+  void apply_scale_override(const SourceLocation& where, const std::string& key,
+                            const std::string& value_text);
+  void apply_scales(Scenario& scenario);
+  void note_overridden_sets(Scenario& scenario);
 
   void check_vulnerability(const ParamValues& values, const Entries& own, const Entries& world,
                            const std::string& region_label);
@@ -282,6 +286,17 @@ class Loader {
   std::vector<RawRegion> regions_;
   std::vector<RawRoute> routes_;
   std::vector<RawIntervention> interventions_;
+  // --scale KEY=FACTOR overrides, in order: applied to the world value and
+  // to every region's own value once all values are set.
+  struct ScaleOverride {
+    const ParamSpec* param;
+    double factor;
+    std::string written;
+    SourceLocation where;
+  };
+  std::vector<ScaleOverride> scales_;
+  // World-level --set overrides of regional keys, for the notes.
+  std::vector<std::pair<const ParamSpec*, std::string>> world_sets_;
   // Parameters with an invalid value somewhere: cross-checks that involve
   // them would only repeat the problem with a misleading default.
   std::array<bool, kParamCount> invalid_{};

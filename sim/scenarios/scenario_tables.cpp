@@ -234,6 +234,11 @@ void Loader::apply_override(std::size_t position, const std::string& argument) {
   }
   const std::string key(trim_blanks(std::string_view(argument).substr(0, eq)));
   const std::string value_text(trim_blanks(std::string_view(argument).substr(eq + 1)));
+  if (key.ends_with('*')) {
+    apply_scale_override(where, std::string(trim_blanks(std::string_view(key).substr(0, key.size() - 1))),
+                         value_text);
+    return;
+  }
 
   // Which level the key belongs to: the world, or one region.
   std::string param_key = key;
@@ -321,6 +326,98 @@ void Loader::apply_override(std::size_t position, const std::string& argument) {
   }
   Entries& target = region != nullptr ? region->entries : world_;
   target[static_cast<std::size_t>(s->id)] = std::move(entry);
+  if (region == nullptr && s->scope == ParamScope::Regional)
+    world_sets_.emplace_back(s, key + "=" + value_text);
+}
+
+// --scale KEY=FACTOR: a real-valued key, a factor of at least 0.
+void Loader::apply_scale_override(const SourceLocation& where, const std::string& key,
+                                  const std::string& value_text) {
+  const std::string shown = key + "*";
+  if (key.starts_with("region.")) {
+    report(where, shown, value_text,
+           "--scale multiplies the world value and every region's value; to change one region, set "
+           "region.NAME.KEY=VALUE");
+    return;
+  }
+  const ParamSpec* s = find_param(key);
+  if (s == nullptr) {
+    unknown_key(key, value_text, where, Place::World);
+    return;
+  }
+  if (s->kind != ParamKind::Real) {
+    report(where, key, value_text,
+           "--scale multiplies a real-valued key; '" + key + "' is " +
+               (s->kind == ParamKind::Boolean   ? "a switch (true/false)"
+                : s->kind == ParamKind::Integer ? "a whole number"
+                                                : "text") +
+               ": set it with --set instead");
+    return;
+  }
+  double factor = 0;
+  try {
+    const toml::table t = toml::parse("value = " + value_text);
+    const toml::node* node = t.get("value");
+    if (node != nullptr && node->is_number())
+      factor = node->value<double>().value_or(-1);
+    else
+      factor = -1;
+  } catch (const toml::parse_error&) {
+    factor = -1;
+  }
+  if (!(factor >= 0) || !std::isfinite(factor)) {
+    report(where, key, value_text,
+           "--scale takes a factor: a finite number of at least 0, e.g. --scale " + key + "=2");
+    return;
+  }
+  scales_.push_back(ScaleOverride{s, factor, value_text, where});
+}
+
+// The factors of --scale, on the world value and on every region's own
+// value (a region without its own value has the scaled world value already).
+void Loader::apply_scales(Scenario& scenario) {
+  for (const ScaleOverride& scale : scales_) {
+    const ParamSpec& s = *scale.param;
+    auto check = [&](double value, const std::string& where_text) {
+      if (value <= s.max_value) return;
+      report(scale.where, std::string(s.key), scale.written,
+             "the factor makes " + where_text + " " + format_value(s, value) +
+                 ", above the largest allowed, " + format_value(s, s.max_value));
+    };
+    scenario.globals[s.id] *= scale.factor;
+    check(scenario.globals[s.id], "the world value");
+    if (s.scope != ParamScope::Regional) continue;
+    for (std::size_t r = 0; r < scenario.regions.size() && r < regions_.size(); ++r) {
+      const Entry& own = regions_[r].entries[static_cast<std::size_t>(s.id)];
+      double& value = scenario.regions[r].values[s.id];
+      value = own.given ? value * scale.factor : scenario.globals[s.id];
+      if (own.given) check(value, "region '" + regions_[r].name + "'");
+    }
+  }
+}
+
+// A world-level --set of a regional key reaches only the regions without
+// their own value; say which keep theirs, since the command line reads as if
+// it changed the world.
+void Loader::note_overridden_sets(Scenario& scenario) {
+  for (const auto& [param, argument] : world_sets_) {
+    std::vector<std::string> keeping;
+    for (const RawRegion& r : regions_) {
+      const Entry& own = r.entries[static_cast<std::size_t>(param->id)];
+      if (own.given && own.where.file != kCommandLineSource) keeping.push_back(r.name);
+    }
+    if (keeping.empty()) continue;
+    const std::string how = "; use region.NAME." + std::string(param->key) +
+                            "=VALUE for one region, or --scale " + std::string(param->key) +
+                            "=FACTOR to multiply every region's value";
+    if (keeping.size() == regions_.size()) {
+      scenario.notes.push_back("--set " + argument + " changes no region: every region sets its own value (" +
+                               quoted_list(keeping) + ")" + how);
+    } else {
+      scenario.notes.push_back("--set " + argument + " does not reach " + quoted_list(keeping) + ", which " +
+                               (keeping.size() == 1 ? "sets its" : "set their") + " own value" + how);
+    }
+  }
 }
 
 void Loader::check_vulnerability(const ParamValues& values, const Entries& own, const Entries& world,

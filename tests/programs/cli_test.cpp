@@ -385,6 +385,68 @@ TEST_F(CliTest, ASweepPointEqualsTheRunWithTheSameValues) {
   EXPECT_EQ(swept.point_resolved_toml[1], alone.resolved_toml);
 }
 
+// A key two regions set for themselves: a world --set reaches only the
+// third, and says so; --scale reaches all three, in run and in --vary.
+constexpr const char* kRegionalKeys = R"(
+[scenario]
+steps = 8
+[population]
+size = 3000
+[policy.prosecution]
+investigators_per_100k = 2
+[[region]]
+name = "North"
+policy.prosecution.investigators_per_100k = 6
+[[region]]
+name = "South"
+[[region]]
+name = "East"
+policy.prosecution.investigators_per_100k = 0.5
+)";
+
+TEST_F(CliTest, ASetThatRegionsOverrideSaysSoAndAScaleReachesEveryRegion) {
+  write("regions.toml", kRegionalKeys);
+  const Outcome set = tipsim({"run", "regions.toml", "--set", "policy.prosecution.investigators_per_100k=3",
+                              "-o", "out/set.h5", "--quiet"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_TRUE(
+      contains(set.err,
+               "tipsim: note: --set policy.prosecution.investigators_per_100k=3 does not reach 'North', "
+               "'East', which set their own value"))
+      << set.err;
+  const Outcome scale =
+      tipsim({"run", "regions.toml", "--scale", "policy.prosecution.investigators_per_100k=0.5", "-o",
+              "out/scale.h5", "--quiet"});
+  ASSERT_EQ(scale.exit_code, 0) << scale.err;
+  EXPECT_TRUE(scale.err.empty()) << scale.err;
+  const Scenario scaled = load_scenario_text(
+      output::read_run_file((folder_ / "out/scale.h5").string(), false).resolved_toml, "resolved");
+  EXPECT_EQ(scaled.get(Param::policy_prosecution_investigators_per_100k), 1);
+  EXPECT_EQ(scaled.regions[0].values[Param::policy_prosecution_investigators_per_100k], 3);
+  EXPECT_EQ(scaled.regions[1].values[Param::policy_prosecution_investigators_per_100k], 1);
+  EXPECT_EQ(scaled.regions[2].values[Param::policy_prosecution_investigators_per_100k], 0.25);
+  // A sweep over the factor: the points' label is the factor, and each
+  // point is the scale applied to every region.
+  const Outcome sweep =
+      tipsim({"sweep", "regions.toml", "--vary", "policy.prosecution.investigators_per_100k*=0.5,4", "-o",
+              "out/sweep.h5", "--quiet"});
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  EXPECT_TRUE(contains(sweep.out, "  x0.5  ") && contains(sweep.out, "  x4  ")) << sweep.out;
+  const output::RunFileContents f = output::read_run_file((folder_ / "out/sweep.h5").string(), false);
+  ASSERT_EQ(f.sweep_keys.size(), 1u);
+  EXPECT_EQ(f.sweep_keys[0].name, "policy.prosecution.investigators_per_100k*");
+  EXPECT_EQ(f.sweep_keys[0].values, (std::vector<double>{0.5, 4}));
+  const Scenario high = load_scenario_text(f.point_resolved_toml.at(1), "point 1");
+  EXPECT_EQ(high.regions[0].values[Param::policy_prosecution_investigators_per_100k], 24);
+  EXPECT_EQ(high.regions[2].values[Param::policy_prosecution_investigators_per_100k], 2);
+  // Bad factors exit 2 with the reason.
+  const Outcome bad = tipsim({"run", "regions.toml", "--scale", "policy.protection.non_punishment=2", "-o",
+                              "out/bad.h5", "--quiet"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(contains(bad.err, "a switch (true/false): set it with --set instead")) << bad.err;
+  EXPECT_FALSE(fs::exists(folder_ / "out/bad.h5"));
+}
+
 TEST_F(CliTest, SweepRefusesBadAxesWithLocatedMessages) {
   write("tiny.toml", kTinyScenario);
   const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {

@@ -612,6 +612,84 @@ name = "South"
   EXPECT_EQ(s.regions[0].values[Param::policy_protection_non_punishment], 0);
 }
 
+constexpr const char* kThreeRegions = R"(
+policy.prosecution.investigators_per_100k = 2
+[[region]]
+name = "North"
+policy.prosecution.investigators_per_100k = 6
+[[region]]
+name = "South"
+[[region]]
+name = "East"
+policy.prosecution.investigators_per_100k = 0.5
+)";
+
+TEST(ScenarioLoader, AWorldSetOfAKeyRegionsOverrideSaysWhichRegionsKeepTheirOwn) {
+  const Scenario s = load(kThreeRegions, {"policy.prosecution.investigators_per_100k=3"});
+  EXPECT_EQ(s.regions[1].values[Param::policy_prosecution_investigators_per_100k], 3);
+  ASSERT_EQ(s.notes.size(), 1u);
+  EXPECT_EQ(
+      s.notes[0],
+      "--set policy.prosecution.investigators_per_100k=3 does not reach 'North', 'East', which set their "
+      "own value; use region.NAME.policy.prosecution.investigators_per_100k=VALUE for one region, or --scale "
+      "policy.prosecution.investigators_per_100k=FACTOR to multiply every region's value");
+  // Every region overridden: the set changes nothing, and says so.
+  const Scenario none = load(R"(
+[[region]]
+name = "A"
+traffickers.initial_per_100k = 5
+)",
+                             {"traffickers.initial_per_100k=0"});
+  ASSERT_EQ(none.notes.size(), 1u);
+  EXPECT_TRUE(contains(none.notes[0], "changes no region: every region sets its own value ('A')"))
+      << none.notes[0];
+  // No note when no region has its own value, for a global key, or when the
+  // regions' own values come from the command line too.
+  EXPECT_TRUE(load(kThreeRegions, {"policy.protection.hotline=0.9"}).notes.empty());
+  EXPECT_TRUE(load(kThreeRegions, {"scenario.steps=20"}).notes.empty());
+  EXPECT_TRUE(load(R"(
+[[region]]
+name = "A"
+)",
+                   {"region.A.policy.protection.hotline=0.2", "policy.protection.hotline=0.9"})
+                  .notes.empty());
+}
+
+TEST(ScenarioLoader, AScaleMultipliesTheWorldValueAndEveryRegionsOwn) {
+  const Scenario s = load(kThreeRegions, {"policy.prosecution.investigators_per_100k*=0.5"});
+  EXPECT_EQ(s.get(Param::policy_prosecution_investigators_per_100k), 1);
+  EXPECT_EQ(s.regions[0].values[Param::policy_prosecution_investigators_per_100k], 3);
+  EXPECT_EQ(s.regions[1].values[Param::policy_prosecution_investigators_per_100k], 1);
+  EXPECT_EQ(s.regions[2].values[Param::policy_prosecution_investigators_per_100k], 0.25);
+  EXPECT_TRUE(s.notes.empty());
+  // After every value is set, whatever the order; two factors multiply.
+  const Scenario later = load(kThreeRegions, {"policy.prosecution.investigators_per_100k*=2",
+                                              "region.East.policy.prosecution.investigators_per_100k=1",
+                                              "policy.prosecution.investigators_per_100k*=3"});
+  EXPECT_EQ(later.regions[0].values[Param::policy_prosecution_investigators_per_100k], 36);
+  EXPECT_EQ(later.regions[2].values[Param::policy_prosecution_investigators_per_100k], 6);
+  EXPECT_EQ(later.get(Param::policy_prosecution_investigators_per_100k), 12);
+}
+
+TEST(ScenarioLoader, BadScalesAreRefusedWithTheReason) {
+  const auto issues = issues_of(
+      kThreeRegions, {"policy.protection.non_punishment*=2", "policy.prosecution.investigators_per_100k*=-1",
+                      "policy.prosecution.investigatorz*=2", "region.North.policy.protection.hotline*=2",
+                      "policy.protection.hotline*=3"});
+  ASSERT_EQ(issues.size(), 5u) << ScenarioError(issues).what();
+  EXPECT_TRUE(contains(issues[0].message, "a switch (true/false): set it with --set instead"))
+      << issues[0].message;
+  EXPECT_TRUE(contains(issues[1].message, "a factor: a finite number of at least 0")) << issues[1].message;
+  EXPECT_TRUE(contains(issues[2].message, "did you mean 'policy.prosecution.investigators_per_100k'"))
+      << issues[2].message;
+  EXPECT_TRUE(contains(issues[3].message, "to change one region, set region.NAME.KEY=VALUE"))
+      << issues[3].message;
+  // The hotline's default 0.5 x 3 is 1.5, above its maximum of 1: reported
+  // for the world value (no region has its own to report).
+  EXPECT_TRUE(contains(issues[4].message, "makes the world value 1.5, above the largest allowed, 1"))
+      << issues[4].message;
+}
+
 TEST(ScenarioLoader, RegionOverrideWorksForTheImplicitWorldRegion) {
   const Scenario s = load("", {"region.world.institutions.corruption=0.1"});
   EXPECT_EQ(s.regions.at(0).values[Param::institutions_corruption], 0.1);

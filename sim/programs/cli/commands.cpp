@@ -16,6 +16,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <sstream>
 
@@ -112,15 +113,6 @@ class IssueList {
   std::vector<std::string> texts_;
 };
 
-// The --set arguments and the shorthands, in the order the loader applies them.
-std::vector<std::string> overrides_of(const RunOptions& options) {
-  std::vector<std::string> overrides = options.overrides;
-  if (options.replicates) overrides.push_back("scenario.replicates=" + *options.replicates);
-  if (options.seed) overrides.push_back("scenario.seed=" + *options.seed);
-  if (options.steps) overrides.push_back("scenario.steps=" + *options.steps);
-  return overrides;
-}
-
 Recording recording_of(const RunOptions& options) {
   Recording recording;
   recording.events = options.events;
@@ -178,6 +170,11 @@ std::vector<ArmEstimates> arm_estimates(const std::vector<std::string>& names,
 
 // A varied key's value at a point, as people write it (0.5, 100, true).
 std::string key_display(const Scenario& point, const std::string& key) {
+  if (is_scale_axis(key)) {
+    std::string factor = format_figure(scale_factor(point, key));
+    factor.insert(factor.begin(), 'x');
+    return factor;
+  }
   const KeyRef ref = find_key(point, key);
   if (ref.param == nullptr || ref.param->kind != ParamKind::Real) return key_text(point, ref);
   char buffer[64];
@@ -449,11 +446,21 @@ std::vector<std::vector<double>> commit_run_file(output::RunFileWriter& writer) 
   return writer.summaries();
 }
 
+// What loading the points noticed (a --set that regions override), each
+// once however many points share it.
+void print_notes(const std::vector<Scenario>& points) {
+  std::set<std::string> printed;
+  for (const Scenario& point : points)
+    for (const std::string& note : point.notes)
+      if (printed.insert(note).second) std::fprintf(stderr, "tipsim: note: %s\n", note.c_str());
+}
+
 // Plans, checks, runs and commits an experiment, then prints its table.
 // `input_path` is the run file being re-run, which the output must not
 // replace.
 int execute(output::RunFileInfo& info, const RunOptions& options, const std::string& output_path,
             const std::string& input_path = {}) {
+  if (speaks()) print_notes(info.points);
   info.command_line = options.command_line;
   info.threads = options.threads;
   const std::optional<ExperimentPlan> plan = plan_experiment(info, options);
@@ -559,6 +566,20 @@ int rerun_command(const RunArguments& arguments) {
 }
 
 }  // namespace
+
+// The --set arguments and the shorthands, in the order the loader applies them.
+std::vector<std::string> overrides_of(const RunOptions& options) {
+  std::vector<std::string> overrides = options.overrides;
+  // The loader reads KEY*=FACTOR as a factor on every value of KEY.
+  for (const std::string& scale : options.scales) {
+    const auto eq = scale.find('=');
+    overrides.push_back(eq == std::string::npos ? scale : scale.substr(0, eq) + "*" + scale.substr(eq));
+  }
+  if (options.replicates) overrides.push_back("scenario.replicates=" + *options.replicates);
+  if (options.seed) overrides.push_back("scenario.seed=" + *options.seed);
+  if (options.steps) overrides.push_back("scenario.steps=" + *options.steps);
+  return overrides;
+}
 
 void print_error(const std::string& message) {
   if (speaks()) std::fprintf(stderr, "tipsim: error: %s\n", message.c_str());

@@ -31,6 +31,7 @@ struct RunOptions {
   std::optional<std::string> replicates, seed, steps;
   int threads = 0;                     // 0 = all cores
   std::vector<std::string> overrides;  // --set KEY=VALUE, in order
+  std::vector<std::string> scales;     // --scale KEY=FACTOR, in order
   bool quiet = false;
   bool events = false;                         // --events: write the event log
   std::optional<int> snapshot_every;           // --snapshot-every K
@@ -81,6 +82,10 @@ struct SweepArguments : RunOptions {
 struct CompareArguments : RunOptions {
   std::vector<std::string> scenario_paths;
 };
+
+// The --set, --scale, --replicates, --seed and --steps of a command as the
+// scenario loader's overrides, in that order.
+std::vector<std::string> overrides_of(const RunOptions& options);
 
 int run_command(const RunArguments& arguments);
 int sweep_command(const SweepArguments& arguments);

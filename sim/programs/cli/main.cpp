@@ -33,6 +33,13 @@ void add_run_flags(CLI::App* command, tipsim::cli::RunOptions& options, const st
       ->type_name("KEY=VALUE")
       ->take_all()
       ->allow_extra_args(false);
+  command
+      ->add_option("--scale", options.scales,
+                   "Multiply a key's world value and every region's own value: KEY=FACTOR (repeatable; "
+                   "--vary KEY*=F1,F2,... varies the factor)")
+      ->type_name("KEY=FACTOR")
+      ->take_all()
+      ->allow_extra_args(false);
   CLI::Option* quiet = command->add_flag("-q,--quiet", options.quiet,
                                          "No progress line or size estimate; print only the final table");
   command
@@ -79,7 +86,7 @@ struct Commands {
   CompareArguments compare;
   std::string inspect_path, validate_path;
   bool inspect_agent_units = false;
-  std::vector<std::string> validate_overrides;
+  std::vector<std::string> validate_overrides, validate_scales;
   bool reference_json = false;
   CLI::App *run_cmd = nullptr, *sweep_cmd = nullptr, *compare_cmd = nullptr, *inspect_cmd = nullptr,
            *validate_cmd = nullptr, *scenarios_cmd = nullptr, *reference_cmd = nullptr;
@@ -102,9 +109,11 @@ void add_experiment_commands(CLI::App& app, Commands& c) {
       ->required()
       ->type_name("SCENARIO.toml");
   c.sweep_cmd
-      ->add_option("--vary", c.sweep.vary,
-                   "A key and its values: KEY=LO:HI:N (N evenly spaced values) or KEY=V1,V2,... (repeatable; "
-                   "the full grid of all --vary is run, the first varying slowest)")
+      ->add_option(
+          "--vary", c.sweep.vary,
+          "A key and its values: KEY=LO:HI:N (N evenly spaced values) or KEY=V1,V2,... (repeatable; "
+          "the full grid of all --vary is run, the first varying slowest); KEY*=... varies a factor on "
+          "the world value and every region's value, as --scale does")
       ->required()
       ->type_name("KEY=VALUES")
       ->take_all()
@@ -142,6 +151,12 @@ void add_reading_commands(CLI::App& app, Commands& c) {
       ->type_name("KEY=VALUE")
       ->take_all()
       ->allow_extra_args(false);
+  c.validate_cmd
+      ->add_option("--scale", c.validate_scales,
+                   "Multiply a key's world value and every region's own value: KEY=FACTOR (repeatable)")
+      ->type_name("KEY=FACTOR")
+      ->take_all()
+      ->allow_extra_args(false);
 
   c.scenarios_cmd = app.add_subcommand("scenarios", "List the bundled scenarios");
 
@@ -171,7 +186,12 @@ int dispatch(Commands& c, const std::string& command_line) {
     return compare_command(c.compare);
   }
   if (*c.inspect_cmd) return inspect_command(c.inspect_path, c.inspect_agent_units);
-  if (*c.validate_cmd) return validate_command(c.validate_path, c.validate_overrides);
+  if (*c.validate_cmd) {
+    RunOptions options;
+    options.overrides = c.validate_overrides;
+    options.scales = c.validate_scales;
+    return validate_command(c.validate_path, overrides_of(options));
+  }
   if (*c.scenarios_cmd) return scenarios_command();
   if (*c.reference_cmd) return reference_command();
   return kExitBadInput;

@@ -23,6 +23,7 @@ void print_scenario_error(const ScenarioError& e) {
 int validate_command(const std::string& scenario_path, const std::vector<std::string>& overrides) {
   try {
     const Scenario scenario = load_scenario_file(scenario_path, overrides);
+    for (const std::string& note : scenario.notes) std::fprintf(stderr, "tipsim: note: %s\n", note.c_str());
     const std::string text = resolved_toml(scenario);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
