@@ -5,7 +5,8 @@
 #
 # Prints the provenance, persons in exploitation over time (median and
 # 10-90 % band over replicates, all regions together) and the headline
-# per-run figures of each point. The `summary` lines are tab-separated, with
+# per-run figures of each point, all in real people and real USD, as the
+# Python package's open_run gives them. The `summary` lines are tab-separated, with
 # 15 significant digits, so a test can check them against the Python
 # package; they are also a handy long table to read back with read.delim().
 #
@@ -13,6 +14,11 @@
 # series/persons_by_state is [state, region, step, replicate, point] and
 # summary/exploited_mean is [replicate, point]. hdf5r drops a trailing
 # dimension of length 1 (a plain run has one point); read_array() keeps it.
+#
+# Units: every variable has a `basis` attribute. Series counted in
+# `agents` are multiplied by the real people one agent stands for (the root
+# attribute population_scale, or a sweep's own population.scale); summaries
+# (`people`) and money (`USD`) are real already, rates (`none`) need nothing.
 
 suppressPackageStartupMessages(library(hdf5r))
 
@@ -41,10 +47,22 @@ points <- f[["summary/point"]]$read()
 labels <- if ("arm" %in% summary_names) f[["summary/arm"]]$read() else
   if (length(points) == 1) h5attr(f, "scenario_name") else paste("point", points)
 
+# Real people one agent stands for at point p (a sweep may vary population.scale).
+point_scale <- function(p) {
+  if ("sweep" %in% names(f) && "population.scale" %in% names(f[["sweep"]]))
+    return(f[["sweep/population.scale"]]$read()[[p]])
+  h5attr(f, "population_scale")
+}
+# A series in real units at point p: counts of agents times the scale.
+in_people <- function(name, values, p) {
+  if (h5attr(f[[name]], "basis") == "agents") values * point_scale(p) else values
+}
+
 # Persons in exploitation, all regions together, for the first point.
 states <- f[["series/state"]]$read()
 days <- f[["series/time_days"]]$read()
-persons <- read_array(f, "series/persons_by_state")        # [state, region, step, replicate, point]
+persons <- in_people("series/persons_by_state", read_array(f, "series/persons_by_state"), 1)
+                                                            # [state, region, step, replicate, point]
 exploited <- apply(persons[which(states == "EXPLOITED"), , , , 1, drop = FALSE], c(3, 4), sum)  # [step, replicate]
 band <- t(apply(exploited, 1, quantile, probs = c(0.1, 0.5, 0.9)))  # type 7, as tipsim and NumPy
 series <- data.frame(years = days / 365, low = band[, 1], median = band[, 2], high = band[, 3])

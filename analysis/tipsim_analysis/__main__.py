@@ -41,7 +41,8 @@ def _summary(args: argparse.Namespace) -> int:
             return 0
         table = S.summary_table(run, S.HEADLINE_FIGURES)
         print(f"{run.scenario_name}: {run.experiment}, {run.point_count} point(s) x {run.replicate_count} "
-              f"replicate(s), measured over {run.measured_years:.2f} years; counts in agents")
+              f"replicate(s), measured over {run.measured_years:.2f} years; in real people and real USD "
+              f"({S.scale_text(run)})")
         for point, rows in table.groupby("point", sort=True):
             print(f"\n{rows['point_label'].iloc[0]}")
             print(f"  {'':34}{'mean':>14}{'median':>14}{'10-90% band':>27}   unit")

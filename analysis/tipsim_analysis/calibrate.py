@@ -338,8 +338,8 @@ def report(args: argparse.Namespace) -> int:
         "",
         f"Model figures: {replicates} replicates of {attrs['steps']} steps of {attrs['step_days']} days "
         f"(seed {attrs['seed']}, which the fit never used), measured over the {years:.1f} years after a burn-in of "
-        f"{attrs.get('burn_in_steps', 0)} steps; {int(attrs['population_size']):,} agents standing for "
-        f"{float(attrs['population_scale']):,.0f} people each; tipsim {attrs.get('program_version', '?')} "
+        f"{attrs.get('burn_in_steps', 0)} steps, in real people and real USD (the model ran one agent for "
+        f"{float(attrs['population_scale']):,.0f} people); tipsim {attrs.get('program_version', '?')} "
         f"({attrs.get('source_revision', '?')}).",
         "Shares and ratios of counts are pooled over replicates (sum of numerators over sum of",
         "denominators, or shares weighted by their denominators); the other figures are means over",

@@ -91,6 +91,14 @@ def _human(value: float) -> str:
     return f"{value:.3g}"
 
 
+def units_phrase(run: Run) -> str:
+    """What the numbers count, for a title: real people and real USD, or agents
+    when the run was opened with agent_units=True."""
+    if run.agent_units:
+        return f"counts in agents, one for {_human(run.population_scale)} people; money in real USD"
+    return f"real people and real USD; {S.scale_text(run)}"
+
+
 def _layer_tag(ax: plt.Axes, layer: str) -> None:
     """Names the layer a panel shows (TRUE, OBSERVED, POLICY) at its top right."""
     tag = LAYER_TAGS.get(str(layer), "")
@@ -215,7 +223,7 @@ def time_series_figure(run: Run, headlines: Sequence[S.Headline] = S.HEADLINE_SE
             handles.append(Patch(color="#eeeeee", label="burn-in (not in the summaries)"))
         fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=min(len(handles), 4),
                    frameon=False)
-        fig.suptitle(f"{run.scenario_name}: median over replicates (counts in agents)", x=0.01, ha="left")
+        fig.suptitle(f"{run.scenario_name}: median over replicates ({units_phrase(run)})", x=0.01, ha="left")
     return fig
 
 
@@ -285,8 +293,7 @@ def comparison_figure(run: Run, window: tuple[int, int] | None = None) -> plt.Fi
     arms = list(range(run.point_count))
     span = S.window_steps(run, steps=window)
     window_years = (span.stop - span.start) * run.step_days / DAYS_PER_YEAR
-    spending = (S.window_total(run, "spending", steps=span, keep=("pillar",)).mean("replicate")
-                * run.population_scale / window_years)
+    spending = S.window_total(run, "spending", steps=span, keep=("pillar",)).mean("replicate") / window_years
     index = run.series["policy_index"].isel(step=span).mean(["step", "region", "replicate"]).load()
     pillars = [str(p) for p in run.series["pillar"].values]
     effects = _effects_for_figure(run)
@@ -355,19 +362,16 @@ def comparison_figure(run: Run, window: tuple[int, int] | None = None) -> plt.Fi
                    Line2D([], [], color="#999999", marker="o", lw=2.2, label="95 % interval includes 0")]
         fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, frameon=False)
         baseline = labels[0]
-        agents = (f"; effects in agent units, one agent = {_human(run.population_scale)} people"
-                  if run.population_scale != 1 else "")
         fig.suptitle(f"3P comparison against '{baseline}': effort by P, and paired effects with 95 % intervals "
                      f"over {run.replicate_count} replicate pairs\n(arm minus baseline; victim-years averted: "
-                     f"baseline minus arm{agents})", x=0.01, ha="left")
+                     f"baseline minus arm; {units_phrase(run)})", x=0.01, ha="left")
     return fig
 
 
 def _effect_title(long_name: str, name: str) -> str:
-    """A long name shortened for a panel: no "(arm minus baseline)", no "(agent units)"."""
+    """A long name shortened for a panel: no parenthesised remark such as "(arm minus baseline)"."""
     text = re.sub(r"\s*\([^)]*\)", "", str(long_name or name))
-    text = re.sub(r"^change in ", "", text)
-    return text.replace("; agent units", "").strip()
+    return re.sub(r"^change in ", "", text).strip()
 
 
 # ---- sweeps -------------------------------------------------------------------------------
@@ -482,8 +486,10 @@ def regional_map_figure(run: Run, points: Sequence[int] | None = None, max_point
     regions = run.regions
     exploited = S.window_mean(run, "exploited_by_form", keep=("region",)).mean("replicate")
     identified = S.window_total(run, "identified_by_form", keep=("region",)).mean("replicate") / run.measured_years
-    residents = xr.DataArray(run.region_populations().reindex(regions).values, dims=("region",),
-                             coords={"region": exploited["region"].values})
+    # Residents of each point in the series' units (a sweep may vary the population or its scale).
+    residents = xr.DataArray([run.region_populations(p).reindex(regions).values for p in range(run.point_count)],
+                             dims=("point", "region"),
+                             coords={"point": exploited["point"].values, "region": exploited["region"].values})
     per_1000 = exploited / residents * 1000
     colour_max = float(np.nanmax(per_1000.values)) or 1.0
     size_max = float(np.nanmax(exploited.values)) or 1.0

@@ -9,6 +9,15 @@
         run.parameters    # pandas DataFrame: the resolved scenario, one row per key
         run.provenance    # dict: program, revision, command line, seed, ...
 
+Everything comes back in real units: counts of real people and cases, and
+real USD. The series count agents in the file (their `basis` attribute is
+`agents`); `open_run` multiplies them by `population_scale` as they are
+read, so they agree with the summaries and effects, which the file holds
+in real people already. `open_run(path, agent_units=True)` gives agents
+instead: the series as the file holds them, and the summaries and effects
+counted in people divided by the scale. Money (`basis` USD) and rates,
+shares and scores (`basis` none) are the same either way.
+
 A plain run, a replicate ensemble, a sweep and a comparison share one
 layout (docs/output-format.md): every figure has the leading dimensions
 (point, replicate), a plain run has one point, and each point is labelled
@@ -31,6 +40,8 @@ import h5py
 import numpy as np
 import pandas as pd
 import xarray as xr
+from xarray.backends import BackendArray
+from xarray.core import indexing
 
 from . import __version__
 
@@ -45,6 +56,13 @@ _REQUIRED_GROUPS = ("scenario", "series", "summary")
 
 # Categorical axes of the series, in docs/output-format.md's order.
 CATEGORY_DIMS = ("state", "form", "market", "method", "channel", "case_type", "pillar")
+
+# The `basis` attribute of a variable (docs/output-format.md, "Units"):
+# a count of agents (series), of real people (summaries and effects), real
+# money, or a number the same at any scale.
+BASIS_AGENTS = "agents"
+BASIS_PEOPLE = "people"
+SCALE_KEY = "population.scale"
 
 
 class RunFileError(ValueError):
@@ -152,8 +170,11 @@ class Run:
     `arm` (a comparison). The step axis carries `time_days` and
     `time_years`, the time at the end of each step.
 
-    Counts are in agents; multiply by `population_scale` for real people
-    and money.
+    Counts are real people and cases, money real USD (the series were
+    multiplied by `population_scale` on reading); opened with
+    `agent_units=True`, counts are agents (`agent_units` says which).
+    Each variable's `basis` attribute says what it counts: `people`,
+    `agents`, `USD` or `none`.
     """
 
     path: Path
@@ -168,6 +189,7 @@ class Run:
     interventions: pd.DataFrame
     source_text: str
     resolved_toml: str
+    agent_units: bool = False
     _events: pd.DataFrame | None = field(default=None, repr=False)
     _snapshots: xr.Dataset | None = field(default=None, repr=False)
 
@@ -212,8 +234,15 @@ class Run:
 
     @property
     def population_scale(self) -> float:
-        """Real people one agent stands for: multiply counts and money by it."""
+        """Real people one agent stands for (the model ran one agent for this
+        many people; point 0's, when a sweep varies `population.scale`)."""
         return float(self.provenance.get("population_scale", 1.0))
+
+    @property
+    def point_scales(self) -> xr.DataArray:
+        """Real people one agent stands for at each point, along `point`: the
+        root `population_scale`, unless a sweep varies `population.scale`."""
+        return _point_scales(self.points, self.population_scale, self.point_count)
 
     @property
     def regions(self) -> list[str]:
@@ -281,9 +310,19 @@ class Run:
             raise KeyError(f"{self.path}: no scenario key '{key}'")
         return float(rows["value"].iloc[0])
 
-    def region_populations(self) -> pd.Series:
-        """Person agents living in each region (population.size × population.share)."""
-        size = self.scenario_value("population.size")
+    def _point_value(self, key: str, point: int) -> float:
+        """A scenario key's value at a point: the sweep's where it varies the key, else point 0's."""
+        if key in self.sweep_keys:
+            return float(self.points[key].values[point])
+        return self.scenario_value(key)
+
+    def region_populations(self, point: int = 0) -> pd.Series:
+        """People living in each region at a point (population.size ×
+        population.share × population.scale), in the units of the series:
+        real people, or agents when opened with `agent_units=True`."""
+        size = self._point_value("population.size", point)
+        if not self.agent_units:
+            size *= float(self.point_scales.values[point])
         if "population.share" in self.regional_values.columns:
             shares = self.regional_values["population.share"].astype(float)
             total = shares.sum()
@@ -380,13 +419,82 @@ def _point_labels(target: xr.Dataset, points: xr.Dataset) -> xr.Dataset:
     return target.assign_coords(extra) if extra else target
 
 
-def open_run(path: str | Path) -> Run:
+def _point_scales(points: xr.Dataset, scale: float, count: int) -> xr.DataArray:
+    """Real people per agent at each point, along `point` (a sweep may vary population.scale)."""
+    if SCALE_KEY in points.data_vars and points[SCALE_KEY].dims == ("point",):
+        values = points[SCALE_KEY].values.astype(float)
+    else:
+        values = np.full(count, scale)
+    return xr.DataArray(values, dims=("point",), coords={"point": points["point"].values},
+                        name="population_scale")
+
+
+class _ScaledSeries(BackendArray):
+    """A series variable read lazily and multiplied by its point's scale:
+    only the part selected is read from the file, then scaled."""
+
+    def __init__(self, variable: xr.Variable, scales: np.ndarray) -> None:
+        self.variable = variable
+        self.scales = scales
+        self.point_axis = variable.dims.index("point")
+        self.shape = variable.shape
+        self.dtype = np.dtype(np.float64)
+
+    def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
+        return indexing.explicit_indexing_adapter(key, self.shape, indexing.IndexingSupport.OUTER, self._read)
+
+    def _read(self, key: tuple) -> np.ndarray:
+        values = np.asarray(self.variable[key].values, dtype=np.float64)
+        chosen = key[self.point_axis]
+        scales = self.scales[chosen]
+        if np.ndim(scales) == 0:
+            return values * scales
+        # Integer keys drop their axis, so the point axis moves left by as many.
+        axis = self.point_axis - sum(isinstance(k, (int, np.integer)) for k in key[:self.point_axis])
+        shape = [1] * values.ndim
+        shape[axis] = scales.size
+        return values * scales.reshape(shape)
+
+
+def _series_in_people(series: xr.Dataset, scales: xr.DataArray) -> xr.Dataset:
+    """The series with every `agents` variable multiplied by its point's scale, still lazily read."""
+    values = scales.values.astype(float)
+    converted = {}
+    for name, data in series.data_vars.items():
+        if data.attrs.get("basis") != BASIS_AGENTS or "point" not in data.dims:
+            continue
+        lazy = indexing.LazilyIndexedArray(_ScaledSeries(data.variable, values))
+        converted[name] = xr.Variable(data.dims, lazy, dict(data.attrs, basis=BASIS_PEOPLE))
+    return series.assign(converted) if converted else series
+
+
+def _people_in_agents(ds: xr.Dataset, scales: xr.DataArray) -> xr.Dataset:
+    """Summaries or effects with every `people` variable divided by the scale (of its point, where it has one)."""
+    converted = {}
+    for name, data in ds.data_vars.items():
+        if data.attrs.get("basis") != BASIS_PEOPLE:
+            continue
+        scale = scales if "point" in data.dims else float(scales.values[0])
+        divided = (data / scale).transpose(*data.dims)
+        divided.attrs = dict(data.attrs, basis=BASIS_AGENTS)
+        converted[name] = divided
+    return ds.assign(converted) if converted else ds
+
+
+def open_run(path: str | Path, agent_units: bool = False) -> Run:
     """Opens a tipsim run file (a run, a sweep or a comparison).
 
     The summaries, the comparison, the point labels and the scenario tables
     are read at once (they are small); the series are read lazily, so
     selecting one metric of one point reads only that. Use the result as a
     context manager, or call `close()`, to release the file.
+
+    Counts come back in real people and cases: each series whose `basis`
+    is `agents` is multiplied by `population_scale` as it is read (its
+    `basis` becomes `people`), like the summaries and effects the file
+    holds. With `agent_units=True` the series stay in agents and the
+    summaries and effects counted in people are divided by the scale
+    (their `basis` becomes `agents`). Money and rates are never changed.
 
     Raises `RunFileError` for a file that is not a tipsim run file or is
     written in a newer format version.
@@ -418,11 +526,20 @@ def open_run(path: str | Path) -> Run:
     except (OSError, KeyError, ValueError) as e:
         raise RunFileError(f"{path}: damaged or incomplete tipsim run file: {e}") from None
 
+    scales = _point_scales(points, float(attrs.get("population_scale", 1.0)), int(summary.sizes["point"]))
+    if agent_units:
+        summary = _people_in_agents(summary, scales)
+        if comparison is not None:
+            # Every arm of a comparison has the baseline's scale (tipsim refuses others).
+            comparison = _people_in_agents(comparison, scales)
+    else:
+        series = _series_in_people(series, scales)
     series = _point_labels(_with_time(series, float(attrs["step_days"])), points)
     summary = _point_labels(summary, points)
     return Run(path=p, provenance=_decoded_provenance(attrs, p), series=series, summary=summary, points=points,
                comparison=comparison, parameters=parameters, regional_values=regional_values, routes=routes,
-               interventions=interventions, source_text=str(source_text), resolved_toml=str(resolved_toml))
+               interventions=interventions, source_text=str(source_text), resolved_toml=str(resolved_toml),
+               agent_units=agent_units)
 
 
 def by_sweep_keys(data: xr.DataArray | xr.Dataset, run: Run) -> xr.DataArray | xr.Dataset:

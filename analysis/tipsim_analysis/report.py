@@ -50,8 +50,6 @@ PROVENANCE_FIELDS = (
     ("steps", "steps per run"),
     ("step_days", "days per step"),
     ("burn_in_steps", "burn-in steps (left out of the summaries)"),
-    ("population_size", "person agents"),
-    ("population_scale", "real people per agent"),
     ("replicate_count", "replicates per point"),
     ("point_count", "points"),
     ("threads", "worker threads (never changes results)"),
@@ -143,6 +141,14 @@ code{background:#f3f3f3;padding:0 .2em}
 # ---- building the report ----------------------------------------------------------------------
 
 
+def _population_text(run: Run) -> str:
+    """The simulated population in real people (point 0), and how many each agent stood for."""
+    size = run.provenance.get("population_size")
+    if size is None:
+        return ""
+    return f"{S.format_figure(float(size) * run.population_scale)} people ({S.scale_text(run)})"
+
+
 def _provenance_frame(run: Run) -> pd.DataFrame:
     rows = [("file", str(run.path))]
     for key, label in PROVENANCE_FIELDS:
@@ -153,6 +159,8 @@ def _provenance_frame(run: Run) -> pd.DataFrame:
             # Counts with thousands separated; the seed exactly as given.
             value = (str(value) if key == "seed" else f"{value:,}") if isinstance(value, int) else f"{value:g}"
         rows.append((label, str(value).strip()))
+    if _population_text(run):
+        rows.append(("population", _population_text(run)))
     rows.append(("measured period", f"{run.measured_years:.2f} years (steps {run.burn_in_steps} to {run.steps - 1})"))
     rows.append(("report made by", f"tipsim_analysis {__version__}"))
     return pd.DataFrame(rows, columns=["", "value"])
@@ -203,12 +211,10 @@ def write_report(path: str | Path, out_dir: str | Path, targets: str | Path | No
             tables.append(ReportTable(name, heading, caption, frame, file))
 
         band = f"{S.BAND[0]:.0%}-{S.BAND[1]:.0%}"
-        scale = (f"counts and money in agent units; multiply by {run.population_scale:g} for people and USD"
-                 if run.population_scale != 1 else "one agent, one person")
         table("headline_figures", "Headline figures",
               f"Over the measured period, per point: mean, median and the {band} band over "
-              f"{run.replicate_count} replicates ({scale}). TRUE is what exists, OBSERVED what agencies see, "
-              "POLICY the response.",
+              f"{run.replicate_count} replicates, in real people and real USD. TRUE is what exists, OBSERVED "
+              "what agencies see, POLICY the response.",
               _headline_frame(run))
         table("summary_all", "Every per-run figure",
               f"Every figure of the file's summary/ group, per point: mean, median and {band} band over replicates.",
@@ -352,9 +358,8 @@ def _render(run: Run, figures: Sequence[ReportFigure], tables: Sequence[ReportTa
     lead = (f"{run.point_count} point{'s' if run.point_count != 1 else ''} "
             f"({html.escape(', '.join(run.point_labels))}) &times; {run.replicate_count} replicates &times; "
             f"{run.steps} steps of {run.step_days:g} days; summaries over the {run.measured_years:.2f} years after "
-            f"a burn-in of {run.burn_in_steps} steps. Counts are in agents"
-            + (f" (one agent stands for {S.format_figure(run.population_scale)} people)."
-               if run.population_scale != 1 else " (one agent, one person)."))
+            f"a burn-in of {run.burn_in_steps} steps. Numbers are in real people and real USD "
+            f"({S.scale_text(run)}).")
     nav = "".join(f'<li><a href="#{sid}">{html.escape(heading)}</a></li>' for sid, heading, _ in sections)
     body = "".join(f'<section id="{sid}"><h2>{html.escape(heading)}</h2>{content}</section>'
                    for sid, heading, content in sections)

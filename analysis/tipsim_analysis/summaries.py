@@ -218,6 +218,16 @@ def format_figure(value: float) -> str:
     return f"{value:.3g}"
 
 
+def scale_text(run: Run) -> str:
+    """How many real people one agent stood for, as reports say it: "the model
+    ran one agent for N people" (a range when a sweep varies population.scale)."""
+    scales = sorted({float(v) for v in run.point_scales.values})
+    if scales == [1.0]:
+        return "the model ran one agent for each person"
+    ran = format_figure(scales[0]) if len(scales) == 1 else f"{format_figure(scales[0])} to {format_figure(scales[-1])}"
+    return f"the model ran one agent for {ran} people"
+
+
 def summary_figures(run: Run) -> list[str]:
     """Names of the per-run figures in the file's summary/ group, in file order."""
     return [name for name in run.summary.data_vars if run.summary[name].dims == ("point", "replicate")]

@@ -1,7 +1,8 @@
 """analysis/examples/read_run.R, the R example of analysis/README.md, on a
-plain run and a comparison the tipsim command writes: the provenance, the
-band of persons in exploitation and every headline figure it prints equal
-the Python package's. R and Debian's r-cran-hdf5r are part of the set-up
+plain run, a run at ten people per agent and a comparison the tipsim
+command writes: the provenance, the band of persons in exploitation and
+every headline figure it prints equal the Python package's, in real
+people and real USD. R and Debian's r-cran-hdf5r are part of the set-up
 (scripts/setup.sh), so a machine without them fails here."""
 
 import functools
@@ -67,12 +68,15 @@ def band_rows(stdout):
     return rows
 
 
-@pytest.mark.parametrize("kind", ["run", "comparison"])
+@pytest.mark.parametrize("kind", ["run", "scaled run", "comparison"])
 def test_the_r_example_reads_what_python_reads(tipsim_cli, tmp_path, kind):
     rscript = rscript_with_hdf5r()
-    path = tmp_path / f"{kind}.h5"
+    path = tmp_path / f"{kind.replace(' ', '_')}.h5"
     if kind == "run":
         args = ["run", TINY, "--replicates", 3]
+    elif kind == "scaled run":
+        # The series count agents: R must multiply them by the scale as Python does.
+        args = ["run", TINY, "--replicates", 3, "--set", "population.scale=10"]
     else:
         arm = tmp_path / "more_police.toml"
         arm.write_text(MORE_POLICE)
@@ -114,6 +118,8 @@ def test_the_r_example_reads_what_python_reads(tipsim_cli, tmp_path, kind):
             for name, value in (("mean", mean), ("low", low), ("median", median), ("high", high)):
                 assert float(value) == pytest.approx(expected[name], rel=SUMMARY_REL, abs=0), (figure, point, name)
             assert units == expected["units"]
+        if kind == "scaled run":
+            assert run.population_scale == 10 and printed[0][2] % 10 == 0
         if kind == "comparison":
             assert run.point_labels == ["tiny", "more_police"]
             assert table.loc[("convictions", "more_police"), "mean"] != table.loc[("convictions", "tiny"), "mean"]

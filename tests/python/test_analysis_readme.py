@@ -159,6 +159,8 @@ def check_opening(example, made):
     assert example.one("time_years[-1]") == pytest.approx(steps * step_days / 365, rel=1e-12)
     np.testing.assert_array_equal(example.one("sel(point=1).values"), convictions)
     assert example.printed('p["program_version"]') == [provenance]
+    assert example.printed('attrs["basis"]') == [("people", "people")]
+    assert example.comment('attrs["basis"]') == "people people"
     assert example.printed("run.population_scale") == [(size, scale)] and size == 20000
 
     share = example.one('regional_values["population.share"]')
@@ -175,14 +177,15 @@ def check_opening(example, made):
 
 def check_bands(example, made):
     path = made["runs/3p.h5"]
-    counts = exploited(path)
     with h5py.File(path, "r") as f:
         steps, step_days, burn_in = attr(f, "steps"), attr(f, "step_days"), attr(f, "burn_in_steps")
+        # The series count agents; the examples show real people.
         scale = attr(f, "population_scale")
-        convictions = f["series/convictions"][()].sum(axis=(3, 4))  # (point, replicate, step)
+        convictions = f["series/convictions"][()].sum(axis=(3, 4)) * scale  # (point, replicate, step)
         channels = strings(f["series/channel"])
-        by_channel = f["series/identifications_by_channel"][0, :, burn_in:].sum(axis=(1, 2)).mean(axis=0)
+        by_channel = f["series/identifications_by_channel"][0, :, burn_in:].sum(axis=(1, 2)).mean(axis=0) * scale
         units = {name: f["summary"][name].attrs.get("units") for name in f["summary"]}
+    counts = exploited(path) * scale
 
     band = example["band"]
     for name, expected in (("low", type7(counts.transpose(0, 2, 1), 0.1)),
@@ -197,7 +200,7 @@ def check_bands(example, made):
     # The second year: the steps that start in [365, 730) days.
     starts = np.arange(steps) * step_days
     second = (starts >= 365) & (starts < 730)
-    expected = convictions[:, :, second].sum(axis=2).mean(axis=1) * scale
+    expected = convictions[:, :, second].sum(axis=2).mean(axis=1)
     assert expected.max() > 0  # the police arm convicts
     second_year = example.one('second_year.mean("replicate")')
     assert list(second_year.index) == [0, 1, 2]
