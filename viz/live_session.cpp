@@ -55,9 +55,11 @@ void LiveSession::poll(LiveView& view) {
     view.history = Series(FrameLayout(base_.regions.size()), static_cast<std::size_t>(base_.steps()));
     view.frames = 0;
   }
+  // The interface shows real people: each frame is converted as it arrives.
   for (auto& [step, frame] : new_frames_) {
     auto target = view.history.frame(static_cast<std::size_t>(step));
     std::copy(frame.begin(), frame.end(), target.begin());
+    to_real_units(view.history.layout(), target, base_.get(Param::population_scale));
     view.frames = std::max(view.frames, step + 1);
   }
   new_frames_.clear();

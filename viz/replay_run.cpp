@@ -53,6 +53,8 @@ Scenario scenario_from_tables(const output::RunFileContents& c) {
     s.globals[Param::scenario_step_days] = days;
   if (const double size = c.number("population_size"); std::isfinite(size))
     s.globals[Param::population_size] = size;
+  if (const double scale = c.number("population_scale"); std::isfinite(scale) && scale > 0)
+    s.globals[Param::population_scale] = scale;
   const RegionSpec world = s.regions.empty() ? RegionSpec{} : s.regions[0];
   s.regions.clear();
   for (std::size_t r = 0; r < c.region_names.size(); ++r) {
@@ -127,6 +129,12 @@ ReplayRun::ReplayRun(const std::string& path) : path_(path) {
         value += regions_ * categories;
       }
     }
+  }
+
+  // The viewer shows real people: every point's counts times its scale.
+  for (std::size_t run = 0; run < series_.size(); ++run) {
+    const double scale = scenarios_.at(run / replicates_).get(Param::population_scale);
+    for (std::size_t s = 0; s < steps; ++s) to_real_units(layout, series_[run].frame(s), scale);
   }
 
   // Cumulative recruitments by origin, for the route flow estimate.

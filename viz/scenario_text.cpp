@@ -62,11 +62,12 @@ ScenarioSummary describe_scenario(const Scenario& s) {
   const std::string stepping =
       unit == "step" ? "steps of " + plain_number(days) + " days" : unit + "ly steps";
   const std::string every = unit == "day" ? "daily steps" : stepping;
-  out.size = count_text(s.get(Param::population_size)) + " people in " + std::to_string(s.regions.size()) +
-             (s.regions.size() == 1 ? " region" : " regions") + ", over " + duration_text(s.steps() * days) +
-             " in " + every;
+  // Real people, as every figure the viewer draws.
+  out.size = count_text(s.get(Param::population_size) * s.get(Param::population_scale)) + " people in " +
+             std::to_string(s.regions.size()) + (s.regions.size() == 1 ? " region" : " regions") + ", over " +
+             duration_text(s.steps() * days) + " in " + every;
   if (s.get(Param::population_scale) != 1)
-    out.size += " (each stands for " + plain_number(s.get(Param::population_scale)) + " real people)";
+    out.size += " (the model runs one agent for " + plain_number(s.get(Param::population_scale)) + " people)";
 
   double share_sum = 0;
   for (const RegionSpec& r : s.regions) share_sum += r.values[Param::population_share];

@@ -4,6 +4,7 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -117,6 +118,157 @@ ArmEffects paired_effects(std::span<const std::vector<double>> baseline,
     out.estimate.push_back(estimate);
   }
   return out;
+}
+
+std::string_view frontier_label(Frontier f) {
+  switch (f) {
+    case Frontier::Efficient:
+      return "frontier";
+    case Frontier::Dominated:
+      return "dominated";
+    case Frontier::ExtendedlyDominated:
+      return "extendedly dominated";
+  }
+  return "";
+}
+
+namespace {
+
+// Per replicate pair, each arm's extra spending and victim-years averted
+// against the baseline: [arm][replicate].
+struct PairedCostsAndEffects {
+  std::vector<std::vector<double>> cost, effect;
+};
+PairedCostsAndEffects paired_costs_and_effects(std::span<const std::vector<std::vector<double>>> runs) {
+  const std::size_t victim_years = summary_index("victim_years");
+  const std::size_t spending = summary_index("spending_total");
+  PairedCostsAndEffects out;
+  const std::size_t n = runs.empty() ? 0 : runs.front().size();
+  for (const auto& arm : runs) {
+    if (arm.size() != n)
+      throw std::invalid_argument("comparison: the arms have different numbers of replicates");
+    std::vector<double> cost(n), effect(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      cost[r] = arm[r].at(spending) - runs.front()[r].at(spending);
+      effect[r] = runs.front()[r].at(victim_years) - arm[r].at(victim_years);
+    }
+    out.cost.push_back(std::move(cost));
+    out.effect.push_back(std::move(effect));
+  }
+  return out;
+}
+
+// The ratio of mean differences with a delta-method t-interval: the
+// t-interval of mean(dc - R de) over mean(de). NaN when mean(de) <= 0.
+EffectEstimate ratio_of_means(const std::vector<double>& dc, const std::vector<double>& de) {
+  const double mean_de = mean_of(de);
+  if (dc.empty() || !(mean_de > 0)) return EffectEstimate{kNaN, kNaN, kNaN};
+  const double ratio = mean_of(dc) / mean_de;
+  std::vector<double> residual(dc.size());
+  for (std::size_t r = 0; r < dc.size(); ++r) residual[r] = dc[r] - ratio * de[r];
+  const EffectEstimate spread = t_interval(residual);
+  return EffectEstimate{ratio, ratio + (spread.ci_low - spread.mean) / mean_de,
+                        ratio + (spread.ci_high - spread.mean) / mean_de};
+}
+
+// The share of pairs in which each arm's net benefit is the highest.
+std::vector<double> best_shares(const PairedCostsAndEffects& p, double value) {
+  const std::size_t arms = p.cost.size(), n = arms > 0 ? p.cost.front().size() : 0;
+  std::vector<double> share(arms, 0.0);
+  for (std::size_t r = 0; r < n; ++r) {
+    double best = -std::numeric_limits<double>::infinity();
+    for (std::size_t a = 0; a < arms; ++a) best = std::max(best, value * p.effect[a][r] - p.cost[a][r]);
+    std::size_t winners = 0;
+    for (std::size_t a = 0; a < arms; ++a) winners += value * p.effect[a][r] - p.cost[a][r] == best;
+    for (std::size_t a = 0; a < arms; ++a)
+      if (value * p.effect[a][r] - p.cost[a][r] == best) share[a] += 1.0 / static_cast<double>(winners);
+  }
+  for (double& s : share) s = n > 0 ? s / static_cast<double>(n) : kNaN;
+  return share;
+}
+
+}  // namespace
+
+CostEffectiveness cost_effectiveness(std::span<const std::vector<std::vector<double>>> runs,
+                                     double value_per_victim_year) {
+  const PairedCostsAndEffects p = paired_costs_and_effects(runs);
+  const std::size_t arms = runs.size();
+  CostEffectiveness ce;
+  ce.value_per_victim_year = value_per_victim_year;
+  for (std::size_t a = 0; a < arms; ++a) {
+    ce.cost.push_back(mean_of(p.cost[a]));
+    ce.effect.push_back(mean_of(p.effect[a]));
+  }
+  ce.status.assign(arms, Frontier::Efficient);
+  // Strong dominance: another arm costs no more and averts no less, and
+  // differs in one of the two.
+  for (std::size_t a = 0; a < arms; ++a)
+    for (std::size_t b = 0; b < arms; ++b)
+      if (b != a && ce.cost[b] <= ce.cost[a] && ce.effect[b] >= ce.effect[a] &&
+          (ce.cost[b] < ce.cost[a] || ce.effect[b] > ce.effect[a]))
+        ce.status[a] = Frontier::Dominated;
+  // Extended dominance: along the frontier ordered by cost, the ratios must
+  // rise; an arm whose ratio exceeds the next one's is dropped, and the
+  // ratios are taken again.
+  std::vector<std::size_t> order(arms);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return ce.cost[x] < ce.cost[y] || (ce.cost[x] == ce.cost[y] && ce.effect[x] > ce.effect[y]);
+  });
+  auto frontier = [&] {
+    std::vector<std::size_t> f;
+    for (std::size_t a : order)
+      if (ce.status[a] == Frontier::Efficient) f.push_back(a);
+    return f;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    const std::vector<std::size_t> f = frontier();
+    for (std::size_t i = 1; i + 1 < f.size(); ++i) {
+      const double here = (ce.cost[f[i]] - ce.cost[f[i - 1]]) / (ce.effect[f[i]] - ce.effect[f[i - 1]]);
+      const double next = (ce.cost[f[i + 1]] - ce.cost[f[i]]) / (ce.effect[f[i + 1]] - ce.effect[f[i]]);
+      if (here > next) {
+        ce.status[f[i]] = Frontier::ExtendedlyDominated;
+        changed = true;
+        break;
+      }
+    }
+  }
+  ce.comparator.assign(arms, -1);
+  ce.icer.assign(arms, EffectEstimate{kNaN, kNaN, kNaN});
+  const std::vector<std::size_t> f = frontier();
+  for (std::size_t i = 1; i < f.size(); ++i) {
+    const std::size_t a = f[i], c = f[i - 1];
+    ce.comparator[a] = static_cast<int>(c);
+    std::vector<double> dc(p.cost[a].size()), de(dc.size());
+    for (std::size_t r = 0; r < dc.size(); ++r) {
+      dc[r] = p.cost[a][r] - p.cost[c][r];
+      de[r] = p.effect[a][r] - p.effect[c][r];
+    }
+    ce.icer[a] = ratio_of_means(dc, de);
+  }
+  for (std::size_t a = 0; a < arms; ++a) {
+    std::vector<double> nmb(p.cost[a].size());
+    for (std::size_t r = 0; r < nmb.size(); ++r)
+      nmb[r] = value_per_victim_year * p.effect[a][r] - p.cost[a][r];
+    ce.net_benefit.push_back(a == 0 ? EffectEstimate{0, 0, 0} : t_interval(nmb));
+  }
+  ce.probability_best = best_shares(p, value_per_victim_year);
+  return ce;
+}
+
+std::vector<double> acceptability_values() {
+  std::vector<double> values = {0};
+  for (int k = 0; k <= 20; ++k) values.push_back(1e3 * std::pow(10.0, k / 5.0));
+  return values;
+}
+
+std::vector<std::vector<double>> acceptability_curve(std::span<const std::vector<std::vector<double>>> runs,
+                                                     std::span<const double> values) {
+  const PairedCostsAndEffects p = paired_costs_and_effects(runs);
+  std::vector<std::vector<double>> curve;
+  for (double value : values) curve.push_back(best_shares(p, value));
+  return curve;
 }
 
 }  // namespace tipsim

@@ -65,4 +65,58 @@ struct ArmEffects {
 ArmEffects paired_effects(std::span<const std::vector<double>> baseline,
                           std::span<const std::vector<double>> arm);
 
+// ---- cost-effectiveness -----------------------------------------------------------------------
+
+// The default value of one victim-year of exploitation averted, in USD: the
+// UK Home Office's unit cost of modern slavery, 328 720 GBP per victim
+// (Reed, Roe, Grimshaw and Oliver 2018, year ending March 2017: the victim's
+// physical and emotional harm, lost output, health and victim services and
+// police), at 1.289 USD per GBP (2017 average), taken for one year of
+// exploitation. docs/model.md 6 says why and what it leaves out.
+inline constexpr double kDefaultValuePerVictimYear = 424000;
+
+// Where an arm stands among the arms ordered by cost (the baseline is the
+// arm of cost 0 and effect 0).
+enum class Frontier : std::uint8_t {
+  Efficient,           // on the cost-effectiveness frontier
+  Dominated,           // another arm costs no more and averts at least as much, one of them strictly
+  ExtendedlyDominated  // a mix of two frontier arms would avert more for the same cost
+};
+std::string_view frontier_label(Frontier f);
+
+// The cost-effectiveness of every arm, the baseline included, from the
+// paired replicates: cost = extra spending, effect = victim-years averted,
+// both against the baseline.
+struct CostEffectiveness {
+  std::vector<Frontier> status;  // [arm], arm 0 the baseline (always Efficient)
+  std::vector<double> cost;      // [arm] mean extra spending (USD)
+  std::vector<double> effect;    // [arm] mean victim-years averted
+  std::vector<int>
+      comparator;  // [arm] the next cheaper frontier arm; -1 for the baseline and off the frontier
+  std::vector<EffectEstimate>
+      icer;  // [arm] against the comparator (delta-method interval); NaN off the frontier
+  // Net monetary benefit at `value_per_victim_year`: value x effect - cost,
+  // per replicate pair; its mean and t-interval. The baseline's is 0.
+  std::vector<EffectEstimate> net_benefit;
+  // The share of replicate pairs in which each arm has the highest net
+  // monetary benefit (ties shared) at `value_per_victim_year`.
+  std::vector<double> probability_best;
+  double value_per_victim_year = kDefaultValuePerVictimYear;
+};
+
+// `runs[arm][replicate]` holds each arm's summaries (arm 0 the baseline),
+// every arm with the same replicates on the same random streams.
+CostEffectiveness cost_effectiveness(std::span<const std::vector<std::vector<double>>> runs,
+                                     double value_per_victim_year);
+
+// The probability that each arm (arm 0 the baseline) is the most
+// cost-effective at each value in `values` (a cost-effectiveness
+// acceptability curve): [value][arm].
+// The values per victim-year the run file's acceptability curve is drawn
+// at: 0, then 1 000 to 10 000 000 USD, five a decade.
+std::vector<double> acceptability_values();
+
+std::vector<std::vector<double>> acceptability_curve(std::span<const std::vector<std::vector<double>>> runs,
+                                                     std::span<const double> values);
+
 }  // namespace tipsim

@@ -110,6 +110,15 @@ double Series::total(std::size_t step, Metric m, std::size_t category) const {
   return sum;
 }
 
+void to_real_units(const FrameLayout& layout, std::span<double> frame, double population_scale) {
+  for (const MetricSpec& m : kMetrics) {
+    if (m.basis != Basis::Agents) continue;
+    const auto begin = frame.begin() + static_cast<std::ptrdiff_t>(layout.offset(m.id));
+    std::for_each(begin, begin + static_cast<std::ptrdiff_t>(layout.width(m.id)),
+                  [&](double& v) { v *= population_scale; });
+  }
+}
+
 void Series::extract(Metric m, std::vector<double>& out) const {
   const std::size_t width = layout_.width(m);
   out.resize(steps_ * width);

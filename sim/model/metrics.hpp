@@ -110,6 +110,11 @@ class Series {
   std::vector<double> data_;
 };
 
+// One step's frame in real units: the counts of agents (Basis::Agents)
+// times the real people per agent; money and scale-free figures as they
+// are. For people who read the frame (the viewer), never for the model.
+void to_real_units(const FrameLayout& layout, std::span<double> frame, double population_scale);
+
 // Per-run summary figures derived from a replicate's series after the
 // burn-in: what the CLI prints and what run files hold under summary/.
 // Every figure is in real units: counts of agents are multiplied by

@@ -4,6 +4,7 @@
 // in step.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "comparison.hpp"
 #include "experiment.hpp"
 #include "params.hpp"
 #include "sweep.hpp"
@@ -66,6 +68,9 @@ struct RunFileInfo {
   // Comparison: one label per point, the baseline first. The comparison/
   // group (paired effects against the baseline) is written by commit().
   std::vector<std::string> arm_names;
+  // Comparison: the value of one victim-year averted that the net monetary
+  // benefit and the most cost-effective arm are judged at (USD).
+  double value_per_victim_year = kDefaultValuePerVictimYear;
   // The event log and agent snapshots every replicate carries; their groups
   // (events/, snapshots/) are written when on.
   Recording recording;
@@ -285,6 +290,8 @@ struct RunFileContents {
   std::vector<Variable> comparison;
   std::vector<std::string> comparison_arms;
   std::string baseline_arm;
+  double value_per_victim_year = std::nan("");  // comparison/'s attribute; NaN when absent
+  std::string baseline_frontier_status;         // comparison/'s attribute; empty when absent
 
   // Root attributes experiment, event_log and snapshot_every, with their
   // meaning for files that lack them.

@@ -247,7 +247,8 @@ void RunFileWriter::commit() {
         Handle file(h5::check(H5Fopen(temporary_path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), final_path_,
                               "cannot open the temporary file '" + temporary_path_ + "'"),
                     H5Fclose);
-        detail::write_comparison(file.get(), final_path_, w.arm_names, w.replicates, w.summaries);
+        detail::write_comparison(file.get(), final_path_, w.arm_names, w.replicates, w.summaries,
+                                 w.info.value_per_victim_year);
         if (!file.close()) h5::fail(final_path_, "cannot close the temporary file '" + temporary_path_ + "'");
       }
       sync_and_rename(temporary_path_, final_path_, final_path_);

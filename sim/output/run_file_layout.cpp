@@ -549,6 +549,104 @@ EffectColumns effect_columns(std::size_t replicates, const std::vector<std::vect
   return c;
 }
 
+// The arms' summaries by arm: [arm][replicate], the baseline first.
+std::vector<std::vector<std::vector<double>>> runs_by_arm(std::size_t arms, std::size_t replicates,
+                                                          const std::vector<std::vector<double>>& summaries) {
+  std::vector<std::vector<std::vector<double>>> runs(arms);
+  for (std::size_t a = 0; a < arms; ++a)
+    runs[a].assign(summaries.begin() + static_cast<std::ptrdiff_t>(a * replicates),
+                   summaries.begin() + static_cast<std::ptrdiff_t>((a + 1) * replicates));
+  return runs;
+}
+
+// The acceptability curve: the share of pairs in which each arm is the
+// most cost-effective, at each value per victim-year.
+void write_acceptability(GroupWriter& group, const std::string& path,
+                         const std::vector<std::vector<std::vector<double>>>& runs) {
+  const std::vector<double> values = acceptability_values();
+  group.index_dimension("value", values.size(),
+                        "index of the values per victim-year of the acceptability curve", "1");
+  auto with_basis = [&](Handle ds, Basis basis) {
+    h5::write_attribute(ds.get(), "basis", basis_label(basis), path);
+  };
+  with_basis(
+      group.doubles("acceptability_value", {"value"}, values, "value of one victim-year averted", "USD"),
+      Basis::Usd);
+  std::vector<double> table, baseline;
+  for (const auto& row : acceptability_curve(runs, values)) {
+    baseline.push_back(row.front());
+    table.insert(table.end(), row.begin() + 1, row.end());
+  }
+  with_basis(
+      group.doubles("acceptability", {"value", "arm"}, table,
+                    "cost-effectiveness acceptability curve: the share of replicate pairs in which the arm "
+                    "has the highest net monetary benefit at each acceptability_value",
+                    "1"),
+      Basis::Invariant);
+  with_basis(group.doubles("acceptability_baseline", {"value"}, baseline,
+                           "the acceptability curve of the baseline (nothing more done)", "1"),
+             Basis::Invariant);
+}
+
+// The frontier, the incremental cost-effectiveness ratios, the net monetary
+// benefit, the most cost-effective arm and the acceptability curve.
+void write_cost_effectiveness(GroupWriter& group, const std::string& path,
+                              const std::vector<std::string>& arm_names, std::size_t replicates,
+                              const std::vector<std::vector<double>>& summaries, double value) {
+  const auto runs = runs_by_arm(arm_names.size(), replicates, summaries);
+  const CostEffectiveness ce = cost_effectiveness(runs, value);
+  h5::write_attribute(group.id(), "value_per_victim_year", value, path);
+  h5::write_attribute(group.id(), "baseline_frontier_status", frontier_label(ce.status.front()), path);
+  std::vector<std::string> status, comparator;
+  std::vector<double> icer[3], benefit[3], best;
+  for (std::size_t a = 1; a < arm_names.size(); ++a) {
+    status.emplace_back(frontier_label(ce.status[a]));
+    comparator.push_back(ce.comparator[a] < 0 ? std::string()
+                                              : arm_names[static_cast<std::size_t>(ce.comparator[a])]);
+    const EffectEstimate& i = ce.icer[a];
+    const EffectEstimate& b = ce.net_benefit[a];
+    icer[0].push_back(i.mean), icer[1].push_back(i.ci_low), icer[2].push_back(i.ci_high);
+    benefit[0].push_back(b.mean), benefit[1].push_back(b.ci_low), benefit[2].push_back(b.ci_high);
+    best.push_back(ce.probability_best[a]);
+  }
+  auto with_basis = [&](Handle ds, Basis basis) {
+    h5::write_attribute(ds.get(), "basis", basis_label(basis), path);
+  };
+  group.strings("frontier_status", {"arm"}, status,
+                "where the arm stands among the arms ordered by extra cost (the baseline at 0): frontier, "
+                "dominated (another arm costs no more and averts no less) or extendedly dominated (a mix of "
+                "two frontier arms averts more for the same cost)");
+  group.strings("icer_comparator", {"arm"}, comparator,
+                "the next cheaper frontier arm the ICER is taken against (empty off the frontier)");
+  const std::string suffix[3] = {"_mean", "_ci_low", "_ci_high"};
+  const std::string part[3] = {": ratio of mean differences over replicate pairs",
+                               ": lower bound of the 95 % delta-method interval",
+                               ": upper bound of the 95 % delta-method interval"};
+  const std::string benefit_part[3] = {": mean over replicate pairs", ": lower bound of the 95 % interval",
+                                       ": upper bound of the 95 % interval"};
+  for (int k = 0; k < 3; ++k) {
+    with_basis(group.doubles(("icer" + suffix[k]).c_str(), {"arm"}, icer[k],
+                             "extra cost per extra victim-year averted against icer_comparator (NaN off the "
+                             "frontier)" +
+                                 part[k],
+                             "USD per victim-year"),
+               Basis::Usd);
+    with_basis(group.doubles(("net_monetary_benefit" + suffix[k]).c_str(), {"arm"}, benefit[k],
+                             "value_per_victim_year x victim-years averted - extra spending, against the "
+                             "baseline" +
+                                 benefit_part[k],
+                             "USD"),
+               Basis::Usd);
+  }
+  with_basis(
+      group.doubles("probability_most_cost_effective", {"arm"}, best,
+                    "share of replicate pairs in which the arm has the highest net monetary benefit at "
+                    "value_per_victim_year (the baseline's share is 1 minus their sum)",
+                    "1"),
+      Basis::Invariant);
+  write_acceptability(group, path, runs);
+}
+
 // One effect's four variables: paired values, mean and 95 % interval.
 void write_effect(GroupWriter& group, const EffectSpec& e, const EffectColumns& c, std::size_t k,
                   const std::string& path) {
@@ -585,7 +683,8 @@ void create_layout(const std::string& file_path, const std::string& path, const 
 }
 
 void write_comparison(hid_t file, const std::string& path, const std::vector<std::string>& arm_names,
-                      std::size_t replicates, const std::vector<std::vector<double>>& summaries) {
+                      std::size_t replicates, const std::vector<std::vector<double>>& summaries,
+                      double value_per_victim_year) {
   GroupWriter group(
       file, "comparison",
       "Paired effects of each arm against the baseline (point 0), measured after the burn-in. Arms "
@@ -605,6 +704,7 @@ void write_comparison(hid_t file, const std::string& path, const std::vector<std
   const EffectColumns columns = effect_columns(replicates, summaries, arm_names.size());
   for (std::size_t k = 0; k < effect_table().size(); ++k)
     write_effect(group, effect_table()[k], columns, k, path);
+  write_cost_effectiveness(group, path, arm_names, replicates, summaries, value_per_victim_year);
 }
 
 }  // namespace tipsim::output::detail

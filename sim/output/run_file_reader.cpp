@@ -478,6 +478,10 @@ void read_comparison_group(hid_t f, RunFileContents& out, const std::string& pat
   Handle group = open_group(f, "comparison", path);
   if (h5::has_attribute(group.get(), "baseline"))
     out.baseline_arm = h5::read_string_attribute(group.get(), "baseline", path);
+  if (h5::has_attribute(group.get(), "value_per_victim_year"))
+    out.value_per_victim_year = h5::read_number_attribute(group.get(), "value_per_victim_year", path);
+  if (h5::has_attribute(group.get(), "baseline_frontier_status"))
+    out.baseline_frontier_status = h5::read_string_attribute(group.get(), "baseline_frontier_status", path);
   for (const std::string& name : member_names(group.get(), path)) {
     Handle ds = open_dataset(group.get(), name, "comparison/", path);
     if (name == "arm") out.comparison_arms = h5::read_strings(ds.get(), path);

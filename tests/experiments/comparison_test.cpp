@@ -115,3 +115,88 @@ TEST(Comparison, ArmsMustHaveAsManyReplicatesAsTheBaseline) {
 
 }  // namespace
 }  // namespace tipsim
+
+namespace tipsim {
+namespace {
+
+// Arms of known cost and effect against a baseline of 1 000 victim-years at
+// no cost, every replicate pair alike except a spread that averages out:
+// the two replicates of arm k avert k more and k fewer victim-years.
+std::vector<std::vector<std::vector<double>>> constructed_arms(
+    const std::vector<std::pair<double, double>>& cost_and_averted) {
+  std::vector<std::vector<std::vector<double>>> runs;
+  const double spread[] = {1, -1};
+  for (std::size_t k = 0; k < cost_and_averted.size(); ++k) {
+    const auto [cost, averted] = cost_and_averted[k];
+    std::vector<std::vector<double>> arm;
+    for (double d : spread)
+      arm.push_back(summary(1000 - averted - static_cast<double>(k) * d, 5000 + cost + 3 * d));
+    runs.push_back(arm);
+  }
+  // The baseline's replicates carry the same spread, so pairs differ by the
+  // effect alone in the mean.
+  for (std::size_t r = 0; r < 2; ++r) runs[0][r] = summary(1000, 5000 + 3 * spread[r]);
+  return runs;
+}
+
+TEST(CostEffectiveness, DominatedAndExtendedlyDominatedArmsAreMarked) {
+  // baseline (0, 0); A (100, 10) on the frontier; B (200, 5) dominated by
+  // A; D (250, 11): 150 per extra victim-year after A, but C (300, 12) is
+  // 100 after A, so a mix of A and C beats D: extendedly dominated.
+  const auto runs = constructed_arms({{0, 0}, {100, 10}, {200, 5}, {300, 12}, {250, 11}});
+  const CostEffectiveness ce = cost_effectiveness(runs, 1000);
+  ASSERT_EQ(ce.status.size(), 5u);
+  EXPECT_EQ(ce.status[0], Frontier::Efficient);
+  EXPECT_EQ(ce.status[1], Frontier::Efficient);
+  EXPECT_EQ(ce.status[2], Frontier::Dominated);
+  EXPECT_EQ(ce.status[3], Frontier::Efficient);
+  EXPECT_EQ(ce.status[4], Frontier::ExtendedlyDominated);
+  EXPECT_DOUBLE_EQ(ce.cost[3], 300);
+  EXPECT_DOUBLE_EQ(ce.effect[3], 12);
+  // A against the baseline, C against A; nothing off the frontier.
+  EXPECT_EQ(ce.comparator[1], 0);
+  EXPECT_EQ(ce.comparator[3], 1);
+  EXPECT_EQ(ce.comparator[2], -1);
+  EXPECT_EQ(ce.comparator[4], -1);
+  EXPECT_NEAR(ce.icer[1].mean, 10, 1e-9);
+  EXPECT_NEAR(ce.icer[3].mean, 100, 1e-9);
+  EXPECT_TRUE(std::isnan(ce.icer[2].mean));
+  EXPECT_TRUE(std::isnan(ce.icer[4].mean));
+  // With spread in the pairs, the ICER has an interval around its mean.
+  EXPECT_LT(ce.icer[3].ci_low, ce.icer[3].mean);
+  EXPECT_GT(ce.icer[3].ci_high, ce.icer[3].mean);
+}
+
+TEST(CostEffectiveness, NetBenefitAndTheMostCostEffectiveArmFollowTheValueOfAVictimYear) {
+  // A averts 10 for 100, C 12 for 300: at 50 per victim-year A's net benefit
+  // is 400 and C's 300 (A best in both pairs); at 1000, A 9 900 and C 11 700
+  // (C best in both pairs, whose spread of 1 and 2 victim-years cannot turn
+  // it); at 0 the baseline is best.
+  const auto runs = constructed_arms({{0, 0}, {100, 10}, {300, 12}});
+  const CostEffectiveness at_50 = cost_effectiveness(runs, 50);
+  EXPECT_NEAR(at_50.net_benefit[1].mean, 400, 1e-9);
+  EXPECT_NEAR(at_50.net_benefit[2].mean, 300, 1e-9);
+  EXPECT_EQ(at_50.net_benefit[0].mean, 0);
+  EXPECT_EQ(at_50.probability_best, (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ(cost_effectiveness(runs, 1000).probability_best, (std::vector<double>{0, 0, 1}));
+  // At 150 the pairs disagree: one each.
+  EXPECT_EQ(cost_effectiveness(runs, 150).probability_best, (std::vector<double>{0, 0.5, 0.5}));
+  const std::vector<double> values = {0, 50, 1000};
+  const auto curve = acceptability_curve(runs, values);
+  ASSERT_EQ(curve.size(), 3u);
+  EXPECT_EQ(curve[0], (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ(curve[1], (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ(curve[2], (std::vector<double>{0, 0, 1}));
+}
+
+TEST(CostEffectiveness, ACheaperArmThatAvertsMoreDominatesAndSavesMoney) {
+  // An arm that saves money and averts more than the baseline dominates it.
+  const auto runs = constructed_arms({{0, 0}, {-50, 4}});
+  const CostEffectiveness ce = cost_effectiveness(runs, 10);
+  EXPECT_EQ(ce.status[0], Frontier::Dominated);
+  EXPECT_EQ(ce.status[1], Frontier::Efficient);
+  EXPECT_NEAR(ce.net_benefit[1].mean, 90, 1e-9);
+}
+
+}  // namespace
+}  // namespace tipsim

@@ -567,6 +567,53 @@ TEST_F(CliTest, CompareEndsWithTheEffectTableTheFileHolds) {
   EXPECT_TRUE(any_effect) << "the surge changed nothing: the test would prove little";
 }
 
+// The cost-effectiveness table: one row per arm ordered by extra cost, the
+// same table from compare and from inspect, the figures the file holds, and
+// the value per victim-year as given.
+TEST_F(CliTest, CompareEndsWithTheCostEffectivenessTableTheFileHolds) {
+  write("tiny.toml", kTinyScenario);
+  write("arm.toml", kTinyArm);
+  const Outcome outcome = tipsim({"compare", "tiny.toml", "arm.toml", "--replicates", "4",
+                                  "--value-per-victim-year", "250000", "-o", "out/compare.h5", "--quiet"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const auto table_of = [](const std::string& out) {
+    const auto at = out.find("Cost-effectiveness, arms by extra cost");
+    std::string table = at == std::string::npos ? std::string() : out.substr(at, out.find("\n\n", at) - at);
+    while (!table.empty() && table.back() == '\n') table.pop_back();
+    return table;
+  };
+  const std::string table = table_of(outcome.out);
+  ASSERT_FALSE(table.empty()) << outcome.out;
+  EXPECT_TRUE(contains(table, "net benefit at 250,000 USD per")) << table;
+  const Outcome inspect = tipsim({"inspect", "out/compare.h5"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(table_of(inspect.out), table);
+
+  const output::RunFileContents f = output::read_run_file((folder_ / "out/compare.h5").string(), false);
+  EXPECT_EQ(f.value_per_victim_year, 250000);
+  const output::Variable* status = f.find_comparison("frontier_status");
+  ASSERT_NE(status, nullptr);
+  ASSERT_EQ(status->texts.size(), 1u);
+  const output::Variable* benefit = f.find_comparison("net_monetary_benefit_mean");
+  ASSERT_NE(benefit, nullptr);
+  // The net benefit is the value times the victim-years averted less the
+  // extra spending, on the means.
+  const double averted = f.find_comparison("victim_years_averted_mean")->values[0];
+  const double extra = f.find_comparison("spending_mean")->values[0];
+  EXPECT_NEAR(benefit->values[0], 250000 * averted - extra, 1e-6 * std::max(1.0, std::abs(extra)));
+  EXPECT_TRUE(contains(table, "more of everything")) << table;
+  EXPECT_TRUE(contains(table, cli::format_figure(extra))) << table;
+  ASSERT_NE(f.find_comparison("acceptability"), nullptr);
+  EXPECT_EQ(f.find_comparison("acceptability")->shape,
+            (std::vector<std::size_t>{acceptability_values().size(), 1}));
+
+  const Outcome negative = tipsim({"compare", "tiny.toml", "arm.toml", "--value-per-victim-year", "-5", "-o",
+                                   "out/negative.h5", "--quiet"});
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_TRUE(contains(negative.err, "--value-per-victim-year")) << negative.err;
+  EXPECT_FALSE(fs::exists(folder_ / "out/negative.h5"));
+}
+
 TEST_F(CliTest, CompareRefusesArmsThatDoNotShareTheWorld) {
   write("tiny.toml", kTinyScenario);
   write("short.toml", "extends = \"tiny.toml\"\n[scenario]\nsteps = 10\n");

@@ -177,7 +177,7 @@ def test_a_sweep_over_the_scale_scales_each_point_by_its_own(scale_sweep):
 
 def test_comparison_effects_in_agents_are_divided_by_the_scale(scaled_comparison):
     raw = raw_group(scaled_comparison, "comparison")
-    assert {basis for _, basis in raw.values()} == {"people", "USD"}
+    assert {basis for _, basis in raw.values()} == {"people", "USD", "none"}
     with open_run(scaled_comparison) as run:
         for name, (values, basis) in raw.items():
             np.testing.assert_array_equal(run.comparison[name].values, values, err_msg=name)

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "experiment.hpp"
+#include "metrics.hpp"
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
 #include "simulation.hpp"
@@ -27,9 +28,10 @@ class ReplayRunTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(folder_); }
 
   // tiny.toml cut to 30 steps, three replicates, written as the CLI would.
-  std::string write_tiny_run(Scenario& scenario) {
-    scenario = load_scenario_file(TIPSIM_SOURCE_DIR "/scenarios/tiny.toml",
-                                  {"scenario.steps=30", "scenario.replicates=3"});
+  std::string write_tiny_run(Scenario& scenario, const std::string& scale = "1") {
+    scenario =
+        load_scenario_file(TIPSIM_SOURCE_DIR "/scenarios/tiny.toml",
+                           {"scenario.steps=30", "scenario.replicates=3", "population.scale=" + scale});
     const std::string path = (folder_ / "tiny.h5").string();
     output::RunFileInfo info;
     info.command_line = "test";
@@ -85,6 +87,31 @@ TEST_F(ReplayRunTest, ReadsEveryReplicateAsTheModelReportedIt) {
     sim.run_to_end();
     EXPECT_EQ(run.series(0, r).data(), sim.series().data()) << "replicate " << r;
   }
+}
+
+TEST_F(ReplayRunTest, ShowsRealPeopleAndRealMoney) {
+  // At 10 people per agent the viewer's counts are ten times the model's;
+  // money (already real USD) and scores are as the model reported them.
+  Scenario scenario;
+  const std::string path = write_tiny_run(scenario, "10");
+  const ReplayRun run(path);
+  Simulation sim(scenario, 1);
+  sim.run_to_end();
+  const Series& shown = run.series(0, 1);
+  bool any_count = false;
+  for (std::size_t s = 0; s < sim.series().steps(); ++s) {
+    for (const MetricSpec& m : metric_table()) {
+      for (std::size_t r = 0; r < 2; ++r) {
+        for (std::size_t c = 0; c < axis_size(m.axis); ++c) {
+          const double model = sim.series().at(s, m.id, r, c);
+          const double expected = m.basis == Basis::Agents ? 10 * model : model;
+          ASSERT_EQ(shown.at(s, m.id, r, c), expected) << m.name << " step " << s;
+          any_count = any_count || (m.basis == Basis::Agents && model > 0);
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(any_count);
 }
 
 TEST_F(ReplayRunTest, BandsFramesAndFlowsAcrossReplicates) {

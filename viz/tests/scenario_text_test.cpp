@@ -20,6 +20,12 @@ TEST(ScenarioText, DescribesTheTinyWorldInPlainWords) {
   ASSERT_GE(d.levers.size(), 5u);
   EXPECT_EQ(d.levers[1], "Shelter places: 20 per 100 000 people");
   EXPECT_TRUE(d.interventions.empty());
+  // At 50 people per agent the world is 50 times as many people.
+  const ScenarioSummary scaled = describe_scenario(
+      load_scenario_file(TIPSIM_SOURCE_DIR "/scenarios/tiny.toml", {"population.scale=50"}));
+  EXPECT_EQ(
+      scaled.size,
+      "1 000 000 people in 2 regions, over 2 years in weekly steps (the model runs one agent for 50 people)");
 }
 
 TEST(ScenarioText, ListsInterventionsAndRegionalDifferences) {

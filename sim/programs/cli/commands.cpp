@@ -168,6 +168,16 @@ std::vector<ArmEstimates> arm_estimates(const std::vector<std::string>& names,
   return arms;
 }
 
+// The runs' summaries by arm: [arm][replicate].
+std::vector<std::vector<std::vector<double>>> by_arm(const std::vector<std::vector<double>>& summaries,
+                                                     std::size_t replicates) {
+  std::vector<std::vector<std::vector<double>>> runs;
+  for (std::size_t begin = 0; begin + replicates <= summaries.size() && replicates > 0; begin += replicates)
+    runs.emplace_back(summaries.begin() + static_cast<std::ptrdiff_t>(begin),
+                      summaries.begin() + static_cast<std::ptrdiff_t>(begin + replicates));
+  return runs;
+}
+
 // A varied key's value at a point, as people write it (0.5, 100, true).
 std::string key_display(const Scenario& point, const std::string& key) {
   if (is_scale_axis(key)) {
@@ -205,8 +215,11 @@ void print_result(const output::RunFileInfo& info, const std::string& output_pat
       return;
     }
     case output::ExperimentKind::Comparison:
-      print_comparison(stdout, facts, info.arm_names.front(),
-                       arm_estimates(info.arm_names, summaries, info.replicates));
+      print_comparison(
+          stdout, facts, info.arm_names.front(), arm_estimates(info.arm_names, summaries, info.replicates),
+          info.value_per_victim_year,
+          cost_effectiveness_rows(info.arm_names, cost_effectiveness(by_arm(summaries, info.replicates),
+                                                                     info.value_per_victim_year)));
       return;
   }
 }
@@ -559,6 +572,8 @@ int rerun_command(const RunArguments& arguments) {
   info.replicates = contents.dimension("replicate");
   info.experiment = contents.experiment;
   info.arm_names = contents.arm_names;
+  if (!std::isnan(contents.value_per_victim_year))
+    info.value_per_victim_year = contents.value_per_victim_year;
   info.recording.events = contents.event_log || arguments.events;
   info.recording.snapshot_every = arguments.snapshot_every.value_or(contents.snapshot_every);
   const std::string output_path = output_of(arguments, arguments.from_path, "-rerun");
@@ -717,6 +732,7 @@ int compare_command(const CompareArguments& arguments) {
   const std::vector<std::string>& paths = arguments.scenario_paths;
   output::RunFileInfo info;
   info.experiment = output::ExperimentKind::Comparison;
+  info.value_per_victim_year = arguments.value_per_victim_year;
   info.points.reserve(paths.size());  // `baseline` below refers into it
   try {
     info.points.push_back(load_scenario_file(paths.front(), base));

@@ -81,6 +81,7 @@ struct SweepArguments : RunOptions {
 // Arguments of `tipsim compare`: the baseline first, then the arms.
 struct CompareArguments : RunOptions {
   std::vector<std::string> scenario_paths;
+  double value_per_victim_year = kDefaultValuePerVictimYear;  // --value-per-victim-year USD
 };
 
 // The --set, --scale, --replicates, --seed and --steps of a command as the

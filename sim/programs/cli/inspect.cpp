@@ -142,6 +142,44 @@ void print_series(const output::RunFileContents& f) {
   }
 }
 
+// A comparison's cost-effectiveness table, from comparison/ alone.
+void print_file_cost_effectiveness(const output::RunFileContents& f, std::size_t replicates,
+                                   const Display& display) {
+  const output::Variable* status = f.find_comparison("frontier_status");
+  if (status == nullptr || std::isnan(f.value_per_victim_year)) return;
+  auto number = [&](const char* name, std::size_t a) {
+    const output::Variable* v = f.find_comparison(name);
+    return v != nullptr && a < v->values.size() ? v->values[a] : std::nan("");
+  };
+  auto text = [&](const char* name, std::size_t a) {
+    const output::Variable* v = f.find_comparison(name);
+    return v != nullptr && a < v->texts.size() ? v->texts[a] : std::string();
+  };
+  std::vector<CostEffectivenessRow> rows(1);
+  rows[0].name = f.baseline_arm;
+  rows[0].status = f.baseline_frontier_status;
+  rows[0].net_benefit = EffectEstimate{0, 0, 0};
+  rows[0].icer = EffectEstimate{std::nan(""), std::nan(""), std::nan("")};
+  double others = 0;
+  for (std::size_t a = 0; a < f.comparison_arms.size(); ++a) {
+    CostEffectivenessRow row;
+    row.name = f.comparison_arms[a];
+    row.status = text("frontier_status", a);
+    row.comparator = text("icer_comparator", a);
+    row.cost = number("spending_mean", a);
+    row.effect = number("victim_years_averted_mean", a);
+    row.icer = EffectEstimate{number("icer_mean", a), number("icer_ci_low", a), number("icer_ci_high", a)};
+    row.net_benefit =
+        EffectEstimate{number("net_monetary_benefit_mean", a), number("net_monetary_benefit_ci_low", a),
+                       number("net_monetary_benefit_ci_high", a)};
+    row.probability_best = number("probability_most_cost_effective", a);
+    others += row.probability_best;
+    rows.push_back(std::move(row));
+  }
+  rows[0].probability_best = 1 - others;
+  print_cost_effectiveness(stdout, display, f.value_per_victim_year, replicates, rows);
+}
+
 // The headline figures side by side, and a comparison's effects.
 void print_figures(const output::RunFileContents& f, std::size_t points, std::size_t replicates,
                    const Display& display) {
@@ -175,6 +213,7 @@ void print_figures(const output::RunFileContents& f, std::size_t points, std::si
     arms.push_back(std::move(arm));
   }
   print_effect_tables(stdout, display, f.baseline_arm, replicates, arms);
+  print_file_cost_effectiveness(f, replicates, display);
 }
 
 }  // namespace

@@ -129,6 +129,15 @@ void add_experiment_commands(CLI::App& app, Commands& c) {
       ->required()
       ->expected(2, -1)
       ->type_name("BASELINE.toml ARM.toml...");
+  c.compare_cmd
+      ->add_option(
+          "--value-per-victim-year", c.compare.value_per_victim_year,
+          "The value of one victim-year of exploitation averted, in USD, for the net monetary benefit "
+          "and the most cost-effective arm (default: the UK Home Office's cost of modern slavery per "
+          "victim, 2018, in USD)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("USD");
   add_run_flags(c.compare_cmd, c.compare, "runs/<baseline file name>-comparison.h5");
 }
 

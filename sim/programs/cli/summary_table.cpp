@@ -267,8 +267,63 @@ void print_sweep_summary(std::FILE* out, const RunFacts& facts, const std::vecto
   print_run_footer(out, facts);
 }
 
+std::vector<CostEffectivenessRow> cost_effectiveness_rows(const std::vector<std::string>& names,
+                                                          const CostEffectiveness& ce) {
+  std::vector<CostEffectivenessRow> rows;
+  for (std::size_t a = 0; a < names.size() && a < ce.status.size(); ++a) {
+    CostEffectivenessRow row;
+    row.name = names[a];
+    row.status = frontier_label(ce.status[a]);
+    row.comparator = ce.comparator[a] < 0 ? "" : names[static_cast<std::size_t>(ce.comparator[a])];
+    row.cost = ce.cost[a];
+    row.effect = ce.effect[a];
+    row.icer = ce.icer[a];
+    row.net_benefit = ce.net_benefit[a];
+    row.probability_best = ce.probability_best[a];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+void print_cost_effectiveness(std::FILE* out, const Display& display, double value_per_victim_year,
+                              std::size_t replicates, const std::vector<CostEffectivenessRow>& rows) {
+  if (rows.empty()) return;
+  std::fprintf(out,
+               "\nCost-effectiveness, arms by extra cost (USD over the period) against the baseline; ICER = "
+               "extra cost per\nextra victim-year averted against the next cheaper arm on the frontier; net "
+               "benefit at %s USD per\nvictim-year averted (--value-per-victim-year); P(best) = share of the "
+               "%zu replicate pairs in which\nthe arm has the highest net benefit.\n",
+               format_figure(value_per_victim_year).c_str(), replicates);
+  std::vector<const CostEffectivenessRow*> order;
+  for (const CostEffectivenessRow& row : rows) order.push_back(&row);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->cost < b->cost; });
+  std::size_t name_width = 4;
+  for (const CostEffectivenessRow& row : rows) name_width = std::max(name_width, row.name.size());
+  const int w = static_cast<int>(name_width);
+  std::fprintf(out, "  %-*s %16s %14s %-22s %34s %34s %8s\n", w, "arm", "extra cost", "victim-years",
+               "status", "ICER (95% interval)", "net benefit (95% interval)", "P(best)");
+  auto interval = [](const EffectEstimate& e) {
+    if (std::isnan(e.mean)) return std::string("-");
+    std::string text = format_figure(e.mean);
+    if (!std::isnan(e.ci_low))
+      text += " (" + format_figure(e.ci_low) + " to " + format_figure(e.ci_high) + ")";
+    return text;
+  };
+  for (const CostEffectivenessRow* row : order) {
+    const std::string status = row->comparator.empty() ? row->status : row->status + " vs " + row->comparator;
+    std::fprintf(out, "  %-*s %16s %14s %-22s %34s %34s %8s\n", w, row->name.c_str(),
+                 format_figure(row->cost).c_str(),
+                 format_figure(display.shown(Basis::People, row->effect)).c_str(), status.c_str(),
+                 interval(row->icer).c_str(), interval(row->net_benefit).c_str(),
+                 format_figure(row->probability_best).c_str());
+  }
+  std::fflush(out);
+}
+
 void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& baseline,
-                      const std::vector<ArmEstimates>& arms) {
+                      const std::vector<ArmEstimates>& arms, double value_per_victim_year,
+                      const std::vector<CostEffectivenessRow>& cost_effectiveness) {
   std::fprintf(out,
                "Paired comparison with common random numbers: %zu arm%s against the baseline '%s', %zu "
                "replicate pair%s x %lld steps of %s days, %s.\n",
@@ -283,6 +338,7 @@ void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& 
       "spending over\nmean victim-years averted.\n");
 
   print_effect_tables(out, facts.display, baseline, facts.replicates, arms);
+  print_cost_effectiveness(out, facts.display, value_per_victim_year, facts.replicates, cost_effectiveness);
   std::fprintf(out, "\n");
   print_run_footer(out, facts);
 }

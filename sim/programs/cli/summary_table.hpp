@@ -60,10 +60,32 @@ struct ArmEstimates {
   std::vector<EffectEstimate> effects;
 };
 
+// One arm's row of the cost-effectiveness table (the baseline first).
+struct CostEffectivenessRow {
+  std::string name;
+  std::string status;      // frontier_label()
+  std::string comparator;  // the arm the ICER is against; empty off the frontier
+  double cost = 0;         // mean extra spending against the baseline, USD
+  double effect = 0;       // mean victim-years averted against the baseline
+  EffectEstimate icer, net_benefit;
+  double probability_best = 0;
+};
+
+// The rows of a comparison's cost-effectiveness, from its runs.
+std::vector<CostEffectivenessRow> cost_effectiveness_rows(const std::vector<std::string>& names,
+                                                          const CostEffectiveness& ce);
+
+// The table that orders the arms by cost, marks the dominated ones and
+// gives each frontier arm's ICER, net monetary benefit and probability of
+// being the most cost-effective.
+void print_cost_effectiveness(std::FILE* out, const Display& display, double value_per_victim_year,
+                              std::size_t replicates, const std::vector<CostEffectivenessRow>& rows);
+
 // The effect table `tipsim compare` ends with, and `tipsim inspect` shows
 // for a comparison file: for each arm, each effect's mean and 95 % interval.
 void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& baseline,
-                      const std::vector<ArmEstimates>& arms);
+                      const std::vector<ArmEstimates>& arms, double value_per_victim_year,
+                      const std::vector<CostEffectivenessRow>& cost_effectiveness);
 
 // The per-arm effect tables alone (print_comparison() without its header
 // and footer).
