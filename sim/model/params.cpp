@@ -160,12 +160,13 @@ std::string resolved_toml(const Scenario& scenario) {
        << "\nend_step = " << iv.end_step
        << "\nregion = " << toml_string(iv.region < 0 ? std::string("all") : scenario.regions[iv.region].name)
        << "\nramp_steps = " << iv.ramp_steps << "\n";
-    for (LeverOp op : {LeverOp::Set, LeverOp::Scale}) {
+    for (LeverOp op : {LeverOp::Set, LeverOp::Scale, LeverOp::Add}) {
       bool any = false;
       for (const LeverChange& c : iv.changes) {
         if (c.op != op) continue;
-        if (!any) os << (op == LeverOp::Set ? "[intervention.set]\n" : "[intervention.scale]\n");
+        if (!any) os << "[intervention." << lever_op_name(op) << "]\n";
         any = true;
+        // A factor or an amount added is a plain number, not a value of the key.
         os << toml_key(spec(c.param).key) << " = "
            << format_value(op == LeverOp::Set ? spec(c.param) : spec(Param::population_scale), c.value)
            << "\n";
@@ -173,6 +174,18 @@ std::string resolved_toml(const Scenario& scenario) {
     }
   }
   return os.str();
+}
+
+std::string_view lever_op_name(LeverOp op) {
+  switch (op) {
+    case LeverOp::Set:
+      return "set";
+    case LeverOp::Scale:
+      return "scale";
+    case LeverOp::Add:
+      return "add";
+  }
+  return "set";
 }
 
 }  // namespace tipsim

@@ -85,7 +85,11 @@ struct RouteSpec {
   std::int32_t transit_steps = 0;  // steps in transit before exploitation
 };
 
-enum class LeverOp : std::uint8_t { Set, Scale };
+// Set: the lever takes the value; Scale: it is multiplied by it; Add: the
+// value is added (allocations of added money add effort to what is there).
+enum class LeverOp : std::uint8_t { Set, Scale, Add };
+// "set", "scale" or "add": the intervention table names.
+std::string_view lever_op_name(LeverOp op);
 
 struct LeverChange {
   Param param;  // a Regional parameter

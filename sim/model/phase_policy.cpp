@@ -92,7 +92,9 @@ void apply_interventions(const Scenario& s, std::int32_t region, std::int64_t st
     const double weight = ramp_weight(iv, step);
     for (const LeverChange& change : iv.changes) {
       const ParamSpec& ps = spec(change.param);
-      double target = change.op == LeverOp::Set ? change.value : lv[change.param] * change.value;
+      double target = change.op == LeverOp::Set     ? change.value
+                      : change.op == LeverOp::Scale ? lv[change.param] * change.value
+                                                    : lv[change.param] + change.value;
       target = std::clamp(target, ps.min_value, ps.max_value);
       if (ps.kind == ParamKind::Boolean) {
         // A switch flips once the ramp is half-way.

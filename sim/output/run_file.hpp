@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "allocation.hpp"
 #include "comparison.hpp"
 #include "experiment.hpp"
 #include "params.hpp"
@@ -71,6 +72,15 @@ struct RunFileInfo {
   // Comparison: the value of one victim-year averted that the net monetary
   // benefit and the most cost-effective arm are judged at (USD).
   double value_per_victim_year = kDefaultValuePerVictimYear;
+  // Allocation (tipsim allocate, a comparison whose arms are splits of an
+  // added budget): the targets the money went to, each point's budget level
+  // and split (point 0, the scenario as it is: 0 and none), and whether the
+  // best split maximises net monetary benefit rather than victim-years
+  // averted. The allocation/ group is written by commit().
+  std::vector<std::string> allocation_targets;
+  std::vector<double> allocation_budgets;               // [point] USD per year
+  std::vector<std::vector<double>> allocation_weights;  // [point][target]
+  bool allocation_by_net_benefit = false;
   // The event log and agent snapshots every replicate carries; their groups
   // (events/, snapshots/) are written when on.
   Recording recording;

@@ -249,6 +249,8 @@ void RunFileWriter::commit() {
                     H5Fclose);
         detail::write_comparison(file.get(), final_path_, w.arm_names, w.replicates, w.summaries,
                                  w.info.value_per_victim_year);
+        if (!w.info.allocation_targets.empty())
+          detail::write_allocation(file.get(), final_path_, w.info, w.summaries);
         if (!file.close()) h5::fail(final_path_, "cannot close the temporary file '" + temporary_path_ + "'");
       }
       sync_and_rename(temporary_path_, final_path_, final_path_);

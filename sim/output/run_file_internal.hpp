@@ -231,6 +231,11 @@ void write_comparison(hid_t file, const std::string& path, const std::vector<std
                       std::size_t replicates, const std::vector<std::vector<double>>& summaries,
                       double value_per_victim_year);
 
+// allocation/: what each point's added money went to, and the best split
+// at each budget level with how sure we are of it.
+void write_allocation(hid_t file, const std::string& path, const RunFileInfo& info,
+                      const std::vector<std::vector<double>>& summaries);
+
 // ---- Resuming (run_file_resume.cpp) ----------------------------------------
 
 // Whether a per-run dataset is compressed (a file written by one process)

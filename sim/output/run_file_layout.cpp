@@ -682,6 +682,62 @@ void create_layout(const std::string& file_path, const std::string& path, const 
   close_layout(w, file_path);
 }
 
+void write_allocation(hid_t file, const std::string& path, const RunFileInfo& info,
+                      const std::vector<std::vector<double>>& summaries) {
+  GroupWriter group(
+      file, "allocation",
+      "tipsim allocate: each point (an arm of comparison/) is the scenario with an added yearly "
+      "budget split over the targets; the frontier is the best split at each budget level.",
+      path);
+  h5::write_attribute(
+      group.id(), "objective",
+      std::string_view(info.allocation_by_net_benefit ? "net monetary benefit" : "victim-years averted"),
+      path);
+  const std::size_t points = info.points.size(), targets = info.allocation_targets.size();
+  group.index_dimension("point", points, "point of the comparison (0: the scenario as it is)", "1");
+  group.label_dimension("target", info.allocation_targets,
+                        "what the added money went to: a P (split within it by the budget.*_share_* "
+                        "weights) or a lever");
+  group.doubles("budget", {"point"}, info.allocation_budgets, "added budget of the point", "USD per year");
+  std::vector<double> weights;
+  for (const auto& w : info.allocation_weights) weights.insert(weights.end(), w.begin(), w.end());
+  weights.resize(points * targets, 0.0);
+  group.doubles("weight", {"point", "target"}, weights, "share of the added budget going to each target",
+                "1");
+  const auto runs = runs_by_arm(points, info.replicates, summaries);
+  const auto levels = allocation_frontier(runs, info.allocation_budgets, info.allocation_weights,
+                                          info.allocation_by_net_benefit ? info.value_per_victim_year : 0.0);
+  group.index_dimension("level", levels.size(), "budget level of the frontier", "1");
+  std::vector<double> budget, best, even, averted[3], difference[3], better;
+  for (const AllocationLevel& l : levels) {
+    budget.push_back(l.budget);
+    best.push_back(static_cast<double>(l.best_arm));
+    even.push_back(static_cast<double>(l.even_arm));
+    averted[0].push_back(l.best_averted.mean), averted[1].push_back(l.best_averted.ci_low),
+        averted[2].push_back(l.best_averted.ci_high);
+    difference[0].push_back(l.best_minus_even.mean), difference[1].push_back(l.best_minus_even.ci_low),
+        difference[2].push_back(l.best_minus_even.ci_high);
+    better.push_back(l.probability_better_than_even);
+  }
+  group.doubles("frontier_budget", {"level"}, budget, "added budget of the level", "USD per year");
+  group.doubles("frontier_best_point", {"level"}, best, "point of the best split at the level", "1");
+  group.doubles("frontier_even_point", {"level"}, even, "point of the even split at the level", "1");
+  const std::string suffix[3] = {"_mean", "_ci_low", "_ci_high"};
+  const std::string part[3] = {": mean over replicate pairs", ": lower bound of the 95 % interval",
+                               ": upper bound of the 95 % interval"};
+  for (int k = 0; k < 3; ++k) {
+    group.doubles(("frontier_victim_years_averted" + suffix[k]).c_str(), {"level"}, averted[k],
+                  "victim-years averted by the best split, against the scenario as it is" + part[k],
+                  "person-years");
+    group.doubles(("frontier_best_minus_even" + suffix[k]).c_str(), {"level"}, difference[k],
+                  "the objective of the best split minus the even split's, per replicate pair" + part[k],
+                  info.allocation_by_net_benefit ? "USD" : "person-years");
+  }
+  group.doubles("frontier_probability_better_than_even", {"level"}, better,
+                "share of replicate pairs in which the best split beats the even split on the objective",
+                "1");
+}
+
 void write_comparison(hid_t file, const std::string& path, const std::vector<std::string>& arm_names,
                       std::size_t replicates, const std::vector<std::vector<double>>& summaries,
                       double value_per_victim_year) {

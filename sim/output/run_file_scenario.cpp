@@ -108,7 +108,7 @@ InterventionColumns intervention_columns(const Scenario& scenario) {
       c.regions.push_back(iv.region < 0 ? std::string("all") : scenario.regions.at(iv.region).name);
       c.ramps.push_back(iv.ramp_steps);
       c.keys.emplace_back(spec(change.param).key);
-      c.ops.emplace_back(change.op == LeverOp::Set ? "set" : "scale");
+      c.ops.emplace_back(lever_op_name(change.op));
       c.values.push_back(change.value);
     }
   }
@@ -131,9 +131,13 @@ void write_intervention_table(GroupWriter& group, const Scenario& scenario, cons
   table.strings("region", {"change"}, c.regions, "region the intervention applies to, or all");
   table.int64s("ramp_steps", {"change"}, c.ramps, "steps to reach full strength", "steps");
   table.strings("key", {"change"}, c.keys, "scenario key of the lever");
-  table.strings("op", {"change"}, c.ops,
-                "set: the lever takes value; scale: the lever is multiplied by value");
-  table.doubles("value", {"change"}, c.values, "new value (set, in the key's unit) or factor (scale)", {});
+  table.strings(
+      "op", {"change"}, c.ops,
+      "set: the lever takes value; scale: the lever is multiplied by value; add: value is added to the "
+      "lever");
+  table.doubles("value", {"change"}, c.values,
+                "new value (set, in the key's unit), factor (scale) or amount added (add, in the key's unit)",
+                {});
 }
 
 }  // namespace

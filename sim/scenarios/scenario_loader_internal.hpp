@@ -36,8 +36,8 @@ inline const ParamSpec& transit_spec() { return spec(Param::movement_transit_ste
 
 inline constexpr std::array<std::string_view, 3> kTopLevelArrays = {"region", "route", "intervention"};
 inline constexpr std::array<std::string_view, 4> kRouteFields = {"from", "to", "share", "transit_steps"};
-inline constexpr std::array<std::string_view, 7> kInterventionFields = {
-    "name", "start_step", "end_step", "region", "ramp_steps", "set", "scale"};
+inline constexpr std::array<std::string_view, 8> kInterventionFields = {
+    "name", "start_step", "end_step", "region", "ramp_steps", "set", "scale", "add"};
 
 // ---- text helpers -------------------------------------------------------------
 
@@ -200,7 +200,7 @@ struct RawIntervention {
 };
 
 // Where a parameter's value is being read, which decides what is allowed.
-enum class Place { World, Region, InterventionSet, InterventionScale };
+enum class Place { World, Region, InterventionSet, InterventionScale, InterventionAdd };
 
 // The one region of a scenario that names none.
 inline RawRegion make_world_region(const std::string& file) {

@@ -180,10 +180,13 @@ void Loader::read_interventions(const toml::node& node, const SourceLocation& wh
                                 iv.ramp_steps);
       } else if (field == "region") {
         ok = read_text_field(value, value_where, key, iv.region);
-      } else if (field == "set" || field == "scale") {
+      } else if (field == "set" || field == "scale" || field == "add") {
         if (const toml::table* levers = value.as_table()) {
-          walk(*levers, "", field == "set" ? Place::InterventionSet : Place::InterventionScale, nullptr,
-               &iv.levers, false);
+          walk(*levers, "",
+               field == "set"     ? Place::InterventionSet
+               : field == "scale" ? Place::InterventionScale
+                                  : Place::InterventionAdd,
+               nullptr, &iv.levers, false);
         } else {
           report(value_where, key, node_text(value),
                  "expected a table of regional keys, e.g. [intervention." + field +
@@ -192,9 +195,10 @@ void Loader::read_interventions(const toml::node& node, const SourceLocation& wh
         }
       } else {
         const std::vector<std::string> fields(kInterventionFields.begin(), kInterventionFields.end());
-        report(at(k.source()), key, node_text(value),
-               "unknown intervention field" + did_you_mean(near_misses(field, fields)) +
-                   " (an intervention has name, start_step, end_step, region, ramp_steps, set and scale)");
+        report(
+            at(k.source()), key, node_text(value),
+            "unknown intervention field" + did_you_mean(near_misses(field, fields)) +
+                " (an intervention has name, start_step, end_step, region, ramp_steps, set, scale and add)");
         ok = false;
       }
       iv.valid = iv.valid && ok;
@@ -203,19 +207,22 @@ void Loader::read_interventions(const toml::node& node, const SourceLocation& wh
       report(iv.where, "intervention.start_step", "", "an [[intervention]] needs start_step = a step number");
       iv.valid = false;
     }
-    if (iv.valid && iv.levers.empty() && !table.contains("set") && !table.contains("scale")) {
+    if (iv.valid && iv.levers.empty() && !table.contains("set") && !table.contains("scale") &&
+        !table.contains("add")) {
       report(iv.where, "intervention", "",
              "intervention '" + iv.name +
-                 "' changes nothing: give an [intervention.set] or [intervention.scale] "
+                 "' changes nothing: give an [intervention.set], [intervention.scale] or [intervention.add] "
                  "table");
       iv.valid = false;
     }
-    // Which of set and scale applies first would be arbitrary.
+    // Which of set, scale and add applies first would be arbitrary.
     for (std::size_t i = 0; i < iv.levers.size(); ++i) {
       for (std::size_t j = 0; j < i; ++j) {
         if (iv.levers[i].param == iv.levers[j].param && iv.levers[i].op != iv.levers[j].op) {
           report(iv.levers[i].where, std::string(iv.levers[i].param->key), "",
-                 "intervention '" + iv.name + "' both sets and scales this key; use one or the other");
+                 "intervention '" + iv.name + "' " + std::string(lever_op_name(iv.levers[j].op)) + "s and " +
+                     std::string(lever_op_name(iv.levers[i].op)) +
+                     "s this key; use one of set, scale and add");
           iv.valid = false;
         }
       }

@@ -177,6 +177,30 @@ void Loader::assign(const std::string& key, const toml::node& node, const Source
     levers->push_back(RawLever{s, LeverOp::Scale, factor, value_where});
     return;
   }
+  if (place == Place::InterventionAdd) {
+    const std::string written = node_text(node);
+    if (s->kind == ParamKind::Boolean) {
+      report(value_where, key, written,
+             "a switch (true/false) cannot be added to; use [intervention.set] instead");
+      return;
+    }
+    double amount = 0;
+    if (node.is_integer()) {
+      amount = static_cast<double>(node.as_integer()->get());
+    } else if (node.is_floating_point()) {
+      amount = node.as_floating_point()->get();
+    } else {
+      report(value_where, key, written,
+             "wrong type: expected an amount to add (a number, in the key's unit), got " + node_kind(node));
+      return;
+    }
+    if (!std::isfinite(amount)) {
+      report(value_where, key, written, "out of range: the amount added must be a finite number");
+      return;
+    }
+    levers->push_back(RawLever{s, LeverOp::Add, amount, value_where});
+    return;
+  }
   Entry entry;
   if (!convert(*s, node, value_where, key, entry)) return;
   if (place == Place::InterventionSet) {

@@ -207,7 +207,8 @@ TEST(ResolvedToml, EveryParameterAtAnotherValueLoadsBackExactly) {
                        1,
                        2,
                        {{Param::policy_protection_shelter_beds_per_100k, LeverOp::Set, 12.125},
-                        {Param::policy_partnership_level, LeverOp::Scale, 0.1}}});
+                        {Param::policy_partnership_level, LeverOp::Scale, 0.1},
+                        {Param::policy_prosecution_investigators_per_100k, LeverOp::Add, 0.375}}});
 
   const std::string text = resolved_toml(s);
   Scenario back;
@@ -247,8 +248,8 @@ TEST(ResolvedToml, EveryParameterAtAnotherValueLoadsBackExactly) {
   EXPECT_EQ(iv.end_step, 40);
   EXPECT_EQ(iv.region, 1);
   EXPECT_EQ(iv.ramp_steps, 2);
-  ASSERT_EQ(iv.changes.size(), 2u);
-  // The loader may list the set and scale tables in either order.
+  ASSERT_EQ(iv.changes.size(), 3u);
+  // The loader may list the set, scale and add tables in any order.
   for (const LeverChange& original : s.interventions[0].changes) {
     const auto found = std::find_if(iv.changes.begin(), iv.changes.end(),
                                     [&](const LeverChange& c) { return c.param == original.param; });

@@ -73,6 +73,31 @@ TEST(PolicySchedule, ScaleInterventionMultipliesInEveryRegion) {
   EXPECT_DOUBLE_EQ(lever(w, 2, Param::policy_protection_shelter_beds_per_100k), 4.0);
 }
 
+TEST(PolicySchedule, AddInterventionAddsToWhatTheLeversAreAfterTheOnesBefore) {
+  // Applied in order: region 2 doubles its 4 beds, then 1.5 is added
+  // everywhere, then the result is clamped to the key's range.
+  Scenario s = test::quiet_scenario(2000, 3);
+  test::set_regional(s, 2, Param::policy_protection_shelter_beds_per_100k, 4.0);
+  s.interventions.push_back(InterventionSpec{
+      "double", 0, 5, 2, 0, {{Param::policy_protection_shelter_beds_per_100k, LeverOp::Scale, 2.0}}});
+  s.interventions.push_back(
+      InterventionSpec{"more",
+                       0,
+                       5,
+                       -1,
+                       0,
+                       {{Param::policy_protection_shelter_beds_per_100k, LeverOp::Add, 1.5},
+                        {Param::policy_protection_hotline, LeverOp::Add, 0.8}}});
+  World w = test::make_world(s);
+  policy_at(w, 1);
+  EXPECT_DOUBLE_EQ(lever(w, 0, Param::policy_protection_shelter_beds_per_100k),
+                   s.regions[0].values[Param::policy_protection_shelter_beds_per_100k] + 1.5);
+  EXPECT_DOUBLE_EQ(lever(w, 2, Param::policy_protection_shelter_beds_per_100k), 9.5);
+  EXPECT_DOUBLE_EQ(lever(w, 0, Param::policy_protection_hotline), 1.0) << "0.5 + 0.8 is clamped at 1";
+  policy_at(w, 5);
+  EXPECT_DOUBLE_EQ(lever(w, 2, Param::policy_protection_shelter_beds_per_100k), 4.0);
+}
+
 TEST(PolicySchedule, RampReachesFullStrengthLinearly) {
   Scenario s = test::quiet_scenario(2000);
   set_param(s, Param::policy_prevention_awareness_reach, 0.0);

@@ -614,6 +614,78 @@ TEST_F(CliTest, CompareEndsWithTheCostEffectivenessTableTheFileHolds) {
   EXPECT_FALSE(fs::exists(folder_ / "out/negative.h5"));
 }
 
+// A toy world with a known best split: one region and no routes, so border
+// screening (which finds people in transit) can do nothing, while demand
+// reduction removes victims from the market. All the money should go to
+// demand reduction, at every budget level.
+constexpr const char* kNoBorders = R"(
+[scenario]
+name = "no borders"
+steps = 200
+seed = 3
+burn_in_steps = 10
+[population]
+size = 20000
+[traffickers]
+initial_per_100k = 600
+[market]
+demand_sexual_per_100k = 1500
+demand_domestic_per_100k = 1000
+)";
+
+TEST_F(CliTest, AllocateFindsTheKnownBestSplitOfAToyWorld) {
+  write("toy.toml", kNoBorders);
+  // 2 000 USD a year for 20 000 people is 10 000 per 100 000: demand
+  // reduction at level 1, or border screening at 1/3.
+  const Outcome outcome =
+      tipsim({"allocate", "toy.toml", "--budget", "2000", "--over", "policy.prevention.demand_reduction",
+              "--over", "policy.protection.border_screening", "--resolution", "2", "--levels", "2",
+              "--replicates", "4", "-o", "out/toy.h5", "--quiet"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  for (const char* level : {"added 1,000 USD a year", "added 2,000 USD a year"}) {
+    EXPECT_TRUE(contains(outcome.out, std::string(level) +
+                                          ": best split policy.prevention.demand_reduction 1, "
+                                          "policy.protection.border_screening 0"))
+        << outcome.out;
+  }
+  // The file: every split an arm of the comparison, the frontier on record.
+  const output::RunFileContents f = output::read_run_file((folder_ / "out/toy.h5").string(), false);
+  EXPECT_EQ(f.experiment, output::ExperimentKind::Comparison);
+  EXPECT_EQ(f.dimension("point"), 1u + 2 * 3);
+  const hid_t file = H5Fopen((folder_ / "out/toy.h5").c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  const hid_t best = H5Dopen(file, "allocation/frontier_best_point", H5P_DEFAULT);
+  ASSERT_GE(best, 0);
+  double points[2] = {-1, -1};
+  H5Dread(best, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, points);
+  H5Dclose(best);
+  H5Fclose(file);
+  // Points 1-3 are the splits (1, 0), (0.5, 0.5), (0, 1) at 1 000 USD, 4-6 at 2 000.
+  EXPECT_EQ(points[0], 1);
+  EXPECT_EQ(points[1], 4);
+}
+
+TEST_F(CliTest, AllocateRefusesBadBudgetsAndKeysThatAreNotLevers) {
+  write("toy.toml", kNoBorders);
+  const Outcome negative = tipsim({"allocate", "toy.toml", "--budget", "-5", "-o", "out/a.h5", "--quiet"});
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_TRUE(contains(negative.err, "the added budget must be a positive amount of USD per year"))
+      << negative.err;
+  const Outcome not_lever =
+      tipsim({"allocate", "toy.toml", "--budget", "1e6", "--over", "institutions.corruption", "--over",
+              "policy.protection.hotline", "-o", "out/b.h5", "--quiet"});
+  EXPECT_EQ(not_lever.exit_code, 2);
+  EXPECT_TRUE(contains(not_lever.err,
+                       "'institutions.corruption' is not a lever with a unit cost; --over takes a "
+                       "lever money buys more of: policy.prosecution.investigators_per_100k"))
+      << not_lever.err;
+  const Outcome budget_mode = tipsim({"allocate", "toy.toml", "--budget", "1e6", "--set",
+                                      "budget.total_usd_per_year=1e6", "-o", "out/c.h5", "--quiet"});
+  EXPECT_EQ(budget_mode.exit_code, 2);
+  EXPECT_TRUE(contains(budget_mode.err, "the scenario is in budget mode")) << budget_mode.err;
+  EXPECT_TRUE(files_in("out").empty());
+}
+
 TEST_F(CliTest, CompareRefusesArmsThatDoNotShareTheWorld) {
   write("tiny.toml", kTinyScenario);
   write("short.toml", "extends = \"tiny.toml\"\n[scenario]\nsteps = 10\n");

@@ -335,6 +335,10 @@ policy.partnership.levle = 0.5
 [intervention.scale]
 policy.protection.non_punishment = 2
 policy.prevention.awareness_reach = -0.5
+[intervention.add]
+policy.protection.non_punishment = 1
+policy.protection.hotline = "a lot"
+policy.prevention.awareness_reach = 0.1
 
 [[intervention]]
 start = 3
@@ -357,6 +361,24 @@ set.policy.protection.hotline = 1
       << all;
   EXPECT_TRUE(contains(all, "key 'policy.prevention.awareness_reach' = -0.5: out of range: a scale factor"))
       << all;
+  EXPECT_TRUE(
+      contains(all, "key 'policy.protection.non_punishment' = 1: a switch (true/false) cannot be added to"))
+      << all;
+  EXPECT_TRUE(
+      contains(all, "key 'policy.protection.hotline' = \"a lot\": wrong type: expected an amount to add"))
+      << all;
+  const ScenarioIssue both = single_issue(R"(
+[[intervention]]
+name = "twice"
+start_step = 1
+[intervention.scale]
+policy.protection.hotline = 2
+[intervention.add]
+policy.protection.hotline = 0.1
+)");
+  EXPECT_TRUE(
+      contains(both.message, "intervention 'twice' adds and scales this key; use one of set, scale and add"))
+      << both.message;
   EXPECT_TRUE(
       contains(all, "key 'intervention.start' = 3: unknown intervention field; did you mean 'start_step'?"))
       << all;

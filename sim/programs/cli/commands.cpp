@@ -20,6 +20,7 @@
 #include <span>
 #include <sstream>
 
+#include "commands_internal.hpp"
 #include "comparison.hpp"
 #include "experiment.hpp"
 #include "metrics.hpp"
@@ -168,6 +169,12 @@ std::vector<ArmEstimates> arm_estimates(const std::vector<std::string>& names,
   return arms;
 }
 
+// The number of budget levels of an allocation.
+std::size_t allocation_levels(const output::RunFileInfo& info) {
+  std::set<double> levels(info.allocation_budgets.begin() + 1, info.allocation_budgets.end());
+  return levels.size();
+}
+
 // The runs' summaries by arm: [arm][replicate].
 std::vector<std::vector<std::vector<double>>> by_arm(const std::vector<std::vector<double>>& summaries,
                                                      std::size_t replicates) {
@@ -215,6 +222,16 @@ void print_result(const output::RunFileInfo& info, const std::string& output_pat
       return;
     }
     case output::ExperimentKind::Comparison:
+      if (!info.allocation_targets.empty()) {
+        print_allocation(
+            stdout, facts, info.allocation_targets, info.allocation_weights,
+            allocation_frontier(by_arm(summaries, info.replicates), info.allocation_budgets,
+                                info.allocation_weights,
+                                info.allocation_by_net_benefit ? info.value_per_victim_year : 0.0),
+            (info.points.size() - 1) / std::max<std::size_t>(1, allocation_levels(info)),
+            info.allocation_by_net_benefit, info.value_per_victim_year);
+        return;
+      }
       print_comparison(
           stdout, facts, info.arm_names.front(), arm_estimates(info.arm_names, summaries, info.replicates),
           info.value_per_victim_year,
@@ -581,6 +598,15 @@ int rerun_command(const RunArguments& arguments) {
 }
 
 }  // namespace
+
+int run_experiment_command(output::RunFileInfo& info, const RunOptions& options,
+                           const std::string& output_path) {
+  return execute(info, options, output_path);
+}
+Recording recording_for(const RunOptions& options) { return recording_of(options); }
+std::string output_path_for(const RunOptions& options, const std::string& source, const std::string& suffix) {
+  return output_of(options, source, suffix);
+}
 
 // The --set arguments and the shorthands, in the order the loader applies them.
 std::vector<std::string> overrides_of(const RunOptions& options) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "allocation.hpp"
 #include "experiment.hpp"
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
@@ -88,7 +89,19 @@ struct CompareArguments : RunOptions {
 // scenario loader's overrides, in that order.
 std::vector<std::string> overrides_of(const RunOptions& options);
 
+// Arguments of `tipsim allocate`: a scenario and an added yearly budget.
+struct AllocateArguments : RunOptions {
+  std::string scenario_path;
+  double budget = 0;              // --budget USD per year
+  std::vector<std::string> over;  // --over KEY: levers instead of the four Ps
+  int levels = 4;                 // --levels N: budget levels from budget/N to budget
+  int resolution = 4;             // --resolution M: weights in steps of 1/M
+  bool net_benefit = false;       // --objective net-benefit
+  double value_per_victim_year = kDefaultValuePerVictimYear;
+};
+
 int run_command(const RunArguments& arguments);
+int allocate_command(const AllocateArguments& arguments);
 int sweep_command(const SweepArguments& arguments);
 int compare_command(const CompareArguments& arguments);
 

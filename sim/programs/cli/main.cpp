@@ -84,12 +84,15 @@ struct Commands {
   RunArguments run;
   SweepArguments sweep;
   CompareArguments compare;
+  AllocateArguments allocate;
+  std::string objective = "victim-years";
   std::string inspect_path, validate_path;
   bool inspect_agent_units = false;
   std::vector<std::string> validate_overrides, validate_scales;
   bool reference_json = false;
-  CLI::App *run_cmd = nullptr, *sweep_cmd = nullptr, *compare_cmd = nullptr, *inspect_cmd = nullptr,
-           *validate_cmd = nullptr, *scenarios_cmd = nullptr, *reference_cmd = nullptr;
+  CLI::App *run_cmd = nullptr, *sweep_cmd = nullptr, *compare_cmd = nullptr, *allocate_cmd = nullptr,
+           *inspect_cmd = nullptr, *validate_cmd = nullptr, *scenarios_cmd = nullptr,
+           *reference_cmd = nullptr;
 };
 
 // run, sweep and compare: the commands that simulate and write a run file.
@@ -139,6 +142,46 @@ void add_experiment_commands(CLI::App& app, Commands& c) {
       ->check(CLI::NonNegativeNumber)
       ->type_name("USD");
   add_run_flags(c.compare_cmd, c.compare, "runs/<baseline file name>-comparison.h5");
+
+  c.allocate_cmd = app.add_subcommand(
+      "allocate",
+      "Search how an added yearly budget is best split over the four Ps (or named levers): every split of a "
+      "lattice at several budget levels, each a paired arm against the scenario as it is");
+  c.allocate_cmd->add_option("scenario", c.allocate.scenario_path, "Scenario file (TOML)")
+      ->required()
+      ->type_name("SCENARIO.toml");
+  c.allocate_cmd->add_option("--budget", c.allocate.budget, "The added budget, in USD per year")
+      ->required()
+      ->type_name("USD_PER_YEAR");
+  c.allocate_cmd
+      ->add_option("--over", c.allocate.over,
+                   "Split the money over these levers instead of the four Ps (repeatable; levers with a unit "
+                   "cost)")
+      ->type_name("KEY");
+  c.allocate_cmd
+      ->add_option("--levels", c.allocate.levels,
+                   "Budget levels for the frontier: budget/N, 2 budget/N, ..., budget")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20))
+      ->type_name("N");
+  c.allocate_cmd->add_option("--resolution", c.allocate.resolution, "Splits in steps of 1/M of the budget")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20))
+      ->type_name("M");
+  c.allocate_cmd
+      ->add_option("--objective", c.objective,
+                   "What the best split maximises: victim-years (averted) or net-benefit (at "
+                   "--value-per-victim-year)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"victim-years", "net-benefit"}))
+      ->type_name("WHAT");
+  c.allocate_cmd
+      ->add_option("--value-per-victim-year", c.allocate.value_per_victim_year,
+                   "The value of one victim-year averted, in USD, for the net benefit")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("USD");
+  add_run_flags(c.allocate_cmd, c.allocate, "runs/<scenario file name>-allocation.h5");
 }
 
 // inspect, validate, scenarios and reference: the commands that read.
@@ -193,6 +236,11 @@ int dispatch(Commands& c, const std::string& command_line) {
   if (*c.compare_cmd) {
     c.compare.command_line = command_line;
     return compare_command(c.compare);
+  }
+  if (*c.allocate_cmd) {
+    c.allocate.command_line = command_line;
+    c.allocate.net_benefit = c.objective == "net-benefit";
+    return allocate_command(c.allocate);
   }
   if (*c.inspect_cmd) return inspect_command(c.inspect_path, c.inspect_agent_units);
   if (*c.validate_cmd) {

@@ -343,6 +343,56 @@ void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& 
   print_run_footer(out, facts);
 }
 
+void print_allocation(std::FILE* out, const RunFacts& facts, const std::vector<std::string>& targets,
+                      const std::vector<std::vector<double>>& weights,
+                      const std::vector<AllocationLevel>& levels, std::size_t splits, bool by_net_benefit,
+                      double value_per_victim_year) {
+  std::string over;
+  for (const std::string& t : targets) over += (over.empty() ? "" : ", ") + t;
+  std::fprintf(out,
+               "Allocation of an added budget over %s: %zu splits x %zu budget levels, each paired with the "
+               "scenario as it is on %zu replicate%s x %lld steps of %s days, %s.\n",
+               over.c_str(), splits, levels.size(), facts.replicates, facts.replicates == 1 ? "" : "s",
+               static_cast<long long>(facts.steps), format_figure(facts.step_days).c_str(),
+               population_text(facts).c_str());
+  std::fprintf(out, "%s\n", period_text(facts).c_str());
+  if (by_net_benefit)
+    std::fprintf(out, "Best: the highest mean net monetary benefit at %s USD per victim-year averted.\n",
+                 format_figure(value_per_victim_year).c_str());
+  else
+    std::fprintf(out, "Best: the most victim-years of exploitation averted on average.\n");
+  auto with_interval = [](const EffectEstimate& e) {
+    std::string text = format_figure(e.mean);
+    if (!std::isnan(e.ci_low))
+      text += " (" + format_figure(e.ci_low) + " to " + format_figure(e.ci_high) + ")";
+    return text;
+  };
+  for (const AllocationLevel& l : levels) {
+    std::string split;
+    for (std::size_t t = 0; t < targets.size(); ++t)
+      split += (t == 0 ? "" : ", ") + targets[t] + " " + format_figure(weights.at(l.best_arm).at(t));
+    std::fprintf(out, "\n  added %s USD a year: best split %s\n", format_figure(l.budget).c_str(),
+                 split.c_str());
+    std::fprintf(out, "    victim-years averted          %s\n",
+                 with_interval({facts.display.shown(Basis::People, l.best_averted.mean),
+                                facts.display.shown(Basis::People, l.best_averted.ci_low),
+                                facts.display.shown(Basis::People, l.best_averted.ci_high)})
+                     .c_str());
+    const EffectEstimate difference =
+        by_net_benefit ? l.best_minus_even
+                       : EffectEstimate{facts.display.shown(Basis::People, l.best_minus_even.mean),
+                                        facts.display.shown(Basis::People, l.best_minus_even.ci_low),
+                                        facts.display.shown(Basis::People, l.best_minus_even.ci_high)};
+    std::fprintf(out, "    better than the even split by %s %s; ahead in %s %% of the %zu pairs\n",
+                 with_interval(difference).c_str(), by_net_benefit ? "USD" : "victim-years",
+                 format_figure(100 * l.probability_better_than_even).c_str(), facts.replicates);
+  }
+  std::fprintf(out,
+               "\nThe best split is chosen from these same runs, so its lead over the even split is biased "
+               "upwards;\nconfirm it with tipsim compare on fresh seeds.\n\n");
+  print_run_footer(out, facts);
+}
+
 void print_effect_tables(std::FILE* out, const Display& display, const std::string& baseline,
                          std::size_t replicates, const std::vector<ArmEstimates>& arms) {
   constexpr int kLabelWidth = 38, kMeanWidth = 16, kIntervalWidth = 34;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "allocation.hpp"
 #include "comparison.hpp"
 #include "metrics.hpp"
 
@@ -86,6 +87,13 @@ void print_cost_effectiveness(std::FILE* out, const Display& display, double val
 void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& baseline,
                       const std::vector<ArmEstimates>& arms, double value_per_victim_year,
                       const std::vector<CostEffectivenessRow>& cost_effectiveness);
+
+// The table `tipsim allocate` ends with: at each budget level the best
+// split, what it averts, and how it compares with the even split.
+void print_allocation(std::FILE* out, const RunFacts& facts, const std::vector<std::string>& targets,
+                      const std::vector<std::vector<double>>& weights,
+                      const std::vector<AllocationLevel>& levels, std::size_t splits, bool by_net_benefit,
+                      double value_per_victim_year);
 
 // The per-arm effect tables alone (print_comparison() without its header
 // and footer).
