@@ -580,13 +580,16 @@ regions.
 **`[[intervention]]`** (optional). `name` (text; default "intervention N"),
 `start_step` (required), `end_step` (optional, must exceed `start_step`),
 `region` (a region name or `"all"`), `ramp_steps` (whole steps), and at least
-one of two tables of *regional* keys:
+one of three tables of *regional* keys:
 
 - `[intervention.set]`: the key takes the given value;
 - `[intervention.scale]`: the key's value is multiplied by the given factor
-  (a number of at least 0; switches cannot be scaled).
+  (a number of at least 0; switches cannot be scaled);
+- `[intervention.add]`: the given amount, in the key's unit, is added to the
+  key's value (switches cannot be added to). `tipsim allocate` writes its
+  added effort this way.
 
-Within one intervention a key may be set or scaled, not both. While the
+Within one intervention a key may be set, scaled or added to, not two of these. While the
 intervention is active, a numeric key moves from the value it would otherwise
 have to its target by the ramp weight
 $w = \\min\\bigl(1, (t - t_{\\mathrm{start}} + 1)/\\mathrm{ramp}\\bigr)$
