@@ -62,8 +62,11 @@ def files(tipsim_cli, tmp_path_factory):
         arm = folder / f"{name}.toml"
         arm.write_text(f'extends = "{TINY.as_posix()}"\n[scenario]\nname = "{name}"\n{levers}')
         arms.append(arm)
-    made = {"runs/3p.h5": folder / "3p.h5", "runs/shelters.h5": folder / "shelters.h5"}
+    made = {"runs/3p.h5": folder / "3p.h5", "runs/shelters.h5": folder / "shelters.h5",
+            "runs/allocation.h5": folder / "allocation.h5"}
     commands = [
+        ["allocate", TINY, "--budget", 200000, "--resolution", 2, "--levels", 2, "--replicates", 3, "-o",
+         made["runs/allocation.h5"]],
         ["compare", TINY, *arms, "--replicates", 3, "-o", made["runs/3p.h5"]],
         ["sweep", TINY, "--vary", f"{SHELTER_KEY}=0:40:3", "--replicates", 3, "-o", made["runs/shelters.h5"]],
     ]
@@ -303,7 +306,26 @@ def check_figures(example, made):
         assert "<svg" in (folder / f"{name}.svg").read_text(encoding="utf-8"), name
 
 
+def check_allocations(example, made):
+    with h5py.File(made["runs/allocation.h5"], "r") as f:
+        a = f["allocation"]
+        budgets, best = a["frontier_budget"][()], a["frontier_best_point"][()].astype(int)
+        weights, averted = a["weight"][()], a["frontier_victim_years_averted_mean"][()]
+        better = a["frontier_probability_better_than_even"][()]
+        targets = strings(a["target"])
+    assert targets == ["PROSECUTION", "PROTECTION", "PREVENTION", "PARTNERSHIP"]
+    shown = example.one("table[[")
+    assert list(shown["budget_usd_per_year"]) == list(budgets) == [100000.0, 200000.0]
+    for level in range(len(budgets)):
+        assert [shown[t][level] for t in targets] == list(weights[best[level]]), level
+    assert list(shown["victim_years_averted_mean"]) == list(averted)
+    assert list(shown["probability_better_than_even"]) == list(better)
+    frontier = example["fig"].axes[0].lines[0]
+    np.testing.assert_array_equal(frontier.get_ydata()[1:], averted)
+
+
 CHECKS = {
+    "Allocations: where the next dollar should go": check_allocations,
     "Opening a run file": check_opening,
     "Bands over replicates, and totals over windows": check_bands,
     "Comparisons: paired effects with 95 % intervals": check_comparisons,
