@@ -3,7 +3,8 @@
   report FILE.h5 -o DIR   figures (PNG and SVG), tables (CSV) and a
                           self-contained DIR/report.html
   summary FILE.h5         the headline figures of each point: mean, median
-                          and 10-90 % band over replicates (--csv for all)
+                          and 10-90 % band over replicates (--csv for all);
+                          for a comparison, the arms' cost-effectiveness
 
 Exit codes: 0 done; 2 bad input (a file that is not a readable tipsim run
 file, a bad targets file), with a message naming the file and the reason.
@@ -50,6 +51,8 @@ def _summary(args: argparse.Namespace) -> int:
                 band = f"{S.format_figure(r['low'])} - {S.format_figure(r['high'])}"
                 print(f"  {S.HEADLINE_FIGURES[r['figure']]:34}{S.format_figure(r['mean']):>14}"
                       f"{S.format_figure(r['median']):>14}{band:>27}   {r['units']}")
+        if S.has_cost_effectiveness(run):
+            print(f"\n{S.cost_effectiveness_text(S.cost_effectiveness_table(run))}")
     return 0
 
 
@@ -72,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("-q", "--quiet", action="store_true", help="print only the final line")
     r.set_defaults(func=_report)
 
-    s = sub.add_parser("summary", help="the headline figures of each point")
+    s = sub.add_parser("summary", help="the headline figures of each point (and a comparison's cost-effectiveness)")
     s.add_argument("file")
     s.add_argument("--csv", action="store_true", help="every figure, as CSV on stdout")
     s.set_defaults(func=_summary)

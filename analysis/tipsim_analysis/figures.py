@@ -9,6 +9,8 @@ Figure; `save_figure` writes it as PNG and SVG.
   protection, and exploitation by form, stacked (means over replicates);
 - `comparison_figure`: the 3P comparison of arms: spending and the policy
   index by P, and each arm's paired effects with 95 % intervals;
+- `cost_effectiveness_figure`: a comparison's cost-effectiveness plane
+  (frontier, dominated arms, 95 % intervals) and acceptability curves;
 - `response_curves_figure`: per-run figures over the varied key of a sweep;
 - `regional_map_figure`: regions placed by the scenario's map.x and map.y
   (a circle when absent), sized by exploitation, joined by routes;
@@ -372,6 +374,117 @@ def _effect_title(long_name: str, name: str) -> str:
     """A long name shortened for a panel: no parenthesised remark such as "(arm minus baseline)"."""
     text = re.sub(r"\s*\([^)]*\)", "", str(long_name or name))
     return re.sub(r"^change in ", "", text).strip()
+
+
+# ---- cost-effectiveness ---------------------------------------------------------------------
+
+# How the plane marks each frontier status: filled on the frontier, open off it.
+STATUS_MARKERS = {"frontier": ("o", True), "dominated": ("o", False), "extendedly dominated": ("D", False)}
+BASELINE_COLOUR = "#444444"
+# Arms take the palette less black (too close to the baseline's grey) and yellow (faint on white).
+ARM_PALETTE = tuple(c for c in PALETTE if c not in ("#000000", "#F0E442"))
+
+
+def _arm_colours(baseline: str, arms: Sequence[str]) -> dict[str, str]:
+    """The baseline dark grey; the arms the palette's colours in the file's arm order."""
+    colours = {a: ARM_PALETTE[i % len(ARM_PALETTE)] for i, a in enumerate(arms)}
+    colours[baseline] = BASELINE_COLOUR
+    return colours
+
+
+def _decades(low: float, high: float) -> list[float]:
+    """The powers of ten from `low` to `high`, both rounded outwards."""
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    return [10.0 ** k for k in range(first, last + 1)]
+
+
+def cost_effectiveness_figure(run: Run) -> plt.Figure:
+    """A comparison's cost-effectiveness, as `tipsim compare` wrote it.
+
+    Left, the cost-effectiveness plane: each arm's extra spending against
+    the victim-years it averts (means over replicate pairs, with their 95 %
+    t-intervals as bars), the baseline at the origin; the frontier arms are
+    filled and joined in order of cost, dominated arms are open circles and
+    extendedly dominated ones open diamonds; the dashed line is the value
+    per victim-year (below it the net monetary benefit is positive).
+    Right, the acceptability curves: the probability that each arm (and the
+    baseline) is the most cost-effective against the value of one
+    victim-year averted, on a log axis whose first stretch, from 0 to the
+    smallest value above 0, is linear; the dotted line is the value the
+    file's net monetary benefit uses.
+    """
+    table = S.cost_effectiveness_table(run)
+    curves = S.acceptability_curves(run)
+    baseline = table.attrs["baseline"]
+    value = table.attrs["value_per_victim_year"]
+    # The curves' columns: the value, the baseline, then the arms in the file's order.
+    arms = [str(c) for c in curves.columns[2:]]
+    colours = _arm_colours(baseline, arms)
+    effect_units = table.attrs["units"]["victim_years_averted"] + (", in agents" if run.agent_units else "")
+    with plt.rc_context(STYLE):
+        fig, (plane, ceac) = plt.subplots(1, 2, figsize=(11.5, 4.8), layout="constrained")
+
+        plane.axhline(0, color="#999999", lw=0.8)
+        plane.axvline(0, color="#999999", lw=0.8)
+        for row in table.itertuples(index=False):
+            colour = colours[row.arm]
+            x, y = row.victim_years_averted, row.extra_cost
+            xerr = [[x - row.victim_years_averted_ci_low], [row.victim_years_averted_ci_high - x]]
+            yerr = [[y - row.extra_cost_ci_low], [row.extra_cost_ci_high - y]]
+            if np.all(np.isfinite(xerr)) and np.all(np.isfinite(yerr)):
+                plane.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="none", ecolor=colour, elinewidth=1.0,
+                               alpha=0.55, capsize=2)
+            marker, filled = STATUS_MARKERS.get(row.status, ("s", False))
+            plane.plot([x], [y], marker, ms=7, color=colour, mfc=colour if filled else "white", mew=1.4,
+                       zorder=3, gid=f"arm:{row.arm}")
+            plane.annotate(row.arm, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7, color="#333333")
+        frontier = table[table["status"] == "frontier"].sort_values("extra_cost", kind="stable")
+        plane.plot(frontier["victim_years_averted"], frontier["extra_cost"], color="#333333", lw=1.2, zorder=2,
+                   gid="frontier")
+        # The value line is drawn inside the limits the arms set, never widening them.
+        x_low, x_high = plane.get_xlim()
+        plane.plot([x_low, x_high], [value * x_low, value * x_high], color="#888888", lw=1.0, ls="--",
+                   scalex=False, scaley=False, gid="value_line")
+        plane.set_xlabel(f"victim-years averted ({effect_units})")
+        plane.set_ylabel("extra spending (real USD over the measured period)")
+        _human_axis(plane.yaxis)
+        _human_axis(plane.xaxis)
+        _title(plane, f"(a) cost-effectiveness plane against '{baseline}': means and 95 % intervals over "
+                      f"{table.attrs['replicates']} replicate pairs", 60)
+
+        values = curves["value"].to_numpy(dtype=float)
+        positive = values[values > 0]
+        lowest = float(positive.min()) if positive.size else 1.0
+        ceac.set_xscale("symlog", linthresh=lowest, linscale=0.5)
+        # Past the palette's length the colours repeat: a second line style tells those arms apart.
+        styles = {baseline: "--", **{a: "-" if i < len(ARM_PALETTE) else "-." for i, a in enumerate(arms)}}
+        for arm in [baseline, *arms]:
+            ceac.plot(values, curves[arm].to_numpy(dtype=float), color=colours[arm], lw=1.6, ls=styles[arm],
+                      label=f"{arm} (baseline)" if arm == baseline else arm, gid=f"acceptability:{arm}")
+        ceac.axvline(value, color="#888888", lw=1.0, ls=":", gid="value_per_victim_year",
+                     label=f"value used: {_human(value)} USD")
+        ticks = ([0.0] if values.min() <= 0 else []) + _decades(lowest, float(values.max()))
+        ceac.set_xticks(ticks)
+        ceac.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _human(v)))
+        ceac.set_xlim(float(values.min()), float(values.max()))
+        ceac.set_ylim(-0.02, 1.02)
+        ceac.set_xlabel("value of one victim-year averted (real USD; log scale, linear from 0 to "
+                        f"{_human(lowest)})")
+        ceac.set_ylabel("probability most cost-effective")
+        _title(ceac, "(b) acceptability: share of replicate pairs in which each arm has the highest net "
+                     "monetary benefit", 60)
+        ceac.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="arm")
+
+        handles = [Line2D([], [], color="#333333", marker="o", ms=6, lw=1.2, label="frontier (joined by cost)"),
+                   Line2D([], [], color="#333333", marker="o", ms=6, mfc="white", lw=0, label="dominated"),
+                   Line2D([], [], color="#333333", marker="D", ms=5.5, mfc="white", lw=0,
+                          label="extendedly dominated"),
+                   Line2D([], [], color="#888888", ls="--", lw=1.0,
+                          label=f"{_human(value)} USD per victim-year (net benefit > 0 below)")]
+        plane.legend(handles=handles, loc="best", fontsize=7, frameon=True, framealpha=0.9, edgecolor="none")
+        fig.suptitle(f"{run.scenario_name}: cost-effectiveness of the arms against '{baseline}' ({units_phrase(run)})",
+                     x=0.01, ha="left")
+    return fig
 
 
 # ---- sweeps -------------------------------------------------------------------------------

@@ -12,7 +12,10 @@ and no other file. What it holds depends on the file:
   composition, the regional map, the scenario's interventions and routes,
   and the resolved scenario;
 - a comparison: the 3P comparison of arms and the paired effects with
-  95 % intervals, as `tipsim compare` computed them;
+  95 % intervals, as `tipsim compare` computed them, and (files from a
+  tipsim that computes it) the cost-effectiveness of the arms: their
+  frontier, ICERs, net monetary benefit, the cost-effectiveness plane and
+  the acceptability curves;
 - a sweep: response curves and their table;
 - with a targets file (by default analysis/data/calibration_targets.csv):
   the model against data.
@@ -30,6 +33,7 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from . import __version__
+from . import allocation as A
 from . import figures as F
 from . import summaries as S
 from .io import Run, open_run
@@ -179,6 +183,28 @@ def _headline_frame(run: Run) -> pd.DataFrame:
     return frame
 
 
+# The cost-effectiveness table's columns as the report shows them, with their units.
+COST_EFFECTIVENESS_COLUMNS = {
+    "arm": "arm",
+    "extra_cost": "extra cost (USD)",
+    "victim_years_averted": "victim-years averted (person-years)",
+    "status": "status",
+    "comparator": "ICER against",
+    "icer": "ICER (USD per victim-year)",
+    "icer_ci_low": "ICER 95 % low",
+    "icer_ci_high": "ICER 95 % high",
+    "net_monetary_benefit": "net monetary benefit (USD)",
+    "net_monetary_benefit_ci_low": "NMB 95 % low",
+    "net_monetary_benefit_ci_high": "NMB 95 % high",
+    "probability_most_cost_effective": "P(most cost-effective)",
+}
+
+
+def _cost_effectiveness_frame(run: Run) -> pd.DataFrame:
+    table = S.cost_effectiveness_table(run)
+    return table[list(COST_EFFECTIVENESS_COLUMNS)].rename(columns=COST_EFFECTIVENESS_COLUMNS)
+
+
 def _model_points(run: Run, most: int = 4) -> list[int]:
     return F.points_to_show(run, None, most)
 
@@ -233,6 +259,39 @@ def write_report(path: str | Path, out_dir: str | Path, targets: str | Path | No
                       f"As `tipsim compare` computed them: mean over {run.replicate_count} replicate pairs and "
                       "95 % t-interval; cost per victim-year averted is a ratio of means with a delta-method "
                       "interval.", effects[["arm", "effect", "mean", "ci_low", "ci_high", "units", "long_name"]])
+            if S.has_cost_effectiveness(run):
+                value = S.format_figure(float(run.comparison.attrs["value_per_victim_year"]))
+                table("cost_effectiveness", "Cost-effectiveness",
+                      "The arms by extra cost against the baseline (real USD over the measured period) and the "
+                      "victim-years of exploitation they avert (person-years), means over "
+                      f"{run.replicate_count} replicate pairs, as `tipsim compare` computed them. Status: on the "
+                      "frontier, dominated (another arm costs no more and averts no less) or extendedly dominated "
+                      "(a mix of two frontier arms averts more for the same cost). ICER: extra cost per extra "
+                      "victim-year averted against the next cheaper frontier arm, with its 95 % delta-method "
+                      f"interval. Net monetary benefit at {value} USD per victim-year averted, with its 95 % "
+                      "t-interval; P(most cost-effective): the share of replicate pairs in which the arm has the "
+                      "highest net monetary benefit (the baseline's: 1 minus the arms').",
+                      _cost_effectiveness_frame(run))
+                figure("cost_effectiveness", "Cost-effectiveness plane and acceptability",
+                       "(a) Each arm's extra spending against the victim-years it averts, with 95 % t-intervals; "
+                       "filled and joined: the frontier; open circles: dominated; open diamonds: extendedly "
+                       f"dominated; dashed: {value} USD per victim-year (below it, net monetary benefit above 0). "
+                       "(b) The probability that each arm is the most cost-effective, against the value of one "
+                       "victim-year averted (log scale, linear from 0 to the first value above 0); dotted: the "
+                       "value the table uses.", lambda: F.cost_effectiveness_figure(run))
+            if A.read_allocation(run.path) is not None:
+                frontier = A.frontier_table(run.path)
+                table("allocation", "Allocation frontier",
+                      "tipsim allocate: at each added budget level, the best split (shares of the added money), "
+                      "the victim-years of exploitation it averts against the scenario as it is (mean and 95 % "
+                      f"t-interval over {run.replicate_count} replicate pairs), its paired lead over the even split "
+                      "and the share of pairs in which it leads. The best split is chosen from the same runs, so "
+                      "its lead is biased upwards: confirm it with tipsim compare on fresh seeds.",
+                      frontier.drop(columns=["best_point", "even_point"]))
+                figure("allocation", "Allocation frontier",
+                       "(a) Victim-years averted against the added budget: the best split at each level (95 % "
+                       "interval) and the even split, with the share of pairs in which the best leads; (b) the "
+                       "best split at each level.", lambda: A.frontier_figure(run.path))
             effects = S.paired_effects(run, S.HEADLINE_FIGURES)
             table("paired_effects_headline", "Paired effects on the headline figures",
                   "Arm minus baseline for every headline figure, paired by replicate, with 95 % t-intervals.",
@@ -312,14 +371,16 @@ def _render(run: Run, figures: Sequence[ReportFigure], tables: Sequence[ReportTa
     figs = {f.name: f for f in figures}
     sections: list[tuple[str, str, str]] = []  # (id, heading, body)
 
+    def figure_body(name: str) -> str:
+        f = figs[name]
+        return (f'<figure id="figure-{f.name}">{_embed(f, embed)}<figcaption>{html.escape(f.caption)} '
+                f'Files: <a href="{html.escape(f.files["png"].name)}">{html.escape(f.files["png"].name)}</a>, '
+                f'<a href="{html.escape(f.files["svg"].name)}">{html.escape(f.files["svg"].name)}</a>.'
+                "</figcaption></figure>")
+
     def add_figure(name: str) -> None:
         if name in figs:
-            f = figs[name]
-            body = (f'<figure id="figure-{f.name}">{_embed(f, embed)}<figcaption>{html.escape(f.caption)} '
-                    f'Files: <a href="{html.escape(f.files["png"].name)}">{html.escape(f.files["png"].name)}</a>, '
-                    f'<a href="{html.escape(f.files["svg"].name)}">{html.escape(f.files["svg"].name)}</a>.'
-                    "</figcaption></figure>")
-            sections.append((f"figure-{f.name}-section", f.heading, body))
+            sections.append((f"figure-{name}-section", figs[name].heading, figure_body(name)))
 
     def table_body(name: str) -> str:
         t = by_name[name]
@@ -338,6 +399,14 @@ def _render(run: Run, figures: Sequence[ReportFigure], tables: Sequence[ReportTa
     add_figure("comparison")
     add_table("paired_effects")
     add_table("paired_effects_headline")
+    # The table and its figure under one heading.
+    if "cost_effectiveness" in by_name:
+        sections.append(("cost-effectiveness", "Cost-effectiveness",
+                         table_body("cost_effectiveness")
+                         + (figure_body("cost_effectiveness") if "cost_effectiveness" in figs else "")))
+    if "allocation" in by_name:
+        sections.append(("allocation", "Allocation frontier",
+                         table_body("allocation") + (figure_body("allocation") if "allocation" in figs else "")))
     add_figure("response_curves")
     add_table("response_curves")
     add_figure("time_series")

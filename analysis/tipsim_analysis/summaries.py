@@ -9,6 +9,10 @@
 - `paired_effects` / `comparison_effects`: effects of each arm against the
   baseline, replicate r paired with replicate r (common random numbers),
   with 95 % t-intervals;
+- `cost_effectiveness_table` / `cost_effectiveness_text`: the arms by extra
+  cost with their frontier status, ICER, net monetary benefit and
+  probability of being the most cost-effective, as `tipsim compare` wrote
+  them, and the same as `tipsim` prints them;
 - `response_curve`: a figure over the points of a sweep;
 - `model_vs_data`: the model against a calibration_targets.csv-style file,
   measured as `calibrate.MEASURES` says.
@@ -357,6 +361,148 @@ def comparison_effects(run: Run) -> pd.DataFrame:
                          "ci_high": float(c[f"{name}_ci_high"].values[arm_index]),
                          "replicates": int(c.sizes["replicate"])})
     return pd.DataFrame(rows)
+
+
+# ---- cost-effectiveness ------------------------------------------------------------------
+
+# The comparison/ variables cost-effectiveness needs; files written before
+# tipsim compare computed it lack them.
+COST_EFFECTIVENESS_VARIABLES = (
+    "frontier_status", "icer_comparator", "icer_mean", "icer_ci_low", "icer_ci_high",
+    "net_monetary_benefit_mean", "net_monetary_benefit_ci_low", "net_monetary_benefit_ci_high",
+    "probability_most_cost_effective", "acceptability_value", "acceptability", "acceptability_baseline",
+)
+
+
+def has_cost_effectiveness(run: Run) -> bool:
+    """True when the file's comparison/ group holds the cost-effectiveness
+    results (`tipsim compare` of this version and later)."""
+    c = run.comparison
+    return (c is not None and "value_per_victim_year" in c.attrs
+            and all(name in c for name in COST_EFFECTIVENESS_VARIABLES))
+
+
+def _require_cost_effectiveness(run: Run) -> xr.Dataset:
+    if run.comparison is None:
+        raise ValueError(f"{run.path}: not a comparison (no comparison/ group): cost-effectiveness needs "
+                         "tipsim compare")
+    if not has_cost_effectiveness(run):
+        raise ValueError(f"{run.path}: its comparison/ group has no cost-effectiveness results (written by an "
+                         "older tipsim compare); run the comparison again")
+    return run.comparison
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def cost_effectiveness_table(run: Run) -> pd.DataFrame:
+    """The cost-effectiveness of each arm as `tipsim compare` wrote it (comparison/ group).
+
+    One row per arm, the baseline included (extra cost 0, victim-years
+    averted 0, net monetary benefit 0, no ICER), ordered by extra cost
+    (stable: the baseline, then the arms in file order, at equal cost):
+    `arm`, `extra_cost` (USD: extra spending over the measured period)
+    and `victim_years_averted` (person-years), each with its 95 % interval
+    (`_ci_low`, `_ci_high`); `status` (frontier, dominated or extendedly
+    dominated); `comparator` (the arm the ICER is taken against, empty off
+    the frontier); `icer` (USD per victim-year, NaN off the frontier) and
+    `net_monetary_benefit` (USD, at the file's value per victim-year),
+    each with its interval; `probability_most_cost_effective`. Read from
+    the file, not recomputed; the baseline's probability is 1 minus the
+    arms'. `frame.attrs` holds `baseline`, `value_per_victim_year`,
+    `replicates` and each column's `units`.
+    """
+    c = _require_cost_effectiveness(run)
+    baseline = _text(c.attrs.get("baseline", run.point_labels[0]))
+
+    def values(name: str) -> list[float]:
+        return [float(v) for v in c[name].values]
+
+    def texts(name: str) -> list[str]:
+        return [_text(v) for v in c[name].values]
+
+    arms = [_text(a) for a in c["arm"].values]
+    probability = values("probability_most_cost_effective")
+    # Summed one by one, as tipsim does, so the baseline's share is the same number.
+    others = 0.0
+    for p in probability:
+        others += p
+    zero = {"": 0.0, "_ci_low": 0.0, "_ci_high": 0.0}
+    columns: dict[str, list] = {"arm": [baseline, *arms]}
+    for column, variable in (("extra_cost", "spending"), ("victim_years_averted", "victim_years_averted")):
+        for suffix in ("", "_ci_low", "_ci_high"):
+            columns[column + suffix] = [zero[suffix], *values(f"{variable}{suffix or '_mean'}")]
+    columns["status"] = [_text(c.attrs.get("baseline_frontier_status", "frontier")), *texts("frontier_status")]
+    columns["comparator"] = ["", *texts("icer_comparator")]
+    for suffix in ("", "_ci_low", "_ci_high"):
+        columns["icer" + suffix] = [math.nan, *values(f"icer{suffix or '_mean'}")]
+    for suffix in ("", "_ci_low", "_ci_high"):
+        columns["net_monetary_benefit" + suffix] = [zero[suffix], *values(f"net_monetary_benefit{suffix or '_mean'}")]
+    columns["probability_most_cost_effective"] = [1.0 - others, *probability]
+    frame = pd.DataFrame(columns).sort_values("extra_cost", kind="stable").reset_index(drop=True)
+    frame.attrs = {
+        "baseline": baseline, "value_per_victim_year": float(c.attrs["value_per_victim_year"]),
+        "replicates": int(c.sizes["replicate"]),
+        "units": {"extra_cost": str(c["spending_mean"].attrs.get("units", "USD")),
+                  "victim_years_averted": str(c["victim_years_averted_mean"].attrs.get("units", "person-years")),
+                  "icer": str(c["icer_mean"].attrs.get("units", "USD per victim-year")),
+                  "net_monetary_benefit": str(c["net_monetary_benefit_mean"].attrs.get("units", "USD")),
+                  "probability_most_cost_effective": "1"},
+    }
+    return frame
+
+
+def acceptability_curves(run: Run) -> pd.DataFrame:
+    """The cost-effectiveness acceptability curves `tipsim compare` wrote: one
+    row per value per victim-year (`value`, USD), one column per arm and one
+    for the baseline (first), each the share of replicate pairs in which
+    that arm has the highest net monetary benefit at that value."""
+    c = _require_cost_effectiveness(run)
+    baseline = _text(c.attrs.get("baseline", run.point_labels[0]))
+    frame = pd.DataFrame({"value": c["acceptability_value"].values.astype(float),
+                          baseline: c["acceptability_baseline"].values.astype(float)})
+    curves = c["acceptability"].transpose("value", "arm")
+    for i, arm in enumerate(c["arm"].values):
+        frame[_text(arm)] = curves.values[:, i].astype(float)
+    frame.attrs = {"baseline": baseline, "value_per_victim_year": float(c.attrs["value_per_victim_year"])}
+    return frame
+
+
+def cost_effectiveness_text(table: pd.DataFrame) -> str:
+    """A `cost_effectiveness_table` as `tipsim compare` and `tipsim inspect`
+    print it: the same heading, columns and numbers
+    (sim/programs/cli/summary_table.cpp, print_cost_effectiveness)."""
+    value = table.attrs["value_per_victim_year"]
+    replicates = table.attrs["replicates"]
+    lines = [
+        "Cost-effectiveness, arms by extra cost (USD over the period) against the baseline; ICER = extra cost per",
+        "extra victim-year averted against the next cheaper arm on the frontier; net benefit at "
+        f"{format_figure(value)} USD per",
+        "victim-year averted (--value-per-victim-year); P(best) = share of the "
+        f"{replicates} replicate pairs in which",
+        "the arm has the highest net benefit.",
+    ]
+    w = max(4, *(len(str(a)) for a in table["arm"]))
+
+    def interval(mean: float, low: float, high: float) -> str:
+        if math.isnan(mean):
+            return "-"
+        text = format_figure(mean)
+        if not math.isnan(low):
+            text += f" ({format_figure(low)} to {format_figure(high)})"
+        return text
+
+    lines.append(f"  {'arm':<{w}} {'extra cost':>16} {'victim-years':>14} {'status':<22} "
+                 f"{'ICER (95% interval)':>34} {'net benefit (95% interval)':>34} {'P(best)':>8}")
+    for row in table.itertuples(index=False):
+        status = f"{row.status} vs {row.comparator}" if row.comparator else row.status
+        icer = interval(row.icer, row.icer_ci_low, row.icer_ci_high)
+        benefit = interval(row.net_monetary_benefit, row.net_monetary_benefit_ci_low, row.net_monetary_benefit_ci_high)
+        lines.append(
+            f"  {row.arm:<{w}} {format_figure(row.extra_cost):>16} {format_figure(row.victim_years_averted):>14} "
+            f"{status:<22} {icer:>34} {benefit:>34} {format_figure(row.probability_most_cost_effective):>8}")
+    return "\n".join(lines)
 
 
 # ---- sweeps ------------------------------------------------------------------------

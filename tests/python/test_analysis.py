@@ -411,11 +411,13 @@ def test_report_of_a_comparison(tiny_comparison, tmp_path):
     result = run_module("report", path, "-o", out)
     assert result.returncode == 0, result.stderr
     assert "report.html" in result.stdout
-    html = check_report(out, ["comparison", "time_series", "state_composition", "regional_map", "model_vs_data"])
+    html = check_report(out, ["comparison", "cost_effectiveness", "time_series", "state_composition", "regional_map",
+                              "model_vs_data"])
     with open_run(path) as run:
         assert all(arm in html for arm in run.arms)
         assert run.provenance["source_revision"] in html
     assert "Paired effects" in html and "Provenance" in html
+    assert html.count('<section id="cost-effectiveness"><h2>Cost-effectiveness</h2>') == 1
 
 
 def test_report_of_a_sweep_and_a_run(tiny_sweep, tiny_run, tmp_path):

@@ -71,3 +71,16 @@ def test_other_files_are_refused(tiny_run_file):
     assert A.read_allocation(tiny_run_file) is None
     with pytest.raises(ValueError, match="not a tipsim allocate file"):
         A.frontier_table(tiny_run_file)
+
+
+def test_the_report_draws_the_frontier(allocation_file, tmp_path):
+    from tipsim_analysis import report
+
+    written = report.write_report(allocation_file, tmp_path / "report", targets=None)
+    text = written.html.read_text(encoding="utf-8")
+    assert text.count('id="allocation"') == 1
+    assert [f.name for f in written.figures].count("allocation") == 1
+    frontier = [t for t in written.tables if t.name == "allocation"]
+    assert len(frontier) == 1
+    np.testing.assert_array_equal(frontier[0].frame["probability_better_than_even"],
+                                  A.frontier_table(allocation_file)["probability_better_than_even"])

@@ -257,6 +257,64 @@ def check_comparisons(example, made):
     np.testing.assert_allclose(pairs.values, (victim_years[1:] - victim_years[0]).mean(axis=1), rtol=1e-12)
 
 
+def check_cost_effectiveness(example, made):
+    path = made["runs/3p.h5"]
+    with h5py.File(path, "r") as f:
+        c = f["comparison"]
+        arms = strings(c["arm"])
+        value = float(c.attrs["value_per_victim_year"])
+        baseline = c.attrs["baseline"]
+        baseline = baseline.decode() if isinstance(baseline, bytes) else str(baseline)
+        numbers = {name: c[name][()] for name in ("spending_mean", "victim_years_averted_mean", "icer_mean",
+                                                   "net_monetary_benefit_mean", "probability_most_cost_effective",
+                                                   "acceptability_value", "acceptability_baseline", "acceptability")}
+        status, comparator = strings(c["frontier_status"]), strings(c["icer_comparator"])
+    assert arms == list(ARMS) and baseline == "tiny"
+
+    columns = ["arm", "extra_cost", "victim_years_averted", "status", "comparator", "icer", "net_monetary_benefit",
+               "probability_most_cost_effective"]
+    shown = example.one('table[["arm"')
+    assert list(shown.columns) == columns
+    costs = [0.0, *numbers["spending_mean"]]
+    # By extra cost, the baseline first at equal cost.
+    assert list(shown.arm) == [name for _, _, name in sorted(zip(costs, range(len(costs)), [baseline, *arms]))]
+    rows = shown.set_index("arm")
+    for i, arm in enumerate(arms):
+        row = rows.loc[arm]
+        assert (row.extra_cost, row.victim_years_averted, row.net_monetary_benefit,
+                row.probability_most_cost_effective) == (
+            numbers["spending_mean"][i], numbers["victim_years_averted_mean"][i],
+            numbers["net_monetary_benefit_mean"][i], numbers["probability_most_cost_effective"][i]), arm
+        assert (row.status, row.comparator) == (status[i], comparator[i]), arm
+        assert row.icer == numbers["icer_mean"][i] or (np.isnan(row.icer) and np.isnan(numbers["icer_mean"][i]))
+    base = rows.loc[baseline]
+    assert (base.extra_cost, base.victim_years_averted, base.net_monetary_benefit, base.comparator) == (0, 0, 0, "")
+    assert base.probability_most_cost_effective == same(1 - numbers["probability_most_cost_effective"].sum())
+
+    assert example.one('attrs["value_per_victim_year"]') == value
+    assert example.comment('attrs["value_per_victim_year"]') == repr(value)
+    text = example.one("cost_effectiveness_text").splitlines()
+    assert text[0].startswith("Cost-effectiveness, arms by extra cost") and len(text) == 5 + 1 + len(arms)
+    for i, arm in enumerate(arms):
+        line = next(line for line in text if line.startswith(f"  {arm} "))
+        for name in ("spending_mean", "net_monetary_benefit_mean"):
+            assert summaries_format(numbers[name][i]) in line, (arm, name)
+
+    curves = example.one("curves.iloc")
+    assert list(curves.columns) == ["value", baseline, *arms]
+    assert list(curves.value) == [numbers["acceptability_value"][0], numbers["acceptability_value"][-1]] == [0, 1e7]
+    np.testing.assert_array_equal(curves[baseline], numbers["acceptability_baseline"][[0, -1]])
+    for i, arm in enumerate(arms):
+        np.testing.assert_array_equal(curves[arm], numbers["acceptability"][[0, -1], i], err_msg=arm)
+
+
+def summaries_format(value):
+    """A number as tipsim prints it (the package's format_figure, which the package's tests check against tipsim)."""
+    from tipsim_analysis.summaries import format_figure
+
+    return format_figure(float(value))
+
+
 def check_sweeps(example, made):
     path = made["runs/shelters.h5"]
     with h5py.File(path, "r") as f:
@@ -301,7 +359,8 @@ def check_model_against_data(example, made):
 def check_figures(example, made):
     folder = made["runs/figures"]
     assert example.lines("paths[") == [f"{folder / 'surge_over_time.png'} {folder / 'surge_over_time.svg'}"]
-    for name in ("surge_over_time", "comparison", "composition", "regions", "model_vs_data", "shelters"):
+    for name in ("surge_over_time", "comparison", "cost_effectiveness", "composition", "regions", "model_vs_data",
+                 "shelters"):
         assert (folder / f"{name}.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), name
         assert "<svg" in (folder / f"{name}.svg").read_text(encoding="utf-8"), name
 
@@ -329,6 +388,7 @@ CHECKS = {
     "Opening a run file": check_opening,
     "Bands over replicates, and totals over windows": check_bands,
     "Comparisons: paired effects with 95 % intervals": check_comparisons,
+    "Cost-effectiveness of the arms": check_cost_effectiveness,
     "Sweeps: response curves": check_sweeps,
     "The model against data": check_model_against_data,
     "Figures one at a time": check_figures,
