@@ -23,7 +23,7 @@ double effort_from_money(double money_per_100k, double unit_cost, double referen
   return cap > 0 ? cap * saturating(units, cap) : 0.0;
 }
 
-// Relative weights a, b, c as shares of their sum (all zero: nothing).
+// Relative weights as shares of their sum (all zero: all zero).
 template <std::size_t N>
 std::array<double, N> shares_of(const Scenario& s, const std::array<Param, N>& weights) {
   std::array<double, N> out{};
@@ -41,6 +41,8 @@ void apply_budget(const Scenario& s, double total_people, ParamValues& lv) {
   const auto pillar =
       shares_of<kPillars>(s, {Param::budget_share_prosecution, Param::budget_share_protection,
                               Param::budget_share_prevention, Param::budget_share_partnership});
+  // No pillar to spend on (the loader refuses it): the levers stay as set.
+  if (pillar[0] + pillar[1] + pillar[2] + pillar[3] <= 0) return;
   // Money per 100 000 real people per year, the same everywhere.
   auto money = [&](Pillar p) { return total * pillar[static_cast<std::size_t>(p)] / total_people * 1e5; };
   const double price = lv[Param::cost_price_level];
