@@ -106,12 +106,9 @@ std::vector<std::vector<double>> simplex_lattice(std::size_t targets, int resolu
 Scenario with_added_budget(const Scenario& base, const std::vector<AllocationTarget>& targets,
                            std::span<const double> weights, double usd_per_year) {
   Scenario s = base;
-  double people = 0;
-  double share_sum = 0;
-  for (const RegionSpec& r : s.regions) share_sum += r.values[Param::population_share];
-  people = s.get(Param::population_size) * s.get(Param::population_scale);
+  const double people = s.get(Param::population_size) * s.get(Param::population_scale);
   // Money per 100 000 real people per year, the same in every region.
-  const double per_100k = people > 0 && share_sum > 0 ? usd_per_year / people * 1e5 : 0.0;
+  const double per_100k = people > 0 ? usd_per_year / people * 1e5 : 0.0;
   for (std::size_t r = 0; r < s.regions.size(); ++r) {
     InterventionSpec iv;
     iv.name = "allocation";
