@@ -63,15 +63,22 @@ run_reader() {
   local target=run_file_reader log=$work/run_file_reader/log status left
   local until=$(( $(date +%s) + seconds ))
   : >"$log"
+  local kept_before kept_after
   while left=$(( until - $(date +%s) )); (( left > 0 )); do
+    kept_before=$(find "$work/$target/artifacts" -type f | wc -l)
     "build-fuzz/fuzz/${target}_fuzz" "${common[@]}" -max_total_time="$left" -fork=1 \
       -artifact_prefix="$work/$target/artifacts/" "$work/$target/corpus" fuzz/corpus/run_file >"$log.run" 2>&1
     status=$?
     cat "$log.run" >>"$log"
+    kept_after=$(find "$work/$target/artifacts" -type f | wc -l)
     if ! grep -q "^INFO: -fork=1: .* seed inputs, starting to fuzz" "$log.run"; then
       echo "did not start (exit $status)"; return
     fi
-    if [[ $status -ne 0 ]] && ! stopped_at_defect "$status" "$log.run"; then
+    # A job that timed out as the time ran out ends fork mode with its exit
+    # code (70) while its input's name stays in the job's own log: the new
+    # input in artifacts/ is what shows a defect stopped it (triaged below).
+    if [[ $status -ne 0 ]] && ! stopped_at_defect "$status" "$log.run" &&
+       ! { [[ $status =~ ^(1|70|71|77)$ ]] && (( kept_after > kept_before )); }; then
       echo "exit $status"; return
     fi
   done
