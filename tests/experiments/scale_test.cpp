@@ -66,8 +66,18 @@ Moments moments(const std::vector<double>& v) {
 }
 
 TEST(ScaleInvariance, TheSameWorldAtTwoScalesGivesTheSameRealTotals) {
+  // The sanitizer builds look for memory and threading errors, not for
+  // small differences: three replicates there still fail on a factor of 4,
+  // without the power check; the release build makes the full claim.
+#ifdef TIPSIM_SANITIZED
+  constexpr double kPeople = 640000;
+  constexpr std::uint32_t kReplicates = 3;
+  constexpr bool kPowerChecked = false;
+#else
   constexpr double kPeople = 640000;
   constexpr std::uint32_t kReplicates = 12;
+  constexpr bool kPowerChecked = true;
+#endif
   const auto fine = summaries(kPeople, 1, kReplicates);
   const auto coarse = summaries(kPeople, 4, kReplicates);
   // Real-unit totals of both layers and the money: each a two-sided Welch
@@ -127,7 +137,9 @@ TEST(ScaleInvariance, TheSameWorldAtTwoScalesGivesTheSameRealTotals) {
         r.relative_se);
     std::printf("%s\n", line);
     EXPECT_FALSE(differs) << line;
-    EXPECT_LT(r.relative_se, 0.12) << "too noisy to see a difference: " << line;
+    if (kPowerChecked) {
+      EXPECT_LT(r.relative_se, 0.12) << "too noisy to see a difference: " << line;
+    }
   }
 }
 
