@@ -58,6 +58,19 @@ double half_width(double standard_error, std::size_t n, double level) {
   return boost::math::quantile(t, 0.5 + level / 2) * standard_error;
 }
 
+// The ratio of mean differences with a delta-method t-interval: the
+// t-interval of mean(dc - R de) over mean(de). NaN when mean(de) <= 0.
+EffectEstimate ratio_of_means(const std::vector<double>& dc, const std::vector<double>& de) {
+  const double mean_de = mean_of(de);
+  if (dc.empty() || !(mean_de > 0)) return EffectEstimate{kNaN, kNaN, kNaN};
+  const double ratio = mean_of(dc) / mean_de;
+  std::vector<double> residual(dc.size());
+  for (std::size_t r = 0; r < dc.size(); ++r) residual[r] = dc[r] - ratio * de[r];
+  const EffectEstimate spread = t_interval(residual);
+  return EffectEstimate{ratio, ratio + (spread.ci_low - spread.mean) / mean_de,
+                        ratio + (spread.ci_high - spread.mean) / mean_de};
+}
+
 }  // namespace
 
 std::span<const EffectSpec> effect_table() { return kEffects; }
@@ -93,20 +106,8 @@ ArmEffects paired_effects(std::span<const std::vector<double>> baseline,
     EffectEstimate estimate;
     if (effect.sign == EffectSign::CostPerAverted) {
       for (std::size_t r = 0; r < n; ++r) values[r] = averted[r] > 0 ? extra[r] / averted[r] : kNaN;
-      // Ratio of means, with the delta-method (linearised) standard error:
-      // the t-interval of mean(extra - R averted) / mean(averted).
-      const double mean_averted = mean_of(averted);
-      if (n > 0 && mean_averted > 0) {
-        const double ratio = mean_of(extra) / mean_averted;
-        std::vector<double> residual(n);
-        for (std::size_t r = 0; r < n; ++r) residual[r] = extra[r] - ratio * averted[r];
-        const EffectEstimate spread = t_interval(residual);
-        estimate.mean = ratio;
-        estimate.ci_low = ratio + (spread.ci_low - spread.mean) / mean_averted;
-        estimate.ci_high = ratio + (spread.ci_high - spread.mean) / mean_averted;
-      } else {
-        estimate = EffectEstimate{kNaN, kNaN, kNaN};
-      }
+      // Ratio of means, with the delta-method (linearised) interval.
+      estimate = ratio_of_means(extra, averted);
     } else {
       const std::size_t index = summary_index(effect.summary);
       for (std::size_t r = 0; r < n; ++r)
@@ -156,19 +157,6 @@ PairedCostsAndEffects paired_costs_and_effects(std::span<const std::vector<std::
     out.effect.push_back(std::move(effect));
   }
   return out;
-}
-
-// The ratio of mean differences with a delta-method t-interval: the
-// t-interval of mean(dc - R de) over mean(de). NaN when mean(de) <= 0.
-EffectEstimate ratio_of_means(const std::vector<double>& dc, const std::vector<double>& de) {
-  const double mean_de = mean_of(de);
-  if (dc.empty() || !(mean_de > 0)) return EffectEstimate{kNaN, kNaN, kNaN};
-  const double ratio = mean_of(dc) / mean_de;
-  std::vector<double> residual(dc.size());
-  for (std::size_t r = 0; r < dc.size(); ++r) residual[r] = dc[r] - ratio * de[r];
-  const EffectEstimate spread = t_interval(residual);
-  return EffectEstimate{ratio, ratio + (spread.ci_low - spread.mean) / mean_de,
-                        ratio + (spread.ci_high - spread.mean) / mean_de};
 }
 
 // The share of pairs in which each arm's net benefit is the highest.
@@ -255,6 +243,15 @@ CostEffectiveness cost_effectiveness(std::span<const std::vector<std::vector<dou
   }
   ce.probability_best = best_shares(p, value_per_victim_year);
   return ce;
+}
+
+std::vector<std::vector<std::vector<double>>> runs_by_arm(const std::vector<std::vector<double>>& summaries,
+                                                          std::size_t replicates) {
+  std::vector<std::vector<std::vector<double>>> runs;
+  for (std::size_t begin = 0; replicates > 0 && begin + replicates <= summaries.size(); begin += replicates)
+    runs.emplace_back(summaries.begin() + static_cast<std::ptrdiff_t>(begin),
+                      summaries.begin() + static_cast<std::ptrdiff_t>(begin + replicates));
+  return runs;
 }
 
 std::vector<double> acceptability_values() {

@@ -104,6 +104,11 @@ struct CostEffectiveness {
   double value_per_victim_year = kDefaultValuePerVictimYear;
 };
 
+// The summaries of every run, in (point, replicate) order, by point:
+// [point][replicate].
+std::vector<std::vector<std::vector<double>>> runs_by_arm(const std::vector<std::vector<double>>& summaries,
+                                                          std::size_t replicates);
+
 // `runs[arm][replicate]` holds each arm's summaries (arm 0 the baseline),
 // every arm with the same replicates on the same random streams.
 CostEffectiveness cost_effectiveness(std::span<const std::vector<std::vector<double>>> runs,

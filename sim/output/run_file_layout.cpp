@@ -549,16 +549,6 @@ EffectColumns effect_columns(std::size_t replicates, const std::vector<std::vect
   return c;
 }
 
-// The arms' summaries by arm: [arm][replicate], the baseline first.
-std::vector<std::vector<std::vector<double>>> runs_by_arm(std::size_t arms, std::size_t replicates,
-                                                          const std::vector<std::vector<double>>& summaries) {
-  std::vector<std::vector<std::vector<double>>> runs(arms);
-  for (std::size_t a = 0; a < arms; ++a)
-    runs[a].assign(summaries.begin() + static_cast<std::ptrdiff_t>(a * replicates),
-                   summaries.begin() + static_cast<std::ptrdiff_t>((a + 1) * replicates));
-  return runs;
-}
-
 // The acceptability curve: the share of pairs in which each arm is the
 // most cost-effective, at each value per victim-year.
 void write_acceptability(GroupWriter& group, const std::string& path,
@@ -593,7 +583,7 @@ void write_acceptability(GroupWriter& group, const std::string& path,
 void write_cost_effectiveness(GroupWriter& group, const std::string& path,
                               const std::vector<std::string>& arm_names, std::size_t replicates,
                               const std::vector<std::vector<double>>& summaries, double value) {
-  const auto runs = runs_by_arm(arm_names.size(), replicates, summaries);
+  const auto runs = runs_by_arm(summaries, replicates);
   const CostEffectiveness ce = cost_effectiveness(runs, value);
   h5::write_attribute(group.id(), "value_per_victim_year", value, path);
   h5::write_attribute(group.id(), "baseline_frontier_status", frontier_label(ce.status.front()), path);
@@ -704,7 +694,7 @@ void write_allocation(hid_t file, const std::string& path, const RunFileInfo& in
   weights.resize(points * targets, 0.0);
   group.doubles("weight", {"point", "target"}, weights, "share of the added budget going to each target",
                 "1");
-  const auto runs = runs_by_arm(points, info.replicates, summaries);
+  const auto runs = runs_by_arm(summaries, info.replicates);
   const auto levels = allocation_frontier(runs, info.allocation_budgets, info.allocation_weights,
                                           info.allocation_by_net_benefit ? info.value_per_victim_year : 0.0);
   group.index_dimension("level", levels.size(), "budget level of the frontier", "1");

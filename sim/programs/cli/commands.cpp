@@ -175,16 +175,6 @@ std::size_t allocation_levels(const output::RunFileInfo& info) {
   return levels.size();
 }
 
-// The runs' summaries by arm: [arm][replicate].
-std::vector<std::vector<std::vector<double>>> by_arm(const std::vector<std::vector<double>>& summaries,
-                                                     std::size_t replicates) {
-  std::vector<std::vector<std::vector<double>>> runs;
-  for (std::size_t begin = 0; begin + replicates <= summaries.size() && replicates > 0; begin += replicates)
-    runs.emplace_back(summaries.begin() + static_cast<std::ptrdiff_t>(begin),
-                      summaries.begin() + static_cast<std::ptrdiff_t>(begin + replicates));
-  return runs;
-}
-
 // A varied key's value at a point, as people write it (0.5, 100, true).
 std::string key_display(const Scenario& point, const std::string& key) {
   if (is_scale_axis(key)) {
@@ -225,7 +215,7 @@ void print_result(const output::RunFileInfo& info, const std::string& output_pat
       if (!info.allocation_targets.empty()) {
         print_allocation(
             stdout, facts, info.allocation_targets, info.allocation_weights,
-            allocation_frontier(by_arm(summaries, info.replicates), info.allocation_budgets,
+            allocation_frontier(runs_by_arm(summaries, info.replicates), info.allocation_budgets,
                                 info.allocation_weights,
                                 info.allocation_by_net_benefit ? info.value_per_victim_year : 0.0),
             (info.points.size() - 1) / std::max<std::size_t>(1, allocation_levels(info)),
@@ -235,7 +225,7 @@ void print_result(const output::RunFileInfo& info, const std::string& output_pat
       print_comparison(
           stdout, facts, info.arm_names.front(), arm_estimates(info.arm_names, summaries, info.replicates),
           info.value_per_victim_year,
-          cost_effectiveness_rows(info.arm_names, cost_effectiveness(by_arm(summaries, info.replicates),
+          cost_effectiveness_rows(info.arm_names, cost_effectiveness(runs_by_arm(summaries, info.replicates),
                                                                      info.value_per_victim_year)));
       return;
   }
