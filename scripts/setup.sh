@@ -20,8 +20,11 @@ packages=(
   libasan8 libubsan1 libtsan2 clang libclang-rt-14-dev
   # reading run files: HDF5 and netCDF tools, the Python analysis stack
   hdf5-tools netcdf-bin python3-h5py python3-numpy python3-xarray python3-h5netcdf python3-pytest
-  # the analysis package (analysis/): tables, figures, t-intervals
-  python3-pandas python3-matplotlib python3-scipy
+  # the analysis package (analysis/): tables, figures, t-intervals; installed
+  # offline into a virtual environment (scripts/install-analysis.sh), whose
+  # notebook (analysis/examples/) Jupyter's nbconvert executes in the tests
+  python3-pandas python3-matplotlib python3-scipy python3-venv python3-setuptools python3-wheel
+  python3-nbconvert python3-nbclient python3-ipykernel
   # reading run files in R: Rscript and hdf5r, for analysis/examples/read_run.R and its test
   r-base-core r-cran-hdf5r
   # checks: pyflakes over the Python code (analysis/, scripts/, tests/python/)

@@ -15,17 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import h5py
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import xarray as xr
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import xarray as xr  # noqa: E402
-
-from .figures import PALETTE, PILLAR_COLOURS, STYLE, _human_axis  # noqa: E402
-from .io import _open_group, check_run_file  # noqa: E402
+from .figures import PALETTE, PILLAR_COLOURS, STYLE, _human_axis
+from .io import _open_group, check_run_file
 
 
 def read_allocation(path: str | Path) -> xr.Dataset | None:

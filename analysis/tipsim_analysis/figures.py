@@ -29,22 +29,19 @@ from pathlib import Path
 from typing import Sequence
 
 import matplotlib
+import matplotlib.cm
+import matplotlib.colors
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, Patch
+from matplotlib.path import Path as CurvePath
 
-matplotlib.use("Agg")
-
-import matplotlib.cm  # noqa: E402
-import matplotlib.colors  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import xarray as xr  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, Patch  # noqa: E402
-from matplotlib.path import Path as CurvePath  # noqa: E402
-
-from . import summaries as S  # noqa: E402
-from .io import DAYS_PER_YEAR, Run  # noqa: E402
+from . import summaries as S
+from .io import DAYS_PER_YEAR, Run
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")

@@ -38,7 +38,12 @@ from . import figures as F
 from . import summaries as S
 from .io import Run, open_run
 
-DEFAULT_TARGETS = Path(__file__).resolve().parents[1] / "data" / "calibration_targets.csv"
+# The real-world targets: the installed package's data, or analysis/data/
+# when this is the source tree (pyproject.toml maps one onto the other).
+DEFAULT_TARGETS = next((d / "calibration_targets.csv" for d in (Path(__file__).resolve().parent / "data",
+                                                               Path(__file__).resolve().parents[1] / "data")
+                        if (d / "calibration_targets.csv").is_file()),
+                       Path(__file__).resolve().parents[1] / "data" / "calibration_targets.csv")
 
 # Root attributes shown as provenance, in this order, with a label.
 PROVENANCE_FIELDS = (

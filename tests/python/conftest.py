@@ -2,9 +2,11 @@
 and tiny files of every kind (run, sweep, comparison) written by the binary
 during the test session.
 
-ctest sets TIPSIM_CLI (the tipsim binary) and TIPSIM_SOURCE_DIR (the
-repository root). Run by hand, TIPSIM_RUN_FILE may name an existing run
-file to test instead of writing one.
+ctest sets TIPSIM_CLI (the tipsim binary), TIPSIM_SOURCE_DIR (the
+repository root) and TIPSIM_ANALYSIS_VENV (the virtual environment the
+analysis package was installed into, whose python runs the tests). Run by
+hand, TIPSIM_RUN_FILE may name an existing run file to test instead of
+writing one.
 """
 
 import ast
@@ -23,6 +25,23 @@ TINY_SCENARIO = "[scenario]\nsteps = 20\n[population]\nsize = 2000\n"
 def source_dir():
     given = os.environ.get("TIPSIM_SOURCE_DIR")
     return pathlib.Path(given) if given else pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def analysis_package_is_the_installed_one():
+    """Under ctest the tests judge the analysis package as a user installs
+    it: the copy in TIPSIM_ANALYSIS_VENV, not analysis/ of the source tree
+    (checked after every test module has been imported)."""
+    venv = os.environ.get("TIPSIM_ANALYSIS_VENV")
+    if not venv:
+        return
+    import tipsim_analysis
+
+    where = pathlib.Path(tipsim_analysis.__file__).resolve()
+    assert pathlib.Path(sys.prefix).resolve() == pathlib.Path(venv).resolve(), (
+        f"the tests run under {sys.prefix}, not the analysis package's environment {venv}")
+    assert pathlib.Path(venv).resolve() in where.parents, (
+        f"tipsim_analysis was imported from {where}, not from the installed package in {venv}")
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,10 @@ import numpy as np
 import pytest
 
 ROOT = pathlib.Path(os.environ.get("TIPSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
-sys.path.insert(0, str(ROOT / "analysis"))
 
-from tipsim_analysis import RunFileError, calibrate, open_run  # noqa: E402
-from tipsim_analysis import summaries as S  # noqa: E402
-from tipsim_analysis.io import by_sweep_keys  # noqa: E402
+from tipsim_analysis import RunFileError, calibrate, open_run
+from tipsim_analysis import summaries as S
+from tipsim_analysis.io import by_sweep_keys
 
 TINY = ROOT / "scenarios" / "tiny.toml"
 TARGETS = ROOT / "analysis" / "data" / "calibration_targets.csv"
@@ -367,7 +366,7 @@ def test_foreign_and_newer_files_are_refused_with_a_clear_message(tipsim_cli, ti
 
 
 def run_module(*args, cwd=ROOT):
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "analysis"), MPLBACKEND="Agg")
+    env = dict(os.environ, MPLBACKEND="Agg")
     return subprocess.run([sys.executable, "-m", "tipsim_analysis", *map(str, args)], capture_output=True,
                           text=True, timeout=600, env=env, cwd=cwd)
 

@@ -2,16 +2,14 @@
 
 import pathlib
 import subprocess
-import sys
 
 import h5py
 import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "analysis"))
 
-from tipsim_analysis import allocation as A  # noqa: E402
+from tipsim_analysis import allocation as A
 
 # One region, no routes: border screening can do nothing, demand reduction a lot.
 TOY = """[scenario]

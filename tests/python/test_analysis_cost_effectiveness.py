@@ -19,12 +19,11 @@ import pandas as pd
 import pytest
 
 ROOT = pathlib.Path(os.environ.get("TIPSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
-sys.path.insert(0, str(ROOT / "analysis"))
 
-from tipsim_analysis import open_run  # noqa: E402
-from tipsim_analysis import figures as F  # noqa: E402
-from tipsim_analysis import summaries as S  # noqa: E402
-from tipsim_analysis.report import write_report  # noqa: E402
+from tipsim_analysis import open_run
+from tipsim_analysis import figures as F
+from tipsim_analysis import summaries as S
+from tipsim_analysis.report import write_report
 
 TINY = ROOT / "scenarios" / "tiny.toml"
 SCALE = 10
@@ -56,7 +55,7 @@ def tipsim(cli, *args):
 
 
 def run_module(*args):
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "analysis"))
+    env = dict(os.environ)
     return subprocess.run([sys.executable, "-m", "tipsim_analysis", *map(str, args)], capture_output=True,
                           text=True, timeout=300, env=env)
 

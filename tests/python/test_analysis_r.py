@@ -10,15 +10,13 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 ROOT = pathlib.Path(os.environ.get("TIPSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
-sys.path.insert(0, str(ROOT / "analysis"))
 
-from tipsim_analysis import open_run  # noqa: E402
-from tipsim_analysis import summaries as S  # noqa: E402
+from tipsim_analysis import open_run
+from tipsim_analysis import summaries as S
 
 EXAMPLE = ROOT / "analysis" / "examples" / "read_run.R"
 TINY = ROOT / "scenarios" / "tiny.toml"

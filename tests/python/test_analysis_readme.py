@@ -8,7 +8,6 @@ import os
 import pathlib
 import re
 import subprocess
-import sys
 
 import h5py
 import numpy as np
@@ -17,7 +16,6 @@ from scipy import stats
 
 ROOT = pathlib.Path(os.environ.get("TIPSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
 README = ROOT / "analysis" / "README.md"
-sys.path.insert(0, str(ROOT / "analysis"))
 
 TINY = ROOT / "scenarios" / "tiny.toml"
 # Two arms of tiny.toml: one lever each. More shelter places change spending

@@ -16,12 +16,11 @@ import numpy as np
 import pytest
 
 ROOT = pathlib.Path(os.environ.get("TIPSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
-sys.path.insert(0, str(ROOT / "analysis"))
 
-from tipsim_analysis import open_run  # noqa: E402
-from tipsim_analysis import figures as F  # noqa: E402
-from tipsim_analysis import summaries as S  # noqa: E402
-from tipsim_analysis.report import write_report  # noqa: E402
+from tipsim_analysis import open_run
+from tipsim_analysis import figures as F
+from tipsim_analysis import summaries as S
+from tipsim_analysis.report import write_report
 
 TINY = ROOT / "scenarios" / "tiny.toml"
 SCALE = 10
@@ -221,7 +220,7 @@ def test_report_and_figures_say_real_units(scaled_comparison, tmp_path):
 
 
 def test_summary_command_says_real_units(scaled_run):
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "analysis"))
+    env = dict(os.environ)
     result = subprocess.run([sys.executable, "-m", "tipsim_analysis", "summary", str(scaled_run)],
                             capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr

@@ -9,7 +9,9 @@ many pairs it needs; a scenario runs as many replicates as its most
 demanding claim (and world_baseline at least as many as the calibration
 is judged on).
 
-    /usr/bin/python3 tests/python/world_library.py --tipsim build/sim/tipsim --out DIR
+    build/analysis-venv/bin/python tests/python/world_library.py --tipsim build/sim/tipsim --out DIR
+
+(the python of the analysis package's environment, which ctest installs).
 
 writes DIR/NAME.h5 for every library scenario (ctest's fixture world_runs).
 """
@@ -22,8 +24,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "analysis"))
-from tipsim_analysis.calibrate import HELD_OUT_SEED  # noqa: E402
+from tipsim_analysis.calibrate import HELD_OUT_SEED
 
 # The calibration is judged on this many replicates of world_baseline.
 CALIBRATION_REPLICATES = 20
