@@ -11,9 +11,9 @@ is judged on).
 
     build/analysis-venv/bin/python tests/python/world_library.py --tipsim build/sim/tipsim --out DIR
 
-(the python of the analysis package's environment, which ctest installs).
-
-writes DIR/NAME.h5 for every library scenario (ctest's fixture world_runs).
+writes DIR/NAME.h5 for every library scenario (ctest's fixture world_runs;
+it runs with the python of the environment ctest installs the analysis
+package into).
 """
 
 from __future__ import annotations
