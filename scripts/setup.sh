@@ -19,7 +19,7 @@ packages=(
   # (clang with libFuzzer and its sanitizer runtimes): scripts/ci.sh, scripts/fuzz.sh
   libasan8 libubsan1 libtsan2 clang libclang-rt-14-dev
   # reading run files: HDF5 and netCDF tools, the Python analysis stack
-  hdf5-tools netcdf-bin python3-h5py python3-numpy python3-xarray python3-h5netcdf python3-pytest
+  hdf5-tools netcdf-bin udunits-bin python3-h5py python3-numpy python3-xarray python3-h5netcdf python3-pytest
   # the analysis package (analysis/): tables, figures, t-intervals; installed
   # offline into a virtual environment (scripts/install-analysis.sh), whose
   # notebook (analysis/examples/) Jupyter's nbconvert executes in the tests

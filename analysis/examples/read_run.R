@@ -75,11 +75,12 @@ headline <- c("exploited_mean", "recruitments", "identified", "prosecutions", "c
 cat("\nsummary\tfigure\tpoint\tmean\tlow\tmedian\thigh\tunits\n")
 for (name in headline) {
   values <- read_array(f, paste0("summary/", name))         # [replicate, point]
+  # units holds the UDUNITS spelling (CF: "1"), unit_label the words ("persons").
+  unit <- h5attr(f[[paste0("summary/", name)]], "unit_label")
   for (p in seq_along(points)) {
     q <- quantile(values[, p], c(0.1, 0.5, 0.9))
     cat("summary", name, labels[[p]], sprintf("%.15g", c(mean(values[, p]), q)),
-        h5attr(f[[paste0("summary/", name)]], "units"),
-        sep = "\t")
+        unit, sep = "\t")
     cat("\n")
   }
 }

@@ -144,10 +144,23 @@ def check_run_file(path: str | Path) -> dict[str, Any]:
 def _open_group(path: Path, group: str, load: bool = True) -> xr.Dataset:
     """One group as an xarray Dataset, read at once (`load`) or lazily."""
     ds = xr.open_dataset(path, engine="h5netcdf", group=group)
+    _units_in_words(ds)
     if load:
         ds.load()
         ds.close()
     return ds
+
+
+def _units_in_words(ds: xr.Dataset) -> None:
+    """`units` as people read them: the file holds UDUNITS spellings in
+    `units` (CF: "1", "year-1") and the words in `unit_label` ("persons",
+    "USD per year"); the package shows the words, as xarray's plot labels
+    do, and keeps the spelling in `cf_units`."""
+    for variable in ds.variables.values():
+        label = variable.attrs.pop("unit_label", None)
+        if label is not None:
+            variable.attrs["cf_units"] = variable.attrs.get("units", "")
+            variable.attrs["units"] = label
 
 
 def _table(path: Path, group: str) -> pd.DataFrame:

@@ -233,6 +233,9 @@ struct Variable {
   // The value at one index per dimension.
   double at(std::initializer_list<std::size_t> index) const;
   std::string attribute(const std::string& key) const;  // "" when absent
+  // The unit in words ("persons", "USD per year"): unit_label, beside the
+  // UDUNITS spelling in units that CF asks for.
+  std::string unit_label() const;
 };
 
 struct ParameterRow {

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "cf_units.hpp"
 #include "run_file_internal.hpp"
 
 namespace tipsim::output::detail {
@@ -181,9 +182,12 @@ Handle GroupWriter::create(const char* name, hid_t file_type, const std::vector<
       H5Dclose);
 }
 
+// units as UDUNITS spells it (CF), unit_label as people read it.
 void GroupWriter::describe(hid_t ds, std::string_view long_name, std::string_view units) {
   h5::write_attribute(ds, "long_name", long_name, path_);
-  if (!units.empty()) h5::write_attribute(ds, "units", units, path_);
+  if (units.empty()) return;
+  h5::write_attribute(ds, "units", cf_units(units), path_);
+  h5::write_attribute(ds, "unit_label", units, path_);
 }
 
 void GroupWriter::attach(hid_t ds, std::initializer_list<const char*> dims) {

@@ -40,6 +40,11 @@ std::string Variable::attribute(const std::string& key) const {
   return it == attributes.end() ? std::string() : it->second;
 }
 
+std::string Variable::unit_label() const {
+  std::string label = attribute("unit_label");
+  return label.empty() ? attribute("units") : label;
+}
+
 std::string RunFileContents::text(const std::string& attribute) const {
   auto it = text_attributes.find(attribute);
   return it == text_attributes.end() ? std::string() : it->second;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "build_info.hpp"
+#include "cf_units.hpp"
 #include "comparison.hpp"
 #include "metrics.hpp"
 #include "params.hpp"
@@ -234,7 +235,8 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
     EXPECT_EQ(v->dims, dims) << m.name;
     EXPECT_EQ(v->shape, shape) << m.name;
     EXPECT_EQ(v->integer, m.type == ValueType::Count) << m.name;
-    EXPECT_EQ(v->attribute("units"), m.units);
+    EXPECT_EQ(v->unit_label(), m.units);
+    EXPECT_EQ(v->attribute("units"), cf_units(m.units)) << m.name;
     EXPECT_EQ(v->attribute("long_name"), m.long_name);
     EXPECT_EQ(v->attribute("cell_methods"), m.nature == Nature::Stock ? "step: point" : "step: sum");
     EXPECT_EQ(v->attribute("layer"), m.layer == Layer::True       ? "true"
@@ -257,7 +259,8 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
     EXPECT_EQ(v.name, summary_table()[i].name);
     EXPECT_EQ(v.dims, (std::vector<std::string>{"point", "replicate"}));
     EXPECT_FALSE(v.integer);
-    EXPECT_EQ(v.attribute("units"), summary_table()[i].units);
+    EXPECT_EQ(v.unit_label(), summary_table()[i].units);
+    EXPECT_EQ(v.attribute("units"), cf_units(summary_table()[i].units));
     EXPECT_EQ(v.attribute("long_name"), summary_table()[i].long_name);
     EXPECT_FALSE(v.attribute("layer").empty());
     EXPECT_EQ(v.at({0, 0}), static_cast<double>(i));
@@ -270,6 +273,26 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
   EXPECT_TRUE(light.series.front().values.empty());
   EXPECT_EQ(light.series.front().shape, f.series.front().shape);
   EXPECT_EQ(light.summary.front().values, f.summary.front().values);
+}
+
+// A unit the writer does not know stops the write, so every unit that a
+// table declares (parameters, series, summaries, effects) needs its
+// UDUNITS spelling; a made-up one is refused.
+TEST(RunFileTest, EveryDeclaredUnitHasAUdunitsSpelling) {
+  std::vector<std::string_view> declared;
+  for (const ParamSpec& p : param_table()) declared.push_back(p.unit);
+  for (const MetricSpec& m : metric_table()) declared.push_back(m.units);
+  for (const SummarySpec& s : summary_table()) declared.push_back(s.units);
+  for (const EffectSpec& e : effect_table()) declared.push_back(e.units);
+  for (std::string_view unit : declared) {
+    if (unit.empty()) continue;
+    EXPECT_NO_THROW(cf_units(unit)) << unit;
+  }
+  EXPECT_THROW(cf_units("furlongs per fortnight"), std::invalid_argument);
+  // Each label is in the table once.
+  for (std::size_t i = 0; i < unit_spellings().size(); ++i)
+    for (std::size_t j = i + 1; j < unit_spellings().size(); ++j)
+      EXPECT_NE(unit_spellings()[i].label, unit_spellings()[j].label);
 }
 
 TEST(RunFileTest, SweepPointsAreStoredAtTheirIndex) {
@@ -617,7 +640,8 @@ TEST(RunFileTest, AComparisonHoldsArmsAndThePairedEffects) {
     ASSERT_TRUE(paired && mean && low && high) << name;
     EXPECT_EQ(paired->dims, (std::vector<std::string>{"arm", "replicate"}));
     EXPECT_EQ(mean->dims, std::vector<std::string>{"arm"});
-    EXPECT_EQ(paired->attribute("units"), e.units);
+    EXPECT_EQ(paired->unit_label(), e.units);
+    EXPECT_EQ(paired->attribute("units"), cf_units(e.units));
     for (std::size_t a = 0; a < 2; ++a) {
       const double expected = e.sign == EffectSign::BaselineMinusArm   ? -10.0 * (a + 1)
                               : e.sign == EffectSign::ArmMinusBaseline ? 10.0 * (a + 1)

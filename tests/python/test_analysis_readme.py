@@ -185,7 +185,7 @@ def check_bands(example, made):
         convictions = f["series/convictions"][()].sum(axis=(3, 4)) * scale  # (point, replicate, step)
         channels = strings(f["series/channel"])
         by_channel = f["series/identifications_by_channel"][0, :, burn_in:].sum(axis=(1, 2)).mean(axis=0) * scale
-        units = {name: f["summary"][name].attrs.get("units") for name in f["summary"]}
+        units = {name: f["summary"][name].attrs.get("unit_label") for name in f["summary"]}
     counts = exploited(path) * scale
 
     band = example["band"]
@@ -230,7 +230,7 @@ def check_comparisons(example, made):
         arms = strings(c["arm"])
         recorded = [(c["convictions_mean"][i], c["convictions_ci_low"][i], c["convictions_ci_high"][i])
                     for i in range(len(arms))]
-        units = {name: f["summary"][name].attrs.get("units") for name in f["summary"]}
+        units = {name: f["summary"][name].attrs.get("unit_label") for name in f["summary"]}
     assert arms == list(ARMS)
 
     shown = example.one('recorded.effect == "convictions"')

@@ -123,7 +123,7 @@ def test_comparison_holds_paired_effects_of_each_arm(comparison_file):
         assert c.victim_years_averted.dims == ("arm", "replicate")
         assert c.sizes["replicate"] == 3
         assert c.victim_years_averted_mean.dims == ("arm",)
-        assert c.victim_years_averted.attrs["units"] == "person-years"
+        assert (c.victim_years_averted.attrs["units"], c.victim_years_averted.attrs["unit_label"]) == ("year", "person-years")
         # The mean of the paired values, within its interval.
         for name in ("victim_years_averted", "victims_identified", "prosecutions", "convictions", "spending"):
             mean = float(c[name + "_mean"].sel(arm="surge"))

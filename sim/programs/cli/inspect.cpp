@@ -138,7 +138,7 @@ void print_series(const output::RunFileContents& f) {
     const std::string nature = v.attribute("cell_methods") == "step: sum" ? "flow" : "stock";
     std::fprintf(stdout, "  %-*s  %-10s %-8s %-6s %-7s %s\n", static_cast<int>(width), v.name.c_str(),
                  category.c_str(), v.attribute("layer").c_str(), nature.c_str(), v.attribute("basis").c_str(),
-                 v.attribute("units").c_str());
+                 v.unit_label().c_str());
   }
 }
 
