@@ -44,6 +44,7 @@ def _report(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     from . import summaries as S
     from .io import open_run
+    from .provenance import run_notes
 
     with open_run(args.file) as run:
         if args.csv:
@@ -62,6 +63,7 @@ def _summary(args: argparse.Namespace) -> int:
                       f"{S.format_figure(r['median']):>14}{band:>27}   {r['units']}")
         if S.has_cost_effectiveness(run):
             print(f"\n{S.cost_effectiveness_text(S.cost_effectiveness_table(run))}")
+        print(f"\n{run_notes(run).limitations_text()}")
     return 0
 
 

@@ -5,7 +5,8 @@
   victim-years it averts with their interval, and its lead over the even
   split with the share of replicate pairs in which it leads;
 - `frontier_figure(path)`: the frontier (victim-years averted against the
-  added budget, best and even split) and the best split at each level.
+  added budget, best and even split) and the best split at each level,
+  with the run's limitations and provenance as every figure has them.
 
 Everything is in real people and real USD, as the file holds it.
 """
@@ -20,8 +21,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .figures import PALETTE, PILLAR_COLOURS, STYLE, _human_axis
-from .io import _open_group, check_run_file
+from .figures import PALETTE, PILLAR_COLOURS, STYLE, _human_axis, add_footer
+from .io import _open_group, check_run_file, open_run
+from .provenance import run_notes
 
 
 def read_allocation(path: str | Path) -> xr.Dataset | None:
@@ -69,8 +71,11 @@ def frontier_figure(path: str | Path) -> plt.Figure:
     even_averted = [float(comparison["victim_years_averted_mean"].values[p - 1]) for p in table["even_point"]]
     targets = [str(t) for t in a["target"].values]
     budget_m = table["budget_usd_per_year"].to_numpy() / 1e6
+    with open_run(path) as run:
+        notes = run_notes(run)
     with plt.rc_context(STYLE):
-        fig, (frontier, shares) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [3, 2]})
+        fig, (frontier, shares) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [3, 2]},
+                                               layout="constrained")
         low = table["victim_years_averted_mean"] - table["victim_years_averted_ci_low"]
         high = table["victim_years_averted_ci_high"] - table["victim_years_averted_mean"]
         frontier.errorbar(np.concatenate([[0], budget_m]),
@@ -99,8 +104,6 @@ def frontier_figure(path: str | Path) -> plt.Figure:
         shares.set_ylim(0, 1)
         shares.set_title("The best split at each level")
         shares.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        fig.text(0.01, 0.01,
-                 "The best split is chosen from the runs that estimate it, so its lead over the even split is "
-                 "biased upwards; confirm it with tipsim compare on fresh seeds.", fontsize=7, color="#555555")
-        fig.tight_layout(rect=(0, 0.04, 1, 1))
+        add_footer(fig, notes, note="The best split is chosen from the runs that estimate it, so its lead over "
+                                    "the even split is biased upwards; confirm it with tipsim compare on fresh seeds.")
     return fig

@@ -282,9 +282,15 @@ def fmt(v: float) -> str:
 
 def fitted_lines(scenario: Path) -> list[tuple[str, str, str]]:
     """The keys marked "# fitted" in the scenario file, with their table."""
+    return fitted_lines_in(scenario.read_text(encoding="utf-8"))
+
+
+def fitted_lines_in(text: str) -> list[tuple[str, str, str]]:
+    """The keys marked "# fitted" in a scenario's text: (dotted key, value, note).
+    The mark is what makes a scenario the calibrated one (docs/calibration.md lists them)."""
     out = []
     table = ""
-    for line in scenario.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("[") and not stripped.startswith("[["):
             table = stripped.strip("[]")

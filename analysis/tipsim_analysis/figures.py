@@ -18,6 +18,8 @@ Figure; `save_figure` writes it as PNG and SVG.
 
 Figures say which layer they show: TRUE (what exists, never observed in
 the real world), OBSERVED (what agencies see) or POLICY (the response).
+Every figure ends with a footer (`add_footer`): the run's limitations and
+provenance in two short lines, from `provenance.run_notes`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -37,11 +40,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.lines import Line2D
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import FancyArrowPatch, Patch
 from matplotlib.path import Path as CurvePath
+from matplotlib.text import Text
 
 from . import summaries as S
 from .io import DAYS_PER_YEAR, Run
+from .provenance import RunNotes, run_notes
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -159,6 +165,121 @@ def binned(run: Run, data, steps: int):
     return out.assign_coords(step=last, time_years=("step", (last + 1) * run.step_days / DAYS_PER_YEAR))
 
 
+# ---- the footer: limitations and provenance --------------------------------------------------
+
+FOOTER_GID = "tipsim-footer"
+FOOTER_SIZE = 6.5
+FOOTER_COLOUR = "#555555"
+# Inches of space above and below the footer.
+FOOTER_PAD = 0.06
+# Without the run, a figure can still say what it is not.
+UNKNOWN_RUN_FOOTER = ("Simulation, not a forecast · the run file it comes from is not known, "
+                      "nor the calibration and scale it rests on",)
+
+
+def _wrap_segments(line: str, chars: int) -> list[str]:
+    """A footer line in lines of at most `chars` characters, broken at its ' · ' separators where it can."""
+    out: list[str] = []
+    current = ""
+    for segment in line.split(" · "):
+        joined = f"{current} · {segment}" if current else segment
+        if len(joined) <= chars:
+            current = joined
+            continue
+        if current:
+            out.append(current)
+        pieces = textwrap.wrap(segment, chars, break_long_words=False) or [segment]
+        out.extend(pieces[:-1])
+        current = pieces[-1]
+    if current:
+        out.append(current)
+    return out
+
+
+def _footer_text(fig: plt.Figure, text: Text, lines: Sequence[str], renderer) -> None:
+    """Sets the footer's lines, wrapped until they fit the figure's width."""
+    width = fig.get_figwidth() * (1 - 2 * text.get_position()[0]) * fig.dpi
+    chars = max(40, int(fig.get_figwidth() * 72 / (FOOTER_SIZE * 0.5)))
+    while True:
+        text.set_text("\n".join(w for line in lines for w in _wrap_segments(line, chars)))
+        if text.get_window_extent(renderer).width <= width or chars <= 40:
+            return
+        chars = int(chars * 0.9)
+
+
+def _shift_up(fig: plt.Figure, strip: float, old_height: float, new_height: float, footer: Text,
+              constrained: bool) -> None:
+    """Moves what the figure holds up by `strip` inches once it is `new_height` tall: its constrained
+    layout (or else its axes, fixed where they are), its texts in figure coordinates and the legends
+    anchored to it."""
+    def lifted(y: float) -> float:
+        return (y * old_height + strip) / new_height
+
+    engine = fig.get_layout_engine()
+    if constrained:
+        left, bottom, width, height = engine.get()["rect"]
+        engine.set(rect=(left, lifted(bottom), width, height * old_height / new_height))
+    else:
+        fig.set_layout_engine("none")
+        for ax in fig.axes:
+            box = ax.get_position()
+            ax.set_position([box.x0, lifted(box.y0), box.width, box.height * old_height / new_height])
+    placed_by_layout = {id(fig._suptitle), id(fig._supxlabel), id(fig._supylabel)} if constrained else set()
+    for text in fig.texts:
+        if text is not footer and id(text) not in placed_by_layout and text.get_transform() == fig.transFigure:
+            x, y = text.get_position()
+            text.set_position((x, lifted(y)))
+    for legend in fig.legends:
+        if legend._bbox_to_anchor is None:
+            continue
+        # The anchor in inches from the figure's bottom left, before the figure grows.
+        anchor = legend.get_bbox_to_anchor().transformed(fig.dpi_scale_trans.inverted())
+        legend.set_bbox_to_anchor((anchor.x0 / fig.get_figwidth(), (anchor.y0 + strip) / new_height,
+                                   anchor.width / fig.get_figwidth(), anchor.height / new_height),
+                                  transform=fig.transFigure)
+
+
+def add_footer(fig: plt.Figure, source: Run | RunNotes | None, note: str = "") -> Text:
+    """Writes the run's limitations and provenance (`provenance.run_notes`) at the bottom of `fig`.
+
+    The footer gets a strip of its own: the figure grows by its height and
+    by whatever hangs below the figure's bottom edge (legends anchored
+    there), its axes keep their size, and those legends move into the
+    strip above the footer, so nothing overlaps it and nothing is cut off.
+    `note`: a line of the figure's own, written first. Every figure
+    function calls this last, once the figure is complete; a figure
+    without its run (None) says only that it is a simulation.
+    Returns the footer's Text (its gid is FOOTER_GID).
+    """
+    notes = run_notes(source) if isinstance(source, Run) else source
+    lines = ([note] if note else []) + list(notes.footer if notes is not None else UNKNOWN_RUN_FOOTER)
+    footer = fig.text(0.01, 0.0, "", ha="left", va="bottom", fontsize=FOOTER_SIZE, color=FOOTER_COLOUR,
+                      gid=FOOTER_GID, linespacing=1.35)
+    renderer = fig.canvas.get_renderer()
+    _footer_text(fig, footer, lines, renderer)
+    # What the figure holds, without the footer: how far it hangs below the bottom edge.
+    footer.set_visible(False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.draw_without_rendering()
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    # A constrained layout that gave up (axes too small for their decorations) leaves the axes where they
+    # are, so they are moved by hand, like those of a figure without a layout engine.
+    constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) and \
+        not any("constrained_layout not applied" in str(w.message) for w in caught)
+    below = max(0.0, -fig.get_tightbbox(renderer).y0)
+    footer.set_visible(True)
+    height = footer.get_window_extent(renderer).height / fig.dpi
+    strip = below + height + 2 * FOOTER_PAD
+    old_height = fig.get_figheight()
+    new_height = old_height + strip
+    _shift_up(fig, strip, old_height, new_height, footer, constrained)
+    fig.set_figheight(new_height)
+    footer.set_position((0.01, FOOTER_PAD / new_height))
+    return footer
+
+
 def save_figure(fig: plt.Figure, directory: str | Path, name: str) -> dict[str, Path]:
     """Writes `name`.png and `name`.svg into `directory`; returns their paths."""
     directory = Path(directory)
@@ -223,6 +344,7 @@ def time_series_figure(run: Run, headlines: Sequence[S.Headline] = S.HEADLINE_SE
         fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=min(len(handles), 4),
                    frameon=False)
         fig.suptitle(f"{run.scenario_name}: median over replicates ({units_phrase(run)})", x=0.01, ha="left")
+        add_footer(fig, run)
     return fig
 
 
@@ -263,6 +385,7 @@ def state_composition_figure(run: Run, points: Sequence[int] | None = None, max_
         axes[1, -1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, title="form")
         fig.suptitle(f"{run.scenario_name}: who is recruited, exploited and protected (FREE not shown)",
                      x=0.01, ha="left")
+        add_footer(fig, run)
     return fig
 
 
@@ -364,6 +487,7 @@ def comparison_figure(run: Run, window: tuple[int, int] | None = None) -> plt.Fi
         fig.suptitle(f"3P comparison against '{baseline}': effort by P, and paired effects with 95 % intervals "
                      f"over {run.replicate_count} replicate pairs\n(arm minus baseline; victim-years averted: "
                      f"baseline minus arm; {units_phrase(run)})", x=0.01, ha="left")
+        add_footer(fig, run)
     return fig
 
 
@@ -481,6 +605,7 @@ def cost_effectiveness_figure(run: Run) -> plt.Figure:
         plane.legend(handles=handles, loc="best", fontsize=7, frameon=True, framealpha=0.9, edgecolor="none")
         fig.suptitle(f"{run.scenario_name}: cost-effectiveness of the arms against '{baseline}' ({units_phrase(run)})",
                      x=0.01, ha="left")
+        add_footer(fig, run)
     return fig
 
 
@@ -536,6 +661,7 @@ def response_curves_figure(run: Run, figures: Sequence[str] = RESPONSE_FIGURES, 
                    frameon=False)
         fig.suptitle(f"{run.scenario_name}: response over {x_key} "
                      f"({run.replicate_count} replicates per point, after the burn-in)", x=0.01, ha="left")
+        add_footer(fig, run)
     return fig
 
 
@@ -662,6 +788,7 @@ def regional_map_figure(run: Run, points: Sequence[int] | None = None, max_point
                 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         fig.suptitle(f"{run.scenario_name}: regions (disc area: persons in exploitation) and routes "
                      "(share of recruits)", x=0.01, ha="left")
+        add_footer(fig, run)
     return fig
 
 
@@ -695,7 +822,8 @@ def model_vs_data_figure(table: pd.DataFrame, title: str = "model against data")
     loss: the band is [-1, 1] when symmetric; off-scale values sit at the
     edge as triangles. One colour per point; the whisker is the model's
     95 % bootstrap interval. The numbers at the right are the model and
-    the data in their own units.
+    the data in their own units. The footer is that of the run the table
+    measured (`summaries.model_vs_data` keeps it in `table.attrs`).
     """
     targets = list(dict.fromkeys(table["target"]))
     points = list(dict.fromkeys(table["point_label"]))
@@ -739,4 +867,5 @@ def model_vs_data_figure(table: pd.DataFrame, title: str = "model against data")
                    frameon=False)
         ax.grid(axis="y", visible=False)
         ax.set_title(title, loc="left")
+        add_footer(fig, table.attrs.get("run_notes"))
     return fig

@@ -7,7 +7,10 @@ and `report.html`, which embeds the figures (base64 PNG, or inline SVG
 with --embed svg) so it opens in a browser from anywhere, with no server
 and no other file. What it holds depends on the file:
 
-- every file: provenance, the headline figures of each point (mean, median
+- every file: the limitations of its results (a simulation, not a forecast;
+  the calibration it rests on; the scale; what the replicates measure)
+  and its provenance, above everything else, and on every figure in a
+  footer (provenance.run_notes); the headline figures of each point (mean, median
   and 10-90 % band over replicates), time series with bands, the state
   composition, the regional map, the scenario's interventions and routes,
   and the resolved scenario;
@@ -37,34 +40,10 @@ from . import allocation as A
 from . import figures as F
 from . import summaries as S
 from .io import Run, open_run
+from .provenance import CALIBRATION_TARGETS, RunNotes, run_notes
 
-# The real-world targets: the installed package's data, or analysis/data/
-# when this is the source tree (pyproject.toml maps one onto the other).
-DEFAULT_TARGETS = next((d / "calibration_targets.csv" for d in (Path(__file__).resolve().parent / "data",
-                                                               Path(__file__).resolve().parents[1] / "data")
-                        if (d / "calibration_targets.csv").is_file()),
-                       Path(__file__).resolve().parents[1] / "data" / "calibration_targets.csv")
-
-# Root attributes shown as provenance, in this order, with a label.
-PROVENANCE_FIELDS = (
-    ("experiment", "experiment"),
-    ("scenario_name", "scenario"),
-    ("summary", "description"),
-    ("command_line", "command line"),
-    ("program_version", "tipsim version"),
-    ("source_revision", "source revision"),
-    ("created", "created (UTC)"),
-    ("format_version", "run file format version"),
-    ("seed", "master seed"),
-    ("steps", "steps per run"),
-    ("step_days", "days per step"),
-    ("burn_in_steps", "burn-in steps (left out of the summaries)"),
-    ("replicate_count", "replicates per point"),
-    ("point_count", "points"),
-    ("threads", "worker threads (never changes results)"),
-    ("scenario_source_path", "scenario file"),
-    ("sweep_definition", "sweep (--vary)"),
-)
+# The model against data uses the targets the world is calibrated to, unless told otherwise.
+DEFAULT_TARGETS = CALIBRATION_TARGETS
 
 
 @dataclass
@@ -143,6 +122,8 @@ th,td{border-bottom:1px solid #e4e4e4;padding:.25em .6em;text-align:left;vertica
 th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}
 .note{background:#f4f8fb;border-left:3px solid #0072B2;padding:.5em 1em;font-size:.92em}
+.limitations{background:#fdf6e8;border-left:3px solid #E69F00;padding:.2em 1em .4em;margin-top:1.2em}
+.limitations h2{border:none;margin-top:.6em}.limitations ul{padding-left:1.2em}
 code{background:#f3f3f3;padding:0 .2em}
 """
 
@@ -158,16 +139,8 @@ def _population_text(run: Run) -> str:
     return f"{S.format_figure(float(size) * run.population_scale)} people ({S.scale_text(run)})"
 
 
-def _provenance_frame(run: Run) -> pd.DataFrame:
-    rows = [("file", str(run.path))]
-    for key, label in PROVENANCE_FIELDS:
-        value = run.provenance.get(key)
-        if value is None or value == "":
-            continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            # Counts with thousands separated; the seed exactly as given.
-            value = (str(value) if key == "seed" else f"{value:,}") if isinstance(value, int) else f"{value:g}"
-        rows.append((label, str(value).strip()))
+def _provenance_frame(run: Run, notes: RunNotes) -> pd.DataFrame:
+    rows = [("file", str(run.path)), *notes.provenance]
     if _population_text(run):
         rows.append(("population", _population_text(run)))
     rows.append(("measured period", f"{run.measured_years:.2f} years (steps {run.burn_in_steps} to {run.steps - 1})"))
@@ -355,7 +328,7 @@ def write_report(path: str | Path, out_dir: str | Path, targets: str | Path | No
                   "transit.", run.routes)
 
         html_path = out / "report.html"
-        html_path.write_text(_render(run, figures, tables, embed), encoding="utf-8")
+        html_path.write_text(_render(run, figures, tables, embed, run_notes(run)), encoding="utf-8")
         say(f"wrote {html_path}")
         return Report(html_path, figures, tables)
 
@@ -371,7 +344,16 @@ def _embed(fig: ReportFigure, embed: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{alt}" data-file="{html.escape(fig.files["png"].name)}">'
 
 
-def _render(run: Run, figures: Sequence[ReportFigure], tables: Sequence[ReportTable], embed: str) -> str:
+def limitations_html(notes: RunNotes) -> str:
+    """The report's Limitations block: one item per topic of `notes.limitations`."""
+    items = "".join(f"<li><strong>{html.escape(topic)}:</strong> {html.escape(text)}</li>"
+                    for topic, text in notes.limitations)
+    return (f'<section id="limitations" class="limitations" data-calibration="{html.escape(notes.calibration.status)}">'
+            f"<h2>Limitations</h2><ul>{items}</ul></section>")
+
+
+def _render(run: Run, figures: Sequence[ReportFigure], tables: Sequence[ReportTable], embed: str,
+            notes: RunNotes) -> str:
     by_name = {t.name: t for t in tables}
     figs = {f.name: f for f in figures}
     sections: list[tuple[str, str, str]] = []  # (id, heading, body)
@@ -398,7 +380,7 @@ def _render(run: Run, figures: Sequence[ReportFigure], tables: Sequence[ReportTa
             sections.append((f"table-{name}", by_name[name].heading, table_body(name)))
 
     sections.append(("provenance", "Provenance",
-                     table_html(_provenance_frame(run), "What made this file: repeat it with "
+                     table_html(_provenance_frame(run, notes), "What made this file: repeat it with "
                                                          f"tipsim run --from {run.path.name}.")))
     add_table("headline_figures")
     add_figure("comparison")
@@ -442,6 +424,6 @@ def _render(run: Run, figures: Sequence[ReportFigure], tables: Sequence[ReportTa
             f"<title>{html.escape(title)} — tipsim report</title><style>{_CSS}</style></head>"
             f"<body><main><h1>{html.escape(title)}</h1><p class=\"lead\">{lead}</p>"
             f"<p class=\"lead\">{html.escape(str(run.provenance.get('summary', '')))}</p>"
-            f"<nav><ul>{nav}</ul></nav>{body}"
+            f"{limitations_html(notes)}<nav><ul>{nav}</ul></nav>{body}"
             f"<p class=\"lead\">Made by tipsim_analysis {__version__} from {html.escape(run.path.name)}.</p>"
             "</main></body></html>\n")

@@ -564,7 +564,12 @@ def model_vs_data(run: Run, targets: str | Path | list[calibrate.Target],
     value (mean over replicates, or pooled over replicates for shares
     and ratios of counts, per `calibrate.MEASURES`), its 95 % bootstrap
     interval over replicates, and whether it falls in the band.
+    `attrs["run_notes"]` holds the run's limitations and provenance
+    (provenance.run_notes), which the figure of the table carries.
     """
+    # provenance reads summaries' wording, so it is imported here, not at the top.
+    from .provenance import run_notes
+
     target_list = read_targets(targets) if isinstance(targets, (str, Path)) else list(targets)
     attrs = dict(run.provenance, steps=run.steps)
     years = calibrate.measured_years(attrs)
@@ -581,4 +586,6 @@ def model_vs_data(run: Run, targets: str | Path | list[calibrate.Target],
                          "model": value, "model_ci_low": lo, "model_ci_high": hi,
                          "in_band": bool(t.low <= value <= t.high) if not math.isnan(value) else False,
                          "source": t.source})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["run_notes"] = run_notes(run)
+    return table
