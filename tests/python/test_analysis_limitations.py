@@ -144,8 +144,11 @@ def test_a_scenario_extending_the_calibrated_world_rests_on_it(world_comparison)
     assert "The arms' changes to it are not calibrated either." in text
 
 
-def test_what_decides_calibration(illustrative_run):
-    """The scenario text decides; the name only when the text cannot."""
+def test_what_decides_calibration(illustrative_run, monkeypatch):
+    """The scenario text decides; the name only when the text cannot. An
+    `extends` is looked for in scenarios/ of the working directory, the
+    repository root (the installed package is not in the source tree)."""
+    monkeypatch.chdir(ROOT)
     with open_run(illustrative_run) as run:
         assert P.calibration_of(run).status == P.NOT_CALIBRATED
 
