@@ -34,8 +34,8 @@ f <- H5File$new(path, mode = "r")
 # Refuse what this script was not written for, as tipsim does.
 if (!("format" %in% h5attr_names(f)) || h5attr(f, "format") != "tipsim-run")
   stop(path, ": not a tipsim run file")
-if (h5attr(f, "format_version") != 2)
-  stop(path, ": run file format version ", h5attr(f, "format_version"), "; this script reads version 2")
+if (h5attr(f, "format_version") != 3)
+  stop(path, ": run file format version ", h5attr(f, "format_version"), "; this script reads version 3")
 
 cat("scenario: ", h5attr(f, "scenario_name"), " | tipsim ", h5attr(f, "program_version"),
     " (", h5attr(f, "source_revision"), ") | seed ", h5attr(f, "seed"), "\n", sep = "")
@@ -59,7 +59,8 @@ in_people <- function(name, values, p) {
 }
 
 # Persons in exploitation, all regions together, for the first point.
-states <- f[["series/state"]]$read()
+# A labelled dimension is an index; its labels are in <dim>_label (format 3).
+states <- f[["series/state_label"]]$read()
 days <- f[["series/time_days"]]$read()
 persons <- in_people("series/persons_by_state", read_array(f, "series/persons_by_state"), 1)
                                                             # [state, region, step, replicate, point]

@@ -47,7 +47,7 @@ from . import __version__
 
 # What this package reads: the `format` and `format_version` root attributes.
 FORMAT_NAME = "tipsim-run"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 DAYS_PER_YEAR = 365.0
 
@@ -143,11 +143,24 @@ def check_run_file(path: str | Path) -> dict[str, Any]:
 
 def _open_group(path: Path, group: str, load: bool = True) -> xr.Dataset:
     """One group as an xarray Dataset, read at once (`load`) or lazily."""
-    ds = xr.open_dataset(path, engine="h5netcdf", group=group)
+    ds = _labelled(xr.open_dataset(path, engine="h5netcdf", group=group))
     _units_in_words(ds)
     if load:
         ds.load()
         ds.close()
+    return ds
+
+
+def _labelled(ds: xr.Dataset) -> xr.Dataset:
+    """Labelled dimensions indexed by their labels: the file (format 3, as
+    CF wants) holds each as an index 0, 1, ... with the labels beside it in
+    <dim>_label; `.sel(region="Home")` wants the labels as the index.
+    (Format 2 files hold the labels in the dimension itself.)"""
+    for name in [n for n in ds.variables if str(n).endswith("_label")]:
+        dim = str(name)[: -len("_label")]
+        if ds[name].dims == (dim,):
+            labels, attrs = ds[name].values.astype(str), dict(ds[name].attrs)
+            ds = ds.drop_vars(name).assign_coords({dim: (dim, labels, attrs)})
     return ds
 
 

@@ -26,10 +26,16 @@ namespace tipsim::output {
 // The `format` and `format_version` root attributes. Bump the version for
 // any change a reader of the previous version would misread.
 inline constexpr const char* kFormatName = "tipsim-run";
-inline constexpr int kFormatVersion = 2;
+inline constexpr int kFormatVersion = 3;
 // Version 1 kept money in agent units (divided by population.scale); its
-// files would be misread, so they are refused with the reason.
+// files would be misread, so they are refused with the reason. Version 2
+// kept a labelled dimension's labels in its own coordinate variable, which
+// version 3 makes an index (CF wants it numeric) beside <name>_label; both
+// are read.
 inline constexpr int kOldestFormatVersion = 2;
+
+// The variable that holds a labelled dimension's labels: "region_label".
+std::string label_variable(std::string_view dim);
 
 // What a file's points are: one scenario, a grid of values of some keys,
 // or policy arms compared with a baseline. Stored as the root attribute

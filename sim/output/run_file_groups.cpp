@@ -104,11 +104,20 @@ Handle GroupWriter::growing_column(const char* name, const char* dim, hid_t file
   return ds;
 }
 
+// CF wants a coordinate variable numeric: the dimension is an index and
+// its labels an auxiliary coordinate, <name>_label, that every variable
+// along it names in its `coordinates` attribute (see attach()).
 void GroupWriter::label_dimension(const char* name, const std::vector<std::string>& labels,
                                   std::string_view long_name) {
-  Handle ds = strings_dataset(name, labels);
+  index_dimension(name, labels.size(), std::string(long_name) + " (index; its label is " + name + "_label)",
+                  "1");
+  const std::string label_name = label_variable(name);
+  Handle ds = strings_dataset(label_name.c_str(), labels);
   describe(ds.get(), long_name, {});
-  make_scale(std::move(ds), name);
+  h5::check_status(H5DSattach_scale(ds.get(), scale(name), 0), path_,
+                   "cannot attach dimension '" + std::string(name) + "'");
+  labelled_.insert(name);
+  labels_.push_back(std::move(ds));
 }
 
 Handle GroupWriter::strings(const char* name, std::initializer_list<const char*> dims,
@@ -196,10 +205,18 @@ void GroupWriter::attach(hid_t ds, std::initializer_list<const char*> dims) {
 
 void GroupWriter::attach(hid_t ds, const std::vector<std::string>& dims) {
   unsigned index = 0;
+  std::string coordinates = h5::has_attribute(ds, "coordinates")
+                                ? h5::read_string_attribute(ds, "coordinates", path_)
+                                : std::string();
+  const std::size_t named = coordinates.size();
   for (const std::string& dim : dims) {
     h5::check_status(H5DSattach_scale(ds, scale(dim), index++), path_,
                      "cannot attach dimension '" + dim + "'");
+    if (!labelled_.contains(dim)) continue;
+    if (!coordinates.empty()) coordinates += ' ';
+    coordinates += label_variable(dim);
   }
+  if (coordinates.size() != named) h5::write_attribute(ds, "coordinates", coordinates, path_);
 }
 
 std::vector<std::size_t> GroupWriter::shape_of(const std::vector<std::string>& dims) const {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,7 +64,8 @@ class GroupWriter {
   Handle growing_column(const char* name, const char* dim, hid_t file_type, std::size_t chunk_rows,
                         std::string_view long_name, std::string_view units);
 
-  // A dimension labelled by strings (region, state, form, ...).
+  // A dimension labelled by strings (region, state, form, ...): an index
+  // coordinate and the labels beside it (label_variable()).
   void label_dimension(const char* name, const std::vector<std::string>& labels, std::string_view long_name);
 
   Handle strings(const char* name, std::initializer_list<const char*> dims,
@@ -107,6 +109,8 @@ class GroupWriter {
   bool plain_storage_ = false;
   std::map<std::string, Handle> scales_;
   std::map<std::string, std::size_t> sizes_;
+  std::set<std::string> labelled_;  // dimensions with a label variable
+  std::vector<Handle> labels_;      // their label variables
 };
 
 // Writes a block of values at `start` with extent `count` (any rank).

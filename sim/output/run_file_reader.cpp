@@ -40,6 +40,8 @@ std::string Variable::attribute(const std::string& key) const {
   return it == attributes.end() ? std::string() : it->second;
 }
 
+std::string label_variable(std::string_view dim) { return std::string(dim) + "_label"; }
+
 std::string Variable::unit_label() const {
   std::string label = attribute("unit_label");
   return label.empty() ? attribute("units") : label;
@@ -231,6 +233,13 @@ Variable read_variable(hid_t group, const std::string& name, const std::string& 
   return v;
 }
 
+// "region" for "region_label": the dimension a label variable labels, or "".
+std::string labelled_dimension(const std::string& name) {
+  constexpr std::string_view suffix = "_label";
+  if (name.size() <= suffix.size() || !name.ends_with(suffix)) return {};
+  return name.substr(0, name.size() - suffix.size());
+}
+
 // Reads the variables of series/ or summary/, and its dimensions into
 // `contents`.
 std::vector<Variable> read_variable_group(hid_t file, const char* group_name, bool with_values,
@@ -242,8 +251,11 @@ std::vector<Variable> read_variable_group(hid_t file, const char* group_name, bo
     Handle ds = open_dataset(group.get(), name, where, path);
     if (H5DSis_scale(ds.get()) > 0) {
       contents.dimensions[name] = length_of(ds.get(), path, where + name);
+      // Format version 2 kept the labels in the dimension's own variable.
       Handle type(h5::check(H5Dget_type(ds.get()), path, "dataset type"), H5Tclose);
       if (H5Tget_class(type.get()) == H5T_STRING) contents.labels[name] = h5::read_strings(ds.get(), path);
+    } else if (const std::string dim = labelled_dimension(name); !dim.empty()) {
+      contents.labels[dim] = h5::read_strings(ds.get(), path);
     } else if (name == "time_days") {
       contents.time_days = read_doubles(ds.get(), path, "series/time_days");
     } else if (shape_of(ds.get(), path).size() > 1) {
@@ -267,6 +279,16 @@ std::vector<std::string> read_string_column(hid_t group, const char* name, const
                                             const std::string& path) {
   Handle ds = open_dataset(group, name, where, path);
   return h5::read_strings(ds.get(), path);
+}
+
+// The labels of a labelled dimension: its <name>_label variable, or (format
+// version 2) the dimension's own text variable.
+std::vector<std::string> read_labels(hid_t group, const char* name, const std::string& where,
+                                     const std::string& path) {
+  const std::string label = label_variable(name);
+  if (H5Lexists(group, label.c_str(), H5P_DEFAULT) > 0)
+    return read_string_column(group, label.c_str(), where, path);
+  return read_string_column(group, name, where, path);
 }
 
 std::vector<double> read_double_column(hid_t group, const char* name, const std::string& where,
@@ -312,7 +334,7 @@ void read_scenario_group(hid_t file, RunFileContents& out, const std::string& pa
   {
     Handle table = open_group(g, "regional_values", path);
     const std::string where = "scenario/regional_values/";
-    out.region_names = read_string_column(table.get(), "region", where, path);
+    out.region_names = read_labels(table.get(), "region", where, path);
     out.regional_keys = read_string_column(table.get(), "key", where, path);
     out.regional_values = read_double_column(table.get(), "value", where, path);
     if (out.regional_values.size() != out.region_names.size() * out.regional_keys.size())
@@ -489,7 +511,10 @@ void read_comparison_group(hid_t f, RunFileContents& out, const std::string& pat
     out.baseline_frontier_status = h5::read_string_attribute(group.get(), "baseline_frontier_status", path);
   for (const std::string& name : member_names(group.get(), path)) {
     Handle ds = open_dataset(group.get(), name, "comparison/", path);
-    if (name == "arm") out.comparison_arms = h5::read_strings(ds.get(), path);
+    if (name == label_variable("arm") || (name == "arm" && out.format_version < 3)) {
+      out.comparison_arms = h5::read_strings(ds.get(), path);
+      continue;
+    }
     if (H5DSis_scale(ds.get()) > 0) continue;
     out.comparison.push_back(read_variable(group.get(), name, "comparison/", true, path));
   }

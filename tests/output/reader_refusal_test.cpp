@@ -202,9 +202,11 @@ TEST_F(ReaderRefusal, ForeignFiles) {
 }
 
 TEST_F(ReaderRefusal, FormatVersionsThisProgramDoesNotRead) {
-  with_root_attribute("v3.h5", "format_version", 3, true);
-  expect_format_error("v3.h5", "use a newer tipsim");
-  expect_cli_refusal("v3.h5", "use a newer tipsim");
+  // The version after this program's.
+  const std::string newer = "v" + std::to_string(output::kFormatVersion + 1) + ".h5";
+  with_root_attribute(newer, "format_version", output::kFormatVersion + 1, true);
+  expect_format_error(newer, "use a newer tipsim");
+  expect_cli_refusal(newer, "use a newer tipsim");
   // Version 1 kept money in agent units: refused with the reason.
   with_root_attribute("v1.h5", "format_version", 1, true);
   expect_format_error("v1.h5", "money was in agent units");

@@ -147,7 +147,7 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
 
   EXPECT_EQ(f.format_version, kFormatVersion);
   EXPECT_EQ(f.text("format"), "tipsim-run");
-  EXPECT_EQ(f.number("format_version"), 2);
+  EXPECT_EQ(f.number("format_version"), 3);
   EXPECT_EQ(f.text("Conventions"), "CF-1.8 ACDD-1.3");
   EXPECT_EQ(f.text("creator_name"), "tipsim");
   EXPECT_EQ(f.text("program_version"), version());
@@ -242,7 +242,10 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
     EXPECT_EQ(v->attribute("layer"), m.layer == Layer::True       ? "true"
                                      : m.layer == Layer::Observed ? "observed"
                                                                   : "policy");
-    EXPECT_EQ(v->attribute("coordinates"), "time_days");
+    // CF: the labels of every labelled axis are auxiliary coordinates.
+    EXPECT_EQ(v->attribute("coordinates"),
+              m.axis == Axis::None ? "time_days region_label"
+                                   : "time_days region_label " + std::string(axis_name(m.axis)) + "_label");
     for (std::size_t r = 0; r < 2; ++r)
       for (std::size_t s = 0; s < 6; ++s)
         for (std::size_t region = 0; region < 2; ++region)
@@ -385,8 +388,9 @@ TEST(RunFileTest, LayoutIsNetcdf4Compatible) {
   H5Tclose(amount_type);
   H5Dclose(amounts);
 
-  // Region labels are variable-length UTF-8 strings.
-  const hid_t region = H5Dopen2(series, "region", H5P_DEFAULT);
+  // Region labels are variable-length UTF-8 strings beside the region
+  // index (CF wants a coordinate variable numeric).
+  const hid_t region = H5Dopen2(series, "region_label", H5P_DEFAULT);
   const hid_t region_type = H5Dget_type(region);
   EXPECT_EQ(H5Tget_class(region_type), H5T_STRING);
   EXPECT_GT(H5Tis_variable_str(region_type), 0);
@@ -538,7 +542,8 @@ TEST(RunFileTest, ReadingANewerFormatVersionThrowsFormatError) {
   } catch (const FormatError& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find("format version 99"), std::string::npos) << message;
-    EXPECT_NE(message.find("reads format version 2"), std::string::npos) << message;
+    EXPECT_NE(message.find("reads format version " + std::to_string(kFormatVersion)), std::string::npos)
+        << message;
     EXPECT_NE(message.find("newer tipsim"), std::string::npos) << message;
   }
 }
@@ -605,7 +610,8 @@ TEST(RunFileTest, SweepKeysAreCoordinatesOfThePoints) {
   EXPECT_TRUE(f.arm_names.empty());
   // The series name the key as a coordinate, so xarray attaches it.
   EXPECT_EQ(f.series.size(), metric_table().size());
-  EXPECT_EQ(f.series.front().attribute("coordinates"), "time_days policy.partnership.level");
+  EXPECT_EQ(f.series.front().attribute("coordinates"),
+            "time_days policy.partnership.level region_label state_label");
   EXPECT_EQ(f.summary.front().attribute("coordinates"), "policy.partnership.level");
   EXPECT_FALSE(f.event_log);
   EXPECT_EQ(f.snapshot_every, 0);
@@ -628,7 +634,7 @@ TEST(RunFileTest, AComparisonHoldsArmsAndThePairedEffects) {
   EXPECT_EQ(f.arm_names, (std::vector<std::string>{"base", "arm b", "arm c"}));
   EXPECT_EQ(f.comparison_arms, (std::vector<std::string>{"arm b", "arm c"}));
   EXPECT_EQ(f.baseline_arm, "base");
-  EXPECT_EQ(f.series.front().attribute("coordinates"), "time_days arm");
+  EXPECT_EQ(f.series.front().attribute("coordinates"), "time_days arm region_label state_label");
   // Synthetic summaries are 10 x point higher in every figure: each arm
   // has 10 x point more victim-years (fewer averted) and spending.
   for (const EffectSpec& e : effect_table()) {

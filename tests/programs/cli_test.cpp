@@ -779,7 +779,7 @@ TEST_F(CliTest, InspectShowsWhatTheFileHolds) {
   const Outcome outcome = tipsim({"inspect", "out/run.h5"});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   for (const char* expected :
-       {"out/run.h5: tipsim run file, format version 2; a run of 1 point x 2 replicates", "cli test",
+       {"out/run.h5: tipsim run file, format version 3; a run of 1 point x 2 replicates", "cli test",
         "command line", "--events", "seed          7", "Origin, Destination",
         "point 1 replicate 2 step 20 region 2", "events (events/)", "persons_by_state", "convictions",
         "cases", "victims identified", "point 0"})
@@ -803,7 +803,8 @@ TEST_F(CliTest, InspectAndFromRefuseForeignAndNewerFiles) {
   }
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"notes.h5", "tipsim: error: notes.h5: not a tipsim run file (not an HDF5 file)"},
-      {"newer.h5", "tipsim: error: newer.h5: tipsim run file format version 3 cannot be read"},
+      {"newer.h5", "tipsim: error: newer.h5: tipsim run file format version " +
+                       std::to_string(output::kFormatVersion + 1) + " cannot be read"},
       {"missing.h5", "tipsim: error: missing.h5: cannot open"},
   };
   for (const auto& [name, message] : cases) {

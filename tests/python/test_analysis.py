@@ -18,7 +18,7 @@ ROOT = pathlib.Path(os.environ.get("TIPSIM_SOURCE_DIR") or pathlib.Path(__file__
 
 from tipsim_analysis import RunFileError, calibrate, open_run
 from tipsim_analysis import summaries as S
-from tipsim_analysis.io import by_sweep_keys
+from tipsim_analysis.io import FORMAT_VERSION, by_sweep_keys
 
 TINY = ROOT / "scenarios" / "tiny.toml"
 TARGETS = ROOT / "analysis" / "data" / "calibration_targets.csv"
@@ -337,8 +337,9 @@ def test_foreign_and_newer_files_are_refused_with_a_clear_message(tipsim_cli, ti
     newer = tmp_path / "newer.h5"
     shutil.copy(tiny_run[0], newer)
     with h5py.File(newer, "r+") as f:
-        f.attrs["format_version"] = np.int64(3)
-    with pytest.raises(RunFileError, match=r"format version 3 cannot be read .* reads format version 2"):
+        f.attrs["format_version"] = np.int64(FORMAT_VERSION + 1)
+    with pytest.raises(RunFileError, match=rf"format version {FORMAT_VERSION + 1} cannot be read .* reads format "
+                                           rf"version {FORMAT_VERSION}"):
         open_run(newer)
 
     truncated = tmp_path / "truncated.h5"

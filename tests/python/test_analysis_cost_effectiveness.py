@@ -98,7 +98,7 @@ def raw(path):
                      for name, ds in group.items()}
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in group.attrs.items()}
     attrs = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in attrs.items()}
-    return list(variables["arm"]), attrs, variables
+    return list(variables["arm_label"]), attrs, variables
 
 
 def printed_block(stdout):
@@ -172,7 +172,7 @@ def test_the_text_is_what_tipsim_prints(comparison, tipsim_cli):
     assert text == printed_block(tipsim(tipsim_cli, "inspect", path))
     # Every arm's row, and the numbers in it, as tipsim formats them.
     _, _, v = raw(path)
-    for i, arm in enumerate(v["arm"]):
+    for i, arm in enumerate(v["arm_label"]):
         line = next(line for line in text.splitlines() if line.startswith(f"  {arm} "))
         assert S.format_figure(float(v["spending_mean"][i])) in line, arm
         assert S.format_figure(float(v["net_monetary_benefit_mean"][i])) in line, arm

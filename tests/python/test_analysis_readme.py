@@ -97,7 +97,7 @@ def summary(path, name):
 def exploited(path):
     """Persons in exploitation, all regions together: (point, replicate, step)."""
     with h5py.File(path, "r") as f:
-        states = strings(f["series/state"])
+        states = strings(f["series/state_label"])
         return f["series/persons_by_state"][..., states.index("EXPLOITED")].sum(axis=3)
 
 
@@ -137,7 +137,7 @@ def check_opening(example, made):
         provenance = tuple(attr(f, k) for k in ("program_version", "source_revision", "seed", "command_line"))
         size, scale = attr(f, "population_size"), attr(f, "population_scale")
         convictions = f["summary/convictions"][1]
-        regions = strings(f["series/region"])
+        regions = strings(f["series/region_label"])
         keys = strings(f["scenario/regional_values/key"])
         shares = f["scenario/regional_values/value"][:, keys.index("population.share")]
         routes = {name: (strings(ds) if h5py.check_string_dtype(ds.dtype) else list(ds[()]))
@@ -183,7 +183,7 @@ def check_bands(example, made):
         # The series count agents; the examples show real people.
         scale = attr(f, "population_scale")
         convictions = f["series/convictions"][()].sum(axis=(3, 4)) * scale  # (point, replicate, step)
-        channels = strings(f["series/channel"])
+        channels = strings(f["series/channel_label"])
         by_channel = f["series/identifications_by_channel"][0, :, burn_in:].sum(axis=(1, 2)).mean(axis=0) * scale
         units = {name: f["summary"][name].attrs.get("unit_label") for name in f["summary"]}
     counts = exploited(path) * scale
@@ -227,7 +227,7 @@ def check_comparisons(example, made):
     path = made["runs/3p.h5"]
     with h5py.File(path, "r") as f:
         c = f["comparison"]
-        arms = strings(c["arm"])
+        arms = strings(c["arm_label"])
         recorded = [(c["convictions_mean"][i], c["convictions_ci_low"][i], c["convictions_ci_high"][i])
                     for i in range(len(arms))]
         units = {name: f["summary"][name].attrs.get("unit_label") for name in f["summary"]}
@@ -259,7 +259,7 @@ def check_cost_effectiveness(example, made):
     path = made["runs/3p.h5"]
     with h5py.File(path, "r") as f:
         c = f["comparison"]
-        arms = strings(c["arm"])
+        arms = strings(c["arm_label"])
         value = float(c.attrs["value_per_victim_year"])
         baseline = c.attrs["baseline"]
         baseline = baseline.decode() if isinstance(baseline, bytes) else str(baseline)
@@ -369,7 +369,7 @@ def check_allocations(example, made):
         budgets, best = a["frontier_budget"][()], a["frontier_best_point"][()].astype(int)
         weights, averted = a["weight"][()], a["frontier_victim_years_averted_mean"][()]
         better = a["frontier_probability_better_than_even"][()]
-        targets = strings(a["target"])
+        targets = strings(a["target_label"])
     assert targets == ["PROSECUTION", "PROTECTION", "PREVENTION", "PARTNERSHIP"]
     shown = example.one("table[[")
     assert list(shown["budget_usd_per_year"]) == list(budgets) == [100000.0, 200000.0]

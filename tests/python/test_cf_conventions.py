@@ -14,12 +14,9 @@ udunits-bin) as the judges where a rule is theirs:
   3.3   no standard_name outside the standard name table (tipsim sets none)
   3.5   flag_values have the variable's type and one meaning each
   5     a coordinate variable is numeric, strictly monotonic, without
-        missing values; every name in a coordinates attribute exists
-        (one known departure, documented in docs/output-format.md: the
-        labelled axes -- region, arm, state, form and the other categories --
-        are text coordinate variables, which netCDF-4 and xarray read as
-        labels but CF-1.8 section 1.3 does not allow; they must at least
-        hold distinct labels)
+        missing values; every name in a coordinates attribute exists, and
+        a labelled axis's labels (<axis>_label) are named by every
+        variable along it and hold distinct labels
   8.1   _FillValue has the variable's type
 and that netCDF reads the whole file (ncdump)."""
 
@@ -35,8 +32,6 @@ import pytest
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # A scenario key: dotted words (docs/scenario-reference.md).
 SCENARIO_KEY = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
-# The labelled axes, written as text coordinate variables (see above).
-TEXT_AXES = {"region", "arm", "state", "form", "market", "method", "channel", "pillar", "case_type"}
 # Attributes HDF5 and netCDF-4 keep for themselves (dimension scales).
 LIBRARY_ATTRIBUTES = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "_Netcdf4Dimid", "_Netcdf4Coordinates",
                       "_nc3_strict"}
@@ -101,10 +96,7 @@ def cf_problems(path):
                 if obj.ndim == 1 and "CLASS" in obj.attrs and text(obj.attrs["CLASS"]) == "DIMENSION_SCALE":
                     values = obj[()]
                     if kind not in "iuf":
-                        if base not in TEXT_AXES:
-                            problems.append(f"5: the coordinate variable {name} is not numeric")
-                        elif len(set(values)) != len(values):
-                            problems.append(f"5: the text coordinate variable {name} repeats a label")
+                        problems.append(f"5: the coordinate variable {name} is not numeric")
                     elif len(values) > 1 and not (np.all(np.diff(values) > 0) or np.all(np.diff(values) < 0)):
                         problems.append(f"5: the coordinate variable {name} is not strictly monotonic")
                     if "_FillValue" in obj.attrs:
@@ -113,6 +105,16 @@ def cf_problems(path):
                 for coordinate in text(obj.attrs.get("coordinates", "")).split():
                     if coordinate not in group:
                         problems.append(f"5: {name} names the coordinate {coordinate!r}, which {group.name} lacks")
+                named = text(obj.attrs.get("coordinates", "")).split()
+                if base.endswith("_label"):
+                    labels = obj.asstr()[()]
+                    if len(set(labels)) != len(labels):
+                        problems.append(f"5: the labels {name} repeat a label")
+                elif text(obj.attrs.get("CLASS", "")) != "DIMENSION_SCALE":
+                    for dim in obj.dims:
+                        label = f"{dim[0].name.rsplit('/', 1)[-1]}_label" if len(dim) else None
+                        if label and label in group and label not in named:
+                            problems.append(f"5: {name} does not name its axis's labels {label} in coordinates")
             for attribute in obj.attrs:
                 if attribute not in LIBRARY_ATTRIBUTES:
                     check_name("attribute", name, attribute)
@@ -157,10 +159,12 @@ def test_the_checker_finds_what_breaks_the_conventions(tiny_run_file, tmp_path):
     found = "\n".join(cf_problems(broken))
     with h5py.File(broken, "r+") as f:
         # A text axis that repeats a label.
-        states = f["series/state"]
+        states = f["series/state_label"]
         states[1] = states[0]
+        del f["series/recruitments_by_method"].attrs["coordinates"]
     found = "\n".join(cf_problems(broken))
     for rule in ("2.6.1: Conventions", "3.1: summary/identified has units 'persons'", "3.3: summary/recruitments",
                  "2.3: variable 'summary/bad-name'", "5: summary/bad-name names the coordinate 'no_such_variable'",
-                 "5: the text coordinate variable series/state repeats a label"):
+                 "5: the labels series/state_label repeat a label",
+                 "5: series/recruitments_by_method does not name its axis's labels method_label"):
         assert rule in found, f"{rule!r} not found in:\n{found}"

@@ -37,6 +37,7 @@ def is_coordinate(ds):
     """A dimension's coordinate, or an auxiliary coordinate of the points
     (time_days, a varied key, arm, snapshot_step)."""
     return h5py.h5ds.is_scale(ds.id) or ds.name.split("/")[-1] in ("time_days", "snapshot_step") or (
+        ds.name.endswith("_label") and ds.ndim == 1) or (
         ds.ndim == 1 and ds.parent.name in ("/series", "/summary", "/sweep") and ds.name.split("/")[-1] not in
         ("resolved_toml",))
 
@@ -95,7 +96,7 @@ def check_time_series(example, files):
     with h5py.File(files["run"], "r") as f:
         counts = f["series/persons_by_state"]
         dims = dim_names(counts)
-        states = strings(f["series/state"])
+        states = strings(f["series/state_label"])
         exploited = counts[0][..., states.index("EXPLOITED")].sum(axis=2)  # (replicate, step)
         days = f["series/time_days"][()]
         convictions = f["series/convictions"]
@@ -177,9 +178,10 @@ def check_h5py_plain(example, files):
         assert example.one('f["scenario/source_text"]') == scenario_file.read_text()
         (shape, dtype, units, dash, long_name), = example.printed("counts.shape")
         assert shape == tuple(counts.shape) == tuple(RUN_SHAPE.values())
-        assert (dtype, units, dash, long_name) == (np.int64, counts.attrs["units"], "-", counts.attrs["long_name"])
+        assert (dtype, units, dash, long_name) == (np.int64, counts.attrs["unit_label"], "-", counts.attrs["long_name"])
         assert example.one("axis[0].name") == list(counts.dims)
-        exploited = counts.sel(state="EXPLOITED").isel(point=0, replicate=0).sum("region").values
+        exploited = counts.assign_coords(state=series.state_label.values).sel(state="EXPLOITED")
+        exploited = exploited.isel(point=0, replicate=0).sum("region").values
         days = series.time_days.values
     (regions, first), = example.printed("zip(days[:3], exploited[:3])")
     assert regions == ["world"]
@@ -208,8 +210,9 @@ def check_sweep(example, files):
 def check_comparison(example, files):
     with h5py.File(files["comparison"], "r") as f:
         c = f["comparison"]
-        baseline, arms = c.attrs["baseline"], strings(c["arm"])
-        effects = {name: (c[name + "_mean"][0], c[name + "_ci_low"][0], c[name + "_ci_high"][0], c[name].attrs["units"])
+        baseline, arms = c.attrs["baseline"], strings(c["arm_label"])
+        effects = {name: (c[name + "_mean"][0], c[name + "_ci_low"][0], c[name + "_ci_high"][0],
+                          c[name].attrs["unit_label"])
                    for name in example["effects"]}
         averted = c["victim_years_averted"][()]
         points = strings(f["summary/arm"])
@@ -242,7 +245,7 @@ def check_events_and_snapshots(example, files):
         kinds, channels = flag_labels(events["kind"]), flag_labels(events["channel"])
         replicate, kind, channel, person = (events[name][()] for name in ("replicate", "kind", "channel", "person"))
         first, count = int(events["runs/first_event"][0, 0]), int(events["runs/event_count"][0, 0])
-        states, snapshot_states = strings(f["series/state"]), f["snapshots/state"].attrs["flag_meanings"].split()
+        states, snapshot_states = strings(f["series/state_label"]), f["snapshots/state"].attrs["flag_meanings"].split()
         snapshot_steps = f["snapshots/snapshot_step"][()]
         counts = f["series/persons_by_state"][0]  # (replicate, step, region, state)
         exploited = counts[:, snapshot_steps][..., states.index("EXPLOITED")].sum(axis=2)  # (replicate, snapshot)
@@ -358,7 +361,7 @@ def test_documentation_names_every_variable(every_kind_of_file, source_dir):
                             continue  # region names come from the scenario
                         assert f"`{meaning}`" in text, f"{DOC} does not list {group}/{name}'s {meaning}"
             for axis in CATEGORICAL:
-                for label in f["series"][axis].asstr()[()]:
+                for label in f["series"][axis + "_label"].asstr()[()]:
                     assert f"`{label}`" in text, f"{DOC} does not list the {axis} label {label}"
             for name in f.attrs:
                 assert f"| `{name}` |" in text, f"{DOC} does not describe the root attribute {name}"
@@ -368,7 +371,7 @@ def test_root_attributes(tiny_run_file):
     with h5py.File(tiny_run_file, "r") as f:
         a = f.attrs
         assert a["format"] == "tipsim-run"
-        assert a["format_version"] == 2
+        assert a["format_version"] == 3
         assert a["Conventions"] == "CF-1.8 ACDD-1.3"
         assert a["creator_name"] == "tipsim"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", a["date_created"])
@@ -431,13 +434,13 @@ def test_series_layout(tiny_run_file):
             assert ds.dtype in (np.dtype("int64"), np.dtype("float64")), name
             assert ds.attrs["cell_methods"] in ("step: point", "step: sum"), name
             assert ds.attrs["layer"] in ("true", "observed", "policy"), name
-            assert ds.attrs["coordinates"] == "time_days"
+            assert ds.attrs["coordinates"] == " ".join(["time_days", *(f"{d}_label" for d in dims[3:])])
             # One replicate's full time series per chunk, compressed.
             assert ds.chunks == (1, 1) + ds.shape[2:], name
             assert ds.compression == "gzip" and ds.compression_opts == 4 and ds.shuffle, name
         assert series["persons_by_state"].dtype == np.dtype("int64")
         assert series["trafficker_profit"].dtype == np.dtype("float64")
-        assert list(series["region"].asstr()[()]) == ["world"]
+        assert list(series["region_label"].asstr()[()]) == ["world"] and list(series["region"][()]) == [0]
         np.testing.assert_array_equal(series["time_days"][()], 7.0 * np.arange(1, 21))
 
 
@@ -448,11 +451,13 @@ def test_xarray_opens_series_with_labelled_dimensions(tiny_run_file):
         assert dict(ds.sizes)["step"] == 20
         for dim in SERIES_DIMS + CATEGORICAL:
             assert dim in ds.indexes, f"dimension {dim} has no coordinate in xarray"
-        assert list(ds.indexes["region"]) == ["world"]
-        assert list(ds.indexes["state"]) == ["FREE", "RECRUITED", "EXPLOITED", "IN_PROTECTION"]
+        # CF: the dimensions are indexes, their labels auxiliary coordinates.
+        assert list(ds.indexes["region"]) == [0] and list(ds.region_label.values) == ["world"]
+        assert list(ds.state_label.values) == ["FREE", "RECRUITED", "EXPLOITED", "IN_PROTECTION"]
         assert ds.time_days.dtype == np.float64  # not timedelta64: units are "day"
-        assert "time_days" in ds.persons_by_state.coords
-        exploited = ds.persons_by_state.sel(state="EXPLOITED", region="world")
+        assert {"time_days", "region_label", "state_label"} <= set(ds.persons_by_state.coords)
+        labelled = ds.assign_coords(region=ds.region_label.values, state=ds.state_label.values)
+        exploited = labelled.persons_by_state.sel(state="EXPLOITED", region="world")
         assert exploited.dims == ("point", "replicate", "step")
         assert ds.persons_by_state.dtype == np.int64
         assert int(ds.persons_by_state.isel(step=0).sum()) > 0
