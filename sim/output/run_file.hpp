@@ -267,6 +267,9 @@ struct InterventionRow {
   std::string key;
   std::string op;  // "set" or "scale"
   double value = 0;
+  // The intervention's index in the scenario, which the event log's
+  // intervention column refers to; -1 in files written before the column.
+  std::int64_t intervention = -1;
 };
 
 struct RunFileContents {
@@ -312,6 +315,13 @@ struct RunFileContents {
   double value_per_victim_year = std::nan("");  // comparison/'s attribute; NaN when absent
   std::string baseline_frontier_status;         // comparison/'s attribute; empty when absent
 
+  // allocation/ (tipsim allocate files only): what the money went to (the
+  // target labels), the group's (point), (point, target) and (level)
+  // variables in file order, and its objective attribute.
+  std::vector<std::string> allocation_targets;
+  std::vector<Variable> allocation;
+  std::string allocation_objective;
+
   // Root attributes experiment, event_log and snapshot_every, with their
   // meaning for files that lack them.
   ExperimentKind experiment = ExperimentKind::Run;
@@ -329,6 +339,7 @@ struct RunFileContents {
   const Variable* find_series(std::string_view name) const;
   const Variable* find_summary(std::string_view name) const;
   const Variable* find_comparison(std::string_view name) const;
+  const Variable* find_allocation(std::string_view name) const;
   std::size_t dimension(const std::string& name) const;  // 0 when absent
 };
 
@@ -354,5 +365,63 @@ struct EventTable {
 // Reads events/. Throws FormatError when the file has no event log, and
 // like read_run_file() for a file that is not a run file.
 EventTable read_event_table(const std::string& path);
+
+// One column of the event log or one field of the snapshots: its text
+// attributes (long_name, units, ...), its HDF5 type, and what its values
+// mean when it is categorical: each value's label (CF flag_values and
+// flag_meanings) or each bit's (flag_masks and flag_meanings).
+struct RecordField {
+  std::string name;
+  std::map<std::string, std::string> attributes;
+  bool integer = false;           // an integer type
+  bool single_precision = false;  // float32: its values are floats widened to double
+  std::vector<std::pair<std::int64_t, std::string>> labels;  // value -> label
+  std::vector<std::pair<std::int64_t, std::string>> bits;    // mask -> label
+
+  std::string attribute(const std::string& key) const;  // "" when absent
+};
+
+// The parts of a run file too large to read whole, a piece at a time: one
+// series variable, a range of the event log's rows, one (point, replicate,
+// snapshot) of every snapshot field; so that what a reader holds is one
+// piece, however large the file. Opening checks the file as read_run_file()
+// does and throws the same errors.
+class RunFileReader {
+ public:
+  explicit RunFileReader(const std::string& path);
+  RunFileReader(const RunFileReader&) = delete;
+  RunFileReader& operator=(const RunFileReader&) = delete;
+  ~RunFileReader();
+
+  const std::string& path() const;
+
+  // The text attributes of any dataset ("series/time_days",
+  // "scenario/routes/share"); empty when it is not in the file.
+  std::map<std::string, std::string> attributes(const std::string& dataset);
+
+  // The values of series/NAME, row-major over its dimensions, as
+  // Variable::values holds them.
+  std::vector<double> series_values(const std::string& name);
+
+  // events/: its columns in file order (the `event` coordinate left out),
+  // and `count` rows from `first` of each, [column][row].
+  const std::vector<RecordField>& event_columns() const;
+  std::size_t event_rows() const;
+  std::vector<std::vector<std::int64_t>> read_events(std::size_t first, std::size_t count);
+
+  // snapshots/: its (point, replicate, snapshot, person) fields in file
+  // order, the step and day of each snapshot, the number of persons, and
+  // every field of one (point, replicate, snapshot), [field][person].
+  const std::vector<RecordField>& snapshot_fields() const;
+  const std::vector<std::int64_t>& snapshot_steps() const;
+  const std::vector<double>& snapshot_days() const;
+  std::size_t snapshot_persons() const;
+  std::vector<std::vector<double>> read_snapshot(std::size_t point, std::size_t replicate,
+                                                 std::size_t snapshot);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace tipsim::output

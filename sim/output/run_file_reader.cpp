@@ -75,6 +75,17 @@ const Variable* RunFileContents::find_comparison(std::string_view name) const {
   return nullptr;
 }
 
+const Variable* RunFileContents::find_allocation(std::string_view name) const {
+  for (const Variable& v : allocation)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
+std::string RecordField::attribute(const std::string& key) const {
+  auto it = attributes.find(key);
+  return it == attributes.end() ? std::string() : it->second;
+}
+
 const std::vector<std::int64_t>& EventTable::column(const std::string& name) const {
   auto it = columns.find(name);
   if (it == columns.end()) throw std::out_of_range("event log: no column '" + name + "'");
@@ -303,6 +314,8 @@ std::vector<std::int64_t> read_int_column(hid_t group, const char* name, const s
   return read_int64s(ds.get(), path, "'" + where + name + "'");
 }
 
+bool has_link(hid_t group, const char* name) { return H5Lexists(group, name, H5P_DEFAULT) > 0; }
+
 void require_rows(std::size_t rows, std::initializer_list<std::size_t> sizes, const std::string& table,
                   const std::string& path) {
   for (std::size_t size : sizes)
@@ -366,9 +379,15 @@ void read_scenario_group(hid_t file, RunFileContents& out, const std::string& pa
         names.size(),
         {starts.size(), ends.size(), regions.size(), ramps.size(), keys.size(), ops.size(), values.size()},
         where, path);
+    // Files written before the column existed lack it (docs/output-format.md, Versions).
+    std::vector<std::int64_t> indices(names.size(), -1);
+    if (has_link(table.get(), "intervention")) {
+      indices = read_int_column(table.get(), "intervention", where, path);
+      require_rows(names.size(), {indices.size()}, where, path);
+    }
     for (std::size_t i = 0; i < names.size(); ++i)
       out.interventions.push_back(
-          {names[i], starts[i], ends[i], regions[i], ramps[i], keys[i], ops[i], values[i]});
+          {names[i], starts[i], ends[i], regions[i], ramps[i], keys[i], ops[i], values[i], indices[i]});
   }
 }
 
@@ -448,8 +467,6 @@ std::pair<Handle, int> open_run_file(const std::string& path, bool unfinished = 
   return {std::move(file), version};
 }
 
-bool has_link(hid_t group, const char* name) { return H5Lexists(group, name, H5P_DEFAULT) > 0; }
-
 // campaign/run_complete, (point, replicate) row-major, one value per run
 // of point_count x replicate_count: empty for a file written before the
 // record existed, which holds every run.
@@ -520,6 +537,19 @@ void read_comparison_group(hid_t f, RunFileContents& out, const std::string& pat
   }
 }
 
+// allocation/: the targets, the splits and the frontier.
+void read_allocation_group(hid_t f, RunFileContents& out, const std::string& path) {
+  Handle group = open_group(f, "allocation", path);
+  if (h5::has_attribute(group.get(), "objective"))
+    out.allocation_objective = h5::read_string_attribute(group.get(), "objective", path);
+  for (const std::string& name : member_names(group.get(), path)) {
+    Handle ds = open_dataset(group.get(), name, "allocation/", path);
+    if (name == "target") out.allocation_targets = h5::read_strings(ds.get(), path);
+    if (H5DSis_scale(ds.get()) > 0) continue;
+    out.allocation.push_back(read_variable(group.get(), name, "allocation/", true, path));
+  }
+}
+
 // Reads a run file: with `unfinished`, one that may lack runs.
 RunFileContents read_contents(const std::string& path, bool read_series, bool unfinished) {
   h5::QuietErrors quiet;
@@ -543,6 +573,7 @@ RunFileContents read_contents(const std::string& path, bool read_series, bool un
   out.summary = read_variable_group(f, "summary", true, out, path);
   read_sweep_group(f, out, path);
   if (has_link(f, "comparison")) read_comparison_group(f, out, path);
+  if (has_link(f, "allocation")) read_allocation_group(f, out, path);
   if (has_link(f, "events")) {
     Handle group = open_group(f, "events", path);
     Handle rows = open_dataset(group.get(), "event", "events/", path);
@@ -553,6 +584,75 @@ RunFileContents read_contents(const std::string& path, bool read_series, bool un
           ? out.dimension("point") * out.dimension("replicate")
           : static_cast<std::size_t>(std::count(out.run_complete.begin(), out.run_complete.end(), 1));
   return out;
+}
+
+// A list attribute of integers (CF flag_values, flag_masks).
+std::vector<std::int64_t> read_integer_list_attribute(hid_t object, const char* name,
+                                                      const std::string& path) {
+  const std::string what = std::string("attribute '") + name + "'";
+  Handle attribute(h5::check(H5Aopen(object, name, H5P_DEFAULT), path, "cannot open " + what), H5Aclose);
+  Handle type(h5::check(H5Aget_type(attribute.get()), path, what), H5Tclose);
+  Handle space(h5::check(H5Aget_space(attribute.get()), path, what), H5Sclose);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  // Flag lists name a few categories; more means a damaged attribute.
+  if (H5Tget_class(type.get()) != H5T_INTEGER || count < 0 || count > 65536)
+    throw FormatError(path + ": damaged run file: " + what + " is not a short list of whole numbers");
+  std::vector<std::int64_t> values(static_cast<std::size_t>(count));
+  if (count > 0)
+    h5::check_status(H5Aread(attribute.get(), H5T_NATIVE_INT64, values.data()), path, "cannot read " + what);
+  return values;
+}
+
+// flag_meanings split at blanks, paired with the values of `list_name`.
+std::vector<std::pair<std::int64_t, std::string>> flag_pairs(hid_t ds, const char* list_name,
+                                                             const std::string& meanings,
+                                                             const std::string& where,
+                                                             const std::string& path) {
+  const std::vector<std::int64_t> values = read_integer_list_attribute(ds, list_name, path);
+  std::vector<std::string> labels;
+  for (std::size_t begin = 0; begin < meanings.size();) {
+    const std::size_t end = std::min(meanings.find(' ', begin), meanings.size());
+    if (end > begin) labels.push_back(meanings.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  if (labels.size() != values.size())
+    throw FormatError(path + ": damaged run file: '" + where + "' has " + std::to_string(values.size()) +
+                      " " + list_name + " but " + std::to_string(labels.size()) + " flag_meanings");
+  std::vector<std::pair<std::int64_t, std::string>> pairs;
+  for (std::size_t i = 0; i < values.size(); ++i) pairs.emplace_back(values[i], labels[i]);
+  return pairs;
+}
+
+RecordField read_record_field(hid_t group, const std::string& name, const std::string& where,
+                              const std::string& path) {
+  Handle ds = open_dataset(group, name, where, path);
+  RecordField field;
+  field.name = name;
+  read_attributes(ds.get(), &field.attributes, nullptr, path);
+  Handle type(h5::check(H5Dget_type(ds.get()), path, "dataset type"), H5Tclose);
+  field.integer = H5Tget_class(type.get()) == H5T_INTEGER;
+  field.single_precision = H5Tget_class(type.get()) == H5T_FLOAT && H5Tget_size(type.get()) == 4;
+  const std::string meanings = field.attribute("flag_meanings");
+  if (h5::has_attribute(ds.get(), "flag_values"))
+    field.labels = flag_pairs(ds.get(), "flag_values", meanings, where + name, path);
+  if (h5::has_attribute(ds.get(), "flag_masks"))
+    field.bits = flag_pairs(ds.get(), "flag_masks", meanings, where + name, path);
+  return field;
+}
+
+// Reads `count` values of a dataset from `start`, one hyperslab, as `memory_type`.
+void read_slab(hid_t ds, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
+               hid_t memory_type, void* buffer, const std::string& path, const std::string& what) {
+  Handle file_space(h5::check(H5Dget_space(ds), path, "dataset space"), H5Sclose);
+  h5::check_status(
+      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+      path, "cannot select part of " + what);
+  hsize_t total = 1;
+  for (hsize_t c : count) total *= c;
+  if (total == 0) return;
+  Handle memory_space(h5::check(H5Screate_simple(1, &total, nullptr), path, "memory space"), H5Sclose);
+  h5::check_status(H5Dread(ds, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, buffer), path,
+                   "cannot read " + what);
 }
 
 }  // namespace
@@ -584,6 +684,137 @@ EventTable read_event_table(const std::string& path) {
   for (const auto& [name, values] : table.columns)
     if (values.size() != table.size()) throw FormatError(path + ": the event log's columns differ in length");
   return table;
+}
+
+struct RunFileReader::Impl {
+  std::string path;
+  Handle file;
+  std::vector<RecordField> event_columns, snapshot_fields;
+  std::size_t event_rows = 0;
+  std::vector<std::size_t> snapshot_shape;  // (point, replicate, snapshot, person)
+  std::vector<std::int64_t> snapshot_steps;
+  std::vector<double> snapshot_days;
+};
+
+RunFileReader::RunFileReader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  h5::QuietErrors quiet;
+  impl_->path = path;
+  auto [file, version] = open_run_file(path);
+  require_every_run(read_run_complete(file.get(), path), path);
+  impl_->file = std::move(file);
+  const hid_t f = impl_->file.get();
+  if (has_link(f, "events")) {
+    Handle group = open_group(f, "events", path);
+    for (const std::string& name : member_names(group.get(), path)) {
+      // Columns only: the runs/ subgroup is an index, not a column.
+      Handle object(
+          h5::check(H5Oopen(group.get(), name.c_str(), H5P_DEFAULT), path, "cannot open events/" + name),
+          H5Oclose);
+      if (H5Iget_type(object.get()) != H5I_DATASET) continue;
+      Handle ds = open_dataset(group.get(), name, "events/", path);
+      if (H5DSis_scale(ds.get()) > 0) {
+        impl_->event_rows = length_of(ds.get(), path, "events/" + name);
+        continue;
+      }
+      if (length_of(ds.get(), path, "events/" + name) != impl_->event_rows)
+        throw FormatError(path + ": the event log's columns differ in length");
+      impl_->event_columns.push_back(read_record_field(group.get(), name, "events/", path));
+    }
+  }
+  if (has_link(f, "snapshots")) {
+    Handle group = open_group(f, "snapshots", path);
+    for (const std::string& name : member_names(group.get(), path)) {
+      Handle ds = open_dataset(group.get(), name, "snapshots/", path);
+      if (H5DSis_scale(ds.get()) > 0) continue;
+      const std::vector<std::size_t> shape = shape_of(ds.get(), path);
+      if (name == "snapshot_step") {
+        impl_->snapshot_steps = read_int64s(ds.get(), path, "snapshots/snapshot_step");
+      } else if (name == "time_days") {
+        impl_->snapshot_days = read_doubles(ds.get(), path, "snapshots/time_days");
+      } else if (shape.size() == 4) {
+        if (!impl_->snapshot_shape.empty() && shape != impl_->snapshot_shape)
+          throw FormatError(path + ": damaged run file: the snapshot fields differ in shape");
+        impl_->snapshot_shape = shape;
+        impl_->snapshot_fields.push_back(read_record_field(group.get(), name, "snapshots/", path));
+      }
+    }
+    if (!impl_->snapshot_shape.empty() && (impl_->snapshot_steps.size() != impl_->snapshot_shape[2] ||
+                                           impl_->snapshot_days.size() != impl_->snapshot_shape[2]))
+      throw FormatError(path + ": damaged run file: snapshots/ has not one step and time per snapshot");
+  }
+}
+
+RunFileReader::~RunFileReader() {
+  h5::QuietErrors quiet;
+  impl_.reset();
+}
+
+const std::string& RunFileReader::path() const { return impl_->path; }
+
+std::map<std::string, std::string> RunFileReader::attributes(const std::string& dataset) {
+  h5::QuietErrors quiet;
+  std::map<std::string, std::string> texts;
+  // Each link of the path must exist before the next is asked about.
+  for (std::size_t slash = dataset.find('/'); slash != std::string::npos;
+       slash = dataset.find('/', slash + 1))
+    if (H5Lexists(impl_->file.get(), dataset.substr(0, slash).c_str(), H5P_DEFAULT) <= 0) return texts;
+  if (H5Lexists(impl_->file.get(), dataset.c_str(), H5P_DEFAULT) <= 0) return texts;
+  Handle ds(h5::check(H5Dopen2(impl_->file.get(), dataset.c_str(), H5P_DEFAULT), impl_->path,
+                      "cannot open dataset '" + dataset + "'"),
+            H5Dclose);
+  read_attributes(ds.get(), &texts, nullptr, impl_->path);
+  return texts;
+}
+
+std::vector<double> RunFileReader::series_values(const std::string& name) {
+  h5::QuietErrors quiet;
+  Handle group = open_group(impl_->file.get(), "series", impl_->path);
+  Handle ds = open_dataset(group.get(), name, "series/", impl_->path);
+  return read_doubles(ds.get(), impl_->path, "dataset 'series/" + name + "'");
+}
+
+const std::vector<RecordField>& RunFileReader::event_columns() const { return impl_->event_columns; }
+std::size_t RunFileReader::event_rows() const { return impl_->event_rows; }
+
+std::vector<std::vector<std::int64_t>> RunFileReader::read_events(std::size_t first, std::size_t count) {
+  h5::QuietErrors quiet;
+  if (first > impl_->event_rows || count > impl_->event_rows - first)
+    throw std::out_of_range(impl_->path + ": rows beyond the end of the event log");
+  Handle group = open_group(impl_->file.get(), "events", impl_->path);
+  std::vector<std::vector<std::int64_t>> columns;
+  for (const RecordField& column : impl_->event_columns) {
+    Handle ds = open_dataset(group.get(), column.name, "events/", impl_->path);
+    std::vector<std::int64_t> values(count);
+    read_slab(ds.get(), {first}, {count}, H5T_NATIVE_INT64, values.data(), impl_->path,
+              "events/" + column.name);
+    columns.push_back(std::move(values));
+  }
+  return columns;
+}
+
+const std::vector<RecordField>& RunFileReader::snapshot_fields() const { return impl_->snapshot_fields; }
+const std::vector<std::int64_t>& RunFileReader::snapshot_steps() const { return impl_->snapshot_steps; }
+const std::vector<double>& RunFileReader::snapshot_days() const { return impl_->snapshot_days; }
+std::size_t RunFileReader::snapshot_persons() const {
+  return impl_->snapshot_shape.empty() ? 0 : impl_->snapshot_shape[3];
+}
+
+std::vector<std::vector<double>> RunFileReader::read_snapshot(std::size_t point, std::size_t replicate,
+                                                              std::size_t snapshot) {
+  h5::QuietErrors quiet;
+  const std::vector<std::size_t>& shape = impl_->snapshot_shape;
+  if (shape.empty() || point >= shape[0] || replicate >= shape[1] || snapshot >= shape[2])
+    throw std::out_of_range(impl_->path + ": no such snapshot");
+  Handle group = open_group(impl_->file.get(), "snapshots", impl_->path);
+  std::vector<std::vector<double>> fields;
+  for (const RecordField& field : impl_->snapshot_fields) {
+    Handle ds = open_dataset(group.get(), field.name, "snapshots/", impl_->path);
+    std::vector<double> values(shape[3]);
+    read_slab(ds.get(), {point, replicate, snapshot, 0}, {1, 1, 1, shape[3]}, H5T_NATIVE_DOUBLE,
+              values.data(), impl_->path, "snapshots/" + field.name);
+    fields.push_back(std::move(values));
+  }
+  return fields;
 }
 
 }  // namespace tipsim::output
