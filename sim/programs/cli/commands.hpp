@@ -108,6 +108,19 @@ int compare_command(const CompareArguments& arguments);
 // `tipsim inspect`: what a run file holds, and its headline figures.
 int inspect_command(const std::string& path, bool agent_units = false);
 
+// Arguments of `tipsim export`: a run file as tables in a folder.
+struct ExportArguments {
+  std::string path;            // the run file
+  std::string format = "csv";  // --format: csv (parquet is refused, with the reason)
+  std::string output_path;     // -o DIR; empty: FILE without .h5, plus -csv
+  bool force = false;          // --force: replace a DIR that is not empty
+  bool agent_units = false;    // --agent-units: counts of agents, not people
+  bool quiet = false;          // --quiet: no progress
+};
+
+// `tipsim export`: the run file's tables as CSV files in a new folder.
+int export_command(const ExportArguments& arguments);
+
 // `tipsim validate`: prints the fully resolved scenario.
 int validate_command(const std::string& scenario_path, const std::vector<std::string>& overrides);
 

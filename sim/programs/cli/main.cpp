@@ -1,5 +1,5 @@
-// tipsim: the headless command-line program (run, sweep, compare, inspect,
-// validate, scenarios, reference).
+// tipsim: the headless command-line program (run, sweep, compare, allocate,
+// inspect, export, validate, scenarios, reference).
 #include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
@@ -90,8 +90,9 @@ struct Commands {
   bool inspect_agent_units = false;
   std::vector<std::string> validate_overrides, validate_scales;
   bool reference_json = false;
+  ExportArguments export_arguments;
   CLI::App *run_cmd = nullptr, *sweep_cmd = nullptr, *compare_cmd = nullptr, *allocate_cmd = nullptr,
-           *inspect_cmd = nullptr, *validate_cmd = nullptr, *scenarios_cmd = nullptr,
+           *inspect_cmd = nullptr, *export_cmd = nullptr, *validate_cmd = nullptr, *scenarios_cmd = nullptr,
            *reference_cmd = nullptr;
 };
 
@@ -194,6 +195,37 @@ void add_reading_commands(CLI::App& app, Commands& c) {
   c.inspect_cmd->add_flag("--agent-units", c.inspect_agent_units,
                           "Print counts in agents instead of real people (for debugging the model)");
 
+  c.export_cmd = app.add_subcommand(
+      "export",
+      "Write a run file's figures as tidy CSV tables into a new folder, for spreadsheets, R and pandas: one "
+      "row per coordinate, labels for coordinates, real people and USD, and a data dictionary");
+  ExportArguments& e = c.export_arguments;
+  c.export_cmd->add_option("file", e.path, "Run file (a run, sweep, comparison or allocation)")
+      ->required()
+      ->type_name("FILE.h5");
+  c.export_cmd
+      ->add_option("-o,--output", e.output_path,
+                   "Folder to create (default: the run file's name without .h5, plus -csv); an existing one "
+                   "must be empty unless --force")
+      ->type_name("DIR");
+  c.export_cmd
+      ->add_option("--format", e.format,
+                   "Table format: csv (parquet is refused: Debian 12 packages no Parquet writer for C++)")
+      ->capture_default_str()
+      ->type_name("FORMAT");
+  c.export_cmd->add_flag("--force", e.force,
+                         "Replace what an existing, non-empty DIR holds (once the new tables are complete)");
+  c.export_cmd->add_flag(
+      "--agent-units", e.agent_units,
+      "Counts in agents instead of real people (for debugging the model; money stays real USD); the "
+      "dictionary says which");
+  CLI::Option* export_quiet = c.export_cmd->add_flag("-q,--quiet", e.quiet, "No progress line");
+  c.export_cmd
+      ->add_flag_callback(
+          "--progress", [] { tipsim::cli::request_progress_lines(); },
+          "Progress as plain lines, one per table written, also when stderr is not a terminal")
+      ->excludes(export_quiet);
+
   c.validate_cmd =
       app.add_subcommand("validate", "Check a scenario and print every parameter as the run would use it");
   c.validate_cmd->add_option("scenario", c.validate_path, "Scenario file (TOML)")
@@ -243,6 +275,7 @@ int dispatch(Commands& c, const std::string& command_line) {
     return allocate_command(c.allocate);
   }
   if (*c.inspect_cmd) return inspect_command(c.inspect_path, c.inspect_agent_units);
+  if (*c.export_cmd) return export_command(c.export_arguments);
   if (*c.validate_cmd) {
     RunOptions options;
     options.overrides = c.validate_overrides;

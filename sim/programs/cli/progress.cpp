@@ -11,8 +11,8 @@ constexpr std::int64_t kRedrawIntervalNs = 100'000'000;  // ten redraws a second
 constexpr int kBarWidth = 24;
 }  // namespace
 
-ProgressLine::ProgressLine(bool enabled, std::FILE* stream)
-    : enabled_(enabled), stream_(stream), start_(std::chrono::steady_clock::now()) {}
+ProgressLine::ProgressLine(bool enabled, std::FILE* stream, ProgressUnits units)
+    : enabled_(enabled), stream_(stream), units_(units), start_(std::chrono::steady_clock::now()) {}
 
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -54,9 +54,9 @@ void ProgressLine::draw(const Progress& progress, std::chrono::steady_clock::tim
   const double left = rate > 0 ? (progress.steps_total - progress.steps_done) / rate : -1;
 
   char line[256];
-  std::snprintf(line, sizeof line, "[%s] %3d%%  %zu/%zu runs  %.0f steps/s  ETA %s", bar.c_str(),
-                static_cast<int>(fraction * 100), progress.runs_done, progress.runs_total, rate,
-                format_duration(left).c_str());
+  std::snprintf(line, sizeof line, "[%s] %3d%%  %zu/%zu %s  %.0f %s/s  ETA %s", bar.c_str(),
+                static_cast<int>(fraction * 100), progress.runs_done, progress.runs_total, units_.items, rate,
+                units_.work, format_duration(left).c_str());
   const std::string text = line;
   // Pad with spaces over what a longer previous line left behind.
   std::string padding(drawn_width_ > text.size() ? drawn_width_ - text.size() : 0, ' ');

@@ -16,13 +16,21 @@
 
 namespace tipsim::cli {
 
+// What a progress line counts: the items done (Progress::runs_done) and
+// the work done per second (Progress::steps_done).
+struct ProgressUnits {
+  const char* items = "runs";
+  const char* work = "steps";
+};
+
 // One line on stderr, rewritten in place (\r): a bar, the percentage, runs
-// done, steps per second and the time left. Safe to update from worker
-// threads; redraws at most ten times a second.
+// done, steps per second and the time left (or, with other units, tables
+// done and rows per second). Safe to update from worker threads; redraws at
+// most ten times a second.
 class ProgressLine {
  public:
   // A disabled line prints nothing (not a terminal, or --quiet).
-  explicit ProgressLine(bool enabled, std::FILE* stream = stderr);
+  explicit ProgressLine(bool enabled, std::FILE* stream = stderr, ProgressUnits units = {});
 
   void update(const Progress& progress);
   // Erases the line, so that what follows starts on a clean line.
@@ -33,6 +41,7 @@ class ProgressLine {
 
   bool enabled_;
   std::FILE* stream_;
+  ProgressUnits units_;
   std::chrono::steady_clock::time_point start_;
   // Since start_; the first draw waits one interval so the rate means something.
   std::atomic<std::int64_t> next_draw_ns_{100'000'000};
