@@ -6,8 +6,10 @@ Only the blocks between
   <!-- END GENERATED: NAME -->
 are rewritten: output-series (sim/model/metrics.def), output-summary
 (sim/model/metrics.cpp's summaries), output-axes (the axis labels),
-output-events (sim/model/events.def) and output-effects
-(sim/experiments/comparison.cpp's effects). Everything else is hand-written.
+output-events (sim/model/events.def), output-effects
+(sim/experiments/comparison.cpp's effects) and output-export (the tables of
+`tipsim export`, declared in sim/output/export.cpp). Everything else is
+hand-written.
 The tables are those `tipsim reference --json` prints, read as
 scripts/gen_param_reference.py reads them, so both documents agree.
 
@@ -105,6 +107,30 @@ def effects_block(effects) -> str:
     return "\n".join(rows)
 
 
+def read_export_tables(reference: dict) -> list[dict]:
+    tables_ = reference.get("export_tables", [])
+    if not tables_:
+        sys.exit(f"{Path(__file__).name}: the program lists no export tables")
+    return tables_
+
+
+def column_text(column: str) -> str:
+    """A column as the table shows it: `name`, a placeholder (LABELS, CATEGORY) in
+    italics, an optional one in brackets."""
+    optional = column.startswith("[") and column.endswith("]")
+    name = column.strip("[]")
+    text = f"*{name}*" if name.isupper() else f"`{name}`"
+    return f"[{text}]" if optional else text
+
+
+def export_block(export_tables) -> str:
+    rows = ["| table | in | one row per | columns |", "|---|---|---|---|"]
+    for t in export_tables:
+        columns = ", ".join(column_text(c.strip()) for c in t["columns"].split(","))
+        rows.append(f"| `{t['name']}` | {tables.cell(t['present'])} | {tables.cell(t['row'])} | {columns} |")
+    return "\n".join(rows)
+
+
 def fill(text: str, blocks: dict[str, str]) -> str:
     seen = set()
 
@@ -134,7 +160,8 @@ def main() -> int:
     metrics, summaries, axes = tables.read_metrics(reference)
     blocks = {"output-series": series_block(metrics), "output-summary": summary_block(summaries),
               "output-axes": axes_block(axes), "output-events": events_block(read_event_kinds(reference)),
-              "output-effects": effects_block(read_effects(reference))}
+              "output-effects": effects_block(read_effects(reference)),
+              "output-export": export_block(read_export_tables(reference))}
     old = OUTPUT_MD.read_text(encoding="utf-8")
     new = fill(old, blocks)
     if args.check:

@@ -21,6 +21,7 @@
 #include "comparison.hpp"
 #include "costs.hpp"
 #include "events.hpp"
+#include "export.hpp"
 #include "metrics.hpp"
 #include "params.hpp"
 #include "process_helpers.hpp"
@@ -172,7 +173,8 @@ TEST_F(CliTest, OutputThatIsAFolderIsBadInput) {
 TEST_F(CliTest, HelpSucceedsAndAMissingSubcommandIsAUsageError) {
   const Outcome help = tipsim({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* command : {"run", "sweep", "compare", "inspect", "validate", "scenarios", "reference"})
+  for (const char* command :
+       {"run", "sweep", "compare", "allocate", "inspect", "export", "validate", "scenarios", "reference"})
     EXPECT_TRUE(contains(help.out, command)) << help.out;
   const Outcome none = tipsim({});
   EXPECT_EQ(none.exit_code, 2);
@@ -266,7 +268,8 @@ TEST_F(CliTest, ReferenceJsonParsesAndListsEveryTable) {
       "parameters:" + std::to_string(kParamCount) + " metrics:" + std::to_string(kMetricCount) +
       " axes:7 summaries:" + std::to_string(summary_table().size()) +
       " lever_costs:" + std::to_string(lever_costs().size()) + " event_kinds:" + std::to_string(kEventKinds) +
-      " effects:" + std::to_string(effect_table().size()) + "\n";
+      " effects:" + std::to_string(effect_table().size()) +
+      " export_tables:" + std::to_string(output::export_table_specs().size()) + "\n";
   for (const ParamSpec& s : param_table()) expected += std::string(s.key) + "\n";
   EXPECT_EQ(read.out, expected);
 

@@ -1,6 +1,7 @@
-// `tipsim reference --json`: the model's tables as one JSON document, for
-// the scripts that generate the reference tables of docs/ (and anyone else
-// who needs them without parsing C++).
+// `tipsim reference --json`: the model's tables, and the tables `tipsim
+// export` writes, as one JSON document, for the scripts that generate the
+// reference tables of docs/ (and anyone else who needs them without
+// parsing C++).
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "comparison.hpp"
 #include "costs.hpp"
 #include "events.hpp"
+#include "export.hpp"
 #include "metrics.hpp"
 #include "params.hpp"
 #include "quoting.hpp"
@@ -231,6 +233,19 @@ std::vector<std::string> effects() {
   return out;
 }
 
+// The tables of `tipsim export`, as the export declares them.
+std::vector<std::string> export_tables() {
+  std::vector<std::string> out;
+  for (const output::ExportTableSpec& t : output::export_table_specs())
+    out.push_back(JsonObject()
+                      .text("name", t.name)
+                      .text("present", t.present)
+                      .text("row", t.row)
+                      .text("columns", t.columns)
+                      .str());
+  return out;
+}
+
 // The whole document.
 std::string reference_json() {
   std::string out = "{\n";
@@ -241,7 +256,8 @@ std::string reference_json() {
   add_array(out, "summaries", summaries(), false);
   add_array(out, "lever_costs", lever_cost_rows(), false);
   add_array(out, "event_kinds", event_kinds(), false);
-  add_array(out, "effects", effects(), true);
+  add_array(out, "effects", effects(), false);
+  add_array(out, "export_tables", export_tables(), true);
   return out + "}\n";
 }
 
