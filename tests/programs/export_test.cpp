@@ -631,6 +631,29 @@ TEST_F(ExportTest, AFolderWithFilesIsRefusedUnlessForced) {
   for (const std::string& name : folder_.entries()) EXPECT_FALSE(contains(name, ".partial-")) << name;
 }
 
+// A disk that fills up half-way, or is read-only, fails the export (exit
+// code 1) with the file and the reason, and leaves neither DIR nor its
+// temporary folder (tests/output/faulty_disk.cpp fails the writes).
+TEST_F(ExportTest, AFullOrReadOnlyDiskFailsAndLeavesNothing) {
+  const fs::path disk = folder_ / "disk";
+  fs::create_directory(disk);
+  const std::vector<std::pair<std::string, std::string>> faults = {
+      {"ENOSPC", "cannot write: No space left on device"},
+      {"EROFS", "cannot create the folder: Read-only file system"}};
+  for (const auto& [error, message] : faults) {
+    SCOPED_TRACE(error);
+    testing::Tipsim::Options options;
+    options.environment = {"LD_PRELOAD=" TIPSIM_FAULTY_DISK_LIBRARY, "TIPSIM_FAULTY_DISK=" + disk.string(),
+                           "TIPSIM_FAULTY_DISK_ERROR=" + error, "TIPSIM_FAULTY_DISK_BYTES=200000"};
+    const Outcome outcome = testing::run_tipsim(
+        folder_.path(), {"export", file("run.h5"), "-o", (disk / "out").string()}, options);
+    EXPECT_EQ(outcome.exit_code, 1) << outcome.err;
+    EXPECT_TRUE(contains(outcome.err, message)) << outcome.err;
+    EXPECT_TRUE(contains(outcome.err, "nothing was written to " + (disk / "out").string())) << outcome.err;
+    EXPECT_TRUE(testing::names_in(disk).empty());
+  }
+}
+
 TEST(ExportCsv, FieldsAreQuotedAsRfc4180AndNumbersReadBackExactly) {
   std::string out;
   const std::vector<output::ExportCell> cells = {std::string_view("plain"),

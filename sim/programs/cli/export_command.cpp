@@ -15,6 +15,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commands.hpp"
@@ -74,11 +75,20 @@ struct ExportProgress {
   Progress done;
 };
 
-// Writes one table's rows into its file as CSV text.
+// Writes one table's rows into its file as CSV text. The file is written
+// with write(2) rather than stdio, so that every failure is seen where it
+// happens (and the disk-failure tests' preloaded library sees every write).
 class CsvFile : public output::ExportRowSink {
  public:
-  CsvFile(std::FILE* file, std::string path, ExportProgress& progress)
-      : file_(file), path_(std::move(path)), progress_(progress) {}
+  CsvFile(const fs::path& path, ExportProgress& progress) : path_(path.string()), progress_(progress) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail("cannot create");
+  }
+  CsvFile(const CsvFile&) = delete;
+  CsvFile& operator=(const CsvFile&) = delete;
+  ~CsvFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
 
   void row(std::span<const output::ExportCell> cells) override {
     output::append_csv_row(text_, cells);
@@ -94,20 +104,34 @@ class CsvFile : public output::ExportRowSink {
   void header(std::span<const output::ExportColumn> columns) { output::append_csv_header(text_, columns); }
 
   void flush() {
-    if (text_.empty()) return;
-    if (std::fwrite(text_.data(), 1, text_.size(), file_) != text_.size()) {
-      const int error = errno;
-      throw WriteError(path_ + ": cannot write: " + errno_text(error));
+    for (std::size_t done = 0; done < text_.size();) {
+      const ssize_t n = ::write(fd_, text_.data() + done, text_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail("cannot write");
+      done += static_cast<std::size_t>(n);
     }
     bytes_ += text_.size();
     text_.clear();
+  }
+
+  // Writes what is left, syncs it to disk and closes the file.
+  void finish() {
+    flush();
+    if (::fsync(fd_) != 0) fail("cannot write");
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) fail("cannot write");
   }
 
   std::uint64_t rows() const { return rows_; }
   std::uint64_t bytes() const { return bytes_; }
 
  private:
-  std::FILE* file_;
+  [[noreturn]] void fail(const char* what) const {
+    const int error = errno;
+    throw WriteError(path_ + ": " + what + ": " + errno_text(error));
+  }
+
+  int fd_ = -1;
   std::string path_;
   ExportProgress& progress_;
   std::string text_;
@@ -126,20 +150,11 @@ Written write_table(const output::ExportTable& table, const fs::path& folder, Ex
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) throw WriteError(path.parent_path().string() + ": cannot create: " + ec.message());
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "wb"), std::fclose);
-  if (!file) {
-    const int error = errno;
-    throw WriteError(path.string() + ": cannot create: " + errno_text(error));
-  }
   const std::uint64_t rows_before = progress.done.steps_done;
-  CsvFile csv(file.get(), path.string(), progress);
+  CsvFile csv(path, progress);
   csv.header(table.columns);
   table.write_rows(csv);
-  csv.flush();
-  if (std::fflush(file.get()) != 0 || ::fsync(::fileno(file.get())) != 0) {
-    const int error = errno;
-    throw WriteError(path.string() + ": cannot write: " + errno_text(error));
-  }
+  csv.finish();
   // The declaration said how many rows the table has; a table that wrote
   // another number would make the summary, the progress and the tests lie.
   if (csv.rows() != table.rows)
