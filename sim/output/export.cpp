@@ -10,7 +10,6 @@
 #include <charconv>
 #include <cmath>
 #include <memory>
-#include <numeric>
 #include <stdexcept>
 #include <type_traits>
 
@@ -1028,11 +1027,7 @@ std::vector<ExportTable> export_tables(const RunFileContents& contents, RunFileR
   source->labels = point_labels(*source);
   const SourcePtr shared = source;
   std::vector<ExportTable> tables;
-  for (const TableDeclaration& declaration : kTables) {
-    const std::size_t before = tables.size();
-    declaration.add(shared, tables);
-    for (std::size_t i = before; i < tables.size(); ++i) tables[i].kind = declaration.spec.name;
-  }
+  for (const TableDeclaration& declaration : kTables) declaration.add(shared, tables);
   return tables;
 }
 

@@ -49,8 +49,7 @@ class ExportRowSink {
 
 // One table of an export, ready to be written.
 struct ExportTable {
-  std::string name;       // its file in the export folder: "summary.csv", "series/convictions.csv"
-  std::string_view kind;  // the declared table it is: its ExportTableSpec's name
+  std::string name;  // its file in the export folder: "summary.csv", "series/convictions.csv"
   std::vector<ExportColumn> columns;
   std::vector<ExportFigure> figures;  // long tables: the meaning of each figure's values
   std::uint64_t rows = 0;             // the rows write_rows() gives

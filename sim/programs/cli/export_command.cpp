@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -175,15 +176,18 @@ void sync_folder(const fs::path& folder) {
 }
 
 // Renames the finished folder to its final name: over nothing or an empty
-// folder directly; over a folder with files (--force) by exchanging the
-// two atomically and then removing the old one.
-void move_into_place(const fs::path& temporary, const fs::path& final_path) {
+// folder directly; over a folder with files (only with --force) by
+// exchanging the two atomically and then removing the old one.
+void move_into_place(const fs::path& temporary, const fs::path& final_path, bool force) {
   if (::rename(temporary.c_str(), final_path.c_str()) == 0) return;
-  if (errno != ENOTEMPTY && errno != EEXIST) {
-    const int error = errno;
+  const int error = errno;
+  if (error != ENOTEMPTY && error != EEXIST)
     throw WriteError(final_path.string() + ": cannot rename " + temporary.string() +
                      " to it: " + errno_text(error));
-  }
+  // Files that appeared there while the tables were written are not ours to replace.
+  if (!force)
+    throw WriteError(final_path.string() +
+                     ": files appeared in the folder while the tables were written; nothing was replaced");
   if (::renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, final_path.c_str(), RENAME_EXCHANGE) != 0) {
     // A file system without the exchange: the old folder steps aside first.
     const fs::path aside = final_path.string() + ".replaced-" + std::to_string(::getpid());
@@ -274,7 +278,10 @@ void print_summary(const std::string& path, const output::RunFileContents& conte
                points == 1 ? "" : "s", replicates, replicates == 1 ? "" : "s", folder.string().c_str());
   const std::vector<double> scales = output::point_scales(contents);
   const bool one_scale = std::all_of(scales.begin(), scales.end(), [&](double s) { return s == scales[0]; });
-  const std::string scale_text = one_scale ? "population_scale " + format_figure(scales[0])
+  // The scale as the file holds it (2.5, not 2.50): it is what multiplied.
+  char scale[64];
+  const auto scale_end = std::to_chars(scale, scale + sizeof scale, scales[0]).ptr;
+  const std::string scale_text = one_scale ? "population_scale " + std::string(scale, scale_end)
                                            : std::string("each point's population_scale");
   if (agent_units) {
     std::fprintf(stdout,
@@ -344,7 +351,7 @@ int export_command(const ExportArguments& arguments) {
   const fs::path parent = folder.parent_path();
   if (!parent.empty()) fs::create_directories(parent, ec);
   TemporaryFolder temporary(fs::path(folder.string() + ".partial-" + std::to_string(::getpid())));
-  fs::remove_all(temporary.path(), ec);
+  if (!ec) fs::remove_all(temporary.path(), ec);
   if (!ec) fs::create_directory(temporary.path(), ec);
   if (ec) {
     print_error(temporary.path().string() + ": cannot create the folder: " + ec.message() +
@@ -368,7 +375,7 @@ int export_command(const ExportArguments& arguments) {
                      table.rows == 1 ? "" : "s");
     }
     sync_folder(temporary.path());
-    move_into_place(temporary.path(), folder);
+    move_into_place(temporary.path(), folder, arguments.force);
     temporary.keep();
     if (!parent.empty()) sync_folder(parent);
   } catch (const Interrupted&) {
