@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 
@@ -301,11 +302,21 @@ std::vector<std::string> interval_statistics(const RunFileContents& f) {
   return names;
 }
 
+// A point held as a number (comparison/arm_point, allocation/'s points);
+// none when it is not one of the file's points (a damaged file), since a
+// cast of such a number is undefined.
+std::optional<std::size_t> point_index(double value, std::size_t points) {
+  if (!(value >= 0 && value < static_cast<double>(points)) || value != std::floor(value)) return std::nullopt;
+  return static_cast<std::size_t>(value);
+}
+
 // The point of each arm of comparison/.
 std::size_t arm_point(const RunFileContents& f, std::size_t arm) {
   const Variable* points = f.find_comparison("arm_point");
-  return points != nullptr && arm < points->values.size() ? static_cast<std::size_t>(points->values[arm])
-                                                          : arm + 1;
+  const std::optional<std::size_t> point = points != nullptr && arm < points->values.size()
+                                               ? point_index(points->values[arm], f.dimension("point"))
+                                               : std::nullopt;
+  return point.value_or(arm + 1);
 }
 
 void add_comparison(const SourcePtr& s, Tables& tables) {
@@ -558,10 +569,11 @@ void add_allocation_frontier(const SourcePtr& s, Tables& tables) {
       for (const Variable* v : columns) {
         const double value = l < v->values.size() ? v->values[l] : std::nan("");
         if (v->name.ends_with("_point")) {
-          cells.emplace_back(static_cast<std::int64_t>(value));
-          const auto point = static_cast<std::size_t>(value);
+          const std::optional<std::size_t> point = point_index(value, s->points);
+          cells.emplace_back(point ? ExportCell(whole(*point)) : ExportCell());
           if (arms != nullptr)
-            cells.emplace_back(point < arms->size() ? std::string_view((*arms)[point]) : std::string_view());
+            cells.emplace_back(point && *point < arms->size() ? std::string_view((*arms)[*point])
+                                                              : std::string_view());
         } else {
           cells.emplace_back(s->written(value, basis_of(*v), s->scales[0]));
         }
