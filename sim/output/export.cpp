@@ -165,11 +165,20 @@ void for_each_index(const std::vector<std::size_t>& shape, Visit visit) {
   }
 }
 
+// The unit in words: unit_label, or units in a file of format 2.
+std::string unit_words(const std::string& label, const std::string& units) {
+  return label.empty() ? units : label;
+}
+template <typename Column>
+std::string unit_words(const Column& c) {
+  return unit_words(c.attribute("unit_label"), c.attribute("units"));
+}
+
 std::string basis_of(const Variable& v) {
   const std::string basis = v.attribute("basis");
   if (!basis.empty()) return basis;
   // allocation/ has no basis attribute: its units say it.
-  const std::string units = v.attribute("units");
+  const std::string units = v.unit_label();
   if (units.starts_with("USD")) return "USD";
   if (units == "person-years" || units == "persons" || units == "cases" || units == "traffickers")
     return std::string(kPeople);
@@ -211,7 +220,7 @@ void add_series(const SourcePtr& s, Tables& tables) {
       for (const ExportColumn& c : coordinates.back().columns) t.columns.push_back(c);
     }
     const std::string basis = v.attribute("basis");
-    t.columns.push_back({"value", v.attribute("long_name"), v.attribute("units"), s->written_basis(basis)});
+    t.columns.push_back({"value", v.attribute("long_name"), v.unit_label(), s->written_basis(basis)});
     t.rows = product(v.shape);
     const auto point_axis =
         static_cast<std::size_t>(std::find(v.dims.begin(), v.dims.end(), "point") - v.dims.begin());
@@ -259,12 +268,12 @@ void add_summary(const SourcePtr& s, Tables& tables) {
   add_figure_columns(t, "figure", "summary");
   for (const Variable* v : figures)
     t.figures.push_back(
-        {"value", v->name, v->attribute("long_name"), v->attribute("units"), s->written_basis(basis_of(*v))});
+        {"value", v->name, v->attribute("long_name"), v->unit_label(), s->written_basis(basis_of(*v))});
   t.rows = static_cast<std::uint64_t>(s->points) * s->replicates * figures.size();
   t.write_rows = [s, figures](ExportRowSink& sink) {
     std::vector<std::string> units, bases;
     for (const Variable* v : figures) {
-      units.push_back(v->attribute("units"));
+      units.push_back(v->unit_label());
       bases.push_back(s->written_basis(basis_of(*v)));
     }
     std::vector<ExportCell> cells;
@@ -339,7 +348,7 @@ void add_comparison(const SourcePtr& s, Tables& tables) {
     for (const char* part : {"mean", "ci_low", "ci_high"}) {
       const Variable& v = *f.find_comparison(name + "_" + part);
       t.figures.push_back(
-          {part, name, v.attribute("long_name"), v.attribute("units"), s->written_basis(basis_of(v))});
+          {part, name, v.attribute("long_name"), v.unit_label(), s->written_basis(basis_of(v))});
     }
   t.rows = f.comparison_arms.size() * statistics.size();
   t.write_rows = [s, statistics](ExportRowSink& sink) {
@@ -348,7 +357,7 @@ void add_comparison(const SourcePtr& s, Tables& tables) {
     for (std::size_t a = 0; a < f.comparison_arms.size(); ++a) {
       for (const std::string& name : statistics) {
         const Variable& mean = *f.find_comparison(name + "_mean");
-        const std::string basis = basis_of(mean), unit = mean.attribute("units");
+        const std::string basis = basis_of(mean), unit = mean.unit_label();
         const std::string written = s->written_basis(basis);
         cells.clear();
         s->push_point(cells, arm_point(f, a));
@@ -378,7 +387,7 @@ void add_comparison_pairs(const SourcePtr& s, Tables& tables) {
   add_figure_columns(t, "effect", "comparison");
   for (const Variable* v : effects)
     t.figures.push_back(
-        {"value", v->name, v->attribute("long_name"), v->attribute("units"), s->written_basis(basis_of(*v))});
+        {"value", v->name, v->attribute("long_name"), v->unit_label(), s->written_basis(basis_of(*v))});
   const std::size_t replicates = f.dimension("replicate");
   t.rows = f.comparison_arms.size() * replicates * effects.size();
   t.write_rows = [s, effects, replicates](ExportRowSink& sink) {
@@ -387,7 +396,7 @@ void add_comparison_pairs(const SourcePtr& s, Tables& tables) {
     for (std::size_t a = 0; a < f.comparison_arms.size(); ++a) {
       for (std::size_t r = 0; r < replicates; ++r) {
         for (const Variable* v : effects) {
-          const std::string basis = basis_of(*v), unit = v->attribute("units");
+          const std::string basis = basis_of(*v), unit = v->unit_label();
           const std::string written = s->written_basis(basis);
           cells.clear();
           s->push_point(cells, arm_point(f, a));
@@ -424,7 +433,7 @@ void add_cost_effectiveness(const SourcePtr& s, Tables& tables) {
   t.name = "cost_effectiveness.csv";
   s->add_point_columns(t.columns, "sweep");
   for (const Variable* v : columns)
-    t.columns.push_back({v->name, v->attribute("long_name"), v->attribute("units"),
+    t.columns.push_back({v->name, v->attribute("long_name"), v->unit_label(),
                          v->texts.empty() ? s->written_basis(basis_of(*v)) : std::string(kNone)});
   t.rows = f.comparison_arms.size() + 1;
   t.write_rows = [s, columns](ExportRowSink& sink) {
@@ -469,11 +478,10 @@ void add_acceptability(const SourcePtr& s, Tables& tables) {
   if (!has_comparison(f) || values == nullptr || curve == nullptr || baseline == nullptr) return;
   ExportTable t;
   t.name = "acceptability.csv";
-  t.columns.push_back(
-      {"value_per_victim_year", values->attribute("long_name"), values->attribute("units"), "USD"});
+  t.columns.push_back({"value_per_victim_year", values->attribute("long_name"), values->unit_label(), "USD"});
   s->add_point_columns(t.columns, "sweep");
-  t.columns.push_back({"probability_most_cost_effective", curve->attribute("long_name"),
-                       curve->attribute("units"), std::string(kNone)});
+  t.columns.push_back({"probability_most_cost_effective", curve->attribute("long_name"), curve->unit_label(),
+                       std::string(kNone)});
   t.rows = values->values.size() * (f.comparison_arms.size() + 1);
   t.write_rows = [s, values, curve, baseline](ExportRowSink& sink) {
     const RunFileContents& f = s->file;
@@ -504,10 +512,9 @@ void add_allocation_splits(const SourcePtr& s, Tables& tables) {
   ExportTable t;
   t.name = "allocation_splits.csv";
   s->add_point_columns(t.columns, "sweep");
-  t.columns.push_back({"budget", budget->attribute("long_name"), budget->attribute("units"), "USD"});
+  t.columns.push_back({"budget", budget->attribute("long_name"), budget->unit_label(), "USD"});
   t.columns.push_back({"target", s->long_name("allocation/target"), "", std::string(kNone)});
-  t.columns.push_back(
-      {"weight", weight->attribute("long_name"), weight->attribute("units"), std::string(kNone)});
+  t.columns.push_back({"weight", weight->attribute("long_name"), weight->unit_label(), std::string(kNone)});
   const std::size_t targets = f.allocation_targets.size();
   t.rows = budget->values.size() * targets;
   t.write_rows = [s, budget, weight, targets](ExportRowSink& sink) {
@@ -554,7 +561,7 @@ void add_allocation_frontier(const SourcePtr& s, Tables& tables) {
   t.columns.push_back({"level", s->long_name("allocation/level"), "", std::string(kNone)});
   for (const Variable* v : columns) {
     const bool point = v->name.ends_with("_point");
-    t.columns.push_back({v->name, v->attribute("long_name"), point ? "" : v->attribute("units"),
+    t.columns.push_back({v->name, v->attribute("long_name"), point ? "" : v->unit_label(),
                          point ? std::string(kNone) : s->written_basis(basis_of(*v))});
     if (point && arms != nullptr)
       t.columns.push_back(
@@ -608,7 +615,7 @@ void add_events(const SourcePtr& s, Tables& tables) {
       t.columns.insert(t.columns.end(), step.columns.begin() + 1, step.columns.end());
     } else {
       t.columns.push_back({column.name, column.attribute("long_name"),
-                           column.labels.empty() ? column.attribute("units") : "", std::string(kNone)});
+                           column.labels.empty() ? unit_words(column) : "", std::string(kNone)});
       if (column.name == "intervention")
         t.columns.push_back({"intervention_name",
                              "name of the intervention responsible (scenario/interventions/name)", "",
@@ -685,7 +692,7 @@ void add_snapshots(const SourcePtr& s, Tables& tables) {
                              field.attribute("long_name") + ": 1 when " + label + ", else 0", "1",
                              std::string(kNone)});
     } else {
-      const std::string units = field.labels.empty() ? field.attribute("units") : "";
+      const std::string units = field.labels.empty() ? unit_words(field) : "";
       t.columns.push_back(
           {field.name, field.attribute("long_name"), units, units == "USD" ? "USD" : std::string(kNone)});
     }
@@ -741,8 +748,8 @@ void add_snapshots(const SourcePtr& s, Tables& tables) {
 ExportColumn scenario_column(const Source& s, const std::string& table, const std::string& name,
                              const std::string& column_name = {}) {
   const std::string dataset = "scenario/" + table + "/" + name;
-  return {column_name.empty() ? name : column_name, s.long_name(dataset), s.attribute(dataset, "units"),
-          std::string(kNone)};
+  return {column_name.empty() ? name : column_name, s.long_name(dataset),
+          unit_words(s.attribute(dataset, "unit_label"), s.attribute(dataset, "units")), std::string(kNone)};
 }
 
 void add_parameters(const SourcePtr& s, Tables& tables) {
@@ -967,7 +974,7 @@ std::vector<PointLabel> point_labels(const Source& s) {
   std::vector<PointLabel> labels;
   for (const Variable& key : s.file.sweep_keys) {
     PointLabel label;
-    label.column = {key.name, key.attribute("long_name"), key.attribute("units"), std::string(kNone)};
+    label.column = {key.name, key.attribute("long_name"), key.unit_label(), std::string(kNone)};
     label.numbers = key.values;
     label.texts = key.texts;
     labels.push_back(std::move(label));

@@ -544,7 +544,10 @@ void read_allocation_group(hid_t f, RunFileContents& out, const std::string& pat
     out.allocation_objective = h5::read_string_attribute(group.get(), "objective", path);
   for (const std::string& name : member_names(group.get(), path)) {
     Handle ds = open_dataset(group.get(), name, "allocation/", path);
-    if (name == "target") out.allocation_targets = h5::read_strings(ds.get(), path);
+    if (name == label_variable("target") || (name == "target" && out.format_version < 3)) {
+      out.allocation_targets = h5::read_strings(ds.get(), path);
+      continue;
+    }
     if (H5DSis_scale(ds.get()) > 0) continue;
     out.allocation.push_back(read_variable(group.get(), name, "allocation/", true, path));
   }

@@ -256,7 +256,7 @@ void expect_series(const fs::path& out, const output::RunFileContents& f, Factor
       if (row[0] != "series/" + v.name + ".csv" || row[1] != "value") continue;
       described = true;
       EXPECT_EQ(row[3], v.attribute("long_name"));
-      EXPECT_EQ(row[4], v.attribute("units"));
+      EXPECT_EQ(row[4], v.unit_label());
       EXPECT_EQ(row[5], counts ? basis_of_counts : v.attribute("basis"));
     }
     EXPECT_TRUE(described);
@@ -279,7 +279,7 @@ void expect_summary(const fs::path& out, const output::RunFileContents& f, Facto
         expect_point_labels(f, csv, row, p);
         ASSERT_EQ(row[csv.column("replicate")], std::to_string(k));
         ASSERT_EQ(row[csv.column("figure")], v.name);
-        ASSERT_EQ(row[csv.column("unit")], v.attribute("units"));
+        ASSERT_EQ(row[csv.column("unit")], v.unit_label());
         const bool people = v.attribute("basis") == "people";
         const double expected = people ? v.at({p, k}) / divisor(p) : v.at({p, k});
         ASSERT_TRUE(same(number(row[csv.column("value")]), expected)) << v.name;
@@ -351,7 +351,7 @@ TEST_F(ExportTest, AComparisonsEffectsAreTheFilesAndItsArmsAreNamed) {
       const output::Variable* v = f.find_comparison(statistics[i] + "_" + part);
       ASSERT_NE(v, nullptr);
       EXPECT_TRUE(same(number(row[effects.column(part)]), v->values.at(0))) << part;
-      EXPECT_EQ(row[effects.column("unit")], v->attribute("units"));
+      EXPECT_EQ(row[effects.column("unit")], v->unit_label());
       EXPECT_EQ(row[effects.column("basis")], v->attribute("basis"));
     }
   }
@@ -585,7 +585,8 @@ TEST_F(ExportTest, FilesThatAreNotRunFilesAreRefusedWithNothingWritten) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"missing.h5", "tipsim: error: missing.h5: cannot open: No such file or directory"},
       {"notes.txt", "tipsim: error: notes.txt: not a tipsim run file (not an HDF5 file)"},
-      {"newer.h5", "tipsim: error: newer.h5: tipsim run file format version 3 cannot be read"},
+      {"newer.h5", "tipsim: error: newer.h5: tipsim run file format version " +
+                       std::to_string(output::kFormatVersion + 1) + " cannot be read"},
       {".", "tipsim: error: .: cannot open: is a folder, not a run file"},
   };
   for (const auto& [name, message] : cases) {

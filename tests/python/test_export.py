@@ -8,16 +8,14 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
 ROOT = pathlib.Path(os.environ.get("TIPSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
-sys.path.insert(0, str(ROOT / "analysis"))
 
-from tipsim_analysis import open_run  # noqa: E402
+from tipsim_analysis import open_run
 
 TINY = ROOT / "scenarios" / "tiny.toml"
 # An arm of tiny.toml with more police, so that the effects are not zero.
