@@ -447,8 +447,14 @@ def _point_labels(target: xr.Dataset, points: xr.Dataset) -> xr.Dataset:
 
 def _point_scales(points: xr.Dataset, scale: float, count: int) -> xr.DataArray:
     """Real people per agent at each point, along `point` (a sweep may vary population.scale)."""
+    factor = SCALE_KEY + "*"
     if SCALE_KEY in points.data_vars and points[SCALE_KEY].dims == ("point",):
         values = points[SCALE_KEY].values.astype(float)
+    elif factor in points.data_vars and points[factor].dims == ("point",) and points[factor].values[0] != 0:
+        # --vary 'population.scale*=...' varies a factor on the scenario's scale; the root attribute is
+        # the first point's.
+        factors = points[factor].values.astype(float)
+        values = scale / factors[0] * factors
     else:
         values = np.full(count, scale)
     return xr.DataArray(values, dims=("point",), coords={"point": points["point"].values},

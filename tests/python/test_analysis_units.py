@@ -72,6 +72,15 @@ def scale_sweep(tipsim_cli, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def scale_factor_sweep(tipsim_cli, tmp_path_factory):
+    """A sweep of a factor on the scenario's scale (--vary 'population.scale*=...'): 2.5 and 10 people per agent."""
+    path = tmp_path_factory.mktemp("units_factor_sweep") / "sweep.h5"
+    tipsim(tipsim_cli, "sweep", TINY, "--set", "population.scale=2.5", "--vary", "population.scale*=1,4",
+           "--replicates", 2, "-o", path)
+    return path
+
+
 def raw_group(path, group):
     """{name: (values, basis)} of every variable of a group that has a basis, as h5py reads it."""
     with h5py.File(path, "r") as f:
@@ -170,6 +179,18 @@ def test_a_sweep_over_the_scale_scales_each_point_by_its_own(scale_sweep):
                                    run.summary["recruitments"].values, rtol=1e-12)
         assert [run.region_populations(p).sum() for p in range(2)] == pytest.approx([20000, 20000 * SCALE])
     with open_run(scale_sweep, agent_units=True) as run:
+        np.testing.assert_allclose(S.window_total(run, "recruitments_by_method").values,
+                                   run.summary["recruitments"].values, rtol=1e-12)
+
+
+def test_a_sweep_of_a_factor_on_the_scale_scales_each_point_by_its_own(scale_factor_sweep):
+    """The file names the axis population.scale*, whose values are factors: the
+    points' scales are the first point's (the root attribute) times them."""
+    raw = raw_group(scale_factor_sweep, "series")
+    with open_run(scale_factor_sweep) as run:
+        np.testing.assert_array_equal(run.point_scales.values, [2.5, 10])
+        values = raw["persons_by_state"][0]
+        np.testing.assert_array_equal(run.series["persons_by_state"].isel(point=1).values, values[1] * 10)
         np.testing.assert_allclose(S.window_total(run, "recruitments_by_method").values,
                                    run.summary["recruitments"].values, rtol=1e-12)
 
