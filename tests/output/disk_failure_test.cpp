@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "experiment.hpp"
+#include "faulty_disk.hpp"
 #include "params.hpp"
 #include "process_helpers.hpp"
 #include "run_file.hpp"
@@ -157,32 +158,6 @@ TEST(DiskFailure, TheFirstWriteErrorIsTheOneReported) {
 }
 
 // ---- a full or read-only disk (tests/output/faulty_disk.cpp) ----------------------------------
-
-// How the disk under `folder` fails.
-struct FaultyDisk {
-  std::string error;       // ENOSPC or EROFS
-  std::int64_t bytes = 0;  // ENOSPC: what the disk takes before it is full
-  bool deferred = false;   // ENOSPC: writes succeed, fsync tells
-};
-
-// Runs tipsim with the failing disk preloaded; each call it refused is a
-// line ("pwrite ENOSPC") of `log`.
-Outcome run_on_faulty_disk(const ScratchFolder& folder, const fs::path& disk, const FaultyDisk& fault,
-                           const fs::path& log, const std::vector<std::string>& args) {
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  Tipsim::Options options;
-  options.environment = {
-      "LD_PRELOAD=" TIPSIM_FAULTY_DISK_LIBRARY,
-      "TIPSIM_FAULTY_DISK=" + disk.string(),
-      "TIPSIM_FAULTY_DISK_ERROR=" + fault.error,
-      "TIPSIM_FAULTY_DISK_BYTES=" + std::to_string(fault.bytes),
-      std::string("TIPSIM_FAULTY_DISK_DEFERRED=") + (fault.deferred ? "1" : "0"),
-      "TIPSIM_FAULTY_DISK_LOG=" + log.string(),
-      // A sanitized tipsim accepts a library loaded before its runtime.
-      std::string("ASAN_OPTIONS=") + (asan != nullptr ? asan : "") + ":verify_asan_link_order=0",
-  };
-  return run_tipsim(folder.path(), args, options);
-}
 
 TEST(DiskFailure, AFullDiskIsExitOneAndLeavesNoFile) {
   ScratchFolder folder("tipsim-disk");

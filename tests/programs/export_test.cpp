@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "events.hpp"
+#include "faulty_disk.hpp"
 #include "process_helpers.hpp"
 #include "run_file.hpp"
 
@@ -643,15 +644,15 @@ TEST_F(ExportTest, AFullOrReadOnlyDiskFailsAndLeavesNothing) {
       {"EROFS", "cannot create the folder: Read-only file system"}};
   for (const auto& [error, message] : faults) {
     SCOPED_TRACE(error);
-    testing::Tipsim::Options options;
-    options.environment = {"LD_PRELOAD=" TIPSIM_FAULTY_DISK_LIBRARY, "TIPSIM_FAULTY_DISK=" + disk.string(),
-                           "TIPSIM_FAULTY_DISK_ERROR=" + error, "TIPSIM_FAULTY_DISK_BYTES=200000"};
-    const Outcome outcome = testing::run_tipsim(
-        folder_.path(), {"export", file("run.h5"), "-o", (disk / "out").string()}, options);
+    const fs::path log = folder_ / ("refused-" + error + ".log");
+    const Outcome outcome = testing::run_on_faulty_disk(
+        folder_, disk, {error, 200000}, log, {"export", file("run.h5"), "-o", (disk / "out").string()});
     EXPECT_EQ(outcome.exit_code, 1) << outcome.err;
     EXPECT_TRUE(contains(outcome.err, message)) << outcome.err;
     EXPECT_TRUE(contains(outcome.err, "nothing was written to " + (disk / "out").string())) << outcome.err;
     EXPECT_TRUE(testing::names_in(disk).empty());
+    // The failure came from the disk, not from anything else.
+    EXPECT_FALSE(testing::read_text(log).empty());
   }
 }
 
