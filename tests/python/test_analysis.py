@@ -366,10 +366,13 @@ def test_foreign_and_newer_files_are_refused_with_a_clear_message(tipsim_cli, ti
     assert "holds 2 of its 3 runs" in inspect.stderr
 
 
-def run_module(*args, cwd=ROOT):
+def run_module(*args, cwd=ROOT, command="tipsim-analysis"):
+    """One of the installed package's commands (tipsim-analysis, tipsim-report), beside this python."""
     env = dict(os.environ, MPLBACKEND="Agg")
-    return subprocess.run([sys.executable, "-m", "tipsim_analysis", *map(str, args)], capture_output=True,
-                          text=True, timeout=600, env=env, cwd=cwd)
+    program = pathlib.Path(sys.executable).parent / command
+    assert program.is_file(), f"{program}: the analysis package's command is not installed beside {sys.executable}"
+    return subprocess.run([str(program), *map(str, args)], capture_output=True, text=True, timeout=600, env=env,
+                          cwd=cwd)
 
 
 def test_the_command_refuses_a_foreign_file_with_exit_code_2(tmp_path):
@@ -378,7 +381,7 @@ def test_the_command_refuses_a_foreign_file_with_exit_code_2(tmp_path):
         f["x"] = np.arange(3)
     result = run_module("report", foreign, "-o", tmp_path / "out")
     assert result.returncode == 2
-    assert "tipsim_analysis: error:" in result.stderr and "foreign.h5" in result.stderr
+    assert "tipsim-analysis: error:" in result.stderr and "foreign.h5" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "report.html").exists()
 
@@ -426,8 +429,9 @@ def test_report_of_a_sweep_and_a_run(tiny_sweep, tiny_run, tmp_path):
     assert result.returncode == 0, result.stderr
     check_report(out, ["response_curves", "time_series", "state_composition", "regional_map"])
 
+    # tipsim-report, the report as a command of its own.
     out = tmp_path / "run"
-    result = run_module("report", tiny_run[0], "-o", out, "--embed", "svg", "--quiet")
+    result = run_module(tiny_run[0], "-o", out, "--embed", "svg", "--quiet", command="tipsim-report")
     assert result.returncode == 0, result.stderr
     html = (out / "report.html").read_text(encoding="utf-8")
     names = ["time_series", "state_composition", "regional_map", "model_vs_data"]
