@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return calibrate.main(argv[1:])
     parser = argparse.ArgumentParser(prog=_program_name("tipsim-analysis"), description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"tipsim_analysis {__version__}")
+    parser.add_argument("--version", action="version", version=f"tipsim-analysis {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _report_arguments(sub.add_parser("report", help="figures, tables and a self-contained HTML report of a run file"))
 
