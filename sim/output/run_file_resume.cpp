@@ -99,6 +99,50 @@ void record_resume_in_history(const std::string& temporary_path, const std::stri
   if (!file.close()) h5::fail(final_path, "cannot write the file to resume '" + temporary_path + "'");
 }
 
+// A run the file records must have its series stored: a process killed
+// while HDF5 rewrote the file's structure (finishing it) can leave a chunk
+// index that no longer finds a recorded run's chunk, which would read back
+// as zeros. Such a file is refused as damaged rather than resumed into a
+// file that differs from the uninterrupted one.
+void require_recorded_series(const std::string& from, const std::vector<std::uint8_t>& run_complete,
+                             std::size_t replicates) {
+  h5::QuietErrors quiet;
+  Handle file(h5::check(H5Fopen(from.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), from, "cannot open"), H5Fclose);
+  Handle series(h5::check(H5Gopen2(file.get(), "series", H5P_DEFAULT), from, "cannot open series/"),
+                H5Gclose);
+  H5G_info_t info{};
+  h5::check_status(H5Gget_info(series.get(), &info), from, "cannot list series/");
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    char name[256] = "";
+    if (H5Lget_name_by_idx(series.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) <
+        0)
+      continue;
+    Handle ds(H5Dopen2(series.get(), name, H5P_DEFAULT), H5Dclose);
+    if (ds.get() < 0) continue;
+    Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+    Handle space(H5Dget_space(ds.get()), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 4 || H5Pget_layout(dcpl.get()) != H5D_CHUNKED) continue;
+    std::vector<hsize_t> shape(rank), chunk(rank);
+    H5Sget_simple_extent_dims(space.get(), shape.data(), nullptr);
+    H5Pget_chunk(dcpl.get(), rank, chunk.data());
+    for (std::size_t run = 0; run < run_complete.size(); ++run) {
+      if (run_complete[run] != 1) continue;
+      std::vector<hsize_t> offset(rank, 0);
+      offset[0] = run / replicates;
+      offset[1] = run % replicates;
+      // Every chunk of the run along step (one unless a run's series is split).
+      for (hsize_t step = 0; step < shape[2]; step += std::max<hsize_t>(chunk[2], 1)) {
+        offset[2] = step;
+        hsize_t bytes = 0;
+        if (H5Dget_chunk_storage_size(ds.get(), offset.data(), &bytes) < 0 || bytes == 0)
+          throw FormatError(from + ": damaged run file: series/" + name + " has no stored values for run " +
+                            std::to_string(run) + ", which the file records as complete");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool is_compressed(hid_t dataset, const std::string& path) {
@@ -111,7 +155,10 @@ void take_over_to_resume(const std::string& resume_from, const std::string& temp
   std::error_code ec;
   if (!std::filesystem::exists(resume_from, ec))
     throw FormatError(resume_from + ": cannot resume it: no such file");
-  check_resumable(read_unfinished_run_file(resume_from), resume_from, info);
+  const RunFileContents left = read_unfinished_run_file(resume_from);
+  check_resumable(left, resume_from, info);
+  require_recorded_series(resume_from, left.run_complete,
+                          std::max<std::size_t>(left.dimension("replicate"), 1));
   if (std::rename(resume_from.c_str(), temporary_path.c_str()) != 0) {
     const int error = errno;
     throw OutputError(resume_from + ": cannot take it over to resume it: " + errno_text(error));

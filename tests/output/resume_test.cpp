@@ -3,7 +3,9 @@
 // runs only the missing ones and the result is the uninterrupted file, bit
 // for bit; a file is resumed only by the experiment that made it.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <vector>
@@ -195,6 +197,44 @@ TEST(Resume, AFileIsResumedOnlyByTheExperimentThatMadeIt) {
   }
   EXPECT_EQ(output::read_unfinished_run_file(incomplete).runs_complete, 1u);
   EXPECT_EQ(output::read_unfinished_run_file(incomplete + "-2").runs_complete, 3u);
+}
+
+// A file that records a run whose series it does not hold (as a process
+// killed while HDF5 rewrote the file's structure can leave it: the chunk
+// index no longer finds the chunk, which would read back as zeros) is
+// refused as damaged, not resumed into a file that differs.
+TEST(Resume, ARecordedRunWithoutItsSeriesIsRefusedAsDamaged) {
+  ScratchFolder folder("tipsim-resume");
+  const RunFileInfo info = comparison_info();
+  const std::string final_path = (folder / "out.h5").string();
+  const std::string incomplete = output::incomplete_path_for(final_path);
+  {
+    RunFileWriter writer(final_path, info);
+    run_missing(writer, info, 1);
+    ASSERT_EQ(writer.suspend(), incomplete);
+  }
+  // Mark a run the file never wrote as recorded.
+  {
+    const hid_t file = H5Fopen(incomplete.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hid_t complete = H5Dopen2(file, "campaign/run_complete", H5P_DEFAULT);
+    std::vector<std::uint8_t> flags(2 * 3);
+    ASSERT_GE(H5Dread(complete, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, flags.data()), 0);
+    ASSERT_EQ(std::count(flags.begin(), flags.end(), 1), 1);
+    flags[flags[5] == 1 ? 4 : 5] = 1;
+    ASSERT_GE(H5Dwrite(complete, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, flags.data()), 0);
+    H5Dclose(complete);
+    H5Fclose(file);
+  }
+  try {
+    RunFileWriter writer(final_path, info, incomplete);
+    ADD_FAILURE() << "a file recording a run it does not hold was resumed";
+  } catch (const output::FormatError& e) {
+    EXPECT_TRUE(contains(e.what(), incomplete)) << e.what();
+    EXPECT_TRUE(contains(e.what(), "has no stored values for run")) << e.what();
+  }
+  EXPECT_TRUE(fs::exists(incomplete));
+  EXPECT_FALSE(fs::exists(final_path));
 }
 
 TEST(Resume, ARunWithAnEventLogOrNothingFinishedKeepsNothing) {
