@@ -517,6 +517,22 @@ void read_sweep_group(hid_t f, RunFileContents& out, const std::string& path) {
   }
 }
 
+// The variables of a group along one labelled dimension `dim`, and its
+// labels: <dim>_label, or (format 2) the dimension's own text variable.
+void read_labelled_variables(hid_t group, const std::string& where, const std::string& dim,
+                             int format_version, std::vector<std::string>& labels,
+                             std::vector<Variable>& variables, const std::string& path) {
+  for (const std::string& name : member_names(group, path)) {
+    Handle ds = open_dataset(group, name, where, path);
+    if (name == label_variable(dim) || (name == dim && format_version < 3)) {
+      labels = h5::read_strings(ds.get(), path);
+      continue;
+    }
+    if (H5DSis_scale(ds.get()) > 0) continue;
+    variables.push_back(read_variable(group, name, where, true, path));
+  }
+}
+
 // comparison/: the paired effects, their arms and the baseline's name.
 void read_comparison_group(hid_t f, RunFileContents& out, const std::string& path) {
   Handle group = open_group(f, "comparison", path);
@@ -526,15 +542,8 @@ void read_comparison_group(hid_t f, RunFileContents& out, const std::string& pat
     out.value_per_victim_year = h5::read_number_attribute(group.get(), "value_per_victim_year", path);
   if (h5::has_attribute(group.get(), "baseline_frontier_status"))
     out.baseline_frontier_status = h5::read_string_attribute(group.get(), "baseline_frontier_status", path);
-  for (const std::string& name : member_names(group.get(), path)) {
-    Handle ds = open_dataset(group.get(), name, "comparison/", path);
-    if (name == label_variable("arm") || (name == "arm" && out.format_version < 3)) {
-      out.comparison_arms = h5::read_strings(ds.get(), path);
-      continue;
-    }
-    if (H5DSis_scale(ds.get()) > 0) continue;
-    out.comparison.push_back(read_variable(group.get(), name, "comparison/", true, path));
-  }
+  read_labelled_variables(group.get(), "comparison/", "arm", out.format_version, out.comparison_arms,
+                          out.comparison, path);
 }
 
 // allocation/: the targets, the splits and the frontier.
@@ -542,15 +551,8 @@ void read_allocation_group(hid_t f, RunFileContents& out, const std::string& pat
   Handle group = open_group(f, "allocation", path);
   if (h5::has_attribute(group.get(), "objective"))
     out.allocation_objective = h5::read_string_attribute(group.get(), "objective", path);
-  for (const std::string& name : member_names(group.get(), path)) {
-    Handle ds = open_dataset(group.get(), name, "allocation/", path);
-    if (name == label_variable("target") || (name == "target" && out.format_version < 3)) {
-      out.allocation_targets = h5::read_strings(ds.get(), path);
-      continue;
-    }
-    if (H5DSis_scale(ds.get()) > 0) continue;
-    out.allocation.push_back(read_variable(group.get(), name, "allocation/", true, path));
-  }
+  read_labelled_variables(group.get(), "allocation/", "target", out.format_version, out.allocation_targets,
+                          out.allocation, path);
 }
 
 // Reads a run file: with `unfinished`, one that may lack runs.

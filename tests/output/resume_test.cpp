@@ -70,6 +70,13 @@ ExperimentStatus run_missing(RunFileWriter& writer, const RunFileInfo& info, std
   return run_experiment(info.points, options, sink);
 }
 
+// Writes one run of `info` towards `final_path` and stops: the file it keeps.
+std::string suspended_after_one_run(const std::string& final_path, const RunFileInfo& info) {
+  RunFileWriter writer(final_path, info);
+  run_missing(writer, info, 1);
+  return writer.suspend();
+}
+
 fs::path write_uninterrupted(const ScratchFolder& folder, const RunFileInfo& info) {
   const fs::path path = folder / "uninterrupted.h5";
   RunFileWriter writer(path.string(), info);
@@ -140,11 +147,7 @@ TEST(Resume, AFileIsResumedOnlyByTheExperimentThatMadeIt) {
   const RunFileInfo info = comparison_info();
   const std::string final_path = (folder / "out.h5").string();
   const std::string incomplete = output::incomplete_path_for(final_path);
-  {
-    RunFileWriter writer(final_path, info);
-    run_missing(writer, info, 1);
-    ASSERT_EQ(writer.suspend(), incomplete);
-  }
+  ASSERT_EQ(suspended_after_one_run(final_path, info), incomplete);
   auto refused = [&](const RunFileInfo& other, const std::string& why) {
     SCOPED_TRACE(why);
     try {
@@ -208,11 +211,7 @@ TEST(Resume, ARecordedRunWithoutItsSeriesIsRefusedAsDamaged) {
   const RunFileInfo info = comparison_info();
   const std::string final_path = (folder / "out.h5").string();
   const std::string incomplete = output::incomplete_path_for(final_path);
-  {
-    RunFileWriter writer(final_path, info);
-    run_missing(writer, info, 1);
-    ASSERT_EQ(writer.suspend(), incomplete);
-  }
+  ASSERT_EQ(suspended_after_one_run(final_path, info), incomplete);
   // Mark a run the file never wrote as recorded.
   {
     const hid_t file = H5Fopen(incomplete.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
