@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-ROOT = pathlib.Path(os.environ.get("TIPSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
-
 from tipsim_analysis import open_run
+
+ROOT = pathlib.Path(os.environ.get("TIPSIM_SOURCE_DIR") or pathlib.Path(__file__).resolve().parents[2])
 
 TINY = ROOT / "scenarios" / "tiny.toml"
 # An arm of tiny.toml with more police, so that the effects are not zero.
