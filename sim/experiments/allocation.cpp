@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 
 #include "costs.hpp"
@@ -12,8 +11,6 @@
 namespace tipsim {
 
 namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 const LeverCost* cost_of(Param lever) {
   for (const LeverCost& c : lever_costs())
@@ -150,7 +147,7 @@ std::vector<AllocationLevel> allocation_frontier(std::span<const std::vector<std
   auto mean = [&](const std::vector<double>& v) {
     double sum = 0;
     for (double x : v) sum += x;
-    return v.empty() ? kNaN : sum / static_cast<double>(v.size());
+    return v.empty() ? kUndefined : sum / static_cast<double>(v.size());
   };
   std::vector<double> levels;
   for (std::size_t a = 1; a < budgets.size(); ++a)
@@ -181,7 +178,8 @@ std::vector<AllocationLevel> allocation_frontier(std::span<const std::vector<std
       better += difference[r] > 0;
     }
     l.best_minus_even = t_interval(difference);
-    l.probability_better_than_even = n > 0 ? static_cast<double>(better) / static_cast<double>(n) : kNaN;
+    l.probability_better_than_even =
+        n > 0 ? static_cast<double>(better) / static_cast<double>(n) : kUndefined;
     out.push_back(l);
   }
   return out;

@@ -14,8 +14,6 @@ namespace tipsim {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 constexpr EffectSpec kEffects[] = {
     {"victim_years_averted", "victim-years of exploitation averted", "victim_years",
      EffectSign::BaselineMinusArm, "person-years",
@@ -47,12 +45,12 @@ std::size_t summary_index(std::string_view name) {
 double mean_of(std::span<const double> values) {
   double sum = 0;
   for (double v : values) sum += v;
-  return values.empty() ? kNaN : sum / static_cast<double>(values.size());
+  return values.empty() ? kUndefined : sum / static_cast<double>(values.size());
 }
 
 // Half the width of the t-interval of a mean with this standard error.
 double half_width(double standard_error, std::size_t n, double level) {
-  if (n < 2) return kNaN;
+  if (n < 2) return kUndefined;
   if (standard_error == 0) return 0.0;
   const boost::math::students_t t(static_cast<double>(n - 1));
   return boost::math::quantile(t, 0.5 + level / 2) * standard_error;
@@ -62,7 +60,7 @@ double half_width(double standard_error, std::size_t n, double level) {
 // t-interval of mean(dc - R de) over mean(de). NaN when mean(de) <= 0.
 EffectEstimate ratio_of_means(const std::vector<double>& dc, const std::vector<double>& de) {
   const double mean_de = mean_of(de);
-  if (dc.empty() || !(mean_de > 0)) return EffectEstimate{kNaN, kNaN, kNaN};
+  if (dc.empty() || !(mean_de > 0)) return EffectEstimate{kUndefined, kUndefined, kUndefined};
   const double ratio = mean_of(dc) / mean_de;
   std::vector<double> residual(dc.size());
   for (std::size_t r = 0; r < dc.size(); ++r) residual[r] = dc[r] - ratio * de[r];
@@ -81,7 +79,8 @@ EffectEstimate t_interval(std::span<const double> values, double level) {
   e.mean = mean_of(values);
   double squares = 0;
   for (double v : values) squares += (v - e.mean) * (v - e.mean);
-  const double se = n > 1 ? std::sqrt(squares / static_cast<double>(n - 1) / static_cast<double>(n)) : kNaN;
+  const double se =
+      n > 1 ? std::sqrt(squares / static_cast<double>(n - 1) / static_cast<double>(n)) : kUndefined;
   const double h = half_width(se, n, level);
   e.ci_low = e.mean - h;
   e.ci_high = e.mean + h;
@@ -105,7 +104,7 @@ ArmEffects paired_effects(std::span<const std::vector<double>> baseline,
     std::vector<double> values(n);
     EffectEstimate estimate;
     if (effect.sign == EffectSign::CostPerAverted) {
-      for (std::size_t r = 0; r < n; ++r) values[r] = averted[r] > 0 ? extra[r] / averted[r] : kNaN;
+      for (std::size_t r = 0; r < n; ++r) values[r] = averted[r] > 0 ? extra[r] / averted[r] : kUndefined;
       // Ratio of means, with the delta-method (linearised) interval.
       estimate = ratio_of_means(extra, averted);
     } else {
@@ -171,7 +170,7 @@ std::vector<double> best_shares(const PairedCostsAndEffects& p, double value) {
     for (std::size_t a = 0; a < arms; ++a)
       if (value * p.effect[a][r] - p.cost[a][r] == best) share[a] += 1.0 / static_cast<double>(winners);
   }
-  for (double& s : share) s = n > 0 ? s / static_cast<double>(n) : kNaN;
+  for (double& s : share) s = n > 0 ? s / static_cast<double>(n) : kUndefined;
   return share;
 }
 
@@ -223,7 +222,7 @@ CostEffectiveness cost_effectiveness(std::span<const std::vector<std::vector<dou
     }
   }
   ce.comparator.assign(arms, -1);
-  ce.icer.assign(arms, EffectEstimate{kNaN, kNaN, kNaN});
+  ce.icer.assign(arms, EffectEstimate{kUndefined, kUndefined, kUndefined});
   const std::vector<std::size_t> f = frontier();
   for (std::size_t i = 1; i < f.size(); ++i) {
     const std::size_t a = f[i], c = f[i - 1];

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,10 @@ struct EffectSpec {
 
 // Every effect, in the order files and tables give them.
 std::span<const EffectSpec> effect_table();
+
+// The value of an estimate that is undefined (see docs/output-format.md:
+// one replicate, nothing averted).
+inline constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
 
 // A mean with its two-sided 95 % interval. NaN where undefined (see
 // docs/output-format.md: one replicate, nothing averted).

@@ -15,12 +15,12 @@ namespace {
 
 // Draws of a person's initialisation stream, one index each. (A Beta
 // variate is drawn through the stream's URNG interface, far above these.)
-namespace person_draw {
+namespace initial_person_draw {
 constexpr std::uint32_t kFemale = 0;
 constexpr std::uint32_t kChild = 1;
 constexpr std::uint32_t kTakeRecruit = 2;  // and 3: take_recruit, for an initial victim
 constexpr std::uint32_t kDestination = 4;
-}  // namespace person_draw
+}  // namespace initial_person_draw
 
 // Draws of a region's initialisation stream.
 namespace region_draw {
@@ -83,8 +83,8 @@ void build_persons(const Model& model, State& state) {
     for (std::uint32_t i = block.begin; i < block.end; ++i) {
       Stream stream = person_stream(model, state, Phase::Initialise, i);
       std::uint8_t flags = 0;
-      if (stream.bernoulli(person_draw::kFemale, female_share)) flags |= person_flag::kFemale;
-      if (stream.bernoulli(person_draw::kChild, child_share)) flags |= person_flag::kChild;
+      if (stream.bernoulli(initial_person_draw::kFemale, female_share)) flags |= person_flag::kFemale;
+      if (stream.bernoulli(initial_person_draw::kChild, child_share)) flags |= person_flag::kChild;
       boost::random::beta_distribution<double> vulnerability(alpha, beta);
       state.persons.flags[i] = flags;
       state.persons.vulnerability[i] = static_cast<float>(vulnerability(stream));
@@ -109,10 +109,10 @@ void take_initial_victim(const Model& model, State& state, std::uint32_t r, std:
                          std::int32_t id, Method method, Market market) {
   auto& p = state.persons;
   Stream ps = person_stream(model, state, Phase::Initialise, person);
-  take_recruit(model, state, person, id, method, ps, person_draw::kTakeRecruit);
+  take_recruit(model, state, person, id, method, ps, initial_person_draw::kTakeRecruit);
   const std::size_t regions = state.regions.size();
-  const auto destination = static_cast<std::uint8_t>(
-      pick_cumulative(&model.route_cumulative[r * regions], regions, ps.uniform(person_draw::kDestination)));
+  const auto destination = static_cast<std::uint8_t>(pick_cumulative(
+      &model.route_cumulative[r * regions], regions, ps.uniform(initial_person_draw::kDestination)));
   p.state[person] = static_cast<std::uint8_t>(PersonState::Exploited);
   p.current_region[person] = destination;
   if (destination != r) p.flags[person] |= person_flag::kCrossedBorder;

@@ -73,7 +73,7 @@ TEST(Allocation, ANamedLeverMustBeOneMoneyBuysMoreOf) {
 }
 
 // One replicate's summaries with the given victim-years and spending.
-std::vector<double> summary(double victim_years, double spending) {
+std::vector<double> replicate_summary(double victim_years, double spending) {
   std::vector<double> v(summary_table().size(), 0.0);
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (summary_table()[i].name == "victim_years") v[i] = victim_years;
@@ -87,13 +87,13 @@ TEST(Allocation, TheFrontierTakesTheBestSplitAtEachLevelAndComparesItWithTheEven
   // (0, 1) avert 8, 5 and 1 in every pair; at level 20, 9, 12 and 2 on
   // average, the even split best.
   const std::vector<std::vector<std::vector<double>>> runs = {
-      {summary(100, 0), summary(100, 0), summary(100, 0)},
-      {summary(92, 10), summary(92, 10), summary(92, 10)},
-      {summary(95, 10), summary(95, 10), summary(95, 10)},
-      {summary(99, 10), summary(99, 10), summary(99, 10)},
-      {summary(91, 20), summary(92, 20), summary(90, 20)},
-      {summary(87, 20), summary(93, 20), summary(84, 20)},
-      {summary(98, 20), summary(98, 20), summary(98, 20)},
+      {replicate_summary(100, 0), replicate_summary(100, 0), replicate_summary(100, 0)},
+      {replicate_summary(92, 10), replicate_summary(92, 10), replicate_summary(92, 10)},
+      {replicate_summary(95, 10), replicate_summary(95, 10), replicate_summary(95, 10)},
+      {replicate_summary(99, 10), replicate_summary(99, 10), replicate_summary(99, 10)},
+      {replicate_summary(91, 20), replicate_summary(92, 20), replicate_summary(90, 20)},
+      {replicate_summary(87, 20), replicate_summary(93, 20), replicate_summary(84, 20)},
+      {replicate_summary(98, 20), replicate_summary(98, 20), replicate_summary(98, 20)},
   };
   const std::vector<double> budgets = {0, 10, 10, 10, 20, 20, 20};
   const std::vector<std::vector<double>> weights = {{0, 0}, {1, 0},     {0.5, 0.5}, {0, 1},

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 
+#include "collected_runs.hpp"
 #include "experiment.hpp"
 #include "simulation.hpp"
 #include "test_worlds.hpp"
@@ -46,12 +47,6 @@ Scenario parallel_scenario(std::uint64_t seed = 99) {
   return s;
 }
 
-class Collect : public ReplicateSink {
- public:
-  std::vector<ReplicateResult> results;
-  void consume(ReplicateResult&& r) override { results.push_back(std::move(r)); }
-};
-
 // Runs an experiment on `threads` threads (0: TBB's default). TBB caps its
 // workers at the core count unless told otherwise; the cap is lifted so that
 // 3 or 8 threads really run even on a small machine.
@@ -62,9 +57,7 @@ std::vector<ReplicateResult> run(const std::vector<Scenario>& points, std::size_
   ExperimentOptions options;
   options.replicates = replicates;
   options.threads = threads;
-  Collect sink;
-  run_experiment(points, options, sink);
-  return std::move(sink.results);
+  return test::collected_runs(points, options);
 }
 
 // FNV-1a over the bytes of every value: equal output, equal hash.

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "collected_runs.hpp"
 #include "experiment.hpp"
 #include "paired_claims.hpp"
 #include "simulation.hpp"
@@ -173,13 +174,6 @@ TEST(Invariants, ZeroShelterBedsMeansNoProtectionEntries) {
 
 // ---- monotone responses ------------------------------------------------------
 
-// Collects every replicate's series by (point, replicate).
-class Collect : public ReplicateSink {
- public:
-  std::vector<ReplicateResult> results;
-  void consume(ReplicateResult&& r) override { results.push_back(std::move(r)); }
-};
-
 // A world of 50 000 people over five years at the default trafficker
 // density: large enough for the mechanisms to act, small enough for a dozen
 // paired replicates in about a second.
@@ -198,9 +192,7 @@ constexpr std::size_t kReplicates = 12;
 std::vector<ReplicateResult> paired_runs(const Scenario& low, const Scenario& high) {
   ExperimentOptions options;
   options.replicates = kReplicates;
-  Collect sink;
-  run_experiment({low, high}, options, sink);
-  return std::move(sink.results);
+  return test::collected_runs({low, high}, options);
 }
 
 template <typename Measure>

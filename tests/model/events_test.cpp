@@ -12,6 +12,7 @@
 #include <array>
 #include <optional>
 
+#include "collected_runs.hpp"
 #include "experiment.hpp"
 #include "simulation.hpp"
 #include "test_worlds.hpp"
@@ -53,17 +54,11 @@ std::vector<ReplicateResult> run(const std::vector<Scenario>& points, std::size_
   std::optional<tbb::global_control> limit;
   if (threads > 0)
     limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-  class Collect : public ReplicateSink {
-   public:
-    std::vector<ReplicateResult> results;
-    void consume(ReplicateResult&& r) override { results.push_back(std::move(r)); }
-  } sink;
   ExperimentOptions options;
   options.replicates = replicates;
   options.threads = threads;
   options.recording = recording;
-  run_experiment(points, options, sink);
-  return std::move(sink.results);
+  return test::collected_runs(points, options);
 }
 
 std::array<std::size_t, kEventKinds> count_by_kind(const std::vector<Event>& events) {

@@ -28,10 +28,10 @@ namespace fs = std::filesystem;
 using testing::contains;
 using testing::Outcome;
 
-const std::string kTiny = std::string(TIPSIM_SOURCE_DIR) + "/scenarios/tiny.toml";
+const std::string kTinyToml = std::string(TIPSIM_SOURCE_DIR) + "/scenarios/tiny.toml";
 
 // An arm of the tiny world with five times the investigators.
-const std::string kSurge = "extends = \"" + kTiny +
+const std::string kSurge = "extends = \"" + kTinyToml +
                            "\"\n[scenario]\nname = \"police surge\"\n[policy.prosecution]\n"
                            "investigators_per_100k = 25\n";
 
@@ -134,16 +134,16 @@ class ExportTest : public ::testing::Test {
   static std::string file(const std::string& name) {
     static const std::map<std::string, std::vector<std::string>> kCommands = {
         {"run.h5",
-         {"run", kTiny, "--replicates", "2", "--set", "population.scale=2.5", "--steps", "52", "--events",
+         {"run", kTinyToml, "--replicates", "2", "--set", "population.scale=2.5", "--steps", "52", "--events",
           "--snapshot-every", "26"}},
         {"sweep.h5",
-         {"sweep", kTiny, "--vary", "population.scale=1.5,4", "--vary", "policy.partnership.level=0,1",
+         {"sweep", kTinyToml, "--vary", "population.scale=1.5,4", "--vary", "policy.partnership.level=0,1",
           "--replicates", "2", "--steps", "30"}},
         {"comparison.h5",
-         {"compare", kTiny, "surge.toml", "--replicates", "3", "--steps", "40", "--set",
+         {"compare", kTinyToml, "surge.toml", "--replicates", "3", "--steps", "40", "--set",
           "population.scale=3"}},
         {"allocation.h5",
-         {"allocate", kTiny, "--budget", "2e6", "--levels", "2", "--resolution", "1", "--replicates", "2",
+         {"allocate", kTinyToml, "--budget", "2e6", "--levels", "2", "--resolution", "1", "--replicates", "2",
           "--steps", "20"}},
     };
     const fs::path path = files_->path() / name;
@@ -704,8 +704,8 @@ TEST(ExportCsv, FieldsAreQuotedAsRfc4180AndNumbersReadBackExactly) {
 // stopped while it writes a run's 1.4 million snapshot rows.
 TEST(Interruption, AnInterruptedExportLeavesNoFolder) {
   testing::ScratchFolder folder("tipsim_export_interrupted");
-  ASSERT_EQ(testing::run_tipsim(folder.path(), {"run", kTiny, "--replicates", "2", "--snapshot-every", "3",
-                                                "-o", "big.h5", "--quiet"})
+  ASSERT_EQ(testing::run_tipsim(folder.path(), {"run", kTinyToml, "--replicates", "2", "--snapshot-every",
+                                                "3", "-o", "big.h5", "--quiet"})
                 .exit_code,
             0);
   for (const int signal_number : {SIGINT, SIGTERM}) {

@@ -26,7 +26,7 @@ TEST(Mpi, NeedsTheMpiBuild) {
 
 #else
 
-constexpr const char* kScenario = R"(
+constexpr const char* kMpiScenario = R"(
 [scenario]
 name = "mpi test"
 steps = 80
@@ -81,7 +81,7 @@ int count_of(const std::string& text, const std::string& what) {
 class Mpi : public ::testing::Test {
  protected:
   void SetUp() override {
-    folder_.write("scenario.toml", kScenario);
+    folder_.write("scenario.toml", kMpiScenario);
     folder_.write("arm.toml", kArm);
   }
   ScratchFolder folder_{"tipsim-mpi"};
