@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -420,11 +421,25 @@ TEST(Interruption, AKillWhileTheFileIsFinishedLeavesAFileThatResumesOrIsRefused)
 TEST(Interruption, AKilledRunResumesOnlyTheRunsItHadNotRecorded) {
   ScratchFolder folder("tipsim-sigkill-resume");
   folder.write("scenario.toml", kScenario);
-  measure_run(folder);
-  // The kill must land after a run is recorded and before the last is: on
-  // a loaded machine the run may record every run, or end, between the
-  // report and the kill, an attempt that says nothing (its leftover still
-  // resumes into the same file), so up to five are made.
+  // The kill must land after a run is recorded (a second or more after the
+  // start) and before the last one is: the runs get steps enough to take
+  // about four seconds on one thread at this machine's measured pace.
+  const milliseconds two_threads = measure_run(folder);
+  const std::size_t steps =
+      kSteps * static_cast<std::size_t>(std::max<std::int64_t>(
+                   1, (4000 + 2 * two_threads.count() - 1) / (2 * two_threads.count())));
+  const std::vector<std::string> steps_args = {"--steps", std::to_string(steps)};
+  auto with_steps = [&](std::vector<std::string> args) {
+    args.insert(args.end(), steps_args.begin(), steps_args.end());
+    return args;
+  };
+  const fs::path uninterrupted = folder / "uninterrupted";
+  fs::create_directories(uninterrupted);
+  const Outcome reference = run_tipsim(uninterrupted, with_steps(kRunArgs));
+  ASSERT_EQ(reference.shell_status(), 0) << reference.err;
+  // On a loaded machine the run may still record every run, or end,
+  // between the report and the kill, an attempt that says nothing (its
+  // leftover still resumes into the same file), so up to five are made.
   fs::path trial_folder;
   ReportedProgress reported;
   ResumeAccount account;
@@ -432,7 +447,7 @@ TEST(Interruption, AKilledRunResumesOnlyTheRunsItHadNotRecorded) {
   for (int attempt = 0; attempt < 5 && account.to_run == 0; ++attempt) {
     trial_folder = folder / ("killed-" + std::to_string(attempt));
     fs::create_directories(trial_folder);
-    Tipsim program(trial_folder, kOneThreadArgs);
+    Tipsim program(trial_folder, with_steps(kOneThreadArgs));
     ASSERT_TRUE(
         wait_for_stderr(program, [](const std::string& err) { return reported_progress(err).recorded >= 1; }))
         << "the run never reported a run recorded in its file\n"
@@ -443,7 +458,7 @@ TEST(Interruption, AKilledRunResumesOnlyTheRunsItHadNotRecorded) {
     if (outcome.signal != SIGKILL || reported.recorded >= kRuns) continue;  // ended before the kill
     const std::string partial = "run.h5.partial-" + std::to_string(outcome.pid);
     ASSERT_EQ(names_in(trial_folder / "out"), std::vector<std::string>{partial});
-    std::vector<std::string> args = kRunArgs;
+    std::vector<std::string> args = with_steps(kRunArgs);
     args.insert(args.end(), {"--resume", "out/" + partial});
     resumed = run_tipsim(trial_folder, args);
     ASSERT_EQ(resumed.exit_code, 0) << "the leftover was not resumed\n" << resumed.err;
@@ -451,8 +466,9 @@ TEST(Interruption, AKilledRunResumesOnlyTheRunsItHadNotRecorded) {
     ASSERT_TRUE(account.found) << resumed.err;
     // Every run, recorded before the kill or not, ends in the same file.
     EXPECT_EQ(names_in(trial_folder / "out"), std::vector<std::string>{"run.h5"});
-    expect_same_results((folder / "measure/out/run.h5").string(), (trial_folder / "out/run.h5").string());
+    expect_same_results((uninterrupted / "out/run.h5").string(), (trial_folder / "out/run.h5").string());
   }
+  RecordProperty("steps", static_cast<int>(steps));
   ASSERT_GT(account.to_run, 0u) << "in five attempts the kill never landed before the last run was recorded";
 
   // It found at least the runs reported recorded, and ran only the others.
