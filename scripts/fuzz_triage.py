@@ -19,6 +19,7 @@ listed with its report and the exit status is 1. Used by scripts/fuzz.sh;
 see docs/reliability.md.
 """
 import collections
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -79,9 +80,9 @@ def main():
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":fast_unwind_on_malloc=0"
     names = sorted(n for n in os.listdir(folder) if re.match(r"(crash|leak|oom|timeout|slow-unit)-", n))
-    hdf5 = collections.Counter()
-    defects = []
-    for name in names:
+
+    def replay(name):
+        """Runs the fuzzer on one input alone: (what it printed, whether it failed)."""
         path = os.path.join(folder, name)
         # An input that ran a process out of memory is replayed with a limit on one allocation, so
         # that the allocation it makes from a damaged header is reported with its stack: in fork mode
@@ -92,9 +93,16 @@ def main():
         try:
             run = subprocess.run([fuzzer, "-runs=1", "-timeout=10", "-rss_limit_mb=2048", *limit, path],
                                  capture_output=True, text=True, errors="replace", env=env, timeout=120)
-            report, failed = run.stdout + run.stderr, run.returncode != 0
+            return run.stdout + run.stderr, run.returncode != 0
         except subprocess.TimeoutExpired as e:
-            report, failed = (e.stdout or b"").decode(errors="replace") + (e.stderr or b"").decode(errors="replace"), True
+            return (e.stdout or b"").decode(errors="replace") + (e.stderr or b"").decode(errors="replace"), True
+
+    # The inputs are replayed side by side, one per core (a timeout's replay waits out its ten seconds).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        replays = list(pool.map(replay, names))
+    hdf5 = collections.Counter()
+    defects = []
+    for name, (report, failed) in zip(names, replays):
         alone = ""
         if not failed:
             # Judged by what was recorded when it failed among other inputs.

@@ -257,11 +257,18 @@ TEST(Resume, ARunWithAnEventLogOrNothingFinishedKeepsNothing) {
 // runs, says how to resume, and `--resume` completes it to the file an
 // uninterrupted sweep writes.
 TEST(Resume, AStoppedSweepResumesFromTheCommandLine) {
+  // The sanitizer builds run each step several times slower: a quarter of
+  // the steps keeps the runs about as long as in Release.
+#ifdef TIPSIM_SANITIZED
+  const std::string steps = "600";
+#else
+  const std::string steps = "2400";
+#endif
   ScratchFolder folder("tipsim-resume-cli");
   folder.write("scenario.toml", R"(
 [scenario]
 name = "resume"
-steps = 2400
+steps = )" + steps + R"(
 seed = 5
 replicates = 3
 [population]
