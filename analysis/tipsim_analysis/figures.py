@@ -285,11 +285,11 @@ def save_figure(fig: plt.Figure, directory: str | Path, name: str) -> dict[str, 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"png": directory / f"{name}.png", "svg": directory / f"{name}.svg"}
-    # No dates in the files: the same run gives the same figures.
     # Laid out once, for both files: with a layout engine, matplotlib lays a figure out twice per file saved.
     if fig.get_layout_engine() is not None:
         fig.draw_without_rendering()
         fig.set_layout_engine(None)
+    # No dates in the files: the same run gives the same figures.
     fig.savefig(paths["png"], metadata={"Software": None})
     fig.savefig(paths["svg"], metadata={"Date": None, "Creator": None})
     plt.close(fig)

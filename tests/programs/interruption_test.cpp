@@ -36,9 +36,10 @@ namespace {
 using namespace tipsim::testing;
 using std::chrono::milliseconds;
 
-// Eight runs of about a sixth of a second each in Release: long enough
-// that a run records finished runs in its file (at most once a second)
-// with several runs still to do, short enough for many trials.
+// Eight runs of about a sixth of a second each in Release (1.2 s in all
+// on one thread): short enough for many trials. A file records finished
+// runs at most once a second, so the test that needs runs recorded well
+// before the end (AKilledRunResumes... below) lengthens its own.
 constexpr std::size_t kRuns = 8;
 // Trials of each kind of moment. The sanitizer builds check the same code
 // paths for memory errors, at several times the cost per run, with one
