@@ -40,8 +40,7 @@ std::span<const EffectSpec> effect_table();
 // one replicate, nothing averted).
 inline constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
 
-// A mean with its two-sided 95 % interval. NaN where undefined (see
-// docs/output-format.md: one replicate, nothing averted).
+// A mean with its two-sided 95 % interval; kUndefined where undefined.
 struct EffectEstimate {
   double mean = 0;
   double ci_low = 0;
