@@ -102,9 +102,15 @@ void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::stri
       h5::check_status(
           H5Sselect_hyperslab(selection, H5S_SELECT_SET, start.data(), nullptr, c.block.data(), nullptr),
           path, what);
-    h5::check_status(H5Dread(source.get(), memory_type.get(), memory_space.get(), source_space.get(),
-                             H5P_DEFAULT, buffer.data()),
-                     path, what);
+    // Copying only recorded runs is resuming a leftover: one that does not
+    // read is damaged input (FormatError), not a failure to write.
+    if (H5Dread(source.get(), memory_type.get(), memory_space.get(), source_space.get(), H5P_DEFAULT,
+                buffer.data()) < 0) {
+      if (!runs.empty())
+        throw FormatError("cannot read run " + std::to_string(run) + " of '" + name +
+                          "': " + h5::error_stack_text());
+      h5::fail(path, what);
+    }
     h5::check_status(H5Dwrite(target.get(), memory_type.get(), memory_space.get(), target_space.get(),
                               H5P_DEFAULT, buffer.data()),
                      path, what);

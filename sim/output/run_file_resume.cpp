@@ -143,6 +143,24 @@ void require_recorded_series(const std::string& from, const std::vector<std::uin
   }
 }
 
+// Runs `read` on a file to resume. A file that opens as a run file but
+// whose parts do not read (a process killed while HDF5 wrote the file's
+// structure can leave addresses past the file's end) is damaged input,
+// refused like any other file this command cannot resume (FormatError),
+// not a failure of this program.
+template <typename Read>
+auto read_leftover(const std::string& from, Read read) {
+  try {
+    return read();
+  } catch (const FormatError&) {
+    throw;
+  } catch (const OutputError& e) {
+    std::string why = e.what();
+    if (why.starts_with(from + ": ")) why.erase(0, from.size() + 2);
+    throw FormatError(from + ": damaged run file: " + why);
+  }
+}
+
 }  // namespace
 
 bool is_compressed(hid_t dataset, const std::string& path) {
@@ -155,10 +173,13 @@ void take_over_to_resume(const std::string& resume_from, const std::string& temp
   std::error_code ec;
   if (!std::filesystem::exists(resume_from, ec))
     throw FormatError(resume_from + ": cannot resume it: no such file");
-  const RunFileContents left = read_unfinished_run_file(resume_from);
+  const RunFileContents left =
+      read_leftover(resume_from, [&] { return read_unfinished_run_file(resume_from); });
   check_resumable(left, resume_from, info);
-  require_recorded_series(resume_from, left.run_complete,
-                          std::max<std::size_t>(left.dimension("replicate"), 1));
+  read_leftover(resume_from, [&] {
+    require_recorded_series(resume_from, left.run_complete,
+                            std::max<std::size_t>(left.dimension("replicate"), 1));
+  });
   if (std::rename(resume_from.c_str(), temporary_path.c_str()) != 0) {
     const int error = errno;
     throw OutputError(resume_from + ": cannot take it over to resume it: " + errno_text(error));
@@ -172,6 +193,11 @@ void take_over_to_resume(const std::string& resume_from, const std::string& temp
     // A job's own plain file is consistent at any moment and is kept.
     if (!info.group || has_compressed_runs(temporary_path, final_path))
       copy_into_new_layout(temporary_path, final_path, info, true);
+  } catch (const FormatError& e) {
+    // A recorded run that does not read (copy_into_new_layout()): the
+    // leftover, under its own name again, is damaged.
+    std::rename(temporary_path.c_str(), resume_from.c_str());
+    throw FormatError(resume_from + ": damaged run file: " + e.what());
   } catch (...) {
     std::rename(temporary_path.c_str(), resume_from.c_str());
     throw;
