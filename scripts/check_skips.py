@@ -4,7 +4,8 @@
     scripts/check_skips.py STAGE JUNIT.xml...
 
 Reads the JUnit files of one CI stage (ctest --output-junit, pytest
---junitxml) and lists every skipped test. A skip is allowed only when a line
+--junitxml, and GoogleTest's --gtest_output=xml reports of the sanitizer
+builds, which run a suite per process) and lists every skipped test. A skip is allowed only when a line
 of tests/allowed_skips.txt names the stage (or *) and a pattern matching the
 test, with its reason; any other skip fails the stage (exit 1), as does a
 missing JUnit file. Prints every skip it saw, allowed or not.
@@ -44,8 +45,14 @@ def skipped_tests(junit: pathlib.Path) -> list[tuple[str, str]]:
             continue
         name = case.get("name", "?")
         classname = case.get("classname", "")
-        # pytest names a case by module and function; ctest by the test's name.
-        full = f"{classname}::{name}" if classname and classname != name and "." in classname else name
+        # pytest names a case by module and function; ctest by the test's name;
+        # GoogleTest (whose cases have a result) by suite and test.
+        if case.get("result") is not None:
+            full = f"{classname}.{name}"
+        elif classname and classname != name and "." in classname:
+            full = f"{classname}::{name}"
+        else:
+            full = name
         message = "" if skipped is None else (skipped.get("message") or skipped.text or "").strip()
         found.append((full, message.splitlines()[0] if message else ""))
     return found

@@ -4,7 +4,8 @@
 # only what it runs, with warnings as errors, and has a deadline; a failed
 # stage does not stop the later ones, and the exit status is 1 when any
 # failed. Every stage's time is printed at the end, and each test's time is
-# in the stage's JUnit file (build*/junit*.xml).
+# in the stage's JUnit file (build*/junit*.xml; for the sanitizer stages,
+# which run a GoogleTest suite per process, build-*/gtest/SUITE.xml).
 #
 #   scripts/ci.sh [STAGE...]     STAGE: lint release asan tsan fuzz (default: all)
 #
@@ -57,14 +58,16 @@ lint() {
   return $status
 }
 
-# The test stage of a sanitizer preset: build, ctest with JUnit, skips.
+# The test stage of a sanitizer preset: build, ctest with JUnit (a line per
+# suite, which runs in one process; GoogleTest's report of each suite's
+# tests is in build-PRESET/gtest/), skips.
 sanitized() {  # PRESET
-  local preset=$1 junit=$PWD/build-$1/junit.xml
+  local preset=$1 junit=$PWD/build-$1/junit.xml reports=$PWD/build-$1/gtest
   cmake --preset "$preset" >/dev/null && cmake --build --preset "$preset" -j "$jobs" || return 1
-  rm -f "$junit"
+  rm -rf "$junit" "$reports"
   local status=0
   ctest --preset "$preset" -j "$jobs" --output-junit "$junit" || status=1
-  /usr/bin/python3 scripts/check_skips.py "$preset" "$junit" || status=1
+  /usr/bin/python3 scripts/check_skips.py "$preset" "$junit" "$reports"/*.xml || status=1
   return $status
 }
 
