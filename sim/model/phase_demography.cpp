@@ -61,6 +61,7 @@ void run_demography(const Model& model, State& state, StepContext& /*ctx*/) {
       p.awareness_boost[i] = 0.0f;
       p.awareness_step[i] = state.step;
       p.times_trafficked[i] = 0;
+      p.empowered[i] = 0;
       p.debt[i] = 0.0f;
       p.state_since[i] = state.step;
     });

@@ -1,5 +1,6 @@
 // Phase 2: prevention. Awareness campaigns and economic empowerment reach a
-// share of the free population each step. (Fee bans, due diligence and
+// share of the population per year (reach_per_step() each step), acting on
+// those who are FREE. (Fee bans, due diligence and
 // demand reduction act through recruitment and the market phase.)
 #include <tbb/parallel_for.h>
 
@@ -40,7 +41,7 @@ void run_prevention(const Model& model, State& state, StepContext& /*ctx*/) {
                AgentKind::PersonBlock,
                static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kAwareness));
     for_each_sampled(awareness_stream, block.begin, block.end,
-                     std::min(1.0, lv[Param::policy_prevention_awareness_reach] * dt), [&](std::uint32_t i) {
+                     reach_per_step(lv[Param::policy_prevention_awareness_reach], dt), [&](std::uint32_t i) {
                        if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
                        const double a = awareness_now(model, state, i);
                        set_awareness(state, i, a + gain * (1.0 - a));
@@ -49,11 +50,14 @@ void run_prevention(const Model& model, State& state, StepContext& /*ctx*/) {
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Prevention,
                AgentKind::PersonBlock,
                static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kEmpowerment));
+    // Empowerment lowers a person's vulnerability once: a second programme
+    // reaching the same person does not compound the cut.
     for_each_sampled(
         empowerment_stream, block.begin, block.end,
-        std::min(1.0, lv[Param::policy_prevention_empowerment_reach] * dt), [&](std::uint32_t i) {
-          if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
+        reach_per_step(lv[Param::policy_prevention_empowerment_reach], dt), [&](std::uint32_t i) {
+          if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free) || p.empowered[i]) return;
           p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - empowerment_effect));
+          p.empowered[i] = 1;
         });
   });
 
@@ -63,7 +67,7 @@ void run_prevention(const Model& model, State& state, StepContext& /*ctx*/) {
   const double keep = std::exp(-decay * dt);
   for (RegionState& rs : state.regions) {
     const double base = rs.levers[Param::population_awareness_base];
-    const double reached = std::min(1.0, rs.levers[Param::policy_prevention_awareness_reach] * dt);
+    const double reached = reach_per_step(rs.levers[Param::policy_prevention_awareness_reach], dt);
     double a = rs.awareness_mean;
     a += reached * gain * (1.0 - a);
     a = base + (a - base) * keep;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "person_ops.hpp"
 #include "test_worlds.hpp"
@@ -62,16 +63,23 @@ TEST(Prevention, RepeatedContactsKeepClosingTheGap) {
   EXPECT_LT(awareness_now(w, 100), 1.0);
 }
 
-TEST(Prevention, CampaignReachesTheExpectedShareOfPeople) {
+// The reach is the share of the population a campaign reaches in a year:
+// over a year of weekly steps, half the people at a reach of 0.5 (not the
+// 39 % that a rate of 0.5 contacts per person-year would give).
+TEST(Prevention, CampaignReachesItsShareOfThePeopleInAYear) {
   Scenario s = test::quiet_scenario(50000);
   set_param(s, Param::policy_prevention_awareness_reach, 0.5);
+  set_param(s, Param::prevention_awareness_decay_per_year, 0.0);
   World w = test::make_world(s);
-  run_prevention(w);
+  constexpr int kSteps = 52;
+  for (int k = 0; k < kSteps; ++k, ++w.step) run_prevention(w);
   std::size_t reached = 0;
   for (float boost : w.persons.awareness_boost) reached += boost > 0 ? 1 : 0;
-  // Each person is contacted with probability reach x dt per step.
-  const double p = 0.5 * w.step_years;
-  EXPECT_NEAR(static_cast<double>(reached), 50000 * p, test::binomial_tolerance(50000, p));
+  // 52 weekly steps are 0.997 years: the share reached is 1 - 0.5^0.997.
+  const double p = 1.0 - std::pow(0.5, kSteps * w.step_years);
+  const double tolerance = test::binomial_tolerance(50000, p);
+  std::printf("reached %zu of 50000, expected %.0f +- %.0f\n", reached, 50000 * p, tolerance);
+  EXPECT_NEAR(static_cast<double>(reached), 50000 * p, tolerance);
 }
 
 TEST(Prevention, AwarenessDecaysBackToTheBase) {
@@ -89,7 +97,7 @@ TEST(Prevention, AwarenessDecaysBackToTheBase) {
 
 TEST(Prevention, RegionalMeanAwarenessFollowsThePeopleInMeanField) {
   Scenario s = test::quiet_scenario(50000);
-  set_param(s, Param::policy_prevention_awareness_reach, 1.0);
+  set_param(s, Param::policy_prevention_awareness_reach, 0.9);
   World w = test::make_world(s);
   constexpr int kSteps = 80;
   for (int k = 0; k < kSteps; ++k, ++w.step) run_prevention(w);
@@ -145,18 +153,35 @@ TEST(Prevention, NoProgrammesChangeNobody) {
   EXPECT_EQ(w.persons.awareness_step, before.awareness_step);
 }
 
-TEST(Prevention, EmpowermentReachesTheExpectedShareOfPeople) {
+TEST(Prevention, EmpowermentReachesItsShareOfThePeopleInAYear) {
   Scenario s = test::quiet_scenario(50000);
   set_param(s, Param::policy_prevention_awareness_reach, 0.0);
   set_param(s, Param::policy_prevention_empowerment_reach, 0.5);
   World w = test::make_world(s);
   for (float& v : w.persons.vulnerability) v = 0.5f;
-  run_prevention(w);
+  constexpr int kSteps = 52;
+  for (int k = 0; k < kSteps; ++k, ++w.step) run_prevention(w);
   std::size_t reached = 0;
   for (float v : w.persons.vulnerability) reached += v < 0.5f ? 1 : 0;
-  // Each person is reached with probability min(1, reach x dt) per step.
-  const double p = 0.5 * w.step_years;
-  EXPECT_NEAR(static_cast<double>(reached), 50000 * p, test::binomial_tolerance(50000, p));
+  const double p = 1.0 - std::pow(0.5, kSteps * w.step_years);
+  const double tolerance = test::binomial_tolerance(50000, p);
+  std::printf("reached %zu of 50000, expected %.0f +- %.0f\n", reached, 50000 * p, tolerance);
+  EXPECT_NEAR(static_cast<double>(reached), 50000 * p, tolerance);
+}
+
+// A person reached by empowerment again (here every year for three years)
+// keeps the one cut: vulnerability does not shrink toward zero.
+TEST(Prevention, EmpowermentCutsAPersonsVulnerabilityOnce) {
+  YearlyWorld y(Param::policy_prevention_empowerment_reach);
+  World& w = y.w;
+  const std::vector<float> before = w.persons.vulnerability;
+  const double effect = y.s.get(Param::prevention_empowerment_effect);
+  for (int year = 0; year < 3; ++year, ++w.step) run_prevention(w);
+  for (std::uint32_t i = 0; i < w.persons.size(); ++i) {
+    const bool victim = std::find(y.victims.begin(), y.victims.end(), i) != y.victims.end();
+    const float expected = victim ? before[i] : static_cast<float>(before[i] * (1.0 - effect));
+    ASSERT_FLOAT_EQ(w.persons.vulnerability[i], expected) << "person " << i;
+  }
 }
 
 }  // namespace
