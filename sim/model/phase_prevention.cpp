@@ -1,7 +1,7 @@
 // Phase 2: prevention. Awareness campaigns and economic empowerment reach a
 // share of the population per year (reach_per_step() each step), acting on
-// those who are FREE. (Fee bans, due diligence and
-// demand reduction act through recruitment and the market phase.)
+// those who are FREE. (Fee bans, due diligence and demand reduction act
+// through recruitment and the market phase.)
 #include <tbb/parallel_for.h>
 
 #include "model_math.hpp"
