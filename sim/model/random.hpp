@@ -65,7 +65,12 @@ class Stream {
   // in (0, 1]: the gap to the next event when skipping over agents.
   std::uint64_t geometric_gap(std::uint32_t draw, double p) {
     if (p >= 1.0) return 0;
-    const double gap = std::floor(std::log(uniform(draw)) / std::log1p(-p));
+    return geometric_gap_of_log(draw, std::log1p(-p));
+  }
+  // The same gap for log_q = log(1 - p), p in (0, 1): for passes that draw
+  // many gaps with one p and take the logarithm once.
+  std::uint64_t geometric_gap_of_log(std::uint32_t draw, double log_q) {
+    const double gap = std::floor(std::log(uniform(draw)) / log_q);
     return gap >= 1.8e19 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(gap);
   }
 

@@ -4,6 +4,7 @@
 // proportion to the people it touches, not to the population.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "random.hpp"
@@ -19,11 +20,12 @@ void for_each_sampled(Stream& stream, std::uint32_t begin, std::uint32_t end, do
     for (std::uint32_t i = begin; i < end; ++i) visit(i);
     return;
   }
+  const double log_q = std::log1p(-p);
   std::uint32_t draw = 0;
-  std::uint64_t i = begin + stream.geometric_gap(draw++, p);
+  std::uint64_t i = begin + stream.geometric_gap_of_log(draw++, log_q);
   while (i < end) {
     visit(static_cast<std::uint32_t>(i));
-    i += 1 + stream.geometric_gap(draw++, p);
+    i += 1 + stream.geometric_gap_of_log(draw++, log_q);
   }
 }
 
