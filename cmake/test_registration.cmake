@@ -5,17 +5,20 @@
 #
 # Sanitizer builds (TIPSIM_SANITIZE): one CTest test per test suite, named
 # SUITE.*, which runs the suite's tests in one process. Starting a sanitized
-# test program costs about a fifth of a second of CPU (the sanitizer's
+# test program costs about a tenth of a second of CPU (the sanitizer's
 # runtime, then GoogleTest registering every test); one process per test
-# spent more than a minute of the sanitizer stages on it. Each suite writes
+# spent about half a minute of the asan stage on it. Each suite writes
 # GoogleTest's own report of its tests, with their times and skips, to
-# gtest/SUITE.xml in the build folder (scripts/check_skips.py reads them).
+# gtest/PROGRAM/SUITE.xml in the build folder (scripts/check_skips.py reads
+# them). A test that crashes takes the rest of its suite with it (no
+# report; the suite, and so the stage, fails).
 # Tests named in TIPSIM_SANITIZER_EXCLUDED_TESTS (a GoogleTest negative
 # filter: Suite.Test:Suite.Other) do not run in such a build.
 #
 #   tipsim_register_tests(TARGET [PROPERTIES NAME VALUE...])
 #
-# The PROPERTIES apply to every CTest test the program gives. Under the
+# The PROPERTIES apply to every CTest test the program gives (a TIMEOUT to
+# each GoogleTest test: a suite gets it once per test). Under the
 # sanitizers the suites are listed when ctest reads the tests (the program
 # must be built by then, as for gtest_discover_tests); ${TARGET}_TESTS then
 # holds their names, for include files that come after.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import pathlib
+import re
 import sys
 import xml.etree.ElementTree as ElementTree
 
@@ -54,7 +55,11 @@ def skipped_tests(junit: pathlib.Path) -> list[tuple[str, str]]:
         else:
             full = name
         message = "" if skipped is None else (skipped.get("message") or skipped.text or "").strip()
-        found.append((full, message.splitlines()[0] if message else ""))
+        lines = message.splitlines()
+        # GoogleTest's message starts with the file:line of the skip; the reason follows.
+        if len(lines) > 1 and re.fullmatch(r"\S+:\d+", lines[0]):
+            lines = lines[1:]
+        found.append((full, lines[0] if lines else ""))
     return found
 
 

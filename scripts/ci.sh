@@ -5,7 +5,7 @@
 # stage does not stop the later ones, and the exit status is 1 when any
 # failed. Every stage's time is printed at the end, and each test's time is
 # in the stage's JUnit file (build*/junit*.xml; for the sanitizer stages,
-# which run a GoogleTest suite per process, build-*/gtest/SUITE.xml).
+# which run a GoogleTest suite per process, build-*/gtest/PROGRAM/SUITE.xml).
 #
 #   scripts/ci.sh [STAGE...]     STAGE: lint release asan tsan fuzz (default: all)
 #
@@ -67,7 +67,7 @@ sanitized() {  # PRESET
   rm -rf "$junit" "$reports"
   local status=0
   ctest --preset "$preset" -j "$jobs" --output-junit "$junit" || status=1
-  /usr/bin/python3 scripts/check_skips.py "$preset" "$junit" "$reports"/*.xml || status=1
+  /usr/bin/python3 scripts/check_skips.py "$preset" "$junit" "$reports"/*/*.xml || status=1
   return $status
 }
 

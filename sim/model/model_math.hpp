@@ -94,13 +94,18 @@ inline double fee_ban_factor(const ParamValues& lv, const ParamValues& globals, 
   return 1.0 - lv[Param::policy_prevention_recruitment_fee_ban] * globals[Param::prevention_fee_ban_effect];
 }
 
+// The largest share of the people a programme reaches in a year: all but
+// one in a million, about 14 contacts a person a year. A share of exactly 1
+// would mean infinitely many; capped, the contact rate stays finite and
+// continuous as the share reaches 1.
+inline constexpr double kMostReachPerYear = 1.0 - 1e-6;
+
 // A share of the people reached per year as the probability of reaching
 // each person in one step: over a year of independent steps, exactly that
-// share is reached at least once (1 - (1 - share)^dt), and at 1 everyone.
+// share is reached at least once, 1 - (1 - share)^dt.
 inline double reach_per_step(double share_per_year, double step_years) {
   if (!(share_per_year > 0)) return 0.0;
-  if (share_per_year >= 1) return 1.0;
-  return -std::expm1(step_years * std::log1p(-share_per_year));
+  return -std::expm1(step_years * std::log1p(-std::min(share_per_year, kMostReachPerYear)));
 }
 
 // Saturating effect of an effort: 0 at no effort, 1 - e^-1 at `scale`, 1 in the limit.

@@ -72,17 +72,36 @@ CopyBlocks copy_blocks(hid_t space) {
   return c;
 }
 
+// A failure on the side of the file being copied. When resuming, that file
+// is a killed process's leftover, and a part that does not read is damaged
+// input (FormatError, which take_over_to_resume() names the leftover in);
+// otherwise it is this program's own file, and any failure an OutputError.
+[[noreturn]] void source_failed(bool resuming, const std::string& part, const std::string& path,
+                                const std::string& what) {
+  if (resuming) throw FormatError("cannot read " + part + ": " + h5::error_stack_text());
+  h5::fail(path, what);
+}
+hid_t source_check(hid_t id, bool resuming, const std::string& part, const std::string& path,
+                   const std::string& what) {
+  if (id < 0) source_failed(resuming, part, path, what);
+  return id;
+}
+
 // Copies a dataset from `from` to `to` (same name, shape and type) run by
 // run (its leading point and replicate dimensions), only the runs marked in
-// `runs` when it is not empty.
-void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::string& path,
+// `runs` when it is not empty. `resuming`: see source_failed().
+void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::string& path, bool resuming,
                   const std::vector<std::uint8_t>& runs = {}) {
   const std::string what = "cannot copy '" + name + "' into the compressed file";
-  Handle source(h5::check(H5Dopen2(from, name.c_str(), H5P_DEFAULT), path, what), H5Dclose);
+  const std::string part = "'" + name + "'";
+  Handle source(source_check(H5Dopen2(from, name.c_str(), H5P_DEFAULT), resuming, part, path, what),
+                H5Dclose);
   Handle target(h5::check(H5Dopen2(to, name.c_str(), H5P_DEFAULT), path, what), H5Dclose);
-  Handle file_type(h5::check(H5Dget_type(source.get()), path, what), H5Tclose);
-  Handle memory_type(h5::check(H5Tget_native_type(file_type.get(), H5T_DIR_ASCEND), path, what), H5Tclose);
-  Handle space(h5::check(H5Dget_space(source.get()), path, what), H5Sclose);
+  Handle file_type(source_check(H5Dget_type(source.get()), resuming, part, path, what), H5Tclose);
+  Handle memory_type(
+      source_check(H5Tget_native_type(file_type.get(), H5T_DIR_ASCEND), resuming, part, path, what),
+      H5Tclose);
+  Handle space(source_check(H5Dget_space(source.get()), resuming, part, path, what), H5Sclose);
   const CopyBlocks c = copy_blocks(space.get());
   std::size_t values = 1;
   for (const hsize_t d : c.block) values *= static_cast<std::size_t>(d);
@@ -96,21 +115,18 @@ void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::stri
       start[0] = run / c.dims[1];
       start[1] = run % c.dims[1];
     }
-    Handle source_space(h5::check(H5Dget_space(source.get()), path, what), H5Sclose);
+    const std::string run_part = c.per_run ? "point " + std::to_string(start[0]) + ", replicate " +
+                                                 std::to_string(start[1]) + " of " + part
+                                           : part;
+    Handle source_space(source_check(H5Dget_space(source.get()), resuming, run_part, path, what), H5Sclose);
     Handle target_space(h5::check(H5Dget_space(target.get()), path, what), H5Sclose);
     for (hid_t selection : {source_space.get(), target_space.get()})
       h5::check_status(
           H5Sselect_hyperslab(selection, H5S_SELECT_SET, start.data(), nullptr, c.block.data(), nullptr),
           path, what);
-    // Copying only recorded runs is resuming a leftover: one that does not
-    // read is damaged input (FormatError), not a failure to write.
     if (H5Dread(source.get(), memory_type.get(), memory_space.get(), source_space.get(), H5P_DEFAULT,
-                buffer.data()) < 0) {
-      if (!runs.empty())
-        throw FormatError("cannot read run " + std::to_string(run) + " of '" + name +
-                          "': " + h5::error_stack_text());
-      h5::fail(path, what);
-    }
+                buffer.data()) < 0)
+      source_failed(resuming, run_part, path, what);
     h5::check_status(H5Dwrite(target.get(), memory_type.get(), memory_space.get(), target_space.get(),
                               H5P_DEFAULT, buffer.data()),
                      path, what);
@@ -141,16 +157,16 @@ std::vector<std::uint8_t> read_recorded_runs(hid_t from, const RunFileInfo& info
 // The per-run data (series, summaries, snapshots), then run_complete last,
 // so a copy interrupted half-way holds no run.
 void copy_runs(hid_t from, hid_t to, const std::string& copy_path, const std::string& path,
-               const RunFileInfo& info, const std::vector<std::uint8_t>& recorded) {
+               const RunFileInfo& info, bool resuming, const std::vector<std::uint8_t>& recorded) {
   for (const MetricSpec& m : metric_table())
-    copy_dataset(from, to, "series/" + std::string(m.name), path, recorded);
+    copy_dataset(from, to, "series/" + std::string(m.name), path, resuming, recorded);
   for (const SummarySpec& m : summary_table())
-    copy_dataset(from, to, "summary/" + std::string(m.name), path, recorded);
+    copy_dataset(from, to, "summary/" + std::string(m.name), path, resuming, recorded);
   if (info.recording.snapshot_every > 0)
     for (const detail::FieldSpec& field : detail::kSnapshotFields)
-      copy_dataset(from, to, "snapshots/" + std::string(field.name), path, recorded);
+      copy_dataset(from, to, "snapshots/" + std::string(field.name), path, resuming, recorded);
   h5::check_status(H5Fflush(to, H5F_SCOPE_LOCAL), path, "cannot flush '" + copy_path + "'");
-  copy_dataset(from, to, "campaign/run_complete", path);
+  copy_dataset(from, to, "campaign/run_complete", path, resuming);
 }
 
 // Lets an abandoned file close cleanly after a failed write (a full disk):
@@ -192,7 +208,7 @@ void detail::copy_into_new_layout(const std::string& file_path, const std::strin
     copy_provenance(from.get(), to.get(), path);
     const std::vector<std::uint8_t> recorded =
         recorded_runs_only ? read_recorded_runs(from.get(), info, path) : std::vector<std::uint8_t>{};
-    copy_runs(from.get(), to.get(), copy_path, path, info, recorded);
+    copy_runs(from.get(), to.get(), copy_path, path, info, recorded_runs_only, recorded);
     if (!to.close()) h5::fail(path, "cannot write '" + copy_path + "'");
   } catch (...) {
     ::unlink(copy_path.c_str());

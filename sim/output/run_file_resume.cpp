@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <string_view>
 
 #include "metrics.hpp"
 #include "run_file_internal.hpp"
@@ -147,7 +148,7 @@ void require_recorded_series(const std::string& from, const std::vector<std::uin
 // whose parts do not read (a process killed while HDF5 wrote the file's
 // structure can leave addresses past the file's end) is damaged input,
 // refused like any other file this command cannot resume (FormatError),
-// not a failure of this program.
+// not a failure of this program; so is a path that cannot be opened.
 template <typename Read>
 auto read_leftover(const std::string& from, Read read) {
   try {
@@ -155,6 +156,8 @@ auto read_leftover(const std::string& from, Read read) {
   } catch (const FormatError&) {
     throw;
   } catch (const OutputError& e) {
+    // Not opened at all (a folder, no permission): bad input, but no damage.
+    if (std::string_view(e.what()).starts_with(from + ": cannot open: ")) throw FormatError(e.what());
     std::string why = e.what();
     if (why.starts_with(from + ": ")) why.erase(0, from.size() + 2);
     throw FormatError(from + ": damaged run file: " + why);

@@ -106,8 +106,9 @@ TEST(Determinism, SameOutputAtOneTwoThreeAndEightThreads) {
   for (std::size_t k = 1; k < kPersonStates; ++k)
     involved += first.total(first.steps() - 1, Metric::persons_by_state, k);
   EXPECT_GT(involved, 4096.0) << "the passes over involved persons must split into several chunks";
-  // The sanitizer builds check the uneven split (3) alone: the pinned hash
-  // below runs 1, 2 and 8 threads there too.
+  // The sanitizer builds check the uneven split (3) alone: under ASan the
+  // pinned hash below runs 1, 2 and 8 threads; TSan leaves the hash out and
+  // meets 2 and 8 threads in OneReplicateAloneUsesTheThreadsInsideTheStep.
 #ifdef TIPSIM_SANITIZED
   const std::vector<int> thread_counts = {3};
 #else
@@ -123,7 +124,7 @@ TEST(Determinism, SameOutputAtOneTwoThreeAndEightThreads) {
 // replicates of the busy scenario above, at 1, 2 and 8 threads. A change that
 // moves any result fails here; such a commit sets the new value and says in
 // its message why the results moved. A refactor must leave it as it is.
-constexpr std::uint64_t kPinnedResultsHash = 0xe345e70a019a9d5bull;
+constexpr std::uint64_t kPinnedResultsHash = 0x9b5df15d7687b883ull;
 
 TEST(Determinism, PinnedResultsHash) {
   const std::vector<Scenario> points = {parallel_scenario()};

@@ -4,6 +4,7 @@
 // grow up. People involved in trafficking are never touched.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "test_worlds.hpp"
@@ -67,6 +68,8 @@ TEST(Demography, OffByDefaultNothingChanges) {
 TEST(Demography, ReplacedPersonsGetFreshAttributes) {
   // Turnover of 1 per year with a year-long step replaces every free person.
   HistoryWorld h(1.0, 0.0, 365);
+  // Everyone was empowered before: newcomers were not.
+  std::fill(h.w.persons.empowered.begin(), h.w.persons.empowered.end(), std::uint8_t{1});
   run_demography(h.w);
   const auto& p = h.w.persons;
   double vulnerability = 0, female = 0, children = 0, n = 0;
@@ -77,6 +80,7 @@ TEST(Demography, ReplacedPersonsGetFreshAttributes) {
       continue;
     }
     ASSERT_EQ(p.times_trafficked[i], 0) << i;
+    ASSERT_EQ(p.empowered[i], 0) << i;
     ASSERT_EQ(p.awareness_boost[i], 0.0f) << i;
     ASSERT_EQ(p.flags[i] & ~(person_flag::kFemale | person_flag::kChild), 0) << "no inherited history: " << i;
     ASSERT_EQ(p.state_since[i], 3);

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "model_math.hpp"
 #include "person_ops.hpp"
 #include "test_worlds.hpp"
 
@@ -151,6 +152,7 @@ TEST(Prevention, NoProgrammesChangeNobody) {
   EXPECT_EQ(w.persons.vulnerability, before.vulnerability);
   EXPECT_EQ(w.persons.awareness_boost, before.awareness_boost);
   EXPECT_EQ(w.persons.awareness_step, before.awareness_step);
+  EXPECT_EQ(w.persons.empowered, before.empowered);
 }
 
 TEST(Prevention, EmpowermentReachesItsShareOfThePeopleInAYear) {
@@ -181,7 +183,24 @@ TEST(Prevention, EmpowermentCutsAPersonsVulnerabilityOnce) {
     const bool victim = std::find(y.victims.begin(), y.victims.end(), i) != y.victims.end();
     const float expected = victim ? before[i] : static_cast<float>(before[i] * (1.0 - effect));
     ASSERT_FLOAT_EQ(w.persons.vulnerability[i], expected) << "person " << i;
+    ASSERT_EQ(w.persons.empowered[i], victim ? 0 : 1) << "person " << i;
   }
+}
+
+// A share per year becomes a probability per step that reaches that share
+// in a year; the share is capped just below 1, so that a reach of 1 (what
+// an intervention clamped at the top gives) is a finite contact rate,
+// continuous with the reaches below it, not everyone at every step.
+TEST(Prevention, ReachPerStepIsContinuousUpToAReachOfOne) {
+  const double dt = 7.0 / 365.25;
+  EXPECT_EQ(reach_per_step(0.0, dt), 0.0);
+  EXPECT_EQ(reach_per_step(-0.1, dt), 0.0);
+  EXPECT_EQ(reach_per_step(std::nan(""), dt), 0.0);
+  EXPECT_NEAR(1.0 - std::pow(1.0 - reach_per_step(0.3, dt), 1.0 / dt), 0.3, 1e-12);
+  EXPECT_EQ(reach_per_step(1.0, dt), reach_per_step(kMostReachPerYear, dt));
+  EXPECT_EQ(reach_per_step(5.0, dt), reach_per_step(1.0, dt));
+  EXPECT_LT(reach_per_step(1.0, dt), 0.25) << "about 14 contacts a person a year at weekly steps";
+  EXPECT_GT(reach_per_step(1.0, dt), reach_per_step(0.999999 - 1e-9, dt));
 }
 
 }  // namespace

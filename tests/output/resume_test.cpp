@@ -66,6 +66,7 @@ ExperimentStatus run_missing(RunFileWriter& writer, const RunFileInfo& info, std
   ExperimentOptions options;
   options.threads = 1;  // exactly `limit` runs before the stop
   options.replicates = info.replicates;
+  options.recording = info.recording;
   options.cancel = &cancel;
   options.queue = &queue;
   return run_experiment(info.points, options, sink);
@@ -237,11 +238,12 @@ TEST(Resume, ARecordedRunWithoutItsSeriesIsRefusedAsDamaged) {
   EXPECT_FALSE(fs::exists(final_path));
 }
 
-// Replaces dataset `name` of a file by one of the same type and shape whose
-// values lie in an external file that does not exist: it opens, and every
-// read of it fails, as a dataset whose data address lies past the end of a
-// file left by a killed process does.
-void make_unreadable(const std::string& path, const std::string& name) {
+// Makes dataset `name` of a file unreadable, as a killed process can leave
+// a part of its file (an address past the file's end): with `gone`, a link
+// to nothing, so it does not open; else a dataset of the same type and
+// shape whose values lie in an external file that does not exist, so it
+// opens and every read of it fails.
+void make_unreadable(const std::string& path, const std::string& name, bool gone) {
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   ASSERT_GE(file, 0);
   const hid_t old = H5Dopen2(file, name.c_str(), H5P_DEFAULT);
@@ -249,31 +251,41 @@ void make_unreadable(const std::string& path, const std::string& name) {
   const hid_t type = H5Dget_type(old), space = H5Dget_space(old);
   H5Dclose(old);
   ASSERT_GE(H5Ldelete(file, name.c_str(), H5P_DEFAULT), 0);
-  const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  ASSERT_GE(H5Pset_external(dcpl, "values-that-are-gone.raw", 0, H5F_UNLIMITED), 0);
-  const hid_t replaced = H5Dcreate2(file, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-  ASSERT_GE(replaced, 0);
-  H5Dclose(replaced);
-  H5Pclose(dcpl);
+  if (gone) {
+    ASSERT_GE(H5Lcreate_soft("/nowhere", file, name.c_str(), H5P_DEFAULT, H5P_DEFAULT), 0);
+  } else {
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    ASSERT_GE(H5Pset_external(dcpl, "values-that-are-gone.raw", 0, H5F_UNLIMITED), 0);
+    const hid_t replaced = H5Dcreate2(file, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ASSERT_GE(replaced, 0);
+    H5Dclose(replaced);
+    H5Pclose(dcpl);
+  }
   H5Sclose(space);
   H5Tclose(type);
   ASSERT_GE(H5Fclose(file), 0);
 }
 
-// A file whose recorded run does not read back (a summary, read when the
-// file is checked, or a series, read when its runs are carried into the
-// resumed file) is damaged input: refused with the file named (exit 2 in
-// the CLI), kept under its name, nothing written.
+// A file whose recorded run does not read back is damaged input: refused
+// with the file named (exit 2 in the CLI), kept under its name, nothing
+// written.
 TEST(Resume, ARecordedRunThatDoesNotReadIsRefusedAsDamaged) {
-  const RunFileInfo info = comparison_info();
-  for (const std::string& name : {"summary/" + std::string(summary_table().front().name),
-                                  "series/" + std::string(metric_table().front().name)}) {
-    SCOPED_TRACE(name);
+  RunFileInfo info = comparison_info();
+  info.recording.snapshot_every = 20;
+  // A summary is read when the file is checked; a series and snapshots
+  // when its runs are carried into the resumed file.
+  const std::vector<std::pair<std::string, bool>> damages = {
+      {"summary/" + std::string(summary_table().front().name), false},
+      {"series/" + std::string(metric_table().front().name), false},
+      {"snapshots/state", false},
+      {"snapshots/vulnerability", true}};
+  for (const auto& [name, gone] : damages) {
+    SCOPED_TRACE(name + (gone ? " (gone)" : " (does not read)"));
     ScratchFolder folder("tipsim-resume");
     const std::string final_path = (folder / "out.h5").string();
     const std::string incomplete = output::incomplete_path_for(final_path);
     ASSERT_EQ(suspended_after_one_run(final_path, info), incomplete);
-    make_unreadable(incomplete, name);
+    make_unreadable(incomplete, name, gone);
     try {
       RunFileWriter writer(final_path, info, incomplete);
       ADD_FAILURE() << "a file whose recorded run does not read was resumed";
