@@ -22,6 +22,7 @@
 # sanitizers the suites are listed when ctest reads the tests (the program
 # must be built by then, as for gtest_discover_tests); ${TARGET}_TESTS then
 # holds their names, for include files that come after.
+include_guard(GLOBAL)
 set(TIPSIM_SANITIZER_EXCLUDED_TESTS "" CACHE STRING
     "Sanitizer builds: GoogleTest tests that do not run (Suite.Test:Suite.Other)")
 

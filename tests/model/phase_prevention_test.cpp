@@ -64,6 +64,15 @@ TEST(Prevention, RepeatedContactsKeepClosingTheGap) {
   EXPECT_LT(awareness_now(w, 100), 1.0);
 }
 
+// Checks that `reached` of 50 000 people are the share a reach of 0.5 per
+// year reaches in `steps` steps, 1 - 0.5^(steps x dt), and prints the margin.
+void expect_share_reached_at_reach_half(std::size_t reached, int steps, double step_years) {
+  const double p = 1.0 - std::pow(0.5, steps * step_years);
+  const double tolerance = test::binomial_tolerance(50000, p);
+  std::printf("reached %zu of 50000, expected %.0f +- %.0f\n", reached, 50000 * p, tolerance);
+  EXPECT_NEAR(static_cast<double>(reached), 50000 * p, tolerance);
+}
+
 // The reach is the share of the population a campaign reaches in a year:
 // over a year of weekly steps, half the people at a reach of 0.5 (not the
 // 39 % that a rate of 0.5 contacts per person-year would give).
@@ -77,10 +86,7 @@ TEST(Prevention, CampaignReachesItsShareOfThePeopleInAYear) {
   std::size_t reached = 0;
   for (float boost : w.persons.awareness_boost) reached += boost > 0 ? 1 : 0;
   // 52 weekly steps are 0.997 years: the share reached is 1 - 0.5^0.997.
-  const double p = 1.0 - std::pow(0.5, kSteps * w.step_years);
-  const double tolerance = test::binomial_tolerance(50000, p);
-  std::printf("reached %zu of 50000, expected %.0f +- %.0f\n", reached, 50000 * p, tolerance);
-  EXPECT_NEAR(static_cast<double>(reached), 50000 * p, tolerance);
+  expect_share_reached_at_reach_half(reached, kSteps, w.step_years);
 }
 
 TEST(Prevention, AwarenessDecaysBackToTheBase) {
@@ -165,10 +171,7 @@ TEST(Prevention, EmpowermentReachesItsShareOfThePeopleInAYear) {
   for (int k = 0; k < kSteps; ++k, ++w.step) run_prevention(w);
   std::size_t reached = 0;
   for (float v : w.persons.vulnerability) reached += v < 0.5f ? 1 : 0;
-  const double p = 1.0 - std::pow(0.5, kSteps * w.step_years);
-  const double tolerance = test::binomial_tolerance(50000, p);
-  std::printf("reached %zu of 50000, expected %.0f +- %.0f\n", reached, 50000 * p, tolerance);
-  EXPECT_NEAR(static_cast<double>(reached), 50000 * p, tolerance);
+  expect_share_reached_at_reach_half(reached, kSteps, w.step_years);
 }
 
 // A person reached by empowerment again (here every year for three years)
