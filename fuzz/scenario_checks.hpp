@@ -41,7 +41,7 @@ inline bool same_scenario(const Scenario& a, const Scenario& b) {
   if (a.routes.size() != b.routes.size()) return false;
   for (std::size_t i = 0; i < a.routes.size(); ++i)
     if (a.routes[i].from != b.routes[i].from || a.routes[i].to != b.routes[i].to ||
-        a.routes[i].share != b.routes[i].share || a.routes[i].transit_steps != b.routes[i].transit_steps)
+        a.routes[i].share != b.routes[i].share || a.routes[i].transit_days != b.routes[i].transit_days)
       return false;
   if (a.interventions.size() != b.interventions.size()) return false;
   for (std::size_t i = 0; i < a.interventions.size(); ++i) {

@@ -165,8 +165,8 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("population.size", r"$N$"),
         ("population.scale", r"$\Lambda$"),
         ("population.share", r"$w_r$"),
-        ("movement.transit_steps", r"$\tau_{rj}$ (default)"),
-        ("movement.domestic_delay_steps", r"$\tau_{rr}$"),
+        ("movement.transit_days", r"$\tau_{rj}$ (default)"),
+        ("movement.domestic_delay_days", r"$\tau_{rr}$"),
     ],
     "params-init": [
         ("population.vulnerability_mean", r"$\bar v_r$"),
@@ -273,8 +273,8 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("recruitment.fee_charged_share", r"$p_{\mathrm{fee}}$"),
     ],
     "params-movement": [
-        ("movement.domestic_delay_steps", r"$\tau_{rr}$"),
-        ("movement.transit_steps", r"$\tau_{rj}$ (default)"),
+        ("movement.domestic_delay_days", r"$\tau_{rr}$"),
+        ("movement.transit_days", r"$\tau_{rj}$ (default)"),
     ],
     "params-exploitation": [
         ("market.profit_sexual_usd_per_year", r"$\Pi_{j,\mathrm{sex}}$"),
@@ -306,7 +306,7 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("identification.ngo_half_effort_per_100k", r"$s_{\mathrm{ngo}}$"),
         ("identification.hotline_rate_per_year", r"$r_{\mathrm{hot}}$"),
         ("identification.private_sector_rate_per_year", r"$r_{\mathrm{priv}}$"),
-        ("identification.border_detection_per_step", r"$r_{\mathrm{bor}}$"),
+        ("identification.border_detection_rate_per_year", r"$r_{\mathrm{bor}}$"),
         ("identification.visibility_sexual", r"$\omega_{\mathrm{sex}}$"),
         ("identification.visibility_labour", r"$\omega_{\mathrm{lab}}$"),
         ("identification.visibility_domestic", r"$\omega_{\mathrm{dom}}$"),
@@ -350,6 +350,7 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
     "params-demography": [
         ("demography.turnover_per_year", r"$\lambda_{\mathrm{turn}}$"),
         ("demography.child_ageing_per_year", r"$\lambda_{\mathrm{age}}$"),
+        ("demography.free_child_ageing_per_year", r"$\lambda^{\mathrm{free}}_{\mathrm{age}}$"),
         ("population.vulnerability_mean", r"$\bar v_r$"),
         ("population.vulnerability_sd", r"$s_r$"),
         ("population.female_share", r"$p^{\mathrm{fem}}_r$"),
@@ -546,7 +547,7 @@ policy.protection.shelter_beds_per_100k = 2
 from = "Origin"
 to = "Destination"
 share = 0.4
-transit_steps = 3                         # optional; default movement.transit_steps
+transit_days = 21                         # optional; default movement.transit_days
 
 # Interventions: a time-bounded change of regional keys.
 [[intervention]]
@@ -571,11 +572,20 @@ Without any `[[region]]` the world is one region named `world`. People are
 split over regions in proportion to `population.share`.
 
 **`[[route]]`** (optional). `from`, `to` (region names, different),
-`share` (a probability in [0, 1]) and optionally `transit_steps` (whole
-steps, default `movement.transit_steps`). The shares of the routes out of a
-region must add up to at most 1; what remains is domestic trafficking (people
-exploited in their home region). At most one route per ordered pair of
-regions.
+`share` (a probability in [0, 1]) and optionally `transit_days` (the mean
+time in transit in days, from 0 to 3650; default `movement.transit_days`).
+The shares of the routes out of a region must add up to at most 1; what
+remains is domestic trafficking (people exploited in their home region). At
+most one route per ordered pair of regions.
+
+**Times in days, rates per year.** Keys that once counted steps are
+refused with what replaced them, so that a scenario keeps its real
+durations at any `scenario.step_days`: `movement.transit_steps`,
+`movement.domestic_delay_steps` and a route's `transit_steps` are now
+`movement.transit_days`, `movement.domestic_delay_days` and `transit_days`
+(steps × `scenario.step_days`), and `identification.border_detection_per_step`
+is `identification.border_detection_rate_per_year` (a probability $p$ per
+step is the hazard $-\ln(1-p) \times 365 /$ `scenario.step_days`).
 
 **`[[intervention]]`** (optional). `name` (text; default "intervention N"),
 `start_step` (required), `end_step` (optional, must exceed `start_step`),

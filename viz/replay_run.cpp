@@ -68,8 +68,8 @@ Scenario scenario_from_tables(const output::RunFileContents& c) {
   for (const output::RouteRow& row : c.routes) {
     const std::int32_t from = s.region_index(row.origin), to = s.region_index(row.destination);
     if (from < 0 || to < 0) continue;
-    s.routes.push_back({static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to), row.share,
-                        static_cast<std::int32_t>(row.transit_steps)});
+    s.routes.push_back(
+        {static_cast<std::uint32_t>(from), static_cast<std::uint32_t>(to), row.share, row.transit_days});
   }
   return s;
 }

@@ -53,6 +53,16 @@ std::string duration_text(double days) {
   return plain_number(rounded) + (rounded == 1 ? " year" : " years");
 }
 
+// A journey's length: whole weeks, else days, and months beyond two of them.
+std::string journey_text(double days) {
+  if (days >= 60) return duration_text(days);
+  if (days >= 7 && std::fmod(days, 7.0) == 0) {
+    const double weeks = days / 7;
+    return plain_number(weeks) + (weeks == 1 ? " week" : " weeks");
+  }
+  return plain_number(days) + (days == 1 ? " day" : " days");
+}
+
 ScenarioSummary describe_scenario(const Scenario& s) {
   ScenarioSummary out;
   out.title = s.name;
@@ -80,9 +90,7 @@ ScenarioSummary describe_scenario(const Scenario& s) {
   for (const RouteSpec& route : s.routes) {
     std::string text = s.regions[route.from].name + " \xE2\x86\x92 " + s.regions[route.to].name + ": " +
                        plain_number(std::round(route.share * 100)) + " % of recruits";
-    if (route.transit_steps > 0)
-      text += ", " + std::to_string(route.transit_steps) + " " + unit +
-              (route.transit_steps == 1 ? "" : "s") + " in transit";
+    if (route.transit_days > 0) text += ", " + journey_text(route.transit_days) + " in transit";
     out.routes.push_back(text);
   }
 

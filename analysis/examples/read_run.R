@@ -34,8 +34,9 @@ f <- H5File$new(path, mode = "r")
 # Refuse what this script was not written for, as tipsim does.
 if (!("format" %in% h5attr_names(f)) || h5attr(f, "format") != "tipsim-run")
   stop(path, ": not a tipsim run file")
-if (h5attr(f, "format_version") != 3)
-  stop(path, ": run file format version ", h5attr(f, "format_version"), "; this script reads version 3")
+# Version 4 differs from 3 only in the routes table, which this script does not read.
+if (!(h5attr(f, "format_version") %in% c(3, 4)))
+  stop(path, ": run file format version ", h5attr(f, "format_version"), "; this script reads versions 3 and 4")
 
 cat("scenario: ", h5attr(f, "scenario_name"), " | tipsim ", h5attr(f, "program_version"),
     " (", h5attr(f, "source_revision"), ") | seed ", h5attr(f, "seed"), "\n", sep = "")

@@ -47,7 +47,7 @@ from . import __version__
 
 # What this package reads: the `format` and `format_version` root attributes.
 FORMAT_NAME = "tipsim-run"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 DAYS_PER_YEAR = 365.0
 
@@ -548,6 +548,10 @@ def open_run(path: str | Path, agent_units: bool = False) -> Run:
         comparison = _open_group(p, "comparison") if has_comparison else None
         parameters = _table(p, "scenario/parameters") if table_groups["parameters"] else pd.DataFrame()
         routes = _table(p, "scenario/routes") if table_groups["routes"] else pd.DataFrame()
+        # Before format version 4 a route's transit time was whole steps.
+        if "transit_steps" in routes and "transit_days" not in routes:
+            steps = routes.pop("transit_steps")
+            routes["transit_days"] = steps.astype(float) * float(attrs["step_days"])
         interventions = _table(p, "scenario/interventions") if table_groups["interventions"] else pd.DataFrame()
         if table_groups["regional_values"]:
             rv = _open_group(p, "scenario/regional_values")

@@ -39,13 +39,14 @@ void compile_regions(const Scenario& s, Model& model) {
 // Routes: the remainder of each region's row is domestic trafficking.
 void compile_routes(const Scenario& s, Model& model) {
   const std::size_t regions = s.regions.size();
-  model.route_transit.assign(regions * regions, 0);
+  model.route_transit_steps.assign(regions * regions, 0.0);
   std::vector<double> probability(regions * regions, 0.0);
   for (std::size_t r = 0; r < regions; ++r) probability[r * regions + r] = 1.0;
   for (const RouteSpec& route : s.routes) {
     probability[route.from * regions + route.to] += route.share;
     probability[route.from * regions + route.from] -= route.share;
-    model.route_transit[route.from * regions + route.to] = route.transit_steps;
+    model.route_transit_steps[route.from * regions + route.to] =
+        route.transit_days / s.get(Param::scenario_step_days);
   }
   model.route_cumulative.assign(regions * regions, 0.0);
   for (std::size_t r = 0; r < regions; ++r) {
@@ -69,6 +70,8 @@ Model compile_model(const Scenario& scenario) {
   model.layout = FrameLayout(scenario.regions.size());
   compile_regions(scenario, model);
   compile_routes(scenario, model);
+  model.domestic_delay_steps =
+      scenario.get(Param::movement_domestic_delay_days) / scenario.get(Param::scenario_step_days);
   return model;
 }
 

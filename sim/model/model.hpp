@@ -40,10 +40,12 @@ struct Model {
   double population_scale = 1;      // real people per agent: counts x scale = people; money is real
 
   std::vector<RegionModel> regions;
-  std::vector<PersonBlock> blocks;          // the persons in slices of one region
-  std::vector<std::int32_t> route_transit;  // regions x regions: transit steps from home to destination
-  std::vector<double> route_cumulative;     // regions x regions: cumulative destination probabilities
-  FrameLayout layout;                       // where each metric lies in a step's frame
+  std::vector<PersonBlock> blocks;  // the persons in slices of one region
+  std::vector<double>
+      route_transit_steps;               // regions x regions: mean steps in transit from home to destination
+  double domestic_delay_steps = 0;       // mean steps from recruitment to exploitation at home
+  std::vector<double> route_cumulative;  // regions x regions: cumulative destination probabilities
+  FrameLayout layout;                    // where each metric lies in a step's frame
 
   std::size_t region_count() const { return regions.size(); }
   std::uint32_t person_count() const { return regions.empty() ? 0 : regions.back().person_end; }

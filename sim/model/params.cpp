@@ -153,7 +153,7 @@ std::string resolved_toml(const Scenario& scenario) {
     os << "\n[[route]]\nfrom = " << toml_string(scenario.regions[route.from].name)
        << "\nto = " << toml_string(scenario.regions[route.to].name)
        << "\nshare = " << format_value(spec(Param::population_scale), route.share)
-       << "\ntransit_steps = " << route.transit_steps << "\n";
+       << "\ntransit_days = " << format_value(spec(Param::movement_transit_days), route.transit_days) << "\n";
   }
   for (const InterventionSpec& iv : scenario.interventions) {
     os << "\n[[intervention]]\nname = " << toml_string(iv.name) << "\nstart_step = " << iv.start_step

@@ -81,8 +81,8 @@ struct RegionSpec {
 struct RouteSpec {
   std::uint32_t from = 0;
   std::uint32_t to = 0;
-  double share = 0;                // probability, [0, 1]; shares out of a region sum to <= 1
-  std::int32_t transit_steps = 0;  // steps in transit before exploitation
+  double share = 0;         // probability, [0, 1]; shares out of a region sum to <= 1
+  double transit_days = 0;  // mean days in transit before exploitation
 };
 
 // Set: the lever takes the value; Scale: it is multiplied by it; Add: the

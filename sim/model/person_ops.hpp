@@ -30,6 +30,27 @@ inline Stream block_stream(const Model& model, const State& state, Phase phase, 
                 AgentKind::PersonBlock, block);
 }
 
+// A person's stream at an earlier step, for a draw made then that a later
+// step needs again (the random streams are pure functions of the step).
+inline Stream person_stream_at(const Model& model, const State& state, Phase phase, std::uint32_t person,
+                               std::int32_t step) {
+  return Stream(model.seed, state.replicate, static_cast<std::uint32_t>(step), phase, AgentKind::Person,
+                person);
+}
+
+// A duration of `mean_steps` steps as a whole number of them: the step below
+// or the one above, the latter with probability equal to the fraction, so
+// that the mean, and so the duration in days, is the same at any step
+// length. `u` is a uniform draw. A whole number of steps up to rounding
+// error (26 x 7/365 years at 7-day steps) is kept exactly.
+inline std::int32_t whole_steps(double mean_steps, double u) {
+  const double nearest = std::round(mean_steps);
+  if (std::abs(mean_steps - nearest) < 1e-9 * std::max(1.0, nearest))
+    return static_cast<std::int32_t>(nearest);
+  const double whole = std::floor(mean_steps);
+  return static_cast<std::int32_t>(whole) + (u < mean_steps - whole ? 1 : 0);
+}
+
 // Probability of at least one event in a step for a hazard per year.
 inline double step_probability(double hazard_per_year, double step_years) {
   return -std::expm1(-hazard_per_year * step_years);

@@ -1,7 +1,8 @@
-// Phase 10: demography (optional). Free people leave the population at risk
-// and are replaced by new entrants with fresh attributes; free children grow
-// up. Long runs so keep a realistic at-risk population instead of one that
-// only ever gets more aware and less vulnerable.
+// Phase 10: demography. Children who are trafficked or in services grow up.
+// Optionally, free people leave the population at risk and are replaced by
+// new entrants with fresh attributes, and free children grow up: long runs
+// so keep a realistic at-risk population instead of one that only ever gets
+// more aware and less vulnerable.
 #include <tbb/parallel_for.h>
 
 #include <boost/random/beta_distribution.hpp>
@@ -27,14 +28,30 @@ constexpr std::uint32_t kAgeing = 1;
 namespace person_draw {
 constexpr std::uint32_t kFemale = 0;
 constexpr std::uint32_t kChild = 1;
+constexpr std::uint32_t kGrowsUp = 2;
 }  // namespace person_draw
+
+// Children outside the free population grow up; the pass follows the
+// involved people only.
+void age_involved_children(const Model& model, State& state, double ageing) {
+  auto& p = state.persons;
+  for (const std::uint32_t i : state.involved) {
+    if (p.state[i] == static_cast<std::uint8_t>(PersonState::Free) || !(p.flags[i] & person_flag::kChild))
+      continue;
+    if (person_stream(model, state, Phase::Demography, i).bernoulli(person_draw::kGrowsUp, ageing))
+      p.flags[i] &= static_cast<std::uint8_t>(~person_flag::kChild);
+  }
+}
 
 }  // namespace
 
 void run_demography(const Model& model, State& state, StepContext& /*ctx*/) {
   const Scenario& s = model.scenario;
-  const double turnover = std::min(1.0, s.get(Param::demography_turnover_per_year) * model.step_years);
-  const double ageing = std::min(1.0, s.get(Param::demography_child_ageing_per_year) * model.step_years);
+  age_involved_children(model, state,
+                        step_probability(s.get(Param::demography_child_ageing_per_year), model.step_years));
+  const double turnover = step_probability(s.get(Param::demography_turnover_per_year), model.step_years);
+  const double ageing =
+      step_probability(s.get(Param::demography_free_child_ageing_per_year), model.step_years);
   if (turnover <= 0 && ageing <= 0) return;
   auto& p = state.persons;
   tbb::parallel_for(std::size_t{0}, model.blocks.size(), [&](std::size_t b) {

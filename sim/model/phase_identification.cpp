@@ -37,7 +37,7 @@ constexpr std::uint8_t kArrested = 0x80;  // or-ed with the channel
 struct RegionHazards {
   double by_form[kForms][kChannels];
   double arrest;
-  double border_per_step;  // probability per transit step on arrival here
+  double border_per_step;  // probability in a step in transit to here
 };
 
 RegionHazards region_hazards(const Model& model, const State& state, std::size_t region) {
@@ -75,8 +75,10 @@ RegionHazards region_hazards(const Model& model, const State& state, std::size_t
     row[static_cast<std::size_t>(Channel::PrivateSector)] = private_sector * visibility[f] * multiplier;
   }
   h.arrest = g[Param::exploitation_criminality_arrest_per_year];
-  h.border_per_step = std::min(1.0, lv[Param::policy_protection_border_screening] *
-                                        g[Param::identification_border_detection_per_step] * multiplier);
+  h.border_per_step =
+      step_probability(lv[Param::policy_protection_border_screening] *
+                           g[Param::identification_border_detection_rate_per_year] * multiplier,
+                       model.step_years);
   return h;
 }
 

@@ -193,16 +193,16 @@ void admit_entrant(const Model& model, State& state, StepContext& ctx, std::uint
   record_trafficker_event(model, state, ctx, EventKind::TraffickerEntry, static_cast<std::size_t>(newcomer));
 }
 
-// New entrants in every region, relative to how well crime paid at the
-// start.
+// New entrants in every region, relative to how well crime would pay in an
+// empty market without risk.
 void admit_entrants(const Model& model, State& state, StepContext& ctx) {
   const double dt = model.step_years;
   for (std::uint32_t r = 0; r < state.regions.size(); ++r) {
     const RegionState& rs = state.regions[r];
     const ParamValues& lv = rs.levers;
-    if (rs.attractiveness_start <= 0) continue;
+    if (rs.attractiveness_reference <= 0) continue;
     const double expected = lv[Param::traffickers_entry_per_100k] * model.regions[r].population / 1e5 * dt *
-                            (rs.attractiveness / rs.attractiveness_start);
+                            (rs.attractiveness / rs.attractiveness_reference);
     Stream stream = region_stream(model, state, Phase::Market, r);
     const std::uint64_t entering = stream.poisson(region_draw::kEntering, expected);
     const EntryWeights weights = entry_weights(rs);

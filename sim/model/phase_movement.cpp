@@ -2,6 +2,11 @@
 // their home region's routes; domestic recruits start exploitation at once
 // (or after a short delay), cross-border recruits after the route's transit
 // time (border screening may find them on the way: identification phase).
+// Delays are given in days; a person's delay in whole steps is the mean in
+// steps rounded up or down at random, so its mean is the same at any step
+// length.
+#include <cmath>
+
 #include "events.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
@@ -14,15 +19,22 @@ namespace {
 // Draws of a person's movement stream.
 namespace person_draw {
 constexpr std::uint32_t kDestination = 0;
+constexpr std::uint32_t kDelayRounding = 1;
 }  // namespace person_draw
+
+// Whole steps a recruit waits before exploitation, rounded with the
+// person's uniform drawn at recruitment, so every step can recompute it.
+std::int32_t delay_steps(const Model& model, const State& state, std::uint32_t i, double mean_steps) {
+  if (mean_steps == std::floor(mean_steps)) return static_cast<std::int32_t>(mean_steps);  // no draw needed
+  Stream stream = person_stream_at(model, state, Phase::Movement, i, state.persons.state_since[i]);
+  return whole_steps(mean_steps, stream.uniform(person_draw::kDelayRounding));
+}
 
 }  // namespace
 
 void run_movement(const Model& model, State& state, StepContext& ctx) {
   auto& p = state.persons;
   const std::size_t regions = state.regions.size();
-  const std::int32_t domestic_delay =
-      static_cast<std::int32_t>(model.scenario.get(Param::movement_domestic_delay_steps));
   for (const std::uint32_t i : state.involved) {
     if (p.state[i] != static_cast<std::uint8_t>(PersonState::Recruited)) continue;
     const std::size_t home = p.home_region[i];
@@ -36,9 +48,9 @@ void run_movement(const Model& model, State& state, StepContext& ctx) {
       record_person_event(model, state, ctx, EventKind::DestinationDrawn, i);
     }
     const std::size_t destination = p.current_region[i];
-    const std::int32_t transit =
-        destination == home ? domestic_delay : model.route_transit[home * regions + destination];
-    if (state.step - p.state_since[i] >= transit) {
+    const double mean_delay = destination == home ? model.domestic_delay_steps
+                                                  : model.route_transit_steps[home * regions + destination];
+    if (state.step - p.state_since[i] >= delay_steps(model, state, i, mean_delay)) {
       p.state[i] = static_cast<std::uint8_t>(PersonState::Exploited);
       p.state_since[i] = state.step;
       ctx.metric(Metric::exploitations_new, destination, p.market[i]) += 1;

@@ -30,6 +30,7 @@ namespace trafficker_draw {
 constexpr std::uint32_t kSamplingKey = 0;  // weighted choice of whom to investigate
 constexpr std::uint32_t kProsecuted = 1;
 constexpr std::uint32_t kConvicted = 2;
+constexpr std::uint32_t kSentenceRounding = 3;
 }  // namespace trafficker_draw
 
 // Draws of a person's prosecution stream. A victim found by investigators
@@ -124,14 +125,17 @@ void find_victims(const Model& model, State& state, StepContext& ctx) {
   }
 }
 
-// A convicted trafficker goes to prison for the region's sentence.
+// A convicted trafficker goes to prison for the region's sentence, in whole
+// steps rounded at random so that its mean is the sentence in years.
 void incarcerate(const Model& model, State& state, std::int32_t id) {
   auto& tr = state.traffickers;
   const auto t = static_cast<std::size_t>(id);
   const ParamValues& lv = state.regions[tr.base_region[t]].levers;
   tr.state[t] = static_cast<std::uint8_t>(TraffickerState::Incarcerated);
-  tr.sentence_remaining[t] = static_cast<std::int32_t>(std::max<std::int64_t>(
-      1, std::llround(lv[Param::policy_prosecution_sentence_years] / model.step_years)));
+  Stream stream = trafficker_stream(model, state, Phase::Prosecution, static_cast<std::uint32_t>(t));
+  tr.sentence_remaining[t] =
+      std::max(1, whole_steps(lv[Param::policy_prosecution_sentence_years] / model.step_years,
+                              stream.uniform(trafficker_draw::kSentenceRounding)));
   tr.evidence[t] = 0.0f;
   state.newly_incarcerated.push_back(id);
 }

@@ -17,6 +17,7 @@ namespace {
 // Draws of a person's protection stream.
 namespace person_draw {
 constexpr std::uint32_t kReintegrated = 0;  // the re-trafficking penalty is removed
+constexpr std::uint32_t kStayRounding = 1;  // drawn at the step services began
 }  // namespace person_draw
 
 // The services one person in protection receives this step, in real USD: the
@@ -40,8 +41,15 @@ void run_protection(const Model& model, State& state, StepContext& ctx) {
     const ParamValues& lv = levers(state, region);
     ctx.metric(Metric::spending, region, static_cast<std::size_t>(Pillar::Protection)) +=
         services_cost(model, lv);
-    const std::int64_t duration = std::llround(lv[Param::policy_protection_service_years] / model.step_years);
-    if (state.step - p.state_since[i] < duration) continue;
+    // The stay in whole steps, rounded with a draw of the step it began, so
+    // that its mean is the service time in years at any step length.
+    const double stay = lv[Param::policy_protection_service_years] / model.step_years;
+    const std::int32_t since = p.state_since[i];
+    if (state.step - since <
+        whole_steps(
+            stay,
+            person_stream_at(model, state, Phase::Protection, i, since).uniform(person_draw::kStayRounding)))
+      continue;
     const double quality = lv[Param::policy_protection_service_quality];
     Stream stream = person_stream(model, state, Phase::Protection, i);
     ctx.metric(Metric::reintegrations, region) += 1;

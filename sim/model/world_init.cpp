@@ -198,11 +198,10 @@ State initial_state(const Model& model, std::uint32_t replicate) {
   update_market_signals(model, state);
   build_traffickers(model, state);
   update_market_signals(model, state);
-  // Entry is measured against how well crime pays at the start; a world that
-  // starts with its demand saturated measures it against a market with all
-  // demand unmet instead, so that entry resumes once victims leave.
-  for (RegionState& rs : state.regions)
-    rs.attractiveness_start = rs.attractiveness > 0 ? rs.attractiveness : rs.attractiveness_unmet;
+  // Entry is measured against how well crime would pay with all demand unmet
+  // and no risk, under the scenario's own levers: not against the warm
+  // start, which would make the long-run state depend on how full it began.
+  for (RegionState& rs : state.regions) rs.attractiveness_reference = rs.attractiveness_unmet;
 
   state.involved.clear();
   state.involved.reserve(static_cast<std::size_t>(state.persons.size() / 50 + 4096));

@@ -22,7 +22,6 @@ constexpr std::array kSpellings{
     UnitSpelling{"ratio to United States prices", "1"},
     UnitSpelling{"evidence units", "1"},
     UnitSpelling{"per unit of perceived risk", "1"},
-    UnitSpelling{"per transit step", "1"},
     UnitSpelling{"real persons per agent", "1"},
     // counts
     UnitSpelling{"persons", "1"},
@@ -44,6 +43,7 @@ constexpr std::array kSpellings{
     UnitSpelling{"person-years", "year"},
     // rates
     UnitSpelling{"per year", "year-1"},
+    UnitSpelling{"per year in transit", "year-1"},
     UnitSpelling{"investigations per year", "year-1"},
     UnitSpelling{"contacts per free slot per year", "year-1"},
     UnitSpelling{"convictions per active trafficker per year", "year-1"},

@@ -800,13 +800,13 @@ void add_regional_parameters(const SourcePtr& s, Tables& tables) {
 void add_routes(const SourcePtr& s, Tables& tables) {
   ExportTable t;
   t.name = "routes.csv";
-  for (const char* name : {"origin", "destination", "share", "transit_steps"})
+  for (const char* name : {"origin", "destination", "share", "transit_days"})
     t.columns.push_back(scenario_column(*s, "routes", name));
   t.rows = s->file.routes.size();
   t.write_rows = [s](ExportRowSink& sink) {
     std::vector<ExportCell> cells;
     for (const RouteRow& row : s->file.routes) {
-      cells = {std::string_view(row.origin), std::string_view(row.destination), row.share, row.transit_steps};
+      cells = {std::string_view(row.origin), std::string_view(row.destination), row.share, row.transit_days};
       sink.row(cells);
     }
   };
@@ -952,7 +952,7 @@ constexpr TableDeclaration kTables[] = {
       "region, key, value, unit"},
      add_regional_parameters},
     {{"routes.csv", "every file (the first point's scenario)", "a route",
-      "origin, destination, share, transit_steps"},
+      "origin, destination, share, transit_days"},
      add_routes},
     {{"interventions.csv", "every file (the first point's scenario)", "a lever change of an intervention",
       "intervention, name, start_step, end_step, region, ramp_steps, key, op, value"},

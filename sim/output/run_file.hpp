@@ -26,12 +26,14 @@ namespace tipsim::output {
 // The `format` and `format_version` root attributes. Bump the version for
 // any change a reader of the previous version would misread.
 inline constexpr const char* kFormatName = "tipsim-run";
-inline constexpr int kFormatVersion = 3;
+inline constexpr int kFormatVersion = 4;
 // Version 1 kept money in agent units (divided by population.scale); its
 // files would be misread, so they are refused with the reason. Version 2
 // kept a labelled dimension's labels in its own coordinate variable, which
 // version 3 makes an index (CF wants it numeric) beside <name>_label; both
-// are read.
+// are read. Versions 2 and 3 gave a route's transit time in whole steps
+// (`transit_steps`); version 4 gives its mean in days (`transit_days`), and
+// older files are read in days.
 inline constexpr int kOldestFormatVersion = 2;
 
 // The variable that holds a labelled dimension's labels: "region_label".
@@ -255,7 +257,7 @@ struct RouteRow {
   std::string origin;
   std::string destination;
   double share = 0;
-  std::int64_t transit_steps = 0;
+  double transit_days = 0;  // mean days in transit
 };
 
 struct InterventionRow {

@@ -359,7 +359,14 @@ void read_scenario_group(hid_t file, RunFileContents& out, const std::string& pa
     auto origins = read_string_column(table.get(), "origin", where, path);
     auto destinations = read_string_column(table.get(), "destination", where, path);
     auto shares = read_double_column(table.get(), "share", where, path);
-    auto transit = read_int_column(table.get(), "transit_steps", where, path);
+    // Before version 4 the transit time was a whole number of steps.
+    std::vector<double> transit;
+    if (out.format_version >= 4) {
+      transit = read_double_column(table.get(), "transit_days", where, path);
+    } else {
+      for (const std::int64_t steps : read_int_column(table.get(), "transit_steps", where, path))
+        transit.push_back(static_cast<double>(steps) * out.number("step_days"));
+    }
     require_rows(origins.size(), {destinations.size(), shares.size(), transit.size()}, where, path);
     for (std::size_t i = 0; i < origins.size(); ++i)
       out.routes.push_back({origins[i], destinations[i], shares[i], transit[i]});

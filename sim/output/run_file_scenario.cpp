@@ -73,19 +73,19 @@ void write_route_table(GroupWriter& group, const Scenario& scenario, const std::
       "Routes: a person recruited in origin is exploited in destination with probability share.", path);
   std::vector<std::string> origins, destinations;
   std::vector<double> shares;
-  std::vector<std::int64_t> transit;
+  std::vector<double> transit;
   for (const RouteSpec& r : scenario.routes) {
     origins.push_back(scenario.regions.at(r.from).name);
     destinations.push_back(scenario.regions.at(r.to).name);
     shares.push_back(r.share);
-    transit.push_back(r.transit_steps);
+    transit.push_back(r.transit_days);
   }
   table.index_dimension("route", origins.size(), "row of the route table", "1");
   table.strings("origin", {"route"}, origins, "region where the person is recruited");
   table.strings("destination", {"route"}, destinations, "region where the person is exploited");
   table.doubles("share", {"route"}, shares, "probability that a recruit of origin is taken to destination",
                 "1");
-  table.int64s("transit_steps", {"route"}, transit, "steps in transit before exploitation", "steps");
+  table.doubles("transit_days", {"route"}, transit, "mean time in transit before exploitation", "days");
 }
 
 // The intervention table's columns, one entry per lever change.

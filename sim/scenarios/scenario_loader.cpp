@@ -139,8 +139,8 @@ void Loader::resolve_routes(Scenario& scenario) {
     route.from = static_cast<std::uint32_t>(*from);
     route.to = static_cast<std::uint32_t>(*to);
     route.share = *raw.share.value;
-    route.transit_steps = static_cast<std::int32_t>(
-        raw.transit_steps.value ? *raw.transit_steps.value : scenario.get_int(Param::movement_transit_steps));
+    route.transit_days =
+        raw.transit_days.value ? *raw.transit_days.value : scenario.get(Param::movement_transit_days);
     const bool duplicate =
         std::any_of(scenario.routes.begin(), scenario.routes.end(),
                     [&](const RouteSpec& r) { return r.from == route.from && r.to == route.to; });

@@ -32,10 +32,34 @@ inline constexpr double kMaxExactInteger = 9007199254740992.0;
 // Bounds of the step fields of an [[intervention]] and the transit time of a
 // [[route]], taken from the table so they agree with the keys they relate to.
 inline const ParamSpec& steps_spec() { return spec(Param::scenario_steps); }
-inline const ParamSpec& transit_spec() { return spec(Param::movement_transit_steps); }
+inline const ParamSpec& transit_spec() { return spec(Param::movement_transit_days); }
+
+// Keys an older tipsim read, with what replaced them and how to convert a
+// value, so that an old scenario is told what to write instead.
+struct RenamedKey {
+  std::string_view old_key;
+  std::string_view new_key;
+  std::string_view conversion;
+};
+inline constexpr std::array<RenamedKey, 4> kRenamedKeys{{
+    {"movement.transit_steps", "movement.transit_days", "a time in days: steps x scenario.step_days"},
+    {"movement.domestic_delay_steps", "movement.domestic_delay_days",
+     "a time in days: steps x scenario.step_days"},
+    {"identification.border_detection_per_step", "identification.border_detection_rate_per_year",
+     "a hazard per year in transit: -ln(1 - p) x 365 / scenario.step_days for a probability p per step"},
+    {"route.transit_steps", "route.transit_days", "a time in days: steps x scenario.step_days"},
+}};
+inline const RenamedKey* renamed_key(std::string_view key) {
+  for (const RenamedKey& r : kRenamedKeys)
+    if (r.old_key == key) return &r;
+  return nullptr;
+}
+inline std::string renamed_message(const RenamedKey& r) {
+  return "this key is now '" + std::string(r.new_key) + "', " + std::string(r.conversion);
+}
 
 inline constexpr std::array<std::string_view, 3> kTopLevelArrays = {"region", "route", "intervention"};
-inline constexpr std::array<std::string_view, 4> kRouteFields = {"from", "to", "share", "transit_steps"};
+inline constexpr std::array<std::string_view, 4> kRouteFields = {"from", "to", "share", "transit_days"};
 inline constexpr std::array<std::string_view, 8> kInterventionFields = {
     "name", "start_step", "end_step", "region", "ramp_steps", "set", "scale", "add"};
 
@@ -178,7 +202,7 @@ struct RawRoute {
   SourceLocation where;
   Field<std::string> from, to;
   Field<double> share;
-  Field<std::int64_t> transit_steps;
+  Field<double> transit_days;
   bool valid = true;
   bool inherited = false;  // comes from the scenario this one extends
 };
@@ -250,6 +274,8 @@ class Loader {
                const std::string& key, Entry& out);
   bool read_integer_field(const toml::node& node, const SourceLocation& where, const std::string& key,
                           double lo, double hi, std::string_view what, Field<std::int64_t>& out);
+  bool read_number_field(const toml::node& node, const SourceLocation& where, const std::string& key,
+                         double lo, double hi, std::string_view what, Field<double>& out);
   bool read_text_field(const toml::node& node, const SourceLocation& where, const std::string& key,
                        Field<std::string>& out);
 

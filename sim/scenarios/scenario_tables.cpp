@@ -92,32 +92,19 @@ void Loader::read_routes(const toml::node& node, const SourceLocation& where) {
       } else if (field == "to") {
         ok = read_text_field(value, value_where, key, route.to);
       } else if (field == "share") {
-        route.share.written = node_text(value);
-        route.share.where = value_where;
-        const std::string allowed =
-            "a number from 0 to 1 (probability that a recruit is taken along this route)";
-        if (!value.is_integer() && !value.is_floating_point()) {
-          report(value_where, key, route.share.written,
-                 "wrong type: expected " + allowed + ", got " + node_kind(value));
-          ok = false;
-        } else {
-          const double share = value.is_integer() ? static_cast<double>(value.as_integer()->get())
-                                                  : value.as_floating_point()->get();
-          if (!(share >= 0 && share <= 1)) {
-            report(value_where, key, route.share.written, "out of range: allowed is " + allowed);
-            ok = false;
-          } else {
-            route.share.value = share;
-          }
-        }
-      } else if (field == "transit_steps") {
-        ok = read_integer_field(value, value_where, key, transit_spec().min_value, transit_spec().max_value,
-                                "steps", route.transit_steps);
+        ok = read_number_field(value, value_where, key, 0, 1,
+                               "probability that a recruit is taken along this route", route.share);
+      } else if (field == "transit_days") {
+        ok = read_number_field(value, value_where, key, transit_spec().min_value, transit_spec().max_value,
+                               "mean days in transit", route.transit_days);
+      } else if (const RenamedKey* renamed = renamed_key(key)) {
+        report(at(k.source()), key, node_text(value), renamed_message(*renamed));
+        ok = false;
       } else {
         const std::vector<std::string> fields(kRouteFields.begin(), kRouteFields.end());
         report(at(k.source()), key, node_text(value),
                "unknown route field" + did_you_mean(near_misses(field, fields)) +
-                   " (a route has from, to, share and optionally transit_steps)");
+                   " (a route has from, to, share and optionally transit_days)");
         ok = false;
       }
       route.valid = route.valid && ok;

@@ -94,6 +94,27 @@ bool Loader::read_integer_field(const toml::node& node, const SourceLocation& wh
   return true;
 }
 
+bool Loader::read_number_field(const toml::node& node, const SourceLocation& where, const std::string& key,
+                               double lo, double hi, std::string_view what, Field<double>& out) {
+  const std::string allowed =
+      "a number from " + number_text(lo) + " to " + number_text(hi) + " (" + std::string(what) + ")";
+  out.written = node_text(node);
+  out.where = where;
+  if (!node.is_integer() && !node.is_floating_point()) {
+    report(where, key, out.written, "wrong type: expected " + allowed + ", got " + node_kind(node));
+    return false;
+  }
+  const double v =
+      node.is_integer() ? static_cast<double>(node.as_integer()->get()) : node.as_floating_point()->get();
+  // Written so that NaN fails too.
+  if (!(v >= lo && v <= hi)) {
+    report(where, key, out.written, "out of range: allowed is " + allowed);
+    return false;
+  }
+  out.value = v;
+  return true;
+}
+
 bool Loader::read_text_field(const toml::node& node, const SourceLocation& where, const std::string& key,
                              Field<std::string>& out) {
   out.written = node_text(node);
@@ -109,6 +130,10 @@ bool Loader::read_text_field(const toml::node& node, const SourceLocation& where
 void Loader::unknown_key(const std::string& key, const std::string& value, const SourceLocation& where,
                          Place place, const std::string& prefix) {
   const std::string lookup = key.substr(prefix.size());
+  if (const RenamedKey* renamed = renamed_key(lookup)) {
+    report(where, key, value, renamed_message(*renamed));
+    return;
+  }
   std::vector<std::string> candidates;
   // Ask for every close key, then keep those allowed here.
   for (std::string_view k : suggest_params(lookup, kParamCount)) {

@@ -39,9 +39,9 @@ Scenario parallel_scenario(std::uint64_t seed = 99) {
   set_param(s, Param::policy_prevention_empowerment_reach, 0.2);
   set_param(s, Param::identification_police_rate_per_year, 0.5);
   set_param(s, Param::demography_turnover_per_year, 0.2);
-  set_param(s, Param::demography_child_ageing_per_year, 0.1);
+  set_param(s, Param::demography_free_child_ageing_per_year, 0.1);
   test::set_regional(s, 1, Param::policy_protection_non_punishment, 0);
-  s.routes.push_back(RouteSpec{1, 0, 0.3, 2});
+  s.routes.push_back(RouteSpec{1, 0, 0.3, 14});
   s.interventions.push_back(InterventionSpec{
       "campaign", 5, 25, 0, 4, {{Param::policy_prevention_awareness_reach, LeverOp::Set, 1.0}}});
   return s;
@@ -124,7 +124,7 @@ TEST(Determinism, SameOutputAtOneTwoThreeAndEightThreads) {
 // replicates of the busy scenario above, at 1, 2 and 8 threads. A change that
 // moves any result fails here; such a commit sets the new value and says in
 // its message why the results moved. A refactor must leave it as it is.
-constexpr std::uint64_t kPinnedResultsHash = 0x9b5df15d7687b883ull;
+constexpr std::uint64_t kPinnedResultsHash = 0xf5dd89640fd60683ull;
 
 TEST(Determinism, PinnedResultsHash) {
   const std::vector<Scenario> points = {parallel_scenario()};

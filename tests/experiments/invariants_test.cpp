@@ -37,18 +37,18 @@ Scenario busy_scenario() {
   set_param(s, Param::policy_prevention_awareness_reach, 0.3);
   set_param(s, Param::policy_prevention_empowerment_reach, 0.1);
   set_param(s, Param::policy_protection_border_screening, 1.0);
-  set_param(s, Param::identification_border_detection_per_step, 0.2);
+  set_param(s, Param::identification_border_detection_rate_per_year, 11.6);  // 0.2 a week
   set_param(s, Param::identification_police_rate_per_year, 0.3);
   set_param(s, Param::exploitation_criminality_arrest_per_year, 0.5);
   set_param(s, Param::demography_turnover_per_year, 0.2);
-  set_param(s, Param::demography_child_ageing_per_year, 0.1);
+  set_param(s, Param::demography_free_child_ageing_per_year, 0.1);
   set_param(s, Param::policy_protection_service_years, 0.3);
   set_param(s, Param::policy_prosecution_sentence_years, 0.5);  // released within the run
   test::set_regional(s, 2, Param::policy_protection_non_punishment, 0);
   test::set_regional(s, 1, Param::population_vulnerability_mean, 0.5);
-  s.routes.push_back(RouteSpec{1, 0, 0.4, 2});
-  s.routes.push_back(RouteSpec{2, 0, 0.2, 3});
-  s.routes.push_back(RouteSpec{1, 2, 0.2, 1});
+  s.routes.push_back(RouteSpec{1, 0, 0.4, 14});
+  s.routes.push_back(RouteSpec{2, 0, 0.2, 21});
+  s.routes.push_back(RouteSpec{1, 2, 0.2, 7});
   s.interventions.push_back(InterventionSpec{
       "fee ban", 20, 120, 1, 10, {{Param::policy_prevention_recruitment_fee_ban, LeverOp::Set, 1.0}}});
   s.interventions.push_back(
@@ -131,7 +131,7 @@ TEST(Invariants, NoTraffickersAndNoNewcomersMeansNoVictimsEver) {
   set_param(s, Param::policy_prevention_awareness_reach, 0);  // nothing protects them
   set_param(s, Param::population_vulnerability_mean, 0.9);
   set_param(s, Param::population_vulnerability_sd, 0.05);
-  s.routes.push_back(RouteSpec{0, 1, 0.5, 2});
+  s.routes.push_back(RouteSpec{0, 1, 0.5, 14});
   Simulation sim(s, 0);
   sim.run_to_end();
   for (std::size_t t = 0; t < sim.series().steps(); ++t) {

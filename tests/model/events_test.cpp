@@ -45,7 +45,7 @@ Scenario eventful_scenario(std::int32_t steps = 40) {
   set_param(s, Param::identification_police_rate_per_year, 0.5);
   set_param(s, Param::exploitation_criminality_arrest_per_year, 2.0);
   test::set_regional(s, 1, Param::policy_protection_non_punishment, 0);
-  s.routes.push_back(RouteSpec{1, 0, 0.3, 2});
+  s.routes.push_back(RouteSpec{1, 0, 0.3, 14});
   return s;
 }
 

@@ -50,16 +50,17 @@ TEST(Model, BlocksTileEveryRegionWithoutCrossingIt) {
 
 TEST(Model, RoutesLeaveTheRestAtHomeAndKeepTheirTransitTime) {
   Scenario s = test::tiny_scenario(1000, 3);
-  s.routes.push_back(RouteSpec{0, 1, 0.25, 4});
-  s.routes.push_back(RouteSpec{0, 2, 0.5, 6});
+  s.routes.push_back(RouteSpec{0, 1, 0.25, 28});
+  s.routes.push_back(RouteSpec{0, 2, 0.5, 42});
   const Model m = compile_model(s);
   const double* row = &m.route_cumulative[0];
   EXPECT_DOUBLE_EQ(row[0], 0.25);  // home: 1 - 0.25 - 0.5
   EXPECT_DOUBLE_EQ(row[1], 0.5);
   EXPECT_DOUBLE_EQ(row[2], 1.0);
-  EXPECT_EQ(m.route_transit[0 * 3 + 1], 4);
-  EXPECT_EQ(m.route_transit[0 * 3 + 2], 6);
-  EXPECT_EQ(m.route_transit[1 * 3 + 0], 0);
+  // Days become steps of the scenario's length (7 days by default).
+  EXPECT_DOUBLE_EQ(m.route_transit_steps[0 * 3 + 1], 4.0);
+  EXPECT_DOUBLE_EQ(m.route_transit_steps[0 * 3 + 2], 6.0);
+  EXPECT_DOUBLE_EQ(m.route_transit_steps[1 * 3 + 0], 0.0);
   // A region without routes keeps everyone at home.
   EXPECT_DOUBLE_EQ(m.route_cumulative[1 * 3 + 0], 0.0);
   EXPECT_DOUBLE_EQ(m.route_cumulative[1 * 3 + 1], 1.0);

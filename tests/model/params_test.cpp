@@ -199,7 +199,7 @@ TEST(ResolvedToml, EveryParameterAtAnotherValueLoadsBackExactly) {
   s.regions = {RegionSpec{"North", s.globals}, RegionSpec{"Süd \"2\"", s.globals}};
   for (const ParamSpec& p : param_table())
     if (p.scope == ParamScope::Regional) s.regions[1].values[p.id] = non_default(p, 1);
-  s.routes.push_back(RouteSpec{0, 1, 1.0 / 3.0, 5});
+  s.routes.push_back(RouteSpec{0, 1, 1.0 / 3.0, 10.5});
   s.interventions.push_back(
       InterventionSpec{"Shelters",
                        3,
@@ -240,7 +240,7 @@ TEST(ResolvedToml, EveryParameterAtAnotherValueLoadsBackExactly) {
   EXPECT_EQ(back.routes[0].from, 0u);
   EXPECT_EQ(back.routes[0].to, 1u);
   EXPECT_EQ(back.routes[0].share, 1.0 / 3.0);
-  EXPECT_EQ(back.routes[0].transit_steps, 5);
+  EXPECT_EQ(back.routes[0].transit_days, 10.5);
   ASSERT_EQ(back.interventions.size(), 1u);
   const InterventionSpec& iv = back.interventions[0];
   EXPECT_EQ(iv.name, "Shelters");

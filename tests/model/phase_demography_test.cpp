@@ -1,7 +1,8 @@
-// Phase 10 (phase_demography.cpp): optional turnover of the population at
-// risk. Off by default; when on, free people are replaced by newcomers with
-// fresh attributes drawn like the initial population, and free children
-// grow up. People involved in trafficking are never touched.
+// Phase 10 (phase_demography.cpp): children who are trafficked or in
+// services grow up; optional turnover of the population at risk (off by
+// default): free people are replaced by newcomers with fresh attributes
+// drawn like the initial population, and free children grow up. People
+// involved in trafficking are never replaced.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,7 +26,9 @@ struct HistoryWorld {
   std::vector<std::uint32_t> victims = {10, 11, 12, 30000};
   HistoryWorld(double turnover_per_year, double ageing_per_year, double step_days) {
     set_param(s, Param::demography_turnover_per_year, turnover_per_year);
-    set_param(s, Param::demography_child_ageing_per_year, ageing_per_year);
+    set_param(s, Param::demography_free_child_ageing_per_year, ageing_per_year);
+    // Victims keep being children here; their own ageing has its own tests.
+    set_param(s, Param::demography_child_ageing_per_year, 0);
     set_param(s, Param::scenario_step_days, step_days);
     w = test::make_world(s);
     auto& p = w.persons;
@@ -49,10 +52,11 @@ struct HistoryWorld {
   }
 };
 
-TEST(Demography, OffByDefaultNothingChanges) {
+TEST(Demography, ByDefaultTheFreePopulationIsUntouched) {
   Scenario s = test::tiny_scenario(20000);
   ASSERT_EQ(s.get(Param::demography_turnover_per_year), 0.0);
-  ASSERT_EQ(s.get(Param::demography_child_ageing_per_year), 0.0);
+  ASSERT_EQ(s.get(Param::demography_free_child_ageing_per_year), 0.0);
+  ASSERT_GT(s.get(Param::demography_child_ageing_per_year), 0.0);
   World w = test::make_world(s);
   w.step = 5;
   const Persons before = w.persons;
@@ -66,8 +70,8 @@ TEST(Demography, OffByDefaultNothingChanges) {
 }
 
 TEST(Demography, ReplacedPersonsGetFreshAttributes) {
-  // Turnover of 1 per year with a year-long step replaces every free person.
-  HistoryWorld h(1.0, 0.0, 365);
+  // Turnover of 100 per year with a year-long step replaces every free person.
+  HistoryWorld h(100.0, 0.0, 365);
   // Everyone was empowered before: newcomers were not.
   std::fill(h.w.persons.empowered.begin(), h.w.persons.empowered.end(), std::uint8_t{1});
   run_demography(h.w);
@@ -104,12 +108,12 @@ TEST(Demography, TurnoverReplacesTheExpectedShare) {
   HistoryWorld h(2.0, 0.0, 7);
   run_demography(h.w);
   const double free = HistoryWorld::kPersons - static_cast<double>(h.victims.size());
-  const double p = 2.0 * h.w.step_years;  // share per year, per step
+  const double p = 1 - std::exp(-2.0 * h.w.step_years);  // a hazard per year
   EXPECT_NEAR(static_cast<double>(h.replaced()), free * p, test::binomial_tolerance(free, p));
 }
 
 TEST(Demography, FreeChildrenGrowUp) {
-  HistoryWorld h(0.0, 1.0, 365);
+  HistoryWorld h(0.0, 100.0, 365);
   run_demography(h.w);
   for (std::uint32_t i = 0; i < HistoryWorld::kPersons; ++i) {
     const bool child = h.w.persons.flags[i] & person_flag::kChild;
@@ -119,22 +123,72 @@ TEST(Demography, FreeChildrenGrowUp) {
 }
 
 TEST(Demography, FreeChildrenGrowUpAtTheAgeingHazardPerStep) {
-  // Each free child becomes an adult with probability min(1, ageing x dt).
+  // Each free child becomes an adult with probability 1 - exp(-ageing x dt).
   HistoryWorld h(0.0, 2.0, 7);
   run_demography(h.w);
   double adults = 0;
   for (std::uint32_t i = 0; i < HistoryWorld::kPersons; ++i)
     adults += (h.w.persons.flags[i] & person_flag::kChild) ? 0 : 1;
   const double free = HistoryWorld::kPersons - static_cast<double>(h.victims.size());
-  const double p = 2.0 * h.w.step_years;
+  const double p = 1 - std::exp(-2.0 * h.w.step_years);
   EXPECT_NEAR(adults, free * p, test::binomial_tolerance(free, p));
+}
+
+// Children exploited or in services, and free children, in one world;
+// only the former grow up, at 1 - exp(-ageing x dt) a step.
+TEST(Demography, TraffickedChildrenGrowUpAtTheirHazardAndFreeOnesDoNot) {
+  Scenario s = test::quiet_scenario(30000);
+  set_param(s, Param::demography_child_ageing_per_year, 3.0);
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 1e5);
+  World w = test::make_world(s);
+  for (std::uint32_t i = 0; i < 30000; ++i) w.persons.flags[i] |= person_flag::kChild;
+  const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 20000);
+  for (std::uint32_t i = 0; i < 10000; ++i) test::make_exploited(w, i, t);
+  for (std::uint32_t i = 10000; i < 20000; ++i) test::make_in_protection(w, i, 0, Market::LabourOther, 1);
+  w.step = 4;
+  run_demography(w);
+  const double p = 1 - std::exp(-3.0 * w.step_years);
+  for (const std::uint32_t begin : {0u, 10000u}) {
+    double adults = 0;
+    for (std::uint32_t i = begin; i < begin + 10000; ++i)
+      adults += (w.persons.flags[i] & person_flag::kChild) ? 0 : 1;
+    EXPECT_NEAR(adults, 10000 * p, test::binomial_tolerance(10000, p)) << "from person " << begin;
+  }
+  for (std::uint32_t i = 20000; i < 30000; ++i) ASSERT_TRUE(w.persons.flags[i] & person_flag::kChild) << i;
+  EXPECT_TRUE(test::world_is_consistent(w));
+}
+
+TEST(Demography, ChildrenGrowUpAtTheSameRateWhateverTheStepLength) {
+  // Five weeks of daily steps and of weekly steps leave the same share of
+  // exploited children still children: exp(-10 a year x 35 days). (Taking
+  // 10 x 7/365 a week as a probability would leave 0.34 instead of 0.38.)
+  double still_children[2] = {};
+  const double step_days[2] = {1, 7};
+  for (int k = 0; k < 2; ++k) {
+    Scenario s = test::quiet_scenario(20000);
+    set_param(s, Param::scenario_step_days, step_days[k]);
+    set_param(s, Param::demography_child_ageing_per_year, 10.0);
+    World w = test::make_world(s);
+    const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 20000);
+    for (std::uint32_t i = 0; i < 20000; ++i) {
+      test::make_exploited(w, i, t);
+      w.persons.flags[i] |= person_flag::kChild;
+    }
+    for (w.step = 1; w.step * step_days[k] <= 35; ++w.step) run_demography(w);
+    for (std::uint32_t i = 0; i < 20000; ++i)
+      still_children[k] += (w.persons.flags[i] & person_flag::kChild) ? 1 : 0;
+  }
+  const double p = std::exp(-10.0 * 35 / 365);
+  for (int k = 0; k < 2; ++k)
+    EXPECT_NEAR(still_children[k], 20000 * p, test::binomial_tolerance(20000, p))
+        << step_days[k] << "-day steps";
 }
 
 TEST(Demography, NewcomersVulnerabilityHasTheConfiguredSpread) {
   // Beta(mean k, (1 - mean) k) with k = mean (1 - mean) / sd^2 - 1 has
   // standard deviation sd. The sample sd of n draws varies by about
   // sd sqrt((kurtosis - 1) / 4n), and this Beta's kurtosis is below 3.
-  HistoryWorld h(1.0, 0.0, 365);
+  HistoryWorld h(100.0, 0.0, 365);
   run_demography(h.w);
   double sum = 0, sum2 = 0, n = 0;
   for (std::uint32_t i = 0; i < HistoryWorld::kPersons; ++i) {

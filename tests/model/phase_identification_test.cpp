@@ -42,14 +42,14 @@ std::int32_t exploit(World& w, std::uint32_t first, std::uint32_t count, Market 
 
 TEST(Identification, ZeroEffortInEveryChannelIdentifiesNobody) {
   Scenario s = dark_scenario(20000, 2);
-  s.routes.push_back(RouteSpec{0, 1, 0.5, 4});
+  s.routes.push_back(RouteSpec{0, 1, 0.5, 28});
   // Even with very effective channels: without effort they find nobody.
   for (Param rate :
        {Param::identification_police_rate_per_year, Param::identification_inspection_rate_per_year,
         Param::identification_ngo_rate_per_year, Param::identification_hotline_rate_per_year,
         Param::identification_private_sector_rate_per_year})
     set_param(s, rate, 1000);
-  set_param(s, Param::identification_border_detection_per_step, 1.0);
+  set_param(s, Param::identification_border_detection_rate_per_year, 1000);
   World w = test::make_world(s);
   w.regions[0].awareness_mean = w.regions[1].awareness_mean = 1.0;
   std::uint32_t next = 0;
@@ -307,7 +307,8 @@ TEST(Identification, TurnedAwayVictimsRarelyCooperate) {
 TEST(Identification, BorderScreeningFindsPeopleInTransitOnly) {
   Scenario s = dark_scenario(20000, 2);
   set_param(s, Param::policy_protection_border_screening, 1.0);
-  set_param(s, Param::identification_border_detection_per_step, 0.25);
+  // A hazard that a weekly step in transit turns into a probability of 0.25.
+  set_param(s, Param::identification_border_detection_rate_per_year, -std::log(0.75) / s.step_years());
   set_param(s, Param::policy_protection_shelter_beds_per_100k, 1e5);
   World w = test::make_world(s);
   const std::int32_t t = test::add_trafficker(w, 0, Method::DeceptiveJobOffer, Market::LabourOther, 20000);
@@ -315,7 +316,7 @@ TEST(Identification, BorderScreeningFindsPeopleInTransitOnly) {
   for (std::uint32_t i = 8000; i < 9000; ++i) test::make_exploited(w, i, t);
   w.step = 1;
   run_identification(w);
-  // Probability per transit step: screening x detection (no corruption or partnership here).
+  // Probability per step in transit: 1 - exp(-screening x r_bor x dt) (no corruption or partnership here).
   EXPECT_NEAR(identified(w, Channel::BorderScreening), 8000 * 0.25, test::binomial_tolerance(8000, 0.25));
   EXPECT_EQ(test::frame_total(w, Metric::identifications_by_channel),
             identified(w, Channel::BorderScreening));
@@ -372,11 +373,11 @@ TEST(Identification, OutreachHotlineAndPrivateSectorSeeEachFormByItsVisibility) 
 }
 
 TEST(Identification, PartnershipAndCorruptionActOnBorderScreeningToo) {
-  // p = min(1, S r_bor M), M = (1 + boost x P)(1 - corruption):
-  // (1 + 0.5)(1 - 0.2) = 1.2, so 0.25 becomes 0.3.
+  // p = 1 - exp(-S r_bor M dt), M = (1 + boost x P)(1 - corruption):
+  // (1 + 0.5)(1 - 0.2) = 1.2, so 0.25 becomes 1 - 0.75^1.2.
   Scenario s = dark_scenario(20000, 2);
   set_param(s, Param::policy_protection_border_screening, 1.0);
-  set_param(s, Param::identification_border_detection_per_step, 0.25);
+  set_param(s, Param::identification_border_detection_rate_per_year, -std::log(0.75) / s.step_years());
   set_param(s, Param::identification_partnership_boost, 1.0);
   set_param(s, Param::policy_partnership_level, 0.5);
   set_param(s, Param::institutions_corruption, 0.2);
@@ -386,7 +387,7 @@ TEST(Identification, PartnershipAndCorruptionActOnBorderScreeningToo) {
   for (std::uint32_t i = 0; i < 8000; ++i) test::make_in_transit(w, i, t, 1);
   w.step = 1;
   run_identification(w);
-  const double p = 0.25 * (1 + 1.0 * 0.5) * (1 - 0.2);
+  const double p = 1 - std::pow(0.75, (1 + 1.0 * 0.5) * (1 - 0.2));
   EXPECT_NEAR(identified(w, Channel::BorderScreening), 8000 * p, test::binomial_tolerance(8000, p));
 }
 

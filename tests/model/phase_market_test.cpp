@@ -198,8 +198,8 @@ TEST(Market, ReplacementProbabilityIsReplacementTimesUnmetShare) {
 
 TEST(Market, EntryIsPoissonAtTheStartingRateAndFallsWithRisk) {
   // Entry per step is Poisson(entry x population / 1e5 x dt x attractiveness
-  // / attractiveness at the start). Perceived risk r divides attractiveness
-  // by (1 + deterrence r).
+  // / attractiveness with all demand unmet). Perceived risk r divides
+  // attractiveness by (1 + deterrence r).
   for (const double risk : {0.0, 1.0}) {
     SCOPED_TRACE(risk);
     Scenario s = test::quiet_scenario(20000);
@@ -234,6 +234,39 @@ TEST(Market, EntryIsPoissonAtTheStartingRateAndFallsWithRisk) {
     EXPECT_NEAR(static_cast<double>(deceptive), entered * p_deceptive,
                 test::binomial_tolerance(entered, p_deceptive));
     EXPECT_EQ(w.regions[0].traffickers_active, w.traffickers.size());
+  }
+}
+
+TEST(Market, EntryFollowsTheDemandLeftUnmetHoweverFullTheWorldStarted) {
+  // Only sexual exploitation has demand, and the warm start fills part of it:
+  // attractiveness is then the empty market's times the unmet share, and so
+  // is entry, whatever share the warm start filled.
+  for (const double fill : {0.2, 0.9}) {
+    SCOPED_TRACE(fill);
+    Scenario s = test::quiet_scenario(40000);
+    for (Param demand :
+         {Param::market_demand_agriculture_per_100k, Param::market_demand_construction_per_100k,
+          Param::market_demand_manufacturing_per_100k, Param::market_demand_other_labour_per_100k,
+          Param::market_demand_domestic_per_100k, Param::market_demand_criminality_per_100k})
+      set_param(s, demand, 0);
+    set_param(s, Param::market_demand_sexual_per_100k, 1000);
+    set_param(s, Param::traffickers_initial_per_100k, 150);
+    set_param(s, Param::traffickers_initial_fill, fill);
+    set_param(s, Param::traffickers_entry_per_100k, 1000);
+    set_param(s, Param::traffickers_desistance_per_year, 0);
+    set_param(s, Param::traffickers_risk_desistance, 0);
+    set_param(s, Param::recruitment_deterrence, 0);
+    World w = test::make_world(s);
+    const auto sexual = static_cast<std::size_t>(Market::Sexual);
+    const double unmet = 1 - w.regions[0].market_victims[sexual] / w.regions[0].market_demand[sexual];
+    ASSERT_GT(unmet, 0.05);
+    ASSERT_LT(unmet, 0.95);
+    const std::size_t initial = w.traffickers.size();
+    constexpr int kSteps = 300;
+    for (int step = 0; step < kSteps; ++step) market_at(w, step);
+    const double lambda = 1000 * 40000 / 1e5 * w.step_years * unmet;
+    const double entered = static_cast<double>(w.traffickers.size() - initial);
+    EXPECT_NEAR(entered, kSteps * lambda, 4.5 * std::sqrt(kSteps * lambda)) << "unmet share " << unmet;
   }
 }
 
@@ -300,7 +333,7 @@ TEST(Market, AttractivenessWeighsEachDestinationsProfitByItsUnmetDemand) {
   // pi_rj Pi_jm u_jm d_jm (model.md 4.3). Region 0 sends 40 % of its
   // recruits to region 1, where sex pays more and a fifth of the demand is met.
   Scenario s = test::quiet_scenario(20000, 2);
-  s.routes.push_back(RouteSpec{0, 1, 0.4, 2});
+  s.routes.push_back(RouteSpec{0, 1, 0.4, 14});
   test::set_regional(s, 1, Param::market_profit_sexual_usd_per_year, 90000);
   test::set_regional(s, 1, Param::market_profit_labour_usd_per_year, 1000);
   test::set_regional(s, 1, Param::market_demand_sexual_per_100k, 300);  // 30 victims in 10 000 people

@@ -15,12 +15,13 @@ using test::World;
 
 using test::set_param;
 
-// Three regions; region 0 sends 30 % of its recruits to region 1 (transit 3
-// steps) and 20 % to region 2 (transit 1 step); the rest stay home.
+// Three regions; region 0 sends 30 % of its recruits to region 1 (transit
+// 21 days, 3 weekly steps) and 20 % to region 2 (7 days, 1 step); the rest
+// stay home.
 Scenario routed_scenario(std::uint32_t persons) {
   Scenario s = test::quiet_scenario(persons, 3);
-  s.routes.push_back(RouteSpec{0, 1, 0.3, 3});
-  s.routes.push_back(RouteSpec{0, 2, 0.2, 1});
+  s.routes.push_back(RouteSpec{0, 1, 0.3, 21});
+  s.routes.push_back(RouteSpec{0, 2, 0.2, 7});
   return s;
 }
 
@@ -89,9 +90,45 @@ TEST(Movement, TransitTimeIsRespected) {
   EXPECT_TRUE(test::world_is_consistent(w));
 }
 
+// Steps from recruitment (at step 10) to exploitation of every recruit of
+// region 0 taken along a single route of `days` to region 1.
+std::vector<std::int32_t> transit_steps_taken(double step_days, double days) {
+  Scenario s = test::quiet_scenario(6000, 2);
+  set_param(s, Param::scenario_step_days, step_days);
+  s.routes.push_back(RouteSpec{0, 1, 1.0, days});
+  World w = test::make_world(s);
+  w.step = 10;
+  const auto recruits = recruit_region(w, 0, Market::LabourAgriculture);
+  std::vector<std::int32_t> taken(recruits.size(), -1);
+  for (std::int32_t step = 10; step < 10 + static_cast<std::int32_t>(days / step_days) + 3; ++step) {
+    w.step = step;
+    run_movement(w);
+    for (std::size_t k = 0; k < recruits.size(); ++k)
+      if (taken[k] < 0 && w.persons.state[recruits[k]] == static_cast<std::uint8_t>(PersonState::Exploited))
+        taken[k] = step - 10;
+  }
+  return taken;
+}
+
+TEST(Movement, ATransitTimeInDaysKeepsItsMeanAtAnyStepLength) {
+  // 10 days: exactly 10 daily steps; at weekly steps 10/7 = 1.43 steps, so
+  // 3/7 of recruits wait 2 steps and 4/7 wait 1, a mean of 10 days.
+  for (const std::int32_t steps : transit_steps_taken(1, 10)) ASSERT_EQ(steps, 10);
+  const auto weekly = transit_steps_taken(7, 10);
+  const double n = static_cast<double>(weekly.size());
+  double two = 0;
+  for (const std::int32_t steps : weekly) {
+    ASSERT_TRUE(steps == 1 || steps == 2) << steps;
+    two += steps == 2;
+  }
+  EXPECT_NEAR(two, n * 3 / 7, test::binomial_tolerance(n, 3.0 / 7)) << "mean days " << 7 * (1 + two / n);
+  // A whole number of steps is kept exactly.
+  for (const std::int32_t steps : transit_steps_taken(7, 21)) ASSERT_EQ(steps, 3);
+}
+
 TEST(Movement, DomesticDelayHoldsDomesticRecruits) {
   Scenario s = test::quiet_scenario(3000);
-  set_param(s, Param::movement_domestic_delay_steps, 2);
+  set_param(s, Param::movement_domestic_delay_days, 14);  // two weekly steps
   World w = test::make_world(s);
   const auto recruits = recruit_region(w, 0, Market::DomesticServitude);
   for (std::int32_t step = 0; step < 3; ++step) {

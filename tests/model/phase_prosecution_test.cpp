@@ -37,6 +37,32 @@ Scenario certain_justice(std::uint32_t persons, std::size_t regions = 1) {
   return s;
 }
 
+TEST(Prosecution, SentencesKeepTheirMeanInYearsAtAnyStepLength) {
+  // 1.1 years at weekly steps is 57.36 steps: 57 or 58, 58 with probability
+  // 0.36, a mean of 1.1 years; at daily steps, 401.5 steps.
+  for (const double step_days : {7.0, 1.0}) {
+    SCOPED_TRACE(step_days);
+    Scenario s = certain_justice(20000);
+    set_param(s, Param::scenario_step_days, step_days);
+    set_param(s, Param::policy_prosecution_investigators_per_100k, 1e4);
+    set_param(s, Param::policy_prosecution_sentence_years, 1.1);
+    World w = test::make_world(s);
+    constexpr int kTraffickers = 4000;
+    for (int k = 0; k < kTraffickers; ++k) test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 3);
+    prosecution_at(w, 3);
+    ASSERT_EQ(cases(w, Metric::convictions), kTraffickers);
+    const double steps = 1.1 / w.step_years;
+    double longer = 0;
+    for (std::int32_t t = 0; t < kTraffickers; ++t) {
+      const std::int32_t sentence = w.traffickers.sentence_remaining[static_cast<std::size_t>(t)];
+      ASSERT_TRUE(sentence == std::floor(steps) || sentence == std::ceil(steps)) << sentence;
+      longer += sentence == std::ceil(steps) ? 1 : 0;
+    }
+    const double p = steps - std::floor(steps);
+    EXPECT_NEAR(longer, kTraffickers * p, test::binomial_tolerance(kTraffickers, p));
+  }
+}
+
 TEST(Prosecution, ZeroInvestigatorsNoInvestigationsNoConvictions) {
   Scenario s = certain_justice(10000);
   set_param(s, Param::policy_prosecution_investigators_per_100k, 0);
@@ -71,8 +97,11 @@ TEST(Prosecution, ConvictedTraffickersAreIncarceratedAndTheirVictimsIdentified) 
   prosecution_at(w, 6);
 
   EXPECT_EQ(w.traffickers.state[convicted], static_cast<std::uint8_t>(TraffickerState::Incarcerated));
-  const auto sentence = std::llround(s.get(Param::policy_prosecution_sentence_years) / w.step_years);
-  EXPECT_EQ(w.traffickers.sentence_remaining[convicted], sentence);
+  // 4 years are 208.6 weekly steps: 208 or 209 of them (the mean is checked below).
+  const double sentence = s.get(Param::policy_prosecution_sentence_years) / w.step_years;
+  EXPECT_TRUE(w.traffickers.sentence_remaining[convicted] == std::floor(sentence) ||
+              w.traffickers.sentence_remaining[convicted] == std::ceil(sentence))
+      << w.traffickers.sentence_remaining[convicted];
   // The case's evidence is spent on the conviction, and victims freed
   // afterwards add none against a trafficker already in prison.
   EXPECT_EQ(w.traffickers.evidence[convicted], 0.0f);

@@ -23,6 +23,7 @@ struct ShelterWorld {
   std::uint32_t count;
   ShelterWorld(std::uint32_t n, double quality, std::size_t shelter = 0) : count(n) {
     set_param(s, Param::policy_protection_service_quality, quality);
+    set_param(s, Param::policy_protection_service_years, test::weeks(26));
     w = test::make_world(s);
     w.regions[shelter].shelter_capacity = n;
     for (std::uint32_t i = 0; i < n; ++i) test::make_in_protection(w, i, shelter, Market::LabourOther, 0);
@@ -61,6 +62,7 @@ TEST(Protection, EveryStepInProtectionPaysForServicesByTheirQuality) {
     SCOPED_TRACE(quality);
     Scenario s = test::quiet_scenario(20000, 2);
     set_param(s, Param::policy_protection_service_quality, quality);
+    set_param(s, Param::policy_protection_service_years, test::weeks(26));
     set_param(s, Param::population_scale, 25);
     test::set_regional(s, 1, Param::cost_price_level, 0.6);
     World w = test::make_world(s);
@@ -126,17 +128,35 @@ TEST(Protection, CooperationEndsWithProtection) {
   for (std::uint32_t i = 0; i < 10; ++i) EXPECT_FALSE(w.persons.flags[i] & person_flag::kCooperating);
 }
 
+TEST(Protection, AStayOfDaysKeepsItsMeanAtWeeklySteps) {
+  // 10 days are 1.43 weekly steps: 3/7 of people stay 2 steps, 4/7 one.
+  constexpr std::uint32_t kPeople = 7000;
+  ShelterWorld sw(kPeople, 0.5);
+  set_param(sw.s, Param::policy_protection_service_years, 10.0 / 365);
+  World& w = sw.w;
+  test::recompile(w, sw.s);
+  apply_policy_schedule(w);
+  w.regions[0].shelter_capacity = kPeople;
+  w.step = 1;
+  run_protection(w);
+  const double after_one = static_cast<double>(kPeople - test::count_in(w, PersonState::InProtection));
+  EXPECT_NEAR(after_one, kPeople * 4.0 / 7, test::binomial_tolerance(kPeople, 4.0 / 7));
+  w.step = 2;
+  run_protection(w);
+  EXPECT_EQ(test::count_in(w, PersonState::InProtection), 0u);
+}
+
 TEST(Protection, LongerServicesKeepPeopleLonger) {
   ShelterWorld sw(10, 0.5);
-  set_param(sw.s, Param::policy_protection_service_years, 2.0);
+  set_param(sw.s, Param::policy_protection_service_years, test::weeks(104));
   World& w = sw.w;
   test::recompile(w, sw.s);
   apply_policy_schedule(w);
   w.regions[0].shelter_capacity = 10;
-  w.step = static_cast<std::int32_t>(std::llround(0.5 / w.step_years));
+  w.step = 26;
   run_protection(w);
   EXPECT_EQ(test::count_in(w, PersonState::InProtection), 10u);
-  w.step = static_cast<std::int32_t>(std::llround(2.0 / w.step_years));
+  w.step = 104;
   run_protection(w);
   EXPECT_EQ(test::count_in(w, PersonState::InProtection), 0u);
 }
@@ -145,15 +165,15 @@ TEST(Protection, ServicesFollowTheLeversOfTheShelterRegion) {
   // People of region 0 sheltered in region 1 get region 1's service
   // duration (a year) and quality (1), not their home's (a quarter, 0).
   Scenario s = test::quiet_scenario(20000, 2);
-  test::set_regional(s, 0, Param::policy_protection_service_years, 0.25);
+  test::set_regional(s, 0, Param::policy_protection_service_years, test::weeks(13));
   test::set_regional(s, 0, Param::policy_protection_service_quality, 0.0);
-  test::set_regional(s, 1, Param::policy_protection_service_years, 1.0);
+  test::set_regional(s, 1, Param::policy_protection_service_years, test::weeks(52));
   test::set_regional(s, 1, Param::policy_protection_service_quality, 1.0);
   World w = test::make_world(s);
   w.regions[1].shelter_capacity = 20;
   for (std::uint32_t i = 0; i < 20; ++i) test::make_in_protection(w, i, 1, Market::Sexual, 0);
   const std::vector<float> before = w.persons.vulnerability;
-  const auto duration = static_cast<std::int32_t>(std::llround(1.0 / w.step_years));
+  const std::int32_t duration = 52;
   for (w.step = 1; w.step < duration; ++w.step) {
     run_protection(w);
     ASSERT_EQ(test::count_in(w, PersonState::InProtection), 20u) << "step " << w.step;

@@ -187,7 +187,7 @@ TEST(Step, TurnoverReplacesThePeopleFreedEarlierInTheStep) {
   // FREE at the end of the step is a new entrant, the escaped included.
   Scenario s = still_scenario(1000);
   set_param(s, Param::exploitation_escape_per_year, 1000);
-  set_param(s, Param::demography_turnover_per_year, 100);  // 100 x 7/365 > 1: everyone
+  set_param(s, Param::demography_turnover_per_year, 1000);  // 1 - exp(-1000 x 7/365) > 1 - 1e-8: everyone
   World w = test::make_world(s);
   const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 5);
   w.traffickers.state[static_cast<std::size_t>(t)] = static_cast<std::uint8_t>(TraffickerState::Incarcerated);
@@ -206,7 +206,7 @@ TEST(Step, TurnoverReplacesThePeopleFreedEarlierInTheStep) {
 void services_end_in_the_step_they_begin(bool by_outreach) {
   Scenario s = still_scenario(1000);
   set_param(s, Param::policy_protection_service_years, 0);
-  set_param(s, Param::demography_turnover_per_year, 100);
+  set_param(s, Param::demography_turnover_per_year, 1000);
   if (by_outreach) {
     certain_outreach(s);
   } else {
@@ -284,7 +284,7 @@ TEST(Step, FrameStocksAreTheStateAtTheEndOfEveryStep) {
   set_param(s, Param::policy_prosecution_investigators_per_100k, 20);
   set_param(s, Param::policy_protection_shelter_beds_per_100k, 50);
   set_param(s, Param::policy_protection_service_years, 0.05);
-  s.routes.push_back(RouteSpec{0, 1, 0.5, 1});
+  s.routes.push_back(RouteSpec{0, 1, 0.5, 7});
   World w = test::make_world(s);
   for (int k = 0; k < 5; ++k) {
     SCOPED_TRACE(k);

@@ -67,7 +67,7 @@ Scenario tiny_scenario(std::int32_t steps = 6) {
   RegionSpec south{"south", s.globals};
   south.values[Param::population_share] = 3;
   s.regions.push_back(south);
-  s.routes.push_back(RouteSpec{1, 0, 0.25, 2});
+  s.routes.push_back(RouteSpec{1, 0, 0.25, 14});
   InterventionSpec campaign;
   campaign.name = "campaign";
   campaign.start_step = 2;
@@ -147,7 +147,7 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
 
   EXPECT_EQ(f.format_version, kFormatVersion);
   EXPECT_EQ(f.text("format"), "tipsim-run");
-  EXPECT_EQ(f.number("format_version"), 3);
+  EXPECT_EQ(f.number("format_version"), 4);
   EXPECT_EQ(f.text("Conventions"), "CF-1.8 ACDD-1.3");
   EXPECT_EQ(f.text("creator_name"), "tipsim");
   EXPECT_EQ(f.text("program_version"), version());
@@ -192,7 +192,7 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
   EXPECT_EQ(f.routes[0].origin, "south");
   EXPECT_EQ(f.routes[0].destination, "world");
   EXPECT_EQ(f.routes[0].share, 0.25);
-  EXPECT_EQ(f.routes[0].transit_steps, 2);
+  EXPECT_EQ(f.routes[0].transit_days, 14.0);
   ASSERT_EQ(f.interventions.size(), 2u);
   EXPECT_EQ(f.interventions[1].name, "campaign");
   EXPECT_EQ(f.interventions[1].region, "south");
@@ -546,6 +546,33 @@ TEST(RunFileTest, ReadingANewerFormatVersionThrowsFormatError) {
         << message;
     EXPECT_NE(message.find("newer tipsim"), std::string::npos) << message;
   }
+}
+
+TEST(RunFileTest, AVersion3FileGivesItsTransitStepsInDays) {
+  // Version 3 kept a route's transit time in whole steps, `transit_steps`.
+  TempFolder folder;
+  const fs::path path = folder / "v3.h5";
+  Scenario scenario = tiny_scenario(2);
+  scenario.globals[Param::scenario_step_days] = 5;
+  write_file(path, {scenario}, 1);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  const hid_t attribute = H5Aopen(file, "format_version", H5P_DEFAULT);
+  const std::int64_t three = 3;
+  ASSERT_GE(H5Awrite(attribute, H5T_NATIVE_INT64, &three), 0);
+  H5Aclose(attribute);
+  const hid_t routes = H5Gopen2(file, "scenario/routes", H5P_DEFAULT);
+  ASSERT_GE(routes, 0);
+  ASSERT_GE(H5Ldelete(routes, "transit_days", H5P_DEFAULT), 0);
+  const hsize_t rows = 1;
+  const std::int64_t steps = 3;
+  ASSERT_GE(H5LTmake_dataset(routes, "transit_steps", 1, &rows, H5T_NATIVE_INT64, &steps), 0);
+  H5Gclose(routes);
+  H5Fclose(file);
+  const RunFileContents f = read_run_file(path.string());
+  EXPECT_EQ(f.format_version, 3);
+  ASSERT_EQ(f.routes.size(), 1u);
+  EXPECT_EQ(f.routes[0].transit_days, 15.0);  // 3 steps of 5 days
 }
 
 TEST(RunFileTest, ReadingATruncatedFileThrowsFormatError) {

@@ -782,7 +782,7 @@ TEST_F(CliTest, InspectShowsWhatTheFileHolds) {
   const Outcome outcome = tipsim({"inspect", "out/run.h5"});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   for (const char* expected :
-       {"out/run.h5: tipsim run file, format version 3; a run of 1 point x 2 replicates", "cli test",
+       {"out/run.h5: tipsim run file, format version 4; a run of 1 point x 2 replicates", "cli test",
         "command line", "--events", "seed          7", "Origin, Destination",
         "point 1 replicate 2 step 20 region 2", "events (events/)", "persons_by_state", "convictions",
         "cases", "victims identified", "point 0"})

@@ -342,6 +342,21 @@ def test_foreign_and_newer_files_are_refused_with_a_clear_message(tipsim_cli, ti
                                            rf"version {FORMAT_VERSION}"):
         open_run(newer)
 
+    # Format version 3 gave transit times in whole steps; they are read in days.
+    older = tmp_path / "v3.h5"
+    shutil.copy(tiny_run[0], older)
+    with h5py.File(older, "r+") as f:
+        f.attrs["format_version"] = np.int64(3)
+        routes = f["scenario/routes"]
+        rows = len(routes["transit_days"])
+        del routes["transit_days"]
+        routes.create_dataset("transit_steps", data=np.full(rows, 3, dtype=np.int64))
+        routes["transit_steps"].dims[0].attach_scale(routes["route"])
+        step_days = float(f.attrs["step_days"])
+    read = open_run(older).routes
+    assert "transit_steps" not in read and rows > 0
+    assert list(read["transit_days"]) == [3 * step_days] * rows
+
     truncated = tmp_path / "truncated.h5"
     data = tiny_run[0].read_bytes()
     truncated.write_bytes(data[: len(data) // 2])

@@ -34,7 +34,7 @@ police_rate_per_year = 0.5
 SHELTER_KEY = "policy.protection.shelter_beds_per_100k"
 # tiny.toml's two regions and its one route.
 REGION_SHARES = {"Home": 0.6, "Away": 0.4}
-ROUTE = {"origin": "Home", "destination": "Away", "share": 0.33, "transit_steps": 2}
+ROUTE = {"origin": "Home", "destination": "Away", "share": 0.33, "transit_days": 14.0}
 
 
 def python_examples():

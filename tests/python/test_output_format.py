@@ -371,7 +371,7 @@ def test_root_attributes(tiny_run_file):
     with h5py.File(tiny_run_file, "r") as f:
         a = f.attrs
         assert a["format"] == "tipsim-run"
-        assert a["format_version"] == 3
+        assert a["format_version"] == 4
         assert a["Conventions"] == "CF-1.8 ACDD-1.3"
         assert a["creator_name"] == "tipsim"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", a["date_created"])
@@ -478,7 +478,7 @@ def test_xarray_opens_every_other_group(tiny_run_file):
     with xr.open_dataset(tiny_run_file, engine="h5netcdf", group="scenario/regional_values") as ds:
         assert ds.value.dims == ("region", "parameter")
     # The columns the layout at a glance lists, as many rows as the file's table has.
-    columns = {"routes": ("route", ["origin", "destination", "share", "transit_steps"]),
+    columns = {"routes": ("route", ["origin", "destination", "share", "transit_days"]),
                "interventions": ("change", ["name", "intervention", "start_step", "end_step", "region", "ramp_steps",
                                             "key", "op", "value"])}
     for table, (row, names) in columns.items():

@@ -148,7 +148,7 @@ corruption = 0.7
 
 TEST(ScenarioLoader, RoutesTakeTheirTransitTimeOrTheDefault) {
   const Scenario s = load(R"(
-movement.transit_steps = 5
+movement.transit_days = 10.5
 [[region]]
 name = "Origin"
 [[region]]
@@ -161,16 +161,16 @@ share = 0.25
 from = "Destination"
 to = "Origin"
 share = 1
-transit_steps = 0
+transit_days = 0
 )");
   ASSERT_EQ(s.routes.size(), 2u);
   EXPECT_EQ(s.routes[0].from, 0u);
   EXPECT_EQ(s.routes[0].to, 1u);
   EXPECT_EQ(s.routes[0].share, 0.25);
-  EXPECT_EQ(s.routes[0].transit_steps, 5);
+  EXPECT_EQ(s.routes[0].transit_days, 10.5);
   EXPECT_EQ(s.routes[1].from, 1u);
   EXPECT_EQ(s.routes[1].share, 1.0);
-  EXPECT_EQ(s.routes[1].transit_steps, 0);
+  EXPECT_EQ(s.routes[1].transit_days, 0.0);
 }
 
 TEST(ScenarioLoader, RouteSharesOutOfARegionMayNotExceedOne) {
@@ -231,6 +231,69 @@ from = "Away"
   EXPECT_TRUE(contains(all, "test.toml:18:1: key 'route.via' = \"Sea\": unknown route field")) << all;
   EXPECT_TRUE(contains(all, "key 'route.to': a [[route]] needs to")) << all;
   EXPECT_TRUE(contains(all, "key 'route.share': a [[route]] needs share")) << all;
+}
+
+TEST(ScenarioLoader, TransitTimesAreDaysWithinTheirRange) {
+  const auto issues = issues_of(R"(
+movement.transit_days = -1
+[[region]]
+name = "Home"
+[[region]]
+name = "Away"
+[[route]]
+from = "Home"
+to = "Away"
+share = 0.5
+transit_days = "two weeks"
+[[route]]
+from = "Away"
+to = "Home"
+share = 0.5
+transit_days = 4000
+)");
+  const std::string all = ScenarioError(issues).what();
+  EXPECT_TRUE(contains(all, "test.toml:2:25: key 'movement.transit_days' = -1: out of range")) << all;
+  EXPECT_TRUE(contains(all,
+                       "test.toml:11:16: key 'route.transit_days' = \"two weeks\": wrong type: expected "
+                       "a number from 0 to 3650 (mean days in transit)"))
+      << all;
+  EXPECT_TRUE(contains(all,
+                       "test.toml:16:16: key 'route.transit_days' = 4000: out of range: allowed is a "
+                       "number from 0 to 3650 (mean days in transit)"))
+      << all;
+}
+
+TEST(ScenarioLoader, KeysCountedInStepsSayWhatReplacedThem) {
+  const auto issues = issues_of(R"(
+movement.transit_steps = 2
+identification.border_detection_per_step = 0.02
+[[region]]
+name = "Home"
+movement.domestic_delay_steps = 1
+[[region]]
+name = "Away"
+[[route]]
+from = "Home"
+to = "Away"
+share = 0.5
+transit_steps = 3
+)");
+  const std::string all = ScenarioError(issues).what();
+  EXPECT_TRUE(contains(all,
+                       "test.toml:2:1: key 'movement.transit_steps' = 2: this key is now "
+                       "'movement.transit_days', a time in days: steps x scenario.step_days"))
+      << all;
+  EXPECT_TRUE(contains(all,
+                       "key 'identification.border_detection_per_step' = 0.02: this key is now "
+                       "'identification.border_detection_rate_per_year', a hazard per year in transit"))
+      << all;
+  EXPECT_TRUE(contains(all,
+                       "test.toml:6:1: key 'movement.domestic_delay_steps' = 1: this key is now "
+                       "'movement.domestic_delay_days'"))
+      << all;
+  EXPECT_TRUE(
+      contains(all, "test.toml:13:1: key 'route.transit_steps' = 3: this key is now 'route.transit_days'"))
+      << all;
 }
 
 TEST(ScenarioLoader, RouteToAnUnknownRegionSuggestsTheClosest) {
@@ -923,7 +986,7 @@ void expect_same_scenario(const Scenario& a, const Scenario& b) {
     EXPECT_EQ(a.routes[i].from, b.routes[i].from);
     EXPECT_EQ(a.routes[i].to, b.routes[i].to);
     EXPECT_EQ(a.routes[i].share, b.routes[i].share);
-    EXPECT_EQ(a.routes[i].transit_steps, b.routes[i].transit_steps);
+    EXPECT_EQ(a.routes[i].transit_days, b.routes[i].transit_days);
   }
   ASSERT_EQ(a.interventions.size(), b.interventions.size());
   for (std::size_t i = 0; i < a.interventions.size(); ++i) {
@@ -980,7 +1043,7 @@ institutions.corruption = 0.7
 from = "Région Nord"
 to = "South"
 share = 0.1
-transit_steps = 3
+transit_days = 21
 
 [[intervention]]
 name = "Shelters"

@@ -66,6 +66,9 @@ inline Scenario tiny_scenario(std::uint32_t persons, std::size_t regions = 1, st
   return s;
 }
 
+// A whole number of weekly steps, in years (the default step is 7 days).
+inline double weeks(double n) { return n * 7.0 / 365.0; }
+
 // Sets a parameter everywhere: the global value, and for a regional
 // parameter its value in every region too.
 inline void set_param(Scenario& s, Param p, double value) {
