@@ -307,6 +307,14 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("identification.hotline_rate_per_year", r"$r_{\mathrm{hot}}$"),
         ("identification.private_sector_rate_per_year", r"$r_{\mathrm{priv}}$"),
         ("identification.border_detection_rate_per_year", r"$r_{\mathrm{bor}}$"),
+        ("identification.self_report_rate_per_year", r"$r_{\mathrm{self}}$"),
+        ("identification.escaped_report_share", r"$p_{\mathrm{esc}}$"),
+        ("identification.self_report_fear_punishment", r"$\phi_{\mathrm{pun}}$"),
+        ("identification.self_report_fear_abroad", r"$\phi_{\mathrm{abr}}$"),
+        ("identification.self_report_recognition_sexual", r"$\varrho_{\mathrm{sex}}$"),
+        ("identification.self_report_recognition_labour", r"$\varrho_{\mathrm{lab}}$"),
+        ("identification.self_report_recognition_domestic", r"$\varrho_{\mathrm{dom}}$"),
+        ("identification.self_report_recognition_criminality", r"$\varrho_{\mathrm{crim}}$"),
         ("identification.visibility_sexual", r"$\omega_{\mathrm{sex}}$"),
         ("identification.visibility_labour", r"$\omega_{\mathrm{lab}}$"),
         ("identification.visibility_domestic", r"$\omega_{\mathrm{dom}}$"),
@@ -411,6 +419,7 @@ SUMMARY_FORMULAS: dict[str, str] = {
     "female_share_identified": r"$\sum$ `identified_female` / `identified`",
     "child_share_identified": r"$\sum$ `identified_children` / `identified`",
     "forced_criminality_share_identified": r"identified FORCED_CRIMINALITY / `identified`",
+    "self_report_share_identified": r"`identifications_by_channel[SELF_REPORT]` / `identified`",
     "protection_entries": r"$\sum$ `protection_entries`",
     "protection_turned_away": r"$\sum$ `protection_turned_away`",
     "investigations": r"$\sum$ `investigations`",
@@ -585,7 +594,7 @@ durations at any `scenario.step_days`: `movement.transit_steps`,
 `movement.transit_days`, `movement.domestic_delay_days` and `transit_days`
 (steps × `scenario.step_days`), and `identification.border_detection_per_step`
 is `identification.border_detection_rate_per_year` (a probability $p$ per
-step is the hazard $-\ln(1-p) \times 365 /$ `scenario.step_days`).
+step is the hazard $-\\ln(1-p) \\times 365 /$ `scenario.step_days`).
 
 **`[[intervention]]`** (optional). `name` (text; default "intervention N"),
 `start_step` (required), `end_step` (optional, must exceed `start_step`),

@@ -63,6 +63,7 @@ MEASURES: dict[str, object] = {
     "female_share_identified": ("weighted", "female_share_identified", "identified"),
     "child_share_identified": ("weighted", "child_share_identified", "identified"),
     "forced_criminality_share_identified": ("weighted", "forced_criminality_share_identified", "identified"),
+    "self_report_share_identified": ("weighted", "self_report_share_identified", "identified"),
 }
 
 

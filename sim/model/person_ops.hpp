@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "model.hpp"
+#include "model_math.hpp"
 #include "random.hpp"
 #include "state.hpp"
 #include "step_context.hpp"
@@ -81,6 +82,45 @@ inline void raise_vulnerability(State& state, std::uint32_t person, double share
 
 inline Form person_form(const State& state, std::uint32_t person) {
   return form_of(static_cast<Market>(state.persons.market[person]));
+}
+
+// How readily a victim comes forward: what they know (awareness), whether
+// help is within reach where they are (a hotline or NGO outreach), what they
+// fear (punishment where there is no non-punishment law; deportation
+// abroad), times the multiplier every channel has: partnership (referral
+// mechanisms) raises it, corruption (distrust of the police) lowers it.
+inline double self_report_propensity(const Model& model, const State& state, std::uint32_t person) {
+  const ParamValues& g = model.scenario.globals;
+  const auto& p = state.persons;
+  const ParamValues& lv = levers(state, p.current_region[person]);
+  const double outreach = saturating(lv[Param::policy_protection_outreach_workers_per_100k],
+                                     g[Param::identification_ngo_half_effort_per_100k]);
+  const double reach = 1.0 - (1.0 - lv[Param::policy_protection_hotline]) * (1.0 - outreach);
+  double fear = 1.0;
+  if (lv[Param::policy_protection_non_punishment] == 0.0)
+    fear *= 1.0 - g[Param::identification_self_report_fear_punishment];
+  if (p.current_region[person] != p.home_region[person])
+    fear *= 1.0 - g[Param::identification_self_report_fear_abroad];
+  const double multiplier =
+      (1.0 + g[Param::identification_partnership_boost] * lv[Param::policy_partnership_level]) *
+      (1.0 - lv[Param::institutions_corruption]);
+  return awareness_now(model, state, person) * reach * fear * multiplier;
+}
+
+// Probability that an agency recognises a victim of this form who comes
+// forward as a victim of trafficking.
+inline double self_report_recognition(const ParamValues& g, Form f) {
+  switch (f) {
+    case Form::Sexual:
+      return g[Param::identification_self_report_recognition_sexual];
+    case Form::Labour:
+      return g[Param::identification_self_report_recognition_labour];
+    case Form::DomesticServitude:
+      return g[Param::identification_self_report_recognition_domestic];
+    case Form::ForcedCriminality:
+      return g[Param::identification_self_report_recognition_criminality];
+  }
+  return 0;
 }
 
 // A person's susceptibility to recruiting before awareness: vulnerability

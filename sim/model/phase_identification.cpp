@@ -1,8 +1,9 @@
 // Phase 7: identification. Each exploited person faces a hazard summed over
 // the channels active where they are exploited; each channel has
 // diminishing returns in its effort, partnership multiplies and corruption
-// divides them. People in transit face border screening. Victims of forced
-// criminality may be arrested as offenders. What follows identification
+// divides them. Victims may come forward themselves, and be recognised as
+// victims or not. People in transit face border screening. Victims of
+// forced criminality may be arrested as offenders. What follows identification
 // (punishment, a shelter place, cooperation) is person_ops'
 // handle_identified, applied in id order because shelter places are shared.
 #include <tbb/parallel_for.h>
@@ -27,16 +28,19 @@ constexpr std::uint32_t kBorder = 0;
 constexpr std::uint32_t kIdentified = 0;
 constexpr std::uint32_t kChannel = 1;
 constexpr std::uint32_t kHandleIdentified = 2;  // and 3: handle_identified
+constexpr std::uint32_t kRecognised = 4;        // a self-report is recognised as trafficking
 }  // namespace person_draw
 
 constexpr std::uint8_t kNotIdentified = 0xFF;
-constexpr std::uint8_t kArrested = 0x80;  // or-ed with the channel
+constexpr std::uint8_t kArrested = 0x80;            // or-ed with the channel
+constexpr std::uint8_t kUnrecognisedReport = 0x40;  // came forward, recorded as something else
 
 // Hazards per year by channel for a person of each form exploited in a
 // region, plus the arrest hazard for forced criminality.
 struct RegionHazards {
   double by_form[kForms][kChannels];
   double arrest;
+  double self_report;      // hazard of coming forward at full propensity
   double border_per_step;  // probability in a step in transit to here
 };
 
@@ -75,6 +79,7 @@ RegionHazards region_hazards(const Model& model, const State& state, std::size_t
     row[static_cast<std::size_t>(Channel::PrivateSector)] = private_sector * visibility[f] * multiplier;
   }
   h.arrest = g[Param::exploitation_criminality_arrest_per_year];
+  h.self_report = g[Param::identification_self_report_rate_per_year];
   h.border_per_step =
       step_probability(lv[Param::policy_protection_border_screening] *
                            g[Param::identification_border_detection_rate_per_year] * multiplier,
@@ -96,20 +101,28 @@ std::uint8_t border_decision(const Model& model, const State& state, std::uint32
   return kNotIdentified;
 }
 
-// Whether an exploited person is identified, and by which channel; victims
-// of forced criminality may be arrested instead (Police | kArrested).
+// Whether an exploited person is identified, and by which channel, or comes
+// forward (recognised as a victim or not); victims of forced criminality
+// may be arrested instead (Police | kArrested).
 std::uint8_t exploited_decision(const Model& model, const State& state, std::uint32_t i,
                                 const RegionHazards& h) {
-  const std::size_t form = static_cast<std::size_t>(person_form(state, i));
+  const Form f = person_form(state, i);
+  const auto form = static_cast<std::size_t>(f);
   double total = 0;
   for (std::size_t c = 0; c < kChannels; ++c) total += h.by_form[form][c];
-  const double arrest = form == static_cast<std::size_t>(Form::ForcedCriminality) ? h.arrest : 0.0;
+  const double report = h.self_report * self_report_propensity(model, state, i);
+  const double arrest = f == Form::ForcedCriminality ? h.arrest : 0.0;
   Stream stream = person_stream(model, state, Phase::Identification, i);
-  if (!(stream.uniform(person_draw::kIdentified) < step_probability(total + arrest, model.step_years)))
+  if (!(stream.uniform(person_draw::kIdentified) <
+        step_probability(total + report + arrest, model.step_years)))
     return kNotIdentified;
-  const double pick = stream.uniform(person_draw::kChannel) * (total + arrest);
-  if (pick >= total) return static_cast<std::uint8_t>(static_cast<std::uint8_t>(Channel::Police) | kArrested);
-  return static_cast<std::uint8_t>(pick_weighted(h.by_form[form], kChannels, pick / total));
+  const double pick = stream.uniform(person_draw::kChannel) * (total + report + arrest);
+  if (pick < total) return static_cast<std::uint8_t>(pick_weighted(h.by_form[form], kChannels, pick / total));
+  if (pick < total + report)
+    return stream.bernoulli(person_draw::kRecognised, self_report_recognition(model.scenario.globals, f))
+               ? static_cast<std::uint8_t>(Channel::SelfReport)
+               : kUnrecognisedReport;
+  return static_cast<std::uint8_t>(static_cast<std::uint8_t>(Channel::Police) | kArrested);
 }
 
 // Who is identified, in parallel: one decision per involved person.
@@ -137,6 +150,10 @@ void handle_identifications(const Model& model, State& state, StepContext& ctx) 
   for (std::size_t k = 0; k < state.involved.size(); ++k) {
     if (decision[k] == kNotIdentified) continue;
     const std::uint32_t i = state.involved[k];
+    if (decision[k] == kUnrecognisedReport) {
+      ctx.metric(Metric::self_reports_unrecognised, state.persons.current_region[i]) += 1;
+      continue;
+    }
     Stream stream = person_stream(model, state, Phase::Identification, i);
     if (decision[k] & kArrested) {
       ctx.metric(Metric::victims_arrested, state.persons.current_region[i]) += 1;

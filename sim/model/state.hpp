@@ -79,11 +79,12 @@ enum class Channel : std::uint8_t {
   PrivateSector = 4,
   BorderScreening = 5,
   Investigation = 6,  // freed when their trafficker is convicted
+  SelfReport = 7,     // the victim came forward: from inside, or after escaping
 };
-inline constexpr std::size_t kChannels = 7;
-inline constexpr std::string_view kChannelLabels[] = {"POLICE",       "LABOUR_INSPECTION", "NGO_OUTREACH",
-                                                      "HOTLINE",      "PRIVATE_SECTOR",    "BORDER_SCREENING",
-                                                      "INVESTIGATION"};
+inline constexpr std::size_t kChannels = 8;
+inline constexpr std::string_view kChannelLabels[] = {
+    "POLICE",         "LABOUR_INSPECTION", "NGO_OUTREACH",  "HOTLINE",
+    "PRIVATE_SECTOR", "BORDER_SCREENING",  "INVESTIGATION", "SELF_REPORT"};
 
 enum class Pillar : std::uint8_t { Prosecution = 0, Protection = 1, Prevention = 2, Partnership = 3 };
 inline constexpr std::size_t kPillars = 4;

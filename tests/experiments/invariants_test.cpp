@@ -257,6 +257,26 @@ TEST(MonotoneResponse, MoreShelterBedsMoreCooperationAndConvictions) {
   claims.expect_all_hold();
 }
 
+TEST(MonotoneResponse, AStrongerHotlineMoreVictimsComeForward) {
+  Scenario low = response_scenario(), high = response_scenario();
+  for (Scenario* s : {&low, &high}) {
+    set_param(*s, Param::identification_self_report_rate_per_year, 2.0);
+    set_param(*s, Param::identification_escaped_report_share, 0.5);
+    set_param(*s, Param::policy_protection_outreach_workers_per_100k, 0.0);  // the hotline is the only help
+  }
+  set_param(low, Param::policy_protection_hotline, 0.3);
+  set_param(high, Param::policy_protection_hotline, 1.0);
+  const auto runs = paired_runs(low, high);
+  const Paired reports = measure(runs, [](const Series& s) {
+    return run_total(s, Metric::identifications_by_channel, static_cast<std::size_t>(Channel::SelfReport));
+  });
+  EXPECT_GT(std::accumulate(reports.low.begin(), reports.low.end(), 0.0) / kReplicates, 5.0)
+      << "too few self-reports for a meaningful comparison";
+  test::PairedClaims claims;
+  claims.claim("victims who come forward rise", reports.low, reports.high, +1);
+  claims.expect_all_hold();
+}
+
 // ---- the warm start ---------------------------------------------------------
 
 // Persons in exploitation, averaged over the last ten of thirty years, in

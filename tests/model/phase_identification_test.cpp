@@ -411,5 +411,72 @@ TEST(Identification, IdentifiedWomenAndChildrenAreCountedByTheirOwnFlags) {
   EXPECT_EQ(w.metric(Metric::identified_abroad, 0), 0.0);
 }
 
+TEST(Identification, VictimsComeForwardByWhatTheyKnowReachTrustAndFear) {
+  // Hazard r_self x awareness x reach x fear x M: awareness 0.5, a hotline
+  // of 0.6 and no outreach (reach 0.6), corruption 0.2 and no partnership
+  // (M = 0.8): 0.24 at home under a non-punishment law; abroad x (1 - 0.4);
+  // without the law x (1 - 0.5). Every report is recognised here.
+  constexpr std::uint32_t kGroup = 4000;
+  Scenario s = dark_scenario(24000, 2);
+  set_param(s, Param::identification_self_report_rate_per_year, 20.0);
+  set_param(s, Param::identification_self_report_recognition_sexual, 1.0);
+  set_param(s, Param::population_awareness_base, 0.5);
+  set_param(s, Param::policy_protection_hotline, 0.6);
+  set_param(s, Param::identification_hotline_rate_per_year, 0);  // no community tips: only the victims call
+  set_param(s, Param::institutions_corruption, 0.2);
+  set_param(s, Param::identification_self_report_fear_abroad, 0.4);
+  set_param(s, Param::identification_self_report_fear_punishment, 0.5);
+  set_param(s, Param::protection_criminalise_others_share, 0.0);
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 1e5);
+  test::set_regional(s, 1, Param::policy_protection_non_punishment, 0);
+  World w = test::make_world(s);
+  const std::int32_t t0 = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 60000);
+  const std::int32_t t1 = test::add_trafficker(w, 1, Method::Romance, Market::Sexual, 60000);
+  const std::uint32_t first[3] = {0, 12000, 16000};  // at home; abroad in region 0; at home in region 1
+  for (std::uint32_t i = first[0]; i < first[0] + kGroup; ++i) test::make_exploited(w, i, t0);
+  for (std::uint32_t i = first[1]; i < first[1] + kGroup; ++i) test::make_exploited(w, i, t1, 0);
+  for (std::uint32_t i = first[2]; i < first[2] + kGroup; ++i) test::make_exploited(w, i, t1);
+  w.step = 1;
+  run_identification(w);
+  const double propensity[3] = {0.24, 0.24 * 0.6, 0.24 * 0.5};
+  double total = 0;
+  for (int g = 0; g < 3; ++g) {
+    double out = 0;
+    for (std::uint32_t i = first[g]; i < first[g] + kGroup; ++i)
+      out += w.persons.state[i] == static_cast<std::uint8_t>(PersonState::InProtection) ? 1 : 0;
+    const double p = 1 - std::exp(-20.0 * propensity[g] * w.step_years);
+    EXPECT_NEAR(out, kGroup * p, test::binomial_tolerance(kGroup, p)) << "group " << g;
+    total += out;
+  }
+  EXPECT_EQ(identified(w, Channel::SelfReport), total);
+  EXPECT_EQ(test::frame_total(w, Metric::identifications_by_channel), total) << "no other channel is open";
+  EXPECT_EQ(test::frame_total(w, Metric::self_reports_unrecognised), 0.0);
+}
+
+TEST(Identification, AReportNotRecognisedLeavesTheVictimWhereTheyWere) {
+  // Labour victims come forward with probability 1 - exp(-20 x 0.5 dt) and
+  // are recognised with probability 0.25; the others are recorded as
+  // something else and stay exploited.
+  constexpr std::uint32_t kVictims = 10000;
+  Scenario s = dark_scenario(12000);
+  set_param(s, Param::identification_self_report_rate_per_year, 20.0);
+  set_param(s, Param::identification_self_report_recognition_labour, 0.25);
+  set_param(s, Param::population_awareness_base, 0.5);
+  set_param(s, Param::policy_protection_hotline, 1.0);
+  set_param(s, Param::identification_hotline_rate_per_year, 0);
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 1e5);
+  World w = test::make_world(s);
+  exploit(w, 0, kVictims, Market::LabourConstruction);
+  w.step = 1;
+  run_identification(w);
+  const double p = 1 - std::exp(-20.0 * 0.5 * w.step_years);
+  const double recognised = identified(w, Channel::SelfReport);
+  const double unrecognised = test::frame_total(w, Metric::self_reports_unrecognised);
+  EXPECT_NEAR(recognised, kVictims * p * 0.25, test::binomial_tolerance(kVictims, p * 0.25));
+  EXPECT_NEAR(unrecognised, kVictims * p * 0.75, test::binomial_tolerance(kVictims, p * 0.75));
+  EXPECT_EQ(static_cast<double>(test::count_in(w, PersonState::Exploited)), kVictims - recognised);
+  EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
+}
+
 }  // namespace
 }  // namespace tipsim
