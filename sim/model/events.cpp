@@ -35,11 +35,13 @@ constexpr Param kBorderLevers[] = {Param::policy_protection_border_screening, Pa
 // A victim comes forward where help is within reach, they know what is
 // happening to them and need not fear punishment; partnership and
 // corruption act on it as on every channel.
-constexpr Param kSelfReportLevers[] = {
-    Param::policy_protection_hotline,         Param::policy_protection_outreach_workers_per_100k,
-    Param::policy_prevention_awareness_reach, Param::policy_protection_non_punishment,
-    Param::population_awareness_base,         Param::policy_partnership_level,
-    Param::institutions_corruption};
+constexpr Param kSelfReportLevers[] = {Param::policy_protection_hotline,
+                                       Param::policy_protection_outreach_workers_per_100k,
+                                       Param::policy_prevention_awareness_reach,
+                                       Param::policy_protection_non_punishment,
+                                       Param::population_awareness_base,
+                                       Param::policy_partnership_level,
+                                       Param::institutions_corruption};
 constexpr Param kShelterLevers[] = {Param::policy_protection_shelter_beds_per_100k};
 constexpr Param kNonPunishmentLevers[] = {Param::policy_protection_non_punishment};
 constexpr Param kServicesLevers[] = {Param::policy_protection_service_years,
