@@ -84,27 +84,42 @@ inline Form person_form(const State& state, std::uint32_t person) {
   return form_of(static_cast<Market>(state.persons.market[person]));
 }
 
-// How readily a victim comes forward: what they know (awareness), whether
-// help is within reach where they are (a hotline or NGO outreach), what they
-// fear (punishment where there is no non-punishment law; deportation
-// abroad), times the multiplier every channel has: partnership (referral
-// mechanisms) raises it, corruption (distrust of the police) lowers it.
-inline double self_report_propensity(const Model& model, const State& state, std::uint32_t person) {
+// The parts of a victim's propensity to come forward that depend on where
+// they are only: whether help is within reach (a hotline or NGO outreach),
+// fear of punishment where there is no non-punishment law, and the
+// multiplier every channel has (partnership, referral mechanisms, raises
+// it; corruption, distrust of the police, lowers it).
+struct SelfReportRegion {
+  double reach = 0;
+  double fear = 1;
+  double multiplier = 0;
+};
+inline SelfReportRegion self_report_region(const Model& model, const ParamValues& lv) {
   const ParamValues& g = model.scenario.globals;
-  const auto& p = state.persons;
-  const ParamValues& lv = levers(state, p.current_region[person]);
+  SelfReportRegion r;
   const double outreach = saturating(lv[Param::policy_protection_outreach_workers_per_100k],
                                      g[Param::identification_ngo_half_effort_per_100k]);
-  const double reach = 1.0 - (1.0 - lv[Param::policy_protection_hotline]) * (1.0 - outreach);
-  double fear = 1.0;
+  r.reach = 1.0 - (1.0 - lv[Param::policy_protection_hotline]) * (1.0 - outreach);
   if (lv[Param::policy_protection_non_punishment] == 0.0)
-    fear *= 1.0 - g[Param::identification_self_report_fear_punishment];
+    r.fear *= 1.0 - g[Param::identification_self_report_fear_punishment];
+  r.multiplier = (1.0 + g[Param::identification_partnership_boost] * lv[Param::policy_partnership_level]) *
+                 (1.0 - lv[Param::institutions_corruption]);
+  return r;
+}
+
+// How readily a victim comes forward: what they know (awareness), times
+// their region's part, times the fear of deportation abroad.
+inline double self_report_propensity(const Model& model, const State& state, std::uint32_t person,
+                                     const SelfReportRegion& region) {
+  const auto& p = state.persons;
+  double fear = region.fear;
   if (p.current_region[person] != p.home_region[person])
-    fear *= 1.0 - g[Param::identification_self_report_fear_abroad];
-  const double multiplier =
-      (1.0 + g[Param::identification_partnership_boost] * lv[Param::policy_partnership_level]) *
-      (1.0 - lv[Param::institutions_corruption]);
-  return awareness_now(model, state, person) * reach * fear * multiplier;
+    fear *= 1.0 - model.scenario.globals[Param::identification_self_report_fear_abroad];
+  return awareness_now(model, state, person) * region.reach * fear * region.multiplier;
+}
+inline double self_report_propensity(const Model& model, const State& state, std::uint32_t person) {
+  return self_report_propensity(
+      model, state, person, self_report_region(model, levers(state, state.persons.current_region[person])));
 }
 
 // Probability that an agency recognises a victim of this form who comes

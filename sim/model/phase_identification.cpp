@@ -40,7 +40,8 @@ constexpr std::uint8_t kUnrecognisedReport = 0x40;  // came forward, recorded as
 struct RegionHazards {
   double by_form[kForms][kChannels];
   double arrest;
-  double self_report;      // hazard of coming forward at full propensity
+  double self_report;  // hazard of coming forward at full propensity
+  SelfReportRegion self_report_region;
   double border_per_step;  // probability in a step in transit to here
 };
 
@@ -80,6 +81,7 @@ RegionHazards region_hazards(const Model& model, const State& state, std::size_t
   }
   h.arrest = g[Param::exploitation_criminality_arrest_per_year];
   h.self_report = g[Param::identification_self_report_rate_per_year];
+  h.self_report_region = self_report_region(model, lv);
   h.border_per_step =
       step_probability(lv[Param::policy_protection_border_screening] *
                            g[Param::identification_border_detection_rate_per_year] * multiplier,
@@ -110,7 +112,7 @@ std::uint8_t exploited_decision(const Model& model, const State& state, std::uin
   const auto form = static_cast<std::size_t>(f);
   double total = 0;
   for (std::size_t c = 0; c < kChannels; ++c) total += h.by_form[form][c];
-  const double report = h.self_report * self_report_propensity(model, state, i);
+  const double report = h.self_report * self_report_propensity(model, state, i, h.self_report_region);
   const double arrest = f == Form::ForcedCriminality ? h.arrest : 0.0;
   Stream stream = person_stream(model, state, Phase::Identification, i);
   if (!(stream.uniform(person_draw::kIdentified) <
