@@ -41,8 +41,8 @@ struct Model {
 
   std::vector<RegionModel> regions;
   std::vector<PersonBlock> blocks;  // the persons in slices of one region
-  std::vector<double>
-      route_transit_steps;               // regions x regions: mean steps in transit from home to destination
+  // regions x regions: mean steps in transit from home to destination.
+  std::vector<double> route_transit_steps;
   double domestic_delay_steps = 0;       // mean steps from recruitment to exploitation at home
   std::vector<double> route_cumulative;  // regions x regions: cumulative destination probabilities
   FrameLayout layout;                    // where each metric lies in a step's frame

@@ -43,13 +43,26 @@ inline Stream person_stream_at(const Model& model, const State& state, Phase pha
 // or the one above, the latter with probability equal to the fraction, so
 // that the mean, and so the duration in days, is the same at any step
 // length. `u` is a uniform draw. A whole number of steps up to rounding
-// error (26 x 7/365 years at 7-day steps) is kept exactly.
-inline std::int32_t whole_steps(double mean_steps, double u) {
+// error (26 x 7/365 years at 7-day steps) is kept exactly, and needs no
+// draw: callers may skip it when is_whole_steps().
+inline bool is_whole_steps(double mean_steps) {
   const double nearest = std::round(mean_steps);
-  if (std::abs(mean_steps - nearest) < 1e-9 * std::max(1.0, nearest))
-    return static_cast<std::int32_t>(nearest);
+  return std::abs(mean_steps - nearest) < 1e-9 * std::max(1.0, nearest);
+}
+inline std::int32_t whole_steps(double mean_steps, double u) {
+  if (is_whole_steps(mean_steps)) return static_cast<std::int32_t>(std::round(mean_steps));
   const double whole = std::floor(mean_steps);
   return static_cast<std::int32_t>(whole) + (u < mean_steps - whole ? 1 : 0);
+}
+
+// A person's duration of `mean_steps` in whole steps, rounded with their
+// uniform `draw` of `phase` at the step `since` it began, so that every
+// later step recomputes the same number; a whole number needs no draw.
+inline std::int32_t person_whole_steps(const Model& model, const State& state, Phase phase,
+                                       std::uint32_t person, std::int32_t since, std::uint32_t draw,
+                                       double mean_steps) {
+  if (is_whole_steps(mean_steps)) return whole_steps(mean_steps, 0.0);
+  return whole_steps(mean_steps, person_stream_at(model, state, phase, person, since).uniform(draw));
 }
 
 // Probability of at least one event in a step for a hazard per year.

@@ -5,8 +5,6 @@
 // Delays are given in days; a person's delay in whole steps is the mean in
 // steps rounded up or down at random, so its mean is the same at any step
 // length.
-#include <cmath>
-
 #include "events.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
@@ -21,14 +19,6 @@ namespace person_draw {
 constexpr std::uint32_t kDestination = 0;
 constexpr std::uint32_t kDelayRounding = 1;
 }  // namespace person_draw
-
-// Whole steps a recruit waits before exploitation, rounded with the
-// person's uniform drawn at recruitment, so every step can recompute it.
-std::int32_t delay_steps(const Model& model, const State& state, std::uint32_t i, double mean_steps) {
-  if (mean_steps == std::floor(mean_steps)) return static_cast<std::int32_t>(mean_steps);  // no draw needed
-  Stream stream = person_stream_at(model, state, Phase::Movement, i, state.persons.state_since[i]);
-  return whole_steps(mean_steps, stream.uniform(person_draw::kDelayRounding));
-}
 
 }  // namespace
 
@@ -50,7 +40,10 @@ void run_movement(const Model& model, State& state, StepContext& ctx) {
     const std::size_t destination = p.current_region[i];
     const double mean_delay = destination == home ? model.domestic_delay_steps
                                                   : model.route_transit_steps[home * regions + destination];
-    if (state.step - p.state_since[i] >= delay_steps(model, state, i, mean_delay)) {
+    // Whole steps, rounded with a draw of the step of recruitment.
+    if (state.step - p.state_since[i] >= person_whole_steps(model, state, Phase::Movement, i,
+                                                            p.state_since[i], person_draw::kDelayRounding,
+                                                            mean_delay)) {
       p.state[i] = static_cast<std::uint8_t>(PersonState::Exploited);
       p.state_since[i] = state.step;
       ctx.metric(Metric::exploitations_new, destination, p.market[i]) += 1;

@@ -44,11 +44,9 @@ void run_protection(const Model& model, State& state, StepContext& ctx) {
     // The stay in whole steps, rounded with a draw of the step it began, so
     // that its mean is the service time in years at any step length.
     const double stay = lv[Param::policy_protection_service_years] / model.step_years;
-    const std::int32_t since = p.state_since[i];
-    if (state.step - since <
-        whole_steps(
-            stay,
-            person_stream_at(model, state, Phase::Protection, i, since).uniform(person_draw::kStayRounding)))
+    if (state.step - p.state_since[i] < person_whole_steps(model, state, Phase::Protection, i,
+                                                           p.state_since[i], person_draw::kStayRounding,
+                                                           stay))
       continue;
     const double quality = lv[Param::policy_protection_service_quality];
     Stream stream = person_stream(model, state, Phase::Protection, i);

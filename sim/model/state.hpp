@@ -177,8 +177,9 @@ struct RegionState {
   // Written by prosecution (phase 8).
   double perceived_risk = 0;  // EWMA of convictions per active trafficker per year
   // Written by initialisation, then read only.
-  double attractiveness_reference =
-      0;  // at step 0 with all demand unmet and no risk: entry is relative to it
+  // Attractiveness at step 0 with all demand unmet and no risk: entry is
+  // relative to it.
+  double attractiveness_reference = 0;
   // Written by the market (phase 3), from the levers and the market counts.
   double attractiveness_unmet = 0;      // attractiveness if all demand were unmet, undeterred
   double market_demand[kMarkets] = {};  // effective demand this step, in victims
