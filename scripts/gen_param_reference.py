@@ -322,6 +322,36 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("identification.inspection_domestic_factor", r"$\theta_{\mathrm{dom}}$"),
         ("exploitation.criminality_arrest_per_year", r"$\lambda_{\mathrm{arr}}$"),
     ],
+    "params-screening": [
+        ("identification.police_sensitivity", r"$\sigma_{\mathrm{pol}}$"),
+        ("identification.inspection_sensitivity", r"$\sigma_{\mathrm{insp}}$"),
+        ("identification.ngo_sensitivity", r"$\sigma_{\mathrm{ngo}}$"),
+        ("identification.hotline_sensitivity", r"$\sigma_{\mathrm{hot}}$"),
+        ("identification.private_sector_sensitivity", r"$\sigma_{\mathrm{priv}}$"),
+        ("identification.border_sensitivity", r"$\sigma_{\mathrm{bor}}$"),
+        ("identification.police_specificity", r"$\psi_{\mathrm{pol}}$"),
+        ("identification.inspection_specificity", r"$\psi_{\mathrm{insp}}$"),
+        ("identification.ngo_specificity", r"$\psi_{\mathrm{ngo}}$"),
+        ("identification.hotline_specificity", r"$\psi_{\mathrm{hot}}$"),
+        ("identification.private_sector_specificity", r"$\psi_{\mathrm{priv}}$"),
+        ("identification.border_specificity", r"$\psi_{\mathrm{bor}}$"),
+        ("identification.arrest_screening_sensitivity", r"$\sigma_{\mathrm{arr}}$"),
+        ("identification.arrest_screening_sensitivity_without_law", r"$\sigma^{0}_{\mathrm{arr}}$"),
+        ("identification.domestic_recorded_as_labour", r"$m_{\mathrm{dom}}$"),
+        ("identification.criminality_recorded_as_labour", r"$m_{\mathrm{crim}}$"),
+    ],
+    "params-adjacent": [
+        ("adjacent.labour_violations_per_100k", r"$n^{\mathrm{lab}}_j$"),
+        ("adjacent.commercial_sex_per_100k", r"$n^{\mathrm{sex}}_j$"),
+        ("adjacent.irregular_migrants_per_100k", r"$n^{\mathrm{irr}}_j$"),
+        ("adjacent.smuggled_per_100k_per_year", r"$q^{\mathrm{smu}}_j$"),
+        ("adjacent.visibility_factor", r"$v_{\mathrm{adj}}$"),
+        ("adjacent.selling_sex_arrest_share", r"$a^{\mathrm{sex}}_j$"),
+        ("adjacent.female_share_labour_violations", r"$\varphi_{\mathrm{lab}}$"),
+        ("adjacent.female_share_commercial_sex", r"$\varphi_{\mathrm{sex}}$"),
+        ("adjacent.female_share_irregular_migrants", r"$\varphi_{\mathrm{irr}}$"),
+        ("adjacent.female_share_smuggled", r"$\varphi_{\mathrm{smu}}$"),
+    ],
     "params-after-identification": [
         ("policy.protection.non_punishment", r"$\mathrm{NP}_j$"),
         ("protection.criminalise_others_share", r"$p_{\mathrm{crim}}$"),
@@ -420,6 +450,10 @@ SUMMARY_FORMULAS: dict[str, str] = {
     "child_share_identified": r"$\sum$ `identified_children` / `identified`",
     "forced_criminality_share_identified": r"identified FORCED_CRIMINALITY / `identified`",
     "self_report_share_identified": r"`identifications_by_channel[SELF_REPORT]` / `identified`",
+    "false_share_identified": r"$\sum$ `false_identifications` / `identified`",
+    "victim_identification_rate": r"((`identified` $-\sum$ `false_identifications`) / $Y$) / $\overline{X}$",
+    "arrests_for_offences": r"$\sum$ `other_cases[OFFENCE]`",
+    "victim_share_of_arrests": r"$\sum$ `victims_in_other_cases[OFFENCE]` / `arrests_for_offences`",
     "protection_entries": r"$\sum$ `protection_entries`",
     "protection_turned_away": r"$\sum$ `protection_turned_away`",
     "investigations": r"$\sum$ `investigations`",
@@ -464,7 +498,8 @@ def read_metrics(reference: dict) -> tuple[list[Metric], list[tuple[str, str, st
 # ---- rendering ----------------------------------------------------------------------------
 
 AXIS_DIMENSION = {"None": "—", "State": "state", "Form": "form", "Market": "market", "Method": "method",
-                  "Channel": "channel", "CaseType": "case_type", "Pillar": "pillar"}
+                  "Channel": "channel", "CaseType": "case_type", "Pillar": "pillar", "Adjacent": "situation",
+                  "Record": "record"}
 
 
 def scope_text(p: Param) -> str:

@@ -64,6 +64,7 @@ MEASURES: dict[str, object] = {
     "child_share_identified": ("weighted", "child_share_identified", "identified"),
     "forced_criminality_share_identified": ("weighted", "forced_criminality_share_identified", "identified"),
     "self_report_share_identified": ("weighted", "self_report_share_identified", "identified"),
+    "false_share_identified": ("weighted", "false_share_identified", "identified"),
 }
 
 

@@ -37,6 +37,10 @@ std::span<const std::string_view> axis_labels(Axis axis) {
       return kCaseTypeLabels;
     case Axis::Pillar:
       return kPillarLabels;
+    case Axis::Adjacent:
+      return kAdjacentLabels;
+    case Axis::Record:
+      return kRecordLabels;
   }
   return {};
 }
@@ -59,6 +63,10 @@ std::string_view axis_name(Axis axis) {
       return "case_type";
     case Axis::Pillar:
       return "pillar";
+    case Axis::Adjacent:
+      return "situation";
+    case Axis::Record:
+      return "record";
   }
   return "";
 }
@@ -164,6 +172,16 @@ constexpr SummarySpec kSummaries[] = {
     {"self_report_share_identified", "1",
      "share of identified victims who came forward themselves (SELF_REPORT)", Layer::Observed,
      Basis::Invariant},
+    {"false_share_identified", "1",
+     "share of the people identified as victims who were not victims (from adjacent situations)", Layer::True,
+     Basis::Invariant},
+    {"victim_identification_rate", "per year",
+     "victims truly identified per year over mean persons in exploitation (false positives left out)",
+     Layer::True, Basis::Invariant},
+    {"arrests_for_offences", "persons", "arrests for offences that agencies recorded (OFFENCE records)",
+     Layer::Observed, Basis::People},
+    {"victim_share_of_arrests", "1", "share of the arrests for offences that were of victims of trafficking",
+     Layer::True, Basis::Invariant},
     {"protection_entries", "persons", "identified victims admitted to protection", Layer::Observed,
      Basis::People},
     {"protection_turned_away", "persons", "identified victims turned away for lack of a place",
@@ -210,6 +228,7 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
   };
   const std::size_t last = steps - 1;
   constexpr std::size_t kExploited = 2, kSexual = 0, kLabour = 1, kDomestic = 2, kCriminality = 3;
+  constexpr auto kOffence = static_cast<std::size_t>(Record::Offence);
 
   double population = 0;
   for (std::size_t c = 0; c < axis_size(Axis::State); ++c)
@@ -220,6 +239,8 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
                                       stock_mean_cat(Metric::exploited_by_form, kDomestic);
   const double victim_steps = flow(Metric::victim_steps);
   const double identified = flow(Metric::identified_by_form);
+  const double false_identified = flow(Metric::false_identifications);
+  const double arrests = flow_cat(Metric::other_cases, kOffence);
   const double prosecutions = flow(Metric::prosecutions);
   const double convictions = flow(Metric::convictions);
   const double profit = flow(Metric::trafficker_profit);
@@ -254,6 +275,10 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
       ratio(flow_cat(Metric::identified_by_form, kCriminality), identified),
       ratio(flow_cat(Metric::identifications_by_channel, static_cast<std::size_t>(Channel::SelfReport)),
             identified),
+      ratio(false_identified, identified),
+      ratio(ratio(identified - false_identified, years), exploited_mean),
+      arrests,
+      ratio(flow_cat(Metric::victims_in_other_cases, kOffence), arrests),
       flow(Metric::protection_entries),
       flow(Metric::protection_turned_away),
       flow(Metric::investigations),

@@ -14,7 +14,18 @@ namespace tipsim {
 
 // Categorical axes of the series; each one's labels stand beside its enum
 // in state.hpp.
-enum class Axis : std::uint8_t { None, State, Form, Market, Method, Channel, CaseType, Pillar };
+enum class Axis : std::uint8_t {
+  None,
+  State,
+  Form,
+  Market,
+  Method,
+  Channel,
+  CaseType,
+  Pillar,
+  Adjacent,
+  Record
+};
 enum class Nature : std::uint8_t { Stock, Flow };
 enum class ValueType : std::uint8_t { Count, Amount };
 // What a number counts: agents (multiply by population.scale for real

@@ -1,9 +1,11 @@
 #include "person_ops.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "events.hpp"
 #include "model_math.hpp"
+#include "observation.hpp"
 
 namespace tipsim {
 
@@ -19,6 +21,7 @@ constexpr std::uint32_t kFeeCharged = 1;
 namespace identified_draw {
 constexpr std::uint32_t kCriminalised = 0;
 constexpr std::uint32_t kCooperates = 1;
+constexpr std::uint32_t kRecordedForm = 2;
 }  // namespace identified_draw
 
 // A person leaves their controller: the trafficker's victim count, the
@@ -121,35 +124,63 @@ std::int32_t prosecutable_controller(const State& state, std::uint32_t person) {
   return controller_active ? controller : kNoTrafficker;
 }
 
-// An identified victim treated as an offender: evidence still counts, but
-// they go home FREE, more vulnerable, with no shelter.
-void criminalise(const Model& model, State& state, StepContext& ctx, std::uint32_t person, Channel channel,
-                 std::int32_t controller) {
-  const Scenario& s = model.scenario;
-  const std::size_t region = state.persons.current_region[person];
-  ctx.metric(Metric::victims_criminalised, region) += 1;
-  record_person_event(model, state, ctx, EventKind::Criminalised, person, static_cast<std::int8_t>(channel));
-  if (controller != kNoTrafficker)
-    state.traffickers.evidence[static_cast<std::size_t>(controller)] +=
-        static_cast<float>(s.get(Param::prosecution_evidence_per_identification));
-  state.persons.flags[person] |= person_flag::kCriminalised;
-  free_from_trafficking(state, person);
-  raise_vulnerability(state, person, s.get(Param::protection_criminalised_vulnerability_increase));
+// The form an agency records for an identified victim: domestic servitude
+// and forced criminality are sometimes recorded as forced labour.
+Form recorded_form(const ParamValues& g, Form truth, double u) {
+  if (truth == Form::DomesticServitude && u < g[Param::identification_domestic_recorded_as_labour])
+    return Form::Labour;
+  if (truth == Form::ForcedCriminality && u < g[Param::identification_criminality_recorded_as_labour])
+    return Form::Labour;
+  return truth;
 }
 
-// The observed counts of an identification: by channel, by form, and of
-// women, children and people found abroad.
+// What the agency records of an identified victim: where, how, the form it
+// recorded, and the person's sex, age and nationality.
 void count_identified(const Model& model, const State& state, StepContext& ctx, std::uint32_t person,
-                      Channel channel) {
+                      Channel channel, Stream& stream, std::uint32_t form_draw) {
   const auto& p = state.persons;
-  const std::size_t region = p.current_region[person];
-  ctx.metric(Metric::identifications_by_channel, region, static_cast<std::size_t>(channel)) += 1;
   record_person_event(model, state, ctx, EventKind::Identification, person,
                       static_cast<std::int8_t>(channel));
-  ctx.metric(Metric::identified_by_form, region, static_cast<std::size_t>(person_form(state, person))) += 1;
-  if (p.flags[person] & person_flag::kFemale) ctx.metric(Metric::identified_female, region) += 1;
-  if (p.flags[person] & person_flag::kChild) ctx.metric(Metric::identified_children, region) += 1;
-  if (p.current_region[person] != p.home_region[person]) ctx.metric(Metric::identified_abroad, region) += 1;
+  const Form form = person_form(state, person);
+  ctx.metric(Metric::victims_identified_by_form, p.current_region[person], static_cast<std::size_t>(form)) +=
+      1;
+  record_identified(ctx, VictimRecord{
+                             .region = p.current_region[person],
+                             .channel = channel,
+                             .form = recorded_form(model.scenario.globals, form, stream.uniform(form_draw)),
+                             .female = (p.flags[person] & person_flag::kFemale) != 0,
+                             .child = (p.flags[person] & person_flag::kChild) != 0,
+                             .foreign = p.current_region[person] != p.home_region[person],
+                         });
+}
+
+// What an agency records a victim it met and did not recognise as, if
+// anything: police see an irregular migrant in a foreigner and, with the
+// region's share, an offender in a person selling sex; inspectors see a
+// labour dispute; a victim who comes forward about work is heard as one,
+// a foreigner as an irregular migrant.
+std::optional<Record> recorded_instead(const State& state, std::uint32_t person, Channel channel,
+                                       Stream& stream, std::uint32_t draw) {
+  const auto& p = state.persons;
+  const Form form = person_form(state, person);
+  const bool foreign = p.current_region[person] != p.home_region[person];
+  switch (channel) {
+    case Channel::Police:
+      if (foreign) return Record::IrregularMigration;
+      if (form == Form::Sexual &&
+          stream.bernoulli(draw,
+                           levers(state, p.current_region[person])[Param::adjacent_selling_sex_arrest_share]))
+        return Record::Offence;
+      return std::nullopt;
+    case Channel::LabourInspection:
+      return Record::LabourDispute;
+    case Channel::SelfReport:
+      if (form == Form::Labour || form == Form::DomesticServitude) return Record::LabourDispute;
+      if (foreign) return Record::IrregularMigration;
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
 }
 
 // The victim's identification, and their testimony if they cooperate, is
@@ -168,12 +199,12 @@ void shelter_or_turn_away(const Model& model, State& state, StepContext& ctx, st
                           bool sheltered, bool cooperates) {
   const std::size_t region = state.persons.current_region[person];
   if (sheltered) {
-    ctx.metric(Metric::protection_entries, region) += 1;
+    record_protection_entry(ctx, region);
     record_person_event(model, state, ctx, EventKind::ProtectionEntry, person);
     enter_protection(state, person);
     if (cooperates) state.persons.flags[person] |= person_flag::kCooperating;
   } else {
-    ctx.metric(Metric::protection_turned_away, region) += 1;
+    record_turned_away(ctx, region);
     record_person_event(model, state, ctx, EventKind::TurnedAway, person);
     free_from_trafficking(state, person);
     raise_vulnerability(state, person, model.scenario.get(Param::protection_unserved_vulnerability_increase));
@@ -182,12 +213,39 @@ void shelter_or_turn_away(const Model& model, State& state, StepContext& ctx, st
 
 }  // namespace
 
+void punish(const Model& model, State& state, StepContext& ctx, std::uint32_t person, Channel channel,
+            std::int32_t controller) {
+  const Scenario& s = model.scenario;
+  ctx.metric(Metric::victims_punished, state.persons.current_region[person]) += 1;
+  record_person_event(model, state, ctx, EventKind::Criminalised, person, static_cast<std::int8_t>(channel));
+  if (controller != kNoTrafficker)
+    state.traffickers.evidence[static_cast<std::size_t>(controller)] +=
+        static_cast<float>(s.get(Param::prosecution_evidence_per_identification));
+  state.persons.flags[person] |= person_flag::kCriminalised;
+  free_from_trafficking(state, person);
+  raise_vulnerability(state, person, s.get(Param::protection_criminalised_vulnerability_increase));
+}
+
+void record_unrecognised(const Model& model, const State& state, StepContext& ctx, std::uint32_t person,
+                         Channel channel, Stream& stream, std::uint32_t draw) {
+  const std::size_t region = state.persons.current_region[person];
+  ctx.metric(Metric::victims_unrecognised, region, static_cast<std::size_t>(channel)) += 1;
+  record_person_event(model, state, ctx, EventKind::Unrecognised, person, static_cast<std::int8_t>(channel));
+  const std::optional<Record> record = recorded_instead(state, person, channel, stream, draw);
+  if (!record) return;
+  if (*record == Record::Offence)
+    record_person_event(model, state, ctx, EventKind::Arrest, person, static_cast<std::int8_t>(channel));
+  record_other_cases(ctx, region, *record);
+  ctx.metric(Metric::victims_in_other_cases, region, static_cast<std::size_t>(*record)) += 1;
+}
+
 void handle_identified(const Model& model, State& state, StepContext& ctx, std::uint32_t person,
                        Channel channel, Stream& stream, std::uint32_t first_draw) {
   const Scenario& s = model.scenario;
   const std::size_t region = state.persons.current_region[person];
   const std::int32_t controller = prosecutable_controller(state, person);
 
+  count_identified(model, state, ctx, person, channel, stream, first_draw + identified_draw::kRecordedForm);
   // Without the non-punishment principle, victims of forced criminality are
   // treated as offenders, and some victims of other forms too (immigration
   // or prostitution offences).
@@ -196,17 +254,16 @@ void handle_identified(const Model& model, State& state, StepContext& ctx, std::
                          stream.bernoulli(first_draw + identified_draw::kCriminalised,
                                           s.get(Param::protection_criminalise_others_share)));
   if (punished) {
-    criminalise(model, state, ctx, person, channel, controller);
+    record_identified_punished(ctx, region);
+    punish(model, state, ctx, person, channel, controller);
     return;
   }
-  count_identified(model, state, ctx, person, channel);
-  const RegionState& rs = state.regions[region];
-  const bool sheltered = rs.shelter_occupied < rs.shelter_capacity;
+  const bool sheltered = shelter_place_free(state.regions[region]);
   const bool cooperates = stream.bernoulli(first_draw + identified_draw::kCooperates,
                                            sheltered ? s.get(Param::protection_cooperation_sheltered)
                                                      : s.get(Param::protection_cooperation_unsheltered));
   add_evidence(s, state, controller, cooperates);
-  if (cooperates) ctx.metric(Metric::victims_cooperating, region) += 1;
+  if (cooperates) record_cooperating(ctx, region);
   shelter_or_turn_away(model, state, ctx, person, sheltered, cooperates);
 }
 

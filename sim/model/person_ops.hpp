@@ -187,13 +187,33 @@ void enter_protection(State& state, std::uint32_t person);
 // A person in protection goes home FREE.
 void leave_protection(State& state, std::uint32_t person);
 
-// What happens after identification, for any channel: punishment where
-// non-punishment is off, a shelter place if one is free, cooperation with
-// prosecution, evidence against the controller, and the observed counts.
-// `stream` is the person's stream of the identifying phase; draws from
-// `first_draw` on are used.
+// What happens after identification, for any channel: what the agency
+// records, punishment where non-punishment is off, a shelter place if one
+// is free, cooperation with prosecution, evidence against the controller.
+// `stream` is the person's stream of the identifying phase; draws
+// first_draw to first_draw + 2 are used.
 void handle_identified(const Model& model, State& state, StepContext& ctx, std::uint32_t person,
                        Channel channel, Stream& stream, std::uint32_t first_draw);
+
+// A victim punished as an offender (identified and punished where
+// non-punishment is off, or arrested and not recognised): they go home
+// FREE, more vulnerable, with a criminal record; evidence counts against a
+// controller only if one is given (kNoTrafficker when nobody knows).
+void punish(const Model& model, State& state, StepContext& ctx, std::uint32_t person, Channel channel,
+            std::int32_t controller);
+
+// A victim whom a channel met (or who came forward) but did not recognise:
+// what the agency recorded them as instead, if anything (an offence,
+// irregular migration, a labour dispute). They stay where they are. Uses
+// `draw` of `stream`.
+void record_unrecognised(const Model& model, const State& state, StepContext& ctx, std::uint32_t person,
+                         Channel channel, Stream& stream, std::uint32_t draw);
+
+// Whether a region's shelters have a free place (victims and the people
+// wrongly identified as victims share them).
+inline bool shelter_place_free(const RegionState& rs) {
+  return rs.shelter_occupied + rs.non_victims_sheltered < rs.shelter_capacity;
+}
 
 // ---- traffickers who enter the trade -------------------------------------
 

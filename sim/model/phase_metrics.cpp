@@ -6,7 +6,7 @@
 
 namespace tipsim {
 
-void collect_metrics(const Model& /*model*/, State& state, StepContext& ctx) {
+void collect_metrics(const Model& model, State& state, StepContext& ctx) {
   // Also refreshes RegionState::traffickers_active, which prosecution changes.
   const auto& p = state.persons;
   for (std::size_t r = 0; r < state.regions.size(); ++r) {
@@ -15,6 +15,10 @@ void collect_metrics(const Model& /*model*/, State& state, StepContext& ctx) {
     ctx.metric(Metric::shelter_capacity, r) = rs.shelter_capacity;
     ctx.metric(Metric::perceived_risk, r) = rs.perceived_risk;
     ctx.metric(Metric::awareness_mean, r) = rs.awareness_mean;
+    ctx.metric(Metric::non_victims_in_protection, r) = rs.non_victims_sheltered;
+    for (std::size_t g = 0; g < kAdjacentGroups; ++g)
+      ctx.metric(Metric::adjacent_persons, r, g) =
+          adjacent_persons(model, state, r, static_cast<Adjacent>(g));
   }
   for (const std::uint32_t i : state.involved) {
     const auto person_state = static_cast<PersonState>(p.state[i]);

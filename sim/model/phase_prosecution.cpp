@@ -13,6 +13,7 @@
 
 #include "events.hpp"
 #include "model_math.hpp"
+#include "observation.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
 
@@ -34,12 +35,12 @@ constexpr std::uint32_t kSentenceRounding = 3;
 }  // namespace trafficker_draw
 
 // Draws of a person's prosecution stream. A victim found by investigators
-// leaves their controller, so the two handle_identified ranges (two draws
-// each) never serve the same person in a step; they are kept apart anyway.
+// leaves their controller, so the two handle_identified ranges (three
+// draws each) never serve the same person in a step; they are kept apart anyway.
 namespace person_draw {
 constexpr std::uint32_t kFound = 0;
-constexpr std::uint32_t kFoundIdentified = 1;  // and 2: handle_identified
-constexpr std::uint32_t kFreedIdentified = 4;  // and 5: handle_identified
+constexpr std::uint32_t kFoundIdentified = 1;  // to 3: handle_identified
+constexpr std::uint32_t kFreedIdentified = 4;  // to 6: handle_identified
 }  // namespace person_draw
 
 // Per-region tallies; regions are at most 256 (uint8 indices).
@@ -155,7 +156,7 @@ bool try_case(const Model& model, State& state, StepContext& ctx, std::int32_t i
   const double corruption = lv[Param::institutions_corruption];
   const double boost = 1.0 + g[Param::prosecution_partnership_boost] * lv[Param::policy_partnership_level];
   const std::size_t case_type = case_type_of(static_cast<Market>(tr.market[t]));
-  ctx.metric(Metric::investigations, r, case_type) += 1;
+  record_case(ctx, r, CaseStage::Investigation, case_type);
   record_trafficker_event(model, state, ctx, EventKind::Investigation, t);
   const double evidence = tr.evidence[t] * boost;
   const double strength = evidence / (evidence + evidence_half);
@@ -163,7 +164,7 @@ bool try_case(const Model& model, State& state, StepContext& ctx, std::int32_t i
   if (!stream.bernoulli(trafficker_draw::kProsecuted,
                         (prosecute_base + (1.0 - prosecute_base) * strength) * (1.0 - corruption)))
     return false;
-  ctx.metric(Metric::prosecutions, r, case_type) += 1;
+  record_case(ctx, r, CaseStage::Prosecution, case_type);
   record_trafficker_event(model, state, ctx, EventKind::Prosecution, t);
   // Court costs, in real USD (the agent stands for population.scale cases),
   // come on top of the levers' cost, except in budget mode, where the
@@ -174,7 +175,7 @@ bool try_case(const Model& model, State& state, StepContext& ctx, std::int32_t i
   if (!stream.bernoulli(trafficker_draw::kConvicted,
                         (convict_base + (1.0 - convict_base) * strength) * (1.0 - corruption)))
     return false;
-  ctx.metric(Metric::convictions, r, case_type) += 1;
+  record_case(ctx, r, CaseStage::Conviction, case_type);
   record_trafficker_event(model, state, ctx, EventKind::Conviction, t);
   return true;
 }

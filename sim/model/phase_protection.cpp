@@ -1,12 +1,15 @@
 // Phase 9: protection and reintegration. People in protection receive
 // services for the region's service duration (paid for every step of the
-// stay, by the quality), then go home FREE. Good
+// stay, by the quality), then go home FREE; people wrongly identified as
+// victims hold places too, and leave at the rate that gives the same mean
+// stay. Good
 // services lower vulnerability, raise awareness and, with probability equal
 // to their quality, remove the re-trafficking penalty.
 #include <algorithm>
 #include <cmath>
 
 #include "events.hpp"
+#include "observation.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
 
@@ -26,6 +29,28 @@ double services_cost(const Model& model, const ParamValues& lv) {
   return lv[Param::policy_protection_service_quality] *
          model.scenario.get(Param::cost_services_usd_per_person_year) * lv[Param::cost_price_level] *
          model.step_years * model.population_scale;
+}
+
+// People wrongly identified as victims, sheltered in each region (counts,
+// not agents): services paid for, and each leaves with probability
+// step / stay in a step (a geometric stay with the service time's mean).
+void serve_non_victims(const Model& model, State& state, StepContext& ctx) {
+  for (std::size_t r = 0; r < state.regions.size(); ++r) {
+    RegionState& rs = state.regions[r];
+    if (rs.non_victims_sheltered == 0) continue;
+    const ParamValues& lv = levers(state, r);
+    ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Protection)) +=
+        services_cost(model, lv) * rs.non_victims_sheltered;
+    const double years = lv[Param::policy_protection_service_years];
+    const double leave = years > 0 ? std::min(1.0, model.step_years / years) : 1.0;
+    Stream stream = region_stream(model, state, Phase::Protection, static_cast<std::uint32_t>(r));
+    const std::uint32_t sheltered = rs.non_victims_sheltered;
+    for (std::uint32_t k = 0; k < sheltered; ++k) {
+      if (!stream.bernoulli(k, leave)) continue;
+      --rs.non_victims_sheltered;
+      record_reintegration(ctx, r);
+    }
+  }
 }
 
 }  // namespace
@@ -50,13 +75,14 @@ void run_protection(const Model& model, State& state, StepContext& ctx) {
       continue;
     const double quality = lv[Param::policy_protection_service_quality];
     Stream stream = person_stream(model, state, Phase::Protection, i);
-    ctx.metric(Metric::reintegrations, region) += 1;
+    record_reintegration(ctx, region);
     record_person_event(model, state, ctx, EventKind::Reintegration, i);
     leave_protection(state, i);
     p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - quality * cut));
     set_awareness(state, i, std::max(awareness_now(model, state, i), quality * awareness_after));
     if (stream.bernoulli(person_draw::kReintegrated, quality)) p.flags[i] |= person_flag::kReintegrated;
   }
+  serve_non_victims(model, state, ctx);
 }
 
 }  // namespace tipsim

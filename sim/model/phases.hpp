@@ -27,6 +27,11 @@ void run_demography(const Model& model, State& state, StepContext& ctx);        
 void collect_metrics(const Model& model, State& state, StepContext& ctx);        // 11. stocks into the frame; active traffickers
 // clang-format on
 
+// People of an adjacent situation in a region (counts of agents; none is a
+// victim): residents by the region's rates per 100 000, smuggled migrants
+// in transit by the yearly flow times the default transit time.
+double adjacent_persons(const Model& model, const State& state, std::size_t region, Adjacent group);
+
 // Demand, pull and attractiveness of every region from the levers and the
 // current market counts; shared by initialisation and the market phase.
 void update_market_signals(const Model& model, State& state);

@@ -86,13 +86,37 @@ inline constexpr std::string_view kChannelLabels[] = {
     "POLICE",         "LABOUR_INSPECTION", "NGO_OUTREACH",  "HOTLINE",
     "PRIVATE_SECTOR", "BORDER_SCREENING",  "INVESTIGATION", "SELF_REPORT"};
 
+// People in situations agencies can mistake for trafficking, kept as counts
+// per region: none of them is a victim.
+enum class Adjacent : std::uint8_t {
+  LabourViolation = 0,
+  CommercialSex = 1,
+  IrregularMigrant = 2,
+  Smuggled = 3
+};
+inline constexpr std::size_t kAdjacentGroups = 4;
+inline constexpr std::string_view kAdjacentLabels[] = {"LABOUR_RIGHTS_VIOLATION", "COMMERCIAL_SEX",
+                                                       "IRREGULAR_MIGRANT", "SMUGGLED_MIGRANT"};
+// The form of exploitation a group resembles: channels meet its people where
+// they meet victims of that form.
+constexpr Form look_alike_form(Adjacent a) {
+  return a == Adjacent::CommercialSex ? Form::Sexual : Form::Labour;
+}
+
+// What an agency records a person as when it does not record them as a
+// victim of trafficking.
+enum class Record : std::uint8_t { Offence = 0, IrregularMigration = 1, LabourDispute = 2 };
+inline constexpr std::size_t kRecords = 3;
+inline constexpr std::string_view kRecordLabels[] = {"OFFENCE", "IRREGULAR_MIGRATION", "LABOUR_DISPUTE"};
+
 enum class Pillar : std::uint8_t { Prosecution = 0, Protection = 1, Prevention = 2, Partnership = 3 };
 inline constexpr std::size_t kPillars = 4;
 inline constexpr std::string_view kPillarLabels[] = {"PROSECUTION", "PROTECTION", "PREVENTION",
                                                      "PARTNERSHIP"};
 static_assert(std::size(kPersonStateLabels) == kPersonStates && std::size(kFormLabels) == kForms &&
               std::size(kMarketLabels) == kMarkets && std::size(kMethodLabels) == kMethods &&
-              std::size(kChannelLabels) == kChannels && std::size(kPillarLabels) == kPillars);
+              std::size(kChannelLabels) == kChannels && std::size(kPillarLabels) == kPillars &&
+              std::size(kAdjacentLabels) == kAdjacentGroups && std::size(kRecordLabels) == kRecords);
 
 enum class TraffickerState : std::uint8_t { Active = 0, Incarcerated = 1, Desisted = 2 };
 
@@ -192,7 +216,10 @@ struct RegionState {
   // market phase), so that they always match the agents.
   std::uint32_t market_victims[kMarkets] = {};  // victims (RECRUITED for here or EXPLOITED here) by market
   std::uint32_t shelter_occupied = 0;           // persons IN_PROTECTION here
-  std::uint32_t free_persons = 0;               // FREE persons whose home is here
+  // Written by identification and protection: people identified as victims
+  // who were not, in a shelter place here (counts: they are not agents).
+  std::uint32_t non_victims_sheltered = 0;
+  std::uint32_t free_persons = 0;  // FREE persons whose home is here
   std::uint32_t traffickers_active = 0;
 };
 

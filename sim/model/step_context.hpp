@@ -5,6 +5,7 @@
 // are all a run needs to continue.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -46,7 +47,15 @@ struct StepContext {
   FrameLayout layout;
   std::vector<double> frame;  // this step's metrics, FrameLayout order; zeroed by the step
 
+  // A true or policy series. The model writes observed series through
+  // observation.hpp only, from what agencies record (a test checks that no
+  // other file of the model names one).
   double& metric(Metric m, std::size_t region, std::size_t category = 0) {
+    return frame[layout.index(m, region, category)];
+  }
+  // An observed series: for observation.cpp alone (a test checks it).
+  double& recorded(Metric m, std::size_t region, std::size_t category = 0) {
+    assert(spec(m).layer == Layer::Observed);
     return frame[layout.index(m, region, category)];
   }
 };

@@ -44,6 +44,10 @@ const char* axis_long_name(Axis axis) {
       return "case type (sex or labour trafficking, as the TIP report counts them)";
     case Axis::Pillar:
       return "anti-trafficking pillar (the 4 Ps)";
+    case Axis::Adjacent:
+      return "situation that agencies can mistake for trafficking (none of these people is a victim)";
+    case Axis::Record:
+      return "what an agency recorded a person as, other than a victim of trafficking";
   }
   return "";
 }

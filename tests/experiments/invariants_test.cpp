@@ -100,12 +100,15 @@ TEST(Invariants, ConservationAndBookkeepingHoldAtEveryStep) {
       for (std::size_t f = 0; f < kForms; ++f) by_form += sim.series().at(t, Metric::exploited_by_form, r, f);
       ASSERT_EQ(by_form, sim.series().at(t, Metric::persons_by_state, r, 2))
           << "region " << r << ", step " << t;
-      ASSERT_LE(sim.series().at(t, Metric::persons_by_state, r, 3),
+      ASSERT_LE(sim.series().at(t, Metric::persons_by_state, r, 3) +
+                    sim.series().at(t, Metric::non_victims_in_protection, r),
                 sim.series().at(t, Metric::shelter_capacity, r));
     }
-    // Identified people are accounted for once: admitted or turned away.
+    // People identified are accounted for once: admitted, turned away, or
+    // punished all the same.
     ASSERT_EQ(sim.series().total(t, Metric::protection_entries) +
-                  sim.series().total(t, Metric::protection_turned_away),
+                  sim.series().total(t, Metric::protection_turned_away) +
+                  sim.series().total(t, Metric::identified_victims_punished),
               sim.series().total(t, Metric::identifications_by_channel))
         << "step " << t;
     const double traffickers = static_cast<double>(w.traffickers.size());
@@ -118,8 +121,8 @@ TEST(Invariants, ConservationAndBookkeepingHoldAtEveryStep) {
   for (Metric m :
        {Metric::recruitments_by_method, Metric::exploitations_new, Metric::escapes, Metric::releases,
         Metric::identifications_by_channel, Metric::protection_entries, Metric::protection_turned_away,
-        Metric::victims_criminalised, Metric::reintegrations, Metric::convictions,
-        Metric::traffickers_entering, Metric::traffickers_desisting, Metric::traffickers_released})
+        Metric::victims_punished, Metric::reintegrations, Metric::convictions, Metric::traffickers_entering,
+        Metric::traffickers_desisting, Metric::traffickers_released})
     EXPECT_GT(run_total(series, m), 0.0) << spec(m).name << " never happened: the check above was vacuous";
   for (Channel c : {Channel::Police, Channel::BorderScreening, Channel::Investigation})
     EXPECT_GT(run_total(series, Metric::identifications_by_channel, static_cast<std::size_t>(c)), 0.0)

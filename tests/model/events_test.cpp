@@ -46,6 +46,11 @@ Scenario eventful_scenario(std::int32_t steps = 40) {
   set_param(s, Param::exploitation_criminality_arrest_per_year, 2.0);
   test::set_regional(s, 1, Param::policy_protection_non_punishment, 0);
   s.routes.push_back(RouteSpec{1, 0, 0.3, 14});
+  // People wrongly identified as victims are counts, not agents: they have
+  // no events, so none exist here (screening of victims stays imperfect).
+  for (Param p : {Param::adjacent_labour_violations_per_100k, Param::adjacent_commercial_sex_per_100k,
+                  Param::adjacent_irregular_migrants_per_100k, Param::adjacent_smuggled_per_100k_per_year})
+    set_param(s, p, 0.0);
   return s;
 }
 
@@ -70,6 +75,12 @@ std::array<std::size_t, kEventKinds> count_by_kind(const std::vector<Event>& eve
 double total(const Series& series, Metric m) {
   double sum = 0;
   for (std::size_t s = 0; s < series.steps(); ++s) sum += series.total(s, m);
+  return sum;
+}
+
+double total(const Series& series, Metric m, std::size_t category) {
+  double sum = 0;
+  for (std::size_t s = 0; s < series.steps(); ++s) sum += series.total(s, m, category);
   return sum;
 }
 
@@ -125,10 +136,12 @@ TEST(Events, EveryCountedHappeningIsOneEvent) {
   EXPECT_EQ(of(counts, EventKind::ExploitationBegins), total(series, Metric::exploitations_new));
   EXPECT_EQ(of(counts, EventKind::Escape), total(series, Metric::escapes));
   EXPECT_EQ(of(counts, EventKind::Release), total(series, Metric::releases));
-  EXPECT_EQ(of(counts, EventKind::Arrest), total(series, Metric::victims_arrested));
+  EXPECT_EQ(of(counts, EventKind::Arrest),
+            total(series, Metric::victims_in_other_cases, static_cast<std::size_t>(Record::Offence)));
   EXPECT_EQ(of(counts, EventKind::Identification), total(series, Metric::identified_by_form));
   EXPECT_EQ(of(counts, EventKind::Identification), total(series, Metric::identifications_by_channel));
-  EXPECT_EQ(of(counts, EventKind::Criminalised), total(series, Metric::victims_criminalised));
+  EXPECT_EQ(of(counts, EventKind::Criminalised), total(series, Metric::victims_punished));
+  EXPECT_EQ(of(counts, EventKind::Unrecognised), total(series, Metric::victims_unrecognised));
   EXPECT_EQ(of(counts, EventKind::ProtectionEntry), total(series, Metric::protection_entries));
   EXPECT_EQ(of(counts, EventKind::TurnedAway), total(series, Metric::protection_turned_away));
   EXPECT_EQ(of(counts, EventKind::Reintegration), total(series, Metric::reintegrations));
@@ -176,9 +189,9 @@ TEST(Events, EachEventNamesWhoWhereAndHow) {
       ASSERT_GE(e.person, 0);
       ASSERT_LT(static_cast<std::size_t>(e.person), w.persons.size());
       const auto person = static_cast<std::size_t>(e.person);
-      const bool identified = e.kind == EventKind::Identification || e.kind == EventKind::Criminalised ||
-                              e.kind == EventKind::Arrest;
-      EXPECT_EQ(e.channel >= 0, identified);
+      const bool met = e.kind == EventKind::Identification || e.kind == EventKind::Criminalised ||
+                       e.kind == EventKind::Arrest || e.kind == EventKind::Unrecognised;
+      EXPECT_EQ(e.channel >= 0, met);
       if (e.kind == EventKind::Arrest) {
         EXPECT_EQ(e.channel, static_cast<std::int8_t>(Channel::Police));
       }
@@ -218,6 +231,7 @@ TEST(Events, TheResponsibleInterventionIsTheLastCoveringOneThatChangesALeverTheM
     std::int16_t expected = kNoIntervention;
     switch (e.kind) {
       case EventKind::Arrest:
+      case EventKind::Unrecognised:
       case EventKind::Identification:
       case EventKind::Criminalised:
         if (e.kind != EventKind::Criminalised &&
@@ -225,8 +239,10 @@ TEST(Events, TheResponsibleInterventionIsTheLastCoveringOneThatChangesALeverTheM
              e.channel == static_cast<std::int8_t>(Channel::Investigation)) &&
             e.region == 0 && e.step >= 2 && e.step < 6)
           expected = 0;
-        // The hotline reads the campaign's reach.
-        if (e.kind == EventKind::Identification && e.channel == static_cast<std::int8_t>(Channel::Hotline))
+        // The hotline and victims coming forward read the campaign's reach.
+        if ((e.kind == EventKind::Identification || e.kind == EventKind::Unrecognised) &&
+            (e.channel == static_cast<std::int8_t>(Channel::Hotline) ||
+             e.channel == static_cast<std::int8_t>(Channel::SelfReport)))
           expected = 2;
         break;
       case EventKind::Investigation:

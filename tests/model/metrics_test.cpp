@@ -36,6 +36,8 @@ TEST(MetricTable, AxesHaveOneLabelPerCategoryOfTheModel) {
   EXPECT_EQ(axis_size(Axis::Channel), kChannels);
   EXPECT_EQ(axis_size(Axis::CaseType), 2u);
   EXPECT_EQ(axis_size(Axis::Pillar), kPillars);
+  EXPECT_EQ(axis_size(Axis::Adjacent), kAdjacentGroups);
+  EXPECT_EQ(axis_size(Axis::Record), kRecords);
   // The label order is the enums' order.
   EXPECT_EQ(axis_labels(Axis::State)[static_cast<std::size_t>(PersonState::Exploited)], "EXPLOITED");
   EXPECT_EQ(axis_labels(Axis::Market)[static_cast<std::size_t>(Market::DomesticServitude)],
@@ -83,8 +85,8 @@ TEST(MetricTable, EveryMetricHasALayerAndTheObservedAreExactlyTheAgencyCounts) {
                                           Metric::identified_abroad,
                                           Metric::protection_entries,
                                           Metric::protection_turned_away,
-                                          Metric::victims_arrested,
-                                          Metric::victims_criminalised,
+                                          Metric::other_cases,
+                                          Metric::identified_victims_punished,
                                           Metric::victims_cooperating,
                                           Metric::reintegrations,
                                           Metric::investigations,

@@ -279,7 +279,8 @@ TEST(PersonOps, AnIdentifiedVictimWithAPlaceIsShelteredAndCounted) {
   EXPECT_EQ(x.metric(Metric::protection_entries), 1);
   EXPECT_EQ(x.metric(Metric::victims_cooperating), 1);
   EXPECT_EQ(test::frame_total(x.w, Metric::protection_turned_away), 0);
-  EXPECT_EQ(test::frame_total(x.w, Metric::victims_criminalised), 0);
+  EXPECT_EQ(test::frame_total(x.w, Metric::identified_victims_punished), 0);
+  EXPECT_EQ(test::frame_total(x.w, Metric::victims_punished), 0);
   // Evidence: identification plus cooperation.
   EXPECT_EQ(x.w.traffickers.evidence[static_cast<std::size_t>(x.t)],
             static_cast<float>(s.get(Param::prosecution_evidence_per_identification) +
@@ -311,7 +312,7 @@ TEST(PersonOps, AnIdentifiedVictimWithoutAPlaceIsTurnedAwayHome) {
   EXPECT_TRUE(test::world_is_consistent(x.w, test::Involved::MayHoldFree));
 }
 
-TEST(PersonOps, WithoutNonPunishmentForcedCriminalityIsPunishedNotIdentified) {
+TEST(PersonOps, WithoutNonPunishmentForcedCriminalityIsRecordedAsIdentifiedThenPunished) {
   Scenario s = two_regions();
   // Punishment follows the levers where the victim is found (region 1).
   test::set_regional(s, 1, Param::policy_protection_non_punishment, 0);
@@ -322,9 +323,11 @@ TEST(PersonOps, WithoutNonPunishmentForcedCriminalityIsPunishedNotIdentified) {
   --expected.victims[static_cast<std::size_t>(x.t)];
   x.identify(Channel::Police);
   EXPECT_EQ(Counts(x.w), expected);  // no shelter place although five are free
-  EXPECT_EQ(x.metric(Metric::victims_criminalised), 1);
-  EXPECT_EQ(test::frame_total(x.w, Metric::identified_by_form), 0);
-  EXPECT_EQ(test::frame_total(x.w, Metric::identifications_by_channel), 0);
+  // The agency knows whom it identified and then punished: both are recorded.
+  EXPECT_EQ(x.metric(Metric::identified_victims_punished), 1);
+  EXPECT_EQ(x.metric(Metric::victims_punished), 1);
+  EXPECT_EQ(x.metric(Metric::identified_by_form, static_cast<std::size_t>(Form::ForcedCriminality)), 1);
+  EXPECT_EQ(x.metric(Metric::identifications_by_channel, static_cast<std::size_t>(Channel::Police)), 1);
   EXPECT_EQ(test::frame_total(x.w, Metric::protection_entries), 0);
   EXPECT_TRUE(x.w.persons.flags[x.i] & person_flag::kCriminalised);
   const double share = s.get(Param::protection_criminalised_vulnerability_increase);

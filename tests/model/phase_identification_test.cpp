@@ -60,7 +60,8 @@ TEST(Identification, ZeroEffortInEveryChannelIdentifiesNobody) {
   for (w.step = 1; w.step < 20; ++w.step) run_identification(w);
   EXPECT_EQ(w.persons.state, before.state);
   EXPECT_EQ(test::frame_total(w, Metric::identifications_by_channel), 0.0);
-  EXPECT_EQ(test::frame_total(w, Metric::victims_criminalised), 0.0);
+  EXPECT_EQ(test::frame_total(w, Metric::victims_punished), 0.0);
+  EXPECT_EQ(test::frame_total(w, Metric::other_cases), 0.0);
 }
 
 TEST(Identification, LabourInspectionNeverFindsSexualExploitation) {
@@ -228,10 +229,12 @@ TEST(Identification, WithoutNonPunishmentForcedCriminalityVictimsAreCriminalised
     sexual_punished += (w.persons.flags[i] & person_flag::kCriminalised) ? 1 : 0;
   const double share = s.get(Param::protection_criminalise_others_share);
   EXPECT_NEAR(static_cast<double>(sexual_punished), 4000 * share, test::binomial_tolerance(4000, share));
-  EXPECT_EQ(w.metric(Metric::victims_criminalised, 0), 4000.0 + static_cast<double>(sexual_punished));
+  EXPECT_EQ(w.metric(Metric::identified_victims_punished, 0), 4000.0 + static_cast<double>(sexual_punished));
+  EXPECT_EQ(w.metric(Metric::victims_punished, 0), 4000.0 + static_cast<double>(sexual_punished));
+  // Identified first: the agency records them, then punishes them.
   EXPECT_EQ(
       test::frame_total(w, Metric::identified_by_form, static_cast<std::size_t>(Form::ForcedCriminality)),
-      0.0);
+      4000.0);
   EXPECT_EQ(w.metric(Metric::protection_entries, 0), 4000.0 - static_cast<double>(sexual_punished));
   EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
 }
@@ -246,7 +249,7 @@ TEST(Identification, WithNonPunishmentForcedCriminalityVictimsAreProtected) {
   exploit(w, 0, 1000, Market::ForcedCriminality);
   w.step = 1;
   run_identification(w);
-  EXPECT_EQ(w.metric(Metric::victims_criminalised, 0), 0.0);
+  EXPECT_EQ(w.metric(Metric::victims_punished, 0), 0.0);
   EXPECT_EQ(w.metric(Metric::protection_entries, 0), 1000.0);
   EXPECT_EQ(test::count_in(w, PersonState::InProtection), 1000u);
 }
@@ -263,8 +266,10 @@ TEST(Identification, VictimsOfForcedCriminalityAreArrestedAsOffenders) {
   w.step = 1;
   run_identification(w);
   const double p = -std::expm1(-8.0 * w.step_years);
-  EXPECT_NEAR(w.metric(Metric::victims_criminalised, 0), 10000 * p, test::binomial_tolerance(10000, p));
-  EXPECT_EQ(w.metric(Metric::victims_arrested, 0), w.metric(Metric::victims_criminalised, 0));
+  const double arrests = w.metric(Metric::other_cases, 0, static_cast<std::size_t>(Record::Offence));
+  EXPECT_NEAR(arrests, 10000 * p, test::binomial_tolerance(10000, p));
+  EXPECT_EQ(w.metric(Metric::victims_in_other_cases, 0, static_cast<std::size_t>(Record::Offence)), arrests);
+  EXPECT_EQ(w.metric(Metric::victims_punished, 0), arrests);
   for (std::uint32_t i = 10000; i < 15000; ++i)
     ASSERT_EQ(w.persons.state[i], static_cast<std::uint8_t>(PersonState::Exploited))
         << "no arrests outside forced criminality";
@@ -450,7 +455,7 @@ TEST(Identification, VictimsComeForwardByWhatTheyKnowReachTrustAndFear) {
   }
   EXPECT_EQ(identified(w, Channel::SelfReport), total);
   EXPECT_EQ(test::frame_total(w, Metric::identifications_by_channel), total) << "no other channel is open";
-  EXPECT_EQ(test::frame_total(w, Metric::self_reports_unrecognised), 0.0);
+  EXPECT_EQ(test::frame_total(w, Metric::victims_unrecognised), 0.0);
 }
 
 TEST(Identification, AReportNotRecognisedLeavesTheVictimWhereTheyWere) {
@@ -471,7 +476,8 @@ TEST(Identification, AReportNotRecognisedLeavesTheVictimWhereTheyWere) {
   run_identification(w);
   const double p = 1 - std::exp(-20.0 * 0.5 * w.step_years);
   const double recognised = identified(w, Channel::SelfReport);
-  const double unrecognised = test::frame_total(w, Metric::self_reports_unrecognised);
+  const double unrecognised =
+      test::frame_total(w, Metric::victims_unrecognised, static_cast<std::size_t>(Channel::SelfReport));
   EXPECT_NEAR(recognised, kVictims * p * 0.25, test::binomial_tolerance(kVictims, p * 0.25));
   EXPECT_NEAR(unrecognised, kVictims * p * 0.75, test::binomial_tolerance(kVictims, p * 0.75));
   EXPECT_EQ(static_cast<double>(test::count_in(w, PersonState::Exploited)), kVictims - recognised);

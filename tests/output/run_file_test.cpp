@@ -210,8 +210,8 @@ TEST(RunFileTest, ReadsBackEveryValueExactly) {
   EXPECT_EQ(f.dimension("step"), 6u);
   EXPECT_EQ(f.dimension("region"), 2u);
   EXPECT_EQ(f.labels.at("region"), (std::vector<std::string>{"world", "south"}));
-  for (Axis axis :
-       {Axis::State, Axis::Form, Axis::Market, Axis::Method, Axis::Channel, Axis::CaseType, Axis::Pillar}) {
+  for (Axis axis : {Axis::State, Axis::Form, Axis::Market, Axis::Method, Axis::Channel, Axis::CaseType,
+                    Axis::Pillar, Axis::Adjacent, Axis::Record}) {
     const std::string name(axis_name(axis));
     EXPECT_EQ(f.dimension(name), axis_size(axis)) << name;
     EXPECT_EQ(f.labels.at(name),

@@ -266,7 +266,7 @@ TEST_F(CliTest, ReferenceJsonParsesAndListsEveryTable) {
   ASSERT_EQ(read.exit_code, 0) << read.err << "\n" << outcome.out;
   std::string expected =
       "parameters:" + std::to_string(kParamCount) + " metrics:" + std::to_string(kMetricCount) +
-      " axes:7 summaries:" + std::to_string(summary_table().size()) +
+      " axes:9 summaries:" + std::to_string(summary_table().size()) +
       " lever_costs:" + std::to_string(lever_costs().size()) + " event_kinds:" + std::to_string(kEventKinds) +
       " effects:" + std::to_string(effect_table().size()) +
       " export_tables:" + std::to_string(output::export_table_specs().size()) + "\n";

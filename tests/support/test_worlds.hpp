@@ -82,18 +82,41 @@ inline void set_regional(Scenario& s, std::size_t region, Param p, double value)
   s.regions[region].values[p] = value;
 }
 
+// Agencies that see truly: every victim a channel meets is recognised
+// (arrests screened without fail), forms are recorded as they are, and
+// nobody in an adjacent situation exists to be taken for a victim. Tests of
+// one mechanism start from here and turn on the measurement they check.
+inline void perfect_screening(Scenario& s) {
+  for (Param p : {Param::identification_police_sensitivity, Param::identification_inspection_sensitivity,
+                  Param::identification_ngo_sensitivity, Param::identification_hotline_sensitivity,
+                  Param::identification_private_sector_sensitivity, Param::identification_border_sensitivity,
+                  Param::identification_arrest_screening_sensitivity,
+                  Param::identification_arrest_screening_sensitivity_without_law})
+    set_param(s, p, 1.0);
+  for (Param p : {Param::identification_domestic_recorded_as_labour,
+                  Param::identification_criminality_recorded_as_labour,
+                  Param::adjacent_labour_violations_per_100k, Param::adjacent_commercial_sex_per_100k,
+                  Param::adjacent_irregular_migrants_per_100k, Param::adjacent_smuggled_per_100k_per_year})
+    set_param(s, p, 0.0);
+}
+
 // A scenario whose world starts without traffickers and admits none, so
-// that a test places every trafficker and victim itself.
+// that a test places every trafficker and victim itself; agencies see
+// truly (perfect_screening).
 inline Scenario quiet_scenario(std::uint32_t persons, std::size_t regions = 1, std::int32_t steps = 10) {
   Scenario s = tiny_scenario(persons, regions, steps);
   set_param(s, Param::traffickers_initial_per_100k, 0);
   set_param(s, Param::traffickers_entry_per_100k, 0);
+  perfect_screening(s);
   return s;
 }
 
 // Switches off every identification channel (and the arrest of victims of
-// forced criminality), so that a test can switch on just the one it checks.
+// forced criminality, and victims coming forward), so that a test can
+// switch on just the one it checks.
 inline void no_identification(Scenario& s) {
+  set_param(s, Param::identification_self_report_rate_per_year, 0);
+  set_param(s, Param::identification_escaped_report_share, 0);
   set_param(s, Param::policy_prosecution_investigators_per_100k, 0);
   set_param(s, Param::policy_protection_labour_inspectors_per_100k, 0);
   set_param(s, Param::policy_protection_outreach_workers_per_100k, 0);

@@ -61,9 +61,9 @@ constexpr EventNames kEventNames[] = {
 // The categorical axes, in the order of their enumeration (Axis::None has
 // no labels).
 constexpr std::pair<Axis, std::string_view> kAxes[] = {
-    {Axis::State, "State"},   {Axis::Form, "Form"},       {Axis::Market, "Market"},
-    {Axis::Method, "Method"}, {Axis::Channel, "Channel"}, {Axis::CaseType, "CaseType"},
-    {Axis::Pillar, "Pillar"},
+    {Axis::State, "State"},   {Axis::Form, "Form"},         {Axis::Market, "Market"},
+    {Axis::Method, "Method"}, {Axis::Channel, "Channel"},   {Axis::CaseType, "CaseType"},
+    {Axis::Pillar, "Pillar"}, {Axis::Adjacent, "Adjacent"}, {Axis::Record, "Record"},
 };
 
 std::string_view name_of(EffectSign sign) {
