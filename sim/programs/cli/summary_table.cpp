@@ -124,7 +124,8 @@ void print_summary(std::FILE* out, const RunFacts& facts, const std::vector<std:
     period += " (after a burn-in of " + std::to_string(facts.burn_in_steps) + " steps)";
   std::fprintf(out, "%s, %s\n\n", period.c_str(), units_text(facts.display).c_str());
 
-  constexpr int kLabelWidth = 34, kMeanWidth = 18, kRangeWidth = 34;
+  // Wide enough for world totals in trillions of USD, with a space between columns.
+  constexpr int kLabelWidth = 34, kMeanWidth = 20, kRangeWidth = 40;
   std::fprintf(out, "  %-*s%*s", kLabelWidth, "", kMeanWidth, "mean");
   if (ranges) std::fprintf(out, "%*s", kRangeWidth, "10-90% range");
   std::fprintf(out, "   unit\n");
@@ -153,7 +154,7 @@ void print_summary(std::FILE* out, const RunFacts& facts, const std::vector<std:
       if (ranges) {
         const std::string range =
             format_figure(quantile(values, 0.1)) + " - " + format_figure(quantile(values, 0.9));
-        std::fprintf(out, "%*s", kRangeWidth, range.c_str());
+        std::fprintf(out, " %*s", kRangeWidth - 1, range.c_str());
       }
       const std::string_view units = unit_text(facts.display, it->basis, it->units);
       std::fprintf(out, "   %.*s\n", static_cast<int>(units.size()), units.data());
