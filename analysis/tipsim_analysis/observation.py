@@ -51,7 +51,8 @@ INITIATOR = {
 
 
 def labels(f: h5py.File, dim: str) -> list[str]:
-    return [v.decode() if isinstance(v, bytes) else str(v) for v in f["series"][dim][:]]
+    """The labels of a categorical axis (`<dim>_label` beside it)."""
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in f["series"][dim + "_label"][:]]
 
 
 class Run:
@@ -85,7 +86,7 @@ class Run:
 def run(tipsim: str, scenario: str, folder: Path) -> Path:
     out = folder / (Path(scenario).stem + ".h5")
     subprocess.run([tipsim, "run", scenario, "--replicates", str(REPLICATES), "-o", str(out), "--quiet"],
-                   check=True)
+                   check=True, stdout=subprocess.DEVNULL)
     return out
 
 
@@ -182,9 +183,8 @@ def page(base: Run, variants: list[tuple[str, str, Run]], images: Path, output: 
         "    --tipsim build/sim/tipsim -o docs/observation.md --images docs/images",
         "```",
         "",
-        "The world baseline runs one agent for "
-        f"{base.scale:,.0f} people, so the counts below are multiples of that (issue: one agent per person);",
-        "the means over replicates are what to read.",
+        f"The world baseline runs one agent for {base.scale:,.0f} people, so a replicate's counts move in steps",
+        "of that many people; the means over replicates are what to read.",
         "",
         "## Identifications by channel",
         "",
@@ -193,6 +193,12 @@ def page(base: Run, variants: list[tuple[str, str, Run]], images: Path, output: 
         "situations (selling sex, irregular migration, labour-rights violations, smuggling) whom a channel took",
         f"for victims. Meanwhile {fmt(missed.sum(axis=1).mean())} victims a year were met by a channel, or came",
         "forward, and were not recognised.",
+        "",
+        "Only the total share of false positives is constrained by data (the UK's National Referral",
+        "Mechanism, `docs/calibration.md`); how it splits across channels follows from the fitted rates. In",
+        "the calibrated world the channels that go looking (outreach, hotline, inspection, private sector)",
+        "meet far more people in adjacent situations than hidden victims, so most of what they count are",
+        "people who were not victims, while investigations and victims who come forward count victims only.",
         "",
         f"![identifications by channel]({(rel / 'observation-channels.png').as_posix()})",
         "",
@@ -278,12 +284,16 @@ def page(base: Run, variants: list[tuple[str, str, Run]], images: Path, output: 
                      f"{100 * (base_identified - base_true).sum() / base_identified.sum():.0f} % → "
                      f"{100 * (v_identified - v_true).sum() / v_identified.sum():.0f} % |")
     response_figure(rows, images / "observation-response.png")
+    effort = max((r for (scenario, what, label), r in zip(VARIANTS, rows) if what == "effort"),
+                 key=lambda r: r[3][0])
+    crime = next(r for (scenario, what, label), r in zip(VARIANTS, rows) if what == "crime")
     lines += [
         "",
-        "More effort raises the counts although there is less exploitation, and part of what it adds are",
-        "people who were not victims; less crime lowers the counts at unchanged effort. A series of",
-        "identifications alone cannot tell the two apart: the counts measure the agencies as much as the",
-        "crime.",
+        f"With more effort ({effort[0]}) the counts rise by {effort[3][0]:+.0f} % while exploitation changes by",
+        f"{effort[1][0]:+.1f} %; with less crime ({crime[0]}) exploitation changes by {crime[1][0]:+.0f} % but the",
+        f"counts only by {crime[3][0]:+.0f} %, because the people taken wrongly for victims do not fall with the",
+        "crime. A series of identifications alone cannot tell effort from crime: the counts measure the",
+        "agencies as much as the trafficking.",
         "",
         "## What the observed layer may read",
         "",
