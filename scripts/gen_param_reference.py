@@ -449,6 +449,8 @@ SUMMARY_FORMULAS: dict[str, str] = {
     "female_share_identified": r"$\sum$ `identified_female` / `identified`",
     "child_share_identified": r"$\sum$ `identified_children` / `identified`",
     "forced_criminality_share_identified": r"identified FORCED_CRIMINALITY / `identified`",
+    "abroad_share_identified": r"$\sum$ `identified_abroad` / `identified`",
+    "law_enforcement_share_identified": r"`identifications_by_channel[POLICE + BORDER_SCREENING + INVESTIGATION]` / `identified`",
     "self_report_share_identified": r"`identifications_by_channel[SELF_REPORT]` / `identified`",
     "false_share_identified": r"$\sum$ `false_identifications` / `identified`",
     "victim_identification_rate": r"((`identified` $-\sum$ `false_identifications`) / $Y$) / $\overline{X}$",

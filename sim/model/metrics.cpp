@@ -169,6 +169,13 @@ constexpr SummarySpec kSummaries[] = {
      Basis::Invariant},
     {"forced_criminality_share_identified", "1", "share of identified victims in forced criminality",
      Layer::Observed, Basis::Invariant},
+    {"abroad_share_identified", "1",
+     "share of the people identified as victims who were found outside their home region", Layer::Observed,
+     Basis::Invariant},
+    {"law_enforcement_share_identified", "1",
+     "share of the people identified as victims whom law enforcement found (POLICE, BORDER_SCREENING, "
+     "INVESTIGATION)",
+     Layer::Observed, Basis::Invariant},
     {"self_report_share_identified", "1",
      "share of identified victims who came forward themselves (SELF_REPORT)", Layer::Observed,
      Basis::Invariant},
@@ -273,6 +280,13 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
       ratio(flow(Metric::identified_female), identified),
       ratio(flow(Metric::identified_children), identified),
       ratio(flow_cat(Metric::identified_by_form, kCriminality), identified),
+      ratio(flow(Metric::identified_abroad), identified),
+      ratio(
+          flow_cat(Metric::identifications_by_channel, static_cast<std::size_t>(Channel::Police)) +
+              flow_cat(Metric::identifications_by_channel,
+                       static_cast<std::size_t>(Channel::BorderScreening)) +
+              flow_cat(Metric::identifications_by_channel, static_cast<std::size_t>(Channel::Investigation)),
+          identified),
       ratio(flow_cat(Metric::identifications_by_channel, static_cast<std::size_t>(Channel::SelfReport)),
             identified),
       ratio(false_identified, identified),

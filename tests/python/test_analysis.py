@@ -313,6 +313,38 @@ def test_model_vs_data_measures_as_calibrate_does(tiny_run):
                                                                                                      "data_high"])
 
 
+def test_validation_figures_are_reported_beside_the_targets_and_never_fail_the_check(tiny_run, tmp_path):
+    # One target in its band; two validation figures, one inside and one far outside theirs: the report
+    # lists both under their own heading and --check still passes, as it looks at the targets only.
+    path, _ = tiny_run
+    summary, attrs = calibrate.read_summary(path)
+    years = calibrate.measured_years(attrs)
+    header = "id,quantity,value,low,high,unit,how_to_measure,source\n"
+
+    def row(name, low, high):
+        return f"{name},{name},{(low + high) / 2},{low},{high},1,see the code,test\n"
+
+    prevalence = calibrate.measure(summary, calibrate.MEASURES["prevalence"], years=years)
+    rate = calibrate.measure(summary, calibrate.MEASURES["identification_rate"], years=years)
+    targets = tmp_path / "targets.csv"
+    targets.write_text(header + row("prevalence", prevalence - 1, prevalence + 1))
+    validation = tmp_path / "validation.csv"
+    validation.write_text(header + row("identification_rate", rate / 2, rate * 2 + 1e-9)
+                          + row("false_share_identified", 2.0, 3.0))
+    out = tmp_path / "calibration.md"
+    code = calibrate.main(["report", str(TINY), "--targets", str(targets), "--validation",
+                           str(validation), "--run", str(path), "--seed", str(int(attrs["seed"])), "-o", str(out),
+                           "--check"])
+    assert code == 0
+    text = out.read_text()
+    assert "**1 of 1 targets inside their band.**" in text
+    section = text.split("## Figures the fit did not use", 1)[1]
+    assert "**1 of 2 inside their band.**" in section
+    lines = {line.split("|")[1].strip(): line for line in section.splitlines() if line.startswith("| `")}
+    assert lines["`identification_rate`"].rstrip().split("|")[7].strip() == "yes"
+    assert lines["`false_share_identified`"].rstrip().split("|")[7].strip() == "**no**"
+
+
 # ---- files that are not run files ------------------------------------------------------------------------
 
 
