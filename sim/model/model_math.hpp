@@ -8,6 +8,15 @@
 
 namespace tipsim {
 
+// What the risk of conviction traffickers perceive in a market leaves of
+// their recruiting and entry: (1 + risk / risk_noticed)^-elasticity, 1 at no
+// risk, with an elasticity that approaches the parameter once the risk is
+// well above the noticed level.
+inline double deterrence(const ParamValues& g, double perceived_risk) {
+  return std::pow(1.0 + perceived_risk / g[Param::recruitment_risk_noticed_per_year],
+                  -g[Param::recruitment_deterrence_elasticity]);
+}
+
 // Profit per victim-year of a market in a region.
 inline double market_profit(const ParamValues& lv, Market m) {
   switch (m) {

@@ -267,9 +267,10 @@ void handle_identified(const Model& model, State& state, StepContext& ctx, std::
   shelter_or_turn_away(model, state, ctx, person, sheltered, cooperates);
 }
 
-EntryWeights entry_weights(const RegionState& region) {
+EntryWeights entry_weights(const ParamValues& g, const RegionState& region) {
   EntryWeights w;
-  for (std::size_t m = 0; m < kMarkets; ++m) w.market[m] = region.market_pull[m] * region.market_density[m];
+  for (std::size_t m = 0; m < kMarkets; ++m)
+    w.market[m] = region.market_pull[m] * region.market_density[m] * deterrence(g, region.perceived_risk[m]);
   for (std::size_t k = 0; k < kMethods; ++k)
     w.method[k] = method_weight(region.levers, static_cast<Method>(k));
   return w;

@@ -218,13 +218,13 @@ inline bool shelter_place_free(const RegionState& rs) {
 // ---- traffickers who enter the trade -------------------------------------
 
 // What a region's newcomers supply and how they recruit: each market by the
-// demand a recruit from here can expect to meet, each method by the
-// region's shares.
+// demand a recruit from here can expect to meet, deterred by the risk seen
+// in it, each method by the region's shares.
 struct EntryWeights {
   double market[kMarkets];
   double method[kMethods];
 };
-EntryWeights entry_weights(const RegionState& region);
+EntryWeights entry_weights(const ParamValues& g, const RegionState& region);
 
 // A newcomer's capacity: at least one victim, Poisson above that (draws
 // `draw` and the next).

@@ -25,12 +25,13 @@ void update_market_signals(const Model& model, State& state) {
           rs.market_demand[m] > 0 ? std::max(0.0, 1.0 - rs.market_victims[m] / rs.market_demand[m]) : 0.0;
     }
   }
-  const double deterrence = g[Param::recruitment_deterrence];
   for (std::size_t r = 0; r < regions; ++r) {
     RegionState& rs = state.regions[r];
     const double* row = &model.route_cumulative[r * regions];
     double attractiveness = 0, attractiveness_unmet = 0;
     for (std::size_t m = 0; m < kMarkets; ++m) {
+      // Traffickers based here weigh each market by the risk they see in it.
+      const double deterred = deterrence(g, rs.perceived_risk[m]);
       double pull = 0, dens = 0;
       for (std::size_t j = 0; j < regions; ++j) {
         const double p = row[j] - (j > 0 ? row[j - 1] : 0.0);
@@ -40,13 +41,13 @@ void update_market_signals(const Model& model, State& state) {
         // unmet there.
         const double value =
             p * market_profit(state.regions[j].levers, static_cast<Market>(m)) * density[j][m];
-        attractiveness += value * unmet[j][m];
+        attractiveness += value * unmet[j][m] * deterred;
         attractiveness_unmet += value;
       }
       rs.market_pull[m] = pull;
       rs.market_density[m] = dens;
     }
-    rs.attractiveness = attractiveness / (1.0 + deterrence * rs.perceived_risk);
+    rs.attractiveness = attractiveness;
     rs.attractiveness_unmet = attractiveness_unmet;
   }
 }
@@ -130,10 +131,10 @@ bool release_and_desist(const Model& model, State& state, StepContext& ctx) {
       continue;
     }
     if (tr.state[t] != static_cast<std::uint8_t>(TraffickerState::Active)) continue;
-    // A trafficker with evidence against them feels more at risk than the
-    // region's average.
-    tr.perceived_risk[t] =
-        static_cast<float>(state.regions[r].perceived_risk * (1.0 + tr.evidence[t] / evidence_half));
+    // A trafficker with evidence against them feels more at risk than their
+    // market's average in the region.
+    tr.perceived_risk[t] = static_cast<float>(state.regions[r].perceived_risk[tr.market[t]] *
+                                              (1.0 + tr.evidence[t] / evidence_half));
     if (stream.bernoulli(trafficker_draw::kDesistance,
                          step_probability(desistance + risk_desistance * tr.perceived_risk[t], dt))) {
       desist(model, state, ctx, t);
@@ -205,7 +206,7 @@ void admit_entrants(const Model& model, State& state, StepContext& ctx) {
                             (rs.attractiveness / rs.attractiveness_reference);
     Stream stream = region_stream(model, state, Phase::Market, r);
     const std::uint64_t entering = stream.poisson(region_draw::kEntering, expected);
-    const EntryWeights weights = entry_weights(rs);
+    const EntryWeights weights = entry_weights(model.scenario.globals, rs);
     std::uint32_t first = region_draw::kFirstEntrant;
     for (std::uint64_t e = 0; e < entering; ++e, first += region_draw::kPerEntrant)
       admit_entrant(model, state, ctx, r, stream, first, weights);

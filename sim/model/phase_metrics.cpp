@@ -13,7 +13,8 @@ void collect_metrics(const Model& model, State& state, StepContext& ctx) {
     const RegionState& rs = state.regions[r];
     ctx.metric(Metric::persons_by_state, r, static_cast<std::size_t>(PersonState::Free)) = rs.free_persons;
     ctx.metric(Metric::shelter_capacity, r) = rs.shelter_capacity;
-    ctx.metric(Metric::perceived_risk, r) = rs.perceived_risk;
+    for (std::size_t m = 0; m < kMarkets; ++m)
+      ctx.metric(Metric::perceived_risk, r, m) = rs.perceived_risk[m];
     ctx.metric(Metric::awareness_mean, r) = rs.awareness_mean;
     ctx.metric(Metric::non_victims_in_protection, r) = rs.non_victims_sheltered;
     for (std::size_t g = 0; g < kAdjacentGroups; ++g)

@@ -6,7 +6,8 @@
 // then become prosecutions and convictions with probabilities that grow with
 // evidence (shared intelligence multiplies it) and shrink with corruption.
 // The convicted go to prison and their remaining victims are freed and
-// identified; convictions feed the region's perceived risk.
+// identified; convictions feed the perceived risk of their market in their
+// region.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -43,9 +44,9 @@ constexpr std::uint32_t kFoundIdentified = 1;  // to 3: handle_identified
 constexpr std::uint32_t kFreedIdentified = 4;  // to 6: handle_identified
 }  // namespace person_draw
 
-// Per-region tallies; regions are at most 256 (uint8 indices).
-using ActiveCounts = std::array<std::uint32_t, 256>;
-using Convictions = std::array<double, 256>;
+// Per-region and market tallies; regions are at most 256 (uint8 indices).
+using ActiveCounts = std::array<std::array<std::uint32_t, kMarkets>, 256>;
+using ExpectedConvictions = std::array<std::array<double, kMarkets>, 256>;
 
 // Evidence fades: witnesses move on, records go stale.
 void decay_evidence(const Model& model, State& state) {
@@ -54,39 +55,75 @@ void decay_evidence(const Model& model, State& state) {
   for (float& e : state.traffickers.evidence) e *= evidence_keep;
 }
 
-// How many investigations region r opens this step: its investigators'
-// capacity, a fractional one happening at random.
-std::size_t investigation_capacity(const Model& model, const State& state, std::uint32_t r) {
-  const ParamValues& g = model.scenario.globals;
+// How many investigations region r can open this step: its investigators'
+// capacity, in expectation.
+double expected_capacity(const Model& model, const State& state, std::uint32_t r) {
   const ParamValues& lv = state.regions[r].levers;
+  return lv[Param::policy_prosecution_investigators_per_100k] * model.regions[r].population / 1e5 *
+         model.scenario.globals[Param::prosecution_investigations_per_investigator_per_year] *
+         model.step_years;
+}
+
+// The whole number of investigations region r opens: a fractional one
+// happens at random.
+std::size_t investigation_capacity(const Model& model, const State& state, std::uint32_t r) {
   Stream region = region_stream(model, state, Phase::Prosecution, r);
-  const double expected = lv[Param::policy_prosecution_investigators_per_100k] * model.regions[r].population /
-                          1e5 * g[Param::prosecution_investigations_per_investigator_per_year] *
-                          model.step_years;
+  const double expected = expected_capacity(model, state, r);
   const double whole = std::floor(expected);
   return static_cast<std::size_t>(whole) +
          (region.uniform(region_draw::kCapacityRounding) < expected - whole ? 1 : 0);
 }
 
+// The probabilities that an investigation of trafficker t becomes a
+// prosecution, and a prosecution a conviction: more likely with the
+// evidence (shared intelligence multiplies it), less with corruption.
+struct CaseOdds {
+  double prosecuted;
+  double convicted;
+};
+CaseOdds case_odds(const Model& model, const State& state, std::size_t t) {
+  const ParamValues& g = model.scenario.globals;
+  const ParamValues& lv = state.regions[state.traffickers.base_region[t]].levers;
+  const double corruption = lv[Param::institutions_corruption];
+  const double boost = 1.0 + g[Param::prosecution_partnership_boost] * lv[Param::policy_partnership_level];
+  const double evidence = state.traffickers.evidence[t] * boost;
+  const double strength = evidence / (evidence + g[Param::prosecution_evidence_half]);
+  const double prosecute_base = g[Param::prosecution_prosecution_base];
+  const double convict_base = g[Param::prosecution_conviction_base];
+  return {(prosecute_base + (1.0 - prosecute_base) * strength) * (1.0 - corruption),
+          (convict_base + (1.0 - convict_base) * strength) * (1.0 - corruption)};
+}
+
+// The weight of an active trafficker in the choice of whom to investigate.
+double investigation_weight(const ParamValues& g, const Traffickers& tr, std::size_t t) {
+  double weight = tr.evidence[t] + g[Param::prosecution_base_visibility];
+  if (static_cast<Market>(tr.market[t]) != Market::Sexual) weight *= g[Param::prosecution_labour_visibility];
+  return weight;
+}
+
 // Region r's active traffickers to investigate, appended to `investigated`:
 // a weighted sample without replacement by evidence plus a base visibility
 // (Efraimidis-Spirakis keys: the `capacity` largest log(u)/weight; ties
-// broken by id). Counts the region's active traffickers too.
+// broken by id). Counts the region's active traffickers by market, and the
+// convictions to expect in each market from the region's enforcement: each
+// trafficker's chance of being investigated (capacity x weight / total
+// weight, at most 1) times their odds of conviction.
 void choose_in_region(const Model& model, const State& state, Scratch& sc, std::uint32_t r,
-                      std::uint32_t& active, std::vector<std::int32_t>& investigated) {
+                      std::array<std::uint32_t, kMarkets>& active, std::array<double, kMarkets>& expected,
+                      std::vector<std::int32_t>& investigated) {
   const ParamValues& g = model.scenario.globals;
   const auto& tr = state.traffickers;
-  const double base_visibility = g[Param::prosecution_base_visibility];
-  const double labour_visibility = g[Param::prosecution_labour_visibility];
   const std::size_t capacity = investigation_capacity(model, state, r);
+  const double capacity_expected = expected_capacity(model, state, r);
   sc.keys.clear();
+  double total_weight = 0;
   for (std::size_t t = 0; t < tr.size(); ++t) {
     if (tr.base_region[t] != r || tr.state[t] != static_cast<std::uint8_t>(TraffickerState::Active)) continue;
-    ++active;
-    if (capacity == 0) continue;
-    double weight = tr.evidence[t] + base_visibility;
-    if (static_cast<Market>(tr.market[t]) != Market::Sexual) weight *= labour_visibility;
+    ++active[tr.market[t]];
+    const double weight = investigation_weight(g, tr, t);
     if (!(weight > 0)) continue;
+    total_weight += weight;
+    if (capacity == 0) continue;
     Stream stream = trafficker_stream(model, state, Phase::Prosecution, static_cast<std::uint32_t>(t));
     sc.keys.emplace_back(std::log(stream.uniform(trafficker_draw::kSamplingKey)) / weight,
                          static_cast<std::int32_t>(t));
@@ -97,15 +134,24 @@ void choose_in_region(const Model& model, const State& state, Scratch& sc, std::
                       return a.first > b.first || (a.first == b.first && a.second < b.second);
                     });
   for (std::size_t x = 0; x < chosen; ++x) investigated.push_back(sc.keys[x].second);
+  if (!(total_weight > 0)) return;
+  for (std::size_t t = 0; t < tr.size(); ++t) {
+    if (tr.base_region[t] != r || tr.state[t] != static_cast<std::uint8_t>(TraffickerState::Active)) continue;
+    const double included = std::min(1.0, capacity_expected * investigation_weight(g, tr, t) / total_weight);
+    const CaseOdds odds = case_odds(model, state, t);
+    expected[tr.market[t]] += included * odds.prosecuted * odds.convicted;
+  }
 }
 
 // 1. Whom each region investigates: sorted ids in sc.ids, marked in
-// sc.decision; each region's active traffickers counted on the way.
-void choose_investigations(const Model& model, const State& state, Scratch& sc, ActiveCounts& active) {
+// sc.decision; each region's active traffickers and expected convictions by
+// market counted on the way.
+void choose_investigations(const Model& model, const State& state, Scratch& sc, ActiveCounts& active,
+                           ExpectedConvictions& expected) {
   std::vector<std::int32_t>& investigated = sc.ids;
   investigated.clear();
   for (std::uint32_t r = 0; r < state.regions.size(); ++r)
-    choose_in_region(model, state, sc, r, active[r], investigated);
+    choose_in_region(model, state, sc, r, active[r], expected[r], investigated);
   std::sort(investigated.begin(), investigated.end());
   sc.decision.assign(state.traffickers.size(), 0);  // 1 = under investigation this step
   for (const std::int32_t t : investigated) sc.decision[static_cast<std::size_t>(t)] = 1;
@@ -147,23 +193,15 @@ void incarcerate(const Model& model, State& state, std::int32_t id) {
 bool try_case(const Model& model, State& state, StepContext& ctx, std::int32_t id) {
   const ParamValues& g = model.scenario.globals;
   const auto& tr = state.traffickers;
-  const double evidence_half = g[Param::prosecution_evidence_half];
-  const double prosecute_base = g[Param::prosecution_prosecution_base];
-  const double convict_base = g[Param::prosecution_conviction_base];
   const auto t = static_cast<std::size_t>(id);
   const std::size_t r = tr.base_region[t];
   const ParamValues& lv = state.regions[r].levers;
-  const double corruption = lv[Param::institutions_corruption];
-  const double boost = 1.0 + g[Param::prosecution_partnership_boost] * lv[Param::policy_partnership_level];
   const std::size_t case_type = case_type_of(static_cast<Market>(tr.market[t]));
   record_case(ctx, r, CaseStage::Investigation, case_type);
   record_trafficker_event(model, state, ctx, EventKind::Investigation, t);
-  const double evidence = tr.evidence[t] * boost;
-  const double strength = evidence / (evidence + evidence_half);
+  const CaseOdds odds = case_odds(model, state, t);
   Stream stream = trafficker_stream(model, state, Phase::Prosecution, static_cast<std::uint32_t>(t));
-  if (!stream.bernoulli(trafficker_draw::kProsecuted,
-                        (prosecute_base + (1.0 - prosecute_base) * strength) * (1.0 - corruption)))
-    return false;
+  if (!stream.bernoulli(trafficker_draw::kProsecuted, odds.prosecuted)) return false;
   record_case(ctx, r, CaseStage::Prosecution, case_type);
   record_trafficker_event(model, state, ctx, EventKind::Prosecution, t);
   // Court costs, in real USD (the agent stands for population.scale cases),
@@ -172,37 +210,38 @@ bool try_case(const Model& model, State& state, StepContext& ctx, std::int32_t i
   if (g[Param::budget_total_usd_per_year] <= 0)
     ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Prosecution)) +=
         g[Param::cost_prosecution_usd] * lv[Param::cost_price_level] * model.population_scale;
-  if (!stream.bernoulli(trafficker_draw::kConvicted,
-                        (convict_base + (1.0 - convict_base) * strength) * (1.0 - corruption)))
-    return false;
+  if (!stream.bernoulli(trafficker_draw::kConvicted, odds.convicted)) return false;
   record_case(ctx, r, CaseStage::Conviction, case_type);
   record_trafficker_event(model, state, ctx, EventKind::Conviction, t);
   return true;
 }
 
-// 3. Prosecution and conviction of the investigated, in id order; the
-// convictions counted by region. True if anyone was convicted.
-bool prosecute(const Model& model, State& state, StepContext& ctx, Convictions& convictions) {
+// 3. Prosecution and conviction of the investigated, in id order. True if
+// anyone was convicted.
+bool prosecute(const Model& model, State& state, StepContext& ctx) {
   bool any_convicted = false;
   for (const std::int32_t id : ctx.scratch.ids) {
     if (!try_case(model, state, ctx, id)) continue;
-    convictions[state.traffickers.base_region[static_cast<std::size_t>(id)]] += 1;
     incarcerate(model, state, id);
     any_convicted = true;
   }
   return any_convicted;
 }
 
-// Perceived risk: exponentially weighted memory of convictions per active
-// trafficker per year.
+// Perceived risk, by region and market: exponentially weighted memory of the
+// convictions the market's traffickers can expect per active one per year.
+// Expected, not counted: what traffickers read is the enforcement they see
+// working, and a realised count would make deterrence, which is not
+// linear in the risk, depend on how many people an agent stands for.
 void update_perceived_risk(const Model& model, State& state, const ActiveCounts& active,
-                           const Convictions& convictions) {
+                           const ExpectedConvictions& convictions) {
   const double dt = model.step_years;
   const double memory = 1.0 - std::exp(-dt / model.scenario.globals[Param::prosecution_risk_memory_years]);
-  for (std::size_t r = 0; r < state.regions.size(); ++r) {
-    const double rate = active[r] > 0 ? convictions[r] / active[r] / dt : 0.0;
-    state.regions[r].perceived_risk += memory * (rate - state.regions[r].perceived_risk);
-  }
+  for (std::size_t r = 0; r < state.regions.size(); ++r)
+    for (std::size_t m = 0; m < kMarkets; ++m) {
+      const double rate = active[r][m] > 0 ? convictions[r][m] / active[r][m] / dt : 0.0;
+      state.regions[r].perceived_risk[m] += memory * (rate - state.regions[r].perceived_risk[m]);
+    }
 }
 
 // 4. The remaining victims of the convicted are freed and identified.
@@ -223,12 +262,12 @@ void free_victims_of_convicted(const Model& model, State& state, StepContext& ct
 
 void run_prosecution(const Model& model, State& state, StepContext& ctx) {
   ActiveCounts active{};
-  Convictions convictions{};
+  ExpectedConvictions expected{};
   decay_evidence(model, state);
-  choose_investigations(model, state, ctx.scratch, active);
+  choose_investigations(model, state, ctx.scratch, active, expected);
   find_victims(model, state, ctx);
-  const bool any_convicted = prosecute(model, state, ctx, convictions);
-  update_perceived_risk(model, state, active, convictions);
+  const bool any_convicted = prosecute(model, state, ctx);
+  update_perceived_risk(model, state, active, expected);
   if (any_convicted) free_victims_of_convicted(model, state, ctx);
 }
 

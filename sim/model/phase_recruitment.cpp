@@ -63,7 +63,6 @@ ContactRates contact_rates(const Model& model, const State& state, Scratch& sc) 
   const auto& tr = state.traffickers;
   const std::size_t regions = state.regions.size();
   const double contacts = g[Param::traffickers_contacts_per_slot_per_year] * model.step_years;
-  const double deterrence = g[Param::recruitment_deterrence];
   const double max_factor = max_susceptibility(g);
 
   std::vector<double>& contact_rate = sc.weights;  // regions x methods
@@ -72,15 +71,17 @@ ContactRates contact_rates(const Model& model, const State& state, Scratch& sc) 
   for (std::size_t r = 0; r < regions; ++r) {
     const RegionState& rs = state.regions[r];
     if (rs.free_persons == 0) continue;
+    double deterred[kMarkets];
+    for (std::size_t m = 0; m < kMarkets; ++m) deterred[m] = deterrence(g, rs.perceived_risk[m]);
     double total = 0;
     for (std::size_t k = 0; k < kMethods; ++k) {
       const std::size_t grp = r * kMethods + k;
       double effort = 0;
       for (std::uint32_t x = sc.offsets[grp]; x < sc.offsets[grp + 1]; ++x) {
         const auto t = static_cast<std::size_t>(sc.ids[x]);
-        effort += (tr.capacity[t] - tr.victims[t]) * rs.market_pull[tr.market[t]];
+        effort += (tr.capacity[t] - tr.victims[t]) * rs.market_pull[tr.market[t]] * deterred[tr.market[t]];
       }
-      effort *= fee_ban_factor(rs.levers, g, static_cast<Method>(k)) / (1.0 + deterrence * rs.perceived_risk);
+      effort *= fee_ban_factor(rs.levers, g, static_cast<Method>(k));
       contact_rate[grp] = contacts * effort / rs.free_persons;
       total += contact_rate[grp];
     }

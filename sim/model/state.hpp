@@ -199,7 +199,9 @@ struct RegionState {
   // Written by prevention (phase 2).
   double awareness_mean = 0;  // mean awareness of the population (tracked in mean field)
   // Written by prosecution (phase 8).
-  double perceived_risk = 0;  // EWMA of convictions per active trafficker per year
+  // EWMA of convictions per active trafficker per year, by market: the
+  // convictions traffickers of a market can see in their base region.
+  double perceived_risk[kMarkets] = {};
   // Written by initialisation, then read only.
   // Attractiveness at step 0 with all demand unmet and no risk: entry is
   // relative to it.

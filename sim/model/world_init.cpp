@@ -181,7 +181,7 @@ void build_traffickers(const Model& model, State& state) {
         stochastic_round(lv[Param::traffickers_initial_per_100k] * model.regions[r].population / 1e5,
                          stream.uniform(region_draw::kTraffickerCount));
     const std::int32_t first_network = state.networks;
-    const EntryWeights weights = entry_weights(rs);
+    const EntryWeights weights = entry_weights(model.scenario.globals, rs);
     for (std::uint64_t t = 0; t < count; ++t)
       seed_trafficker(model, state, r, first_network, weights, recruits);
   }

@@ -41,13 +41,17 @@ struct RenamedKey {
   std::string_view new_key;
   std::string_view conversion;
 };
-inline constexpr std::array<RenamedKey, 4> kRenamedKeys{{
+inline constexpr std::array<RenamedKey, 5> kRenamedKeys{{
     {"movement.transit_steps", "movement.transit_days", "a time in days: steps x scenario.step_days"},
     {"movement.domestic_delay_steps", "movement.domestic_delay_days",
      "a time in days: steps x scenario.step_days"},
     {"identification.border_detection_per_step", "identification.border_detection_rate_per_year",
      "a hazard per year in transit: -ln(1 - p) x 365 / scenario.step_days for a probability p per step"},
     {"route.transit_steps", "route.transit_days", "a time in days: steps x scenario.step_days"},
+    {"recruitment.deterrence", "recruitment.deterrence_elasticity",
+     "an elasticity to the perceived risk of the trafficker's market and region (0.1 to 0.7 in the "
+     "criminology "
+     "literature), not a factor per unit of risk; see also recruitment.risk_noticed_per_year"},
 }};
 inline const RenamedKey* renamed_key(std::string_view key) {
   for (const RenamedKey& r : kRenamedKeys)

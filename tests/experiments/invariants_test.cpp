@@ -283,10 +283,10 @@ TEST(MonotoneResponse, AStrongerHotlineMoreVictimsComeForward) {
 // ---- the warm start ---------------------------------------------------------
 
 // Persons in exploitation, averaged over the last ten of thirty years, in
-// each replicate of a world of 200 000 people at the defaults that starts
+// each replicate of a world of 320 000 people at the defaults that starts
 // with its traffickers filled to `fill` of their capacity.
 std::vector<double> long_run_exploited(double fill) {
-  Scenario s = test::tiny_scenario(200000, 1, 1560, 9090);
+  Scenario s = test::tiny_scenario(320000, 1, 1560, 9090);
   set_param(s, Param::traffickers_initial_fill, fill);
   ExperimentOptions options;
   options.replicates = 8;

@@ -41,6 +41,8 @@ Scenario busy_world(double step_days) {
   set_param(s, Param::policy_prosecution_sentence_years, kSentenceYears);
   set_param(s, Param::identification_police_rate_per_year, 0.5);
   s.routes.push_back(RouteSpec{1, 0, 0.5, kTransitDays});
+  // So many convictions would deter the recruiting whose journeys are timed.
+  set_param(s, Param::recruitment_deterrence_elasticity, 0);
   return s;
 }
 

@@ -37,7 +37,7 @@ TEST(Market, DesistingTraffickersReleaseTheirVictims) {
   set_param(s, Param::traffickers_desistance_per_year, 0);
   set_param(s, Param::traffickers_risk_desistance, 1000);
   World w = test::make_world(s);
-  w.regions[0].perceived_risk = 1.0;
+  test::set_perceived_risk(w, 0, 1.0);
   const std::int32_t leaving = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 5);
   const std::int32_t staying = test::add_trafficker(w, 1, Method::Romance, Market::Sexual, 5);
   // One victim of the leaving trafficker is exploited abroad, in region 1.
@@ -198,8 +198,8 @@ TEST(Market, ReplacementProbabilityIsReplacementTimesUnmetShare) {
 
 TEST(Market, EntryIsPoissonAtTheStartingRateAndFallsWithRisk) {
   // Entry per step is Poisson(entry x population / 1e5 x dt x attractiveness
-  // / attractiveness with all demand unmet). Perceived risk r divides
-  // attractiveness by (1 + deterrence r).
+  // / attractiveness with all demand unmet). Perceived risk r, the same in
+  // every market, multiplies attractiveness by deterrence(r).
   for (const double risk : {0.0, 1.0}) {
     SCOPED_TRACE(risk);
     Scenario s = test::quiet_scenario(20000);
@@ -207,11 +207,10 @@ TEST(Market, EntryIsPoissonAtTheStartingRateAndFallsWithRisk) {
     set_param(s, Param::traffickers_desistance_per_year, 0);
     set_param(s, Param::traffickers_risk_desistance, 0);
     World w = test::make_world(s);
-    w.regions[0].perceived_risk = risk;
+    test::set_perceived_risk(w, 0, risk);
     constexpr int kSteps = 300;
     for (int step = 0; step < kSteps; ++step) market_at(w, step);
-    const double lambda =
-        1000 * 20000 / 1e5 * w.step_years / (1 + s.get(Param::recruitment_deterrence) * risk);
+    const double lambda = 1000 * 20000 / 1e5 * w.step_years * deterrence(s.globals, risk);
     const double entered = static_cast<double>(w.traffickers.size());
     EXPECT_NEAR(entered, kSteps * lambda, 4.5 * std::sqrt(kSteps * lambda));
 
@@ -237,6 +236,46 @@ TEST(Market, EntryIsPoissonAtTheStartingRateAndFallsWithRisk) {
   }
 }
 
+TEST(Market, NewcomersAvoidTheMarketWhoseConvictionsTheySee) {
+  // Risk in sexual exploitation only: attractiveness loses that market's
+  // share times (1 - deterrence), and newcomers choose it in proportion to
+  // its demand times deterrence(risk), the other markets as before.
+  Scenario s = test::quiet_scenario(20000);
+  set_param(s, Param::traffickers_entry_per_100k, 1000);
+  set_param(s, Param::traffickers_desistance_per_year, 0);
+  set_param(s, Param::traffickers_risk_desistance, 0);
+  World w = test::make_world(s);
+  const auto sexual = static_cast<std::size_t>(Market::Sexual);
+  const double unmet_attractiveness = w.regions[0].attractiveness;
+  w.regions[0].perceived_risk[sexual] = 0.002;
+  const double d = deterrence(s.globals, 0.002);
+  ASSERT_LT(d, 0.5);
+  double value[kMarkets], total_value = 0;
+  for (std::size_t m = 0; m < kMarkets; ++m) {
+    value[m] = market_profit(s.regions[0].values, static_cast<Market>(m)) *
+               market_demand_per_100k(s.regions[0].values, static_cast<Market>(m));
+    total_value += value[m];
+  }
+  constexpr int kSteps = 300;
+  for (int step = 0; step < kSteps; ++step) market_at(w, step);
+  const double expected_attractiveness =
+      unmet_attractiveness * (total_value - value[sexual] * (1 - d)) / total_value;
+  // Entrants bring no victims here (only the market phase runs): all demand stays unmet.
+  EXPECT_NEAR(w.regions[0].attractiveness, expected_attractiveness, 1e-9 * expected_attractiveness);
+  double demand[kMarkets], weight_total = 0;
+  for (std::size_t m = 0; m < kMarkets; ++m) {
+    demand[m] = effective_demand_per_100k(s.regions[0].values, s.globals, static_cast<Market>(m));
+    weight_total += demand[m] * (m == sexual ? d : 1.0);
+  }
+  std::size_t entered_sexual = 0;
+  for (std::size_t t = 0; t < w.traffickers.size(); ++t)
+    entered_sexual += w.traffickers.market[t] == static_cast<std::uint8_t>(Market::Sexual) ? 1 : 0;
+  const double entered = static_cast<double>(w.traffickers.size());
+  const double p_sexual = demand[sexual] * d / weight_total;
+  EXPECT_NEAR(static_cast<double>(entered_sexual), entered * p_sexual,
+              test::binomial_tolerance(entered, p_sexual));
+}
+
 TEST(Market, EntryFollowsTheDemandLeftUnmetHoweverFullTheWorldStarted) {
   // Only sexual exploitation has demand, and the warm start fills part of it:
   // attractiveness is then the empty market's times the unmet share, and so
@@ -255,7 +294,7 @@ TEST(Market, EntryFollowsTheDemandLeftUnmetHoweverFullTheWorldStarted) {
     set_param(s, Param::traffickers_entry_per_100k, 1000);
     set_param(s, Param::traffickers_desistance_per_year, 0);
     set_param(s, Param::traffickers_risk_desistance, 0);
-    set_param(s, Param::recruitment_deterrence, 0);
+    set_param(s, Param::recruitment_deterrence_elasticity, 0);
     World w = test::make_world(s);
     const auto sexual = static_cast<std::size_t>(Market::Sexual);
     const double unmet = 1 - w.regions[0].market_victims[sexual] / w.regions[0].market_demand[sexual];
@@ -283,7 +322,7 @@ TEST(Market, EvidenceRaisesATraffickersOwnRiskAndSoTheirDesistance) {
   Scenario s = test::quiet_scenario(2000);
   set_param(s, Param::traffickers_desistance_per_year, 0);
   World w = test::make_world(s);
-  w.regions[0].perceived_risk = 1.0;
+  test::set_perceived_risk(w, 0, 1.0);
   constexpr int kGroup = 6000;
   const float evidence[2] = {0.0f, 3.0f};
   for (int group = 0; group < 2; ++group)
@@ -341,7 +380,7 @@ TEST(Market, AttractivenessWeighsEachDestinationsProfitByItsUnmetDemand) {
   World w = test::make_world(s);
   const std::int32_t t = test::add_trafficker(w, 1, Method::Romance, Market::Sexual, 10);
   for (std::uint32_t i = 10000; i < 10006; ++i) test::make_exploited(w, i, t);
-  w.regions[0].perceived_risk = 0.25;
+  test::set_perceived_risk(w, 0, 0.25);
   market_at(w, 0);
 
   auto unmet = [](std::size_t j, std::size_t m) {
@@ -357,7 +396,7 @@ TEST(Market, AttractivenessWeighsEachDestinationsProfitByItsUnmetDemand) {
     from_0 += 0.6 * value(0, m) + 0.4 * value(1, m);
     from_1 += value(1, m);
   }
-  from_0 /= 1.0 + s.get(Param::recruitment_deterrence) * 0.25;
+  from_0 *= deterrence(s.globals, 0.25);
   EXPECT_NEAR(w.regions[0].attractiveness, from_0, 1e-9 * from_0);
   EXPECT_NEAR(w.regions[1].attractiveness, from_1, 1e-9 * from_1);
 }

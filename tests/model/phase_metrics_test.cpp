@@ -76,14 +76,15 @@ TEST(Metrics, ExploitedPersonsAreCountedWhereTheyAreExploited) {
 TEST(Metrics, RegionsReportTheirShelterPlacesRiskAndAwareness) {
   StockWorld sw;
   World& w = sw.w;
-  w.regions[2].perceived_risk = 0.3;
+  w.regions[2].perceived_risk[static_cast<std::size_t>(Market::DomesticServitude)] = 0.3;
   w.regions[2].awareness_mean = 0.45;
   std::fill(w.frame.begin(), w.frame.end(), 0.0);
   collect_metrics(w);
   // Places, not the two people occupying them.
   EXPECT_EQ(w.metric(Metric::shelter_capacity, 1), 5.0);
   EXPECT_EQ(w.metric(Metric::shelter_capacity, 0), static_cast<double>(w.regions[0].shelter_capacity));
-  EXPECT_EQ(w.metric(Metric::perceived_risk, 2), 0.3);
+  EXPECT_EQ(w.metric(Metric::perceived_risk, 2, static_cast<std::size_t>(Market::DomesticServitude)), 0.3);
+  EXPECT_EQ(w.metric(Metric::perceived_risk, 2, static_cast<std::size_t>(Market::Sexual)), 0.0);
   EXPECT_EQ(w.metric(Metric::awareness_mean, 2), 0.45);
 }
 

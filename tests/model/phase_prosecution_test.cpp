@@ -78,7 +78,7 @@ TEST(Prosecution, ZeroInvestigatorsNoInvestigationsNoConvictions) {
   }
   for (std::uint8_t state : w.traffickers.state)
     EXPECT_EQ(state, static_cast<std::uint8_t>(TraffickerState::Active));
-  EXPECT_EQ(w.regions[0].perceived_risk, 0.0);
+  for (double risk : w.regions[0].perceived_risk) EXPECT_EQ(risk, 0.0);
 }
 
 TEST(Prosecution, ConvictedTraffickersAreIncarceratedAndTheirVictimsIdentified) {
@@ -133,21 +133,44 @@ TEST(Prosecution, ConvictedTraffickersAreIncarceratedAndTheirVictimsIdentified) 
   EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
 }
 
-TEST(Prosecution, PerceivedRiskIsAMemoryOfConvictionsPerActiveTrafficker) {
+TEST(Prosecution, PerceivedRiskReadsTheConvictionsToExpectNotTheOnesThatHappened) {
+  // Ten traffickers all investigated, each convicted with probability 1/2:
+  // the risk rises by 5 expected convictions per 10 traffickers whatever
+  // the draws gave, so it does not depend on how many people an agent is.
+  Scenario s = certain_justice(20000);
+  set_param(s, Param::prosecution_conviction_base, 0.5);
+  set_param(s, Param::prosecution_evidence_half, 1e9);  // evidence adds nothing
+  World w = test::make_world(s);
+  for (int k = 0; k < 10; ++k) test::add_trafficker(w, 0, Method::Abduction, Market::LabourOther, 2);
+  prosecution_at(w, 0);
+  const double dt = w.step_years;
+  const double memory = 1 - std::exp(-dt / s.get(Param::prosecution_risk_memory_years));
+  ASSERT_NE(cases(w, Metric::convictions), 5.0) << "choose a seed whose draws differ from their expectation";
+  EXPECT_NEAR(w.regions[0].perceived_risk[static_cast<std::size_t>(Market::LabourOther)],
+              memory * (5.0 / 10.0 / dt), 1e-12);
+}
+
+TEST(Prosecution, PerceivedRiskIsAMemoryOfConvictionsPerActiveTraffickerOfTheMarket) {
   Scenario s = certain_justice(20000);
   World w = test::make_world(s);
   for (int k = 0; k < 10; ++k) test::add_trafficker(w, 0, Method::Abduction, Market::LabourOther, 2);
   prosecution_at(w, 0);
   const double dt = w.step_years;
   const double memory = 1 - std::exp(-dt / s.get(Param::prosecution_risk_memory_years));
-  // Ten of ten convicted: rate 1 per trafficker per step.
+  // Ten of ten convicted: rate 1 per trafficker per step, in their market
+  // only; traffickers of the other markets saw nothing.
   const double after = memory * (10.0 / 10.0 / dt);
+  const auto other = static_cast<std::size_t>(Market::LabourOther);
   EXPECT_EQ(cases(w, Metric::convictions), 10.0);
-  EXPECT_NEAR(w.regions[0].perceived_risk, after, 1e-12);
-  EXPECT_GT(w.regions[0].perceived_risk, 0.0);
+  EXPECT_NEAR(w.regions[0].perceived_risk[other], after, 1e-12);
+  EXPECT_GT(w.regions[0].perceived_risk[other], 0.0);
+  for (std::size_t m = 0; m < kMarkets; ++m) {
+    if (m == other) continue;
+    EXPECT_EQ(w.regions[0].perceived_risk[m], 0.0) << m;
+  }
   // Without further convictions the memory fades.
   prosecution_at(w, 1);
-  EXPECT_NEAR(w.regions[0].perceived_risk, after * (1 - memory), 1e-12);
+  EXPECT_NEAR(w.regions[0].perceived_risk[other], after * (1 - memory), 1e-12);
 }
 
 TEST(Prosecution, InvestigationTargetsAreWeightedByEvidenceAndVisibility) {

@@ -165,18 +165,18 @@ struct Pressure {
     set_param(s, Param::population_child_share, 0.0);
     w = test::make_world(s);
     for (float& v : w.persons.vulnerability) v = 0.5f;
-    w.regions[0].perceived_risk = perceived_risk;
+    test::set_perceived_risk(w, 0, perceived_risk);
     test::add_trafficker(w, 0, Method::DeceptiveJobOffer, Market::Sexual, kCapacity);
     test::add_trafficker(w, 0, Method::Abduction, Market::Sexual, kCapacity);
   }
   // Expected recruitments by method: each person is recruited with
   // probability 1 - exp(-H) and by method k with share h_k / H, where
-  // h_k = contacts dt x spare / free / (1 + deterrence risk) x v^exponent x
+  // h_k = contacts dt x spare / free x deterrence(risk) x v^exponent x
   // (1 - awareness x shield_k).
   double expected(Method m, double awareness, double perceived_risk, std::uint32_t factor_persons = kPersons,
                   double factor = 1.0) const {
     const double rate = s.get(Param::traffickers_contacts_per_slot_per_year) * w.step_years * kCapacity /
-                        kPersons / (1.0 + s.get(Param::recruitment_deterrence) * perceived_risk);
+                        kPersons * deterrence(s.globals, perceived_risk);
     const double base = std::pow(0.5, s.get(Param::recruitment_vulnerability_exponent)) * factor;
     const double h_deceptive =
         rate * base * (1 - awareness * s.get(Param::recruitment_awareness_shield_deceptive));
@@ -226,6 +226,24 @@ TEST(Recruitment, PerceivedRiskDetersRecruiting) {
     const double mean = deterred.expected(m, 0.0, 1.0);
     EXPECT_NEAR(recruitments(deterred.w, m), mean,
                 test::binomial_tolerance(Pressure::kPersons, mean / Pressure::kPersons));
+  }
+}
+
+TEST(Recruitment, TraffickersAreDeterredByTheRiskInTheirOwnMarketOnly) {
+  // Both traffickers supply sexual exploitation: convictions seen in forced
+  // labour leave their recruiting as it is, the same risk in their own
+  // market cuts it by deterrence(risk).
+  for (const bool own_market : {false, true}) {
+    SCOPED_TRACE(own_market ? "risk in their market" : "risk in another market");
+    Pressure world(0.0);
+    const Market seen = own_market ? Market::Sexual : Market::LabourConstruction;
+    world.w.regions[0].perceived_risk[static_cast<std::size_t>(seen)] = 0.01;
+    run_recruitment(world.w);
+    for (Method m : {Method::DeceptiveJobOffer, Method::Abduction}) {
+      const double mean = world.expected(m, 0.0, own_market ? 0.01 : 0.0);
+      EXPECT_NEAR(recruitments(world.w, m), mean,
+                  test::binomial_tolerance(Pressure::kPersons, mean / Pressure::kPersons));
+    }
   }
 }
 

@@ -39,7 +39,7 @@ Scenario still_scenario(std::uint32_t persons) {
 // is a candidate, so the trafficker fills its slots in this step.
 void strong_recruiting(Scenario& s) {
   set_param(s, Param::traffickers_contacts_per_slot_per_year, 1e6);
-  set_param(s, Param::recruitment_deterrence, 0);
+  set_param(s, Param::recruitment_deterrence_elasticity, 0);
 }
 
 // NGO outreach that finds every exploited person within the step.
@@ -129,7 +129,7 @@ TEST(Step, PeopleFreedByTheMarketCanBeRecruitedAgainInTheSameStep) {
   w.traffickers.state[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(TraffickerState::Incarcerated);
   w.traffickers.sentence_remaining[static_cast<std::size_t>(c)] = 1;
   --w.regions[0].traffickers_active;
-  w.regions[0].perceived_risk = 1;  // A desists; C, in prison, is not asked this step
+  test::set_perceived_risk(w, 0, 1);  // A desists; C, in prison, is not asked this step
   const std::uint32_t v = 0;
   test::make_exploited(w, v, a);
   w.persons.vulnerability[v] = 1.0f;  // the likeliest recruit, and the first by id

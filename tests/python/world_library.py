@@ -61,7 +61,7 @@ DIRECTIONS = [
     ("world_non_punishment_nowhere", "world_baseline", "protection_entries", -1, 10),
     ("world_budget_prosecution_weighted", "world_budget_even", "convictions", +1, 6),
     ("world_budget_protection_weighted", "world_budget_even", "protection_entries", +1, 6),
-    ("world_budget_prevention_weighted", "world_budget_even", "recruitments", -1, 10),
+    ("world_budget_prevention_weighted", "world_budget_even", "awareness_mean", +1, 10),
 ]
 
 

@@ -147,6 +147,11 @@ inline void recompile(World& w, const Scenario& s) {
   w.step_years = w.model.step_years;
 }
 
+// Sets the perceived risk of every market in a region.
+inline void set_perceived_risk(State& w, std::size_t region, double risk) {
+  for (double& r : w.regions[region].perceived_risk) r = risk;
+}
+
 // Appends an ACTIVE trafficker of a new network and returns its id.
 inline std::int32_t add_trafficker(State& w, std::size_t region, Method method, Market market,
                                    std::uint16_t capacity) {
