@@ -280,6 +280,28 @@ TEST(MonotoneResponse, AStrongerHotlineMoreVictimsComeForward) {
   claims.expect_all_hold();
 }
 
+TEST(MonotoneResponse, MoreCorruptionFewerConvictionsPerCase) {
+  Scenario low = response_scenario(), high = response_scenario();
+  for (Scenario* s : {&low, &high}) set_param(*s, Param::policy_prosecution_investigators_per_100k, 10.0);
+  set_param(low, Param::institutions_corruption, 0.0);
+  set_param(high, Param::institutions_corruption, 0.6);
+  const auto runs = paired_runs(low, high);
+  const auto per = [](Metric numerator, Metric denominator) {
+    return [=](const Series& s) {
+      const double d = run_total(s, denominator);
+      return d > 0 ? run_total(s, numerator) / d : 0.0;
+    };
+  };
+  const Paired per_prosecution = measure(runs, per(Metric::convictions, Metric::prosecutions));
+  const Paired per_investigation = measure(runs, per(Metric::convictions, Metric::investigations));
+  EXPECT_GT(std::accumulate(per_prosecution.high.begin(), per_prosecution.high.end(), 0.0), 0.0)
+      << "no convictions at all under corruption: nothing to compare";
+  test::PairedClaims claims;
+  claims.claim("convictions per prosecution fall", per_prosecution.low, per_prosecution.high, -1);
+  claims.claim("convictions per investigation fall", per_investigation.low, per_investigation.high, -1);
+  claims.expect_all_hold();
+}
+
 // ---- the warm start ---------------------------------------------------------
 
 // Persons in exploitation, averaged over the last ten of thirty years, in
