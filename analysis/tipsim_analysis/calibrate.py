@@ -308,6 +308,12 @@ def fitted_lines_in(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
+def table_row(t: Target, v: float, lo: float, hi: float, ok: bool) -> str:
+    """A target or validation figure against the model, as a row of the report's tables."""
+    return (f"| `{t.id}` | {t.quantity} ({t.unit}) | {fmt(t.value)} | {fmt(t.low)} – {fmt(t.high)} | "
+            f"{fmt(v)} | {fmt(lo)} – {fmt(hi)} | {'yes' if ok else '**no**'} | {t.source} |")
+
+
 def report(args: argparse.Namespace) -> int:
     targets = read_targets(Path(args.targets))
     scenario = Path(args.scenario)
@@ -367,8 +373,7 @@ def report(args: argparse.Namespace) -> int:
         "|---|---|---|---|---|---|---|---|",
     ]
     for t, v, lo, hi, ok in rows:
-        lines.append(f"| `{t.id}` | {t.quantity} ({t.unit}) | {fmt(t.value)} | {fmt(t.low)} – {fmt(t.high)} | "
-                     f"{fmt(v)} | {fmt(lo)} – {fmt(hi)} | {'yes' if ok else '**no**'} | {t.source} |")
+        lines.append(table_row(t, v, lo, hi, ok))
     if validation:
         inside = sum(ok for *_, ok in validation)
         lines += ["", "## Figures the fit did not use", "",
@@ -378,8 +383,7 @@ def report(args: argparse.Namespace) -> int:
                   "", "| figure | what | data | band | model | 95 % interval | in band | source |",
                   "|---|---|---|---|---|---|---|---|"]
         for t, v, lo, hi, ok in validation:
-            lines.append(f"| `{t.id}` | {t.quantity} ({t.unit}) | {fmt(t.value)} | {fmt(t.low)} – {fmt(t.high)} | "
-                         f"{fmt(v)} | {fmt(lo)} – {fmt(hi)} | {'yes' if ok else '**no**'} | {t.source} |")
+            lines.append(table_row(t, v, lo, hi, ok))
     fitted = fitted_lines(scenario)
     if fitted:
         lines += ["", "## Calibrated parameters", "",

@@ -17,6 +17,14 @@ inline double deterrence(const ParamValues& g, double perceived_risk) {
                   -g[Param::recruitment_deterrence_elasticity]);
 }
 
+// What multiplies every identification channel in a region, victims coming
+// forward included: partnership (shared intelligence, referral mechanisms)
+// raises it, corruption lowers it.
+inline double identification_multiplier(const ParamValues& g, const ParamValues& lv) {
+  return (1.0 + g[Param::identification_partnership_boost] * lv[Param::policy_partnership_level]) *
+         (1.0 - lv[Param::institutions_corruption]);
+}
+
 // Profit per victim-year of a market in a region.
 inline double market_profit(const ParamValues& lv, Market m) {
   switch (m) {

@@ -115,8 +115,7 @@ inline SelfReportRegion self_report_region(const Model& model, const ParamValues
   r.reach = 1.0 - (1.0 - lv[Param::policy_protection_hotline]) * (1.0 - outreach);
   if (lv[Param::policy_protection_non_punishment] == 0.0)
     r.fear *= 1.0 - g[Param::identification_self_report_fear_punishment];
-  r.multiplier = (1.0 + g[Param::identification_partnership_boost] * lv[Param::policy_partnership_level]) *
-                 (1.0 - lv[Param::institutions_corruption]);
+  r.multiplier = identification_multiplier(g, lv);
   return r;
 }
 

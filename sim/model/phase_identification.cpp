@@ -97,9 +97,7 @@ struct RegionHazards {
 RegionHazards region_hazards(const Model& model, const State& state, std::size_t region) {
   const ParamValues& g = model.scenario.globals;
   const ParamValues& lv = levers(state, region);
-  const double multiplier =
-      (1.0 + g[Param::identification_partnership_boost] * lv[Param::policy_partnership_level]) *
-      (1.0 - lv[Param::institutions_corruption]);
+  const double multiplier = identification_multiplier(g, lv);
   const double police = g[Param::identification_police_rate_per_year] *
                         saturating(lv[Param::policy_prosecution_investigators_per_100k],
                                    g[Param::identification_police_half_effort_per_100k]);
