@@ -67,7 +67,7 @@ def axes_block(axes) -> str:
 # What each mechanism of sim/model/events.def means for the intervention column.
 MECHANISM_TEXT = {"None": "—", "Recruitment": "recruitment", "Channel": "the channel's",
                   "Shelter": "shelter", "NonPunishment": "non-punishment", "Services": "services",
-                  "Justice": "justice", "Entry": "entry", "Sentence": "sentence"}
+                  "Justice": "justice", "Trial": "trial", "Entry": "entry", "Sentence": "sentence"}
 
 
 def read_event_kinds(reference: dict) -> list[tuple[str, str, str]]:

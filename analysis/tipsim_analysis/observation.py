@@ -257,6 +257,34 @@ def page(base: Run, variants: list[tuple[str, str, Run]], images: Path, output: 
         "false positives inflate it by a third, while the victims met and not recognised would have raised it",
         f"by {100 * missed.sum(axis=1).mean() / exploited:.2f} points.",
         "",
+        "## From leads to verdicts",
+        "",
+        "Investigations follow leads, and a false identification is a lead like any other: it points",
+        "investigators at someone who is not a trafficker (an employer, a partner, a landlord). Courts count",
+        "what they decide; the true layer knows which cases were against people who were not traffickers and",
+        "which ones a trafficker bought off (`docs/model.md`, section 4.8):",
+        "",
+        "| stage | cases a year (observed) | of them against people who were not traffickers (true) |",
+        "|---|---|---|",
+    ]
+    for stage, wrongful in (("investigations", "wrongful_investigations"),
+                            ("prosecutions", "wrongful_prosecutions"),
+                            ("convictions", "wrongful_convictions"),
+                            ("acquittals", None)):
+        cases = base.flow(stage).sum(axis=1).mean()
+        wrong = fmt(base.flow(wrongful).mean()) if wrongful else "—"
+        lines.append(f"| {stage} | {fmt(cases)} | {wrong} |")
+    bought = base.flow("cases_bought_off").sum(axis=1).mean()
+    bribes = base.summary("bribes_paid").mean() / base.years
+    lines += [
+        "",
+        f"Traffickers bought off {fmt(bought)} cases a year (dropped before charge or acquitted at trial),",
+        f"paying about {fmt(bribes)} USD a year in bribes out of their profit. A charged case waited",
+        f"{base.summary('years_to_verdict').mean():.2f} years for its verdict on average, and",
+        f"{fmt(base.summary('court_backlog_final').mean())} cases were waiting at the end. At one agent for",
+        f"{base.scale:,.0f} people these counts are a handful of agents: the wrongful cases in particular are",
+        "rare events here, and a smaller scale (or a national scenario) shows them better.",
+        "",
         "## Do the counts move with the crime or with the effort?",
         "",
         "Each variant below is the world baseline with one change from its measured period on, run with the",
@@ -302,7 +330,9 @@ def page(base: Run, variants: list[tuple[str, str, Run]], images: Path, output: 
         "and nationality. Its functions never receive the model's state, and the test",
         "`ObservedLayer.OnlyAgenciesRecordsWriteTheObservedSeries` fails if any other file of the model names an",
         "observed series. The true layer keeps the truth about the same people: `false_identifications`,",
-        "`victims_unrecognised`, `victims_identified_by_form`, `victims_in_other_cases`, `victims_punished`.",
+        "`victims_unrecognised`, `victims_identified_by_form`, `victims_in_other_cases`, `victims_punished`,",
+        "and about the cases: `wrongful_investigations`, `wrongful_prosecutions`, `wrongful_convictions`,",
+        "`cases_bought_off`, `bribes_paid`.",
         "",
         "The model behind these figures (sensitivity and specificity of each channel, the adjacent",
         "situations, the arrest screening, the recorded form) is in `docs/model.md`, section 4.7, with every",

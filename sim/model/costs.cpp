@@ -9,6 +9,8 @@ constexpr double kPerPerson = 1e5;  // a share of the people reached, priced per
 constexpr LeverCost kLeverCosts[] = {
     {Param::policy_prosecution_investigators_per_100k, Param::cost_investigator_usd_per_year, 1,
      Pillar::Prosecution, true},
+    {Param::policy_prosecution_trials_per_100k_per_year, Param::cost_trial_usd_per_year, 1,
+     Pillar::Prosecution, false},
     {Param::policy_protection_shelter_beds_per_100k, Param::cost_shelter_bed_usd_per_year, 1,
      Pillar::Protection, true},
     {Param::policy_protection_labour_inspectors_per_100k, Param::cost_labour_inspector_usd_per_year, 1,

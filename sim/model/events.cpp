@@ -53,6 +53,11 @@ constexpr Param kEntryLevers[] = {
     Param::market_demand_manufacturing_per_100k, Param::market_demand_other_labour_per_100k,
     Param::market_demand_domestic_per_100k,      Param::market_demand_criminality_per_100k};
 constexpr Param kSentenceLevers[] = {Param::policy_prosecution_sentence_years};
+// A verdict comes when the courts reach the case, on the evidence the
+// investigation gathered.
+constexpr Param kTrialLevers[] = {Param::policy_prosecution_trials_per_100k_per_year,
+                                  Param::policy_prosecution_investigators_per_100k,
+                                  Param::policy_partnership_level, Param::institutions_corruption};
 
 std::span<const Param> channel_levers(std::int8_t channel) {
   switch (static_cast<Channel>(channel)) {
@@ -95,6 +100,8 @@ std::span<const Param> responsible_levers(EventKind kind, std::int8_t channel) {
       return kServicesLevers;
     case Mechanism::Justice:
       return kPoliceLevers;
+    case Mechanism::Trial:
+      return kTrialLevers;
     case Mechanism::Entry:
       return kEntryLevers;
     case Mechanism::Sentence:

@@ -42,6 +42,7 @@ enum class Mechanism : std::uint8_t {
   NonPunishment,
   Services,
   Justice,
+  Trial,  // the courts' capacity, and what makes a case: investigators, partnership, corruption
   Entry,
   Sentence,
 };

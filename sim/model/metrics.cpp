@@ -193,14 +193,23 @@ constexpr SummarySpec kSummaries[] = {
      Basis::People},
     {"protection_turned_away", "persons", "identified victims turned away for lack of a place",
      Layer::Observed, Basis::People},
-    {"investigations", "cases", "traffickers investigated", Layer::Observed, Basis::People},
-    {"prosecutions", "cases", "traffickers prosecuted", Layer::Observed, Basis::People},
-    {"convictions", "cases", "traffickers convicted", Layer::Observed, Basis::People},
+    {"investigations", "cases", "suspects investigated", Layer::Observed, Basis::People},
+    {"prosecutions", "cases", "suspects charged (prosecutions)", Layer::Observed, Basis::People},
+    {"convictions", "cases", "defendants convicted", Layer::Observed, Basis::People},
+    {"acquittals", "cases", "defendants acquitted", Layer::Observed, Basis::People},
+    {"court_backlog_final", "cases", "charged cases waiting for a verdict at the last step", Layer::Observed,
+     Basis::People},
+    {"years_to_verdict", "years", "mean years from charge to verdict of the cases decided", Layer::Observed,
+     Basis::Invariant},
     {"conviction_per_prosecution", "1", "convictions over prosecutions", Layer::Observed, Basis::Invariant},
     {"conviction_per_identified", "1", "convictions over victims identified", Layer::Observed,
      Basis::Invariant},
     {"labour_share_prosecutions", "1", "share of prosecutions for labour trafficking", Layer::Observed,
      Basis::Invariant},
+    {"wrongful_convictions", "persons", "convictions of people who were not traffickers", Layer::True,
+     Basis::People},
+    {"bribes_paid", "USD", "bribes traffickers paid to have cases dropped or to buy acquittals", Layer::True,
+     Basis::Usd},
     {"spending_prosecution", "USD", "spending on prosecution", Layer::Policy, Basis::Usd},
     {"spending_protection", "USD", "spending on protection", Layer::Policy, Basis::Usd},
     {"spending_prevention", "USD", "spending on prevention", Layer::Policy, Basis::Usd},
@@ -250,6 +259,7 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
   const double arrests = flow_cat(Metric::other_cases, kOffence);
   const double prosecutions = flow(Metric::prosecutions);
   const double convictions = flow(Metric::convictions);
+  const double acquittals = flow(Metric::acquittals);
   const double profit = flow(Metric::trafficker_profit);
   const double profit_sexual = flow_cat(Metric::trafficker_profit, kSexual);
   const double profit_labour = flow_cat(Metric::trafficker_profit, kLabour);
@@ -298,9 +308,14 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
       flow(Metric::investigations),
       prosecutions,
       convictions,
+      acquittals,
+      series.total(last, Metric::court_backlog),
+      ratio(flow(Metric::case_years_to_verdict), convictions + acquittals),
       ratio(convictions, prosecutions),
       ratio(convictions, identified),
       ratio(flow_cat(Metric::prosecutions, 1), prosecutions),
+      flow(Metric::wrongful_convictions),
+      flow(Metric::bribes_paid),
       spending[0],
       spending[1],
       spending[2],

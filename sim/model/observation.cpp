@@ -42,7 +42,18 @@ void record_case(StepContext& ctx, std::size_t region, CaseStage stage, std::siz
     case CaseStage::Conviction:
       ctx.recorded(Metric::convictions, region, case_type) += 1;
       return;
+    case CaseStage::Acquittal:
+      ctx.recorded(Metric::acquittals, region, case_type) += 1;
+      return;
   }
+}
+
+void record_verdict_wait(StepContext& ctx, std::size_t region, double years) {
+  ctx.recorded(Metric::case_years_to_verdict, region) += years;
+}
+
+void record_backlog(StepContext& ctx, std::size_t region, std::size_t case_type, double waiting) {
+  ctx.recorded(Metric::court_backlog, region, case_type) = waiting;
 }
 
 }  // namespace tipsim

@@ -37,7 +37,11 @@ void record_cooperating(StepContext& ctx, std::size_t region);
 void record_reintegration(StepContext& ctx, std::size_t region);
 
 // A case against a suspected trafficker, by the case type it was brought as.
-enum class CaseStage : std::uint8_t { Investigation, Prosecution, Conviction };
+enum class CaseStage : std::uint8_t { Investigation, Prosecution, Conviction, Acquittal };
 void record_case(StepContext& ctx, std::size_t region, CaseStage stage, std::size_t case_type);
+// A verdict reached `years` after the charge.
+void record_verdict_wait(StepContext& ctx, std::size_t region, double years);
+// The charged cases of a case type a region's courts have waiting.
+void record_backlog(StepContext& ctx, std::size_t region, std::size_t case_type, double waiting);
 
 }  // namespace tipsim

@@ -118,10 +118,14 @@ namespace {
 // evidence matters only against them. kNoTrafficker otherwise.
 std::int32_t prosecutable_controller(const State& state, std::uint32_t person) {
   const std::int32_t controller = state.persons.controller[person];
-  const bool controller_active =
-      controller != kNoTrafficker && state.traffickers.state[static_cast<std::size_t>(controller)] ==
-                                         static_cast<std::uint8_t>(TraffickerState::Active);
-  return controller_active ? controller : kNoTrafficker;
+  if (controller == kNoTrafficker) return kNoTrafficker;
+  const auto t = static_cast<std::size_t>(controller);
+  // Active, or held in custody while their case waits for trial: the
+  // victims freed at the arrest are the case's witnesses.
+  const bool prosecutable =
+      state.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Active) ||
+      state.traffickers.charged_step[t] >= 0;
+  return prosecutable ? controller : kNoTrafficker;
 }
 
 // The form an agency records for an identified victim: domestic servitude

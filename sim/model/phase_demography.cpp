@@ -1,12 +1,16 @@
-// Phase 10: demography. Children who are trafficked or in services grow up.
+// Phase 10: demography. Children who are trafficked or in services grow up;
+// children born to people held in servitude by descent are born into it.
 // Optionally, free people leave the population at risk and are replaced by
 // new entrants with fresh attributes, and free children grow up: long runs
 // so keep a realistic at-risk population instead of one that only ever gets
 // more aware and less vulnerable.
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <boost/random/beta_distribution.hpp>
+#include <optional>
 
+#include "events.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
 #include "sampling.hpp"
@@ -29,6 +33,10 @@ namespace person_draw {
 constexpr std::uint32_t kFemale = 0;
 constexpr std::uint32_t kChild = 1;
 constexpr std::uint32_t kGrowsUp = 2;
+constexpr std::uint32_t kGivesBirth = 3;
+constexpr std::uint32_t kNewbornFemale = 4;
+constexpr std::uint32_t kNewbornTaken = 5;  // and 6: take_recruit, on the newborn's stream
+constexpr std::uint32_t kNewbornSlot = 8;   // from here, two a try: who stands for the newborn
 }  // namespace person_draw
 
 // Children outside the free population grow up; the pass follows the
@@ -43,12 +51,73 @@ void age_involved_children(const Model& model, State& state, double ageing) {
   }
 }
 
+// A free person of the home region of `parent` to stand for their newborn
+// (the population of agents is fixed: the newborn takes a free slot of the
+// same region, with its vulnerability), or none after 64 tries.
+std::optional<std::uint32_t> newborn_slot(const Model& model, const State& state, std::uint32_t parent,
+                                          Stream& stream) {
+  const RegionModel& rm = model.regions[state.persons.home_region[parent]];
+  for (std::uint32_t k = 0; k < 64 && rm.population > 0; ++k) {
+    const auto person = rm.person_begin + static_cast<std::uint32_t>(
+                                              stream.uniform(person_draw::kNewbornSlot + k) * rm.population);
+    if (state.persons.state[person] == static_cast<std::uint8_t>(PersonState::Free)) return person;
+  }
+  return std::nullopt;
+}
+
+// Children born to people held in servitude by descent are born into it,
+// held by the same family where the parent is held. The pass follows the
+// involved people only; the newborn join them.
+void births_into_servitude(const Model& model, State& state, StepContext& ctx, double birth) {
+  auto& p = state.persons;
+  auto& tr = state.traffickers;
+  std::vector<std::uint32_t>& born = ctx.scratch.new_involved;
+  born.clear();
+  for (const std::uint32_t i : state.involved) {
+    const std::int32_t holder = p.controller[i];
+    if (p.state[i] != static_cast<std::uint8_t>(PersonState::Exploited) || holder == kNoTrafficker ||
+        tr.by_descent[static_cast<std::size_t>(holder)] == 0)
+      continue;
+    Stream stream = person_stream(model, state, Phase::Demography, i);
+    if (!stream.bernoulli(person_draw::kGivesBirth, birth)) continue;
+    const std::optional<std::uint32_t> child = newborn_slot(model, state, i, stream);
+    if (!child) continue;
+    Stream cs = person_stream(model, state, Phase::Demography, *child);
+    p.flags[*child] = person_flag::kChild;
+    if (cs.bernoulli(person_draw::kNewbornFemale, 0.5)) p.flags[*child] |= person_flag::kFemale;
+    p.awareness_boost[*child] = 0.0f;
+    p.awareness_step[*child] = state.step;
+    p.times_trafficked[*child] = 0;
+    take_recruit(model, state, *child, holder, Method::DebtBased, cs, person_draw::kNewbornTaken);
+    // A family holds everyone born to it: what it holds is its capacity.
+    const auto h = static_cast<std::size_t>(holder);
+    tr.capacity[h] = std::max(tr.capacity[h], tr.victims[h]);
+    p.state[*child] = static_cast<std::uint8_t>(PersonState::Exploited);
+    p.state_since[*child] = state.step;
+    p.current_region[*child] = p.current_region[i];
+    const auto market = static_cast<std::size_t>(p.market[*child]);
+    ++state.regions[p.current_region[*child]].market_victims[market];
+    ctx.metric(Metric::births_into_servitude, p.current_region[*child]) += 1;
+    record_person_event(model, state, ctx, EventKind::BirthIntoServitude, *child);
+    born.push_back(*child);
+  }
+  if (born.empty()) return;
+  std::sort(born.begin(), born.end());
+  born.erase(std::unique(born.begin(), born.end()), born.end());
+  std::vector<std::uint32_t>& merged = ctx.scratch.merged;
+  merged.resize(state.involved.size() + born.size());
+  std::merge(state.involved.begin(), state.involved.end(), born.begin(), born.end(), merged.begin());
+  state.involved.swap(merged);
+}
+
 }  // namespace
 
-void run_demography(const Model& model, State& state, StepContext& /*ctx*/) {
+void run_demography(const Model& model, State& state, StepContext& ctx) {
   const Scenario& s = model.scenario;
   age_involved_children(model, state,
                         step_probability(s.get(Param::demography_child_ageing_per_year), model.step_years));
+  births_into_servitude(model, state, ctx,
+                        step_probability(s.get(Param::servitude_births_per_year), model.step_years));
   const double turnover = step_probability(s.get(Param::demography_turnover_per_year), model.step_years);
   const double ageing =
       step_probability(s.get(Param::demography_free_child_ageing_per_year), model.step_years);

@@ -289,6 +289,9 @@ void handle_false_positives(const Model& model, State& state, StepContext& ctx, 
   const bool foreign = group == Adjacent::IrregularMigrant || group == Adjacent::Smuggled;
   ctx.metric(Metric::false_identifications, region, static_cast<std::size_t>(channel)) +=
       static_cast<double>(count);
+  // Each points investigators at someone who is not a trafficker.
+  rs.suspects[case_type_of(look_alike_form(group))] +=
+      static_cast<double>(count) * g[Param::prosecution_suspects_per_false_identification];
   for (std::uint64_t k = 0; k < count; ++k, next_draw += 2) {
     record_identified(ctx, VictimRecord{.region = region,
                                         .channel = channel,

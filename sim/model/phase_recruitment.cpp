@@ -35,8 +35,10 @@ void group_recruiters(const State& state, StepContext& ctx) {
   const std::size_t groups = state.regions.size() * kMethods;
   sc.offsets.assign(groups + 1, 0);
   auto group_of = [&](std::size_t t) { return tr.base_region[t] * kMethods + tr.method[t]; };
+  // Families holding people by descent recruit no one: the children of
+  // those they hold are born to them (demography).
   auto recruiting = [&](std::size_t t) {
-    return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active) &&
+    return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active) && tr.by_descent[t] == 0 &&
            tr.victims[t] < tr.capacity[t];
   };
   for (std::size_t t = 0; t < tr.size(); ++t)

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <iterator>
 #include <string_view>
 #include <vector>
@@ -58,7 +59,9 @@ constexpr Form form_of(Market m) {
 // Case type of a prosecution: sex trafficking, or labour trafficking (every
 // other form), as the TIP report counts them.
 constexpr std::size_t case_type_of(Market m) { return m == Market::Sexual ? 0 : 1; }
+constexpr std::size_t case_type_of(Form f) { return f == Form::Sexual ? 0 : 1; }
 inline constexpr std::string_view kCaseTypeLabels[] = {"SEXUAL", "LABOUR"};
+inline constexpr std::size_t kCaseTypes = std::size(kCaseTypeLabels);
 
 enum class Method : std::uint8_t {
   DeceptiveJobOffer = 0,
@@ -192,6 +195,15 @@ struct Traffickers {
 };
 
 // A region's aggregates and the levers in force this step.
+// A charged case waiting in a region's court: against trafficker `trafficker`
+// or, when kNoTrafficker, against someone who is not a trafficker.
+struct CourtCase {
+  std::int32_t trafficker;
+  std::int32_t charged_step;
+  std::int32_t ready_step;  // the first step it can be heard, once prepared
+  std::uint8_t case_type;
+};
+
 struct RegionState {
   // Written by the policy schedule (phase 1).
   ParamValues levers;                  // regional parameters after interventions and budget, this step
@@ -202,6 +214,12 @@ struct RegionState {
   // EWMA of convictions per active trafficker per year, by market: the
   // convictions traffickers of a market can see in their base region.
   double perceived_risk[kMarkets] = {};
+  // Charged cases waiting for a verdict, oldest first, and the leads against
+  // people who are not traffickers (counts, by case type) that
+  // investigators may still follow.
+  std::deque<CourtCase> court_queue;
+  double court_time = 0;  // hearings the courts can hold now
+  double suspects[kCaseTypes] = {};
   // Written by initialisation, then read only.
   // Attractiveness at step 0 with all demand unmet and no risk: entry is
   // relative to it.

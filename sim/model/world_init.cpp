@@ -25,7 +25,15 @@ constexpr std::uint32_t kDestination = 4;
 // Draws of a region's initialisation stream.
 namespace region_draw {
 constexpr std::uint32_t kTraffickerCount = 0;
+constexpr std::uint32_t kHeldByDescent = 1;
 }  // namespace region_draw
+
+// Draws of a holding family's initialisation stream: its market, how many
+// it holds, then attempts to find them as for an initial trafficker.
+namespace holder_draw {
+constexpr std::uint32_t kDomestic = 0;
+constexpr std::uint32_t kHeld = 1;
+}  // namespace holder_draw
 
 // Draws of an initial trafficker's stream: its attributes, the number of
 // its victims, then kPerAttempt draws for each attempt to find one, from
@@ -187,6 +195,60 @@ void build_traffickers(const Model& model, State& state) {
   }
 }
 
+// One person held by descent by family `id`: the free people of the
+// region are drawn in proportion to their vulnerability (the communities
+// held are among the most marginalised); they are exploited at home.
+bool take_held_by_descent(const Model& model, State& state, std::uint32_t r, std::int32_t id, Market market,
+                          Stream& hs, std::uint32_t& draw) {
+  const RegionModel& rm = model.regions[r];
+  auto& p = state.persons;
+  for (int attempt = 0; attempt < 1000; ++attempt, draw += trafficker_draw::kPerAttempt) {
+    const auto person = rm.person_begin +
+                        static_cast<std::uint32_t>(hs.uniform(draw + attempt_draw::kPerson) * rm.population);
+    if (p.state[person] != static_cast<std::uint8_t>(PersonState::Free)) continue;
+    if (hs.uniform(draw + attempt_draw::kAccepted) >= p.vulnerability[person]) continue;
+    Stream ps = person_stream(model, state, Phase::Initialise, person);
+    take_recruit(model, state, person, id, Method::DebtBased, ps, initial_person_draw::kTakeRecruit);
+    p.state[person] = static_cast<std::uint8_t>(PersonState::Exploited);
+    ++state.regions[r].market_victims[static_cast<std::size_t>(market)];
+    draw += trafficker_draw::kPerAttempt;
+    return true;
+  }
+  return false;
+}
+
+// People held in servitude by descent where the scenario says so, in
+// families that hold servitude.household_size of them on average (a
+// Poisson number, at least one), in domestic servitude or on the land.
+void build_holders_by_descent(const Model& model, State& state) {
+  const ParamValues& g = model.scenario.globals;
+  for (std::uint32_t r = 0; r < state.regions.size(); ++r) {
+    const ParamValues& lv = state.regions[r].levers;
+    const double expected = lv[Param::servitude_hereditary_per_100k] * model.regions[r].population / 1e5;
+    if (!(expected > 0)) continue;
+    Stream stream = region_stream(model, state, Phase::Initialise, r);
+    const std::uint64_t people = stochastic_round(expected, stream.uniform(region_draw::kHeldByDescent));
+    std::uint64_t held = 0;
+    while (held < people) {
+      const auto id_next = static_cast<std::uint32_t>(state.traffickers.size());
+      Stream hs = Stream(model.seed, state.replicate, 0, Phase::Initialise, AgentKind::Trafficker, id_next);
+      const Market market = hs.bernoulli(holder_draw::kDomestic, lv[Param::servitude_domestic_share])
+                                ? Market::DomesticServitude
+                                : Market::LabourAgriculture;
+      const std::uint64_t size = std::min<std::uint64_t>(
+          people - held,
+          std::max<std::uint64_t>(1, hs.poisson(holder_draw::kHeld, g[Param::servitude_household_size])));
+      const std::int32_t id = state.traffickers.add(static_cast<std::uint8_t>(r), Method::DebtBased, market,
+                                                    state.networks++, static_cast<std::uint16_t>(size));
+      state.traffickers.by_descent[static_cast<std::size_t>(id)] = 1;
+      std::uint32_t draw = trafficker_draw::kFirstAttempt;
+      for (std::uint64_t k = 0; k < size; ++k)
+        if (!take_held_by_descent(model, state, r, id, market, hs, draw)) break;
+      held += size;
+    }
+  }
+}
+
 }  // namespace
 
 State initial_state(const Model& model, std::uint32_t replicate) {
@@ -197,6 +259,7 @@ State initial_state(const Model& model, std::uint32_t replicate) {
   build_persons(model, state);
   update_market_signals(model, state);
   build_traffickers(model, state);
+  build_holders_by_descent(model, state);
   update_market_signals(model, state);
   // Entry is measured against how well crime would pay with all demand unmet
   // and no risk, under the scenario's own levers: not against the warm

@@ -45,7 +45,9 @@ Scenario busy_scenario() {
   set_param(s, Param::demography_turnover_per_year, 0.2);
   set_param(s, Param::demography_free_child_ageing_per_year, 0.1);
   set_param(s, Param::policy_protection_service_years, 0.3);
-  set_param(s, Param::policy_prosecution_sentence_years, 0.5);  // released within the run
+  set_param(s, Param::policy_prosecution_sentence_years, 0.5);    // released within the run
+  set_param(s, Param::prosecution_trial_preparation_years, 0.2);  // tried within it
+  set_param(s, Param::policy_prosecution_trials_per_100k_per_year, 12);
   test::set_regional(s, 2, Param::policy_protection_non_punishment, 0);
   test::set_regional(s, 1, Param::population_vulnerability_mean, 0.5);
   s.routes.push_back(RouteSpec{1, 0, 0.4, 14});
@@ -111,6 +113,23 @@ TEST(Invariants, ConservationAndBookkeepingHoldAtEveryStep) {
                   sim.series().total(t, Metric::identified_victims_punished),
               sim.series().total(t, Metric::identifications_by_channel))
         << "step " << t;
+    // Every charged case waits for its verdict in the court's backlog: it
+    // grows by the charges and shrinks by the verdicts, and holds every
+    // trafficker with a pending case.
+    double pending = 0;
+    for (std::size_t r = 0; r < w.region_count(); ++r)
+      for (std::size_t k = 0; k < kCaseTypes; ++k) {
+        const double before = t > 0 ? sim.series().at(t - 1, Metric::court_backlog, r, k) : 0.0;
+        ASSERT_EQ(sim.series().at(t, Metric::court_backlog, r, k),
+                  before + sim.series().at(t, Metric::prosecutions, r, k) -
+                      sim.series().at(t, Metric::convictions, r, k) -
+                      sim.series().at(t, Metric::acquittals, r, k))
+            << "region " << r << ", case type " << k << ", step " << t;
+        pending += sim.series().at(t, Metric::court_backlog, r, k);
+      }
+    double charged_traffickers = 0;
+    for (const std::int32_t charged : w.traffickers.charged_step) charged_traffickers += charged >= 0 ? 1 : 0;
+    ASSERT_LE(charged_traffickers, pending) << "step " << t;
     const double traffickers = static_cast<double>(w.traffickers.size());
     ASSERT_LE(sim.series().total(t, Metric::traffickers_active) +
                   sim.series().total(t, Metric::traffickers_incarcerated),
@@ -121,7 +140,8 @@ TEST(Invariants, ConservationAndBookkeepingHoldAtEveryStep) {
   for (Metric m :
        {Metric::recruitments_by_method, Metric::exploitations_new, Metric::escapes, Metric::releases,
         Metric::identifications_by_channel, Metric::protection_entries, Metric::protection_turned_away,
-        Metric::victims_punished, Metric::reintegrations, Metric::convictions, Metric::traffickers_entering,
+        Metric::victims_punished, Metric::reintegrations, Metric::convictions, Metric::acquittals,
+        Metric::wrongful_investigations, Metric::cases_bought_off, Metric::traffickers_entering,
         Metric::traffickers_desisting, Metric::traffickers_released})
     EXPECT_GT(run_total(series, m), 0.0) << spec(m).name << " never happened: the check above was vacuous";
   for (Channel c : {Channel::Police, Channel::BorderScreening, Channel::Investigation})
@@ -181,8 +201,13 @@ TEST(Invariants, ZeroShelterBedsMeansNoProtectionEntries) {
 
 // A world of 50 000 people over five years at the default trafficker
 // density: large enough for the mechanisms to act, small enough for a dozen
-// paired replicates in about a second.
-Scenario response_scenario() { return test::tiny_scenario(50000, 1, 260, 4242); }
+// paired replicates in about a second. Its courts can hear every case the
+// investigators of the tests below bring, after the default preparation.
+Scenario response_scenario() {
+  Scenario s = test::tiny_scenario(50000, 1, 260, 4242);
+  set_param(s, Param::policy_prosecution_trials_per_100k_per_year, 40);
+  return s;
+}
 
 // A run's figure in every replicate of the low and the high scenario,
 // paired by replicate.
@@ -299,6 +324,26 @@ TEST(MonotoneResponse, MoreCorruptionFewerConvictionsPerCase) {
   test::PairedClaims claims;
   claims.claim("convictions per prosecution fall", per_prosecution.low, per_prosecution.high, -1);
   claims.claim("convictions per investigation fall", per_investigation.low, per_investigation.high, -1);
+  claims.expect_all_hold();
+}
+
+TEST(MonotoneResponse, MoreCourtCapacityShorterBacklogAndWait) {
+  // Investigators bring about six charges a year here; courts that hear two
+  // a year build a backlog that courts hearing twenty do not.
+  Scenario low = response_scenario(), high = response_scenario();
+  for (Scenario* s : {&low, &high}) set_param(*s, Param::policy_prosecution_investigators_per_100k, 10.0);
+  set_param(low, Param::policy_prosecution_trials_per_100k_per_year, 4.0);
+  set_param(high, Param::policy_prosecution_trials_per_100k_per_year, 40.0);
+  const auto runs = paired_runs(low, high);
+  const Paired backlog =
+      measure(runs, [](const Series& s) { return s.total(s.steps() - 1, Metric::court_backlog); });
+  const Paired wait = measure(runs, [](const Series& s) {
+    const double verdicts = run_total(s, Metric::convictions) + run_total(s, Metric::acquittals);
+    return verdicts > 0 ? run_total(s, Metric::case_years_to_verdict) / verdicts : 0.0;
+  });
+  test::PairedClaims claims;
+  claims.claim("cases waiting at the end fall", backlog.low, backlog.high, -1);
+  claims.claim("mean years from charge to verdict fall", wait.low, wait.high, -1);
   claims.expect_all_hold();
 }
 

@@ -36,6 +36,10 @@ Scenario world(double people, double scale, std::uint64_t seed) {
         Param::market_demand_criminality_per_100k})
     set_param(s, demand, 10 * s.get(demand));
   set_param(s, Param::policy_prosecution_investigators_per_100k, 15);
+  // Courts that decide the cases (about 300 a year per 100 000 here) a
+  // quarter after the charge, within the run.
+  set_param(s, Param::prosecution_trial_preparation_years, 0.25);
+  set_param(s, Param::policy_prosecution_trials_per_100k_per_year, 600);
   set_param(s, Param::policy_protection_shelter_beds_per_100k, 40);
   set_param(s, Param::identification_police_rate_per_year, 0.5);
   return s;

@@ -1,6 +1,7 @@
 // Durations are set in days and years, not in steps: the same world run at
-// 7-day and at 1-day steps gives the same mean transit time, shelter stay
-// and prison spell, read from the event log of each run.
+// 7-day and at 1-day steps gives the same mean transit time, shelter stay,
+// prison spell and wait from charge to verdict, read from the event log of
+// each run.
 #include <gtest/gtest.h>
 
 #include <boost/math/distributions/students_t.hpp>
@@ -20,9 +21,10 @@ namespace {
 
 using test::set_param;
 
-constexpr double kTransitDays = 10;      // the route's: 1 3/7 weekly steps
-constexpr double kServiceYears = 0.3;    // 109.5 days
-constexpr double kSentenceYears = 0.25;  // 91.25 days
+constexpr double kTransitDays = 10;        // the route's: 1 3/7 weekly steps
+constexpr double kServiceYears = 0.3;      // 109.5 days
+constexpr double kSentenceYears = 0.25;    // 91.25 days
+constexpr double kPreparationYears = 0.1;  // 36.5 days from charge to trial
 constexpr double kYears = 3;
 
 // A busy two-region world with one cross-border route, many convictions and
@@ -39,6 +41,11 @@ Scenario busy_world(double step_days) {
   set_param(s, Param::policy_protection_shelter_beds_per_100k, 40);
   set_param(s, Param::policy_protection_service_years, kServiceYears);
   set_param(s, Param::policy_prosecution_sentence_years, kSentenceYears);
+  // Courts that hear every case once prepared; nobody held before the
+  // verdict, whose time would count against the sentence.
+  set_param(s, Param::prosecution_trial_preparation_years, kPreparationYears);
+  set_param(s, Param::policy_prosecution_trials_per_100k_per_year, 1e4);
+  set_param(s, Param::prosecution_pretrial_detention_share, 0);
   set_param(s, Param::identification_police_rate_per_year, 0.5);
   s.routes.push_back(RouteSpec{1, 0, 0.5, kTransitDays});
   // So many convictions would deter the recruiting whose journeys are timed.
@@ -50,12 +57,12 @@ Scenario busy_world(double step_days) {
 // times the step length. Only spells that began early enough to end within
 // the run count, so that long ones are not cut off.
 struct Spells {
-  std::vector<double> transit, stay, prison;
+  std::vector<double> transit, stay, prison, trial_wait;
 };
 
 Spells spells(const std::vector<Event>& events, double step_days, std::int32_t steps) {
   Spells out;
-  std::map<std::int32_t, Event> drawn, entered, convicted;
+  std::map<std::int32_t, Event> drawn, entered, convicted, charged;
   const auto last_start = [&](double days) {
     return steps - static_cast<std::int32_t>(std::ceil(days / step_days)) - 2;
   };
@@ -86,8 +93,17 @@ Spells spells(const std::vector<Event>& events, double step_days, std::int32_t s
           entered.erase(it);
         }
         break;
+      case EventKind::Prosecution:
+        charged[e.trafficker] = e;
+        break;
       case EventKind::Conviction:
-        convicted[e.trafficker] = e;
+      case EventKind::Acquittal:
+        if (auto it = charged.find(e.trafficker); it != charged.end()) {
+          if (it->second.step <= last_start(kPreparationYears * 365))
+            out.trial_wait.push_back((e.step - it->second.step) * step_days);
+          charged.erase(it);
+        }
+        if (e.kind == EventKind::Conviction) convicted[e.trafficker] = e;
         break;
       case EventKind::TraffickerRelease:
         if (auto it = convicted.find(e.trafficker); it != convicted.end()) {
@@ -104,11 +120,11 @@ Spells spells(const std::vector<Event>& events, double step_days, std::int32_t s
 }
 
 TEST(StepLength, DurationsInDaysAreTheSameAtDailyAndWeeklySteps) {
-  // Six claims (three durations at two step lengths), each that the mean
+  // Eight claims (four durations at two step lengths), each that the mean
   // spell equals the duration set: two-sided t intervals at a family-wise
-  // 1 % (Bonferroni: 1 % / 6 each). A duration that is a whole number of
+  // 1 % (Bonferroni: 1 % / 8 each). A duration that is a whole number of
   // steps has no spread; its mean must then be exact.
-  constexpr int kClaims = 6;
+  constexpr int kClaims = 8;
   const double alpha = 0.01 / kClaims;
   for (const double step_days : {7.0, 1.0}) {
     const Scenario s = busy_world(step_days);
@@ -122,6 +138,7 @@ TEST(StepLength, DurationsInDaysAreTheSameAtDailyAndWeeklySteps) {
         {"transit", {&found.transit, kTransitDays}},
         {"shelter stay", {&found.stay, kServiceYears * 365}},
         {"prison", {&found.prison, kSentenceYears * 365}},
+        {"trial wait", {&found.trial_wait, kPreparationYears * 365}},
     };
     for (const auto& [name, claim] : claims) {
       const auto& [values, expected] = claim;

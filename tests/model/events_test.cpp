@@ -41,7 +41,11 @@ Scenario eventful_scenario(std::int32_t steps = 40) {
   set_param(s, Param::policy_prosecution_investigators_per_100k, 8);
   set_param(s, Param::policy_protection_shelter_beds_per_100k, 4);  // few places: some are turned away
   set_param(s, Param::policy_prosecution_sentence_years, 0.2);      // the convicted come out within the run
-  set_param(s, Param::policy_protection_service_years, 0.1);        // and so do the sheltered
+  set_param(s, Param::prosecution_trial_preparation_years, 0.05);   // and are tried within it
+  set_param(s, Param::policy_prosecution_trials_per_100k_per_year, 40);
+  set_param(s, Param::servitude_hereditary_per_100k, 300);  // families holding people by descent
+  set_param(s, Param::servitude_births_per_year, 1.0);      // whose children are born to them within the run
+  set_param(s, Param::policy_protection_service_years, 0.1);  // and so do the sheltered
   set_param(s, Param::identification_police_rate_per_year, 0.5);
   set_param(s, Param::exploitation_criminality_arrest_per_year, 2.0);
   test::set_regional(s, 1, Param::policy_protection_non_punishment, 0);
@@ -133,6 +137,7 @@ TEST(Events, EveryCountedHappeningIsOneEvent) {
   EXPECT_EQ(recruited, total(series, Metric::recruitments_by_method));
   EXPECT_EQ(of(counts, EventKind::Retrafficking), total(series, Metric::recruitments_retrafficked));
   EXPECT_EQ(of(counts, EventKind::DestinationDrawn), recruited);
+  EXPECT_EQ(of(counts, EventKind::BirthIntoServitude), total(series, Metric::births_into_servitude));
   EXPECT_EQ(of(counts, EventKind::ExploitationBegins), total(series, Metric::exploitations_new));
   EXPECT_EQ(of(counts, EventKind::Escape), total(series, Metric::escapes));
   EXPECT_EQ(of(counts, EventKind::Release), total(series, Metric::releases));
@@ -145,9 +150,16 @@ TEST(Events, EveryCountedHappeningIsOneEvent) {
   EXPECT_EQ(of(counts, EventKind::ProtectionEntry), total(series, Metric::protection_entries));
   EXPECT_EQ(of(counts, EventKind::TurnedAway), total(series, Metric::protection_turned_away));
   EXPECT_EQ(of(counts, EventKind::Reintegration), total(series, Metric::reintegrations));
-  EXPECT_EQ(of(counts, EventKind::Investigation), total(series, Metric::investigations));
-  EXPECT_EQ(of(counts, EventKind::Prosecution), total(series, Metric::prosecutions));
-  EXPECT_EQ(of(counts, EventKind::Conviction), total(series, Metric::convictions));
+  // Cases against traffickers are events of the trafficker; those against
+  // people who are not traffickers (who are no agents) have none.
+  EXPECT_EQ(of(counts, EventKind::Investigation),
+            total(series, Metric::investigations) - total(series, Metric::wrongful_investigations));
+  EXPECT_EQ(of(counts, EventKind::Prosecution),
+            total(series, Metric::prosecutions) - total(series, Metric::wrongful_prosecutions));
+  EXPECT_EQ(of(counts, EventKind::Conviction),
+            total(series, Metric::convictions) - total(series, Metric::wrongful_convictions));
+  EXPECT_LE(of(counts, EventKind::Acquittal), total(series, Metric::acquittals));
+  EXPECT_EQ(of(counts, EventKind::Bribe), total(series, Metric::cases_bought_off));
   EXPECT_EQ(of(counts, EventKind::TraffickerEntry) + of(counts, EventKind::TraffickerReplacement),
             total(series, Metric::traffickers_entering));
   EXPECT_EQ(of(counts, EventKind::TraffickerReplacement), total(series, Metric::traffickers_replacing));
@@ -247,7 +259,9 @@ TEST(Events, TheResponsibleInterventionIsTheLastCoveringOneThatChangesALeverTheM
         break;
       case EventKind::Investigation:
       case EventKind::Prosecution:
+      case EventKind::Bribe:
       case EventKind::Conviction:
+      case EventKind::Acquittal:
         if (e.region == 0 && e.step >= 2 && e.step < 6) expected = 0;
         break;
       case EventKind::ProtectionEntry:

@@ -91,16 +91,25 @@ TEST(MetricTable, EveryMetricHasALayerAndTheObservedAreExactlyTheAgencyCounts) {
                                           Metric::reintegrations,
                                           Metric::investigations,
                                           Metric::prosecutions,
-                                          Metric::convictions};
+                                          Metric::convictions,
+                                          Metric::acquittals,
+                                          Metric::court_backlog,
+                                          Metric::case_years_to_verdict};
   std::set<Metric> observed;
   for (const MetricSpec& m : metric_table()) {
     SCOPED_TRACE(m.name);
     EXPECT_TRUE(m.layer == Layer::True || m.layer == Layer::Observed || m.layer == Layer::Policy);
     if (m.layer != Layer::Observed) continue;
     observed.insert(m.id);
-    // Agencies record events they handle: counts over the step.
-    EXPECT_EQ(m.nature, Nature::Flow);
-    EXPECT_EQ(m.type, ValueType::Count);
+    // Agencies record events they handle: counts over the step; besides,
+    // courts know the cases they have waiting and how long each decided
+    // case took.
+    if (m.id == Metric::court_backlog) {
+      EXPECT_EQ(m.nature, Nature::Stock);
+    } else {
+      EXPECT_EQ(m.nature, Nature::Flow);
+    }
+    EXPECT_EQ(m.type, m.id == Metric::case_years_to_verdict ? ValueType::Amount : ValueType::Count);
   }
   EXPECT_EQ(observed, agency_counts);
   // The true stocks the summaries read stay in the true layer.

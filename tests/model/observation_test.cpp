@@ -200,6 +200,13 @@ TEST(Screening, PeopleInAdjacentSituationsAreTakenForVictimsByOneMinusTheSpecifi
   EXPECT_EQ(test::frame_total(w, Metric::protection_entries), taken);
   EXPECT_EQ(static_cast<double>(w.regions[0].non_victims_sheltered), taken);
   EXPECT_EQ(w.persons.state, before);
+  // Each points investigators at someone who is no trafficker, in the case
+  // type of the form it was taken for.
+  const double per = s.get(Param::prosecution_suspects_per_false_identification);
+  EXPECT_DOUBLE_EQ(w.regions[0].suspects[0], per * test::frame_total(w, Metric::identified_by_form,
+                                                                     static_cast<std::size_t>(Form::Sexual)));
+  EXPECT_DOUBLE_EQ(w.regions[0].suspects[1], per * test::frame_total(w, Metric::identified_by_form,
+                                                                     static_cast<std::size_t>(Form::Labour)));
 }
 
 TEST(Screening, BorderScreeningTakesSomeSmuggledMigrantsForVictims) {

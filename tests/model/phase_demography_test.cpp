@@ -205,3 +205,101 @@ TEST(Demography, NewcomersVulnerabilityHasTheConfiguredSpread) {
 
 }  // namespace
 }  // namespace tipsim
+
+namespace tipsim {
+namespace {
+
+// A world of 40 000 people in two regions where region 0 holds 2 000 per
+// 100 000 in servitude by descent (400 people) and region 1 none.
+Scenario held_by_descent_world() {
+  Scenario s = test::quiet_scenario(40000, 2);
+  test::set_regional(s, 0, Param::servitude_hereditary_per_100k, 2000);
+  test::set_regional(s, 1, Param::servitude_hereditary_per_100k, 0);
+  test::set_regional(s, 0, Param::servitude_domestic_share, 0.25);
+  return s;
+}
+
+TEST(ServitudeByDescent, PeopleAreHeldByDescentWhereTheScenarioSaysSo) {
+  const Scenario s = held_by_descent_world();
+  test::World w = test::make_world(s);
+  double held = 0, domestic = 0;
+  std::size_t families = 0;
+  for (std::size_t t = 0; t < w.traffickers.size(); ++t) {
+    ASSERT_EQ(w.traffickers.by_descent[t], 1);  // no other trafficker in a quiet world
+    ASSERT_EQ(w.traffickers.base_region[t], 0);
+    ++families;
+  }
+  for (std::uint32_t i = 0; i < w.persons.size(); ++i) {
+    if (w.persons.state[i] == static_cast<std::uint8_t>(PersonState::Free)) continue;
+    // Exploited at home, in domestic servitude or on the land, by a family.
+    ASSERT_EQ(w.persons.state[i], static_cast<std::uint8_t>(PersonState::Exploited));
+    ASSERT_EQ(w.persons.home_region[i], 0);
+    ASSERT_EQ(w.persons.current_region[i], 0);
+    const auto market = static_cast<Market>(w.persons.market[i]);
+    ASSERT_TRUE(market == Market::DomesticServitude || market == Market::LabourAgriculture);
+    ASSERT_EQ(w.traffickers.by_descent[static_cast<std::size_t>(w.persons.controller[i])], 1);
+    held += 1;
+    domestic += market == Market::DomesticServitude ? 1 : 0;
+  }
+  // 2 000 per 100 000 of region 0's 20 000 people.
+  EXPECT_EQ(held, 400.0);
+  // Families of five on average (Poisson, at least one): about 80 of them,
+  // each in domestic servitude with the share; the share of people follows.
+  EXPECT_NEAR(static_cast<double>(families), 400 / s.get(Param::servitude_household_size), 20.0);
+  EXPECT_NEAR(domestic, 400 * 0.25,
+              4.5 * std::sqrt(400 * 0.25 * 0.75 * s.get(Param::servitude_household_size)));
+  EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
+}
+
+TEST(ServitudeByDescent, FamiliesRecruitNoOneAndTheChildrenOfThoseHeldAreBornToThem) {
+  // With births at 2 a person-year, each of the 400 held gives birth in a
+  // weekly step with probability 1 - exp(-2 x 7/365); the newborn are
+  // children held by the parent's family where the parent is held.
+  Scenario s = held_by_descent_world();
+  set_param(s, Param::servitude_births_per_year, 2.0);
+  set_param(s, Param::population_vulnerability_mean, 0.9);         // anyone would be an easy recruit
+  set_param(s, Param::market_demand_agriculture_per_100k, 20000);  // and there is work for more
+  set_param(s, Param::market_demand_domestic_per_100k, 20000);
+  test::World w = test::make_world(s);
+  const double p = -std::expm1(-2.0 * w.step_years);
+  // One in each family got away: the families, below what they held, still
+  // recruit no one.
+  std::vector<bool> family_lost(w.traffickers.size(), false);
+  double escaped = 0;
+  for (std::uint32_t i = 0; i < w.persons.size(); ++i) {
+    const std::int32_t t = w.persons.controller[i];
+    if (t == kNoTrafficker || family_lost[static_cast<std::size_t>(t)]) continue;
+    family_lost[static_cast<std::size_t>(t)] = true;
+    free_from_trafficking(w, i);
+    escaped += 1;
+  }
+  for (std::int32_t step = 0; step < 20; ++step) {
+    w.step = step;
+    run_recruitment(w);
+  }
+  EXPECT_EQ(test::frame_total(w, Metric::recruitments_by_method), 0.0);
+  w.step = 20;
+  std::vector<std::int32_t> holder_before(w.persons.size());
+  for (std::uint32_t i = 0; i < w.persons.size(); ++i) holder_before[i] = w.persons.controller[i];
+  const std::size_t involved = w.involved.size();
+  run_demography(w);
+  const double born = test::frame_total(w, Metric::births_into_servitude);
+  EXPECT_NEAR(born, (400 - escaped) * p, test::binomial_tolerance(400 - escaped, p));
+  EXPECT_GT(born, 0.0);
+  EXPECT_EQ(w.involved.size(), involved + static_cast<std::size_t>(born));
+  EXPECT_TRUE(std::is_sorted(w.involved.begin(), w.involved.end()));
+  double newborn = 0;
+  for (std::uint32_t i = 0; i < w.persons.size(); ++i) {
+    if (holder_before[i] != kNoTrafficker || w.persons.controller[i] == kNoTrafficker) continue;
+    newborn += 1;
+    EXPECT_TRUE(w.persons.flags[i] & person_flag::kChild);
+    EXPECT_EQ(w.persons.state[i], static_cast<std::uint8_t>(PersonState::Exploited));
+    EXPECT_EQ(w.persons.home_region[i], 0);
+    EXPECT_EQ(w.traffickers.by_descent[static_cast<std::size_t>(w.persons.controller[i])], 1);
+  }
+  EXPECT_EQ(newborn, born);
+  EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
+}
+
+}  // namespace
+}  // namespace tipsim

@@ -164,12 +164,17 @@ TEST(PolicySchedule, ShelterPlacesFollowBedsAndPopulation) {
 
 TEST(PolicySchedule, SpendingIsLeversTimesUnitCosts) {
   Scenario s = test::quiet_scenario(50000);
+  set_param(s, Param::policy_prosecution_trials_per_100k_per_year, 3);
+  set_param(s, Param::cost_trial_usd_per_year, spec(Param::cost_trial_usd_per_year).default_value);
   World w = test::make_world(s);
   policy_at(w, 0);
   const double per_100k_step = 50000 / 1e5 * w.step_years;
+  // Investigators and the courts' capacity, used or not.
   EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Prosecution)),
-              s.get(Param::policy_prosecution_investigators_per_100k) *
-                  s.get(Param::cost_investigator_usd_per_year) * per_100k_step,
+              (s.get(Param::policy_prosecution_investigators_per_100k) *
+                   s.get(Param::cost_investigator_usd_per_year) +
+               3 * s.get(Param::cost_trial_usd_per_year)) *
+                  per_100k_step,
               1e-6);
   EXPECT_NEAR(w.metric(Metric::spending, 0, static_cast<std::size_t>(Pillar::Partnership)),
               s.get(Param::policy_partnership_level) * s.get(Param::cost_partnership_usd_per_100k_per_year) *
@@ -407,6 +412,10 @@ TEST(PolicySchedule, EachLeverRaisedRaisesSpendingByItsUnitCost) {
   Scenario base = test::quiet_scenario(20000);
   set_param(base, Param::population_scale, 50);
   set_param(base, Param::cost_price_level, 0.5);
+  // The courts at their default size and cost, like every other lever.
+  set_param(base, Param::policy_prosecution_trials_per_100k_per_year,
+            spec(Param::policy_prosecution_trials_per_100k_per_year).default_value);
+  set_param(base, Param::cost_trial_usd_per_year, spec(Param::cost_trial_usd_per_year).default_value);
   const double people = 20000.0 * 50;
   for (const LeverCost& c : lever_costs()) {
     const ParamSpec& lever = spec(c.lever);

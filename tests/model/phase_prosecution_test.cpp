@@ -175,7 +175,8 @@ TEST(Prosecution, PerceivedRiskIsAMemoryOfConvictionsPerActiveTraffickerOfTheMar
 
 TEST(Prosecution, InvestigationTargetsAreWeightedByEvidenceAndVisibility) {
   // One investigation a step (a year long, no evidence decay); nobody is
-  // ever prosecuted (full corruption), so the world stays as it is. A
+  // ever prosecuted (full corruption, and the money to pay), so the world
+  // stays as it is. A
   // trafficker is investigated with probability weight / total weight.
   Scenario s = test::quiet_scenario(10000);
   set_param(s, Param::scenario_step_days, 365);
@@ -184,9 +185,12 @@ TEST(Prosecution, InvestigationTargetsAreWeightedByEvidenceAndVisibility) {
   set_param(s, Param::prosecution_evidence_decay_per_year, 0);
   set_param(s, Param::institutions_corruption, 1.0);
   World w = test::make_world(s);
-  test::add_trafficker(w, 0, Method::DebtBased, Market::LabourAgriculture, 3);  // labour, no evidence
+  const std::int32_t labour =
+      test::add_trafficker(w, 0, Method::DebtBased, Market::LabourAgriculture, 3);  // no evidence
   const std::int32_t sexual = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 3);
   w.traffickers.evidence[sexual] = 1.2f;
+  // Both can buy off every case.
+  for (const std::int32_t t : {labour, sexual}) w.traffickers.profit[t] = 1e12;
   constexpr int kSteps = 6000;
   double sexual_cases = 0, labour_cases = 0;
   for (std::int32_t step = 0; step < kSteps; ++step) {
@@ -208,33 +212,53 @@ TEST(Prosecution, ConvictionProbabilityGrowsWithEvidenceAndShrinksWithCorruption
   // Everyone investigated; P(prosecute) = (b_p + (1 - b_p) s)(1 - c) and
   // P(convict | prosecuted) = (b_c + (1 - b_c) s)(1 - c), with evidence
   // strength s = e / (e + half) (no partnership here).
+  // A trafficker who has earned the bribe buys the case off before charge,
+  // and an acquittal at trial, each with probability c; one who has not
+  // faces the evidence alone.
   for (const double evidence : {0.0, 2.0}) {
-    SCOPED_TRACE(evidence);
-    Scenario s = test::quiet_scenario(20000);
-    set_param(s, Param::policy_prosecution_investigators_per_100k, 100);
-    set_param(s, Param::prosecution_investigations_per_investigator_per_year, 1e6);
-    set_param(s, Param::prosecution_evidence_decay_per_year, 0);
-    set_param(s, Param::policy_partnership_level, 0);
-    World w = test::make_world(s);
-    constexpr int kTraffickers = 8000;
-    for (int k = 0; k < kTraffickers; ++k) {
-      const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
-      w.traffickers.evidence[t] = static_cast<float>(evidence);
-    }
-    prosecution_at(w, 0);
-    const double c = s.get(Param::institutions_corruption);
-    const double strength = evidence / (evidence + s.get(Param::prosecution_evidence_half));
-    const double p_prosecute = (s.get(Param::prosecution_prosecution_base) +
-                                (1 - s.get(Param::prosecution_prosecution_base)) * strength) *
+    for (const bool can_pay : {false, true}) {
+      SCOPED_TRACE(testing::Message() << "evidence " << evidence << ", can pay " << can_pay);
+      Scenario s = test::quiet_scenario(20000);
+      set_param(s, Param::policy_prosecution_investigators_per_100k, 100);
+      set_param(s, Param::prosecution_investigations_per_investigator_per_year, 1e6);
+      set_param(s, Param::prosecution_evidence_decay_per_year, 0);
+      set_param(s, Param::policy_partnership_level, 0);
+      World w = test::make_world(s);
+      const double bribe = s.get(Param::institutions_bribe_usd) * s.get(Param::cost_price_level);
+      constexpr int kTraffickers = 8000;
+      for (int k = 0; k < kTraffickers; ++k) {
+        const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+        w.traffickers.evidence[t] = static_cast<float>(evidence);
+        // Enough for both bribes, or a dollar short of one.
+        w.traffickers.profit[t] = can_pay ? 2 * bribe : bribe - 1;
+      }
+      prosecution_at(w, 0);
+      const double c = can_pay ? s.get(Param::institutions_corruption) : 0.0;
+      const double strength = evidence / (evidence + s.get(Param::prosecution_evidence_half));
+      const double p_prosecute = (s.get(Param::prosecution_prosecution_base) +
+                                  (1 - s.get(Param::prosecution_prosecution_base)) * strength) *
+                                 (1 - c);
+      const double p_convict = (s.get(Param::prosecution_conviction_base) +
+                                (1 - s.get(Param::prosecution_conviction_base)) * strength) *
                                (1 - c);
-    const double p_convict = (s.get(Param::prosecution_conviction_base) +
-                              (1 - s.get(Param::prosecution_conviction_base)) * strength) *
-                             (1 - c);
-    EXPECT_EQ(cases(w, Metric::investigations), kTraffickers);
-    EXPECT_NEAR(cases(w, Metric::prosecutions), kTraffickers * p_prosecute,
-                test::binomial_tolerance(kTraffickers, p_prosecute));
-    const double p = p_prosecute * p_convict;
-    EXPECT_NEAR(cases(w, Metric::convictions), kTraffickers * p, test::binomial_tolerance(kTraffickers, p));
+      EXPECT_EQ(cases(w, Metric::investigations), kTraffickers);
+      EXPECT_NEAR(cases(w, Metric::prosecutions), kTraffickers * p_prosecute,
+                  test::binomial_tolerance(kTraffickers, p_prosecute));
+      const double p = p_prosecute * p_convict;
+      EXPECT_NEAR(cases(w, Metric::convictions), kTraffickers * p, test::binomial_tolerance(kTraffickers, p));
+      // Every case is decided in the step (immediate courts): convicted or acquitted.
+      EXPECT_EQ(cases(w, Metric::convictions) + cases(w, Metric::acquittals), cases(w, Metric::prosecutions));
+      // Each bribe is paid from the trafficker's profit, in real USD.
+      const double bought = cases(w, Metric::cases_bought_off);
+      if (!can_pay) {
+        EXPECT_EQ(bought, 0.0);
+      }
+      // Before charge, or at trial after a charge the evidence won.
+      const double p_bought = c + (1 - c) * (p_prosecute / (1 - c)) * c;
+      EXPECT_NEAR(bought, kTraffickers * p_bought, test::binomial_tolerance(kTraffickers, p_bought));
+      EXPECT_DOUBLE_EQ(test::frame_total(w, Metric::bribes_paid),
+                       bought * bribe * s.get(Param::population_scale));
+    }
   }
 }
 
@@ -340,6 +364,238 @@ TEST(Prosecution, EvidenceGoesStaleAtTheDecayRate) {
   EXPECT_NEAR(w.traffickers.evidence[t], 10.0 * std::exp(-decay * w.step_years), 1e-5);
   for (std::int32_t step = 1; step < 52; ++step) prosecution_at(w, step);
   EXPECT_NEAR(w.traffickers.evidence[t], 10.0 * std::exp(-decay * 52 * w.step_years), 1e-4);
+}
+
+}  // namespace
+}  // namespace tipsim
+
+namespace tipsim {
+namespace {
+
+using test::set_param;
+using test::World;
+
+double frame(const World& w, Metric m) { return test::frame_total(w, m); }
+
+void run_at(World& w, std::int32_t step) {
+  w.step = step;
+  std::fill(w.frame.begin(), w.frame.end(), 0.0);
+  run_prosecution(w);
+}
+
+// Courts of a world of `persons` that can hear `per_step` cases a step, a
+// case being ready `preparation_years` after its charge; everyone
+// investigated is charged and convicted, nobody held before the verdict.
+Scenario courts(std::uint32_t persons, double per_step, double preparation_years) {
+  Scenario s = test::quiet_scenario(persons);
+  set_param(s, Param::prosecution_investigations_per_investigator_per_year, 1e6);
+  set_param(s, Param::prosecution_prosecution_base, 1.0);
+  set_param(s, Param::prosecution_conviction_base, 1.0);
+  set_param(s, Param::prosecution_trial_preparation_years, preparation_years);
+  const double step_years = s.get(Param::scenario_step_days) / 365.0;
+  set_param(s, Param::policy_prosecution_trials_per_100k_per_year, per_step / (persons / 1e5) / step_years);
+  return s;
+}
+
+TEST(Courts, ReadyCasesAreHeardOldestFirstAtTheCourtsRate) {
+  // 40 traffickers charged at step 0; courts hear 2.5 cases a step once a
+  // case is prepared (0.1 years: 5.2 weekly steps, the same whole number of
+  // steps for every case charged in a step). The backlog falls by the
+  // verdicts, which go in charge order (id order here), and each records
+  // its wait from the charge.
+  Scenario s = courts(20000, 2.5, 0.1);
+  World w = test::make_world(s);
+  constexpr int kTraffickers = 40;
+  for (int k = 0; k < kTraffickers; ++k) test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  run_at(w, 0);
+  ASSERT_EQ(frame(w, Metric::prosecutions), kTraffickers);
+  ASSERT_EQ(frame(w, Metric::court_backlog), kTraffickers);
+  ASSERT_EQ(frame(w, Metric::convictions), 0.0);
+  const double ready = 0.1 / w.step_years;
+  double decided = 0;
+  std::int32_t first_verdict = -1;
+  for (std::int32_t step = 1; decided < kTraffickers; ++step) {
+    ASSERT_LT(step, 100);
+    run_at(w, step);
+    const double verdicts = frame(w, Metric::convictions) + frame(w, Metric::acquittals);
+    if (verdicts > 0 && first_verdict < 0) first_verdict = step;
+    // No new charges: the charged are not investigated again, the convicted are in prison.
+    EXPECT_EQ(frame(w, Metric::investigations), 0.0) << step;
+    decided += verdicts;
+    EXPECT_EQ(frame(w, Metric::court_backlog), kTraffickers - decided) << step;
+    EXPECT_DOUBLE_EQ(frame(w, Metric::case_years_to_verdict), verdicts * step * w.step_years) << step;
+    // The courts' rate: floor(2.5 k + 1) - ... at most 3 a step, 2 or 3
+    // while the queue lasts.
+    if (first_verdict >= 0 && decided < kTraffickers) {
+      EXPECT_GE(verdicts, 2.0) << step;
+      EXPECT_LE(verdicts, 3.0) << step;
+    }
+    // Charged in id order, decided in id order.
+    for (std::size_t t = 0; t < kTraffickers; ++t) {
+      const bool convicted =
+          w.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated);
+      EXPECT_EQ(convicted, t < decided) << "trafficker " << t << " at step " << step;
+      EXPECT_EQ(w.traffickers.charged_step[t], convicted ? -1 : 0);
+    }
+  }
+  EXPECT_TRUE(first_verdict == std::floor(ready) || first_verdict == std::ceil(ready)) << first_verdict;
+  EXPECT_TRUE(w.regions[0].court_queue.empty());
+}
+
+TEST(Courts, CourtsThatKeepUpHearEachCaseWhenReady) {
+  // A tenth of a hearing a step is enough for a case every ten steps: a
+  // case charged after the courts sat idle is heard as soon as it is ready.
+  Scenario s = courts(20000, 0.1, 0.0);
+  World w = test::make_world(s);
+  for (std::int32_t step = 0; step < 30; ++step) run_at(w, step);  // idle courts bank one hearing
+  test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  run_at(w, 30);
+  EXPECT_EQ(frame(w, Metric::prosecutions), 1.0);
+  EXPECT_EQ(frame(w, Metric::convictions), 1.0);
+  EXPECT_EQ(frame(w, Metric::court_backlog), 0.0);
+  // and no more than one: a second case waits ten steps for its hearing.
+  test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  std::int32_t step = 31;
+  run_at(w, step);
+  EXPECT_EQ(frame(w, Metric::prosecutions), 2.0);
+  EXPECT_EQ(frame(w, Metric::court_backlog), 2.0);
+  double decided = 0;
+  while (decided < 2) {
+    ASSERT_LT(step, 100);
+    run_at(w, ++step);
+    decided += frame(w, Metric::convictions);
+  }
+  EXPECT_GE(step, 31 + 18);
+  EXPECT_LE(step, 31 + 21);
+}
+
+TEST(Courts, WitnessesWithdrawWhileTheCaseWaits) {
+  // Evidence against a charged trafficker fades at the evidence decay plus
+  // the witness withdrawal rate; against one not charged, at the decay alone.
+  Scenario s = test::quiet_scenario(10000);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 0);
+  World w = test::make_world(s);
+  const std::int32_t charged = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  const std::int32_t free = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  w.traffickers.evidence[charged] = w.traffickers.evidence[free] = 4.0f;
+  w.traffickers.charged_step[charged] = 0;
+  run_at(w, 1);
+  const double decay = s.get(Param::prosecution_evidence_decay_per_year);
+  const double withdrawal = s.get(Param::prosecution_witness_withdrawal_per_year);
+  ASSERT_GT(withdrawal, 0.0);
+  EXPECT_FLOAT_EQ(w.traffickers.evidence[free], static_cast<float>(4.0 * std::exp(-decay * w.step_years)));
+  EXPECT_FLOAT_EQ(w.traffickers.evidence[charged],
+                  static_cast<float>(4.0 * std::exp(-(decay + withdrawal) * w.step_years)));
+}
+
+TEST(Courts, TheHeldAreFreedByAnAcquittalAndServeTheRestOfTheirSentence) {
+  // Everyone charged and held; their victims are freed at once. A year
+  // later (52 or 53 weekly steps) half are convicted: their time held counts
+  // against the sentence; the acquitted go back to their trade.
+  Scenario s = courts(40000, 1e4, 1.0);
+  set_param(s, Param::prosecution_pretrial_detention_share, 1.0);
+  set_param(s, Param::prosecution_conviction_base, 0.5);
+  set_param(s, Param::prosecution_evidence_half, 1e6);  // evidence barely moves the odds
+  set_param(s, Param::prosecution_victims_found_share, 0.0);
+  set_param(s, Param::policy_prosecution_sentence_years, 3.0);
+  World w = test::make_world(s);
+  constexpr int kTraffickers = 400;
+  for (int k = 0; k < kTraffickers; ++k) {
+    const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+    test::make_exploited(w, static_cast<std::uint32_t>(k), t);
+  }
+  run_at(w, 0);
+  EXPECT_EQ(frame(w, Metric::prosecutions), kTraffickers);
+  EXPECT_EQ(w.newly_incarcerated.size(), static_cast<std::size_t>(kTraffickers));
+  EXPECT_EQ(frame(w, Metric::identifications_by_channel), kTraffickers);  // the victims, freed
+  for (std::size_t t = 0; t < kTraffickers; ++t) {
+    ASSERT_EQ(w.traffickers.state[t], static_cast<std::uint8_t>(TraffickerState::Incarcerated));
+    ASSERT_EQ(w.traffickers.victims[t], 0);
+    // The victims freed at the arrest are witnesses in the case.
+    ASSERT_GE(w.traffickers.evidence[t], s.get(Param::prosecution_evidence_per_identification) * 0.999);
+  }
+  std::int32_t step = 0;
+  while (frame(w, Metric::convictions) + frame(w, Metric::acquittals) == 0) {
+    ASSERT_LT(step, 60);
+    run_at(w, ++step);
+  }
+  EXPECT_TRUE(step == 52 || step == 53) << step;
+  EXPECT_EQ(frame(w, Metric::convictions) + frame(w, Metric::acquittals), kTraffickers);
+  EXPECT_NEAR(frame(w, Metric::convictions), kTraffickers * 0.5, test::binomial_tolerance(kTraffickers, 0.5));
+  const double sentence = 3.0 / w.step_years;  // 156.4 steps
+  for (std::size_t t = 0; t < kTraffickers; ++t) {
+    if (w.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated)) {
+      const std::int32_t left = w.traffickers.sentence_remaining[t];
+      EXPECT_TRUE(left == std::floor(sentence) - step || left == std::ceil(sentence) - step) << left;
+    } else {
+      EXPECT_EQ(w.traffickers.state[t], static_cast<std::uint8_t>(TraffickerState::Active));
+      EXPECT_EQ(w.traffickers.sentence_remaining[t], 0);
+    }
+    EXPECT_EQ(w.traffickers.charged_step[t], -1);
+  }
+}
+
+TEST(Courts, WrongLeadsTakeInvestigationsAndSometimesEndInWrongfulConvictions) {
+  // No traffickers: every investigation follows a lead against someone who
+  // is not one, as many as the leads allow. With certain charge and
+  // conviction they are all counted as convictions by the courts, and the
+  // true layer knows every one was wrongful.
+  Scenario s = test::quiet_scenario(20000);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 50);  // 10 investigators
+  set_param(s, Param::prosecution_investigations_per_investigator_per_year,
+            52.142857142857146);  // ~10 a step
+  set_param(s, Param::prosecution_evidence_decay_per_year, 0);
+  set_param(s, Param::prosecution_wrongful_prosecution, 1.0);
+  set_param(s, Param::prosecution_wrongful_conviction, 1.0);
+  World w = test::make_world(s);
+  w.regions[0].suspects[1] = 25.0;  // labour cases
+  double investigated = 0;
+  for (std::int32_t step = 0; step < 6; ++step) {
+    const double remaining = w.regions[0].suspects[1];
+    run_at(w, step);
+    // Nine to eleven investigations a step, while leads last.
+    const double n = frame(w, Metric::investigations);
+    EXPECT_GE(n, std::min(9.0, remaining));
+    EXPECT_LE(n, remaining);
+    EXPECT_EQ(frame(w, Metric::wrongful_investigations), n);
+    EXPECT_EQ(w.metric(Metric::investigations, 0, 1), n);  // the leads' case type
+    EXPECT_EQ(frame(w, Metric::convictions), n);
+    EXPECT_EQ(frame(w, Metric::wrongful_convictions), n);
+    investigated += n;
+  }
+  EXPECT_EQ(investigated, 25.0);  // no lead is followed twice
+  EXPECT_EQ(w.regions[0].suspects[1], 0.0);
+}
+
+TEST(Courts, WrongLeadsTakeTheirShareOfTheInvestigations) {
+  // Leads against non-traffickers weigh as much as an identification each:
+  // with L leads and traffickers of total weight W, an investigation follows
+  // a wrong lead with probability L e / (L e + W); none is charged here.
+  Scenario s = test::quiet_scenario(20000);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 5);  // one investigator
+  set_param(s, Param::prosecution_investigations_per_investigator_per_year, 52.142857142857146);  // ~1 a step
+  set_param(s, Param::prosecution_evidence_decay_per_year, 0);
+  set_param(s, Param::prosecution_wrongful_prosecution, 0.0);
+  set_param(s, Param::institutions_corruption, 1.0);
+  World w = test::make_world(s);
+  for (int k = 0; k < 4; ++k) {
+    const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+    w.traffickers.profit[t] = 1e12;  // buys off every case: the world stays as it is
+  }
+  constexpr int kSteps = 4000;
+  double wrongful = 0, all = 0;
+  for (std::int32_t step = 0; step < kSteps; ++step) {
+    w.regions[0].suspects[0] = 3.0;
+    run_at(w, step);
+    wrongful += frame(w, Metric::wrongful_investigations);
+    all += frame(w, Metric::investigations);
+  }
+  const double leads = 3.0 * s.get(Param::prosecution_evidence_per_identification);
+  const double traffickers = 4 * s.get(Param::prosecution_base_visibility);
+  const double p = leads / (leads + traffickers);
+  EXPECT_NEAR(wrongful, all * p, test::binomial_tolerance(all, p));
+  EXPECT_GT(all, kSteps * 0.9);
 }
 
 }  // namespace

@@ -18,7 +18,10 @@ import sys
 import pytest
 
 # The smallest scenario that exercises every series: one region, 20 steps.
-TINY_SCENARIO = "[scenario]\nsteps = 20\n[population]\nsize = 2000\n"
+# Twenty weeks of 2 000 people, with courts that decide a case within a few
+# weeks of the charge, so that the files have convictions.
+TINY_SCENARIO = ("[scenario]\nsteps = 20\n[population]\nsize = 2000\n"
+                 "[policy.prosecution]\ntrials_per_100k_per_year = 2000\n[prosecution]\ntrial_preparation_years = 0.05\n")
 
 
 @pytest.fixture(scope="session")

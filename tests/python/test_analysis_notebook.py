@@ -46,7 +46,7 @@ def test_the_comparison_notebook_runs_and_shows_bands_effects_and_costs(tipsim_c
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 2
     # The paired effects table: the arm's effect on every headline figure.
     tables = "".join("".join(o["data"].get("text/html", "")) for o in outputs if o["output_type"] == "execute_result")
-    for figure in ("mean number of persons in exploitation", "traffickers convicted",
+    for figure in ("mean number of persons in exploitation", "defendants convicted",
                    "total anti-trafficking spending"):
         assert figure in tables, figure
     assert tables.count("<td>more_police</td>") == 11

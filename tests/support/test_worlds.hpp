@@ -103,11 +103,22 @@ inline void perfect_screening(Scenario& s) {
 // A scenario whose world starts without traffickers and admits none, so
 // that a test places every trafficker and victim itself; agencies see
 // truly (perfect_screening).
+// Courts that decide every charged case in the step it is charged, with no
+// one held in custody before the verdict, at no cost: for tests of what
+// comes before.
+inline void immediate_courts(Scenario& s) {
+  set_param(s, Param::prosecution_trial_preparation_years, 0);
+  set_param(s, Param::policy_prosecution_trials_per_100k_per_year, 1e9);
+  set_param(s, Param::cost_trial_usd_per_year, 0);
+  set_param(s, Param::prosecution_pretrial_detention_share, 0);
+}
+
 inline Scenario quiet_scenario(std::uint32_t persons, std::size_t regions = 1, std::int32_t steps = 10) {
   Scenario s = tiny_scenario(persons, regions, steps);
   set_param(s, Param::traffickers_initial_per_100k, 0);
   set_param(s, Param::traffickers_entry_per_100k, 0);
   perfect_screening(s);
+  immediate_courts(s);
   return s;
 }
 

@@ -17,7 +17,7 @@ struct Row {
   std::string_view summary;
   std::string_view label;
 };
-constexpr std::array<Row, 11> kRows = {{
+constexpr std::array<Row, 13> kRows = {{
     {"exploited_mean", "persons in exploitation (mean)"},
     {"prevalence_per_1000", "prevalence per 1000 population"},
     {"recruitments", "recruitments"},
@@ -28,6 +28,8 @@ constexpr std::array<Row, 11> kRows = {{
     {"protection_turned_away", "turned away for lack of a place"},
     {"prosecutions", "prosecutions"},
     {"convictions", "convictions"},
+    {"court_backlog_final", "cases awaiting a verdict at the end"},
+    {"years_to_verdict", "years from charge to verdict (mean)"},
     {"spending_total", "anti-trafficking spending"},
 }};
 
