@@ -24,6 +24,23 @@ Simulation::Simulation(std::shared_ptr<const Model> model, std::uint32_t replica
   }
 }
 
+Simulation::Simulation(std::shared_ptr<const Model> model, State checkpoint, const Recording& recording)
+    : model_(std::move(model)),
+      state_(std::move(checkpoint)),
+      context_(*model_),
+      series_(model_->layout, static_cast<std::size_t>(model_->steps)),
+      snapshot_every_(recording.snapshot_every) {
+  if (state_.regions.size() != model_->regions.size() || state_.persons.size() != model_->person_count())
+    throw std::invalid_argument(
+        "the checkpoint is of another world: " + std::to_string(state_.regions.size()) + " regions and " +
+        std::to_string(state_.persons.size()) + " persons, not " + std::to_string(model_->regions.size()) +
+        " and " + std::to_string(model_->person_count()));
+  if (recording.events) {
+    events_ = std::make_unique<EventLog>();
+    context_.events = events_.get();
+  }
+}
+
 void Simulation::step() {
   if (finished()) return;
   const std::int32_t index = state_.step;
@@ -61,6 +78,61 @@ void Simulation::add_intervention(const InterventionSpec& intervention) {
     ++added_interventions_;
   }
   model_ = std::move(changed);
+}
+
+namespace {
+
+// Keys read only to build the world at step 0, or that fix what a step
+// is: a fork that changes one would continue a past that never happened.
+constexpr Param kPastKeys[] = {
+    Param::scenario_seed,
+    Param::scenario_step_days,
+    Param::population_size,
+    Param::population_scale,
+    Param::population_share,
+    Param::population_vulnerability_mean,
+    Param::population_vulnerability_sd,
+    Param::population_female_share,
+    Param::population_child_share,
+    Param::traffickers_initial_per_100k,
+    Param::traffickers_initial_fill,
+    Param::servitude_hereditary_per_100k,
+    Param::servitude_domestic_share,
+    Param::servitude_household_size,
+};
+
+std::string value_text(double v) {
+  std::string text = std::to_string(v);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+std::string fork_refusal(const Scenario& parent, const Scenario& changed) {
+  std::string why;
+  if (parent.regions.size() != changed.regions.size()) {
+    return "the regions: " + std::to_string(parent.regions.size()) + " in the run, " +
+           std::to_string(changed.regions.size()) + " in the fork\n";
+  }
+  for (std::size_t r = 0; r < parent.regions.size(); ++r)
+    if (parent.regions[r].name != changed.regions[r].name)
+      why += "region " + std::to_string(r) + ": '" + parent.regions[r].name + "' in the run, '" +
+             changed.regions[r].name + "' in the fork\n";
+  for (const Param p : kPastKeys) {
+    const std::string key(spec(p).key);
+    if (parent.globals[p] != changed.globals[p])
+      why += key + " = " + value_text(parent.globals[p]) + " in the run, " + value_text(changed.globals[p]) +
+             " in the fork\n";
+    if (spec(p).scope != ParamScope::Regional) continue;
+    for (std::size_t r = 0; r < parent.regions.size(); ++r)
+      if (parent.regions[r].values[p] != changed.regions[r].values[p])
+        why += key + " in region '" + parent.regions[r].name +
+               "' = " + value_text(parent.regions[r].values[p]) + " in the run, " +
+               value_text(changed.regions[r].values[p]) + " in the fork\n";
+  }
+  return why;
 }
 
 std::uint64_t estimate_replicate_bytes(const Scenario& scenario) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "events.hpp"
 #include "metrics.hpp"
@@ -31,6 +32,14 @@ class Simulation {
   // A replicate of a model compiled once and shared by several simulations
   // (the replicates of a run, on any threads).
   Simulation(std::shared_ptr<const Model> model, std::uint32_t replicate, const Recording& recording = {});
+  // A fork: continues from `checkpoint` (the whole state at the end of a
+  // step of some run) under `model`, which may differ from the run's in
+  // what acts from now on, never in what made the past (fork_refusal()).
+  // The random streams are counter-based, so with an unchanged model the
+  // fork's steps are the parent's, bit for bit. Series rows and events
+  // before the checkpoint's step are the parent's, not the fork's: they
+  // stay zero here.
+  Simulation(std::shared_ptr<const Model> model, State checkpoint, const Recording& recording = {});
 
   // Advances one step: the phases of model.md in order, then the metrics.
   void step();
@@ -48,6 +57,8 @@ class Simulation {
   bool finished() const { return state_.step >= model_->steps; }
   const Model& model() const { return *model_; }
   const State& state() const { return state_; }
+  // The whole state at the end of the last step: what a fork continues from.
+  State checkpoint() const { return state_; }
   const Scenario& scenario() const { return model_->scenario; }
   // Metrics of every step done so far (rows beyond steps_done() are zero).
   const Series& series() const { return series_; }
@@ -68,6 +79,12 @@ class Simulation {
   Snapshots snapshots_;
   std::size_t added_interventions_ = 0;  // interventions add_intervention() appended to the model's
 };
+
+// Why a fork under `changed` cannot continue a run of `parent`: the keys
+// that made the past and differ (population size, scale and shares, seed,
+// step length, the regions, everything read only to build the world at step
+// 0), one per line with both values; empty when the fork may go on.
+std::string fork_refusal(const Scenario& parent, const Scenario& changed);
 
 // Memory a run of this scenario needs per replicate, in bytes (persons,
 // traffickers, series), for refusing runs that cannot fit. What recording

@@ -1,0 +1,129 @@
+// Forks (simulation.hpp): a run continued from the whole state at the end of
+// one of its steps. The random streams are counter-based, so the state and
+// the step are all a continuation needs: with no change it repeats the
+// parent's remaining steps bit for bit; a change acts from the fork on; a
+// change to what made the past is refused.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "simulation.hpp"
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using test::set_param;
+
+// Two regions, a route, courts with a backlog, custody, bribes, wrong leads,
+// servitude by descent and turnover: every piece of state a step carries
+// over is in use by the fork step.
+Scenario eventful(std::int32_t steps) {
+  Scenario s = test::tiny_scenario(40000, 2, steps, 515);
+  set_param(s, Param::traffickers_initial_per_100k, 600);
+  set_param(s, Param::traffickers_entry_per_100k, 200);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 20);
+  set_param(s, Param::policy_prosecution_trials_per_100k_per_year, 10);
+  set_param(s, Param::prosecution_trial_preparation_years, 0.1);
+  set_param(s, Param::policy_protection_shelter_beds_per_100k, 20);
+  set_param(s, Param::identification_police_rate_per_year, 0.5);
+  set_param(s, Param::demography_turnover_per_year, 0.2);
+  test::set_regional(s, 0, Param::servitude_hereditary_per_100k, 300);
+  set_param(s, Param::servitude_births_per_year, 1.0);
+  s.routes.push_back(RouteSpec{0, 1, 0.3, 14});
+  return s;
+}
+
+// The frames of steps [from, to) of a series, as raw bytes.
+bool same_steps(const Series& a, const Series& b, std::size_t from, std::size_t to) {
+  for (std::size_t t = from; t < to; ++t) {
+    const auto fa = a.frame(t), fb = b.frame(t);
+    if (fa.size() != fb.size() || std::memcmp(fa.data(), fb.data(), fa.size() * sizeof(double)) != 0)
+      return false;
+  }
+  return true;
+}
+
+TEST(Fork, AForkWithNoChangeRepeatsTheParentsRemainingStepsBitForBit) {
+  constexpr std::int32_t kSteps = 60, kFork = 23;
+  const auto model = std::make_shared<const Model>(compile_model(eventful(kSteps)));
+  Recording recording;
+  recording.events = true;
+  Simulation parent(model, 1, recording);
+  State at_fork;
+  while (!parent.finished()) {
+    parent.step();
+    if (parent.steps_done() == kFork) at_fork = parent.checkpoint();
+  }
+  ASSERT_EQ(at_fork.step, kFork);
+  // The state the fork carries holds cases waiting for trial and families
+  // holding people by descent, or the test would not check them.
+  std::size_t waiting = 0;
+  for (const RegionState& rs : at_fork.regions) waiting += rs.court_queue.size();
+  EXPECT_GT(waiting, 0u);
+  EXPECT_GT(std::count(at_fork.traffickers.by_descent.begin(), at_fork.traffickers.by_descent.end(), 1), 0);
+
+  Simulation fork(model, at_fork, recording);
+  EXPECT_EQ(fork.steps_done(), kFork);
+  fork.run_to_end();
+  EXPECT_TRUE(same_steps(parent.series(), fork.series(), kFork, kSteps));
+  // The fork's rows before the checkpoint are the parent's to keep: zero here.
+  for (std::size_t t = 0; t < kFork; ++t)
+    for (const double v : fork.series().frame(t)) ASSERT_EQ(v, 0.0) << "step " << t;
+  // The events from the fork on are the parent's.
+  std::vector<Event> after;
+  for (const Event& e : parent.event_log()->events())
+    if (e.step >= kFork) after.push_back(e);
+  const auto& forked = fork.event_log()->events();
+  ASSERT_EQ(forked.size(), after.size());
+  EXPECT_TRUE(std::equal(forked.begin(), forked.end(), after.begin()));
+}
+
+TEST(Fork, AChangeActsFromTheForkOn) {
+  // More investigators from the fork: the fork's first step already
+  // differs from the parent's, and it has more investigations.
+  constexpr std::int32_t kSteps = 40, kFork = 20;
+  const Scenario s = eventful(kSteps);
+  const auto model = std::make_shared<const Model>(compile_model(s));
+  Simulation parent(model, 0);
+  while (parent.steps_done() < kFork) parent.step();
+  const State at_fork = parent.checkpoint();
+  parent.run_to_end();
+  Scenario changed = s;
+  set_param(changed, Param::policy_prosecution_investigators_per_100k, 200);
+  ASSERT_EQ(fork_refusal(s, changed), "");
+  Simulation fork(std::make_shared<const Model>(compile_model(changed)), at_fork);
+  fork.run_to_end();
+  double parent_cases = 0, fork_cases = 0;
+  for (std::size_t t = kFork; t < kSteps; ++t) {
+    parent_cases += parent.series().total(t, Metric::investigations);
+    fork_cases += fork.series().total(t, Metric::investigations);
+  }
+  EXPECT_GT(fork_cases, 2 * parent_cases);
+}
+
+TEST(Fork, AChangeToWhatMadeThePastIsRefusedWithBothValues) {
+  const Scenario s = eventful(10);
+  Scenario changed = s;
+  set_param(changed, Param::population_size, 50000);
+  set_param(changed, Param::scenario_seed, 7);
+  test::set_regional(changed, 1, Param::population_share, 3);
+  const std::string why = fork_refusal(s, changed);
+  EXPECT_NE(why.find("population.size = 40000 in the run, 50000 in the fork"), std::string::npos) << why;
+  EXPECT_NE(why.find("scenario.seed = 515 in the run, 7 in the fork"), std::string::npos) << why;
+  EXPECT_NE(why.find("population.share in region 'r1' = 1 in the run, 3 in the fork"), std::string::npos)
+      << why;
+  // A lever is the future's to change.
+  Scenario lever = s;
+  set_param(lever, Param::policy_protection_shelter_beds_per_100k, 90);
+  EXPECT_EQ(fork_refusal(s, lever), "");
+  // And a checkpoint of another world is not taken at all.
+  Simulation small(std::make_shared<const Model>(compile_model(test::tiny_scenario(1000, 2, 10))), 0);
+  EXPECT_THROW(Simulation(std::make_shared<const Model>(compile_model(s)), small.checkpoint()),
+               std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace tipsim
