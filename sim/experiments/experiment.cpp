@@ -3,11 +3,14 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <exception>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <numeric>
+#include <optional>
 
 #include "simulation.hpp"
 
@@ -48,7 +51,127 @@ class OrderedDelivery {
   bool failed_ = false;
 };
 
+bool same_intervention(const InterventionSpec& a, const InterventionSpec& b) {
+  if (a.name != b.name || a.start_step != b.start_step || a.end_step != b.end_step || a.region != b.region ||
+      a.ramp_steps != b.ramp_steps || a.changes.size() != b.changes.size())
+    return false;
+  for (std::size_t i = 0; i < a.changes.size(); ++i)
+    if (a.changes[i].param != b.changes[i].param || a.changes[i].op != b.changes[i].op ||
+        a.changes[i].value != b.changes[i].value)
+      return false;
+  return true;
+}
+
+// The same world and parameters; names, descriptions and interventions aside.
+bool same_world(const Scenario& a, const Scenario& b) {
+  if (a.globals.value != b.globals.value || a.regions.size() != b.regions.size() ||
+      a.routes.size() != b.routes.size())
+    return false;
+  for (std::size_t r = 0; r < a.regions.size(); ++r)
+    if (a.regions[r].name != b.regions[r].name || a.regions[r].values.value != b.regions[r].values.value)
+      return false;
+  for (std::size_t k = 0; k < a.routes.size(); ++k)
+    if (a.routes[k].from != b.routes[k].from || a.routes[k].to != b.routes[k].to ||
+        a.routes[k].share != b.routes[k].share || a.routes[k].transit_days != b.routes[k].transit_days)
+      return false;
+  return true;
+}
+
+// A replicate's shared first steps, run once: the state at their end and
+// what they recorded.
+struct BurnIn {
+  State state;
+  Series series;
+  std::vector<Event> events;
+  Snapshots snapshots;
+};
+
+// The burn-ins of the replicates whose runs are in progress. The first run
+// of a replicate to need one runs it; the others wait for it. A burn-in is
+// dropped once every point has used it, or, beyond `capacity` kept at once,
+// the oldest is (a later run of its replicate runs it again: same result).
+class BurnIns {
+ public:
+  using Shared = std::shared_ptr<const BurnIn>;
+  BurnIns(std::size_t points, std::size_t capacity) : points_(points), capacity_(capacity) {}
+
+  // The burn-in of `replicate`, made by `make` if no run has made it; null
+  // if `make` gave up (a stop).
+  template <typename Make>
+  Shared get(std::size_t replicate, Make make) {
+    std::shared_future<Shared> future;
+    std::promise<Shared> promise;
+    bool mine = false;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = entries_.find(replicate);
+      if (it == entries_.end()) {
+        future = promise.get_future().share();
+        entries_.emplace(replicate, Entry{future, 0});
+        order_.push_back(replicate);
+        mine = true;
+        while (entries_.size() > capacity_ && order_.front() != replicate) {
+          entries_.erase(order_.front());
+          order_.erase(order_.begin());
+        }
+      } else {
+        future = it->second.future;
+      }
+    }
+    if (mine) {
+      try {
+        promise.set_value(make());
+      } catch (...) {
+        promise.set_exception(std::current_exception());
+      }
+    }
+    Shared burn_in = future.get();
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(replicate);
+    if (it != entries_.end() && ++it->second.uses >= points_) {
+      entries_.erase(it);
+      order_.erase(std::find(order_.begin(), order_.end(), replicate));
+    }
+    return burn_in;
+  }
+
+ private:
+  struct Entry {
+    std::shared_future<Shared> future;
+    std::size_t uses;
+  };
+  std::size_t points_, capacity_;
+  std::mutex mutex_;
+  std::map<std::size_t, Entry> entries_;
+  std::vector<std::size_t> order_;  // replicates by when their burn-in was asked for first
+};
+
 }  // namespace
+
+std::int32_t shared_steps(const std::vector<Scenario>& points) {
+  if (points.size() < 2) return 0;
+  const Scenario& first = points.front();
+  std::size_t common = first.interventions.size();
+  for (const Scenario& s : points) {
+    if (!same_world(first, s)) return 0;
+    std::size_t k = 0;
+    while (k < common && k < s.interventions.size() &&
+           same_intervention(first.interventions[k], s.interventions[k]))
+      ++k;
+    common = k;
+  }
+  std::int64_t shared = first.steps();
+  for (const Scenario& s : points)
+    for (std::size_t i = common; i < s.interventions.size(); ++i)
+      shared = std::min(shared, s.interventions[i].start_step);
+  return static_cast<std::int32_t>(std::max<std::int64_t>(0, shared));
+}
+
+std::vector<std::size_t> replicate_major(std::vector<std::size_t> runs, std::size_t replicates) {
+  std::stable_sort(runs.begin(), runs.end(),
+                   [replicates](std::size_t a, std::size_t b) { return a % replicates < b % replicates; });
+  return runs;
+}
 
 std::vector<std::size_t> all_runs(std::size_t runs) {
   std::vector<std::size_t> indices(runs);
@@ -60,7 +183,12 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
                                 ReplicateSink& sink) {
   const std::size_t replicates = options.replicates;
   const std::size_t runs = points.size() * replicates;
-  RunList every_run(options.queue ? std::vector<std::size_t>{} : all_runs(runs));
+  // The first steps every point has in common run once per replicate; by
+  // default a replicate's runs go together, so its burn-in serves them all.
+  const std::int32_t shared = shared_steps(points);
+  RunList every_run(options.queue ? std::vector<std::size_t>{}
+                    : shared > 0  ? replicate_major(all_runs(runs), replicates)
+                                  : all_runs(runs));
   RunQueue& queue = options.queue ? *options.queue : every_run;
   Progress total;
   total.runs_total = queue.runs_at_most();
@@ -73,6 +201,9 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
   std::vector<std::shared_ptr<const Model>> models;
   models.reserve(points.size());
   for (const Scenario& s : points) models.push_back(std::make_shared<const Model>(compile_model(s)));
+
+  const int concurrency = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
+  BurnIns burn_ins(points.size(), static_cast<std::size_t>(std::max(1, concurrency)) + 1);
 
   std::atomic<std::uint64_t> steps_done{0};
   std::atomic<std::size_t> runs_done{0};
@@ -87,7 +218,29 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
     try {
       if (index >= runs) throw std::out_of_range("run_experiment: the queue handed out a run past the last");
       const std::size_t point = index / replicates, replicate = index % replicates;
-      Simulation simulation(models[point], static_cast<std::uint32_t>(replicate), options.recording);
+      std::optional<Simulation> forked;
+      if (shared > 0) {
+        const BurnIns::Shared burn_in = burn_ins.get(replicate, [&]() -> BurnIns::Shared {
+          Simulation first(models[0], static_cast<std::uint32_t>(replicate), options.recording);
+          while (first.steps_done() < shared) {
+            if (cancelled()) return nullptr;
+            first.step();
+          }
+          auto made = std::make_shared<BurnIn>();
+          made->state = first.checkpoint();
+          made->series = first.take_series();
+          made->events = first.take_events();
+          made->snapshots = first.take_snapshots();
+          return made;
+        });
+        if (!burn_in) return;
+        forked.emplace(models[point], burn_in->state, options.recording);
+        forked->adopt_past(burn_in->series, burn_in->events, burn_in->snapshots);
+        steps_done += static_cast<std::uint64_t>(shared);
+      }
+      Simulation simulation =
+          forked ? std::move(*forked)
+                 : Simulation(models[point], static_cast<std::uint32_t>(replicate), options.recording);
       while (!simulation.finished()) {
         if (cancelled()) return;
         simulation.step();

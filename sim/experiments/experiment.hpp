@@ -26,8 +26,10 @@ struct ReplicateResult {
   Snapshots snapshots;          // empty unless ExperimentOptions::recording.snapshot_every
 };
 
-// Receives finished replicates in (point, replicate) order, one call at a
-// time. A sink may throw; the run then stops and the exception propagates.
+// Receives finished replicates in the order their runs were handed out (run
+// index order, or a replicate's runs together when points share their
+// first steps: shared_steps()), one call at a time. A sink may throw; the
+// run then stops and the exception propagates.
 class ReplicateSink {
  public:
   virtual ~ReplicateSink() = default;
@@ -36,8 +38,8 @@ class ReplicateSink {
 
 // Hands out the runs one process does, by run index (point * replicates +
 // replicate). The workers of run_experiment() call next() one at a time
-// (never concurrently), and each index must be handed out once, in
-// increasing order, so that finished runs can be delivered in order.
+// (never concurrently), and each index must be handed out once; finished
+// runs are delivered in the order they were handed out.
 // Other processes may take their share of the same runs (MPI ranks).
 class RunQueue {
  public:
@@ -89,6 +91,21 @@ struct ExperimentOptions {
 };
 
 enum class ExperimentStatus { Completed, Cancelled };
+
+// The steps at the start of a run that every point has in common: the
+// points are one scenario (parameters, regions, routes) whose lists of
+// interventions share a first part, and the shared steps end where the
+// first intervention of any point's different rest starts (all steps when
+// the points are the same). 0 when the points differ otherwise, or there is
+// one point. run_experiment() runs these steps once per replicate and forks
+// every point from there; the results are what separate runs give, bit for
+// bit.
+std::int32_t shared_steps(const std::vector<Scenario>& points);
+
+// The order of runs (index point x replicates + replicate) that lets points
+// share their first steps: a replicate's runs together. Other orders give
+// the same results, and may recompute the shared steps.
+std::vector<std::size_t> replicate_major(std::vector<std::size_t> runs, std::size_t replicates);
 
 // Runs every (point, replicate) pair, or those options.queue hands out.
 // Each point is a complete scenario; the random streams depend on the seed

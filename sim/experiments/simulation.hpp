@@ -59,6 +59,10 @@ class Simulation {
   const State& state() const { return state_; }
   // The whole state at the end of the last step: what a fork continues from.
   State checkpoint() const { return state_; }
+  // Takes the past of a fork from the run it continues: the series rows,
+  // events and snapshots of the steps before the checkpoint's, so that the
+  // fork's results are the whole run's.
+  void adopt_past(const Series& series, const std::vector<Event>& events, const Snapshots& snapshots);
   const Scenario& scenario() const { return model_->scenario; }
   // Metrics of every step done so far (rows beyond steps_done() are zero).
   const Series& series() const { return series_; }

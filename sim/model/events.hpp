@@ -92,6 +92,8 @@ class EventLog {
   const std::vector<Event>& events() const { return events_; }
   std::vector<Event> take() { return std::move(events_); }
   void clear() { events_.clear(); }
+  // A fork's log starts with the events of the run it continues.
+  void restore(std::vector<Event> past) { events_ = std::move(past); }
 
  private:
   std::int16_t responsible(const Model& model, const State& state, EventKind kind, std::int8_t channel,

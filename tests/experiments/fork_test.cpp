@@ -127,3 +127,78 @@ TEST(Fork, AChangeToWhatMadeThePastIsRefusedWithBothValues) {
 
 }  // namespace
 }  // namespace tipsim
+
+#include "collected_runs.hpp"
+#include "experiment.hpp"
+
+namespace tipsim {
+namespace {
+
+// The baseline and two arms whose interventions start at steps 12 and 20,
+// after one the three share from step 3.
+std::vector<Scenario> arms(std::int32_t steps) {
+  Scenario base = eventful(steps);
+  base.interventions.push_back(InterventionSpec{
+      "campaign", 3, steps, -1, 2, {{Param::policy_prevention_awareness_reach, LeverOp::Set, 0.4}}});
+  Scenario police = base, shelters = base;
+  police.name = "police";
+  police.interventions.push_back(InterventionSpec{
+      "police", 20, steps, 0, 4, {{Param::policy_prosecution_investigators_per_100k, LeverOp::Scale, 3.0}}});
+  shelters.name = "shelters";
+  shelters.interventions.push_back(InterventionSpec{
+      "shelters", 12, steps, -1, 0, {{Param::policy_protection_shelter_beds_per_100k, LeverOp::Scale, 4.0}}});
+  return {base, police, shelters};
+}
+
+TEST(SharedSteps, PointsShareTheStepsBeforeTheirFirstDifferentIntervention) {
+  const std::vector<Scenario> points = arms(40);
+  EXPECT_EQ(shared_steps(points), 12);
+  EXPECT_EQ(shared_steps({points[0], points[1]}), 20);
+  EXPECT_EQ(shared_steps({points[0]}), 0);              // nothing to share with
+  EXPECT_EQ(shared_steps({points[0], points[0]}), 40);  // the same scenario twice
+  // A different parameter from step 0, or a different world: nothing shared.
+  std::vector<Scenario> lever = {points[0], points[1]};
+  set_param(lever[1], Param::policy_protection_hotline, 0.9);
+  EXPECT_EQ(shared_steps(lever), 0);
+  std::vector<Scenario> route = {points[0], points[1]};
+  route[1].routes.front().share = 0.31;
+  EXPECT_EQ(shared_steps(route), 0);
+  // The shared first part of the lists must be the same interventions in
+  // the same places: a different one at the start ends the sharing there.
+  std::vector<Scenario> reordered = {points[0], points[1]};
+  reordered[1].interventions.front().start_step = 5;
+  EXPECT_EQ(shared_steps(reordered), 3);
+}
+
+TEST(SharedSteps, PointsThatShareTheirFirstStepsGiveWhatSeparateRunsGiveBitForBit) {
+  // Every point's every replicate, with events and snapshots, run together
+  // (the first 12 steps once per replicate) and each point alone.
+  constexpr std::int32_t kSteps = 40;
+  const std::vector<Scenario> points = arms(kSteps);
+  ExperimentOptions options;
+  options.replicates = 3;
+  options.recording.events = true;
+  options.recording.snapshot_every = 5;
+  const auto together = test::collected_runs(points, options);
+  ASSERT_EQ(together.size(), points.size() * 3);
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const auto alone = test::collected_runs({points[p]}, options);
+    for (const ReplicateResult& a : alone) {
+      SCOPED_TRACE("point " + std::to_string(p) + ", replicate " + std::to_string(a.replicate));
+      const auto it = std::find_if(together.begin(), together.end(), [&](const ReplicateResult& r) {
+        return r.point == p && r.replicate == a.replicate;
+      });
+      ASSERT_NE(it, together.end());
+      EXPECT_TRUE(same_steps(a.series, it->series, 0, kSteps));
+      EXPECT_EQ(a.events, it->events);
+      EXPECT_EQ(a.snapshots.steps, it->snapshots.steps);
+      EXPECT_EQ(a.snapshots.state, it->snapshots.state);
+      EXPECT_EQ(a.summary, it->summary);
+    }
+  }
+  // The arms did differ from the baseline after the fork.
+  EXPECT_FALSE(same_steps(together[0].series, together[3].series, 0, kSteps));
+}
+
+}  // namespace
+}  // namespace tipsim

@@ -570,6 +570,23 @@ TEST_F(CliTest, CompareEndsWithTheEffectTableTheFileHolds) {
   EXPECT_TRUE(any_effect) << "the surge changed nothing: the test would prove little";
 }
 
+// Arms whose surge starts at step 5 share their first five steps; a sweep
+// of a lever from step 0 shares none. The summary says which.
+TEST_F(CliTest, TheSummarySaysHowManyFirstStepsThePointsShared) {
+  write("tiny.toml", kTinyScenario);
+  write("arm.toml", kTinyArm);
+  const Outcome compared =
+      tipsim({"compare", "tiny.toml", "arm.toml", "--replicates", "2", "-o", "out/compare.h5"});
+  ASSERT_EQ(compared.exit_code, 0) << compared.err;
+  EXPECT_TRUE(
+      contains(compared.out, "  shared      the points' first 5 steps are the same: run once per replicate"))
+      << compared.out;
+  const Outcome swept = tipsim({"sweep", "tiny.toml", "--vary", "policy.protection.hotline=0.2,0.8",
+                                "--replicates", "2", "-o", "out/sweep.h5"});
+  ASSERT_EQ(swept.exit_code, 0) << swept.err;
+  EXPECT_FALSE(contains(swept.out, "shared")) << swept.out;
+}
+
 // The cost-effectiveness table: one row per arm ordered by extra cost, the
 // same table from compare and from inspect, the figures the file holds, and
 // the value per victim-year as given.

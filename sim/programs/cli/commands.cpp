@@ -151,6 +151,7 @@ RunFacts facts_for(const output::RunFileInfo& info, const std::string& output_pa
   facts.wall_seconds = wall_seconds;
   facts.runs_resumed = runs_resumed;
   facts.ranks = info.group != nullptr ? info.group->size() : 1;
+  facts.shared_steps = shared_steps(info.points);
   return facts;
 }
 
@@ -433,7 +434,9 @@ std::optional<int> run_missing(const output::RunFileInfo& info, const RunOptions
     queue.reset();
     if (g_job->any(status == ExperimentStatus::Cancelled)) status = ExperimentStatus::Cancelled;
   } else {
-    RunList queue(missing);
+    // A replicate's runs together, so that its points share their first
+    // steps (shared_steps()); the results do not depend on the order.
+    RunList queue(shared_steps(info.points) > 0 ? replicate_major(missing, info.replicates) : missing);
     experiment.queue = &queue;
     status = run_experiment(info.points, experiment, locked);
   }

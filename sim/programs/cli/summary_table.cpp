@@ -180,6 +180,10 @@ void print_run_footer(std::FILE* out, const RunFacts& facts) {
     std::fprintf(out, "  %-12s%zu of the %zu runs were in the resumed file; %zu run now\n", "resumed",
                  facts.runs_resumed, runs, runs_run);
   if (facts.ranks > 1) std::fprintf(out, "  %-12s%d MPI ranks\n", "ranks", facts.ranks);
+  if (facts.points > 1 && facts.shared_steps > 0)
+    std::fprintf(out,
+                 "  %-12sthe points' first %lld steps are the same: run once per replicate, then forked\n",
+                 "shared", static_cast<long long>(facts.shared_steps));
   std::fprintf(out, "  %-12s%.2f s, %s agent-steps per second\n", "wall time", facts.wall_seconds,
                format_figure(rate).c_str());
   std::fflush(out);
