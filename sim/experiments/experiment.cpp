@@ -120,7 +120,10 @@ class BurnIns {
     }
     if (mine) {
       try {
-        promise.set_value(make());
+        // Isolated: while its steps wait for their parallel work, this
+        // thread must not pick up another run, which might wait for this
+        // very burn-in.
+        promise.set_value(tbb::this_task_arena::isolate([&] { return make(); }));
       } catch (...) {
         promise.set_exception(std::current_exception());
       }
