@@ -218,10 +218,12 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
                     });
   for (std::size_t x = 0; x < chosen; ++x) investigated.push_back(sc.keys[x].second);
   if (!(traffickers_weight > 0)) return wrongful;
+  // The investigations left to traffickers, spread by weight among them.
   const double for_traffickers = capacity_expected * (1.0 - wrong_share);
   for (std::size_t t = 0; t < tr.size(); ++t) {
     if (tr.base_region[t] != r || !is_active(tr, t) || awaits_verdict(tr, t)) continue;
-    const double included = std::min(1.0, for_traffickers * investigation_weight(g, tr, t) / total_weight);
+    const double included =
+        std::min(1.0, for_traffickers * investigation_weight(g, tr, t) / traffickers_weight);
     const CaseOdds odds = case_odds(model, state, t);
     expected[tr.market[t]] += included * odds.charged * odds.convicted;
   }

@@ -568,6 +568,29 @@ TEST(Courts, WrongLeadsTakeInvestigationsAndSometimesEndInWrongfulConvictions) {
   EXPECT_EQ(w.regions[0].suspects[1], 0.0);
 }
 
+TEST(Courts, WrongLeadsLowerTheConvictionsTraffickersExpect) {
+  // Four traffickers of weight 0.3 and three leads of weight 1 share the
+  // expected investigations c: each trafficker's chance is c x 0.3 / 4.2,
+  // and every case would end in a conviction.
+  Scenario s = test::quiet_scenario(20000);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 5);
+  set_param(s, Param::prosecution_prosecution_base, 1.0);
+  set_param(s, Param::prosecution_conviction_base, 1.0);
+  set_param(s, Param::prosecution_evidence_decay_per_year, 0);
+  set_param(s, Param::institutions_corruption, 0.0);
+  World w = test::make_world(s);
+  for (int k = 0; k < 4; ++k) test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  w.regions[0].suspects[0] = 3.0;
+  run_at(w, 0);
+  const double c =
+      5 * 20000 / 1e5 * s.get(Param::prosecution_investigations_per_investigator_per_year) * w.step_years;
+  const double visibility = s.get(Param::prosecution_base_visibility);
+  const double leads = 3.0 * s.get(Param::prosecution_evidence_per_identification);
+  const double expected = 4 * c * visibility / (4 * visibility + leads);
+  const double memory = 1 - std::exp(-w.step_years / s.get(Param::prosecution_risk_memory_years));
+  EXPECT_NEAR(w.regions[0].perceived_risk[0], memory * expected / 4 / w.step_years, 1e-12);
+}
+
 TEST(Courts, WrongLeadsTakeTheirShareOfTheInvestigations) {
   // Leads against non-traffickers weigh as much as an identification each:
   // with L leads and traffickers of total weight W, an investigation follows
