@@ -33,28 +33,8 @@ inline std::vector<std::string> overrides_in(std::string_view text) {
 
 inline bool same_scenario(const Scenario& a, const Scenario& b) {
   if (a.name != b.name || a.description != b.description) return false;
-  if (!(a.globals.value == b.globals.value)) return false;
-  if (a.regions.size() != b.regions.size()) return false;
-  for (std::size_t r = 0; r < a.regions.size(); ++r)
-    if (a.regions[r].name != b.regions[r].name || !(a.regions[r].values.value == b.regions[r].values.value))
-      return false;
-  if (a.routes.size() != b.routes.size()) return false;
-  for (std::size_t i = 0; i < a.routes.size(); ++i)
-    if (a.routes[i].from != b.routes[i].from || a.routes[i].to != b.routes[i].to ||
-        a.routes[i].share != b.routes[i].share || a.routes[i].transit_days != b.routes[i].transit_days)
-      return false;
-  if (a.interventions.size() != b.interventions.size()) return false;
-  for (std::size_t i = 0; i < a.interventions.size(); ++i) {
-    const InterventionSpec &x = a.interventions[i], &y = b.interventions[i];
-    if (x.name != y.name || x.start_step != y.start_step || x.end_step != y.end_step ||
-        x.region != y.region || x.ramp_steps != y.ramp_steps || x.changes.size() != y.changes.size())
-      return false;
-    for (std::size_t c = 0; c < x.changes.size(); ++c)
-      if (x.changes[c].param != y.changes[c].param || x.changes[c].op != y.changes[c].op ||
-          x.changes[c].value != y.changes[c].value)
-        return false;
-  }
-  return true;
+  return a.globals == b.globals && a.regions == b.regions && a.routes == b.routes &&
+         a.interventions == b.interventions;
 }
 
 // TOML text as a scenario file at `path` (its folder is where `extends`

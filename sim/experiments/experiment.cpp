@@ -51,30 +51,9 @@ class OrderedDelivery {
   bool failed_ = false;
 };
 
-bool same_intervention(const InterventionSpec& a, const InterventionSpec& b) {
-  if (a.name != b.name || a.start_step != b.start_step || a.end_step != b.end_step || a.region != b.region ||
-      a.ramp_steps != b.ramp_steps || a.changes.size() != b.changes.size())
-    return false;
-  for (std::size_t i = 0; i < a.changes.size(); ++i)
-    if (a.changes[i].param != b.changes[i].param || a.changes[i].op != b.changes[i].op ||
-        a.changes[i].value != b.changes[i].value)
-      return false;
-  return true;
-}
-
 // The same world and parameters; names, descriptions and interventions aside.
 bool same_world(const Scenario& a, const Scenario& b) {
-  if (a.globals.value != b.globals.value || a.regions.size() != b.regions.size() ||
-      a.routes.size() != b.routes.size())
-    return false;
-  for (std::size_t r = 0; r < a.regions.size(); ++r)
-    if (a.regions[r].name != b.regions[r].name || a.regions[r].values.value != b.regions[r].values.value)
-      return false;
-  for (std::size_t k = 0; k < a.routes.size(); ++k)
-    if (a.routes[k].from != b.routes[k].from || a.routes[k].to != b.routes[k].to ||
-        a.routes[k].share != b.routes[k].share || a.routes[k].transit_days != b.routes[k].transit_days)
-      return false;
-  return true;
+  return a.globals == b.globals && a.regions == b.regions && a.routes == b.routes;
 }
 
 // A replicate's shared first steps, run once: the state at their end and
@@ -158,9 +137,7 @@ std::int32_t shared_steps(const std::vector<Scenario>& points) {
   for (const Scenario& s : points) {
     if (!same_world(first, s)) return 0;
     std::size_t k = 0;
-    while (k < common && k < s.interventions.size() &&
-           same_intervention(first.interventions[k], s.interventions[k]))
-      ++k;
+    while (k < common && k < s.interventions.size() && first.interventions[k] == s.interventions[k]) ++k;
     common = k;
   }
   std::int64_t shared = first.steps();

@@ -61,6 +61,7 @@ struct ParamValues {
   double operator[](Param p) const { return value[static_cast<std::size_t>(p)]; }
   double& operator[](Param p) { return value[static_cast<std::size_t>(p)]; }
   static ParamValues defaults();
+  friend bool operator==(const ParamValues&, const ParamValues&) = default;
 };
 
 // Where a value came from, so that errors found after parsing still point at
@@ -74,6 +75,7 @@ struct SourceLocation {
 struct RegionSpec {
   std::string name;
   ParamValues values;  // Regional entries resolved (world default or override)
+  friend bool operator==(const RegionSpec&, const RegionSpec&) = default;
 };
 
 // A route: people recruited in `from` are exploited in `to` with probability
@@ -83,6 +85,7 @@ struct RouteSpec {
   std::uint32_t to = 0;
   double share = 0;         // probability, [0, 1]; shares out of a region sum to <= 1
   double transit_days = 0;  // mean days in transit before exploitation
+  friend bool operator==(const RouteSpec&, const RouteSpec&) = default;
 };
 
 // Set: the lever takes the value; Scale: it is multiplied by it; Add: the
@@ -95,6 +98,7 @@ struct LeverChange {
   Param param;  // a Regional parameter
   LeverOp op;
   double value;  // the new value (Set) or the factor (Scale)
+  friend bool operator==(const LeverChange&, const LeverChange&) = default;
 };
 
 // A time-bounded change of regional parameters: active for steps in
@@ -106,6 +110,7 @@ struct InterventionSpec {
   std::int32_t region = -1;  // region index; -1 = every region
   std::int64_t ramp_steps = 0;
   std::vector<LeverChange> changes;
+  friend bool operator==(const InterventionSpec&, const InterventionSpec&) = default;
 };
 
 // The parsed, validated scenario. It never changes during a run.

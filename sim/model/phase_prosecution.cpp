@@ -25,6 +25,7 @@
 #include "observation.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
+#include "sampling.hpp"
 
 namespace tipsim {
 
@@ -89,12 +90,6 @@ void decay_evidence(const Model& model, State& state) {
     tr.evidence[t] *= awaits_verdict(tr, t) ? keep_charged : static_cast<float>(keep);
   for (RegionState& rs : state.regions)
     for (double& leads : rs.suspects) leads *= keep;
-}
-
-// Rounds x down or up at random (uniform u) so that its mean is x.
-std::size_t round_at_random(double x, double u) {
-  const double whole = std::floor(x);
-  return static_cast<std::size_t>(whole) + (u < x - whole ? 1 : 0);
 }
 
 // How many investigations region r can open this step: its investigators'
@@ -183,7 +178,7 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
   Stream region = region_stream(model, state, Phase::Prosecution, r);
   const double capacity_expected = expected_capacity(model, state, r);
   const std::size_t capacity =
-      round_at_random(capacity_expected, region.uniform(region_draw::kCapacityRounding));
+      stochastic_round(capacity_expected, region.uniform(region_draw::kCapacityRounding));
   sc.keys.clear();
   double traffickers_weight = 0;
   for (std::size_t t = 0; t < tr.size(); ++t) {
@@ -210,7 +205,7 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
   double leads = 0;
   for (const double l : rs.suspects) leads += l;
   wrongful = std::min(wrongful, static_cast<std::uint32_t>(
-                                    round_at_random(leads, region.uniform(region_draw::kLeadsRounding))));
+                                    stochastic_round(leads, region.uniform(region_draw::kLeadsRounding))));
   const std::size_t chosen = std::min(capacity - wrongful, sc.keys.size());
   std::partial_sort(sc.keys.begin(), sc.keys.begin() + static_cast<std::ptrdiff_t>(chosen), sc.keys.end(),
                     [](const auto& a, const auto& b) {

@@ -11,6 +11,14 @@
 
 namespace tipsim {
 
+// Rounds x >= 0 down or up at random (`u` a uniform draw) so that the
+// expectation is x: a fractional investigation, trafficker or person happens
+// or not.
+inline std::uint64_t stochastic_round(double x, double u) {
+  const double whole = std::floor(x);
+  return static_cast<std::uint64_t>(whole) + (u < x - whole ? 1 : 0);
+}
+
 // Calls visit(person) for each person of [begin, end) selected with
 // probability p, in increasing order. Uses draws 0, 1, 2, ... of `stream`.
 template <typename Visit>

@@ -8,6 +8,7 @@
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
+#include "sampling.hpp"
 
 namespace tipsim {
 
@@ -56,12 +57,6 @@ constexpr std::uint32_t kAccepted = 1;
 std::pair<double, double> beta_shape(double mean, double sd) {
   const double k = mean * (1.0 - mean) / (sd * sd) - 1.0;
   return {mean * k, (1.0 - mean) * k};
-}
-
-// Rounds x up or down at random so that the expectation is x.
-std::uint64_t stochastic_round(double x, double u) {
-  const double whole = std::floor(x);
-  return static_cast<std::uint64_t>(whole) + (u < x - whole ? 1 : 0);
 }
 
 // Each region's aggregates at step 0, before any trafficker: everyone free,

@@ -50,8 +50,8 @@ inline constexpr std::array<RenamedKey, 5> kRenamedKeys{{
     {"route.transit_steps", "route.transit_days", "a time in days: steps x scenario.step_days"},
     {"recruitment.deterrence", "recruitment.deterrence_elasticity",
      "an elasticity to the perceived risk of the trafficker's market and region (0.1 to 0.7 in the "
-     "criminology "
-     "literature), not a factor per unit of risk; see also recruitment.risk_noticed_per_year"},
+     "criminology literature), not a factor per unit of risk; see also "
+     "recruitment.risk_noticed_per_year"},
 }};
 inline const RenamedKey* renamed_key(std::string_view key) {
   for (const RenamedKey& r : kRenamedKeys)

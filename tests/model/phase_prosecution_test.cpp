@@ -372,25 +372,11 @@ TEST(Prosecution, EvidenceGoesStaleAtTheDecayRate) {
 namespace tipsim {
 namespace {
 
-using test::set_param;
-using test::World;
-
-double frame(const World& w, Metric m) { return test::frame_total(w, m); }
-
-void run_at(World& w, std::int32_t step) {
-  w.step = step;
-  std::fill(w.frame.begin(), w.frame.end(), 0.0);
-  run_prosecution(w);
-}
-
 // Courts of a world of `persons` that can hear `per_step` cases a step, a
 // case being ready `preparation_years` after its charge; everyone
 // investigated is charged and convicted, nobody held before the verdict.
 Scenario courts(std::uint32_t persons, double per_step, double preparation_years) {
-  Scenario s = test::quiet_scenario(persons);
-  set_param(s, Param::prosecution_investigations_per_investigator_per_year, 1e6);
-  set_param(s, Param::prosecution_prosecution_base, 1.0);
-  set_param(s, Param::prosecution_conviction_base, 1.0);
+  Scenario s = certain_justice(persons);
   set_param(s, Param::prosecution_trial_preparation_years, preparation_years);
   const double step_years = s.get(Param::scenario_step_days) / 365.0;
   set_param(s, Param::policy_prosecution_trials_per_100k_per_year, per_step / (persons / 1e5) / step_years);
@@ -407,23 +393,23 @@ TEST(Courts, ReadyCasesAreHeardOldestFirstAtTheCourtsRate) {
   World w = test::make_world(s);
   constexpr int kTraffickers = 40;
   for (int k = 0; k < kTraffickers; ++k) test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
-  run_at(w, 0);
-  ASSERT_EQ(frame(w, Metric::prosecutions), kTraffickers);
-  ASSERT_EQ(frame(w, Metric::court_backlog), kTraffickers);
-  ASSERT_EQ(frame(w, Metric::convictions), 0.0);
+  prosecution_at(w, 0);
+  ASSERT_EQ(cases(w, Metric::prosecutions), kTraffickers);
+  ASSERT_EQ(cases(w, Metric::court_backlog), kTraffickers);
+  ASSERT_EQ(cases(w, Metric::convictions), 0.0);
   const double ready = 0.1 / w.step_years;
   double decided = 0;
   std::int32_t first_verdict = -1;
   for (std::int32_t step = 1; decided < kTraffickers; ++step) {
     ASSERT_LT(step, 100);
-    run_at(w, step);
-    const double verdicts = frame(w, Metric::convictions) + frame(w, Metric::acquittals);
+    prosecution_at(w, step);
+    const double verdicts = cases(w, Metric::convictions) + cases(w, Metric::acquittals);
     if (verdicts > 0 && first_verdict < 0) first_verdict = step;
     // No new charges: the charged are not investigated again, the convicted are in prison.
-    EXPECT_EQ(frame(w, Metric::investigations), 0.0) << step;
+    EXPECT_EQ(cases(w, Metric::investigations), 0.0) << step;
     decided += verdicts;
-    EXPECT_EQ(frame(w, Metric::court_backlog), kTraffickers - decided) << step;
-    EXPECT_DOUBLE_EQ(frame(w, Metric::case_years_to_verdict), verdicts * step * w.step_years) << step;
+    EXPECT_EQ(cases(w, Metric::court_backlog), kTraffickers - decided) << step;
+    EXPECT_DOUBLE_EQ(cases(w, Metric::case_years_to_verdict), verdicts * step * w.step_years) << step;
     // The courts' rate: floor(2.5 k + 1) - ... at most 3 a step, 2 or 3
     // while the queue lasts.
     if (first_verdict >= 0 && decided < kTraffickers) {
@@ -447,24 +433,24 @@ TEST(Courts, CourtsThatKeepUpHearEachCaseWhenReady) {
   // case charged after the courts sat idle is heard as soon as it is ready.
   Scenario s = courts(20000, 0.1, 0.0);
   World w = test::make_world(s);
-  for (std::int32_t step = 0; step < 30; ++step) run_at(w, step);  // idle courts bank one hearing
+  for (std::int32_t step = 0; step < 30; ++step) prosecution_at(w, step);  // idle courts bank one hearing
   test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
-  run_at(w, 30);
-  EXPECT_EQ(frame(w, Metric::prosecutions), 1.0);
-  EXPECT_EQ(frame(w, Metric::convictions), 1.0);
-  EXPECT_EQ(frame(w, Metric::court_backlog), 0.0);
+  prosecution_at(w, 30);
+  EXPECT_EQ(cases(w, Metric::prosecutions), 1.0);
+  EXPECT_EQ(cases(w, Metric::convictions), 1.0);
+  EXPECT_EQ(cases(w, Metric::court_backlog), 0.0);
   // and no more than one: a second case waits ten steps for its hearing.
   test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
   test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
   std::int32_t step = 31;
-  run_at(w, step);
-  EXPECT_EQ(frame(w, Metric::prosecutions), 2.0);
-  EXPECT_EQ(frame(w, Metric::court_backlog), 2.0);
+  prosecution_at(w, step);
+  EXPECT_EQ(cases(w, Metric::prosecutions), 2.0);
+  EXPECT_EQ(cases(w, Metric::court_backlog), 2.0);
   double decided = 0;
   while (decided < 2) {
     ASSERT_LT(step, 100);
-    run_at(w, ++step);
-    decided += frame(w, Metric::convictions);
+    prosecution_at(w, ++step);
+    decided += cases(w, Metric::convictions);
   }
   EXPECT_GE(step, 31 + 18);
   EXPECT_LE(step, 31 + 21);
@@ -480,7 +466,7 @@ TEST(Courts, WitnessesWithdrawWhileTheCaseWaits) {
   const std::int32_t free = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
   w.traffickers.evidence[charged] = w.traffickers.evidence[free] = 4.0f;
   w.traffickers.charged_step[charged] = 0;
-  run_at(w, 1);
+  prosecution_at(w, 1);
   const double decay = s.get(Param::prosecution_evidence_decay_per_year);
   const double withdrawal = s.get(Param::prosecution_witness_withdrawal_per_year);
   ASSERT_GT(withdrawal, 0.0);
@@ -505,10 +491,10 @@ TEST(Courts, TheHeldAreFreedByAnAcquittalAndServeTheRestOfTheirSentence) {
     const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
     test::make_exploited(w, static_cast<std::uint32_t>(k), t);
   }
-  run_at(w, 0);
-  EXPECT_EQ(frame(w, Metric::prosecutions), kTraffickers);
+  prosecution_at(w, 0);
+  EXPECT_EQ(cases(w, Metric::prosecutions), kTraffickers);
   EXPECT_EQ(w.newly_incarcerated.size(), static_cast<std::size_t>(kTraffickers));
-  EXPECT_EQ(frame(w, Metric::identifications_by_channel), kTraffickers);  // the victims, freed
+  EXPECT_EQ(cases(w, Metric::identifications_by_channel), kTraffickers);  // the victims, freed
   for (std::size_t t = 0; t < kTraffickers; ++t) {
     ASSERT_EQ(w.traffickers.state[t], static_cast<std::uint8_t>(TraffickerState::Incarcerated));
     ASSERT_EQ(w.traffickers.victims[t], 0);
@@ -516,13 +502,13 @@ TEST(Courts, TheHeldAreFreedByAnAcquittalAndServeTheRestOfTheirSentence) {
     ASSERT_GE(w.traffickers.evidence[t], s.get(Param::prosecution_evidence_per_identification) * 0.999);
   }
   std::int32_t step = 0;
-  while (frame(w, Metric::convictions) + frame(w, Metric::acquittals) == 0) {
+  while (cases(w, Metric::convictions) + cases(w, Metric::acquittals) == 0) {
     ASSERT_LT(step, 60);
-    run_at(w, ++step);
+    prosecution_at(w, ++step);
   }
   EXPECT_TRUE(step == 52 || step == 53) << step;
-  EXPECT_EQ(frame(w, Metric::convictions) + frame(w, Metric::acquittals), kTraffickers);
-  EXPECT_NEAR(frame(w, Metric::convictions), kTraffickers * 0.5, test::binomial_tolerance(kTraffickers, 0.5));
+  EXPECT_EQ(cases(w, Metric::convictions) + cases(w, Metric::acquittals), kTraffickers);
+  EXPECT_NEAR(cases(w, Metric::convictions), kTraffickers * 0.5, test::binomial_tolerance(kTraffickers, 0.5));
   const double sentence = 3.0 / w.step_years;  // 156.4 steps
   for (std::size_t t = 0; t < kTraffickers; ++t) {
     if (w.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated)) {
@@ -553,15 +539,15 @@ TEST(Courts, WrongLeadsTakeInvestigationsAndSometimesEndInWrongfulConvictions) {
   double investigated = 0;
   for (std::int32_t step = 0; step < 6; ++step) {
     const double remaining = w.regions[0].suspects[1];
-    run_at(w, step);
+    prosecution_at(w, step);
     // Nine to eleven investigations a step, while leads last.
-    const double n = frame(w, Metric::investigations);
+    const double n = cases(w, Metric::investigations);
     EXPECT_GE(n, std::min(9.0, remaining));
     EXPECT_LE(n, remaining);
-    EXPECT_EQ(frame(w, Metric::wrongful_investigations), n);
+    EXPECT_EQ(cases(w, Metric::wrongful_investigations), n);
     EXPECT_EQ(w.metric(Metric::investigations, 0, 1), n);  // the leads' case type
-    EXPECT_EQ(frame(w, Metric::convictions), n);
-    EXPECT_EQ(frame(w, Metric::wrongful_convictions), n);
+    EXPECT_EQ(cases(w, Metric::convictions), n);
+    EXPECT_EQ(cases(w, Metric::wrongful_convictions), n);
     investigated += n;
   }
   EXPECT_EQ(investigated, 25.0);  // no lead is followed twice
@@ -581,7 +567,7 @@ TEST(Courts, WrongLeadsLowerTheConvictionsTraffickersExpect) {
   World w = test::make_world(s);
   for (int k = 0; k < 4; ++k) test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
   w.regions[0].suspects[0] = 3.0;
-  run_at(w, 0);
+  prosecution_at(w, 0);
   const double c =
       5 * 20000 / 1e5 * s.get(Param::prosecution_investigations_per_investigator_per_year) * w.step_years;
   const double visibility = s.get(Param::prosecution_base_visibility);
@@ -610,9 +596,9 @@ TEST(Courts, WrongLeadsTakeTheirShareOfTheInvestigations) {
   double wrongful = 0, all = 0;
   for (std::int32_t step = 0; step < kSteps; ++step) {
     w.regions[0].suspects[0] = 3.0;
-    run_at(w, step);
-    wrongful += frame(w, Metric::wrongful_investigations);
-    all += frame(w, Metric::investigations);
+    prosecution_at(w, step);
+    wrongful += cases(w, Metric::wrongful_investigations);
+    all += cases(w, Metric::investigations);
   }
   const double leads = 3.0 * s.get(Param::prosecution_evidence_per_identification);
   const double traffickers = 4 * s.get(Param::prosecution_base_visibility);
