@@ -65,31 +65,36 @@ struct BurnIn {
   Snapshots snapshots;
 };
 
-// The burn-ins of the replicates whose runs are in progress. The first run
-// of a replicate to need one runs it; the others wait for it. A burn-in is
-// dropped once every point has used it, or, beyond `capacity` kept at once,
-// the oldest is (a later run of its replicate runs it again: same result).
+// The burn-ins of the (family, replicate) pairs whose runs are in
+// progress. The first run to need one runs it; the others wait for it. A
+// burn-in is dropped once every point of its family has used it, or, beyond
+// `capacity` kept at once, the oldest is (a later run of its family and
+// replicate runs it again: same result).
 class BurnIns {
  public:
   using Shared = std::shared_ptr<const BurnIn>;
-  BurnIns(std::size_t points, std::size_t capacity) : points_(points), capacity_(capacity) {}
+  using Key = std::pair<std::size_t, std::size_t>;  // family leader, replicate
+  BurnIns(const SharedStarts& starts, std::size_t capacity) : capacity_(capacity) {
+    for (const std::size_t leader : starts.leader) ++family_size_[leader];
+  }
 
-  // The burn-in of `replicate`, made by `make` if no run has made it; null
-  // if `make` gave up (a stop).
+  // The burn-in of `replicate` in the family led by `leader`, made by
+  // `make` if no run has made it; null if `make` gave up (a stop).
   template <typename Make>
-  Shared get(std::size_t replicate, Make make) {
+  Shared get(std::size_t leader, std::size_t replicate, Make make) {
+    const Key key{leader, replicate};
     std::shared_future<Shared> future;
     std::promise<Shared> promise;
     bool mine = false;
     {
       std::lock_guard lock(mutex_);
-      auto it = entries_.find(replicate);
+      auto it = entries_.find(key);
       if (it == entries_.end()) {
         future = promise.get_future().share();
-        entries_.emplace(replicate, Entry{future, 0});
-        order_.push_back(replicate);
+        entries_.emplace(key, Entry{future, 0});
+        order_.push_back(key);
         mine = true;
-        while (entries_.size() > capacity_ && order_.front() != replicate) {
+        while (entries_.size() > capacity_ && order_.front() != key) {
           entries_.erase(order_.front());
           order_.erase(order_.begin());
         }
@@ -109,10 +114,10 @@ class BurnIns {
     }
     Shared burn_in = future.get();
     std::lock_guard lock(mutex_);
-    auto it = entries_.find(replicate);
-    if (it != entries_.end() && ++it->second.uses >= points_) {
+    auto it = entries_.find(key);
+    if (it != entries_.end() && ++it->second.uses >= family_size_[leader]) {
       entries_.erase(it);
-      order_.erase(std::find(order_.begin(), order_.end(), replicate));
+      order_.erase(std::find(order_.begin(), order_.end(), key));
     }
     return burn_in;
   }
@@ -122,10 +127,11 @@ class BurnIns {
     std::shared_future<Shared> future;
     std::size_t uses;
   };
-  std::size_t points_, capacity_;
+  std::map<std::size_t, std::size_t> family_size_;
+  std::size_t capacity_;
   std::mutex mutex_;
-  std::map<std::size_t, Entry> entries_;
-  std::vector<std::size_t> order_;  // replicates by when their burn-in was asked for first
+  std::map<Key, Entry> entries_;
+  std::vector<Key> order_;  // by when the burn-in was asked for first
 };
 
 }  // namespace
@@ -147,9 +153,36 @@ std::int32_t shared_steps(const std::vector<Scenario>& points) {
   return static_cast<std::int32_t>(std::max<std::int64_t>(0, shared));
 }
 
-std::vector<std::size_t> replicate_major(std::vector<std::size_t> runs, std::size_t replicates) {
-  std::stable_sort(runs.begin(), runs.end(),
-                   [replicates](std::size_t a, std::size_t b) { return a % replicates < b % replicates; });
+std::size_t SharedStarts::points_sharing() const {
+  return static_cast<std::size_t>(
+      std::count_if(steps.begin(), steps.end(), [](std::int32_t s) { return s > 0; }));
+}
+
+SharedStarts shared_starts(const std::vector<Scenario>& points) {
+  SharedStarts starts;
+  starts.leader.resize(points.size());
+  starts.steps.assign(points.size(), 0);
+  std::map<std::size_t, std::vector<std::size_t>> families;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const auto family = std::find_if(families.begin(), families.end(),
+                                     [&](const auto& f) { return same_world(points[f.first], points[p]); });
+    const std::size_t leader = family != families.end() ? family->first : p;
+    starts.leader[p] = leader;
+    families[leader].push_back(p);
+  }
+  for (const auto& [first, members] : families) {
+    std::vector<Scenario> family;
+    for (const std::size_t p : members) family.push_back(points[p]);
+    const std::int32_t shared = shared_steps(family);
+    for (const std::size_t p : members) starts.steps[p] = shared;
+  }
+  return starts;
+}
+
+std::vector<std::size_t> sharing_order(std::vector<std::size_t> runs, std::size_t replicates,
+                                       const SharedStarts& starts) {
+  auto key = [&](std::size_t run) { return std::pair{run % replicates, starts.leader[run / replicates]}; };
+  std::stable_sort(runs.begin(), runs.end(), [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
   return runs;
 }
 
@@ -163,11 +196,13 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
                                 ReplicateSink& sink) {
   const std::size_t replicates = options.replicates;
   const std::size_t runs = points.size() * replicates;
-  // The first steps every point has in common run once per replicate; by
-  // default a replicate's runs go together, so its burn-in serves them all.
-  const std::int32_t shared = shared_steps(points);
+  // The first steps a family of points has in common run once per
+  // replicate; by default a replicate's runs go together, a family's within
+  // them, so its burn-in serves them all.
+  const SharedStarts starts = shared_starts(points);
+  const bool sharing = starts.points_sharing() > 0;
   RunList every_run(options.queue ? std::vector<std::size_t>{}
-                    : shared > 0  ? replicate_major(all_runs(runs), replicates)
+                    : sharing     ? sharing_order(all_runs(runs), replicates, starts)
                                   : all_runs(runs));
   RunQueue& queue = options.queue ? *options.queue : every_run;
   Progress total;
@@ -183,7 +218,7 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
   for (const Scenario& s : points) models.push_back(std::make_shared<const Model>(compile_model(s)));
 
   const int concurrency = options.threads > 0 ? options.threads : tbb::this_task_arena::max_concurrency();
-  BurnIns burn_ins(points.size(), static_cast<std::size_t>(std::max(1, concurrency)) + 1);
+  BurnIns burn_ins(starts, static_cast<std::size_t>(std::max(1, concurrency)) + 1);
 
   std::atomic<std::uint64_t> steps_done{0};
   std::atomic<std::size_t> runs_done{0};
@@ -199,9 +234,11 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
       if (index >= runs) throw std::out_of_range("run_experiment: the queue handed out a run past the last");
       const std::size_t point = index / replicates, replicate = index % replicates;
       std::optional<Simulation> forked;
+      const std::int32_t shared = starts.steps[point];
       if (shared > 0) {
-        const BurnIns::Shared burn_in = burn_ins.get(replicate, [&]() -> BurnIns::Shared {
-          Simulation first(models[0], static_cast<std::uint32_t>(replicate), options.recording);
+        const std::size_t leader = starts.leader[point];
+        const BurnIns::Shared burn_in = burn_ins.get(leader, replicate, [&]() -> BurnIns::Shared {
+          Simulation first(models[leader], static_cast<std::uint32_t>(replicate), options.recording);
           while (first.steps_done() < shared) {
             if (cancelled()) return nullptr;
             first.step();

@@ -102,10 +102,26 @@ enum class ExperimentStatus { Completed, Cancelled };
 // bit.
 std::int32_t shared_steps(const std::vector<Scenario>& points);
 
+// How the points of an experiment share their first steps. Points of the
+// same world (parameters, regions, routes) form a family, led by its first
+// point, whose points run the steps they have in common (shared_steps() of
+// the family) once per replicate and fork from there: a comparison of
+// interventions beside arms with other budgets shares what it can.
+struct SharedStarts {
+  std::vector<std::size_t> leader;  // per point: the first point of its family
+  std::vector<std::int32_t> steps;  // per point: the first steps its family shares (0: it runs alone)
+
+  // Points that share their first steps with another.
+  std::size_t points_sharing() const;
+};
+SharedStarts shared_starts(const std::vector<Scenario>& points);
+
 // The order of runs (index point x replicates + replicate) that lets points
-// share their first steps: a replicate's runs together. Other orders give
-// the same results, and may recompute the shared steps.
-std::vector<std::size_t> replicate_major(std::vector<std::size_t> runs, std::size_t replicates);
+// share their first steps: a replicate's runs together, a family's together
+// within them. Other orders give the same results, and may recompute the
+// shared steps.
+std::vector<std::size_t> sharing_order(std::vector<std::size_t> runs, std::size_t replicates,
+                                       const SharedStarts& starts);
 
 // Runs every (point, replicate) pair, or those options.queue hands out.
 // Each point is a complete scenario; the random streams depend on the seed

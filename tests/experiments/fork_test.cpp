@@ -170,11 +170,39 @@ TEST(SharedSteps, PointsShareTheStepsBeforeTheirFirstDifferentIntervention) {
   EXPECT_EQ(shared_steps(reordered), 3);
 }
 
+// Arms of two worlds: each world's arms share among themselves.
+std::vector<Scenario> two_worlds(std::int32_t steps) {
+  std::vector<Scenario> points = arms(steps);
+  Scenario hotline = points[1], hotline_alone = points[2];
+  set_param(hotline, Param::policy_protection_hotline, 0.9);
+  set_param(hotline_alone, Param::policy_protection_hotline, 0.9);
+  hotline.name = "hotline and police";
+  hotline_alone.name = "hotline and shelters";
+  Scenario other = points[0];
+  other.routes.front().share = 0.31;
+  return {points[0], hotline, points[1], other, hotline_alone, points[2]};
+}
+
+TEST(SharedSteps, PointsOfTheSameWorldShareAmongThemselves) {
+  const SharedStarts starts = shared_starts(two_worlds(40));
+  EXPECT_EQ(starts.leader, (std::vector<std::size_t>{0, 1, 0, 3, 1, 0}));
+  EXPECT_EQ(starts.steps, (std::vector<std::int32_t>{12, 12, 12, 0, 12, 12}));
+  EXPECT_EQ(starts.points_sharing(), 5u);
+  // A family's runs go together within a replicate's.
+  EXPECT_EQ(sharing_order({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 2, starts),
+            (std::vector<std::size_t>{0, 4, 10, 2, 8, 6, 1, 5, 11, 3, 9, 7}));
+  // One point, or worlds that all differ: nothing shared.
+  EXPECT_EQ(shared_starts({arms(40)[0]}).points_sharing(), 0u);
+  const std::vector<Scenario> points = two_worlds(40);
+  EXPECT_EQ(shared_starts({points[0], points[1], points[3]}).points_sharing(), 0u);
+}
+
 TEST(SharedSteps, PointsThatShareTheirFirstStepsGiveWhatSeparateRunsGiveBitForBit) {
   // Every point's every replicate, with events and snapshots, run together
   // (the first 12 steps once per replicate) and each point alone.
+  // Two worlds, so that two families share their first steps apart.
   constexpr std::int32_t kSteps = 40;
-  const std::vector<Scenario> points = arms(kSteps);
+  const std::vector<Scenario> points = two_worlds(kSteps);
   ExperimentOptions options;
   options.replicates = 3;
   options.recording.events = true;
@@ -196,8 +224,14 @@ TEST(SharedSteps, PointsThatShareTheirFirstStepsGiveWhatSeparateRunsGiveBitForBi
       EXPECT_EQ(a.summary, it->summary);
     }
   }
-  // The arms did differ from the baseline after the fork.
-  EXPECT_FALSE(same_steps(together[0].series, together[3].series, 0, kSteps));
+  // The arms did differ from the baseline after the fork (same replicate).
+  auto run_of = [&](std::size_t point) {
+    return std::find_if(together.begin(), together.end(),
+                        [&](const ReplicateResult& r) { return r.point == point && r.replicate == 0; });
+  };
+  EXPECT_TRUE(same_steps(run_of(0)->series, run_of(2)->series, 0, 12));
+  EXPECT_FALSE(same_steps(run_of(0)->series, run_of(2)->series, 0, kSteps));
+  EXPECT_FALSE(same_steps(run_of(1)->series, run_of(4)->series, 0, kSteps));
 }
 
 }  // namespace

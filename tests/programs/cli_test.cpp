@@ -585,6 +585,17 @@ TEST_F(CliTest, TheSummarySaysHowManyFirstStepsThePointsShared) {
                                 "--replicates", "2", "-o", "out/sweep.h5"});
   ASSERT_EQ(swept.exit_code, 0) << swept.err;
   EXPECT_FALSE(contains(swept.out, "shared")) << swept.out;
+  // An arm of another world beside them: the two of the same world share.
+  write("hotline.toml",
+        "extends = \"tiny.toml\"\n[scenario]\nname = \"hotline\"\n"
+        "[policy.protection]\nhotline = 0.9\n");
+  const Outcome mixed =
+      tipsim({"compare", "tiny.toml", "hotline.toml", "arm.toml", "--replicates", "2", "-o", "out/mixed.h5"});
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
+  EXPECT_TRUE(contains(mixed.out,
+                       "  shared      2 of the 3 points share their first steps with points of the same "
+                       "world: run once per replicate, then forked"))
+      << mixed.out;
 }
 
 // The cost-effectiveness table: one row per arm ordered by extra cost, the

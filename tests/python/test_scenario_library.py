@@ -19,20 +19,21 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from world_library import DIRECTIONS, run_all
+from world_library import DIRECTIONS, read_index, run_all
 
 FAMILY_ERROR_RATE = 0.05
 
 
-def figure(f, name):
-    """A per-replicate figure: a summary, or a series total after burn-in."""
+def figure(f, point, name):
+    """A per-replicate figure of the file's point (a run's only point, or an
+    arm of a comparison): a summary, or a series total after burn-in."""
     burn_in = int(f.attrs["burn_in_steps"])
     if name in f["summary"]:
-        return np.asarray(f["summary"][name][0, :], dtype=float)
+        return np.asarray(f["summary"][name][point, :], dtype=float)
     if name == "recruitments_deceptive":
-        series = f["series"]["recruitments_by_method"][0, :, burn_in:, :, 0]
+        series = f["series"]["recruitments_by_method"][point, :, burn_in:, :, 0]
         return series.sum(axis=(1, 2)).astype(float)
-    series = f["series"][name][0, :, burn_in:]
+    series = f["series"][name][point, :, burn_in:]
     return series.reshape(series.shape[0], -1).sum(axis=1).astype(float)
 
 
@@ -40,7 +41,7 @@ def figure(f, name):
 def world_runs(tmp_path_factory, tipsim_cli):
     given = os.environ.get("TIPSIM_WORLD_RUNS")
     if given:
-        return {p.stem: p for p in pathlib.Path(given).glob("*.h5")}
+        return read_index(pathlib.Path(given))
     return run_all(tipsim_cli, tmp_path_factory.mktemp("world-runs"))
 
 
@@ -61,8 +62,9 @@ def holm(p_values, alpha):
 def test_library_directions(world_runs):
     rows = []
     for scenario, reference, name, sign, pairs in DIRECTIONS:
-        with h5py.File(world_runs[scenario]) as a, h5py.File(world_runs[reference]) as b:
-            difference = (figure(a, name)[:pairs] - figure(b, name)[:pairs]) * sign
+        (file_a, point_a), (file_b, point_b) = world_runs[scenario], world_runs[reference]
+        with h5py.File(file_a) as a, h5py.File(file_b) as b:
+            difference = (figure(a, point_a, name)[:pairs] - figure(b, point_b, name)[:pairs]) * sign
         assert len(difference) == pairs, f"{scenario} vs {reference}: {len(difference)} pairs, {pairs} wanted"
         standard_error = difference.std(ddof=1) / np.sqrt(pairs)
         t = difference.mean() / standard_error if standard_error > 0 else np.copysign(np.inf, difference.mean())

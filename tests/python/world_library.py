@@ -4,21 +4,29 @@ targets) and the library's directions (test_scenario_library.py).
 
 Every scenario runs on the held-out seed that the calibration fit never
 used, so replicate r of any two scenarios shares its random streams
-(common random numbers) and the comparison is paired. Each claim says how
-many pairs it needs; a scenario runs as many replicates as its most
-demanding claim (and world_baseline at least as many as the calibration
-is judged on).
+(common random numbers) and the comparison is paired, whichever file holds
+them. Each claim says how many pairs it needs; a scenario runs as many
+replicates as its most demanding claim (and world_baseline at least as
+many as the calibration is judged on). The scenarios that need the same
+number of replicates run as the arms of one `tipsim compare`, which
+simulates the steps they share (the burn-in before their interventions
+start) once per replicate and forks the arms from there: the arms are bit
+for bit what separate runs give, for about 30 % less work.
+world_baseline runs alone, as the run file the calibration check reads.
 
     build/analysis-venv/bin/python tests/python/world_library.py --tipsim build/sim/tipsim --out DIR
 
-writes DIR/NAME.h5 for every library scenario (ctest's fixture world_runs;
-it runs with the python of the environment ctest installs the analysis
+writes DIR/world_baseline.h5, DIR/replicates-R.h5 for each number of
+replicates R, and DIR/index.json, which says for each library scenario the
+file and the point (arm) that holds it (ctest's fixture world_runs; it
+runs with the python of the environment ctest installs the analysis
 package into).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import pathlib
 import subprocess
 import sys
@@ -74,20 +82,37 @@ def replicates_needed() -> dict[str, int]:
     return needed
 
 
-def run_all(tipsim: str, folder: pathlib.Path) -> dict[str, pathlib.Path]:
-    """Runs every library scenario into FOLDER/NAME.h5; returns the files."""
+def run_all(tipsim: str, folder: pathlib.Path) -> dict[str, tuple[pathlib.Path, int]]:
+    """Runs every library scenario into FOLDER; returns, for each scenario,
+    the file and the point that hold it (also written to FOLDER/index.json)."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = {}
+    by_replicates: dict[int, list[str]] = {}
     for name, replicates in sorted(replicates_needed().items()):
-        out = folder / f"{name}.h5"
-        command = [tipsim, "run", str(ROOT / "scenarios" / f"{name}.toml"), "-o", str(out), "--quiet", "--seed",
-                   str(HELD_OUT_SEED), "--replicates", str(replicates)]
+        if name != "world_baseline":
+            by_replicates.setdefault(replicates, []).append(name)
+    held = {"world_baseline": (folder / "world_baseline.h5", 0)}
+    runs = [("run", ["world_baseline"], CALIBRATION_REPLICATES, held["world_baseline"][0])]
+    for replicates, names in sorted(by_replicates.items()):
+        out = folder / f"replicates-{replicates}.h5"
+        runs.append(("compare" if len(names) > 1 else "run", names, replicates, out))
+        held.update({name: (out, point) for point, name in enumerate(names)})
+    for command_name, names, replicates, out in runs:
+        out.unlink(missing_ok=True)
+        command = [tipsim, command_name, *(str(ROOT / "scenarios" / f"{name}.toml") for name in names), "-o",
+                   str(out), "--quiet", "--seed", str(HELD_OUT_SEED), "--replicates", str(replicates)]
         result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if result.returncode != 0:
             raise SystemExit(f"world_library: {' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
-        print(f"world_library: {name}: {replicates} replicates, seed {HELD_OUT_SEED}", flush=True)
-        files[name] = out
-    return files
+        print(f"world_library: {', '.join(names)}: {replicates} replicates, seed {HELD_OUT_SEED}", flush=True)
+    (folder / "index.json").write_text(json.dumps({name: [where.name, point] for name, (where, point) in held.items()},
+                                                  indent=1, sort_keys=True))
+    return held
+
+
+def read_index(folder: pathlib.Path) -> dict[str, tuple[pathlib.Path, int]]:
+    """The files and points of a folder that run_all filled."""
+    index = json.loads((folder / "index.json").read_text())
+    return {name: (folder / file, point) for name, (file, point) in index.items()}
 
 
 def main() -> int:

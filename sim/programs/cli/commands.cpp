@@ -151,7 +151,11 @@ RunFacts facts_for(const output::RunFileInfo& info, const std::string& output_pa
   facts.wall_seconds = wall_seconds;
   facts.runs_resumed = runs_resumed;
   facts.ranks = info.group != nullptr ? info.group->size() : 1;
-  facts.shared_steps = shared_steps(info.points);
+  const SharedStarts starts = shared_starts(info.points);
+  facts.points_sharing = starts.points_sharing();
+  const bool one_family =
+      std::all_of(starts.leader.begin(), starts.leader.end(), [](std::size_t l) { return l == 0; });
+  facts.shared_steps = one_family ? starts.steps.front() : 0;
   return facts;
 }
 
@@ -435,8 +439,9 @@ std::optional<int> run_missing(const output::RunFileInfo& info, const RunOptions
     if (g_job->any(status == ExperimentStatus::Cancelled)) status = ExperimentStatus::Cancelled;
   } else {
     // A replicate's runs together, so that its points share their first
-    // steps (shared_steps()); the results do not depend on the order.
-    RunList queue(shared_steps(info.points) > 0 ? replicate_major(missing, info.replicates) : missing);
+    // steps (shared_starts()); the results do not depend on the order.
+    const SharedStarts starts = shared_starts(info.points);
+    RunList queue(starts.points_sharing() > 0 ? sharing_order(missing, info.replicates, starts) : missing);
     experiment.queue = &queue;
     status = run_experiment(info.points, experiment, locked);
   }

@@ -184,6 +184,12 @@ void print_run_footer(std::FILE* out, const RunFacts& facts) {
     std::fprintf(out,
                  "  %-12sthe points' first %lld steps are the same: run once per replicate, then forked\n",
                  "shared", static_cast<long long>(facts.shared_steps));
+  else if (facts.points_sharing > 0)
+    std::fprintf(
+        out,
+        "  %-12s%zu of the %zu points share their first steps with points of the same world: run once "
+        "per replicate, then forked\n",
+        "shared", facts.points_sharing, facts.points);
   std::fprintf(out, "  %-12s%.2f s, %s agent-steps per second\n", "wall time", facts.wall_seconds,
                format_figure(rate).c_str());
   std::fflush(out);

@@ -37,9 +37,10 @@ struct RunFacts {
   double population = 0;  // person agents
   Display display;        // real people per agent, and whether counts show agents
   double wall_seconds = 0;
-  std::size_t runs_resumed = 0;   // runs the resumed file already held (not run again)
-  int ranks = 1;                  // MPI ranks that ran the runs
-  std::int64_t shared_steps = 0;  // first steps the points have in common, run once per replicate
+  std::size_t runs_resumed = 0;    // runs the resumed file already held (not run again)
+  int ranks = 1;                   // MPI ranks that ran the runs
+  std::size_t points_sharing = 0;  // points that share their first steps with others (shared_starts())
+  std::int64_t shared_steps = 0;   // first steps every point has in common, run once per replicate
 };
 
 // Prints the figures most people want, TRUE (what exists) apart from
