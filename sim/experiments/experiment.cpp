@@ -58,12 +58,7 @@ bool same_world(const Scenario& a, const Scenario& b) {
 
 // A replicate's shared first steps, run once: the state at their end and
 // what they recorded.
-struct BurnIn {
-  State state;
-  Series series;
-  std::vector<Event> events;
-  Snapshots snapshots;
-};
+using BurnIn = RunStart;
 
 // The burn-ins of the (family, replicate) pairs whose runs are in
 // progress. The first run to need one runs it; the others wait for it. A
@@ -198,8 +193,12 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
   const std::size_t runs = points.size() * replicates;
   // The first steps a family of points has in common run once per
   // replicate; by default a replicate's runs go together, a family's within
-  // them, so its burn-in serves them all.
-  const SharedStarts starts = shared_starts(points);
+  // them, so its burn-in serves them all. Runs that keep checkpoints or
+  // start from a fork run every step of their own.
+  const bool alone = options.start || !options.checkpoint_steps.empty();
+  const SharedStarts starts = alone ? SharedStarts{std::vector<std::size_t>(points.size(), 0),
+                                                   std::vector<std::int32_t>(points.size(), 0)}
+                                    : shared_starts(points);
   const bool sharing = starts.points_sharing() > 0;
   RunList every_run(options.queue ? std::vector<std::size_t>{}
                     : sharing     ? sharing_order(all_runs(runs), replicates, starts)
@@ -234,10 +233,13 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
       if (index >= runs) throw std::out_of_range("run_experiment: the queue handed out a run past the last");
       const std::size_t point = index / replicates, replicate = index % replicates;
       std::optional<Simulation> forked;
+      std::shared_ptr<const RunStart> burn_in;
       const std::int32_t shared = starts.steps[point];
-      if (shared > 0) {
+      if (options.start) {
+        burn_in = options.start(replicate);
+      } else if (shared > 0) {
         const std::size_t leader = starts.leader[point];
-        const BurnIns::Shared burn_in = burn_ins.get(leader, replicate, [&]() -> BurnIns::Shared {
+        burn_in = burn_ins.get(leader, replicate, [&]() -> BurnIns::Shared {
           Simulation first(models[leader], static_cast<std::uint32_t>(replicate), options.recording);
           while (first.steps_done() < shared) {
             if (cancelled()) return nullptr;
@@ -251,16 +253,27 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
           return made;
         });
         if (!burn_in) return;
+      }
+      if (burn_in) {
         forked.emplace(models[point], burn_in->state, options.recording);
         forked->adopt_past(burn_in->series, burn_in->events, burn_in->snapshots);
-        steps_done += static_cast<std::uint64_t>(shared);
+        steps_done += static_cast<std::uint64_t>(burn_in->state.step);
       }
       Simulation simulation =
           forked ? std::move(*forked)
                  : Simulation(models[point], static_cast<std::uint32_t>(replicate), options.recording);
+      // A fork keeps the checkpoints after its start (those before are its parent's).
+      std::vector<State> checkpoints;
+      auto next_checkpoint = std::upper_bound(options.checkpoint_steps.begin(),
+                                              options.checkpoint_steps.end(), simulation.steps_done());
       while (!simulation.finished()) {
         if (cancelled()) return;
         simulation.step();
+        if (next_checkpoint != options.checkpoint_steps.end() &&
+            *next_checkpoint == simulation.steps_done()) {
+          checkpoints.push_back(simulation.checkpoint());
+          ++next_checkpoint;
+        }
         const std::uint64_t done = ++steps_done;
         if (options.on_progress) {
           Progress progress = total;
@@ -275,6 +288,7 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
       result.series = simulation.take_series();
       result.events = simulation.take_events();
       result.snapshots = simulation.take_snapshots();
+      result.checkpoints = std::move(checkpoints);
       result.summary = summarize(
           result.series, static_cast<std::size_t>(points[point].get_int(Param::scenario_burn_in_steps)),
           points[point].step_years(), points[point].get(Param::population_scale));

@@ -24,6 +24,18 @@ struct ReplicateResult {
   std::vector<double> summary;  // one value per summary_table() row
   std::vector<Event> events;    // empty unless ExperimentOptions::recording.events
   Snapshots snapshots;          // empty unless ExperimentOptions::recording.snapshot_every
+  // The whole state at the end of each step of ExperimentOptions::checkpoint_steps, by step.
+  std::vector<State> checkpoints;
+};
+
+// Where a run starts when it does not start at step 0: the whole state at
+// the end of some step of its replicate and what the run recorded before
+// (the series rows, events and snapshots of the earlier steps).
+struct RunStart {
+  State state;
+  Series series;
+  std::vector<Event> events;
+  Snapshots snapshots;
 };
 
 // Receives finished replicates in the order their runs were handed out (run
@@ -88,6 +100,14 @@ struct ExperimentOptions {
   // The runs to do; null: every (point, replicate) run. The sink receives
   // them in the order the queue hands them out.
   RunQueue* queue = nullptr;
+  // Steps at whose end every run keeps its whole state (ReplicateResult::
+  // checkpoints), ascending; steps past a run's end, or before a fork's
+  // start, are ignored. The points then share no first steps.
+  std::vector<std::int32_t> checkpoint_steps;
+  // Forks: where each replicate's runs start (a checkpoint of an earlier
+  // run and its past), called once per run; null: at step 0. The points
+  // then share no first steps of their own.
+  std::function<std::shared_ptr<const RunStart>(std::size_t replicate)> start;
 };
 
 enum class ExperimentStatus { Completed, Cancelled };

@@ -146,6 +146,7 @@ struct Persons {
 #undef TIPSIM_PERSON_FIELD
 
   std::size_t size() const { return state.size(); }
+  friend bool operator==(const Persons&, const Persons&) = default;
   // n persons as nobody has touched them yet.
   void resize(std::size_t n);
   // Calls fn(name, array) for every field, in the table's order.
@@ -173,6 +174,7 @@ struct Traffickers {
 #undef TIPSIM_TRAFFICKER_FIELD
 
   std::size_t size() const { return state.size(); }
+  friend bool operator==(const Traffickers&, const Traffickers&) = default;
   void reserve(std::size_t n);
   // Appends a trafficker entering the trade and returns its id.
   std::int32_t add(std::uint8_t region, Method method, Market market, std::int32_t network,
@@ -202,6 +204,7 @@ struct CourtCase {
   std::int32_t charged_step;
   std::int32_t ready_step;  // the first step it can be heard, once prepared
   std::uint8_t case_type;
+  friend bool operator==(const CourtCase&, const CourtCase&) = default;
 };
 
 struct RegionState {
@@ -241,6 +244,7 @@ struct RegionState {
   std::uint32_t non_victims_sheltered = 0;
   std::uint32_t free_persons = 0;  // FREE persons whose home is here
   std::uint32_t traffickers_active = 0;
+  friend bool operator==(const RegionState&, const RegionState&) = default;
 };
 
 // The changing state of one replicate.
@@ -266,6 +270,8 @@ struct State {
   std::vector<std::int32_t> newly_incarcerated;
 
   std::size_t region_count() const { return regions.size(); }
+  // Every member the same: what a checkpoint read back must give.
+  friend bool operator==(const State&, const State&) = default;
 };
 
 // The levers in force in a region this step.

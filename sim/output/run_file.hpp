@@ -19,6 +19,7 @@
 #include "comparison.hpp"
 #include "experiment.hpp"
 #include "params.hpp"
+#include "state_arrays.hpp"
 #include "sweep.hpp"
 
 namespace tipsim::output {
@@ -96,6 +97,16 @@ struct RunFileInfo {
   // estimate_recording_bytes() counts them); consume() throws OutputError
   // past it, so a run never writes more than it was allowed. 0 = no limit.
   std::uint64_t max_recording_bytes = 0;
+  // Steps at whose end every run's whole state is kept (checkpoints/;
+  // tipsim run --checkpoint-at, --checkpoint-every), ascending. A plain run
+  // written by one process only.
+  std::vector<std::int32_t> checkpoint_steps;
+  // A fork (tipsim run --fork): the run file it continues, that file's
+  // `created` attribute, and the step it continues from (root attributes
+  // forked_from, forked_from_created, forked_at_step); -1: not a fork.
+  std::string forked_from;
+  std::string forked_from_created;
+  std::int32_t forked_at_step = -1;
   // The processes writing the file together; null: this process alone.
   // With a group, every process makes its own RunFileWriter, consumes the
   // runs it did and calls commit() or suspend() with the others. Files
@@ -226,6 +237,16 @@ std::string free_incomplete_path_for(const std::string& final_path);
 
 // ---- Reading back -----------------------------------------------------------
 
+// checkpoints/: "checkpoints/replicate_R/step_S", the group of one checkpoint.
+std::string checkpoint_group_name(std::size_t replicate, std::int32_t step);
+// The steps at whose end the file kept each replicate's whole state, by
+// replicate, ascending (empty without checkpoints/). Throws like
+// read_run_file() for a file that is not a run file.
+std::map<std::size_t, std::vector<std::int32_t>> read_checkpoint_steps(const std::string& path);
+// The arrays of one checkpoint (state_from_arrays() makes the state).
+// Throws FormatError when the file does not hold it or it is damaged.
+std::vector<StateArray> read_checkpoint(const std::string& path, std::size_t replicate, std::int32_t step);
+
 // One dataset read back: its values as doubles (int64 counts are exact up to
 // 2^53), row-major, with its dimension names and sizes and its text
 // attributes (units, long_name, cell_methods, layer, ...).
@@ -330,6 +351,8 @@ struct RunFileContents {
   bool event_log = false;
   std::int32_t snapshot_every = 0;
   std::size_t event_count = 0;  // rows of events/ (0 without an event log)
+  // checkpoints/'s steps attribute: where each run kept its whole state (empty: no checkpoints/).
+  std::vector<std::int32_t> checkpoint_steps;
   // campaign/run_complete: 1 for each run the file holds, (point,
   // replicate) row-major; empty for files written before the record
   // existed, which hold every run. runs_complete counts them.

@@ -165,6 +165,14 @@ void copy_runs(hid_t from, hid_t to, const std::string& copy_path, const std::st
   if (info.recording.snapshot_every > 0)
     for (const detail::FieldSpec& field : detail::kSnapshotFields)
       copy_dataset(from, to, "snapshots/" + std::string(field.name), path, resuming, recorded);
+  // Checkpoints of the runs the copy holds (a plain run's: one point).
+  if (!info.checkpoint_steps.empty())
+    for (std::size_t r = 0; r < info.replicates; ++r) {
+      const std::string name = "checkpoints/replicate_" + std::to_string(r);
+      if ((resuming && !recorded.at(r)) || H5Lexists(from, name.c_str(), H5P_DEFAULT) <= 0) continue;
+      h5::check_status(H5Ocopy(from, name.c_str(), to, name.c_str(), H5P_DEFAULT, H5P_DEFAULT), path,
+                       "cannot copy '" + name + "'");
+    }
   h5::check_status(H5Fflush(to, H5F_SCOPE_LOCAL), path, "cannot flush '" + copy_path + "'");
   copy_dataset(from, to, "campaign/run_complete", path, resuming);
 }

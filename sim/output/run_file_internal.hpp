@@ -213,6 +213,13 @@ inline constexpr FieldSpec kSnapshotFields[] = {
 #undef TIPSIM_SNAPSHOT_FIELD
 };
 
+// ---- Checkpoints (run_file_checkpoints.cpp) ---------------------------------
+
+// Writes each state as checkpoints/replicate_R/step_S/ (replacing one that
+// is there: a run written again on resuming).
+void write_checkpoints(hid_t file, std::size_t replicate, const std::vector<State>& checkpoints,
+                       const std::string& path);
+
 // ---- Layout (run_file_layout.cpp, run_file_scenario.cpp) -------------------
 
 std::vector<std::string> region_names(const Scenario& scenario);

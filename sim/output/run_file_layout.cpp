@@ -226,7 +226,7 @@ std::vector<RootAttribute> root_attributes(const Layout& w) {
       "Agent-based simulation of human trafficking and anti-trafficking policy: " + std::to_string(w.points) +
       " point(s) x " + std::to_string(w.replicates) + " replicate(s) of " + std::to_string(w.steps) +
       " steps.";
-  return {
+  std::vector<RootAttribute> attributes = {
       {"format", std::string(kFormatName)},
       {"format_version", std::int64_t{kFormatVersion}},
       {"Conventions", std::string("CF-1.8 ACDD-1.3")},
@@ -258,6 +258,12 @@ std::vector<RootAttribute> root_attributes(const Layout& w) {
       {"event_log", std::int64_t{info.recording.events ? 1 : 0}},
       {"snapshot_every", static_cast<std::int64_t>(info.recording.snapshot_every)},
   };
+  if (info.forked_at_step >= 0) {
+    attributes.push_back({"forked_from", info.forked_from});
+    attributes.push_back({"forked_from_created", info.forked_from_created});
+    attributes.push_back({"forked_at_step", static_cast<std::int64_t>(info.forked_at_step)});
+  }
+  return attributes;
 }
 
 // A group of per-run variables, kept open in `group` until the layout is
@@ -478,9 +484,25 @@ void create_campaign_group(Layout& w) {
   campaign.attach(ds.get(), {"point", "replicate"});
 }
 
+// checkpoints/: each replicate's whole state at the end of the steps asked
+// for, written by consume() as runs arrive.
+void create_checkpoints_group(Layout& w) {
+  GroupWriter checkpoints(
+      w.file.get(), "checkpoints",
+      "The whole state of each replicate at the end of the steps in the attribute steps, one group a "
+      "checkpoint: replicate_R/step_S/ holds every person's and trafficker's fields (persons/, "
+      "traffickers/), each region's aggregates (regions/, a row a region), the cases waiting in the courts "
+      "(courts/), the ids of the people not free (involved) and step (the replicate, the steps done, the "
+      "networks founded). tipsim run --fork FILE --at S continues the runs from there.",
+      w.path);
+  h5::write_array_attribute(checkpoints.id(), "steps", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                            w.info.checkpoint_steps.data(), w.info.checkpoint_steps.size(), w.path);
+}
+
 // Which optional groups a file has (kLayoutParts).
 bool has_event_log(const RunFileInfo& info) { return info.recording.events; }
 bool has_snapshots(const RunFileInfo& info) { return info.recording.snapshot_every > 0; }
+bool has_checkpoints(const RunFileInfo& info) { return !info.checkpoint_steps.empty(); }
 
 // One part of a run file's layout; `wanted` (null: every file) says
 // whether this file has it.
@@ -498,6 +520,7 @@ constexpr LayoutPart kLayoutParts[] = {
     {nullptr, write_sweep_group},
     {has_event_log, create_events_group},
     {has_snapshots, create_snapshots_group},
+    {has_checkpoints, create_checkpoints_group},
     {nullptr, create_campaign_group},
 };
 

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "build_info.hpp"
 #include "hdf5_util.hpp"
@@ -562,6 +563,9 @@ void read_allocation_group(hid_t f, RunFileContents& out, const std::string& pat
                           out.allocation, path);
 }
 
+std::vector<std::int64_t> read_integer_list_attribute(hid_t object, const char* name,
+                                                      const std::string& path);
+
 // Reads a run file: with `unfinished`, one that may lack runs.
 RunFileContents read_contents(const std::string& path, bool read_series, bool unfinished) {
   h5::QuietErrors quiet;
@@ -590,6 +594,11 @@ RunFileContents read_contents(const std::string& path, bool read_series, bool un
     Handle group = open_group(f, "events", path);
     Handle rows = open_dataset(group.get(), "event", "events/", path);
     out.event_count = length_of(rows.get(), path, "events/event");
+  }
+  if (has_link(f, "checkpoints")) {
+    Handle group = open_group(f, "checkpoints", path);
+    for (const std::int64_t step : read_integer_list_attribute(group.get(), "steps", path))
+      out.checkpoint_steps.push_back(static_cast<std::int32_t>(step));
   }
   out.runs_complete =
       out.run_complete.empty()
@@ -827,6 +836,109 @@ std::vector<std::vector<double>> RunFileReader::read_snapshot(std::size_t point,
     fields.push_back(std::move(values));
   }
   return fields;
+}
+
+// ---- checkpoints/ -----------------------------------------------------------
+
+namespace {
+
+// "replicate_12" -> 12, "step_260" -> 260; nothing for another name.
+std::optional<std::int64_t> numbered(const std::string& name, const std::string& prefix) {
+  if (!name.starts_with(prefix) || name.size() == prefix.size() || name.size() > prefix.size() + 9) return {};
+  std::int64_t value = 0;
+  for (std::size_t i = prefix.size(); i < name.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(name[i]))) return {};
+    value = value * 10 + (name[i] - '0');
+  }
+  return value;
+}
+
+// One dataset of a checkpoint as the array type its HDF5 type names.
+StateArray read_state_array(hid_t group, const std::string& name, const std::string& where,
+                            const std::string& path) {
+  Handle ds = open_dataset(group, name, where, path);
+  Handle type(h5::check(H5Dget_type(ds.get()), path, "the type of '" + where + name + "'"), H5Tclose);
+  const std::vector<std::size_t> shape = shape_of(ds.get(), path);
+  const std::size_t count = h5::checked_element_count(ds.get(), path, where + name);
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  const std::size_t size = H5Tget_size(type.get());
+  const bool is_signed = type_class == H5T_INTEGER && H5Tget_sign(type.get()) == H5T_SGN_2;
+  StateArray array;
+  array.name = name;
+  array.width = shape.size() == 2 ? shape[1] : 1;
+  auto read = [&](auto tag, hid_t memory_type) {
+    std::vector<decltype(tag)> values(count);
+    if (count > 0)
+      h5::check_status(H5Dread(ds.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), path,
+                       "cannot read '" + where + name + "'");
+    array.values = std::move(values);
+  };
+  if (shape.size() > 2)
+    throw FormatError(path + ": damaged checkpoint: '" + where + name + "' has " +
+                      std::to_string(shape.size()) + " dimensions");
+  if (type_class == H5T_INTEGER && size == 1 && !is_signed)
+    read(std::uint8_t{}, H5T_NATIVE_UINT8);
+  else if (type_class == H5T_INTEGER && size == 2 && !is_signed)
+    read(std::uint16_t{}, H5T_NATIVE_UINT16);
+  else if (type_class == H5T_INTEGER && size == 4 && is_signed)
+    read(std::int32_t{}, H5T_NATIVE_INT32);
+  else if (type_class == H5T_INTEGER && size == 4)
+    read(std::uint32_t{}, H5T_NATIVE_UINT32);
+  else if (type_class == H5T_FLOAT && size == 4)
+    read(float{}, H5T_NATIVE_FLOAT);
+  else if (type_class == H5T_FLOAT && size == 8)
+    read(double{}, H5T_NATIVE_DOUBLE);
+  else
+    throw FormatError(path + ": damaged checkpoint: '" + where + name + "' has a type no state array has");
+  return array;
+}
+
+}  // namespace
+
+std::map<std::size_t, std::vector<std::int32_t>> read_checkpoint_steps(const std::string& path) {
+  auto [file, version] = open_run_file(path);
+  (void)version;
+  h5::QuietErrors quiet;
+  std::map<std::size_t, std::vector<std::int32_t>> steps;
+  if (!has_link(file.get(), "checkpoints")) return steps;
+  Handle group = open_group(file.get(), "checkpoints", path);
+  for (const std::string& name : member_names(group.get(), path)) {
+    const auto replicate = numbered(name, "replicate_");
+    if (!replicate) continue;
+    Handle run = open_group(group.get(), name.c_str(), path);
+    std::vector<std::int32_t>& kept = steps[static_cast<std::size_t>(*replicate)];
+    for (const std::string& step : member_names(run.get(), path))
+      if (const auto s = numbered(step, "step_")) kept.push_back(static_cast<std::int32_t>(*s));
+    std::sort(kept.begin(), kept.end());
+  }
+  return steps;
+}
+
+std::vector<StateArray> read_checkpoint(const std::string& path, std::size_t replicate, std::int32_t step) {
+  auto [file, version] = open_run_file(path);
+  (void)version;
+  h5::QuietErrors quiet;
+  const std::string name = checkpoint_group_name(replicate, step);
+  if (!has_link(file.get(), "checkpoints") ||
+      !has_link(file.get(), ("checkpoints/replicate_" + std::to_string(replicate)).c_str()) ||
+      !has_link(file.get(), name.c_str()))
+    throw FormatError(path + ": no checkpoint of replicate " + std::to_string(replicate) + " at step " +
+                      std::to_string(step));
+  Handle group = open_group(file.get(), name.c_str(), path);
+  std::vector<StateArray> arrays;
+  for (const std::string& member : member_names(group.get(), path)) {
+    if (member == "persons" || member == "traffickers" || member == "regions" || member == "courts") {
+      Handle part = open_group(group.get(), member.c_str(), path);
+      for (const std::string& field : member_names(part.get(), path)) {
+        StateArray array = read_state_array(part.get(), field, name + "/" + member + "/", path);
+        array.name = member + "/" + field;
+        arrays.push_back(std::move(array));
+      }
+    } else {
+      arrays.push_back(read_state_array(group.get(), member, name + "/", path));
+    }
+  }
+  return arrays;
 }
 
 }  // namespace tipsim::output

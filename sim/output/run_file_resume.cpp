@@ -75,6 +75,8 @@ void check_points_match(const RunFileContents& file, const std::string& from, co
 void check_resumable(const RunFileContents& file, const std::string& from, const RunFileInfo& info) {
   check_experiment_matches(file, from, info);
   check_points_match(file, from, info);
+  if (file.checkpoint_steps != info.checkpoint_steps)
+    throw FormatError(from + ": not the run being resumed: it keeps checkpoints at other steps");
 }
 
 // Whether a file's first series is compressed (see is_compressed()).

@@ -53,6 +53,10 @@ void check_run_file_info(const RunFileInfo& info) {
   if (info.recording.snapshot_every < 0) throw std::invalid_argument("run file: negative snapshot interval");
   if (info.group != nullptr && info.recording.events)
     throw std::invalid_argument("run file: an event log cannot be written by several processes");
+  if (!info.checkpoint_steps.empty() && (info.group != nullptr || info.points.size() != 1))
+    throw std::invalid_argument("run file: checkpoints are kept by plain runs of one process");
+  if (!std::is_sorted(info.checkpoint_steps.begin(), info.checkpoint_steps.end()))
+    throw std::invalid_argument("run file: checkpoint steps must be in ascending order");
 }
 
 }  // namespace
@@ -319,6 +323,8 @@ void RunFileWriter::consume(ReplicateResult&& result) {
     w.write_summaries(result);
     if (w.event_rows.valid()) write_events(result);
     if (!w.snapshot_sets.empty()) write_snapshots(result);
+    if (!result.checkpoints.empty())
+      detail::write_checkpoints(w.file.get(), result.replicate, result.checkpoints, w.path);
     if (w.group) {
       // Alone with its own runs, a process records each as soon as its data
       // are written: with plain storage, writing data changes no metadata,

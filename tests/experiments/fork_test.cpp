@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "simulation.hpp"
+#include "state_arrays.hpp"
 #include "test_worlds.hpp"
 
 namespace tipsim {
@@ -44,6 +45,48 @@ bool same_steps(const Series& a, const Series& b, std::size_t from, std::size_t 
       return false;
   }
   return true;
+}
+
+// A checkpoint as a run file holds it: the state as named flat arrays and
+// back, every member the same; arrays that are not this world's state are
+// refused with the array's name.
+TEST(Fork, TheStateAsArraysGivesTheSameStateBack) {
+  const auto model = std::make_shared<const Model>(compile_model(eventful(40)));
+  Simulation run(model, 2);
+  for (int i = 0; i < 31; ++i) run.step();
+  const State& state = run.state();
+  // Every kind of part is in use, so that a part left out would show.
+  std::size_t cases = 0;
+  for (const RegionState& r : state.regions) cases += r.court_queue.size();
+  ASSERT_GT(cases, 0u);
+  ASSERT_GT(state.traffickers.size(), 0u);
+  ASSERT_FALSE(state.involved.empty());
+  ASSERT_GT(state.regions[0].court_time + state.regions[1].court_time, 0.0);
+  const std::vector<StateArray> arrays = state_arrays(state);
+  EXPECT_TRUE(state_from_arrays(*model, arrays) == state);
+
+  auto without = [&](const std::string& name) {
+    std::vector<StateArray> fewer = arrays;
+    std::erase_if(fewer, [&](const StateArray& a) { return a.name == name; });
+    return fewer;
+  };
+  for (const std::string name : {"persons/debt", "traffickers/evidence", "regions/court_time",
+                                 "courts/ready_step", "involved", "step"}) {
+    SCOPED_TRACE(name);
+    try {
+      (void)state_from_arrays(*model, without(name));
+      ADD_FAILURE() << "accepted without " << name;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()), "the checkpoint has no array '" + name + "'");
+    }
+  }
+  // A checkpoint of a smaller world, and an array of another type.
+  const auto small = std::make_shared<const Model>(compile_model(test::tiny_scenario(1000, 2, 10)));
+  EXPECT_THROW((void)state_from_arrays(*small, arrays), std::invalid_argument);
+  std::vector<StateArray> retyped = arrays;
+  for (StateArray& a : retyped)
+    if (a.name == "persons/debt") a.values = std::vector<double>(state.persons.size());
+  EXPECT_THROW((void)state_from_arrays(*model, retyped), std::invalid_argument);
 }
 
 TEST(Fork, AForkWithNoChangeRepeatsTheParentsRemainingStepsBitForBit) {
@@ -195,6 +238,54 @@ TEST(SharedSteps, PointsOfTheSameWorldShareAmongThemselves) {
   EXPECT_EQ(shared_starts({arms(40)[0]}).points_sharing(), 0u);
   const std::vector<Scenario> points = two_worlds(40);
   EXPECT_EQ(shared_starts({points[0], points[1], points[3]}).points_sharing(), 0u);
+}
+
+// Runs keep their whole state at the steps asked for; runs started from
+// those states with the parent's past give the parent's results.
+TEST(SharedSteps, RunsKeepCheckpointsAndForksFromThemGiveTheParentsResults) {
+  constexpr std::int32_t kSteps = 30;
+  ExperimentOptions options;
+  options.replicates = 2;
+  options.recording.events = true;
+  options.recording.snapshot_every = 4;
+  options.checkpoint_steps = {6, 13, 99};
+  const std::vector<Scenario> point = {eventful(kSteps)};
+  const auto parent = test::collected_runs(point, options);
+  ASSERT_EQ(parent.size(), 2u);
+  for (const ReplicateResult& r : parent) {
+    ASSERT_EQ(r.checkpoints.size(), 2u);  // 99 is past the end
+    Simulation alone(point[0], static_cast<std::uint32_t>(r.replicate));
+    while (alone.steps_done() < 13) {
+      alone.step();
+      if (alone.steps_done() == 6) {
+        EXPECT_TRUE(alone.state() == r.checkpoints[0]);
+      }
+    }
+    EXPECT_TRUE(alone.state() == r.checkpoints[1]);
+  }
+  // Forks from step 13 with the parent's past, keeping a checkpoint of their own at 20.
+  ExperimentOptions fork = options;
+  fork.checkpoint_steps = {6, 20};
+  fork.start = [&](std::size_t replicate) {
+    auto start = std::make_shared<RunStart>();
+    start->state = parent[replicate].checkpoints[1];
+    start->series = parent[replicate].series;
+    start->events = parent[replicate].events;
+    start->snapshots = parent[replicate].snapshots;
+    return std::shared_ptr<const RunStart>(std::move(start));
+  };
+  const auto forked = test::collected_runs(point, fork);
+  ASSERT_EQ(forked.size(), 2u);
+  for (std::size_t r = 0; r < 2; ++r) {
+    SCOPED_TRACE("replicate " + std::to_string(r));
+    EXPECT_TRUE(same_steps(parent[r].series, forked[r].series, 0, kSteps));
+    EXPECT_EQ(parent[r].events, forked[r].events);
+    EXPECT_EQ(parent[r].snapshots.steps, forked[r].snapshots.steps);
+    EXPECT_EQ(parent[r].snapshots.state, forked[r].snapshots.state);
+    EXPECT_EQ(parent[r].summary, forked[r].summary);
+    ASSERT_EQ(forked[r].checkpoints.size(), 1u);  // 6 is the parent's
+    EXPECT_EQ(forked[r].checkpoints[0].step, 20);
+  }
 }
 
 TEST(SharedSteps, PointsThatShareTheirFirstStepsGiveWhatSeparateRunsGiveBitForBit) {

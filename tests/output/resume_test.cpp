@@ -67,6 +67,7 @@ ExperimentStatus run_missing(RunFileWriter& writer, const RunFileInfo& info, std
   options.threads = 1;  // exactly `limit` runs before the stop
   options.replicates = info.replicates;
   options.recording = info.recording;
+  options.checkpoint_steps = info.checkpoint_steps;
   options.cancel = &cancel;
   options.queue = &queue;
   return run_experiment(info.points, options, sink);
@@ -142,6 +143,48 @@ TEST(Resume, AnExperimentInterruptedTwiceCompletesToTheUninterruptedFile) {
   // Provenance: both commands that made it.
   const output::RunFileContents done = output::read_run_file(final_path, false);
   EXPECT_TRUE(contains(done.text("history"), "(resumed)")) << done.text("history");
+}
+
+// A run that keeps checkpoints, interrupted after one of its three runs and
+// resumed: the finished file holds every replicate's checkpoints, those of
+// the run before the interruption too, as the uninterrupted file does; a
+// resume that asks for other checkpoints is refused.
+TEST(Resume, AResumedRunKeepsEveryRunsCheckpoints) {
+  ScratchFolder folder("tipsim-resume");
+  RunFileInfo info;
+  info.command_line = "tipsim run tiny.toml --checkpoint-at 9,30";
+  info.points = {test::tiny_scenario(3000, 2, 40, 7)};
+  info.replicates = 3;
+  info.checkpoint_steps = {9, 30};
+  const fs::path uninterrupted = write_uninterrupted(folder, info);
+  const std::string final_path = (folder / "out.h5").string();
+  const std::string incomplete = suspended_after_one_run(final_path, info);
+  ASSERT_FALSE(incomplete.empty());
+  RunFileInfo other = info;
+  other.checkpoint_steps = {9};
+  EXPECT_THROW(RunFileWriter(final_path, other, incomplete), output::FormatError);
+  {
+    RunFileWriter writer(final_path, info, incomplete);
+    EXPECT_EQ(writer.resumed_runs(), 1u);
+    EXPECT_EQ(run_missing(writer, info), ExperimentStatus::Completed);
+    writer.commit();
+  }
+  expect_same_results(uninterrupted.string(), final_path);
+  const auto kept = output::read_checkpoint_steps(final_path);
+  EXPECT_EQ(kept, output::read_checkpoint_steps(uninterrupted.string()));
+  ASSERT_EQ(kept.size(), 3u);
+  const Model model = compile_model(info.points[0]);
+  for (std::size_t r = 0; r < 3; ++r) {
+    SCOPED_TRACE("replicate " + std::to_string(r));
+    EXPECT_EQ(kept.at(r), (std::vector<std::int32_t>{9, 30}));
+    for (const std::int32_t step : {9, 30}) {
+      const State resumed = state_from_arrays(model, output::read_checkpoint(final_path, r, step));
+      EXPECT_TRUE(resumed ==
+                  state_from_arrays(model, output::read_checkpoint(uninterrupted.string(), r, step)));
+      EXPECT_EQ(resumed.step, step);
+      EXPECT_EQ(resumed.replicate, r);
+    }
+  }
 }
 
 TEST(Resume, AFileIsResumedOnlyByTheExperimentThatMadeIt) {

@@ -802,6 +802,109 @@ TEST_F(CliTest, RunFromReproducesEverySeriesAndEvent) {
   EXPECT_EQ(both.exit_code, 2);
 }
 
+// A run that keeps checkpoints, continued from one with no change: the
+// fork's file is the parent's, series, summaries, events and snapshots, bit
+// for bit, and names its parent; with a lever changed, the steps before the
+// fork are the parent's and those after differ.
+TEST_F(CliTest, AForkWithNoChangeRepeatsItsParentAndAChangeActsFromTheFork) {
+  write("tiny.toml", kTinyScenario);
+  const Outcome parent =
+      tipsim({"run", "tiny.toml", "--replicates", "2", "--steps", "30", "--events", "--snapshot-every", "4",
+              "--checkpoint-every", "5", "--checkpoint-at", "12", "-o", "out/parent.h5", "--quiet"});
+  ASSERT_EQ(parent.exit_code, 0) << parent.err;
+  const auto kept = output::read_checkpoint_steps((folder_ / "out/parent.h5").string());
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_EQ(kept.at(1), (std::vector<std::int32_t>{5, 10, 12, 15, 20, 25}));
+
+  const Outcome fork =
+      tipsim({"run", "--fork", "out/parent.h5", "--at", "12", "-o", "out/fork.h5", "--quiet"});
+  ASSERT_EQ(fork.exit_code, 0) << fork.err;
+  const output::RunFileContents a = output::read_run_file((folder_ / "out/parent.h5").string());
+  const output::RunFileContents b = output::read_run_file((folder_ / "out/fork.h5").string());
+  expect_same_results(a, b);
+  const output::EventTable events_a = output::read_event_table((folder_ / "out/parent.h5").string());
+  const output::EventTable events_b = output::read_event_table((folder_ / "out/fork.h5").string());
+  EXPECT_GT(events_a.size(), 0u);
+  EXPECT_TRUE(events_a.columns == events_b.columns);
+  output::RunFileReader snapshots_a((folder_ / "out/parent.h5").string()),
+      snapshots_b((folder_ / "out/fork.h5").string());
+  ASSERT_EQ(snapshots_a.snapshot_steps(), snapshots_b.snapshot_steps());
+  for (std::size_t r = 0; r < 2; ++r)
+    for (std::size_t k = 0; k < snapshots_a.snapshot_steps().size(); ++k)
+      EXPECT_TRUE(snapshots_a.read_snapshot(0, r, k) == snapshots_b.read_snapshot(0, r, k)) << r << " " << k;
+  EXPECT_EQ(b.text("forked_from"), "out/parent.h5");
+  EXPECT_EQ(b.text("forked_from_created"), a.text("created"));
+  EXPECT_EQ(b.number("forked_at_step"), 12);
+  EXPECT_TRUE(std::isnan(a.number("forked_at_step")));
+
+  const Outcome changed =
+      tipsim({"run", "--fork", "out/parent.h5", "--at", "12", "--set",
+              "policy.prosecution.investigators_per_100k=60", "-o", "out/changed.h5", "--quiet"});
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  const output::RunFileContents c = output::read_run_file((folder_ / "out/changed.h5").string());
+  const output::Variable* before = a.find_series("investigations");
+  const output::Variable* after = c.find_series("investigations");
+  ASSERT_TRUE(before != nullptr && after != nullptr);
+  // (point, replicate, step, region[, category]): a step's block of values.
+  std::size_t block = 1;
+  for (std::size_t d = 3; d < before->shape.size(); ++d) block *= before->shape[d];
+  auto steps_equal = [&](std::size_t from, std::size_t to) {
+    for (std::size_t r = 0; r < 2; ++r) {
+      const std::size_t first = (r * 30 + from) * block, last = (r * 30 + to) * block;
+      if (!std::equal(before->values.begin() + first, before->values.begin() + last,
+                      after->values.begin() + first))
+        return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(steps_equal(0, 12));
+  EXPECT_FALSE(steps_equal(12, 30));
+}
+
+// What a fork refuses, with exit code 2 and no file: a step without a
+// checkpoint (naming the nearest), a change to what made the past, a file
+// without checkpoints or of a sweep, checkpoints outside the run, and
+// --fork without --at.
+TEST_F(CliTest, AForkIsRefusedWithoutItsCheckpointOrWithAChangedPast) {
+  write("tiny.toml", kTinyScenario);
+  ASSERT_EQ(tipsim({"run", "tiny.toml", "--steps", "30", "--checkpoint-every", "10", "-o", "out/parent.h5",
+                    "--quiet"})
+                .exit_code,
+            0);
+  ASSERT_EQ(tipsim({"run", "tiny.toml", "--steps", "30", "-o", "out/plain.h5", "--quiet"}).exit_code, 0);
+  ASSERT_EQ(tipsim({"sweep", "tiny.toml", "--steps", "30", "--vary", "policy.protection.hotline=0.2,0.8",
+                    "-o", "out/sweep.h5", "--quiet"})
+                .exit_code,
+            0);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+      {{"run", "--fork", "out/parent.h5", "--at", "14"},
+       "out/parent.h5 has no checkpoint at step 14; the nearest are at 10 and 20"},
+      {{"run", "--fork", "out/parent.h5", "--at", "25"}, "the nearest are at 20 (--at STEP; 2 checkpoints"},
+      {{"run", "--fork", "out/parent.h5", "--at", "10", "--set", "population.size=1000"},
+       "population.size = 3000 in the run, 1000 in the fork"},
+      {{"run", "--fork", "out/parent.h5", "--at", "10", "--seed", "5"}, "scenario.seed"},
+      {{"run", "--fork", "out/parent.h5", "--at", "10", "--replicates", "9"},
+       "has no checkpoint of replicate "},
+      {{"run", "--fork", "out/parent.h5", "--at", "10", "--events"},
+       "a fork records what out/parent.h5 recorded"},
+      {{"run", "--fork", "out/parent.h5", "--at", "10", "--checkpoint-at", "5"},
+       "--checkpoint-at 5: a checkpoint keeps the state after a number of steps from 11 to 29"},
+      {{"run", "--fork", "out/plain.h5", "--at", "10"}, "out/plain.h5 keeps no checkpoints"},
+      {{"run", "--fork", "out/sweep.h5", "--at", "10"}, "not of a sweep or comparison"},
+      {{"run", "--fork", "out/parent.h5"}, "--fork FILE.h5 and --at STEP go together"},
+      {{"run", "tiny.toml", "--checkpoint-at", "20"}, "--checkpoint-at 20: a checkpoint keeps the state"},
+      {{"run", "tiny.toml", "--checkpoint-at", "0"}, "from 1 to 19, of 20"},
+  };
+  for (auto [args, expected] : refused) {
+    args.insert(args.end(), {"-o", "out/refused.h5"});
+    SCOPED_TRACE(args[2] + " " + expected);
+    const Outcome outcome = tipsim(args);
+    EXPECT_EQ(outcome.exit_code, 2) << outcome.err;
+    EXPECT_TRUE(contains(outcome.err, expected)) << outcome.err;
+    EXPECT_FALSE(fs::exists(folder_ / "out/refused.h5"));
+  }
+}
+
 TEST_F(CliTest, InspectShowsWhatTheFileHolds) {
   write("tiny.toml", kTinyScenario);
   ASSERT_EQ(

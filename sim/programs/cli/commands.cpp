@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <span>
@@ -30,12 +31,24 @@
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
 #include "simulation.hpp"
+#include "state_arrays.hpp"
 #include "summary_table.hpp"
 #include "sweep.hpp"
 
 namespace tipsim::cli {
 
 namespace {
+
+// Where each replicate's runs start when they continue a run file's
+// checkpoint (tipsim run --fork); empty: at step 0.
+using RunStarts = std::function<std::shared_ptr<const RunStart>(std::size_t replicate)>;
+
+// Held around every HDF5 call of a fork's runs: they read the parent file
+// while the writer writes, and the parallel HDF5 library is not thread-safe.
+std::mutex& fork_file_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
 
 // ---- the job this process is part of --------------------------------------------
 
@@ -297,6 +310,16 @@ std::optional<ExperimentPlan> plan_experiment(output::RunFileInfo& info, const R
                    limit.c_str());
   }
 
+  // Checkpoints: a whole state each, kept in memory until the run ends.
+  const auto checkpoints = static_cast<double>(info.checkpoint_steps.size());
+  if (checkpoints > 0 && !options.quiet && speaks())
+    std::fprintf(stderr,
+                 "tipsim: estimated size of the checkpoints: %s (%s per run x %s runs; uncompressed)\n",
+                 format_bytes(checkpoints *
+                              static_cast<double>(estimate_replicate_bytes(info.points.front())) * plan.runs)
+                     .c_str(),
+                 format_figure(checkpoints).c_str(), format_figure(plan.runs).c_str());
+
   // The memory of the replicates that run at once.
   const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
   plan.concurrent =
@@ -307,7 +330,8 @@ std::optional<ExperimentPlan> plan_experiment(output::RunFileInfo& info, const R
                              static_cast<double>(Snapshots::kBytesPerPerson);
     const double events = recording.events ? plan.events_per_run * static_cast<double>(sizeof(Event)) : 0.0;
     plan.per_replicate_bytes = std::max(
-        plan.per_replicate_bytes, static_cast<double>(estimate_replicate_bytes(point)) + events + snapshots);
+        plan.per_replicate_bytes,
+        (1 + checkpoints) * static_cast<double>(estimate_replicate_bytes(point)) + events + snapshots);
   }
   return plan;
 }
@@ -404,18 +428,20 @@ std::unique_ptr<output::RunFileWriter> open_run_file(const output::RunFileInfo& 
 // returned.
 std::optional<int> run_missing(const output::RunFileInfo& info, const RunOptions& options,
                                output::RunFileWriter& writer, ReplicateSink& sink, ProgressLine& progress,
-                               bool show_progress) {
+                               bool show_progress, const RunStarts& starts) {
   const std::vector<std::size_t> missing = writer.missing_runs();
   const std::size_t total_runs = info.points.size() * info.replicates;
   if (!options.resume_path.empty() && !options.quiet && speaks())
     std::fprintf(stderr, "tipsim: resuming %s: %zu of %zu runs done, %zu to run\n",
                  options.resume_path.c_str(), writer.resumed_runs(), total_runs, missing.size());
-  LockedSink locked(sink, g_job ? &g_job->mpi_mutex() : nullptr);
+  LockedSink locked(sink, g_job ? &g_job->mpi_mutex() : starts ? &fork_file_mutex() : nullptr);
   ExperimentOptions experiment;
   experiment.threads = options.threads;
   experiment.replicates = info.replicates;
   experiment.recording = info.recording;
   experiment.cancel = &stop_requested();
+  experiment.checkpoint_steps = info.checkpoint_steps;
+  experiment.start = starts;
   if (show_progress) experiment.on_progress = [&progress](const Progress& p) { progress.update(p); };
 
   ExperimentStatus status = ExperimentStatus::Completed;
@@ -487,7 +513,7 @@ void print_notes(const std::vector<Scenario>& points) {
 // `input_path` is the run file being re-run, which the output must not
 // replace.
 int execute(output::RunFileInfo& info, const RunOptions& options, const std::string& output_path,
-            const std::string& input_path = {}) {
+            const std::string& input_path = {}, const RunStarts& starts = {}) {
   if (speaks()) print_notes(info.points);
   info.command_line = options.command_line;
   info.threads = options.threads;
@@ -518,7 +544,7 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
   std::vector<std::vector<double>> summaries;
   try {
     if (const std::optional<int> interrupted =
-            run_missing(info, options, *writer, report, progress, show_progress))
+            run_missing(info, options, *writer, report, progress, show_progress, starts))
       return *interrupted;
     summaries = commit_run_file(*writer);
   } catch (const output::OutputError& e) {
@@ -591,8 +617,218 @@ int rerun_command(const RunArguments& arguments) {
     info.value_per_victim_year = contents.value_per_victim_year;
   info.recording.events = contents.event_log || arguments.events;
   info.recording.snapshot_every = arguments.snapshot_every.value_or(contents.snapshot_every);
+  info.checkpoint_steps = contents.checkpoint_steps;
   const std::string output_path = output_of(arguments, arguments.from_path, "-rerun");
   return execute(info, arguments, output_path, arguments.from_path);
+}
+
+// The steps --checkpoint-at and --checkpoint-every ask to keep, ascending:
+// the state after S steps, S from after + 1 (after: the step a fork starts
+// at) to steps - 1. Nothing, once the error is printed, for a step outside.
+std::optional<std::vector<std::int32_t>> checkpoint_steps_of(const RunArguments& arguments,
+                                                             std::int32_t steps, std::int32_t after) {
+  std::set<std::int32_t> chosen;
+  for (const std::int32_t step : arguments.checkpoint_at) {
+    if (step <= after || step >= steps) {
+      print_error("--checkpoint-at " + std::to_string(step) +
+                  ": a checkpoint keeps the state after a number of steps from " +
+                  std::to_string(after + 1) + " to " + std::to_string(steps - 1) +
+                  (after > 0 ? " (the fork starts after step " + std::to_string(after) + ")" : "") + ", of " +
+                  std::to_string(steps));
+      return std::nullopt;
+    }
+    chosen.insert(step);
+  }
+  if (arguments.checkpoint_every)
+    for (std::int32_t step = *arguments.checkpoint_every; step < steps; step += *arguments.checkpoint_every)
+      if (step > after) chosen.insert(step);
+  if (!chosen.empty() && g_job != nullptr) {
+    print_error("checkpoints are kept by a run of one process: run without mpirun");
+    return std::nullopt;
+  }
+  return std::vector<std::int32_t>(chosen.begin(), chosen.end());
+}
+
+// "260 and 520": the checkpoints nearest to `step`, for a step without one.
+std::string nearest_checkpoints(const std::vector<std::int32_t>& steps, std::int32_t step) {
+  const auto above = std::upper_bound(steps.begin(), steps.end(), step);
+  std::vector<std::int32_t> nearest;
+  if (above != steps.begin()) nearest.push_back(*(above - 1));
+  if (above != steps.end()) nearest.push_back(*above);
+  std::string text;
+  for (std::size_t i = 0; i < nearest.size(); ++i)
+    text += (i > 0 ? " and " : "") + std::to_string(nearest[i]);
+  return text;
+}
+
+// The past of replicate `replicate` of a run file before step `at`: its
+// series rows, events and snapshots, in the shape a run of `model` keeps.
+RunStart past_of(const std::string& path, const output::RunFileContents& parent,
+                 const std::optional<output::EventTable>& events, const Model& model, std::size_t replicate,
+                 std::int32_t at) {
+  RunStart start;
+  start.series = Series(model.layout, static_cast<std::size_t>(model.steps));
+  const std::size_t parent_steps = parent.dimension("step");
+  for (const MetricSpec& m : metric_table()) {
+    const output::Variable* variable = parent.find_series(m.name);
+    const std::size_t width = model.layout.width(m.id);
+    if (variable == nullptr ||
+        variable->values.size() != parent.dimension("replicate") * parent_steps * width)
+      throw output::FormatError(path + ": damaged run file: series/" + std::string(m.name) +
+                                " is missing or of another shape");
+    for (std::size_t t = 0; t < static_cast<std::size_t>(at); ++t) {
+      const auto from =
+          variable->values.begin() + static_cast<std::ptrdiff_t>((replicate * parent_steps + t) * width);
+      std::copy(from, from + static_cast<std::ptrdiff_t>(width),
+                start.series.frame(t).begin() + static_cast<std::ptrdiff_t>(model.layout.offset(m.id)));
+    }
+  }
+  if (events) {
+    const auto& kind = events->column("kind");
+    for (std::size_t i = 0; i < events->size(); ++i) {
+      if (events->column("replicate")[i] != static_cast<std::int64_t>(replicate) ||
+          events->column("step")[i] >= at)
+        continue;
+      Event e;
+      e.step = static_cast<std::int32_t>(events->column("step")[i]);
+      e.person = static_cast<std::int32_t>(events->column("person")[i]);
+      e.trafficker = static_cast<std::int32_t>(events->column("trafficker")[i]);
+      e.region = static_cast<std::int16_t>(events->column("region")[i]);
+      e.intervention = static_cast<std::int16_t>(events->column("intervention")[i]);
+      e.kind = static_cast<EventKind>(kind[i]);
+      e.form = static_cast<std::int8_t>(events->column("form")[i]);
+      e.channel = static_cast<std::int8_t>(events->column("channel")[i]);
+      start.events.push_back(e);
+    }
+  }
+  if (parent.snapshot_every > 0) {
+    output::RunFileReader reader(path);
+    start.snapshots.persons = reader.snapshot_persons();
+    for (std::size_t k = 0; k < reader.snapshot_steps().size() && reader.snapshot_steps()[k] < at; ++k) {
+      const std::vector<std::vector<double>> fields = reader.read_snapshot(0, replicate, k);
+      start.snapshots.steps.push_back(static_cast<std::int32_t>(reader.snapshot_steps()[k]));
+      std::size_t f = 0;
+#define TIPSIM_SNAPSHOT_FIELD(name, type, value, categories, long_name, units)              \
+  for (const double v : fields.at(f)) start.snapshots.name.push_back(static_cast<type>(v)); \
+  ++f;
+#include "snapshot_fields.def"
+#undef TIPSIM_SNAPSHOT_FIELD
+    }
+  }
+  return start;
+}
+
+// `tipsim run --fork FILE.h5 --at STEP [SCENARIO] [--set ...]`: the file's
+// runs continued from their checkpoint at STEP under the changed scenario
+// (the file's own when none is given), into a new file that names its
+// parent. The past (series, events, snapshots before STEP) is the parent's.
+int fork_command(const RunArguments& arguments) {
+  const std::string& path = arguments.fork_path;
+  const std::int32_t at = *arguments.fork_at;
+  if (g_job != nullptr) {
+    print_error("--fork runs in one process: run it without mpirun");
+    return kExitBadInput;
+  }
+  output::RunFileContents parent;
+  std::map<std::size_t, std::vector<std::int32_t>> kept;
+  try {
+    parent = output::read_run_file(path, true);
+    kept = output::read_checkpoint_steps(path);
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  }
+  if (parent.experiment != output::ExperimentKind::Run || parent.point_resolved_toml.size() != 1) {
+    print_error(path +
+                ": --fork continues the runs of a plain run (tipsim run), not of a sweep or comparison");
+    return kExitBadInput;
+  }
+  if (kept.empty()) {
+    print_error(path +
+                " keeps no checkpoints: run its scenario with --checkpoint-at STEP or --checkpoint-every K");
+    return kExitBadInput;
+  }
+  const std::vector<std::int32_t>& steps = kept.begin()->second;
+  if (!std::binary_search(steps.begin(), steps.end(), at)) {
+    print_error(path + " has no checkpoint at step " + std::to_string(at) + "; the nearest are at " +
+                nearest_checkpoints(steps, at) + " (--at STEP; " + std::to_string(steps.size()) +
+                " checkpoints from " + std::to_string(steps.front()) + " to " + std::to_string(steps.back()) +
+                ")");
+    return kExitBadInput;
+  }
+  Scenario original, changed;
+  try {
+    const std::string source = path + ":sweep/resolved_toml[0]";
+    original = load_scenario_text(parent.point_resolved_toml[0], source);
+    changed = arguments.scenario_path.empty()
+                  ? load_scenario_text(parent.point_resolved_toml[0], source, overrides_of(arguments))
+                  : load_scenario_file(arguments.scenario_path, overrides_of(arguments));
+  } catch (const ScenarioError& e) {
+    print_scenario_error(e);
+    return kExitBadInput;
+  }
+  // Provenance: without a scenario file of its own, the fork is of the parent's.
+  if (arguments.scenario_path.empty()) {
+    changed.source_text = parent.source_text;
+    changed.source_path = parent.source_path;
+  }
+  if (const std::string refusal = fork_refusal(original, changed); !refusal.empty()) {
+    print_error("the fork would change what made the past of " + path + "'s runs:\n" + refusal +
+                "a fork keeps the past and changes what acts from step " + std::to_string(at) + " on");
+    return kExitBadInput;
+  }
+  if (changed.steps() <= at) {
+    print_error("the fork has " + std::to_string(changed.steps()) + " steps: nothing is left after step " +
+                std::to_string(at));
+    return kExitBadInput;
+  }
+  // The parent's runs, or the first --replicates of them.
+  const std::size_t replicates = arguments.replicates
+                                     ? static_cast<std::size_t>(changed.get_int(Param::scenario_replicates))
+                                     : parent.dimension("replicate");
+  for (std::size_t r = 0; r < replicates; ++r)
+    if (!kept.contains(r) || !std::binary_search(kept[r].begin(), kept[r].end(), at)) {
+      print_error(path + " has no checkpoint of replicate " + std::to_string(r) + " at step " +
+                  std::to_string(at) + " (it holds " + std::to_string(parent.dimension("replicate")) +
+                  " replicates)");
+      return kExitBadInput;
+    }
+  if ((arguments.events && !parent.event_log) ||
+      (arguments.snapshot_every && *arguments.snapshot_every != parent.snapshot_every)) {
+    print_error("a fork records what " + path +
+                " recorded (its past is the file's): leave out --events and --snapshot-every");
+    return kExitBadInput;
+  }
+  output::RunFileInfo info;
+  info.points.push_back(changed);
+  info.replicates = replicates;
+  info.recording.events = parent.event_log;
+  info.recording.snapshot_every = parent.snapshot_every;
+  const std::optional<std::vector<std::int32_t>> checkpoints =
+      checkpoint_steps_of(arguments, changed.steps(), at);
+  if (!checkpoints) return kExitBadInput;
+  info.checkpoint_steps = *checkpoints;
+  info.forked_from = path;
+  info.forked_from_created = parent.text("created");
+  info.forked_at_step = at;
+
+  // Read as runs ask for them, one at a time: a world's state is large.
+  const auto model = std::make_shared<const Model>(compile_model(changed));
+  std::optional<output::EventTable> events;
+  if (parent.event_log) events = output::read_event_table(path);
+  const RunStarts starts = [&](std::size_t replicate) -> std::shared_ptr<const RunStart> {
+    std::lock_guard lock(fork_file_mutex());
+    auto start = std::make_shared<RunStart>(past_of(path, parent, events, *model, replicate, at));
+    start->state = state_from_arrays(*model, output::read_checkpoint(path, replicate, at));
+    if (start->state.replicate != replicate || start->state.step != at)
+      throw output::FormatError(path +
+                                ": damaged checkpoint: " + output::checkpoint_group_name(replicate, at) +
+                                " holds replicate " + std::to_string(start->state.replicate) +
+                                " after step " + std::to_string(start->state.step));
+    return start;
+  };
+  const std::string output_path = output_of(arguments, path, "-fork-" + std::to_string(at));
+  return execute(info, arguments, output_path, path, starts);
 }
 
 }  // namespace
@@ -656,6 +892,7 @@ std::optional<double> parse_size(const std::string& text) {
 }
 
 int run_command(const RunArguments& arguments) {
+  if (!arguments.fork_path.empty()) return fork_command(arguments);
   if (!arguments.from_path.empty()) return rerun_command(arguments);
   output::RunFileInfo info;
   try {
@@ -666,6 +903,10 @@ int run_command(const RunArguments& arguments) {
   }
   info.replicates = static_cast<std::size_t>(info.points.front().get_int(Param::scenario_replicates));
   info.recording = recording_of(arguments);
+  const std::optional<std::vector<std::int32_t>> checkpoints =
+      checkpoint_steps_of(arguments, info.points.front().steps(), 0);
+  if (!checkpoints) return kExitBadInput;
+  info.checkpoint_steps = *checkpoints;
   const std::string output_path = output_of(arguments, arguments.scenario_path, "");
   return execute(info, arguments, output_path);
 }

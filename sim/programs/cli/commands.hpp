@@ -67,10 +67,15 @@ class ParallelJob : public output::WriterGroup {
 // printed (rank 0 prints them), while failures are, with the rank.
 void set_parallel_job(ParallelJob* job);
 
-// Arguments of `tipsim run`: a scenario, or a run file to re-run.
+// Arguments of `tipsim run`: a scenario, or a run file to re-run, or one
+// to continue from one of its checkpoints (a fork).
 struct RunArguments : RunOptions {
   std::string scenario_path;
-  std::string from_path;  // --from FILE.h5
+  std::string from_path;                    // --from FILE.h5
+  std::vector<std::int32_t> checkpoint_at;  // --checkpoint-at STEP,...
+  std::optional<int> checkpoint_every;      // --checkpoint-every K
+  std::string fork_path;                    // --fork FILE.h5
+  std::optional<int> fork_at;               // --at STEP
 };
 
 // Arguments of `tipsim sweep`.

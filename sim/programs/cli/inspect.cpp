@@ -124,6 +124,16 @@ void print_recorded(const output::RunFileContents& f) {
                                          static_cast<std::int32_t>(f.number("steps")), f.snapshot_every)) +
                                      " per run (snapshots/)"
                                : std::string("none (tipsim run --snapshot-every K takes them)"));
+  std::string steps;
+  for (const std::int32_t step : f.checkpoint_steps)
+    steps += (steps.empty() ? "" : ", ") + std::to_string(step);
+  print_field("checkpoints",
+              f.checkpoint_steps.empty()
+                  ? std::string("none (tipsim run --checkpoint-at or --checkpoint-every keeps them)")
+                  : "after steps " + steps + " (checkpoints/; tipsim run --fork FILE --at STEP)");
+  if (const double at = f.number("forked_at_step"); !std::isnan(at))
+    print_field("forked from", f.text("forked_from") + " (created " + f.text("forked_from_created") +
+                                   "), continued after step " + std::to_string(static_cast<long long>(at)));
 }
 
 // Every series with its category axis, layer, nature, basis and units.

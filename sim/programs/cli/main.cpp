@@ -104,7 +104,30 @@ void add_experiment_commands(CLI::App& app, Commands& c) {
       ->add_option("--from", c.run.from_path,
                    "Re-run a run file's resolved scenario (its points, replicates, seed and steps) instead")
       ->type_name("FILE.h5");
-  add_run_flags(c.run_cmd, c.run, "runs/<scenario file name>.h5; with --from, runs/<file name>-rerun.h5");
+  c.run_cmd
+      ->add_option(
+          "--checkpoint-at", c.run.checkpoint_at,
+          "Keep every replicate's whole state in the file at the end of these steps (comma-separated), "
+          "for --fork")
+      ->delimiter(',')
+      ->type_name("STEP,...");
+  c.run_cmd
+      ->add_option("--checkpoint-every", c.run.checkpoint_every,
+                   "Keep every replicate's whole state in the file every K steps, for --fork")
+      ->check(CLI::Range(1, 1 << 30))
+      ->type_name("K");
+  c.run_cmd
+      ->add_option(
+          "--fork", c.run.fork_path,
+          "Continue the runs of a run file (all its replicates, or the first --replicates) from its "
+          "checkpoint at --at, with the changes given (--set, --scale, or a scenario file whose past is "
+          "the file's), into a new run file")
+      ->type_name("FILE.h5");
+  c.run_cmd->add_option("--at", c.run.fork_at, "The step of --fork's checkpoint to continue from")
+      ->type_name("STEP");
+  add_run_flags(c.run_cmd, c.run,
+                "runs/<scenario file name>.h5; with --from, runs/<file name>-rerun.h5; with --fork, "
+                "runs/<file name>-fork-<STEP>.h5");
 
   c.sweep_cmd = app.add_subcommand(
       "sweep",
@@ -252,6 +275,15 @@ void add_reading_commands(CLI::App& app, Commands& c) {
 // Runs the one subcommand the parser found.
 int dispatch(Commands& c, const std::string& command_line) {
   if (*c.run_cmd) {
+    if (!c.run.fork_path.empty() || c.run.fork_at) {
+      if (c.run.fork_path.empty() || !c.run.fork_at || !c.run.from_path.empty()) {
+        print_error(!c.run.from_path.empty() ? "give --from or --fork, not both"
+                                             : "--fork FILE.h5 and --at STEP go together");
+        return kExitBadInput;
+      }
+      c.run.command_line = command_line;
+      return run_command(c.run);
+    }
     if (c.run.scenario_path.empty() == c.run.from_path.empty()) {
       print_error(c.run.from_path.empty()
                       ? "give a scenario file to run, or --from FILE.h5 to re-run a run file"

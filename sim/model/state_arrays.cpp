@@ -1,0 +1,190 @@
+#include "state_arrays.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <type_traits>
+
+namespace tipsim {
+
+namespace {
+
+// A region's aggregates, each as `width` doubles a region (counts are
+// exact in a double). Every member of RegionState but the court queue,
+// which has arrays of its own.
+struct RegionField {
+  const char* name;
+  std::size_t width;
+  double (*get)(const RegionState&, std::size_t);
+  void (*set)(RegionState&, std::size_t, double);
+  const char* meaning;
+};
+
+#define TIPSIM_REGION_SCALAR(member, meaning)                                                          \
+  RegionField {                                                                                        \
+#member, 1, [](const RegionState& r, std::size_t) { return static_cast<double>(r.member); },         \
+        [](RegionState& r, std::size_t, double v) { r.member = static_cast<decltype(r.member)>(v); }, \
+        meaning \
+  }
+#define TIPSIM_REGION_ARRAY(member, width, meaning)                                                     \
+  RegionField {                                                                                         \
+#member, width, [](const RegionState& r, std::size_t k) { return static_cast<double>(r.member[k]); }, \
+        [](RegionState& r, std::size_t k, double v) {                                                       \
+          r.member[k] = static_cast<std::remove_cvref_t<decltype(r.member[k])>>(v);                        \
+        },                                                                                                  \
+        meaning \
+  }
+
+const RegionField kRegionFields[] = {
+    TIPSIM_REGION_ARRAY(levers.value, kParamCount, "every parameter in force this step (Param order)"),
+    TIPSIM_REGION_SCALAR(shelter_capacity, "shelter places this step"),
+    TIPSIM_REGION_SCALAR(awareness_mean, "mean awareness of the population"),
+    TIPSIM_REGION_ARRAY(perceived_risk, kMarkets,
+                        "convictions per active trafficker per year, by market (EWMA)"),
+    TIPSIM_REGION_SCALAR(court_time, "hearings the courts can hold now"),
+    TIPSIM_REGION_ARRAY(suspects, kCaseTypes, "leads against people who are not traffickers, by case type"),
+    TIPSIM_REGION_SCALAR(attractiveness_reference, "attractiveness at step 0"),
+    TIPSIM_REGION_SCALAR(attractiveness_unmet, "attractiveness if all demand were unmet"),
+    TIPSIM_REGION_ARRAY(market_demand, kMarkets, "effective demand this step, by market"),
+    TIPSIM_REGION_ARRAY(market_pull, kMarkets, "expected unmet share of demand a recruit faces, by market"),
+    TIPSIM_REGION_ARRAY(market_density, kMarkets, "demand density a recruit faces, by market"),
+    TIPSIM_REGION_SCALAR(attractiveness, "expected profit x deterrence this step"),
+    TIPSIM_REGION_ARRAY(market_victims, kMarkets, "victims by market"),
+    TIPSIM_REGION_SCALAR(shelter_occupied, "persons in protection here"),
+    TIPSIM_REGION_SCALAR(non_victims_sheltered, "people wrongly identified, in a shelter place here"),
+    TIPSIM_REGION_SCALAR(free_persons, "free persons whose home is here"),
+    TIPSIM_REGION_SCALAR(traffickers_active, "active traffickers based here"),
+};
+
+#undef TIPSIM_REGION_SCALAR
+#undef TIPSIM_REGION_ARRAY
+
+// The court queue's cases, a member each.
+struct CourtField {
+  const char* name;
+  std::int32_t CourtCase::*member;
+  const char* meaning;
+};
+const CourtField kCourtFields[] = {
+    {"trafficker", &CourtCase::trafficker, "the accused trafficker's id, or -1 (not a trafficker)"},
+    {"charged_step", &CourtCase::charged_step, "step the case was charged"},
+    {"ready_step", &CourtCase::ready_step, "first step it can be heard"},
+};
+
+const StateArray& find(const std::vector<StateArray>& arrays, const std::string& name) {
+  const auto it =
+      std::find_if(arrays.begin(), arrays.end(), [&](const StateArray& a) { return a.name == name; });
+  if (it == arrays.end()) throw std::invalid_argument("the checkpoint has no array '" + name + "'");
+  return *it;
+}
+
+// The values of array `name`, which must be of type T and hold `size` values.
+template <typename T>
+const std::vector<T>& values(const std::vector<StateArray>& arrays, const std::string& name,
+                             std::size_t size) {
+  const StateArray& a = find(arrays, name);
+  const auto* v = std::get_if<std::vector<T>>(&a.values);
+  if (v == nullptr) throw std::invalid_argument("the checkpoint's array '" + name + "' is of another type");
+  if (v->size() != size)
+    throw std::invalid_argument("the checkpoint's array '" + name + "' holds " + std::to_string(v->size()) +
+                                " values, not " + std::to_string(size));
+  return *v;
+}
+
+// The size of array `name`, whatever its type.
+std::size_t size_of(const std::vector<StateArray>& arrays, const std::string& name) {
+  return std::visit([](const auto& v) { return v.size(); }, find(arrays, name).values);
+}
+
+}  // namespace
+
+std::vector<StateArray> state_arrays(const State& state) {
+  std::vector<StateArray> arrays;
+  arrays.push_back(
+      {"step",
+       std::vector<std::int32_t>{static_cast<std::int32_t>(state.replicate), state.step, state.networks}, 1,
+       "the replicate, the steps done and the networks founded so far"});
+  state.persons.for_each_field([&](const char* name, const auto& field) {
+    arrays.push_back({std::string("persons/") + name, field, 1, ""});
+  });
+  state.traffickers.for_each_field([&](const char* name, const auto& field) {
+    arrays.push_back({std::string("traffickers/") + name, field, 1, ""});
+  });
+  for (const RegionField& f : kRegionFields) {
+    std::vector<double> v;
+    v.reserve(state.regions.size() * f.width);
+    for (const RegionState& r : state.regions)
+      for (std::size_t k = 0; k < f.width; ++k) v.push_back(f.get(r, k));
+    arrays.push_back({std::string("regions/") + f.name, std::move(v), f.width, f.meaning});
+  }
+  std::vector<std::uint32_t> queue_length;
+  for (const RegionState& r : state.regions)
+    queue_length.push_back(static_cast<std::uint32_t>(r.court_queue.size()));
+  arrays.push_back(
+      {"regions/court_queue_length", std::move(queue_length), 1, "cases waiting in each region"});
+  for (const CourtField& f : kCourtFields) {
+    std::vector<std::int32_t> v;
+    for (const RegionState& r : state.regions)
+      for (const CourtCase& c : r.court_queue) v.push_back(c.*f.member);
+    arrays.push_back({std::string("courts/") + f.name, std::move(v), 1, f.meaning});
+  }
+  std::vector<std::uint8_t> case_types;
+  for (const RegionState& r : state.regions)
+    for (const CourtCase& c : r.court_queue) case_types.push_back(c.case_type);
+  arrays.push_back({"courts/case_type", std::move(case_types), 1, "the form the case is about (CaseType)"});
+  arrays.push_back({"involved", state.involved, 1, "sorted ids of every person not free"});
+  arrays.push_back(
+      {"newly_incarcerated", state.newly_incarcerated, 1, "traffickers incarcerated in the last step"});
+  return arrays;
+}
+
+State state_from_arrays(const Model& model, const std::vector<StateArray>& arrays) {
+  State state;
+  const std::vector<std::int32_t>& step = values<std::int32_t>(arrays, "step", 3);
+  state.replicate = static_cast<std::uint32_t>(step[0]);
+  state.step = step[1];
+  state.networks = step[2];
+  const std::size_t persons = model.person_count(), regions = model.regions.size();
+  const std::size_t traffickers = size_of(arrays, "traffickers/state");
+  auto restore = [&](const std::string& name, auto& field, std::size_t size) {
+    using T = typename std::remove_reference_t<decltype(field)>::value_type;
+    field = values<T>(arrays, name, size);
+  };
+#define TIPSIM_PERSON_FIELD(name, type, untouched, meaning) \
+  restore("persons/" #name, state.persons.name, persons);
+#include "person_fields.def"
+#undef TIPSIM_PERSON_FIELD
+#define TIPSIM_TRAFFICKER_FIELD(name, type, entering, meaning) \
+  restore("traffickers/" #name, state.traffickers.name, traffickers);
+#include "trafficker_fields.def"
+#undef TIPSIM_TRAFFICKER_FIELD
+  state.regions.resize(regions);
+  for (const RegionField& f : kRegionFields) {
+    const std::vector<double>& v =
+        values<double>(arrays, std::string("regions/") + f.name, regions * f.width);
+    for (std::size_t r = 0; r < regions; ++r)
+      for (std::size_t k = 0; k < f.width; ++k) f.set(state.regions[r], k, v[r * f.width + k]);
+  }
+  const std::vector<std::uint32_t>& queue_length =
+      values<std::uint32_t>(arrays, "regions/court_queue_length", regions);
+  std::size_t cases = 0;
+  for (const std::uint32_t n : queue_length) cases += n;
+  const std::vector<std::uint8_t>& case_types = values<std::uint8_t>(arrays, "courts/case_type", cases);
+  std::vector<const std::vector<std::int32_t>*> columns;
+  for (const CourtField& f : kCourtFields)
+    columns.push_back(&values<std::int32_t>(arrays, std::string("courts/") + f.name, cases));
+  std::size_t next = 0;
+  for (std::size_t r = 0; r < regions; ++r)
+    for (std::uint32_t i = 0; i < queue_length[r]; ++i, ++next) {
+      CourtCase c{};
+      for (std::size_t f = 0; f < std::size(kCourtFields); ++f)
+        c.*kCourtFields[f].member = (*columns[f])[next];
+      c.case_type = case_types[next];
+      state.regions[r].court_queue.push_back(c);
+    }
+  state.involved = values<std::uint32_t>(arrays, "involved", size_of(arrays, "involved"));
+  state.newly_incarcerated =
+      values<std::int32_t>(arrays, "newly_incarcerated", size_of(arrays, "newly_incarcerated"));
+  return state;
+}
+
+}  // namespace tipsim
