@@ -56,13 +56,14 @@ void Simulation::adopt_past(const Series& series, const std::vector<Event>& even
   }
   // The snapshots taken before the checkpoint (a whole run's may be given).
   if (snapshot_every_ > 0) {
-    const auto kept = static_cast<std::size_t>(
-        std::find_if(snapshots.steps.begin(), snapshots.steps.end(), [&](std::int32_t t) { return t >= state_.step; }) -
-        snapshots.steps.begin());
+    const auto kept =
+        static_cast<std::size_t>(std::find_if(snapshots.steps.begin(), snapshots.steps.end(),
+                                              [&](std::int32_t t) { return t >= state_.step; }) -
+                                 snapshots.steps.begin());
     snapshots_ = snapshots;
     snapshots_.steps.resize(kept);
 #define TIPSIM_SNAPSHOT_FIELD(name, type, value, categories, long_name, units) \
-  snapshots_.name.resize(std::min(snapshots_.name.size(), kept * snapshots_.persons));
+  snapshots_.name.resize(std::min(snapshots_.name.size(), kept* snapshots_.persons));
 #include "snapshot_fields.def"
 #undef TIPSIM_SNAPSHOT_FIELD
   }

@@ -194,12 +194,17 @@ void Loader::read_interventions(const toml::node& node, const SourceLocation& wh
       report(iv.where, "intervention.start_step", "", "an [[intervention]] needs start_step = a step number");
       iv.valid = false;
     }
-    if (iv.valid && iv.levers.empty() && !table.contains("set") && !table.contains("scale") &&
-        !table.contains("add")) {
+    // Absent or empty tables alike: the resolved TOML leaves an empty one out.
+    auto no_levers_in = [&](const char* field) {
+      const toml::table* levers = table[field].as_table();
+      return !table.contains(field) || (levers != nullptr && levers->empty());
+    };
+    if (iv.valid && iv.levers.empty() && no_levers_in("set") && no_levers_in("scale") &&
+        no_levers_in("add")) {
       report(iv.where, "intervention", "",
              "intervention '" + iv.name +
                  "' changes nothing: give an [intervention.set], [intervention.scale] or [intervention.add] "
-                 "table");
+                 "table with at least one key");
       iv.valid = false;
     }
     // Which of set, scale and add applies first would be arbitrary.

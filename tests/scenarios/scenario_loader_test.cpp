@@ -446,6 +446,15 @@ policy.protection.hotline = 0.1
       contains(all, "key 'intervention.start' = 3: unknown intervention field; did you mean 'start_step'?"))
       << all;
   EXPECT_TRUE(contains(all, "key 'intervention.start_step': an [[intervention]] needs start_step")) << all;
+  // An empty table changes nothing either (its resolved TOML would leave it out).
+  const ScenarioIssue empty = single_issue(R"(
+[[intervention]]
+name = "nothing"
+start_step = 1
+[intervention.set]
+)");
+  EXPECT_TRUE(contains(empty.message, "intervention 'nothing' changes nothing: give an [intervention.set]"))
+      << empty.message;
 }
 
 TEST(ScenarioLoader, InterventionWindowAndRegionAreChecked) {

@@ -631,8 +631,8 @@ std::optional<std::vector<std::int32_t>> checkpoint_steps_of(const RunArguments&
   for (const std::int32_t step : arguments.checkpoint_at) {
     if (step <= after || step >= steps) {
       print_error("--checkpoint-at " + std::to_string(step) +
-                  ": a checkpoint keeps the state after a number of steps from " +
-                  std::to_string(after + 1) + " to " + std::to_string(steps - 1) +
+                  ": a checkpoint keeps the state after a number of steps from " + std::to_string(after + 1) +
+                  " to " + std::to_string(steps - 1) +
                   (after > 0 ? " (the fork starts after step " + std::to_string(after) + ")" : "") + ", of " +
                   std::to_string(steps));
       return std::nullopt;
