@@ -103,12 +103,15 @@ std::vector<StateArray> state_arrays(const State& state) {
       {"step",
        std::vector<std::int32_t>{static_cast<std::int32_t>(state.replicate), state.step, state.networks}, 1,
        "the replicate, the steps done and the networks founded so far"});
-  state.persons.for_each_field([&](const char* name, const auto& field) {
-    arrays.push_back({std::string("persons/") + name, field, 1, ""});
-  });
-  state.traffickers.for_each_field([&](const char* name, const auto& field) {
-    arrays.push_back({std::string("traffickers/") + name, field, 1, ""});
-  });
+  // Every field of the persons' and traffickers' tables, with its meaning.
+#define TIPSIM_PERSON_FIELD(name, type, untouched, meaning) \
+  arrays.push_back({"persons/" #name, state.persons.name, 1, meaning});
+#include "person_fields.def"
+#undef TIPSIM_PERSON_FIELD
+#define TIPSIM_TRAFFICKER_FIELD(name, type, entering, meaning) \
+  arrays.push_back({"traffickers/" #name, state.traffickers.name, 1, meaning});
+#include "trafficker_fields.def"
+#undef TIPSIM_TRAFFICKER_FIELD
   for (const RegionField& f : kRegionFields) {
     std::vector<double> v;
     v.reserve(state.regions.size() * f.width);
