@@ -107,7 +107,7 @@ void add_experiment_commands(CLI::App& app, Commands& c) {
   c.run_cmd
       ->add_option(
           "--checkpoint-at", c.run.checkpoint_at,
-          "Keep every replicate's whole state in the file at the end of these steps (comma-separated), "
+          "Keep every replicate's whole state in the file after these numbers of steps (comma-separated), "
           "for --fork")
       ->delimiter(',')
       ->type_name("STEP,...");
