@@ -56,18 +56,15 @@ bool same_world(const Scenario& a, const Scenario& b) {
   return a.globals == b.globals && a.regions == b.regions && a.routes == b.routes;
 }
 
-// A replicate's shared first steps, run once: the state at their end and
-// what they recorded.
-using BurnIn = RunStart;
-
-// The burn-ins of the (family, replicate) pairs whose runs are in
+// The burn-ins (shared first steps, run once: the state at their end and
+// what they recorded) of the (family, replicate) pairs whose runs are in
 // progress. The first run to need one runs it; the others wait for it. A
 // burn-in is dropped once every point of its family has used it, or, beyond
 // `capacity` kept at once, the oldest is (a later run of its family and
 // replicate runs it again: same result).
 class BurnIns {
  public:
-  using Shared = std::shared_ptr<const BurnIn>;
+  using Shared = std::shared_ptr<const RunStart>;
   using Key = std::pair<std::size_t, std::size_t>;  // family leader, replicate
   BurnIns(const SharedStarts& starts, std::size_t capacity) : capacity_(capacity) {
     for (const std::size_t leader : starts.leader) ++family_size_[leader];
@@ -233,31 +230,32 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
       if (index >= runs) throw std::out_of_range("run_experiment: the queue handed out a run past the last");
       const std::size_t point = index / replicates, replicate = index % replicates;
       std::optional<Simulation> forked;
-      std::shared_ptr<const RunStart> burn_in;
+      // Where the run starts: a fork's checkpoint, its family's burn-in, or step 0.
+      std::shared_ptr<const RunStart> start;
       const std::int32_t shared = starts.steps[point];
       if (options.start) {
-        burn_in = options.start(replicate);
+        start = options.start(replicate);
       } else if (shared > 0) {
         const std::size_t leader = starts.leader[point];
-        burn_in = burn_ins.get(leader, replicate, [&]() -> BurnIns::Shared {
+        start = burn_ins.get(leader, replicate, [&]() -> BurnIns::Shared {
           Simulation first(models[leader], static_cast<std::uint32_t>(replicate), options.recording);
           while (first.steps_done() < shared) {
             if (cancelled()) return nullptr;
             first.step();
           }
-          auto made = std::make_shared<BurnIn>();
+          auto made = std::make_shared<RunStart>();
           made->state = first.checkpoint();
           made->series = first.take_series();
           made->events = first.take_events();
           made->snapshots = first.take_snapshots();
           return made;
         });
-        if (!burn_in) return;
+        if (!start) return;
       }
-      if (burn_in) {
-        forked.emplace(models[point], burn_in->state, options.recording);
-        forked->adopt_past(burn_in->series, burn_in->events, burn_in->snapshots);
-        steps_done += static_cast<std::uint64_t>(burn_in->state.step);
+      if (start) {
+        forked.emplace(models[point], start->state, options.recording);
+        forked->adopt_past(start->series, start->events, start->snapshots);
+        steps_done += static_cast<std::uint64_t>(start->state.step);
       }
       Simulation simulation =
           forked ? std::move(*forked)

@@ -40,7 +40,7 @@ struct RunStart {
 
 // Receives finished replicates in the order their runs were handed out (run
 // index order, or a replicate's runs together when points share their
-// first steps: shared_steps()), one call at a time. A sink may throw; the
+// first steps: sharing_order()), one call at a time. A sink may throw; the
 // run then stops and the exception propagates.
 class ReplicateSink {
  public:

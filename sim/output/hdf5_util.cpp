@@ -143,6 +143,13 @@ void write_array_attribute(hid_t object, const char* name, hid_t file_type, hid_
 
 bool has_attribute(hid_t object, const char* name) { return H5Aexists(object, name) > 0; }
 
+bool has_path(hid_t object, const std::string& path) {
+  for (std::size_t slash = path.find('/');; slash = path.find('/', slash + 1)) {
+    if (H5Lexists(object, path.substr(0, slash).c_str(), H5P_DEFAULT) <= 0) return false;
+    if (slash == std::string::npos) return true;
+  }
+}
+
 namespace {
 
 // Reads every string of an attribute or dataset, whatever its string

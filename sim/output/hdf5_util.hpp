@@ -91,6 +91,9 @@ void write_array_attribute(hid_t object, const char* name, hid_t file_type, hid_
 
 // Readers; a missing attribute or one of another class fails.
 bool has_attribute(hid_t object, const char* name);
+// Whether `path` ("a/b/c") names an object under `object`: every link on
+// the way exists (H5Lexists fails on a missing group above the last name).
+bool has_path(hid_t object, const std::string& path);
 std::string read_string_attribute(hid_t object, const char* name, const std::string& path);
 double read_number_attribute(hid_t object, const char* name, const std::string& path);
 

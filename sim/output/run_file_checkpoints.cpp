@@ -79,9 +79,7 @@ void write_checkpoints(hid_t file, std::size_t replicate, const std::vector<Stat
     const std::string name = checkpoint_group_name(replicate, state.step);
     // A run that was written but not recorded before a kill is run again on
     // resuming: its checkpoint is replaced.
-    if (H5Lexists(file, "checkpoints", H5P_DEFAULT) > 0 &&
-        H5Lexists(file, ("checkpoints/replicate_" + std::to_string(replicate)).c_str(), H5P_DEFAULT) > 0 &&
-        H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0)
+    if (h5::has_path(file, name))
       h5::check_status(H5Ldelete(file, name.c_str(), H5P_DEFAULT), path, "cannot replace '" + name + "'");
     Handle group = create_group_path(file, name, path);
     for (const StateArray& array : state_arrays(state)) write_array(group.get(), array, path);

@@ -919,9 +919,7 @@ std::vector<StateArray> read_checkpoint(const std::string& path, std::size_t rep
   (void)version;
   h5::QuietErrors quiet;
   const std::string name = checkpoint_group_name(replicate, step);
-  if (!has_link(file.get(), "checkpoints") ||
-      !has_link(file.get(), ("checkpoints/replicate_" + std::to_string(replicate)).c_str()) ||
-      !has_link(file.get(), name.c_str()))
+  if (!h5::has_path(file.get(), name))
     throw FormatError(path + ": no checkpoint of replicate " + std::to_string(replicate) + " at step " +
                       std::to_string(step));
   Handle group = open_group(file.get(), name.c_str(), path);
