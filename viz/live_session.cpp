@@ -11,8 +11,11 @@ namespace tipsim::viz {
 
 using Clock = std::chrono::steady_clock;
 
-LiveSession::LiveSession(Scenario scenario, std::string command_line)
-    : base_(std::move(scenario)), command_line_(std::move(command_line)), seeded_(base_) {
+LiveSession::LiveSession(Scenario scenario, std::string command_line, std::optional<BranchPoint> branch)
+    : base_(std::move(scenario)),
+      command_line_(std::move(command_line)),
+      branch_(std::move(branch)),
+      seeded_(base_) {
   status_.steps_total = base_.steps();
   status_.seed = base_.seed();
   worker_ = std::thread([this] { run_worker(); });
@@ -128,7 +131,8 @@ void LiveSession::apply(const Command& c) {
       speed_ = c.number;
       break;
     case Command::Reset:
-      seeded_.globals[Param::scenario_seed] = seeded_.globals[Param::scenario_seed] + 1;
+      // A branch goes back to where it left the recorded run.
+      if (!branch_) seeded_.globals[Param::scenario_seed] = seeded_.globals[Param::scenario_seed] + 1;
       recorder_.clear();
       pending_steps_ = 0;
       build_world();
@@ -163,19 +167,32 @@ void LiveSession::build_world() {
   simulation_.reset();
   std::string failure;
   try {
-    simulation_ = std::make_unique<Simulation>(seeded_, 0);
+    if (branch_) {
+      Branch branch = build_branch(*branch_, seeded_);
+      simulation_ = std::move(branch.simulation);
+      parent_created_ = std::move(branch.parent_created);
+    } else {
+      simulation_ = std::make_unique<Simulation>(seeded_, 0);
+    }
   } catch (const std::bad_alloc&) {
     failure = "not enough memory to build this world; lower population.size";
   } catch (const std::exception& e) {
-    failure = std::string("cannot build the world: ") + e.what();
+    failure = std::string(branch_ ? "cannot branch: " : "cannot build the world: ") + e.what();
   }
   {
     std::lock_guard lock(mutex_);
     ++status_.generation;
     new_frames_.clear();
+    // A branch's past: the recorded run's steps.
+    const std::int32_t done = simulation_ ? simulation_->steps_done() : 0;
+    for (std::int32_t t = 0; t < done; ++t) {
+      const auto frame = simulation_->series().frame(static_cast<std::size_t>(t));
+      new_frames_.emplace_back(t, std::vector<double>(frame.begin(), frame.end()));
+    }
+    status_.branch_step = branch_ ? branch_->steps_done : 0;
     status_.building = false;
     status_.finished = simulation_ ? simulation_->finished() : true;
-    status_.steps_done = 0;
+    status_.steps_done = done;
     status_.seed = seeded_.seed();
     status_.recorded.clear();
     status_.steps_per_second = 0;
@@ -254,8 +271,16 @@ void LiveSession::save_now(const std::string& path) {
     const std::filesystem::path folder = std::filesystem::path(path).parent_path();
     if (!folder.empty()) std::filesystem::create_directories(folder);
     output::RunFileInfo info;
-    info.command_line = command_line_ + "  # live session saved at " +
-                        step_name(steps - 1, saved.globals[Param::scenario_step_days]);
+    const double days = saved.globals[Param::scenario_step_days];
+    info.command_line = command_line_ + "  # live session saved at " + step_name(steps - 1, days);
+    if (branch_) {
+      // A branch continues a recorded run: the file names it, as a fork does.
+      info.command_line += ", a branch of replicate " + std::to_string(branch_->replicate + 1) + " of " +
+                           branch_->path + " after " + step_name(branch_->steps_done - 1, days);
+      info.forked_from = branch_->path;
+      info.forked_from_created = parent_created_;
+      info.forked_at_step = branch_->steps_done;
+    }
     info.points = {saved};
     info.replicates = 1;
     output::RunFileWriter writer(path, info);

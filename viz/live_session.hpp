@@ -12,10 +12,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "branch.hpp"
 #include "indicators.hpp"
 #include "intervention_recorder.hpp"
 #include "metrics.hpp"
@@ -44,6 +46,7 @@ struct LiveStatus {
   std::string message;                     // the last save's outcome or error, for the user
   bool message_is_error = false;
   std::uint64_t message_serial = 0;  // changes with every new message
+  std::int32_t branch_step = 0;      // a branch: the steps of the recorded run it continues
 };
 
 // The interface's copy of a session: the status and every frame so far.
@@ -57,8 +60,10 @@ struct LiveView {
 class LiveSession {
  public:
   // Starts the worker, which builds the world for replicate 0 of the
-  // scenario. `command_line` is recorded in saved run files.
-  LiveSession(Scenario scenario, std::string command_line);
+  // scenario, or with `branch` continues that run of a file after its step
+  // (the scenario is then the point's as the file records it).
+  // `command_line` is recorded in saved run files.
+  LiveSession(Scenario scenario, std::string command_line, std::optional<BranchPoint> branch = {});
   // Stops the worker (after the step it is computing).
   ~LiveSession();
   LiveSession(const LiveSession&) = delete;
@@ -74,9 +79,11 @@ class LiveSession {
   void step_once();
   // Pace of play, in steps per second; 0 = as fast as the model runs.
   void set_speed(double steps_per_second);
-  // Starts again from step 0 with the next seed; the session's lever
-  // changes are dropped.
+  // Starts again from step 0 with the next seed (a branch: from the branch
+  // point, same seed); the session's lever changes are dropped.
   void reset_with_new_seed();
+  // A branch of a recorded run: where it starts.
+  const std::optional<BranchPoint>& branch() const { return branch_; }
   // Sets a lever from the next step on, in one region (-1 = all regions),
   // recorded as an intervention.
   void set_lever(std::int32_t region, Param param, double value);
@@ -114,6 +121,7 @@ class LiveSession {
 
   const Scenario base_;
   const std::string command_line_;
+  const std::optional<BranchPoint> branch_;
 
   // Shared with the interface, under mutex_.
   std::mutex mutex_;
@@ -128,6 +136,7 @@ class LiveSession {
   Scenario seeded_;  // base_ with the current seed
   std::unique_ptr<Simulation> simulation_;
   InterventionRecorder recorder_;
+  std::string parent_created_;  // a branch: its file's `created`
   bool playing_ = false;
   std::int64_t pending_steps_ = 0;
   double speed_ = 10;  // steps per second, 0 = unlimited

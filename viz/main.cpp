@@ -1,9 +1,11 @@
 // tipsim-viewer: the live and replay viewer for trainers.
 //   tipsim-viewer [SCENARIO.toml | FILE.h5] [--compare OTHER.h5]
-//                 [--screenshot OUT.png --frames N] [--size WxH] [--step S] [--set KEY=VALUE]...
+//                 [--screenshot OUT.png --frames N] [--size WxH] [--step S] [--branch]
+//                 [--set KEY=VALUE]...
 // Every input is checked before a window opens, so a bad file is reported
 // the same way with or without a display.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -15,11 +17,14 @@
 
 #include "app.hpp"
 #include "build_info.hpp"
+#include "levers.hpp"
 #include "live_session.hpp"
 #include "quoting.hpp"
 #include "replay_run.hpp"
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
+#include "scenario_text.hpp"
+#include "suggest.hpp"
 #include "views.hpp"
 
 namespace {
@@ -50,6 +55,7 @@ struct ViewerOptions {
   std::string compare, screenshot, size = "1600x1000";
   int frames = 60;
   std::int32_t step = -1;
+  bool branch = false;
   std::vector<std::string> overrides;
 };
 
@@ -72,8 +78,11 @@ void add_options(CLI::App& app, ViewerOptions& o) {
                  "Live: run this many steps first, then pause; replay: show this step first (0-based)")
       ->check(CLI::Range(0, 1000000))
       ->type_name("S");
+  app.add_flag("--branch", o.branch,
+               "Replay: continue the run live after the step shown (--step), the recording drawn beside it");
   app.add_option("--set", o.overrides,
-                 "Live: override a scenario key, KEY=VALUE (repeatable), as tipsim run does")
+                 "Live: override a scenario key, KEY=VALUE (repeatable), as tipsim run does; "
+                 "--branch: set a policy lever in every region from the branch point on")
       ->type_name("KEY=VALUE")
       ->take_all()
       ->allow_extra_args(false);
@@ -134,10 +143,51 @@ int run_live(const ViewerOptions& o, WindowOptions& window, const std::string& c
   });
 }
 
+// A branch's --set KEY=VALUE: a policy lever and its new value. False
+// after an error was printed.
+bool parse_lever_settings(const std::vector<std::string>& overrides, std::vector<LeverSetting>& out) {
+  std::vector<std::string> keys;
+  for (const Lever& l : policy_levers()) keys.emplace_back(spec(l.param).key);
+  for (const std::string& text : overrides) {
+    const auto eq = text.find('=');
+    const std::string key = text.substr(0, eq);
+    const auto lever = std::find(keys.begin(), keys.end(), key);
+    if (eq == std::string::npos || lever == keys.end()) {
+      print_error("--set " + text + ": a branch changes policy levers (policy.* keys), KEY=VALUE" +
+                  (eq == std::string::npos ? std::string() : did_you_mean(near_misses(key, keys))));
+      return false;
+    }
+    const ParamSpec& ps = spec(policy_levers()[static_cast<std::size_t>(lever - keys.begin())].param);
+    std::size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(text.substr(eq + 1), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() - eq - 1 || !(value >= ps.min_value && value <= ps.max_value)) {
+      print_error("--set " + text + ": " + key + " takes a number from " + plain_number(ps.min_value) +
+                  " to " + plain_number(ps.max_value));
+      return false;
+    }
+    out.push_back({ps.id, value});
+  }
+  return true;
+}
+
 // One run file, or two side by side, replayed.
 int run_replay(const ViewerOptions& o, WindowOptions& window) {
-  if (!o.overrides.empty()) {
-    print_error("--set changes a scenario before it runs; a run file is replayed as it was written");
+  ReplayOptions replay;
+  if (o.branch) {
+    if (!o.compare.empty()) {
+      print_error("--branch continues one run file; leave out --compare");
+      return kExitBadInput;
+    }
+    if (!parse_lever_settings(o.overrides, replay.levers)) return kExitBadInput;
+  } else if (!o.overrides.empty()) {
+    print_error(
+        "--set changes a scenario before it runs; a run file is replayed as it was written "
+        "(--branch continues it with other levers)");
     return kExitBadInput;
   }
   std::vector<std::unique_ptr<ReplayRun>> runs;
@@ -157,8 +207,12 @@ int run_replay(const ViewerOptions& o, WindowOptions& window) {
   window.title = "tipsim-viewer \xE2\x80\x94 " + std::filesystem::path(o.input).filename().string() +
                  (o.compare.empty() ? "" : " vs " + std::filesystem::path(o.compare).filename().string()) +
                  " (replay)";
-  ReplayOptions replay;
   replay.start_at = o.step;
+  replay.branch = o.branch;
+  if (o.branch && runs[0]->steps() < 2) {
+    print_error(o.input + ": a run of one step leaves nothing to branch");
+    return kExitBadInput;
+  }
   return run_window(window,
                     [&](const Fonts& fonts) { return make_replay_screen(std::move(runs), replay, fonts); });
 }
@@ -183,6 +237,10 @@ int main(int argc, char** argv) {
   }
   WindowOptions window;
   if (!check_options(options, window)) return kExitBadInput;
+  if (options.branch && !looks_like_run_file(options.input)) {
+    print_error("--branch continues a run file; '" + options.input + "' is a scenario");
+    return kExitBadInput;
+  }
   if (!looks_like_run_file(options.input))
     return run_live(options, window, tipsim::shell_command_line(argc, argv));
   return run_replay(options, window);

@@ -422,18 +422,34 @@ const std::array<ChartSpec, 4>& chart_specs() {
   return specs;
 }
 
-std::array<ChartLine, 2> chart_lines(const ChartsData& data, const ChartSpec& chart, float thickness) {
-  std::array<ChartLine, 2> out;
+// A chart's lines; another run's come first, faint, so they lie underneath.
+std::vector<ChartLine> chart_lines(const ChartsData& data, const ChartSpec& chart, float thickness) {
+  std::vector<ChartLine> out;
   for (std::size_t i = 0; i < 2; ++i) {
     const ChartLineSpec& l = chart.lines[i];
     const auto k = static_cast<std::size_t>(l.indicator);
-    out[i].label = std::string(indicator_spec(l.indicator).label);
-    out[i].colour = l.colour;
-    out[i].values = data.values[k];
-    out[i].band_low = data.low[k];
-    out[i].band_high = data.high[k];
-    out[i].thickness = thickness * l.weight;
-    out[i].dashed = l.dashed;
+    if (data.other[k].empty()) continue;
+    ChartLine line;
+    line.label = data.other_label;
+    line.colour = colour::with_alpha(l.colour, 110);
+    line.values = data.other[k];
+    line.thickness = thickness * l.weight * 0.8f;
+    line.dashed = true;
+    line.in_legend = false;
+    out.push_back(line);
+  }
+  for (std::size_t i = 0; i < 2; ++i) {
+    const ChartLineSpec& l = chart.lines[i];
+    const auto k = static_cast<std::size_t>(l.indicator);
+    ChartLine line;
+    line.label = std::string(indicator_spec(l.indicator).label);
+    line.colour = l.colour;
+    line.values = data.values[k];
+    line.band_low = data.low[k];
+    line.band_high = data.high[k];
+    line.thickness = thickness * l.weight;
+    line.dashed = l.dashed;
+    out.push_back(line);
   }
   return out;
 }

@@ -54,6 +54,10 @@ struct ChartsData {
   std::array<std::vector<double>, kIndicatorCount> values;
   std::array<std::vector<double>, kIndicatorCount> low;  // empty without bands
   std::array<std::vector<double>, kIndicatorCount> high;
+  // Another run drawn faintly under these lines (a branch's original, an
+  // untaken option); empty: none. `other_label` says what it is.
+  std::array<std::vector<double>, kIndicatorCount> other;
+  std::string other_label;
   // Fixed y ranges for the four charts (compare mode: one scale for both
   // runs); unset, each chart covers its own lines.
   std::array<std::optional<ValueRange>, 4> y_ranges;

@@ -149,6 +149,10 @@ float draw_title_and_legend(ImDrawList* draw, const Rect& area, const ChartFrame
   std::vector<std::string> texts;
   float legend_w = 0;
   for (const ChartLine& line : lines) {
+    if (!line.in_legend) {
+      texts.emplace_back();
+      continue;
+    }
     texts.push_back(line.label + " " + legend_value(value_at(line.values, shown_step)));
     legend_w += small->CalcTextSizeA(small_h, 1e9f, 0, texts.back().c_str()).x + small_h * 1.6f;
   }
@@ -157,6 +161,7 @@ float draw_title_and_legend(ImDrawList* draw, const Rect& area, const ChartFrame
   float legend_y = same_row ? area.y + (line_h - small_h) / 2 : area.y + line_h * 1.2f;
   float legend_x = legend_left;
   for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (!lines[i].in_legend) continue;
     const float width = small->CalcTextSizeA(small_h, 1e9f, 0, texts[i].c_str()).x + small_h * 2;
     if (legend_x > legend_left && legend_x + width > area.right()) {
       legend_x = area.x;

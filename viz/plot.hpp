@@ -27,6 +27,7 @@ struct ChartLine {
   std::span<const double> band_high;
   float thickness = 2;
   bool dashed = false;
+  bool in_legend = true;  // false: a faint line of another run, named once under the charts
 };
 
 struct ChartFrame {

@@ -63,9 +63,12 @@ class LiveScreen : public Screen {
         summary_(describe_scenario(scenario_)),
         fonts_(fonts),
         events_(400),
-        start_at_(options.start_at) {
+        start_at_(options.start_at),
+        options_(options) {
     std::snprintf(save_path_, sizeof save_path_, "%s", options.save_path.c_str());
     session_->set_speed(speed_);
+    if (session_->branch()) requested_ = session_->branch()->steps_done;
+    for (const LeverSetting& l : options.levers) session_->set_lever(-1, l.param, l.value);
     if (start_at_ > 0) session_->advance(start_at_);
   }
 
@@ -73,8 +76,9 @@ class LiveScreen : public Screen {
     // Spread the run (or the steps asked for) over the frames, so the
     // picture shows the run as far as it goes.
     const std::int32_t goal = start_at_ > 0 ? std::min(start_at_, scenario_.steps()) : scenario_.steps();
+    const std::int32_t from = session_->branch() ? session_->branch()->steps_done : 0;
     const auto target =
-        static_cast<std::int32_t>(std::ceil(static_cast<double>(goal) * (frame + 1) / frames));
+        from + static_cast<std::int32_t>(std::ceil(static_cast<double>(goal - from) * (frame + 1) / frames));
     if (frame == 0 && start_at_ > 0) requested_ = start_at_;  // asked for by the constructor
     if (target > requested_) {
       session_->advance(target - requested_);
@@ -93,6 +97,10 @@ class LiveScreen : public Screen {
 
     begin_panel("Scenario", layout.scenario);
     std::vector<std::string> status = {"live session, seed " + std::to_string(view_.status.seed)};
+    if (const auto& b = session_->branch())
+      status = {"a branch of replicate " + std::to_string(b->replicate + 1) + " of " +
+                    std::filesystem::path(b->path).filename().string(),
+                "after " + step_name(b->steps_done - 1, scenario_.globals[Param::scenario_step_days])};
     draw_scenario(summary_, status, fonts_);
     end_panel();
 
@@ -126,7 +134,8 @@ class LiveScreen : public Screen {
       ImGui::SameLine();
       region_selector("##charts region", scenario_, selected_region_, fonts_.size * 11);
       ImGui::SameLine();
-      ImGui::TextColored(to_vec(colour::kMutedText), "dashed lines: policy changes");
+      ImGui::TextColored(to_vec(colour::kMutedText), "%s",
+                         options_.original ? "faint: the recorded run" : "dashed lines: policy changes");
       const ImVec2 at = ImGui::GetCursorScreenPos();
       const ImVec2 size = ImGui::GetContentRegionAvail();
       draw_charts({at.x, at.y, size.x, size.y}, charts(), fonts_);
@@ -188,9 +197,17 @@ class LiveScreen : public Screen {
       charts_.steps = scenario_.steps();
       charts_.step_days = scenario_.globals[Param::scenario_step_days];
       charts_.markers = marker_steps(scenario_.interventions, view_.status.recorded);
+      if (view_.status.branch_step > 0) charts_.markers.push_back(view_.status.branch_step);
       for (std::size_t i = 0; i < kIndicatorCount; ++i)
         charts_.values[i] = indicator_series(view_.history, static_cast<std::size_t>(view_.frames),
                                              static_cast<Indicator>(i), selected_region_, charts_.step_days);
+      if (options_.original) {
+        charts_.other_label = "recorded run";
+        for (std::size_t i = 0; i < kIndicatorCount; ++i)
+          charts_.other[i] =
+              options_.original->indicator(options_.original_point, options_.original_replicate,
+                                           static_cast<Indicator>(i), selected_region_);
+      }
     }
     return charts_;
   }
@@ -198,9 +215,13 @@ class LiveScreen : public Screen {
   void draw_controls(const Rect& area) {
     begin_bar(area);
     const LiveStatus& st = view_.status;
-    bar_title(fonts_, "live \xC2\xB7 " + scenario_.name);
+    bar_title(fonts_, (session_->branch() ? "branch \xC2\xB7 " : "live \xC2\xB7 ") + scenario_.name);
     ImGui::SameLine(0, fonts_.size * 1.5f);
     const float button = fonts_.size * 5;
+    if (options_.on_leave) {
+      if (ImGui::Button("Back to the recording")) options_.on_leave();
+      ImGui::SameLine();
+    }
     if (st.playing) {
       if (ImGui::Button("Pause", {button, 0})) session_->pause();
     } else {
@@ -213,7 +234,8 @@ class LiveScreen : public Screen {
     if (ImGui::Button("Step", {button, 0})) session_->step_once();
     ImGui::EndDisabled();
     ImGui::SameLine();
-    if (ImGui::Button("Reset with a new seed")) session_->reset_with_new_seed();
+    if (ImGui::Button(session_->branch() ? "Back to the branch point" : "Reset with a new seed"))
+      session_->reset_with_new_seed();
     ImGui::SameLine(0, fonts_.size * 1.5f);
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("Speed");
@@ -369,6 +391,7 @@ class LiveScreen : public Screen {
   std::unique_ptr<EventDetector> detector_;
   RingBuffer<TickerEvent> events_;
   std::int32_t start_at_;
+  LiveOptions options_;
   std::int32_t requested_ = 0;
   int selected_region_ = -1;
   int lever_region_ = -1;
@@ -418,9 +441,22 @@ class ReplayScreen : public Screen {
     replicate_ = replicates_ > 1 ? -1 : 0;
     cursor_ = options.start_at >= 0 ? std::min(options.start_at, steps_ - 1) : steps_ - 1;
     refresh_selection();
+    if (options.branch) start_branch(options.levers);
+  }
+
+  void prepare_capture_frame(int frame, int frames) override {
+    if (branch_) branch_->prepare_capture_frame(frame, frames);
   }
 
   void draw(float width, float height) override {
+    if (leave_branch_) {
+      branch_.reset();
+      leave_branch_ = false;
+    }
+    if (branch_) {
+      branch_->draw(width, height);
+      return;
+    }
     const double dt = ImGui::GetIO().DeltaTime;
     if (playing_) {
       cursor_ = advance_playhead(cursor_, steps_, speed_, dt, carry_);
@@ -461,6 +497,30 @@ class ReplayScreen : public Screen {
 
  private:
   std::size_t point_for(const ReplayRun& run) const { return std::min(point_, run.points() - 1); }
+
+  // A live session that continues the replicate shown (the first when all
+  // are) after the step shown, the recorded run drawn beside it.
+  void start_branch(const std::vector<LeverSetting>& levers) {
+    const ReplayRun& run = *runs_[0];
+    BranchPoint at;
+    at.path = run.path();
+    at.point = point_for(run);
+    at.replicate = static_cast<std::size_t>(std::max(replicate_for(run), 0));
+    at.steps_done = std::min(cursor_ + 1, run.steps() - 1);
+    LiveOptions live;
+    live.save_path = "runs/" + std::filesystem::path(run.path()).stem().string() + "-branch-" +
+                     std::to_string(at.steps_done) + ".h5";
+    live.original = &run;
+    live.original_point = at.point;
+    live.original_replicate = at.replicate;
+    live.on_leave = [this] { leave_branch_ = true; };
+    live.levers = levers;
+    const std::string command_line =
+        "tipsim-viewer " + run.path() + " --step " + std::to_string(cursor_) + " --branch";
+    branch_ = make_live_screen(std::make_unique<LiveSession>(run.scenario(at.point), command_line, at), live,
+                               fonts_);
+    playing_ = false;
+  }
   int replicate_for(const ReplayRun& run) const {
     if (replicate_ < 0) return run.replicates() > 1 ? -1 : 0;
     return std::min(replicate_, static_cast<int>(run.replicates()) - 1);
@@ -664,6 +724,16 @@ class ReplayScreen : public Screen {
     ImGui::AlignTextToFramePadding();
     const double days = runs_[0]->step_days();
     ImGui::TextUnformatted(progress_text(cursor_ + 1, steps_, days).c_str());
+    if (runs_.size() == 1) {
+      ImGui::SameLine(0, fonts_.size);
+      ImGui::BeginDisabled(cursor_ + 1 >= steps_);
+      if (ImGui::Button("Branch here")) start_branch({});
+      ImGui::EndDisabled();
+      if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+        ImGui::SetTooltip(
+            "Continue this run live from the step shown, with the same levers,\n"
+            "and see what moving a lever would have changed");
+    }
 
     draw_timeline();
     ImGui::End();
@@ -719,6 +789,8 @@ class ReplayScreen : public Screen {
   bool playing_ = false;
   float speed_ = 20;
   double carry_ = 0;
+  std::unique_ptr<Screen> branch_;  // a live branch shown instead of the replay
+  bool leave_branch_ = false;
 };
 
 }  // namespace

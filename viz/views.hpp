@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,15 +14,32 @@
 
 namespace tipsim::viz {
 
+// A lever set in every region from the session's first step on (--set
+// for a branch).
+struct LeverSetting {
+  Param param;
+  double value;
+};
+
 struct LiveOptions {
   std::string save_path;      // suggested path for "Save run"
   std::int32_t start_at = 0;  // run this many steps at the start, then pause (--step)
+  // A branch: the recorded run it continues, drawn faintly on the charts,
+  // and what takes the viewer back to it.
+  const ReplayRun* original = nullptr;
+  std::size_t original_point = 0;
+  std::size_t original_replicate = 0;
+  std::function<void()> on_leave;
+  std::vector<LeverSetting> levers;  // changed at the start, as if moved by hand
 };
 std::unique_ptr<Screen> make_live_screen(std::unique_ptr<LiveSession> session, const LiveOptions& options,
                                          const Fonts& fonts);
 
 struct ReplayOptions {
   std::int32_t start_at = -1;  // the step shown first (--step); -1 = the last
+  // Branch at once after the step shown (--branch), with these levers.
+  bool branch = false;
+  std::vector<LeverSetting> levers;
 };
 // One run, or two side by side to compare (the first on the left).
 std::unique_ptr<Screen> make_replay_screen(std::vector<std::unique_ptr<ReplayRun>> runs,

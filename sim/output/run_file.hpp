@@ -368,6 +368,13 @@ struct RunFileContents {
   std::size_t dimension(const std::string& name) const;  // 0 when absent
 };
 
+// Steps [0, rows) of one (point, replicate) run's series as the file holds
+// them (model units), in the frame layout of a run of `steps` steps: the
+// past a fork or a branch continues. Throws FormatError for a series that is
+// missing or of another shape.
+Series read_run_rows(const RunFileContents& contents, const std::string& path, const FrameLayout& layout,
+                     std::size_t steps, std::size_t point, std::size_t replicate, std::size_t rows);
+
 // Reads a run file. Throws FormatError for a file that is not HDF5, not a
 // tipsim run, of an unknown format version or incomplete; OutputError when
 // it cannot be opened or read. With read_series = false the per-step series

@@ -64,6 +64,32 @@ const Variable* RunFileContents::find_series(std::string_view name) const {
   return nullptr;
 }
 
+Series read_run_rows(const RunFileContents& contents, const std::string& path, const FrameLayout& layout,
+                     std::size_t steps, std::size_t point, std::size_t replicate, std::size_t rows) {
+  Series out(layout, steps);
+  const std::size_t points = std::max<std::size_t>(1, contents.dimension("point"));
+  const std::size_t replicates = contents.dimension("replicate");
+  const std::size_t file_steps = contents.dimension("step");
+  if (point >= points || replicate >= replicates || rows > std::min(steps, file_steps))
+    throw FormatError(path + ": holds no steps 0 to " + std::to_string(rows) + " of point " +
+                      std::to_string(point) + ", replicate " + std::to_string(replicate));
+  for (const MetricSpec& m : metric_table()) {
+    const Variable* variable = contents.find_series(m.name);
+    const std::size_t width = layout.width(m.id);
+    if (variable == nullptr || variable->values.size() != points * replicates * file_steps * width)
+      throw FormatError(path + ": damaged run file: series/" + std::string(m.name) +
+                        " is missing or of another shape");
+    for (std::size_t t = 0; t < rows; ++t) {
+      const auto from =
+          variable->values.begin() +
+          static_cast<std::ptrdiff_t>(((point * replicates + replicate) * file_steps + t) * width);
+      std::copy(from, from + static_cast<std::ptrdiff_t>(width),
+                out.frame(t).begin() + static_cast<std::ptrdiff_t>(layout.offset(m.id)));
+    }
+  }
+  return out;
+}
+
 const Variable* RunFileContents::find_summary(std::string_view name) const {
   for (const Variable& v : summary)
     if (v.name == name) return &v;

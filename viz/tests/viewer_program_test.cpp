@@ -265,6 +265,49 @@ TEST_F(ViewerProgramTest, TwoRunsSideBySide) {
     EXPECT_GT(image.count_near(charts, kTrueRed), 100u);
 }
 
+// "Branch here" from the command line: the run continued live after step
+// 30 of a recording with a lever moved, the recording drawn faintly
+// beside it. With no change the faint lines lie under the branch's own.
+TEST_F(ViewerProgramTest, ABranchDrawsTheRecordedRunFaintlyBesideIt) {
+  require_xvfb();
+  const fs::path run_file = tiny_run("run.h5", {"--checkpoint-at", "20"});
+  const ScreenLayout layout = layout_screen(ViewerMode::Live, kWidth, kHeight);
+  // The true layer's red at the faint lines' alpha over the white chart.
+  const Rgb faint_red = {222, 155, 164};
+  std::size_t faint[2] = {0, 0};
+  for (int changed = 0; changed < 2; ++changed) {
+    const fs::path png = folder_ / (changed ? "branch-changed.png" : "branch-same.png");
+    std::vector<std::string> args = {run_file.string(), "--step",     "29",       "--branch",
+                                     "--screenshot",    png.string(), "--frames", "10"};
+    if (changed) args.insert(args.end(), {"--set", "policy.prosecution.investigators_per_100k=8"});
+    const Outcome o = viewer_on_xvfb(args);
+    ASSERT_EQ(o.exit_code, 0) << o.err;
+    const Image image(png);
+    ASSERT_TRUE(image.ok());
+    EXPECT_GT(image.count_near(layout.charts, kTrueRed), 150u);
+    faint[changed] = image.count_near(layout.charts, faint_red, 12);
+  }
+  std::printf("faint recorded-run pixels: %zu without a change, %zu with one\n", faint[0], faint[1]);
+  EXPECT_GT(faint[1], faint[0] + 60);
+}
+
+TEST_F(ViewerProgramTest, BranchUsageErrorsExitWithTwoAndSayWhy) {
+  const fs::path run_file = tiny_run("run.h5");
+  Outcome o = viewer({kTiny, "--branch"});
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_TRUE(contains(o.err, "continues a run file")) << o.err;
+  o = viewer({run_file.string(), "--branch", "--set", "policy.prosecution.investigator_per_100k=3"});
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_TRUE(contains(o.err, "did you mean 'policy.prosecution.investigators_per_100k'")) << o.err;
+  o = viewer({run_file.string(), "--branch", "--set", "policy.prosecution.investigators_per_100k=-1"});
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_TRUE(contains(o.err, "takes a number from")) << o.err;
+  o = viewer({run_file.string(), "--branch", "--set", "scenario.seed=4"});
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_TRUE(contains(o.err, "policy levers")) << o.err;
+  EXPECT_EQ(viewer({run_file.string(), "--branch", "--compare", run_file.string()}).exit_code, 2);
+}
+
 // ---- errors: a message and exit code 2, never a crash -------------------------------
 
 TEST_F(ViewerProgramTest, MissingFileExitsWithTwo) {

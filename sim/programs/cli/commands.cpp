@@ -667,22 +667,8 @@ RunStart past_of(const std::string& path, const output::RunFileContents& parent,
                  const std::optional<output::EventTable>& events, const Model& model, std::size_t replicate,
                  std::int32_t at) {
   RunStart start;
-  start.series = Series(model.layout, static_cast<std::size_t>(model.steps));
-  const std::size_t parent_steps = parent.dimension("step");
-  for (const MetricSpec& m : metric_table()) {
-    const output::Variable* variable = parent.find_series(m.name);
-    const std::size_t width = model.layout.width(m.id);
-    if (variable == nullptr ||
-        variable->values.size() != parent.dimension("replicate") * parent_steps * width)
-      throw output::FormatError(path + ": damaged run file: series/" + std::string(m.name) +
-                                " is missing or of another shape");
-    for (std::size_t t = 0; t < static_cast<std::size_t>(at); ++t) {
-      const auto from =
-          variable->values.begin() + static_cast<std::ptrdiff_t>((replicate * parent_steps + t) * width);
-      std::copy(from, from + static_cast<std::ptrdiff_t>(width),
-                start.series.frame(t).begin() + static_cast<std::ptrdiff_t>(model.layout.offset(m.id)));
-    }
-  }
+  start.series = output::read_run_rows(parent, path, model.layout, static_cast<std::size_t>(model.steps), 0,
+                                       replicate, static_cast<std::size_t>(at));
   if (events) {
     const auto& kind = events->column("kind");
     for (std::size_t i = 0; i < events->size(); ++i) {
