@@ -21,6 +21,10 @@ class InterventionRecorder {
   void record(std::int64_t start_step, std::int32_t region, const std::string& region_name, Param param,
               double value, std::int64_t run_steps);
 
+  // Records an intervention as it is (an exercise's decision), after the
+  // changes so far.
+  void add(const InterventionSpec& intervention) { recorded_.push_back(intervention); }
+
   // Every change so far, oldest first: each a Set of one lever, active from
   // its step to the end of the run. Later changes override earlier ones
   // where they overlap, because the model applies interventions in order.

@@ -47,6 +47,14 @@ void LiveSession::advance(std::int32_t steps) { submit({Command::Advance, static
 void LiveSession::save(const std::string& path) {
   submit({Command::Save, 0, -1, Param::scenario_seed, path});
 }
+void LiveSession::add_interventions(std::vector<InterventionSpec> interventions) {
+  Command c{Command::Add};
+  c.interventions = std::move(interventions);
+  submit(std::move(c));
+}
+void LiveSession::stop_at(std::int32_t steps_done) {
+  submit({Command::StopAt, static_cast<double>(steps_done)});
+}
 void LiveSession::set_lever(std::int32_t region, Param param, double value) {
   submit({Command::Lever, value, region, param});
 }
@@ -81,7 +89,9 @@ void LiveSession::run_worker() {
     std::deque<Command> commands;
     {
       std::unique_lock lock(mutex_);
-      const bool wants_step = simulation_ && !simulation_->finished() && (playing_ || pending_steps_ > 0);
+      const bool at_stop = simulation_ && simulation_->steps_done() == stop_at_;
+      const bool wants_step =
+          simulation_ && !simulation_->finished() && !at_stop && (playing_ || pending_steps_ > 0);
       auto woken = [&] { return quit_ || !commands_.empty(); };
       if (!wants_step) {
         wake_.wait(lock, woken);
@@ -93,8 +103,14 @@ void LiveSession::run_worker() {
       commands.swap(commands_);
     }
     for (const Command& c : commands) apply(c);
-    if (!simulation_ || simulation_->finished()) {
-      pending_steps_ = 0;
+    // An exercise's question is a barrier: nothing steps past it unanswered.
+    if (!simulation_ || simulation_->finished() || simulation_->steps_done() == stop_at_) {
+      if (playing_ || pending_steps_ > 0) {
+        playing_ = false;
+        pending_steps_ = 0;
+        std::lock_guard lock(mutex_);
+        status_.playing = false;
+      }
       continue;
     }
     const auto now = Clock::now();
@@ -113,7 +129,10 @@ void LiveSession::run_worker() {
 }
 
 void LiveSession::apply(const Command& c) {
-  switch (c.kind) {
+  // At an exercise's question nothing plays or steps until it is answered.
+  const bool held = simulation_ && simulation_->steps_done() == stop_at_ &&
+                    (c.kind == Command::Play || c.kind == Command::Step || c.kind == Command::Advance);
+  switch (held ? Command::Pause : c.kind) {
     case Command::Play:
       playing_ = true;
       next_step_at_ = Clock::now();
@@ -151,6 +170,27 @@ void LiveSession::apply(const Command& c) {
     case Command::Save:
       save_now(c.text);
       break;
+    case Command::StopAt:
+      stop_at_ = static_cast<std::int32_t>(c.number);
+      if (simulation_ && simulation_->steps_done() == stop_at_) {
+        playing_ = false;
+        pending_steps_ = 0;
+      }
+      break;
+    case Command::Add: {
+      if (!simulation_) break;
+      try {
+        for (const InterventionSpec& iv : c.interventions) {
+          simulation_->add_intervention(iv);
+          recorder_.add(iv);
+        }
+      } catch (const std::exception& e) {
+        publish_message(std::string("cannot apply the change: ") + e.what(), true);
+      }
+      std::lock_guard lock(mutex_);
+      status_.recorded = recorder_.interventions();
+      break;
+    }
   }
   {
     std::lock_guard lock(mutex_);
@@ -216,6 +256,11 @@ void LiveSession::step_and_publish() {
     return;
   }
   step_times_.push(Clock::now());
+  // An exercise's question waits for the room.
+  if (simulation_->steps_done() == stop_at_) {
+    playing_ = false;
+    pending_steps_ = 0;
+  }
   const State& world = simulation_->state();
   const std::int32_t step = simulation_->steps_done() - 1;
   const auto frame = simulation_->series().frame(static_cast<std::size_t>(step));

@@ -87,6 +87,12 @@ class LiveSession {
   // Sets a lever from the next step on, in one region (-1 = all regions),
   // recorded as an intervention.
   void set_lever(std::int32_t region, Param param, double value);
+  // Adds interventions that start at the next step or later (an exercise's
+  // decision), recorded with the session's changes.
+  void add_interventions(std::vector<InterventionSpec> interventions);
+  // Stops playing and any steps asked for once this many steps are done
+  // (an exercise's next question); -1: never.
+  void stop_at(std::int32_t steps_done);
   // Writes the session so far as a run file (one replicate), between steps;
   // the outcome arrives as the status message.
   void save(const std::string& path);
@@ -102,7 +108,7 @@ class LiveSession {
 
  private:
   struct Command {
-    enum Kind { Play, Pause, Step, Speed, Reset, Lever, Save, Advance };
+    enum Kind { Play, Pause, Step, Speed, Reset, Lever, Save, Advance, Add, StopAt };
     Command(Kind k, double n = 0, std::int32_t r = -1, Param p = Param::scenario_seed, std::string t = {})
         : kind(k), number(n), region(r), param(p), text(std::move(t)) {}
     Kind kind;
@@ -110,6 +116,7 @@ class LiveSession {
     std::int32_t region;
     Param param;
     std::string text;  // a path
+    std::vector<InterventionSpec> interventions;
   };
   void submit(Command command);
   void run_worker();
@@ -139,6 +146,7 @@ class LiveSession {
   std::string parent_created_;  // a branch: its file's `created`
   bool playing_ = false;
   std::int64_t pending_steps_ = 0;
+  std::int32_t stop_at_ = -1;
   double speed_ = 10;  // steps per second, 0 = unlimited
   std::chrono::steady_clock::time_point next_step_at_{};
   RingBuffer<std::chrono::steady_clock::time_point> step_times_{16};

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "quoting.hpp"
 #include "scenario_loader.hpp"
 
 namespace tipsim::scenario_detail {
@@ -227,6 +228,22 @@ struct RawIntervention {
   bool valid = true;
 };
 
+// An intervention written inside another document's table (an exercise's
+// inject or decision option): the fields of its own the caller reads, and
+// the step it starts at; the rest are an intervention's (region, end_step,
+// ramp_steps, set, scale, add), and it may change nothing.
+struct EmbeddedFields {
+  std::string table;  // the table's key for messages, e.g. "inject"
+  std::string what;   // "an [[inject]]"
+  std::vector<std::string> own;
+  std::int64_t start_step = 0;
+};
+struct EmbeddedIntervention {
+  const toml::table* table;
+  std::string name;  // the intervention's name in the scenario
+  EmbeddedFields fields;
+};
+
 // Where a parameter's value is being read, which decides what is allowed.
 enum class Place { World, Region, InterventionSet, InterventionScale, InterventionAdd };
 
@@ -246,6 +263,16 @@ class Loader {
       : file_(std::move(file)), chain_(std::move(chain)) {}
 
   Scenario load(std::string_view text, const std::vector<std::string>& overrides);
+  // The tables of interventions written inside another document this
+  // loader's file names (exercise.cpp), resolved against `scenario`, one
+  // per table when no problem is found; problems are added to `issues`.
+  std::vector<InterventionSpec> read_embedded_interventions(const Scenario& scenario,
+                                                            const std::vector<EmbeddedIntervention>& tables,
+                                                            std::vector<ScenarioIssue>& issues);
+  // Its problems so far, each where the document says it (exercise.cpp).
+  void report_issue(SourceLocation where, std::string key, std::string value, std::string message) {
+    report(std::move(where), std::move(key), std::move(value), std::move(message));
+  }
 
  private:
   // The steps of load(), in order (scenario_loader.cpp).
@@ -299,6 +326,8 @@ class Loader {
   void read_regions(const toml::node& node, const SourceLocation& where);
   void read_routes(const toml::node& node, const SourceLocation& where);
   void read_interventions(const toml::node& node, const SourceLocation& where);
+  RawIntervention read_intervention(const toml::table& table, std::string name,
+                                    const EmbeddedFields* embedded = nullptr);
   void apply_override(std::size_t position, const std::string& argument);
   void apply_scale_override(const SourceLocation& where, const std::string& key,
                             const std::string& value_text);

@@ -141,86 +141,130 @@ void Loader::read_interventions(const toml::node& node, const SourceLocation& wh
            "interventions are an array of tables: write each one as [[intervention]]");
     return;
   }
+  for (const toml::node& element : *array)
+    interventions_.push_back(
+        read_intervention(*element.as_table(), "intervention " + std::to_string(interventions_.size() + 1)));
+}
+
+RawIntervention Loader::read_intervention(const toml::table& table, std::string name,
+                                          const EmbeddedFields* embedded) {
   const double max_step = steps_spec().max_value;
-  for (const toml::node& element : *array) {
-    const toml::table& table = *element.as_table();
-    RawIntervention iv;
-    iv.where = at(table.source());
-    iv.name = "intervention " + std::to_string(interventions_.size() + 1);
-    for (auto&& [k, value] : table) {
-      const std::string field(k.str());
-      const std::string key = "intervention." + field;
-      const SourceLocation value_where = at(value.source());
-      bool ok = true;
-      if (field == "name") {
-        Field<std::string> name;
-        ok = read_text_field(value, value_where, key, name);
-        if (ok) iv.name = *name.value;
-      } else if (field == "start_step") {
-        ok = read_integer_field(value, value_where, key, 0, max_step, "step at which it starts",
-                                iv.start_step);
-      } else if (field == "end_step") {
-        ok =
-            read_integer_field(value, value_where, key, 1, max_step, "first step after it ends", iv.end_step);
-      } else if (field == "ramp_steps") {
-        ok = read_integer_field(value, value_where, key, 0, max_step, "steps to reach full strength",
-                                iv.ramp_steps);
-      } else if (field == "region") {
-        ok = read_text_field(value, value_where, key, iv.region);
-      } else if (field == "set" || field == "scale" || field == "add") {
-        if (const toml::table* levers = value.as_table()) {
-          walk(*levers, "",
-               field == "set"     ? Place::InterventionSet
-               : field == "scale" ? Place::InterventionScale
-                                  : Place::InterventionAdd,
-               nullptr, &iv.levers, false);
-        } else {
-          report(value_where, key, node_text(value),
-                 "expected a table of regional keys, e.g. [intervention." + field +
-                     "] with policy.protection.shelter_beds_per_100k = ...");
-          ok = false;
-        }
+  RawIntervention iv;
+  iv.where = at(table.source());
+  iv.name = std::move(name);
+  // Inside another document (an exercise) the key names the table it is in.
+  const std::string prefix = embedded ? embedded->table + "." : std::string("intervention.");
+  for (auto&& [k, value] : table) {
+    const std::string field(k.str());
+    const std::string key = prefix + field;
+    const SourceLocation value_where = at(value.source());
+    bool ok = true;
+    const bool own =
+        embedded && std::find(embedded->own.begin(), embedded->own.end(), field) != embedded->own.end();
+    if (own) {
+      continue;
+    } else if (field == "name" && !embedded) {
+      Field<std::string> given;
+      ok = read_text_field(value, value_where, key, given);
+      if (ok) iv.name = *given.value;
+    } else if (field == "start_step" && !embedded) {
+      ok = read_integer_field(value, value_where, key, 0, max_step, "step at which it starts", iv.start_step);
+    } else if (field == "end_step") {
+      ok = read_integer_field(value, value_where, key, 1, max_step, "first step after it ends", iv.end_step);
+    } else if (field == "ramp_steps") {
+      ok = read_integer_field(value, value_where, key, 0, max_step, "steps to reach full strength",
+                              iv.ramp_steps);
+    } else if (field == "region") {
+      ok = read_text_field(value, value_where, key, iv.region);
+    } else if (field == "set" || field == "scale" || field == "add") {
+      if (const toml::table* levers = value.as_table()) {
+        walk(*levers, "",
+             field == "set"     ? Place::InterventionSet
+             : field == "scale" ? Place::InterventionScale
+                                : Place::InterventionAdd,
+             nullptr, &iv.levers, false);
       } else {
-        const std::vector<std::string> fields(kInterventionFields.begin(), kInterventionFields.end());
-        report(
-            at(k.source()), key, node_text(value),
-            "unknown intervention field" + did_you_mean(near_misses(field, fields)) +
-                " (an intervention has name, start_step, end_step, region, ramp_steps, set, scale and add)");
+        report(value_where, key, node_text(value),
+               "expected a table of regional keys, e.g. [" + prefix + field +
+                   "] with policy.protection.shelter_beds_per_100k = ...");
         ok = false;
       }
-      iv.valid = iv.valid && ok;
+    } else if (embedded) {
+      std::vector<std::string> fields(embedded->own.begin(), embedded->own.end());
+      for (std::string_view f : {"region", "end_step", "ramp_steps", "set", "scale", "add"})
+        fields.emplace_back(f);
+      std::string listed;
+      for (std::size_t i = 0; i < fields.size(); ++i)
+        listed += (i == 0 ? "" : i + 1 == fields.size() ? " and " : ", ") + fields[i];
+      report(at(k.source()), key, node_text(value),
+             "unknown field" + did_you_mean(near_misses(field, fields)) + " (" + embedded->what + " has " +
+                 listed + ")");
+      ok = false;
+    } else {
+      const std::vector<std::string> fields(kInterventionFields.begin(), kInterventionFields.end());
+      report(at(k.source()), key, node_text(value),
+             "unknown intervention field" + did_you_mean(near_misses(field, fields)) +
+                 " (an intervention has name, start_step, end_step, region, ramp_steps, set, scale and add)");
+      ok = false;
     }
-    if (!iv.start_step.value && iv.start_step.written.empty()) {
-      report(iv.where, "intervention.start_step", "", "an [[intervention]] needs start_step = a step number");
-      iv.valid = false;
-    }
-    // Absent or empty tables alike: the resolved TOML leaves an empty one out.
-    auto no_levers_in = [&](const char* field) {
-      const toml::table* levers = table[field].as_table();
-      return !table.contains(field) || (levers != nullptr && levers->empty());
-    };
-    if (iv.valid && iv.levers.empty() && no_levers_in("set") && no_levers_in("scale") &&
-        no_levers_in("add")) {
-      report(iv.where, "intervention", "",
-             "intervention '" + iv.name +
-                 "' changes nothing: give an [intervention.set], [intervention.scale] or [intervention.add] "
-                 "table with at least one key");
-      iv.valid = false;
-    }
-    // Which of set, scale and add applies first would be arbitrary.
-    for (std::size_t i = 0; i < iv.levers.size(); ++i) {
-      for (std::size_t j = 0; j < i; ++j) {
-        if (iv.levers[i].param == iv.levers[j].param && iv.levers[i].op != iv.levers[j].op) {
-          report(iv.levers[i].where, std::string(iv.levers[i].param->key), "",
-                 "intervention '" + iv.name + "' " + std::string(lever_op_name(iv.levers[j].op)) + "s and " +
-                     std::string(lever_op_name(iv.levers[i].op)) +
-                     "s this key; use one of set, scale and add");
-          iv.valid = false;
-        }
+    iv.valid = iv.valid && ok;
+  }
+  if (embedded) {
+    iv.start_step.value = embedded->start_step;
+  } else if (!iv.start_step.value && iv.start_step.written.empty()) {
+    report(iv.where, "intervention.start_step", "", "an [[intervention]] needs start_step = a step number");
+    iv.valid = false;
+  }
+  // Absent or empty tables alike: the resolved TOML leaves an empty one out.
+  auto no_levers_in = [&](const char* field) {
+    const toml::table* levers = table[field].as_table();
+    return !table.contains(field) || (levers != nullptr && levers->empty());
+  };
+  if (!embedded && iv.valid && iv.levers.empty() && no_levers_in("set") && no_levers_in("scale") &&
+      no_levers_in("add")) {
+    report(iv.where, "intervention", "",
+           "intervention '" + iv.name +
+               "' changes nothing: give an [intervention.set], [intervention.scale] or [intervention.add] "
+               "table with at least one key");
+    iv.valid = false;
+  }
+  // Which of set, scale and add applies first would be arbitrary.
+  for (std::size_t i = 0; i < iv.levers.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (iv.levers[i].param == iv.levers[j].param && iv.levers[i].op != iv.levers[j].op) {
+        report(iv.levers[i].where, std::string(iv.levers[i].param->key), "",
+               (embedded ? "'" : "intervention '") + iv.name + "' " +
+                   std::string(lever_op_name(iv.levers[j].op)) + "s and " +
+                   std::string(lever_op_name(iv.levers[i].op)) + "s this key; use one of set, scale and add");
+        iv.valid = false;
       }
     }
-    interventions_.push_back(std::move(iv));
   }
+  return iv;
+}
+
+std::vector<InterventionSpec> Loader::read_embedded_interventions(
+    const Scenario& scenario, const std::vector<EmbeddedIntervention>& tables,
+    std::vector<ScenarioIssue>& issues) {
+  interventions_.clear();
+  // The regions they may name are the scenario's.
+  regions_.clear();
+  for (const RegionSpec& r : scenario.regions) {
+    RawRegion region;
+    region.name = r.name;
+    region.valid = true;
+    regions_.push_back(std::move(region));
+  }
+  for (const EmbeddedIntervention& e : tables)
+    interventions_.push_back(read_intervention(*e.table, e.name, &e.fields));
+  // Resolved in a copy, so the scenario's own interventions stay out.
+  Scenario resolved = scenario;
+  resolved.interventions.clear();
+  resolve_interventions(resolved);
+  issues.insert(issues.end(), std::make_move_iterator(issues_.begin()),
+                std::make_move_iterator(issues_.end()));
+  issues_.clear();
+  return resolved.interventions;
 }
 
 void Loader::apply_override(std::size_t position, const std::string& argument) {
