@@ -332,7 +332,8 @@ void LiveSession::save_now(const std::string& path) {
     writer.consume(std::move(result));
     writer.commit();
     publish_message("saved " + path + " (" + std::to_string(steps) + " steps, " +
-                        std::to_string(recorder_.interventions().size()) + " lever changes)",
+                        std::to_string(recorder_.interventions().size()) +
+                        (recorder_.interventions().size() == 1 ? " change)" : " changes)"),
                     false);
   } catch (const std::exception& e) {
     publish_message(std::string("cannot save: ") + e.what(), true);

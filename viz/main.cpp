@@ -2,6 +2,7 @@
 //   tipsim-viewer [SCENARIO.toml | FILE.h5] [--compare OTHER.h5]
 //                 [--screenshot OUT.png --frames N] [--size WxH] [--step S] [--branch]
 //                 [--set KEY=VALUE]...
+//   tipsim-viewer --exercise FILE.toml [--save FILE.h5] [--screenshot OUT.png --answer A...]
 // Every input is checked before a window opens, so a bad file is reported
 // the same way with or without a display.
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@
 
 #include "app.hpp"
 #include "build_info.hpp"
+#include "exercise.hpp"
 #include "levers.hpp"
 #include "live_session.hpp"
 #include "quoting.hpp"
@@ -52,7 +54,8 @@ bool parse_size(const std::string& text, int& width, int& height) {
 // What the command line asks for.
 struct ViewerOptions {
   std::string input = std::string(TIPSIM_SCENARIO_DIR) + "/baseline.toml";
-  std::string compare, screenshot, size = "1600x1000";
+  std::string compare, screenshot, size = "1600x1000", exercise, save;
+  std::vector<std::string> answers;
   int frames = 60;
   std::int32_t step = -1;
   bool branch = false;
@@ -78,6 +81,22 @@ void add_options(CLI::App& app, ViewerOptions& o) {
                  "Live: run this many steps first, then pause; replay: show this step first (0-based)")
       ->check(CLI::Range(0, 1000000))
       ->type_name("S");
+  app.add_option(
+         "--exercise", o.exercise,
+         "Run a training exercise: its scenario live, with news, decisions, predictions and a debrief")
+      ->type_name("FILE.toml");
+  app.add_option(
+         "--answer", o.answers,
+         "--exercise with --screenshot: the answers at the questions in turn (an option's number from 1, "
+         "or rise, fall, same)")
+      ->type_name("A")
+      ->take_all()
+      ->allow_extra_args(false);
+  app.add_option(
+         "--save", o.save,
+         "Where a live session or an exercise is saved (default runs/NAME-session.h5); an exercise saves "
+         "itself when its run ends")
+      ->type_name("FILE.h5");
   app.add_flag("--branch", o.branch,
                "Replay: continue the run live after the step shown (--step), the recording drawn beside it");
   app.add_option("--set", o.overrides,
@@ -118,6 +137,43 @@ bool check_options(const ViewerOptions& o, WindowOptions& window) {
   return true;
 }
 
+// A training exercise.
+int run_exercise(const ViewerOptions& o, WindowOptions& window, const std::string& command_line) {
+  if (!o.compare.empty() || o.branch || !o.overrides.empty()) {
+    print_error(
+        "--exercise runs the exercise's own scenario; leave out --compare, --branch and --set "
+        "(an exercise's [exercise] table has set = [...])");
+    return kExitBadInput;
+  }
+  for (const std::string& a : o.answers) {
+    char* end = nullptr;
+    const long n = std::strtol(a.c_str(), &end, 10);
+    if (!(a == "rise" || a == "fall" || a == "same" || (end != a.c_str() && *end == '\0' && n >= 1))) {
+      print_error("--answer " + a + ": an answer is an option's number (1, 2, ...) or rise, fall or same");
+      return kExitBadInput;
+    }
+  }
+  Exercise exercise;
+  try {
+    exercise = load_exercise_file(o.exercise);
+  } catch (const ScenarioError& e) {
+    std::istringstream lines(e.what());
+    std::string line;
+    while (std::getline(lines, line)) print_error(line);
+    return kExitBadInput;
+  }
+  window.title = "tipsim-viewer \xE2\x80\x94 " + exercise.title + " (exercise)";
+  ExerciseOptions options;
+  options.save_path =
+      o.save.empty() ? "runs/" + std::filesystem::path(o.exercise).stem().string() + "-session.h5" : o.save;
+  options.answers = o.answers;
+  options.stop_at = o.step;
+  return run_window(window, [&](const Fonts& fonts) {
+    return make_exercise_screen(std::make_unique<ExerciseSession>(std::move(exercise), command_line), options,
+                                fonts);
+  });
+}
+
 // A scenario, run live.
 int run_live(const ViewerOptions& o, WindowOptions& window, const std::string& command_line) {
   if (!o.compare.empty()) {
@@ -136,7 +192,8 @@ int run_live(const ViewerOptions& o, WindowOptions& window, const std::string& c
   }
   window.title = "tipsim-viewer \xE2\x80\x94 " + scenario.name + " (live)";
   LiveOptions live;
-  live.save_path = "runs/" + std::filesystem::path(o.input).stem().string() + "-session.h5";
+  live.save_path =
+      o.save.empty() ? "runs/" + std::filesystem::path(o.input).stem().string() + "-session.h5" : o.save;
   live.start_at = o.step;
   return run_window(window, [&](const Fonts& fonts) {
     return make_live_screen(std::make_unique<LiveSession>(std::move(scenario), command_line), live, fonts);
@@ -236,7 +293,13 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitBadInput;
   }
   WindowOptions window;
+  if (!options.exercise.empty() && app.count("file") > 0) {
+    print_error("--exercise names the scenario it runs; give no other file");
+    return kExitBadInput;
+  }
+  if (!options.exercise.empty()) options.input = options.exercise;
   if (!check_options(options, window)) return kExitBadInput;
+  if (!options.exercise.empty()) return run_exercise(options, window, tipsim::shell_command_line(argc, argv));
   if (options.branch && !looks_like_run_file(options.input)) {
     print_error("--branch continues a run file; '" + options.input + "' is a scenario");
     return kExitBadInput;

@@ -55,10 +55,15 @@ std::vector<std::int64_t> marker_steps(const std::vector<InterventionSpec>& a,
 
 // ---- live ----------------------------------------------------------------------
 
-class LiveScreen : public Screen {
+class LiveScreen : public LiveScreenOn {
  public:
   LiveScreen(std::unique_ptr<LiveSession> session, const LiveOptions& options, const Fonts& fonts)
-      : session_(std::move(session)),
+      : LiveScreen(*session, options, fonts) {
+    owned_ = std::move(session);
+  }
+  // A session owned elsewhere (an exercise's).
+  LiveScreen(LiveSession& session, const LiveOptions& options, const Fonts& fonts)
+      : session_(&session),
         scenario_(session_->scenario()),
         summary_(describe_scenario(scenario_)),
         fonts_(fonts),
@@ -88,6 +93,10 @@ class LiveScreen : public Screen {
         [&](const LiveStatus& s) { return !s.building && (s.steps_done >= target || s.finished); },
         std::chrono::minutes(5));
   }
+
+  // The session as this screen holds it (poll() hands each frame out once).
+  const LiveView& view() const override { return view_; }
+  const char* save_path() const { return save_path_; }
 
   void draw(float width, float height) override {
     poll();
@@ -215,7 +224,10 @@ class LiveScreen : public Screen {
   void draw_controls(const Rect& area) {
     begin_bar(area);
     const LiveStatus& st = view_.status;
-    bar_title(fonts_, (session_->branch() ? "branch \xC2\xB7 " : "live \xC2\xB7 ") + scenario_.name);
+    bar_title(fonts_, (options_.exercise    ? "exercise \xC2\xB7 "
+                       : session_->branch() ? "branch \xC2\xB7 "
+                                            : "live \xC2\xB7 ") +
+                          scenario_.name);
     ImGui::SameLine(0, fonts_.size * 1.5f);
     const float button = fonts_.size * 5;
     if (options_.on_leave) {
@@ -234,7 +246,8 @@ class LiveScreen : public Screen {
     if (ImGui::Button("Step", {button, 0})) session_->step_once();
     ImGui::EndDisabled();
     ImGui::SameLine();
-    if (ImGui::Button(session_->branch() ? "Back to the branch point" : "Reset with a new seed"))
+    if (!options_.exercise &&
+        ImGui::Button(session_->branch() ? "Back to the branch point" : "Reset with a new seed"))
       session_->reset_with_new_seed();
     ImGui::SameLine(0, fonts_.size * 1.5f);
     ImGui::AlignTextToFramePadding();
@@ -383,7 +396,8 @@ class LiveScreen : public Screen {
     end_panel();
   }
 
-  std::unique_ptr<LiveSession> session_;
+  std::unique_ptr<LiveSession> owned_;
+  LiveSession* session_;
   const Scenario& scenario_;
   const ScenarioSummary summary_;
   const Fonts& fonts_;
@@ -798,6 +812,11 @@ class ReplayScreen : public Screen {
 std::unique_ptr<Screen> make_live_screen(std::unique_ptr<LiveSession> session, const LiveOptions& options,
                                          const Fonts& fonts) {
   return std::make_unique<LiveScreen>(std::move(session), options, fonts);
+}
+
+std::unique_ptr<LiveScreenOn> make_live_screen_on(LiveSession& session, const LiveOptions& options,
+                                                  const Fonts& fonts) {
+  return std::make_unique<LiveScreen>(session, options, fonts);
 }
 
 std::unique_ptr<Screen> make_replay_screen(std::vector<std::unique_ptr<ReplayRun>> runs,

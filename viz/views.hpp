@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app.hpp"
+#include "exercise_session.hpp"
 #include "live_session.hpp"
 #include "replay_run.hpp"
 
@@ -31,9 +32,33 @@ struct LiveOptions {
   std::size_t original_replicate = 0;
   std::function<void()> on_leave;
   std::vector<LeverSetting> levers;  // changed at the start, as if moved by hand
+  bool exercise = false;             // an exercise's run: no reset, its questions stop it
 };
 std::unique_ptr<Screen> make_live_screen(std::unique_ptr<LiveSession> session, const LiveOptions& options,
                                          const Fonts& fonts);
+
+// A live screen on a session another screen owns and also reads (an
+// exercise): the frames reach it through this screen's view.
+class LiveScreenOn : public Screen {
+ public:
+  virtual const LiveView& view() const = 0;
+};
+std::unique_ptr<LiveScreenOn> make_live_screen_on(LiveSession& session, const LiveOptions& options,
+                                                  const Fonts& fonts);
+
+struct ExerciseOptions {
+  std::string save_path;  // where the session is saved when the run ends
+  // Headless (--screenshot): the answers given at the questions in turn
+  // (an option's number from 1, or rise, fall, same); the first option and
+  // "same" when they run out.
+  std::vector<std::string> answers;
+  // Headless: questions before this step are answered, one at it is left
+  // on screen (--step); -1: play to the debrief.
+  std::int32_t stop_at = -1;
+};
+// An exercise: the live run with its news, questions and debrief.
+std::unique_ptr<Screen> make_exercise_screen(std::unique_ptr<ExerciseSession> session,
+                                             const ExerciseOptions& options, const Fonts& fonts);
 
 struct ReplayOptions {
   std::int32_t start_at = -1;  // the step shown first (--step); -1 = the last

@@ -444,5 +444,116 @@ TEST_F(ViewerProgramTest, ASavedSessionReRunsExactlyWithTheCommand) {
   EXPECT_EQ(all_series(session), all_series(rerun));
 }
 
+// ---- exercises -----------------------------------------------------------------------
+
+const std::string kExercise = R"([exercise]
+title = "Shelters and investigators"
+briefing = "A test of the exercise screen."
+scenario = "tiny.toml"
+debrief_replicates = 2
+
+[[inject]]
+step = 10
+headline = "Shelters cut by half"
+[inject.scale]
+policy.protection.shelter_beds_per_100k = 0.5
+
+[[decision]]
+step = 20
+question = "What now?"
+[[decision.option]]
+label = "Five times the investigators"
+[decision.option.scale]
+policy.prosecution.investigators_per_100k = 5
+[[decision.option]]
+label = "Nothing"
+
+[[prediction]]
+step = 52
+question = "Prosecutions up or down?"
+metric = "prosecutions"
+horizon_steps = 26
+)";
+
+// The issue's test: an exercise plays through an inject, a decision and a
+// prediction to the debrief under a virtual display, answered from the
+// command line; the saved session re-runs exactly with tipsim run --from.
+TEST_F(ViewerProgramTest, AnExercisePlaysThroughToTheDebrief) {
+  require_xvfb();
+  fs::copy_file(kTiny, folder_ / "tiny.toml");
+  std::ofstream(folder_ / "exercise.toml") << kExercise;
+  const fs::path png = folder_ / "debrief.png", saved = folder_ / "session.h5";
+  const Outcome o =
+      viewer_on_xvfb({"--exercise", (folder_ / "exercise.toml").string(), "--save", saved.string(),
+                      "--answer", "2", "--answer", "fall", "--screenshot", png.string(), "--frames", "8"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_TRUE(contains(o.out, "Exercise debrief: Shelters and investigators")) << o.out;
+  EXPECT_TRUE(contains(o.out, "Decision 1 (after week 20): What now?\n  chosen: Nothing")) << o.out;
+  EXPECT_TRUE(contains(o.out, "against \"Five times the investigators\", over 2 runs:")) << o.out;
+  EXPECT_TRUE(contains(o.out, "victim-years of exploitation averted: ")) << o.out;
+  EXPECT_TRUE(contains(
+      o.out, "Prediction 1 (after week 52): Prosecutions up or down?\n  the room said it would fall"))
+      << o.out;
+  EXPECT_TRUE(contains(o.out, "Score: ")) << o.out;
+  EXPECT_TRUE(contains(o.out, "The branch taken, run again, reproduces the session")) << o.out;
+  EXPECT_TRUE(contains(o.out, "Session: saved " + saved.string())) << o.out;
+  // The debrief fills the screen: findings on the left, the two branches
+  // charted on the right.
+  const Image image(png);
+  ASSERT_TRUE(image.ok());
+  EXPECT_GT(image.drawn_share({0, 0, kWidth * 0.45f, kHeight * 0.5f}), 0.02);
+  EXPECT_GT(image.count_near({kWidth * 0.5f, 0, kWidth * 0.5f, kHeight * 0.4f}, kTrueRed), 150u);
+
+  // The session file holds the inject and the choice, and re-runs exactly.
+  const auto session = output::read_run_file(saved.string());
+  ASSERT_EQ(session.interventions.size(), 1u);  // the inject; "Nothing" changes nothing
+  const Outcome rerun =
+      run({kCli, "run", "--from", saved.string(), "-o", (folder_ / "rerun.h5").string(), "--quiet"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_EQ(all_series(session), all_series(output::read_run_file((folder_ / "rerun.h5").string())));
+}
+
+// With --step the run stops at the question asked then and leaves it on
+// screen: no debrief, nothing saved.
+TEST_F(ViewerProgramTest, AnExerciseWaitsAtItsQuestion) {
+  require_xvfb();
+  fs::copy_file(kTiny, folder_ / "tiny.toml");
+  std::ofstream(folder_ / "exercise.toml") << kExercise;
+  const fs::path png = folder_ / "question.png", saved = folder_ / "session.h5";
+  const Outcome o =
+      viewer_on_xvfb({"--exercise", (folder_ / "exercise.toml").string(), "--save", saved.string(), "--step",
+                      "20", "--screenshot", png.string(), "--frames", "6"});
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_FALSE(contains(o.out, "Exercise debrief")) << o.out;
+  EXPECT_FALSE(fs::exists(saved));
+  const Image image(png);
+  ASSERT_TRUE(image.ok());
+  // The panels behind the question are dimmed: no pure white is left in the map's corner.
+  const ScreenLayout layout = layout_screen(ViewerMode::Live, kWidth, kHeight);
+  EXPECT_EQ(image.count_near(
+                {layout.map.x, layout.map.y + layout.map.h * 0.8f, layout.map.w * 0.2f, layout.map.h * 0.15f},
+                {255, 255, 255}, 3),
+            0u);
+}
+
+TEST_F(ViewerProgramTest, ABadExerciseExitsWithTwoAndSaysWhere) {
+  fs::copy_file(kTiny, folder_ / "tiny.toml");
+  std::ofstream(folder_ / "bad.toml")
+      << "[exercise]\ntitle = \"T\"\nscenario = \"tiny.toml\"\n\n[[prediction]]\nstep = 60\nquestion = "
+         "\"?\"\nmetric = \"convictoins\"\n";
+  Outcome o = viewer({"--exercise", (folder_ / "bad.toml").string()});
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_TRUE(
+      contains(o.err,
+               "bad.toml:8:10: key 'prediction.metric' = \"convictoins\": no such series; did you mean "
+               "'convictions'"))
+      << o.err;
+  o = viewer({"--exercise", (folder_ / "bad.toml").string(), "--answer", "maybe"});
+  EXPECT_EQ(o.exit_code, 2);
+  EXPECT_TRUE(contains(o.err, "--answer maybe")) << o.err;
+  EXPECT_EQ(viewer({"--exercise", (folder_ / "missing.toml").string()}).exit_code, 2);
+  EXPECT_EQ(viewer({kTiny, "--exercise", (folder_ / "bad.toml").string()}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace tipsim::viz
