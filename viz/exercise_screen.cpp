@@ -61,6 +61,7 @@ std::string outcome_text(const PredictionResult& r, const ExercisePrediction& p)
 
 // One effect of a decision against an untaken option, in words.
 std::string effect_text(const EffectSpec& spec, const EffectEstimate& e, double session, std::size_t runs) {
+  if (!std::isfinite(e.mean)) return std::string(spec.label) + ": n/a (nothing averted)";
   std::string out = std::string(spec.label) + ": " + figure_text(e.mean) + " " + std::string(spec.units);
   if (runs > 1) out += " (95 % interval " + figure_text(e.ci_low) + " to " + figure_text(e.ci_high) + ")";
   out += "; this run " + figure_text(session);
@@ -322,8 +323,8 @@ class ExerciseScreen : public Screen {
     const float left_width = width * 0.48f;
     ImGui::BeginChild("findings", {left_width, 0}, false);
     if (!debrief->error.empty()) wrapped(debrief->error, colour::kError);
-    draw_decisions(*debrief);
     draw_predictions(*debrief);
+    draw_decisions(*debrief);
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("branches", {0, 0}, false);
@@ -355,23 +356,51 @@ class ExerciseScreen : public Screen {
       wrapped("Chosen: " + decision.options[*debrief.choices[d]].label, colour::kSelected);
       for (const DecisionEffect& effect : debrief.effects) {
         if (effect.decision != d) continue;
-        ImGui::PushFont(fonts_.small);
-        ImGui::PushTextWrapPos(0);
         wrapped("Against \"" + decision.options[effect.untaken].label + "\":");
-        for (std::size_t k = 0; k < effect_table().size() && k < effect.effects.estimate.size(); ++k)
-          ImGui::BulletText("%s", effect_text(effect_table()[k], effect.effects.estimate[k],
-                                              effect.session_values[k], debrief.replicates)
-                                      .c_str());
-        ImGui::PopTextWrapPos();
-        ImGui::PopFont();
+        draw_effect_table(effect, debrief.replicates);
       }
     }
   }
 
+  // The effects of the option taken over one untaken, one row each.
+  void draw_effect_table(const DecisionEffect& effect, std::size_t runs) {
+    ImGui::PushFont(fonts_.small);
+    ImGui::PushID(static_cast<int>(effect.decision * 100 + effect.untaken));
+    constexpr ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH |
+                                      ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_PadOuterX;
+    if (ImGui::BeginTable("effects", 4, flags)) {
+      ImGui::TableSetupColumn("the option taken, against it", ImGuiTableColumnFlags_WidthStretch, 3.0f);
+      ImGui::TableSetupColumn(("mean of " + std::to_string(runs) + " runs").c_str(),
+                              ImGuiTableColumnFlags_WidthStretch, 1.1f);
+      ImGui::TableSetupColumn("95 % interval", ImGuiTableColumnFlags_WidthStretch, 2.0f);
+      ImGui::TableSetupColumn("this run", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+      ImGui::TableHeadersRow();
+      for (std::size_t k = 0; k < effect_table().size() && k < effect.effects.estimate.size(); ++k) {
+        const EffectSpec& spec = effect_table()[k];
+        const EffectEstimate& e = effect.effects.estimate[k];
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        const bool money = std::string_view(spec.units).starts_with("USD");
+        ImGui::TextUnformatted(
+            (std::string(spec.label) + (money ? " (" + std::string(spec.units) + ")" : std::string()))
+                .c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(figure_text(e.mean).c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(runs > 1 && std::isfinite(e.ci_low)
+                                   ? (figure_text(e.ci_low) + " to " + figure_text(e.ci_high)).c_str()
+                                   : "n/a");
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(figure_text(effect.session_values[k]).c_str());
+      }
+      ImGui::EndTable();
+    }
+    ImGui::PopID();
+    ImGui::PopFont();
+  }
+
   void draw_predictions(const Debrief& debrief) {
     const Exercise& e = session_->exercise();
-    ImGui::Spacing();
-    ImGui::Separator();
     ImGui::PushFont(fonts_.title);
     ImGui::TextUnformatted("Predictions");
     ImGui::PopFont();
@@ -395,6 +424,8 @@ class ExerciseScreen : public Screen {
     ImGui::PushFont(fonts_.bold);
     ImGui::Text("%zu of %zu predictions right", right, scored);
     ImGui::PopFont();
+    ImGui::Spacing();
+    ImGui::Separator();
   }
 
   // The run the room watched, with an untaken branch faint beside it.

@@ -174,9 +174,11 @@ void Loader::resolve_interventions(Scenario& scenario) {
     if (raw.end_step.value) {
       iv.end_step = *raw.end_step.value;
       if (iv.end_step <= iv.start_step) {
-        report(raw.end_step.where, "intervention.end_step", raw.end_step.written,
-               "end_step must be after start_step = " + std::to_string(iv.start_step) +
-                   " (the intervention is active for steps start_step <= step < end_step)");
+        // In an exercise the start is the inject's or the decision's step.
+        const std::string start = raw.key_prefix == "intervention." ? "start_step" : "step";
+        report(raw.end_step.where, raw.key_prefix + "end_step", raw.end_step.written,
+               "end_step must be after " + start + " = " + std::to_string(iv.start_step) +
+                   " (the changes act for steps " + start + " <= step < end_step)");
         continue;
       }
     } else {
@@ -185,7 +187,7 @@ void Loader::resolve_interventions(Scenario& scenario) {
     }
     iv.ramp_steps = raw.ramp_steps.value.value_or(0);
     if (raw.region.value) {
-      const auto region = region_of(scenario, raw.region, "intervention.region", true);
+      const auto region = region_of(scenario, raw.region, raw.key_prefix + "region", true);
       if (!region) continue;
       iv.region = *region;
     }

@@ -222,6 +222,7 @@ struct RawLever {
 struct RawIntervention {
   SourceLocation where;
   std::string name;
+  std::string key_prefix = "intervention.";  // its fields' keys in messages ("inject." in an exercise)
   Field<std::int64_t> start_step, end_step, ramp_steps;
   Field<std::string> region;
   std::vector<RawLever> levers;

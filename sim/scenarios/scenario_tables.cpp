@@ -154,6 +154,7 @@ RawIntervention Loader::read_intervention(const toml::table& table, std::string 
   iv.name = std::move(name);
   // Inside another document (an exercise) the key names the table it is in.
   const std::string prefix = embedded ? embedded->table + "." : std::string("intervention.");
+  iv.key_prefix = prefix;
   for (auto&& [k, value] : table) {
     const std::string field(k.str());
     const std::string key = prefix + field;

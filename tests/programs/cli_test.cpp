@@ -183,6 +183,42 @@ TEST_F(CliTest, HelpSucceedsAndAMissingSubcommandIsAUsageError) {
 
 // ---- validate --------------------------------------------------------------------------------
 
+// An exercise file is checked as the viewer checks it, and outlined.
+TEST_F(CliTest, ValidateOutlinesAnExerciseOrLocatesItsMistakes) {
+  write("tiny.toml", kTinyScenario);
+  write("exercise.toml", R"([exercise]
+title = "Outline"
+scenario = "tiny.toml"
+
+[[decision]]
+step = 5
+question = "Which way?"
+[[decision.option]]
+label = "Left"
+[decision.option.set]
+policy.prosecution.investigators_per_100k = 3
+[[decision.option]]
+label = "Right"
+region = "Destination"
+[decision.option.scale]
+policy.protection.shelter_beds_per_100k = 2
+)");
+  Outcome outcome = tipsim({"validate", "exercise.toml"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find("exercise   Outline"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("step    5  decision    Which way?"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("2. Right"), std::string::npos) << outcome.out;
+  EXPECT_EQ(tipsim({"validate", "exercise.toml", "--set", "scenario.seed=3"}).exit_code, 2);
+  write("bad.toml",
+        "[exercise]\ntitle = \"Bad\"\nscenario = \"tiny.toml\"\n[[inject]]\nstep = 2\nheadline = "
+        "\"x\"\nregion = \"Nowhere\"\n");
+  outcome = tipsim({"validate", "bad.toml"});
+  EXPECT_EQ(outcome.exit_code, 2);
+  EXPECT_NE(outcome.err.find("bad.toml:7:10: key 'inject.region' = \"Nowhere\": no region named 'Nowhere'"),
+            std::string::npos)
+      << outcome.err;
+}
+
 TEST_F(CliTest, ValidatePrintsResolvedTomlThatLoadsBack) {
   const fs::path path = write("tiny.toml", kTinyScenario);
   const std::vector<std::string> overrides = {"scenario.seed=99",

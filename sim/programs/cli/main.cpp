@@ -249,9 +249,10 @@ void add_reading_commands(CLI::App& app, Commands& c) {
           "Progress as plain lines, one per table written, also when stderr is not a terminal")
       ->excludes(export_quiet);
 
-  c.validate_cmd =
-      app.add_subcommand("validate", "Check a scenario and print every parameter as the run would use it");
-  c.validate_cmd->add_option("scenario", c.validate_path, "Scenario file (TOML)")
+  c.validate_cmd = app.add_subcommand("validate",
+                                      "Check a scenario and print every parameter as the run would use it, "
+                                      "or check a training exercise and print its outline");
+  c.validate_cmd->add_option("scenario", c.validate_path, "Scenario or exercise file (TOML)")
       ->required()
       ->type_name("SCENARIO.toml");
   c.validate_cmd->add_option("--set", c.validate_overrides, "Override a scenario key: KEY=VALUE (repeatable)")

@@ -1,15 +1,19 @@
 // The commands about scenarios themselves: `tipsim validate` (a scenario
-// resolved, or its problems) and `tipsim scenarios` (the bundled ones).
+// resolved, an exercise summarised, or their problems) and `tipsim
+// scenarios` (the bundled ones).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "commands.hpp"
+#include "exercise.hpp"
 #include "scenario_loader.hpp"
 
 namespace tipsim::cli {
@@ -20,7 +24,68 @@ void print_scenario_error(const ScenarioError& e) {
   while (std::getline(lines, line)) print_error(line);
 }
 
+namespace {
+
+// A training exercise (tipsim-viewer --exercise) rather than a scenario:
+// a file with an [exercise] table.
+bool is_exercise_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  static const std::regex table(R"(^\s*\[\s*exercise\s*\]\s*(#.*)?$)");
+  while (std::getline(in, line))
+    if (std::regex_match(line, table)) return true;
+  return false;
+}
+
+// The exercise in outline: what the room will see and be asked.
+void print_exercise(const Exercise& e) {
+  std::printf("exercise   %s\n", e.title.c_str());
+  std::printf("scenario   %s (%s, %d steps)\n", e.scenario.source_path.c_str(), e.scenario.name.c_str(),
+              e.scenario.steps());
+  struct Line {
+    std::int32_t step;
+    std::string text;
+  };
+  std::vector<Line> lines;
+  for (const ExerciseInject& i : e.injects)
+    lines.push_back({i.step, "news        " + i.headline + " (" + std::to_string(i.changes.size()) +
+                                 (i.changes.size() == 1 ? " change)" : " changes)")});
+  for (std::size_t d = 0; d < e.decisions.size(); ++d) {
+    std::string text = "decision    " + e.decisions[d].question;
+    for (std::size_t o = 0; o < e.decisions[d].options.size(); ++o)
+      text += "\n                       " + std::to_string(o + 1) + ". " + e.decisions[d].options[o].label;
+    lines.push_back({e.decisions[d].step, text});
+  }
+  for (const ExercisePrediction& p : e.predictions)
+    lines.push_back(
+        {p.step, "prediction  " + p.question + "\n                       (" +
+                     std::string(spec(p.metric).name) + ", " +
+                     (p.region < 0 ? std::string("all regions")
+                                   : e.scenario.regions[static_cast<std::size_t>(p.region)].name) +
+                     ", " + std::to_string(p.horizon) + " steps before and after)"});
+  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.step < b.step; });
+  for (const Line& l : lines) std::printf("  step %4d  %s\n", l.step, l.text.c_str());
+  std::printf("debrief    %d runs of each branch\n", e.debrief_replicates);
+}
+
+}  // namespace
+
 int validate_command(const std::string& scenario_path, const std::vector<std::string>& overrides) {
+  if (is_exercise_file(scenario_path)) {
+    if (!overrides.empty()) {
+      print_error(scenario_path +
+                  " is an exercise: its scenario's overrides go in its [exercise] table (set = [...])");
+      return kExitBadInput;
+    }
+    try {
+      print_exercise(load_exercise_file(scenario_path));
+      std::fflush(stdout);
+      return kExitOk;
+    } catch (const ScenarioError& e) {
+      print_scenario_error(e);
+      return kExitBadInput;
+    }
+  }
   try {
     const Scenario scenario = load_scenario_file(scenario_path, overrides);
     for (const std::string& note : scenario.notes) std::fprintf(stderr, "tipsim: note: %s\n", note.c_str());
