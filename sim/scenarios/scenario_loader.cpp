@@ -33,6 +33,35 @@ Scenario Loader::load(std::string_view text, const std::vector<std::string>& ove
   return scenario;
 }
 
+std::vector<InterventionSpec> Loader::load_interventions(std::string_view text, const Scenario& scenario) {
+  files_read_.push_back(file_);
+  const toml::table document = parse(text);
+  for (auto&& [k, value] : document) {
+    if (k.str() == "intervention") {
+      read_interventions(value, at(k.source()));
+    } else {
+      report(at(k.source()), std::string(k.str()), node_text(value),
+             "an interventions file holds [[intervention]] tables only (name, start_step, end_step, region, "
+             "ramp_steps, set, scale, add)");
+    }
+  }
+  if (interventions_.empty() && issues_.empty())
+    report(SourceLocation{file_, 1, 1}, "intervention", "", "no [[intervention]] table in the file");
+  // Named regions are the scenario's.
+  regions_.clear();
+  for (const RegionSpec& r : scenario.regions) {
+    RawRegion region;
+    region.name = r.name;
+    region.valid = true;
+    regions_.push_back(std::move(region));
+  }
+  Scenario resolved = scenario;
+  resolved.interventions.clear();
+  resolve_interventions(resolved);
+  if (!issues_.empty()) throw_issues_in_reading_order();
+  return resolved.interventions;
+}
+
 // The document, or the one problem that makes the text no TOML at all.
 toml::table Loader::parse(std::string_view text) {
   if (const auto nul = nul_position(text)) {
@@ -268,6 +297,19 @@ Scenario load_scenario_file(const std::string& path, const std::vector<std::stri
         {ScenarioIssue{SourceLocation{path, 0, 0}, "", "", "cannot read the scenario file: read error"}});
   }
   return load_scenario_text(text.str(), path, overrides);
+}
+
+std::vector<InterventionSpec> load_intervention_file(const std::string& path, const Scenario& scenario) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  if (!in || std::filesystem::is_directory(path, ec))
+    throw ScenarioError({ScenarioIssue{
+        SourceLocation{path, 0, 0}, "", "",
+        "cannot read the interventions file: " +
+            std::string(std::filesystem::exists(path, ec) ? "unreadable or a folder" : "no such file")}});
+  std::ostringstream text;
+  text << in.rdbuf();
+  return Loader(path).load_interventions(text.str(), scenario);
 }
 
 std::string_view trim_blanks(std::string_view text) {

@@ -51,6 +51,11 @@ Scenario load_scenario_file(const std::string& path, const std::vector<std::stri
 Scenario load_scenario_text(std::string_view text, const std::string& path_for_messages,
                             const std::vector<std::string>& overrides = {});
 
+// Reads a file of [[intervention]] tables (tipsim run --intervention), each
+// checked as a scenario's own are, against `scenario` (its regions and
+// steps). Throws ScenarioError listing every problem, located in the file.
+std::vector<InterventionSpec> load_intervention_file(const std::string& path, const Scenario& scenario);
+
 // `text` without the spaces and tabs around it (a --set or --vary argument).
 std::string_view trim_blanks(std::string_view text);
 

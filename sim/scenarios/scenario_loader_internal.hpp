@@ -264,6 +264,9 @@ class Loader {
       : file_(std::move(file)), chain_(std::move(chain)) {}
 
   Scenario load(std::string_view text, const std::vector<std::string>& overrides);
+  // A file of [[intervention]] tables only, resolved against `scenario`
+  // (load_intervention_file()).
+  std::vector<InterventionSpec> load_interventions(std::string_view text, const Scenario& scenario);
   // The tables of interventions written inside another document this
   // loader's file names (exercise.cpp), resolved against `scenario`, one
   // per table when no problem is found; problems are added to `issues`.

@@ -897,6 +897,73 @@ TEST_F(CliTest, AForkWithNoChangeRepeatsItsParentAndAChangeActsFromTheFork) {
   EXPECT_FALSE(steps_equal(12, 30));
 }
 
+// --intervention FILE adds [[intervention]] tables to a run: the same run
+// as a scenario that holds them; with --fork they act from the fork on,
+// never in its past; a file with a mistake is located like a scenario.
+TEST_F(CliTest, InterventionFilesAddToARunOrAFork) {
+  write("tiny.toml", kTinyScenario);
+  const std::string surge = R"([[intervention]]
+name = "surge"
+start_step = 15
+region = "Destination"
+[intervention.scale]
+policy.prosecution.investigators_per_100k = 40
+)";
+  write("surge.toml", surge);
+  write("with-surge.toml", std::string(kTinyScenario) + "\n" + surge);
+  ASSERT_EQ(tipsim({"run", "tiny.toml", "--steps", "30", "--intervention", "surge.toml", "-o", "out/a.h5",
+                    "--quiet"})
+                .exit_code,
+            0);
+  ASSERT_EQ(tipsim({"run", "with-surge.toml", "--steps", "30", "-o", "out/b.h5", "--quiet"}).exit_code, 0);
+  ASSERT_EQ(tipsim({"run", "tiny.toml", "--steps", "30", "-o", "out/none.h5", "--quiet"}).exit_code, 0);
+  // The same series, whatever file the interventions came from.
+  auto same_series = [](const output::RunFileContents& x, const output::RunFileContents& y) {
+    if (x.series.size() != y.series.size()) return false;
+    for (std::size_t i = 0; i < x.series.size(); ++i)
+      if (x.series[i].values != y.series[i].values) return false;
+    return true;
+  };
+  const auto a = output::read_run_file((folder_ / "out/a.h5").string());
+  EXPECT_TRUE(same_series(a, output::read_run_file((folder_ / "out/b.h5").string())));
+  ASSERT_EQ(a.interventions.size(), 1u);
+  const output::Variable* with = a.find_series("investigations");
+  const output::Variable* without =
+      output::read_run_file((folder_ / "out/none.h5").string()).find_series("investigations");
+  ASSERT_TRUE(with != nullptr && without != nullptr);
+  EXPECT_NE(with->values, without->values);
+
+  // A fork: from its step on.
+  ASSERT_EQ(
+      tipsim({"run", "tiny.toml", "--steps", "30", "--checkpoint-at", "15", "-o", "out/parent.h5", "--quiet"})
+          .exit_code,
+      0);
+  const Outcome fork = tipsim({"run", "--fork", "out/parent.h5", "--at", "15", "--intervention", "surge.toml",
+                               "-o", "out/fork.h5", "--quiet"});
+  ASSERT_EQ(fork.exit_code, 0) << fork.err;
+  EXPECT_TRUE(same_series(a, output::read_run_file((folder_ / "out/fork.h5").string())));
+  write("early.toml",
+        "[[intervention]]\nstart_step = 5\n[intervention.set]\npolicy.protection.hotline = 0.9\n");
+  Outcome refused = tipsim({"run", "--fork", "out/parent.h5", "--at", "15", "--intervention", "early.toml",
+                            "-o", "out/early.h5", "--quiet"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_TRUE(contains(refused.err, "starts at step 5, before the fork's step 15")) << refused.err;
+  EXPECT_FALSE(fs::exists(folder_ / "out/early.h5"));
+
+  write("bad.toml",
+        "[[intervention]]\nstart_step = 5\nregion = \"Destinaton\"\n[intervention.set]\n"
+        "policy.protection.hotline = 0.9\n[scenario]\nname = \"x\"\n");
+  refused = tipsim({"run", "tiny.toml", "--intervention", "bad.toml", "-o", "out/bad.h5", "--quiet"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_TRUE(contains(refused.err,
+                       "bad.toml:3:10: key 'intervention.region' = \"Destinaton\": no region named "
+                       "'Destinaton'; did you mean 'Destination'"))
+      << refused.err;
+  EXPECT_TRUE(contains(refused.err, "bad.toml:6:2: key 'scenario'")) << refused.err;
+  EXPECT_FALSE(fs::exists(folder_ / "out/bad.h5"));
+  EXPECT_EQ(tipsim({"run", "tiny.toml", "--intervention", "missing.toml", "--quiet"}).exit_code, 2);
+}
+
 // What a fork refuses, with exit code 2 and no file: a step without a
 // checkpoint (naming the nearest), a change to what made the past, a file
 // without checkpoints or of a sweep, checkpoints outside the run, and

@@ -704,6 +704,14 @@ RunStart past_of(const std::string& path, const output::RunFileContents& parent,
   return start;
 }
 
+// The [[intervention]] tables of each --intervention file, after the
+// scenario's own. Throws ScenarioError.
+void add_intervention_files(Scenario& scenario, const std::vector<std::string>& files) {
+  for (const std::string& file : files)
+    for (InterventionSpec& iv : load_intervention_file(file, scenario))
+      scenario.interventions.push_back(std::move(iv));
+}
+
 // `tipsim run --fork FILE.h5 --at STEP [SCENARIO] [--set ...]`: the file's
 // runs continued from their checkpoint at STEP under the changed scenario
 // (the file's own when none is given), into a new file that names its
@@ -757,6 +765,21 @@ int fork_command(const RunArguments& arguments) {
   if (arguments.scenario_path.empty()) {
     changed.source_text = parent.source_text;
     changed.source_path = parent.source_path;
+  }
+  // Interventions from files act from the fork on, never in its past.
+  try {
+    const std::size_t own = changed.interventions.size();
+    add_intervention_files(changed, arguments.intervention_files);
+    for (std::size_t i = own; i < changed.interventions.size(); ++i)
+      if (changed.interventions[i].start_step < at) {
+        print_error("--intervention: '" + changed.interventions[i].name + "' starts at step " +
+                    std::to_string(changed.interventions[i].start_step) + ", before the fork's step " +
+                    std::to_string(at) + "; a fork keeps the past, so its changes start at --at or later");
+        return kExitBadInput;
+      }
+  } catch (const ScenarioError& e) {
+    print_scenario_error(e);
+    return kExitBadInput;
   }
   if (const std::string refusal = fork_refusal(original, changed); !refusal.empty()) {
     print_error("the fork would change what made the past of " + path + "'s runs:\n" + refusal +
@@ -879,10 +902,17 @@ std::optional<double> parse_size(const std::string& text) {
 
 int run_command(const RunArguments& arguments) {
   if (!arguments.fork_path.empty()) return fork_command(arguments);
-  if (!arguments.from_path.empty()) return rerun_command(arguments);
+  if (!arguments.from_path.empty()) {
+    if (!arguments.intervention_files.empty()) {
+      print_error("--from repeats a run as it was; put interventions in a scenario, or --fork it");
+      return kExitBadInput;
+    }
+    return rerun_command(arguments);
+  }
   output::RunFileInfo info;
   try {
     info.points.push_back(load_scenario_file(arguments.scenario_path, overrides_of(arguments)));
+    add_intervention_files(info.points.back(), arguments.intervention_files);
   } catch (const ScenarioError& e) {
     print_scenario_error(e);
     return kExitBadInput;

@@ -71,11 +71,12 @@ void set_parallel_job(ParallelJob* job);
 // to continue from one of its checkpoints (a fork).
 struct RunArguments : RunOptions {
   std::string scenario_path;
-  std::string from_path;                    // --from FILE.h5
-  std::vector<std::int32_t> checkpoint_at;  // --checkpoint-at STEP,...
-  std::optional<int> checkpoint_every;      // --checkpoint-every K
-  std::string fork_path;                    // --fork FILE.h5
-  std::optional<int> fork_at;               // --at STEP
+  std::string from_path;                        // --from FILE.h5
+  std::vector<std::int32_t> checkpoint_at;      // --checkpoint-at STEP,...
+  std::optional<int> checkpoint_every;          // --checkpoint-every K
+  std::string fork_path;                        // --fork FILE.h5
+  std::optional<int> fork_at;                   // --at STEP
+  std::vector<std::string> intervention_files;  // --intervention FILE.toml, in order
 };
 
 // Arguments of `tipsim sweep`.

@@ -125,6 +125,13 @@ void add_experiment_commands(CLI::App& app, Commands& c) {
       ->type_name("FILE.h5");
   c.run_cmd->add_option("--at", c.run.fork_at, "The step of --fork's checkpoint to continue from")
       ->type_name("STEP");
+  c.run_cmd
+      ->add_option("--intervention", c.run.intervention_files,
+                   "Add the [[intervention]] tables of this file to the scenario (repeatable); with --fork, "
+                   "they start at --at or later")
+      ->type_name("FILE.toml")
+      ->take_all()
+      ->allow_extra_args(false);
   add_run_flags(c.run_cmd, c.run,
                 "runs/<scenario file name>.h5; with --from, runs/<file name>-rerun.h5; with --fork, "
                 "runs/<file name>-fork-<STEP>.h5");
