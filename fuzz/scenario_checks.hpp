@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exercise.hpp"
 #include "params.hpp"
 #include "scenario_loader.hpp"
 
@@ -37,12 +38,53 @@ inline bool same_scenario(const Scenario& a, const Scenario& b) {
          a.interventions == b.interventions;
 }
 
+// Every problem of a ScenarioError located in a file, with a message.
+inline std::string issues_problem(const ScenarioError& e) {
+  if (e.issues.empty()) return "a ScenarioError without issues";
+  for (const ScenarioIssue& issue : e.issues) {
+    if (issue.where.file.empty()) return "an issue without a file: " + format_issue(issue);
+    if (issue.message.empty()) return "an issue without a message: " + format_issue(issue);
+    if (issue.where.line < 0 || issue.where.column < 0) return "a negative location: " + format_issue(issue);
+  }
+  return "";
+}
+
+// TOML text as an exercise file at `path` (its scenario is relative to
+// the folder): an Exercise whose questions fit its run, or a ScenarioError
+// whose every issue is located.
+inline std::string check_exercise_text(std::string_view text, const std::string& path) {
+  Exercise e;
+  try {
+    e = load_exercise_text(text, path);
+  } catch (const ScenarioError& error) {
+    return issues_problem(error);
+  }
+  const std::int32_t steps = e.scenario.steps();
+  for (const ExerciseInject& i : e.injects)
+    if (i.step < 1 || i.step >= steps) return "an inject outside the run: step " + std::to_string(i.step);
+  for (const ExerciseDecision& d : e.decisions) {
+    if (d.step < 1 || d.step >= steps) return "a decision outside the run: step " + std::to_string(d.step);
+    if (d.options.size() < 2) return "a decision with fewer than two options";
+    for (const ExerciseOption& o : d.options)
+      for (const InterventionSpec& iv : o.changes)
+        if (iv.start_step != d.step) return "an option that does not start at its decision's step";
+  }
+  for (const ExercisePrediction& p : e.predictions)
+    if (p.step - p.horizon < 0 || p.step + p.horizon > steps || p.horizon < 1)
+      return "a prediction whose horizon leaves the run";
+  return "";
+}
+
 // TOML text as a scenario file at `path` (its folder is where `extends`
 // looks): a Scenario, or a ScenarioError whose every issue has a file and a
 // message. A scenario that loads must load back to the same values from its
 // fully resolved TOML (`tipsim validate`, the run file's resolved_toml,
 // `tipsim run --from`). Any other exception escapes to the caller.
 inline std::string check_scenario_text(std::string_view text, const std::string& path) {
+  // An exercise (an [exercise] table) is read by the exercise loader too.
+  if (text.find("[exercise]") != std::string_view::npos)
+    if (std::string problem = check_exercise_text(text, path); !problem.empty())
+      return "as an exercise: " + problem;
   Scenario scenario;
   try {
     scenario = load_scenario_text(text, path, overrides_in(text));

@@ -167,7 +167,10 @@ std::optional<Metric> metric_named(const std::string& name) {
 }  // namespace
 
 Exercise load_exercise_file(const std::string& path) {
-  const std::string text = read_file_text(path);
+  return load_exercise_text(read_file_text(path), path);
+}
+
+Exercise load_exercise_text(std::string_view text, const std::string& path) {
   if (const auto nul = scenario_detail::nul_position(text))
     fail(path, nul->first, nul->second, scenario_detail::kNulMessage);
   toml::table document;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "metrics.hpp"
@@ -70,6 +71,8 @@ struct Exercise {
 // Reads and checks an exercise file; its scenario path is relative to the
 // file. Throws ScenarioError listing every problem.
 Exercise load_exercise_file(const std::string& path);
+// The same from text already in memory, as if it were the file at `path`.
+Exercise load_exercise_text(std::string_view text, const std::string& path);
 
 // The value a prediction compares over steps [from, to) of a run's series:
 // the metric summed over its categories and the region (all regions for

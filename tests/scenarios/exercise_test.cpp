@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "scenario_loader.hpp"
 
@@ -75,6 +76,16 @@ TEST_F(ExerciseTest, TheShippedExercisesLoad) {
     EXPECT_EQ(e.predictions.size(), 2u);
     EXPECT_GE(e.injects.size(), 2u);
     for (const ExerciseDecision& d : e.decisions) EXPECT_GE(d.options.size(), 2u);
+  }
+  // The fuzzer's seeds are exercises that load, as if they were among the
+  // bundled scenarios (fuzz/scenario_checks.hpp).
+  for (const char* name :
+       {"exercise-supply-chain.toml", "exercise-protection-prosecution.toml", "exercise-every-field.toml"}) {
+    SCOPED_TRACE(name);
+    std::ifstream in(std::string(TIPSIM_SOURCE_DIR "/fuzz/corpus/scenario/") + name);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty());
+    EXPECT_NO_THROW(load_exercise_text(text, std::string(TIPSIM_SCENARIO_DIR) + "/fuzz.toml"));
   }
 }
 
