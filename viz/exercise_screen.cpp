@@ -77,7 +77,6 @@ class ExerciseScreen : public Screen {
     live.exercise = true;
     live_ = make_live_screen_on(session_->live(), live, fonts);
     step_days_ = session_->exercise().scenario.globals[Param::scenario_step_days];
-    session_->live().set_speed(speed_);
   }
 
   ~ExerciseScreen() override {
@@ -535,7 +534,6 @@ class ExerciseScreen : public Screen {
   const Fonts& fonts_;
   std::unique_ptr<LiveScreenOn> live_;
   double step_days_ = 7;
-  float speed_ = 20;
   bool headless_ = false;
   bool briefed_ = false;
   bool saved_ = false;
