@@ -79,7 +79,9 @@ class ExerciseScreen : public Screen {
     step_days_ = session_->exercise().scenario.globals[Param::scenario_step_days];
   }
 
+  // A window closed at the end of the run still leaves the session saved.
   ~ExerciseScreen() override {
+    if (debrief_shown_) save_session(session_->debrief().get());
     if (!printed_) print_debrief();
   }
 
@@ -127,14 +129,9 @@ class ExerciseScreen : public Screen {
       draw_news(width, view);
       draw_prompt(width, height, view);
     }
-    // The end of the run: save it and compute the debrief.
+    // The end of the run: compute the debrief (the session is saved with it).
     if (view.status.finished && view.frames >= session_->exercise().scenario.steps() &&
         !view.status.building) {
-      if (!saved_) {
-        session_->live().save(options_.save_path);
-        saved_ = true;
-        save_serial_ = view.status.message_serial;
-      }
       session_->start_debrief(view);
       debrief_shown_ = true;
       if (headless_) session_->wait_for_debrief();
@@ -285,6 +282,7 @@ class ExerciseScreen : public Screen {
     const auto debrief = session_->debrief();
     const Exercise& e = session_->exercise();
     const LiveView& view = live_->view();
+    if (debrief) save_session(debrief.get());
     if (debrief && !printed_) print_debrief();
     // The save's outcome: the session's latest message (its frames are all in `view`).
     LiveStatus status;
@@ -468,53 +466,76 @@ class ExerciseScreen : public Screen {
     draw_charts({at.x, at.y, size.x, size.y}, charts, fonts_);
   }
 
-  // The debrief as text on the standard output: for the trainer's record
-  // and for scripts.
-  void print_debrief() {
-    const auto debrief = session_->debrief();
-    if (!debrief) return;
-    printed_ = true;
+  // The debrief as text: on the standard output (for the trainer's record
+  // and for scripts) and as the saved session's comment.
+  std::string debrief_text(const Debrief& debrief) const {
     const Exercise& e = session_->exercise();
-    std::printf("Exercise debrief: %s\n", e.title.c_str());
-    if (!debrief->error.empty()) std::printf("  %s\n", debrief->error.c_str());
+    std::string out = "Exercise debrief: " + e.title + "\n";
+    if (!debrief.error.empty()) out += "  " + debrief.error + "\n";
     for (std::size_t d = 0; d < e.decisions.size(); ++d) {
       const ExerciseDecision& decision = e.decisions[d];
-      std::printf("Decision %zu (%s): %s\n", d + 1, moment(decision.step, step_days_).c_str(),
-                  decision.question.c_str());
-      if (!debrief->choices[d]) {
-        std::printf("  not reached\n");
+      out += "Decision " + std::to_string(d + 1) + " (" + moment(decision.step, step_days_) +
+             "): " + decision.question + "\n";
+      if (!debrief.choices[d]) {
+        out += "  not reached\n";
         continue;
       }
-      std::printf("  chosen: %s\n", decision.options[*debrief->choices[d]].label.c_str());
-      for (const DecisionEffect& effect : debrief->effects) {
+      out += "  chosen: " + decision.options[*debrief.choices[d]].label + "\n";
+      for (const DecisionEffect& effect : debrief.effects) {
         if (effect.decision != d) continue;
-        std::printf("  against \"%s\", over %zu runs:\n", decision.options[effect.untaken].label.c_str(),
-                    debrief->replicates);
+        out += "  against \"" + decision.options[effect.untaken].label + "\", over " +
+               std::to_string(debrief.replicates) + " runs:\n";
         for (std::size_t k = 0; k < effect_table().size() && k < effect.effects.estimate.size(); ++k)
-          std::printf("    %s\n", effect_text(effect_table()[k], effect.effects.estimate[k],
-                                              effect.session_values[k], debrief->replicates)
-                                      .c_str());
+          out += "    " +
+                 effect_text(effect_table()[k], effect.effects.estimate[k], effect.session_values[k],
+                             debrief.replicates) +
+                 "\n";
       }
     }
     std::size_t right = 0, scored = 0;
-    for (const PredictionResult& r : debrief->predictions) {
+    for (const PredictionResult& r : debrief.predictions) {
       const ExercisePrediction& p = e.predictions[r.prediction];
-      std::printf("Prediction %zu (%s): %s\n", r.prediction + 1, moment(p.step, step_days_).c_str(),
-                  p.question.c_str());
-      std::printf("  the room said it would %s; %s: %s\n",
-                  r.answer ? trend_answer_text(*r.answer, p.same_within).c_str() : "(no answer)",
-                  outcome_text(r, p).c_str(),
-                  !r.scored     ? "not scored"
-                  : r.correct() ? "right"
-                                : "wrong");
+      out += "Prediction " + std::to_string(r.prediction + 1) + " (" + moment(p.step, step_days_) +
+             "): " + p.question + "\n";
+      out += "  the room said it would " +
+             (r.answer ? trend_answer_text(*r.answer, p.same_within) : std::string("(no answer)")) + "; " +
+             outcome_text(r, p) + ": " +
+             (!r.scored     ? "not scored"
+              : r.correct() ? "right"
+                            : "wrong") +
+             "\n";
       if (r.scored) {
         ++scored;
         if (r.correct()) ++right;
       }
     }
-    std::printf("Score: %zu of %zu predictions right\n", right, scored);
-    std::printf("The branch taken, run again, %s the session\n",
-                debrief->session_reproduced ? "reproduces" : "DOES NOT reproduce");
+    out += "Score: " + std::to_string(right) + " of " + std::to_string(scored) + " predictions right\n";
+    out += std::string("The branch taken, run again, ") +
+           (debrief.session_reproduced ? "reproduces" : "DOES NOT reproduce") + " the session\n";
+    return out;
+  }
+
+  // Saves the session once, with the debrief (when there is one) as its comment.
+  void save_session(const Debrief* debrief) {
+    if (saved_) return;
+    LiveStatus status;
+    session_->live().wait_for(
+        [&](const LiveStatus& s) {
+          status = s;
+          return true;
+        },
+        std::chrono::milliseconds(0));
+    save_serial_ = status.message_serial;
+    session_->live().save(options_.save_path, debrief ? debrief_text(*debrief) : std::string());
+    saved_ = true;
+  }
+
+  // The debrief and where the session was saved, on the standard output.
+  void print_debrief() {
+    const auto debrief = session_->debrief();
+    if (!debrief) return;
+    printed_ = true;
+    std::fputs(debrief_text(*debrief).c_str(), stdout);
     if (saved_) {
       // The save's outcome, which the session reports when it is done.
       LiveStatus st;

@@ -44,8 +44,10 @@ void LiveSession::step_once() { submit({Command::Step}); }
 void LiveSession::set_speed(double steps_per_second) { submit({Command::Speed, steps_per_second}); }
 void LiveSession::reset_with_new_seed() { submit({Command::Reset}); }
 void LiveSession::advance(std::int32_t steps) { submit({Command::Advance, static_cast<double>(steps)}); }
-void LiveSession::save(const std::string& path) {
-  submit({Command::Save, 0, -1, Param::scenario_seed, path});
+void LiveSession::save(const std::string& path, const std::string& comment) {
+  Command c{Command::Save, 0, -1, Param::scenario_seed, path};
+  c.comment = comment;
+  submit(std::move(c));
 }
 void LiveSession::add_interventions(std::vector<InterventionSpec> interventions) {
   Command c{Command::Add};
@@ -168,7 +170,7 @@ void LiveSession::apply(const Command& c) {
       break;
     }
     case Command::Save:
-      save_now(c.text);
+      save_now(c.text, c.comment);
       break;
     case Command::StopAt:
       stop_at_ = static_cast<std::int32_t>(c.number);
@@ -294,7 +296,7 @@ void LiveSession::publish_message(const std::string& message, bool is_error) {
   published_.notify_all();
 }
 
-void LiveSession::save_now(const std::string& path) {
+void LiveSession::save_now(const std::string& path, const std::string& comment) {
   if (!simulation_ || simulation_->steps_done() == 0) {
     publish_message("nothing to save yet: run at least one step", true);
     return;
@@ -328,6 +330,7 @@ void LiveSession::save_now(const std::string& path) {
     }
     info.points = {saved};
     info.replicates = 1;
+    info.comment = comment;
     output::RunFileWriter writer(path, info);
     writer.consume(std::move(result));
     writer.commit();

@@ -93,9 +93,10 @@ class LiveSession {
   // Stops playing and any steps asked for once this many steps are done
   // (an exercise's next question); -1: never.
   void stop_at(std::int32_t steps_done);
-  // Writes the session so far as a run file (one replicate), between steps;
-  // the outcome arrives as the status message.
-  void save(const std::string& path);
+  // Writes the session so far as a run file (one replicate), between steps,
+  // with `comment` as its root attribute `comment` when given; the outcome
+  // arrives as the status message.
+  void save(const std::string& path, const std::string& comment = {});
   // Runs `steps` more steps whether playing or not (headless capture, tests).
   void advance(std::int32_t steps);
 
@@ -117,6 +118,7 @@ class LiveSession {
     Param param;
     std::string text;  // a path
     std::vector<InterventionSpec> interventions;
+    std::string comment;  // a saved file's comment
   };
   void submit(Command command);
   void run_worker();
@@ -124,7 +126,7 @@ class LiveSession {
   void build_world();
   void step_and_publish();
   void publish_message(const std::string& message, bool is_error);
-  void save_now(const std::string& path);
+  void save_now(const std::string& path, const std::string& comment);
 
   const Scenario base_;
   const std::string command_line_;

@@ -107,6 +107,9 @@ struct RunFileInfo {
   std::string forked_from;
   std::string forked_from_created;
   std::int32_t forked_at_step = -1;
+  // Notes for people, written as the root attribute `comment` when not
+  // empty (an exercise's debrief: the decisions, the predictions, their scores).
+  std::string comment;
   // The processes writing the file together; null: this process alone.
   // With a group, every process makes its own RunFileWriter, consumes the
   // runs it did and calls commit() or suspend() with the others. Files

@@ -263,6 +263,7 @@ std::vector<RootAttribute> root_attributes(const Layout& w) {
     attributes.push_back({"forked_from_created", info.forked_from_created});
     attributes.push_back({"forked_at_step", static_cast<std::int64_t>(info.forked_at_step)});
   }
+  if (!info.comment.empty()) attributes.push_back({"comment", info.comment});
   return attributes;
 }
 

@@ -504,8 +504,13 @@ TEST_F(ViewerProgramTest, AnExercisePlaysThroughToTheDebrief) {
   EXPECT_GT(image.drawn_share({0, 0, kWidth * 0.45f, kHeight * 0.5f}), 0.02);
   EXPECT_GT(image.count_near({kWidth * 0.5f, 0, kWidth * 0.5f, kHeight * 0.4f}, kTrueRed), 150u);
 
-  // The session file holds the inject and the choice, and re-runs exactly.
+  // The session file holds the inject and the choice, and re-runs exactly;
+  // its comment is the debrief.
   const auto session = output::read_run_file(saved.string());
+  EXPECT_TRUE(contains(session.text("comment"), "Exercise debrief: Shelters and investigators"))
+      << session.text("comment");
+  EXPECT_TRUE(contains(session.text("comment"), "chosen: Nothing"));
+  EXPECT_TRUE(contains(session.text("comment"), "the room said it would fall"));
   ASSERT_EQ(session.interventions.size(), 1u);  // the inject; "Nothing" changes nothing
   const Outcome rerun =
       run({kCli, "run", "--from", saved.string(), "-o", (folder_ / "rerun.h5").string(), "--quiet"});

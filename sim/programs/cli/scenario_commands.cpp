@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -31,9 +30,15 @@ namespace {
 bool is_exercise_file(const std::string& path) {
   std::ifstream in(path);
   std::string line;
-  static const std::regex table(R"(^\s*\[\s*exercise\s*\]\s*(#.*)?$)");
-  while (std::getline(in, line))
-    if (std::regex_match(line, table)) return true;
+  while (std::getline(in, line)) {
+    // "[exercise]", with blanks around or inside the brackets, and perhaps a comment.
+    std::string bare;
+    for (char c : line) {
+      if (c == '#') break;
+      if (c != ' ' && c != '\t' && c != '\r') bare += c;
+    }
+    if (bare == "[exercise]") return true;
+  }
   return false;
 }
 
