@@ -285,13 +285,7 @@ class ExerciseScreen : public Screen {
     if (debrief) save_session(debrief.get());
     if (debrief && !printed_) print_debrief();
     // The save's outcome: the session's latest message (its frames are all in `view`).
-    LiveStatus status;
-    session_->live().wait_for(
-        [&](const LiveStatus& s) {
-          status = s;
-          return true;
-        },
-        std::chrono::milliseconds(0));
+    const LiveStatus status = session_->live().status();
     ImGui::SetNextWindowPos({0, 0});
     ImGui::SetNextWindowSize({width, height});
     ImGui::Begin("debrief", nullptr,
@@ -449,21 +443,25 @@ class ExerciseScreen : public Screen {
     }
     ImGui::TextColored(colour_of(colour::kMutedText),
                        "strong lines: the run the room watched; faint: the other branch");
-    ChartsData charts;
-    charts.steps = e.scenario.steps();
-    charts.step_days = step_days_;
-    for (const ExerciseDecision& d : e.decisions) charts.markers.push_back(d.step);
-    const Series& other = debrief.branches.at(branch_ + 1);
-    for (std::size_t i = 0; i < kIndicatorCount; ++i) {
-      const auto which = static_cast<Indicator>(i);
-      charts.values[i] =
-          indicator_series(view.history, static_cast<std::size_t>(view.frames), which, -1, step_days_);
-      charts.other[i] = indicator_series(other, other.steps(), which, -1, step_days_);
+    // The series change only with the branch chosen.
+    if (charts_branch_ != branch_) {
+      charts_branch_ = branch_;
+      charts_ = ChartsData{};
+      charts_.steps = e.scenario.steps();
+      charts_.step_days = step_days_;
+      for (const ExerciseDecision& d : e.decisions) charts_.markers.push_back(d.step);
+      const Series& other = debrief.branches.at(branch_ + 1);
+      for (std::size_t i = 0; i < kIndicatorCount; ++i) {
+        const auto which = static_cast<Indicator>(i);
+        charts_.values[i] =
+            indicator_series(view.history, static_cast<std::size_t>(view.frames), which, -1, step_days_);
+        charts_.other[i] = indicator_series(other, other.steps(), which, -1, step_days_);
+      }
+      charts_.other_label = "other branch";
     }
-    charts.other_label = "other branch";
     const ImVec2 at = ImGui::GetCursorScreenPos();
     const ImVec2 size = ImGui::GetContentRegionAvail();
-    draw_charts({at.x, at.y, size.x, size.y}, charts, fonts_);
+    draw_charts({at.x, at.y, size.x, size.y}, charts_, fonts_);
   }
 
   // The debrief as text: on the standard output (for the trainer's record
@@ -518,14 +516,7 @@ class ExerciseScreen : public Screen {
   // Saves the session once, with the debrief (when there is one) as its comment.
   void save_session(const Debrief* debrief) {
     if (saved_) return;
-    LiveStatus status;
-    session_->live().wait_for(
-        [&](const LiveStatus& s) {
-          status = s;
-          return true;
-        },
-        std::chrono::milliseconds(0));
-    save_serial_ = status.message_serial;
+    save_serial_ = session_->live().status().message_serial;
     session_->live().save(options_.save_path, debrief ? debrief_text(*debrief) : std::string());
     saved_ = true;
   }
@@ -563,6 +554,8 @@ class ExerciseScreen : public Screen {
   bool printed_ = false;
   std::size_t next_answer_ = 0;
   std::size_t branch_ = 0;
+  ChartsData charts_;                            // the debrief's charts, for
+  std::size_t charts_branch_ = ~std::size_t{0};  // this branch
 };
 
 }  // namespace

@@ -66,26 +66,25 @@ ExerciseSession::~ExerciseSession() {
   if (debrief_thread_.joinable()) debrief_thread_.join();
 }
 
-ExercisePrompt ExerciseSession::prompt(const LiveStatus& status) const {
-  if (status.building) return {};
+const ExerciseSession::Stop* ExerciseSession::first_unanswered() const {
   for (const Stop& stop : stops_) {
     const bool answered = stop.prompt.kind == ExercisePrompt::Decision
                               ? choices_[stop.prompt.index].has_value()
                               : answers_[stop.prompt.index].has_value();
-    if (answered) continue;
-    return status.steps_done >= stop.step ? stop.prompt : ExercisePrompt{};
+    if (!answered) return &stop;
   }
-  return {};
+  return nullptr;
+}
+
+ExercisePrompt ExerciseSession::prompt(const LiveStatus& status) const {
+  const Stop* stop = first_unanswered();
+  if (status.building || stop == nullptr || status.steps_done < stop->step) return {};
+  return stop->prompt;
 }
 
 std::int32_t ExerciseSession::next_stop() const {
-  for (const Stop& stop : stops_) {
-    const bool answered = stop.prompt.kind == ExercisePrompt::Decision
-                              ? choices_[stop.prompt.index].has_value()
-                              : answers_[stop.prompt.index].has_value();
-    if (!answered) return stop.step;
-  }
-  return -1;
+  const Stop* stop = first_unanswered();
+  return stop != nullptr ? stop->step : -1;
 }
 
 void ExerciseSession::choose(std::size_t decision, std::size_t option) {

@@ -103,6 +103,8 @@ class ExerciseSession {
     std::int32_t step;
     ExercisePrompt prompt;
   };
+  // The first question, by step, the room has not answered; null: none left.
+  const Stop* first_unanswered() const;
   void compute_debrief(Scenario taken, Series session, Debrief debrief);
 
   Exercise exercise_;

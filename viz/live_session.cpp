@@ -79,6 +79,11 @@ void LiveSession::poll(LiveView& view) {
   view.status = status_;
 }
 
+LiveStatus LiveSession::status() {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
 bool LiveSession::wait_for(const std::function<bool(const LiveStatus&)>& done,
                            std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);

@@ -104,6 +104,8 @@ class LiveSession {
   // `view` (starting it afresh after a reset). Cheap: takes the mutex only
   // to copy.
   void poll(LiveView& view);
+  // The status now, without the frames (the frames go to poll()'s view).
+  LiveStatus status();
   // Waits until `done(status)` holds or `timeout` passes; true if it holds.
   bool wait_for(const std::function<bool(const LiveStatus&)>& done, std::chrono::milliseconds timeout);
 

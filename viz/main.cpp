@@ -137,6 +137,18 @@ bool check_options(const ViewerOptions& o, WindowOptions& window) {
   return true;
 }
 
+// A scenario's or an exercise's problems, one "tipsim-viewer: error:" line each.
+void print_scenario_error(const ScenarioError& e) {
+  std::istringstream lines(e.what());
+  std::string line;
+  while (std::getline(lines, line)) print_error(line);
+}
+
+// Where a session of `source` is saved: --save, or runs/NAME-session.h5.
+std::string session_path(const ViewerOptions& o, const std::string& source) {
+  return o.save.empty() ? "runs/" + std::filesystem::path(source).stem().string() + "-session.h5" : o.save;
+}
+
 // A training exercise.
 int run_exercise(const ViewerOptions& o, WindowOptions& window, const std::string& command_line) {
   if (!o.compare.empty() || o.branch || !o.overrides.empty()) {
@@ -157,15 +169,12 @@ int run_exercise(const ViewerOptions& o, WindowOptions& window, const std::strin
   try {
     exercise = load_exercise_file(o.exercise);
   } catch (const ScenarioError& e) {
-    std::istringstream lines(e.what());
-    std::string line;
-    while (std::getline(lines, line)) print_error(line);
+    print_scenario_error(e);
     return kExitBadInput;
   }
   window.title = "tipsim-viewer \xE2\x80\x94 " + exercise.title + " (exercise)";
   ExerciseOptions options;
-  options.save_path =
-      o.save.empty() ? "runs/" + std::filesystem::path(o.exercise).stem().string() + "-session.h5" : o.save;
+  options.save_path = session_path(o, o.exercise);
   options.answers = o.answers;
   options.stop_at = o.step;
   return run_window(window, [&](const Fonts& fonts) {
@@ -185,15 +194,12 @@ int run_live(const ViewerOptions& o, WindowOptions& window, const std::string& c
   try {
     scenario = load_scenario_file(o.input, o.overrides);
   } catch (const ScenarioError& e) {
-    std::istringstream lines(e.what());
-    std::string line;
-    while (std::getline(lines, line)) print_error(line);
+    print_scenario_error(e);
     return kExitBadInput;
   }
   window.title = "tipsim-viewer \xE2\x80\x94 " + scenario.name + " (live)";
   LiveOptions live;
-  live.save_path =
-      o.save.empty() ? "runs/" + std::filesystem::path(o.input).stem().string() + "-session.h5" : o.save;
+  live.save_path = session_path(o, o.input);
   live.start_at = o.step;
   return run_window(window, [&](const Fonts& fonts) {
     return make_live_screen(std::make_unique<LiveSession>(std::move(scenario), command_line), live, fonts);

@@ -47,7 +47,13 @@ std::vector<InterventionSpec> Loader::load_interventions(std::string_view text, 
   }
   if (interventions_.empty() && issues_.empty())
     report(SourceLocation{file_, 1, 1}, "intervention", "", "no [[intervention]] table in the file");
-  // Named regions are the scenario's.
+  std::vector<InterventionSpec> resolved = resolve_interventions_of(scenario);
+  if (!issues_.empty()) throw_issues_in_reading_order();
+  return resolved;
+}
+
+std::vector<InterventionSpec> Loader::resolve_interventions_of(const Scenario& scenario) {
+  // The regions they may name are the scenario's.
   regions_.clear();
   for (const RegionSpec& r : scenario.regions) {
     RawRegion region;
@@ -55,10 +61,10 @@ std::vector<InterventionSpec> Loader::load_interventions(std::string_view text, 
     region.valid = true;
     regions_.push_back(std::move(region));
   }
+  // Resolved in a copy, so the scenario's own interventions stay out.
   Scenario resolved = scenario;
   resolved.interventions.clear();
   resolve_interventions(resolved);
-  if (!issues_.empty()) throw_issues_in_reading_order();
   return resolved.interventions;
 }
 

@@ -286,6 +286,9 @@ class Loader {
   void resolve_regions(Scenario& scenario);
   void resolve_routes(Scenario& scenario);
   void resolve_interventions(Scenario& scenario);
+  // The raw interventions read so far resolved against another document's
+  // scenario (its regions and steps), that scenario's own left out.
+  std::vector<InterventionSpec> resolve_interventions_of(const Scenario& scenario);
   void throw_issues_in_reading_order();
   // The index of the region a field names (-1 for "all" where allowed), or
   // nothing after reporting why it names none.

@@ -248,24 +248,13 @@ std::vector<InterventionSpec> Loader::read_embedded_interventions(
     const Scenario& scenario, const std::vector<EmbeddedIntervention>& tables,
     std::vector<ScenarioIssue>& issues) {
   interventions_.clear();
-  // The regions they may name are the scenario's.
-  regions_.clear();
-  for (const RegionSpec& r : scenario.regions) {
-    RawRegion region;
-    region.name = r.name;
-    region.valid = true;
-    regions_.push_back(std::move(region));
-  }
   for (const EmbeddedIntervention& e : tables)
     interventions_.push_back(read_intervention(*e.table, e.name, &e.fields));
-  // Resolved in a copy, so the scenario's own interventions stay out.
-  Scenario resolved = scenario;
-  resolved.interventions.clear();
-  resolve_interventions(resolved);
+  std::vector<InterventionSpec> resolved = resolve_interventions_of(scenario);
   issues.insert(issues.end(), std::make_move_iterator(issues_.begin()),
                 std::make_move_iterator(issues_.end()));
   issues_.clear();
-  return resolved.interventions;
+  return resolved;
 }
 
 void Loader::apply_override(std::size_t position, const std::string& argument) {
