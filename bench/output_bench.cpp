@@ -26,8 +26,9 @@ tipsim::ReplicateResult simulate() {
   simulation.run_to_end();
   tipsim::ReplicateResult result;
   result.series = simulation.take_series();
-  result.summary = tipsim::summarize(result.series, 52, baseline().step_years(),
-                                     baseline().get(tipsim::Param::population_scale));
+  result.summary =
+      tipsim::summarize(result.series, 52, baseline().step_years(),
+                        baseline().get(tipsim::Param::population_scale), tipsim::harm_weights(baseline()));
   return result;
 }
 

@@ -405,6 +405,22 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("protection.reintegration_vulnerability_cut", r"$\zeta$"),
         ("protection.reintegration_awareness", r"$a_R$"),
     ],
+    "params-survivors": [
+        ("survivors.recovery_per_year", r"$\kappa$"),
+        ("survivors.record_recovery_factor", r"$\rho_{\mathrm{rec}}$"),
+        ("survivors.record_self_report_factor", r"$\rho_{\mathrm{rep}}$"),
+        ("survivors.followup_years", r"$T_f$"),
+        ("survivors.followup_reach", r"$p_f$"),
+    ],
+    "params-harm": [
+        ("harm.usd_per_qaly", r"$V_Q$"),
+        ("harm.qaly_loss_sexual_per_year", r"$h_{\mathrm{sex}}$"),
+        ("harm.qaly_loss_labour_per_year", r"$h_{\mathrm{lab}}$"),
+        ("harm.qaly_loss_domestic_per_year", r"$h_{\mathrm{dom}}$"),
+        ("harm.qaly_loss_criminality_per_year", r"$h_{\mathrm{crim}}$"),
+        ("harm.qaly_loss_recovering_per_year", r"$h_U$"),
+        ("harm.qaly_loss_punishment", r"$h_P$"),
+    ],
     "params-demography": [
         ("demography.turnover_per_year", r"$\lambda_{\mathrm{turn}}$"),
         ("demography.child_ageing_per_year", r"$\lambda_{\mathrm{age}}$"),
@@ -489,6 +505,16 @@ SUMMARY_FORMULAS: dict[str, str] = {
     "labour_share_prosecutions": r"$\sum$ `prosecutions[LABOUR]` / `prosecutions`",
     "wrongful_convictions": r"$\sum$ `wrongful_convictions`",
     "bribes_paid": r"$\sum$ `bribes_paid`",
+    "exits_from_trafficking": r"$\sum$ `exits_from_trafficking`",
+    "victims_punished": r"$\sum$ `victims_punished`",
+    "survivor_years_recovering": r"$\mathrm{SY}_U = \Delta\,\sum$ `survivors_recovering`",
+    "retrafficked_share_at_followup": r"`survivor_pathways[*:RETRAFFICKED]` / `survivor_pathways`",
+    "retrafficked_share_protected": r"`survivor_pathways[PROTECTED:RETRAFFICKED]` / `survivor_pathways[PROTECTED:*]`",
+    "retrafficked_share_unprotected": r"the same over the other routes",
+    "recovered_share_at_followup": r"`survivor_pathways[*:RECOVERED]` / `survivor_pathways`",
+    "harm_qalys": r"$H_Q = \sum_f h_f\,\Delta\sum$ `victim_steps[f]` $+ h_U\,\mathrm{SY}_U + h_P\sum$ `victims_punished`",
+    "harm_usd": r"$V_Q\,H_Q$",
+    "identified_previously_assisted_share": r"$\sum$ `identified_previously_assisted` / `identified`",
     "spending_prosecution": r"$\sum$ `spending[PROSECUTION]`",
     "spending_protection": r"$\sum$ `spending[PROTECTION]`",
     "spending_prevention": r"$\sum$ `spending[PREVENTION]`",
@@ -526,7 +552,7 @@ def read_metrics(reference: dict) -> tuple[list[Metric], list[tuple[str, str, st
 
 AXIS_DIMENSION = {"None": "—", "State": "state", "Form": "form", "Market": "market", "Method": "method",
                   "Channel": "channel", "CaseType": "case_type", "Pillar": "pillar", "Adjacent": "situation",
-                  "Record": "record"}
+                  "Record": "record", "Exit": "exit", "Pathway": "pathway", "Followup": "followup"}
 
 
 def scope_text(p: Param) -> str:

@@ -317,9 +317,7 @@ void LiveSession::save_now(const std::string& path, const std::string& comment) 
       const auto from = simulation_->series().frame(static_cast<std::size_t>(s));
       std::copy(from.begin(), from.end(), result.series.frame(static_cast<std::size_t>(s)).begin());
     }
-    result.summary =
-        summarize(result.series, static_cast<std::size_t>(saved.get_int(Param::scenario_burn_in_steps)),
-                  saved.step_years(), saved.get(Param::population_scale));
+    result.summary = summarize(result.series, saved);
     const std::filesystem::path folder = std::filesystem::path(path).parent_path();
     if (!folder.empty()) std::filesystem::create_directories(folder);
     output::RunFileInfo info;

@@ -41,7 +41,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.lines import Line2D
 from matplotlib.layout_engine import ConstrainedLayoutEngine
-from matplotlib.patches import FancyArrowPatch, Patch
+from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 from matplotlib.path import Path as CurvePath
 from matplotlib.text import Text
 
@@ -393,6 +393,96 @@ def state_composition_figure(run: Run, points: Sequence[int] | None = None, max_
     return fig
 
 
+# ---- survivors' pathways ------------------------------------------------------------------
+
+ROUTE_COLOURS = {"ESCAPED": "#E69F00", "RELEASED": "#F0E442", "PROTECTED": "#009E73", "TURNED_AWAY": "#56B4E9",
+                 "PUNISHED": "#000000"}
+OUTCOME_COLOURS = {"RETRAFFICKED": "#D55E00", "IN_PROTECTION": "#009E73", "RECOVERING": "#CC79A7",
+                   "RECOVERED": "#0072B2"}
+
+
+def _ribbon(ax: plt.Axes, left: tuple[float, float], right: tuple[float, float], x0: float, x1: float,
+            colour: str) -> None:
+    """A band from [left] at x0 to [right] at x1, its edges S-curves."""
+    xs = np.linspace(x0, x1, 40)
+    t = (xs - x0) / (x1 - x0)
+    ease = t * t * (3 - 2 * t)
+    low = left[0] + (right[0] - left[0]) * ease
+    high = left[1] + (right[1] - left[1]) * ease
+    ax.fill_between(xs, low, high, color=colour, alpha=0.45, lw=0)
+
+
+def survivor_pathways_figure(run: Run, points: Sequence[int] | None = None, max_points: int = 3,
+                             abroad: bool = False) -> plt.Figure:
+    """Where survivors are a year on: for each point, a flow from how their
+    trafficking ended (left) to where they were survivors.followup_years later
+    (right), each band as wide as the survivors who took that path (real
+    people over the measured period, mean over replicates; true layer)."""
+    shown = points_to_show(run, points, max_points)
+    labels = run.point_labels
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(shown), figsize=(5.2 * len(shown), 4.6), squeeze=False,
+                                 layout="constrained")
+        for column, p in enumerate(shown):
+            ax = axes[0, column]
+            table = S.survivor_pathways(run, p, abroad=abroad)
+            total = float(table.values.sum())
+            ax.set_axis_off()
+            if total <= 0:
+                ax.text(0.5, 0.5, "no survivor reviewed", ha="center", va="center", transform=ax.transAxes)
+                continue
+            share = table / total
+            gap = 0.02
+            # Left: routes, top to bottom; right: outcomes, top to bottom.
+            left_top, right_top = {}, {}
+            y = 1.0
+            for r in share.index:
+                left_top[r] = y
+                y -= float(share.loc[r].sum()) + gap
+            y = 1.0
+            for o in share.columns:
+                right_top[o] = y
+                y -= float(share[o].sum()) + gap
+            left_fill = dict(left_top)
+            right_fill = dict(right_top)
+            for r in share.index:
+                for o in share.columns:
+                    h = float(share.loc[r, o])
+                    if h <= 0:
+                        continue
+                    left = (left_fill[r] - h, left_fill[r])
+                    right = (right_fill[o] - h, right_fill[o])
+                    left_fill[r] -= h
+                    right_fill[o] -= h
+                    _ribbon(ax, left, right, 0.08, 0.92, OUTCOME_COLOURS[o])
+            def bars(x: float, tops: dict[str, float], heights: dict[str, float], colours: dict[str, str],
+                     text_x: float, ha: str) -> None:
+                # Labels at least 0.05 apart, pushed down in order where bars are thin.
+                below = math.inf
+                for key, top in tops.items():
+                    h = heights[key]
+                    if h <= 0:
+                        continue
+                    ax.add_patch(Rectangle((x, top - h), 0.08, h, color=colours[key]))
+                    y = min(top - h / 2, below - 0.05)
+                    below = y
+                    ax.text(text_x, y, f"{_label(key)} {100 * h:.0f} %", ha=ha, va="center", fontsize=8)
+
+            bars(0.0, left_top, {r: float(share.loc[r].sum()) for r in share.index}, ROUTE_COLOURS, -0.01, "right")
+            bars(0.92, right_top, {o: float(share[o].sum()) for o in share.columns}, OUTCOME_COLOURS, 1.01, "left")
+            ax.set_xlim(-0.45, 1.45)
+            ax.set_ylim(min(min(left_fill.values()), min(right_fill.values())) - 0.05, 1.05)
+            years = run.scenario_value("survivors.followup_years")
+            later = "a year later" if years == 1 else f"{format(years, 'g')} years later"
+            _title(ax, f"{labels[p]}: {S.format_figure(total)} survivors reviewed; how trafficking ended -> "
+                       f"where they are {later}", 55)
+            _layer_tag(ax, "true")
+        fig.suptitle(f"{run.scenario_name}: survivors' pathways" + (" (trafficked abroad)" if abroad else ""),
+                     x=0.01, ha="left")
+        add_footer(fig, run)
+    return fig
+
+
 # ---- 3P comparison -----------------------------------------------------------------------
 
 
@@ -541,11 +631,11 @@ def cost_effectiveness_figure(run: Run) -> plt.Figure:
     table = S.cost_effectiveness_table(run)
     curves = S.acceptability_curves(run)
     baseline = table.attrs["baseline"]
-    value = table.attrs["value_per_victim_year"]
+    value, effect, unit = table.attrs["value"], table.attrs["effect"], table.attrs["unit"]
     # The curves' columns: the value, the baseline, then the arms in the file's order.
     arms = [str(c) for c in curves.columns[2:]]
     colours = _arm_colours(baseline, arms)
-    effect_units = table.attrs["units"]["victim_years_averted"] + (", in agents" if run.agent_units else "")
+    effect_units = table.attrs["units"][effect] + (", in agents" if run.agent_units else "")
     with plt.rc_context(STYLE):
         fig, (plane, ceac) = plt.subplots(1, 2, figsize=(11.5, 4.8), layout="constrained")
 
@@ -553,8 +643,8 @@ def cost_effectiveness_figure(run: Run) -> plt.Figure:
         plane.axvline(0, color="#999999", lw=0.8)
         for row in table.itertuples(index=False):
             colour = colours[row.arm]
-            x, y = row.victim_years_averted, row.extra_cost
-            xerr = [[x - row.victim_years_averted_ci_low], [row.victim_years_averted_ci_high - x]]
+            x, y = getattr(row, effect), row.extra_cost
+            xerr = [[x - getattr(row, effect + "_ci_low")], [getattr(row, effect + "_ci_high") - x]]
             yerr = [[y - row.extra_cost_ci_low], [row.extra_cost_ci_high - y]]
             if np.all(np.isfinite(xerr)) and np.all(np.isfinite(yerr)):
                 plane.errorbar([x], [y], xerr=xerr, yerr=yerr, fmt="none", ecolor=colour, elinewidth=1.0,
@@ -564,13 +654,13 @@ def cost_effectiveness_figure(run: Run) -> plt.Figure:
                        zorder=3, gid=f"arm:{row.arm}")
             plane.annotate(row.arm, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7, color="#333333")
         frontier = table[table["status"] == "frontier"].sort_values("extra_cost", kind="stable")
-        plane.plot(frontier["victim_years_averted"], frontier["extra_cost"], color="#333333", lw=1.2, zorder=2,
+        plane.plot(frontier[effect], frontier["extra_cost"], color="#333333", lw=1.2, zorder=2,
                    gid="frontier")
         # The value line is drawn inside the limits the arms set, never widening them.
         x_low, x_high = plane.get_xlim()
         plane.plot([x_low, x_high], [value * x_low, value * x_high], color="#888888", lw=1.0, ls="--",
                    scalex=False, scaley=False, gid="value_line")
-        plane.set_xlabel(f"victim-years averted ({effect_units})")
+        plane.set_xlabel(f"{unit}s averted ({effect_units})")
         plane.set_ylabel("extra spending (real USD over the measured period)")
         _human_axis(plane.yaxis)
         _human_axis(plane.xaxis)

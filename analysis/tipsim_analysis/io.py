@@ -55,7 +55,9 @@ DAYS_PER_YEAR = 365.0
 _REQUIRED_GROUPS = ("scenario", "series", "summary")
 
 # Categorical axes of the series, in docs/output-format.md's order.
-CATEGORY_DIMS = ("state", "form", "market", "method", "channel", "case_type", "pillar", "situation", "record")
+CATEGORY_DIMS = ("state", "form", "market", "method", "channel", "case_type", "pillar", "situation", "record",
+                 "exit", "pathway",
+                 "followup")
 
 # The `basis` attribute of a variable (docs/output-format.md, "Units"):
 # a count of agents (series), of real people (summaries and effects), real

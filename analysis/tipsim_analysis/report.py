@@ -180,7 +180,13 @@ COST_EFFECTIVENESS_COLUMNS = {
 
 def _cost_effectiveness_frame(run: Run) -> pd.DataFrame:
     table = S.cost_effectiveness_table(run)
-    return table[list(COST_EFFECTIVENESS_COLUMNS)].rename(columns=COST_EFFECTIVENESS_COLUMNS)
+    if table.attrs["outcome"] == "victim_years":
+        return table[list(COST_EFFECTIVENESS_COLUMNS)].rename(columns=COST_EFFECTIVENESS_COLUMNS)
+    # The harm-weighted outcome: QALYs averted, and the ICER per QALY.
+    columns = {("harm_averted" if k == "victim_years_averted" else k):
+               v.replace("victim-years averted (person-years)", "harm averted (QALYs)").replace("victim-year", "QALY")
+               for k, v in COST_EFFECTIVENESS_COLUMNS.items()}
+    return table[list(columns)].rename(columns=columns)
 
 
 def _model_points(run: Run, most: int = 4) -> list[int]:
@@ -238,24 +244,26 @@ def write_report(path: str | Path, out_dir: str | Path, targets: str | Path | No
                       "95 % t-interval; cost per victim-year averted is a ratio of means with a delta-method "
                       "interval.", effects[["arm", "effect", "mean", "ci_low", "ci_high", "units", "long_name"]])
             if S.has_cost_effectiveness(run):
-                value = S.format_figure(float(run.comparison.attrs["value_per_victim_year"]))
+                ce_attrs = S.cost_effectiveness_table(run).attrs
+                value, unit = S.format_figure(ce_attrs["value"]), ce_attrs["unit"]
+                averted = "victim-years of exploitation" if unit == "victim-year" else "QALYs of harm"
                 table("cost_effectiveness", "Cost-effectiveness",
                       "The arms by extra cost against the baseline (real USD over the measured period) and the "
-                      "victim-years of exploitation they avert (person-years), means over "
+                      f"{averted} they avert, means over "
                       f"{run.replicate_count} replicate pairs, as `tipsim compare` computed them. Status: on the "
                       "frontier, dominated (another arm costs no more and averts no less) or extendedly dominated "
                       "(a mix of two frontier arms averts more for the same cost). ICER: extra cost per extra "
-                      "victim-year averted against the next cheaper frontier arm, with its 95 % delta-method "
-                      f"interval. Net monetary benefit at {value} USD per victim-year averted, with its 95 % "
+                      f"{unit} averted against the next cheaper frontier arm, with its 95 % delta-method "
+                      f"interval. Net monetary benefit at {value} USD per {unit} averted, with its 95 % "
                       "t-interval; P(most cost-effective): the share of replicate pairs in which the arm has the "
                       "highest net monetary benefit (the baseline's: 1 minus the arms').",
                       _cost_effectiveness_frame(run))
                 figure("cost_effectiveness", "Cost-effectiveness plane and acceptability",
-                       "(a) Each arm's extra spending against the victim-years it averts, with 95 % t-intervals; "
+                       f"(a) Each arm's extra spending against the {unit}s it averts, with 95 % t-intervals; "
                        "filled and joined: the frontier; open circles: dominated; open diamonds: extendedly "
-                       f"dominated; dashed: {value} USD per victim-year (below it, net monetary benefit above 0). "
+                       f"dominated; dashed: {value} USD per {unit} (below it, net monetary benefit above 0). "
                        "(b) The probability that each arm is the most cost-effective, against the value of one "
-                       "victim-year averted (log scale, linear from 0 to the first value above 0); dotted: the "
+                       f"{unit} averted (log scale, linear from 0 to the first value above 0); dotted: the "
                        "value the table uses.", lambda: F.cost_effectiveness_figure(run))
             if A.read_allocation(run.path) is not None:
                 frontier = A.frontier_table(run.path)
@@ -298,6 +306,12 @@ def write_report(path: str | Path, out_dir: str | Path, targets: str | Path | No
         figure("state_composition", "Who is where",
                "People recruited, in exploitation and in protection (stacked; FREE not shown), and people in "
                "exploitation by form: means over replicates.", lambda: F.state_composition_figure(run))
+        if "survivor_pathways" in run.series:
+            figure("survivor_pathways", "Survivors' pathways",
+                   "Survivors reviewed a follow-up period (survivors.followup_years) after their trafficking ended, "
+                   "over the measured period: how it ended (left) and where they were then (right), each band as "
+                   "wide as the survivors who took that path; means over replicates, true layer.",
+                   lambda: F.survivor_pathways_figure(run))
         figure("regional_map", "Regions",
                "Regions placed by the scenario's map.x and map.y (on a circle when absent). Disc area: people in "
                "exploitation there; colour: per 1000 residents; arrows: routes and the share of the origin's "
@@ -398,6 +412,7 @@ def _render(run: Run, figures: Sequence[ReportFigure], tables: Sequence[ReportTa
     add_table("response_curves")
     add_figure("time_series")
     add_figure("state_composition")
+    add_figure("survivor_pathways")
     add_figure("regional_map")
     add_figure("model_vs_data")
     add_table("model_vs_data")

@@ -186,6 +186,27 @@ def window_mean(run: Run, variable: str, steps: tuple[int, int] | slice | None =
     return mean
 
 
+# ---- survivors ----------------------------------------------------------------------
+
+SURVIVOR_ROUTES = ("ESCAPED", "RELEASED", "PROTECTED", "TURNED_AWAY", "PUNISHED")
+SURVIVOR_OUTCOMES = ("RETRAFFICKED", "IN_PROTECTION", "RECOVERING", "RECOVERED")
+
+
+def survivor_pathways(run: Run, point: int = 0, steps: tuple[int, int] | slice | None = None,
+                      years: tuple[float, float] | None = None, abroad: bool = False) -> pd.DataFrame:
+    """Survivors' pathways: how their trafficking ended (rows, `SURVIVOR_ROUTES`)
+    and where they were survivors.followup_years later (columns,
+    `SURVIVOR_OUTCOMES`), from the `survivor_pathways` series (reviews in the
+    window, by default the measured period), summed over regions, mean over
+    replicates, for one point. With `abroad`, the survivors trafficked
+    outside their home region only (`survivor_pathways_abroad`)."""
+    variable = "survivor_pathways_abroad" if abroad else "survivor_pathways"
+    total = window_total(run, variable, steps, years, keep=("pathway",)).isel(point=point).mean("replicate")
+    cells = {str(label): float(value) for label, value in zip(total["pathway"].values, total.values)}
+    return pd.DataFrame([[cells.get(f"{r}:{o}", 0.0) for o in SURVIVOR_OUTCOMES] for r in SURVIVOR_ROUTES],
+                        index=list(SURVIVOR_ROUTES), columns=list(SURVIVOR_OUTCOMES))
+
+
 # ---- per-run figures -------------------------------------------------------------
 
 # The per-run figures `tipsim run` prints, in its order, with its labels.
@@ -378,8 +399,23 @@ def has_cost_effectiveness(run: Run) -> bool:
     """True when the file's comparison/ group holds the cost-effectiveness
     results (`tipsim compare` of this version and later)."""
     c = run.comparison
-    return (c is not None and "value_per_victim_year" in c.attrs
+    return (c is not None and _value_attribute(c) in c.attrs
             and all(name in c for name in COST_EFFECTIVENESS_VARIABLES))
+
+
+# What a comparison's cost-effectiveness counts as averted (its `outcome`
+# attribute; victim-years in files written before it existed): the effect
+# variable, the attribute holding the value of one unit, and the unit.
+OUTCOMES = {"victim_years": ("victim_years_averted", "value_per_victim_year", "victim-year"),
+            "harm_qalys": ("harm_averted", "value_per_qaly", "QALY")}
+
+
+def _outcome(c: xr.Dataset) -> str:
+    return _text(c.attrs.get("outcome", "victim_years"))
+
+
+def _value_attribute(c: xr.Dataset) -> str:
+    return OUTCOMES[_outcome(c)][1]
 
 
 def _require_cost_effectiveness(run: Run) -> xr.Dataset:
@@ -430,7 +466,9 @@ def cost_effectiveness_table(run: Run) -> pd.DataFrame:
         others += p
     zero = {"": 0.0, "_ci_low": 0.0, "_ci_high": 0.0}
     columns: dict[str, list] = {"arm": [baseline, *arms]}
-    for column, variable in (("extra_cost", "spending"), ("victim_years_averted", "victim_years_averted")):
+    outcome = _outcome(c)
+    effect, value_name, unit = OUTCOMES[outcome]
+    for column, variable in (("extra_cost", "spending"), (effect, effect)):
         for suffix in ("", "_ci_low", "_ci_high"):
             columns[column + suffix] = [zero[suffix], *values(f"{variable}{suffix or '_mean'}")]
     columns["status"] = [_text(c.attrs.get("baseline_frontier_status", "frontier")), *texts("frontier_status")]
@@ -442,11 +480,12 @@ def cost_effectiveness_table(run: Run) -> pd.DataFrame:
     columns["probability_most_cost_effective"] = [1.0 - others, *probability]
     frame = pd.DataFrame(columns).sort_values("extra_cost", kind="stable").reset_index(drop=True)
     frame.attrs = {
-        "baseline": baseline, "value_per_victim_year": float(c.attrs["value_per_victim_year"]),
+        "baseline": baseline, value_name: float(c.attrs[value_name]), "value": float(c.attrs[value_name]),
+        "outcome": outcome, "effect": effect, "unit": unit,
         "replicates": int(c.sizes["replicate"]),
         "units": {"extra_cost": str(c["spending_mean"].attrs.get("units", "USD")),
-                  "victim_years_averted": str(c["victim_years_averted_mean"].attrs.get("units", "person-years")),
-                  "icer": str(c["icer_mean"].attrs.get("units", "USD per victim-year")),
+                  effect: str(c[f"{effect}_mean"].attrs.get("units", "person-years")),
+                  "icer": str(c["icer_mean"].attrs.get("units", f"USD per {unit}")),
                   "net_monetary_benefit": str(c["net_monetary_benefit_mean"].attrs.get("units", "USD")),
                   "probability_most_cost_effective": "1"},
     }
@@ -465,7 +504,9 @@ def acceptability_curves(run: Run) -> pd.DataFrame:
     curves = c["acceptability"].transpose("value", "arm")
     for i, arm in enumerate(c["arm"].values):
         frame[_text(arm)] = curves.values[:, i].astype(float)
-    frame.attrs = {"baseline": baseline, "value_per_victim_year": float(c.attrs["value_per_victim_year"])}
+    value_name = _value_attribute(c)
+    frame.attrs = {"baseline": baseline, value_name: float(c.attrs[value_name]), "value": float(c.attrs[value_name]),
+                   "outcome": _outcome(c), "unit": OUTCOMES[_outcome(c)][2]}
     return frame
 
 
@@ -473,15 +514,17 @@ def cost_effectiveness_text(table: pd.DataFrame) -> str:
     """A `cost_effectiveness_table` as `tipsim compare` and `tipsim inspect`
     print it: the same heading, columns and numbers
     (sim/programs/cli/summary_table.cpp, print_cost_effectiveness)."""
-    value = table.attrs["value_per_victim_year"]
+    value = table.attrs["value"]
     replicates = table.attrs["replicates"]
+    unit, effect = table.attrs["unit"], table.attrs["effect"]
+    option = "victim-years" if table.attrs["outcome"] == "victim_years" else "harm"
+    value_option = "--value-per-victim-year" if option == "victim-years" else "--value-per-qaly"
     lines = [
-        "Cost-effectiveness, arms by extra cost (USD over the period) against the baseline; ICER = extra cost per",
-        "extra victim-year averted against the next cheaper arm on the frontier; net benefit at "
-        f"{format_figure(value)} USD per",
-        "victim-year averted (--value-per-victim-year); P(best) = share of the "
-        f"{replicates} replicate pairs in which",
-        "the arm has the highest net benefit.",
+        f"Cost-effectiveness (--outcome {option}), arms by extra cost (USD over the period) against the baseline;",
+        f"ICER = extra cost per extra {unit} averted against the next cheaper arm on the frontier; net benefit",
+        f"at {format_figure(value)} USD per {unit} averted ({value_option}); P(best) = share of the "
+        f"{replicates} replicate pairs in",
+        "which the arm has the highest net benefit.",
     ]
     w = max(4, *(len(str(a)) for a in table["arm"]))
 
@@ -493,14 +536,14 @@ def cost_effectiveness_text(table: pd.DataFrame) -> str:
             text += f" ({format_figure(low)} to {format_figure(high)})"
         return text
 
-    lines.append(f"  {'arm':<{w}} {'extra cost':>16} {'victim-years':>14} {'status':<22} "
+    lines.append(f"  {'arm':<{w}} {'extra cost':>16} {unit + 's':>14} {'status':<22} "
                  f"{'ICER (95% interval)':>34} {'net benefit (95% interval)':>34} {'P(best)':>8}")
     for row in table.itertuples(index=False):
         status = f"{row.status} vs {row.comparator}" if row.comparator else row.status
         icer = interval(row.icer, row.icer_ci_low, row.icer_ci_high)
         benefit = interval(row.net_monetary_benefit, row.net_monetary_benefit_ci_low, row.net_monetary_benefit_ci_high)
         lines.append(
-            f"  {row.arm:<{w}} {format_figure(row.extra_cost):>16} {format_figure(row.victim_years_averted):>14} "
+            f"  {row.arm:<{w}} {format_figure(row.extra_cost):>16} {format_figure(getattr(row, effect)):>14} "
             f"{status:<22} {icer:>34} {benefit:>34} {format_figure(row.probability_most_cost_effective):>8}")
     return "\n".join(lines)
 

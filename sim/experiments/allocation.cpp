@@ -130,18 +130,23 @@ Scenario with_added_budget(const Scenario& base, const std::vector<AllocationTar
 std::vector<AllocationLevel> allocation_frontier(std::span<const std::vector<std::vector<double>>> runs,
                                                  std::span<const double> budgets,
                                                  std::span<const std::vector<double>> weights,
-                                                 double value_per_victim_year) {
-  const std::size_t victim_years = summary_row("victim_years");
+                                                 double value_per_victim_year, Averted outcome) {
+  const std::size_t victim_years = summary_row("victim_years"), harm = summary_row("harm_qalys");
+  const std::size_t chosen = summary_row(outcome_spec(outcome).summary);
   const std::size_t spending = summary_row("spending_total");
   const std::size_t n = runs.empty() ? 0 : runs.front().size();
-  // Per arm and pair: victim-years averted, and the objective.
-  std::vector<std::vector<double>> averted(runs.size(), std::vector<double>(n)), objective = averted;
+  // Per arm and pair: victim-years and harm averted, and the objective on
+  // the chosen outcome.
+  std::vector<std::vector<double>> averted(runs.size(), std::vector<double>(n)), harm_averted = averted,
+                                                                                 objective = averted;
   for (std::size_t a = 0; a < runs.size(); ++a) {
     for (std::size_t r = 0; r < n; ++r) {
       averted[a][r] = runs[0][r].at(victim_years) - runs[a][r].at(victim_years);
+      harm_averted[a][r] = runs[0][r].at(harm) - runs[a][r].at(harm);
+      const double outcome_averted = runs[0][r].at(chosen) - runs[a][r].at(chosen);
       const double extra = runs[a][r].at(spending) - runs[0][r].at(spending);
       objective[a][r] =
-          value_per_victim_year > 0 ? value_per_victim_year * averted[a][r] - extra : averted[a][r];
+          value_per_victim_year > 0 ? value_per_victim_year * outcome_averted - extra : outcome_averted;
     }
   }
   auto mean = [&](const std::vector<double>& v) {
@@ -171,6 +176,7 @@ std::vector<AllocationLevel> allocation_frontier(std::span<const std::vector<std
     }
     if (!have_even) l.even_arm = l.best_arm;
     l.best_averted = t_interval(averted[l.best_arm]);
+    l.best_harm_averted = t_interval(harm_averted[l.best_arm]);
     std::vector<double> difference(n);
     std::size_t better = 0;
     for (std::size_t r = 0; r < n; ++r) {

@@ -48,17 +48,20 @@ struct AllocationLevel {
   std::size_t best_arm = 0;                 // arm (point) index of the best split
   std::size_t even_arm = 0;                 // arm of the even split (the best when there is none)
   EffectEstimate best_averted;              // victim-years averted by the best split, against the baseline
-  EffectEstimate best_minus_even;           // paired victim-years averted, best minus even
+  EffectEstimate best_harm_averted;         // QALYs of harm averted by the best split, against the baseline
+  EffectEstimate best_minus_even;           // paired objective, best minus even
   double probability_better_than_even = 0;  // share of pairs in which best averts more than even
 };
 
 // `runs[arm][replicate]` the summaries (arm 0 the baseline), `budgets[arm]`
 // and `weights[arm]` each arm's budget level and split (arm 0: none). The
-// best split maximises the mean victim-years averted, or with
-// `value_per_victim_year` > 0 the mean net monetary benefit.
+// best split maximises the mean outcome averted (victim-years, or QALYs of
+// harm), or with `value_per_victim_year` > 0 (USD per unit of the outcome)
+// the mean net monetary benefit.
 std::vector<AllocationLevel> allocation_frontier(std::span<const std::vector<std::vector<double>>> runs,
                                                  std::span<const double> budgets,
                                                  std::span<const std::vector<double>> weights,
-                                                 double value_per_victim_year = 0);
+                                                 double value_per_victim_year = 0,
+                                                 Averted outcome = Averted::VictimYears);
 
 }  // namespace tipsim

@@ -29,9 +29,27 @@ constexpr EffectSpec kEffects[] = {
      "change in active traffickers at the last step (arm minus baseline)", Basis::People},
     {"spending", "anti-trafficking spending", "spending_total", EffectSign::ArmMinusBaseline, "USD",
      "extra anti-trafficking spending (arm minus baseline)", Basis::Usd},
-    {"cost_per_victim_year_averted", "cost per victim-year averted", "spending_total",
+    {"cost_per_victim_year_averted", "cost per victim-year averted", "victim_years",
      EffectSign::CostPerAverted, "USD per victim-year",
      "extra spending per person-year of exploitation averted", Basis::Usd},
+    {"harm_averted", "harm averted (QALYs)", "harm_qalys", EffectSign::BaselineMinusArm, "QALY",
+     "quality-adjusted life years lost to exploitation, unrecovered survival and punishment, averted "
+     "(baseline minus arm)",
+     Basis::People},
+    {"harm_averted_usd", "harm averted (USD)", "harm_usd", EffectSign::BaselineMinusArm, "USD",
+     "the harm-weighted outcome averted, valued at harm.usd_per_qaly (baseline minus arm)", Basis::Usd},
+    {"survivor_years_recovering_averted", "survivor-years not recovered averted", "survivor_years_recovering",
+     EffectSign::BaselineMinusArm, "person-years",
+     "person-years survivors spent home not recovered, averted (baseline minus arm)", Basis::People},
+    {"victims_punished", "victims punished", "victims_punished", EffectSign::ArmMinusBaseline, "persons",
+     "change in victims punished as offenders (arm minus baseline)", Basis::People},
+    {"cost_per_qaly_averted", "cost per QALY averted", "harm_qalys", EffectSign::CostPerAverted,
+     "USD per QALY", "extra spending per quality-adjusted life year of harm averted", Basis::Usd},
+};
+
+constexpr AvertedSpec kAverted[] = {
+    {"victim-years", "victim_years", "victim_years", "victim-year"},
+    {"harm", "harm_qalys", "harm_qalys", "QALY"},
 };
 
 std::size_t summary_index(std::string_view name) {
@@ -73,6 +91,14 @@ EffectEstimate ratio_of_means(const std::vector<double>& dc, const std::vector<d
 
 std::span<const EffectSpec> effect_table() { return kEffects; }
 
+const AvertedSpec& outcome_spec(Averted outcome) { return kAverted[static_cast<std::size_t>(outcome)]; }
+
+std::optional<Averted> outcome_named(std::string_view name) {
+  for (std::size_t k = 0; k < std::size(kAverted); ++k)
+    if (kAverted[k].option == name || kAverted[k].name == name) return static_cast<Averted>(k);
+  return std::nullopt;
+}
+
 EffectEstimate t_interval(std::span<const double> values, double level) {
   EffectEstimate e;
   const std::size_t n = values.size();
@@ -92,18 +118,17 @@ ArmEffects paired_effects(std::span<const std::vector<double>> baseline,
   if (baseline.size() != arm.size())
     throw std::invalid_argument("comparison: the arms have different numbers of replicates");
   const std::size_t n = baseline.size();
-  const std::size_t victim_years = summary_index("victim_years");
   const std::size_t spending = summary_index("spending_total");
   ArmEffects out;
-  std::vector<double> averted(n), extra(n);
-  for (std::size_t r = 0; r < n; ++r) {
-    averted[r] = baseline[r].at(victim_years) - arm[r].at(victim_years);
-    extra[r] = arm[r].at(spending) - baseline[r].at(spending);
-  }
+  std::vector<double> extra(n);
+  for (std::size_t r = 0; r < n; ++r) extra[r] = arm[r].at(spending) - baseline[r].at(spending);
   for (const EffectSpec& effect : kEffects) {
     std::vector<double> values(n);
     EffectEstimate estimate;
     if (effect.sign == EffectSign::CostPerAverted) {
+      const std::size_t outcome = summary_index(effect.summary);
+      std::vector<double> averted(n);
+      for (std::size_t r = 0; r < n; ++r) averted[r] = baseline[r].at(outcome) - arm[r].at(outcome);
       for (std::size_t r = 0; r < n; ++r) values[r] = averted[r] > 0 ? extra[r] / averted[r] : kUndefined;
       // Ratio of means, with the delta-method (linearised) interval.
       estimate = ratio_of_means(extra, averted);
@@ -134,13 +159,14 @@ std::string_view frontier_label(Frontier f) {
 
 namespace {
 
-// Per replicate pair, each arm's extra spending and victim-years averted
+// Per replicate pair, each arm's extra spending and outcome averted
 // against the baseline: [arm][replicate].
 struct PairedCostsAndEffects {
   std::vector<std::vector<double>> cost, effect;
 };
-PairedCostsAndEffects paired_costs_and_effects(std::span<const std::vector<std::vector<double>>> runs) {
-  const std::size_t victim_years = summary_index("victim_years");
+PairedCostsAndEffects paired_costs_and_effects(std::span<const std::vector<std::vector<double>>> runs,
+                                               Averted outcome) {
+  const std::size_t averted = summary_index(outcome_spec(outcome).summary);
   const std::size_t spending = summary_index("spending_total");
   PairedCostsAndEffects out;
   const std::size_t n = runs.empty() ? 0 : runs.front().size();
@@ -150,7 +176,7 @@ PairedCostsAndEffects paired_costs_and_effects(std::span<const std::vector<std::
     std::vector<double> cost(n), effect(n);
     for (std::size_t r = 0; r < n; ++r) {
       cost[r] = arm[r].at(spending) - runs.front()[r].at(spending);
-      effect[r] = runs.front()[r].at(victim_years) - arm[r].at(victim_years);
+      effect[r] = runs.front()[r].at(averted) - arm[r].at(averted);
     }
     out.cost.push_back(std::move(cost));
     out.effect.push_back(std::move(effect));
@@ -177,11 +203,12 @@ std::vector<double> best_shares(const PairedCostsAndEffects& p, double value) {
 }  // namespace
 
 CostEffectiveness cost_effectiveness(std::span<const std::vector<std::vector<double>>> runs,
-                                     double value_per_victim_year) {
-  const PairedCostsAndEffects p = paired_costs_and_effects(runs);
+                                     double value_per_victim_year, Averted outcome) {
+  const PairedCostsAndEffects p = paired_costs_and_effects(runs, outcome);
   const std::size_t arms = runs.size();
   CostEffectiveness ce;
   ce.value_per_victim_year = value_per_victim_year;
+  ce.outcome = outcome;
   for (std::size_t a = 0; a < arms; ++a) {
     ce.cost.push_back(mean_of(p.cost[a]));
     ce.effect.push_back(mean_of(p.effect[a]));
@@ -260,8 +287,8 @@ std::vector<double> acceptability_values() {
 }
 
 std::vector<std::vector<double>> acceptability_curve(std::span<const std::vector<std::vector<double>>> runs,
-                                                     std::span<const double> values) {
-  const PairedCostsAndEffects p = paired_costs_and_effects(runs);
+                                                     std::span<const double> values, Averted outcome) {
+  const PairedCostsAndEffects p = paired_costs_and_effects(runs, outcome);
   std::vector<std::vector<double>> curve;
   for (double value : values) curve.push_back(best_shares(p, value));
   return curve;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -20,7 +21,7 @@ namespace tipsim {
 enum class EffectSign : std::uint8_t {
   BaselineMinusArm,  // a reduction: positive means the arm has less
   ArmMinusBaseline,  // a change: positive means the arm has more
-  CostPerAverted,    // extra spending over victim-years averted
+  CostPerAverted,    // extra spending over the summary figure averted (victim-years, QALYs)
 };
 
 struct EffectSpec {
@@ -71,6 +72,20 @@ ArmEffects paired_effects(std::span<const std::vector<double>> baseline,
 
 // ---- cost-effectiveness -----------------------------------------------------------------------
 
+// What the cost-effectiveness of arms and the allocation of a budget count
+// as averted: victim-years of exploitation, or the harm-weighted outcome,
+// quality-adjusted life years lost (docs/model.md 6).
+enum class Averted : std::uint8_t { VictimYears, Harm };
+struct AvertedSpec {
+  std::string_view option;   // on the command line: victim-years, harm
+  std::string_view name;     // the run file's attribute: victim_years, harm_qalys
+  std::string_view summary;  // the summary_table() figure averted
+  std::string_view unit;     // one unit, for people: victim-year, QALY
+};
+const AvertedSpec& outcome_spec(Averted outcome);
+// The outcome named by its option or its run-file name; nullopt otherwise.
+std::optional<Averted> outcome_named(std::string_view name);
+
 // The default value of one victim-year of exploitation averted, in USD: the
 // UK Home Office's unit cost of modern slavery, 328 720 GBP per victim
 // (Reed, Roe, Grimshaw and Oliver 2018, year ending March 2017: the victim's
@@ -89,23 +104,25 @@ enum class Frontier : std::uint8_t {
 std::string_view frontier_label(Frontier f);
 
 // The cost-effectiveness of every arm, the baseline included, from the
-// paired replicates: cost = extra spending, effect = victim-years averted,
-// both against the baseline.
+// paired replicates: cost = extra spending, effect = the outcome averted
+// (victim-years, or QALYs), both against the baseline.
 struct CostEffectiveness {
   std::vector<Frontier> status;  // [arm], arm 0 the baseline (always Efficient)
   std::vector<double> cost;      // [arm] mean extra spending (USD)
-  std::vector<double> effect;    // [arm] mean victim-years averted
+  std::vector<double> effect;    // [arm] mean outcome averted (victim-years or QALYs)
   std::vector<int>
       comparator;  // [arm] the next cheaper frontier arm; -1 for the baseline and off the frontier
   std::vector<EffectEstimate>
       icer;  // [arm] against the comparator (delta-method interval); NaN off the frontier
-  // Net monetary benefit at `value_per_victim_year`: value x effect - cost,
-  // per replicate pair; its mean and t-interval. The baseline's is 0.
+  // Net monetary benefit at `value_per_victim_year` (USD per unit of the
+  // outcome): value x effect - cost, per replicate pair; its mean and
+  // t-interval. The baseline's is 0.
   std::vector<EffectEstimate> net_benefit;
   // The share of replicate pairs in which each arm has the highest net
   // monetary benefit (ties shared) at `value_per_victim_year`.
   std::vector<double> probability_best;
-  double value_per_victim_year = kDefaultValuePerVictimYear;
+  double value_per_victim_year = kDefaultValuePerVictimYear;  // USD per unit of the outcome
+  Averted outcome = Averted::VictimYears;
 };
 
 // The summaries of every run, in (point, replicate) order, by point:
@@ -116,7 +133,7 @@ std::vector<std::vector<std::vector<double>>> runs_by_arm(const std::vector<std:
 // `runs[arm][replicate]` holds each arm's summaries (arm 0 the baseline),
 // every arm with the same replicates on the same random streams.
 CostEffectiveness cost_effectiveness(std::span<const std::vector<std::vector<double>>> runs,
-                                     double value_per_victim_year);
+                                     double value_per_victim_year, Averted outcome = Averted::VictimYears);
 
 // The probability that each arm (arm 0 the baseline) is the most
 // cost-effective at each value in `values` (a cost-effectiveness
@@ -126,6 +143,7 @@ CostEffectiveness cost_effectiveness(std::span<const std::vector<std::vector<dou
 std::vector<double> acceptability_values();
 
 std::vector<std::vector<double>> acceptability_curve(std::span<const std::vector<std::vector<double>>> runs,
-                                                     std::span<const double> values);
+                                                     std::span<const double> values,
+                                                     Averted outcome = Averted::VictimYears);
 
 }  // namespace tipsim

@@ -287,9 +287,7 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
       result.events = simulation.take_events();
       result.snapshots = simulation.take_snapshots();
       result.checkpoints = std::move(checkpoints);
-      result.summary = summarize(
-          result.series, static_cast<std::size_t>(points[point].get_int(Param::scenario_burn_in_steps)),
-          points[point].step_years(), points[point].get(Param::population_scale));
+      result.summary = summarize(result.series, points[point]);
       delivery.deliver(ticket, std::move(result));
       ++runs_done;
     } catch (...) {

@@ -41,6 +41,12 @@ std::span<const std::string_view> axis_labels(Axis axis) {
       return kAdjacentLabels;
     case Axis::Record:
       return kRecordLabels;
+    case Axis::Exit:
+      return kExitRouteLabels;
+    case Axis::Pathway:
+      return kPathwayLabels;
+    case Axis::Followup:
+      return kFollowupLabels;
   }
   return {};
 }
@@ -67,6 +73,12 @@ std::string_view axis_name(Axis axis) {
       return "situation";
     case Axis::Record:
       return "record";
+    case Axis::Exit:
+      return "exit";
+    case Axis::Pathway:
+      return "pathway";
+    case Axis::Followup:
+      return "followup";
   }
   return "";
 }
@@ -210,6 +222,33 @@ constexpr SummarySpec kSummaries[] = {
      Basis::People},
     {"bribes_paid", "USD", "bribes traffickers paid to have cases dropped or to buy acquittals", Layer::True,
      Basis::Usd},
+    {"exits_from_trafficking", "persons",
+     "people whose trafficking ended (escaped, released, protected, turned "
+     "away, punished)",
+     Layer::True, Basis::People},
+    {"victims_punished", "persons", "victims punished as offenders", Layer::True, Basis::People},
+    {"survivor_years_recovering", "person-years", "person-years survivors spent back home not recovered",
+     Layer::True, Basis::People},
+    {"retrafficked_share_at_followup", "1",
+     "share of the survivors reviewed survivors.followup_years after their exit who were trafficked again",
+     Layer::True, Basis::Invariant},
+    {"retrafficked_share_protected", "1", "the same, of the survivors whose trafficking ended in protection",
+     Layer::True, Basis::Invariant},
+    {"retrafficked_share_unprotected", "1",
+     "the same, of the survivors whose trafficking ended otherwise (escaped, released, turned away, "
+     "punished)",
+     Layer::True, Basis::Invariant},
+    {"recovered_share_at_followup", "1", "share of the survivors reviewed who had recovered", Layer::True,
+     Basis::Invariant},
+    {"harm_qalys", "QALY",
+     "quality-adjusted life years lost: in exploitation (by form), by survivors not recovered, by victims "
+     "punished (harm.*)",
+     Layer::True, Basis::People},
+    {"harm_usd", "USD", "the harm-weighted outcome: harm_qalys valued at harm.usd_per_qaly", Layer::True,
+     Basis::Usd},
+    {"identified_previously_assisted_share", "1",
+     "share of the people identified as victims whom services had assisted before", Layer::Observed,
+     Basis::Invariant},
     {"spending_prosecution", "USD", "spending on prosecution", Layer::Policy, Basis::Usd},
     {"spending_protection", "USD", "spending on protection", Layer::Policy, Basis::Usd},
     {"spending_prevention", "USD", "spending on prevention", Layer::Policy, Basis::Usd},
@@ -223,8 +262,25 @@ double ratio(double numerator, double denominator) { return denominator > 0 ? nu
 
 std::span<const SummarySpec> summary_table() { return kSummaries; }
 
+HarmWeights harm_weights(const Scenario& scenario) {
+  HarmWeights w;
+  w.usd_per_qaly = scenario.get(Param::harm_usd_per_qaly);
+  w.qaly_loss_per_year_by_form = {scenario.get(Param::harm_qaly_loss_sexual_per_year),
+                                  scenario.get(Param::harm_qaly_loss_labour_per_year),
+                                  scenario.get(Param::harm_qaly_loss_domestic_per_year),
+                                  scenario.get(Param::harm_qaly_loss_criminality_per_year)};
+  w.qaly_loss_recovering_per_year = scenario.get(Param::harm_qaly_loss_recovering_per_year);
+  w.qaly_loss_punishment = scenario.get(Param::harm_qaly_loss_punishment);
+  return w;
+}
+
+std::vector<double> summarize(const Series& series, const Scenario& scenario) {
+  return summarize(series, static_cast<std::size_t>(scenario.get_int(Param::scenario_burn_in_steps)),
+                   scenario.step_years(), scenario.get(Param::population_scale), harm_weights(scenario));
+}
+
 std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, double step_years,
-                              double population_scale) {
+                              double population_scale, const HarmWeights& harm) {
   const std::size_t steps = series.steps();
   const std::size_t first = std::min(burn_in_steps, steps > 0 ? steps - 1 : 0);
   const double measured = static_cast<double>(steps - first);
@@ -265,6 +321,25 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
   const double profit_labour = flow_cat(Metric::trafficker_profit, kLabour);
   const double steps_sexual = flow_cat(Metric::victim_steps, kSexual);
   const double steps_labour = flow_cat(Metric::victim_steps, kLabour);
+  // Survivors reviewed: by route, and the re-trafficked among them.
+  double reviewed = 0, retrafficked = 0, recovered = 0, reviewed_protected = 0, retrafficked_protected = 0;
+  for (std::size_t route = 0; route < kExitRoutes; ++route)
+    for (std::size_t outcome = 0; outcome < kSurvivorOutcomes; ++outcome) {
+      const double n = flow_cat(Metric::survivor_pathways, route * kSurvivorOutcomes + outcome);
+      const bool again = outcome == static_cast<std::size_t>(SurvivorOutcome::Retrafficked);
+      reviewed += n;
+      retrafficked += again ? n : 0.0;
+      recovered += outcome == static_cast<std::size_t>(SurvivorOutcome::Recovered) ? n : 0.0;
+      if (route != static_cast<std::size_t>(ExitRoute::Protected)) continue;
+      reviewed_protected += n;
+      retrafficked_protected += again ? n : 0.0;
+    }
+  const double survivor_years = flow(Metric::survivors_recovering) * step_years;
+  const double punished = flow(Metric::victims_punished);
+  double harm_qalys =
+      harm.qaly_loss_recovering_per_year * survivor_years + harm.qaly_loss_punishment * punished;
+  for (std::size_t f = 0; f < kForms; ++f)
+    harm_qalys += harm.qaly_loss_per_year_by_form[f] * flow_cat(Metric::victim_steps, f) * step_years;
   std::vector<double> spending(4);
   for (std::size_t p = 0; p < 4; ++p) spending[p] = flow_cat(Metric::spending, p);
 
@@ -316,6 +391,16 @@ std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, d
       ratio(flow_cat(Metric::prosecutions, 1), prosecutions),
       flow(Metric::wrongful_convictions),
       flow(Metric::bribes_paid),
+      flow(Metric::exits_from_trafficking),
+      punished,
+      survivor_years,
+      ratio(retrafficked, reviewed),
+      ratio(retrafficked_protected, reviewed_protected),
+      ratio(retrafficked - retrafficked_protected, reviewed - reviewed_protected),
+      ratio(recovered, reviewed),
+      harm_qalys,
+      harm_qalys * population_scale * harm.usd_per_qaly,
+      ratio(flow(Metric::identified_previously_assisted), identified),
       spending[0],
       spending[1],
       spending[2],

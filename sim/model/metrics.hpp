@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "params.hpp"
+
 namespace tipsim {
 
 // Categorical axes of the series; each one's labels stand beside its enum
@@ -24,7 +26,10 @@ enum class Axis : std::uint8_t {
   CaseType,
   Pillar,
   Adjacent,
-  Record
+  Record,
+  Exit,
+  Pathway,
+  Followup
 };
 enum class Nature : std::uint8_t { Stock, Flow };
 enum class ValueType : std::uint8_t { Count, Amount };
@@ -138,8 +143,23 @@ struct SummarySpec {
   Basis basis;
 };
 std::span<const SummarySpec> summary_table();
+
+// The weights of the harm-weighted outcome (the scenario's harm.* keys):
+// quality of life lost in exploitation by form, by survivors not recovered
+// and by victims punished, and the money value of a QALY. They weigh the
+// simulated events; they never change them.
+struct HarmWeights {
+  double usd_per_qaly = 0;
+  std::array<double, 4> qaly_loss_per_year_by_form{};  // in Form order
+  double qaly_loss_recovering_per_year = 0;
+  double qaly_loss_punishment = 0;
+};
+HarmWeights harm_weights(const Scenario& scenario);
+
 // One value per summary_table() row, in real people and real USD.
 std::vector<double> summarize(const Series& series, std::size_t burn_in_steps, double step_years,
-                              double population_scale);
+                              double population_scale, const HarmWeights& harm);
+// The same with the scenario's burn-in, step, scale and harm weights.
+std::vector<double> summarize(const Series& series, const Scenario& scenario);
 
 }  // namespace tipsim

@@ -9,6 +9,8 @@ void record_identified(StepContext& ctx, const VictimRecord& record) {
   if (record.female) ctx.recorded(Metric::identified_female, r) += 1;
   if (record.child) ctx.recorded(Metric::identified_children, r) += 1;
   if (record.foreign) ctx.recorded(Metric::identified_abroad, r) += 1;
+  if (record.assisted_before) ctx.recorded(Metric::identified_previously_assisted, r) += 1;
+  if (record.criminal_record) ctx.recorded(Metric::identified_with_record, r) += 1;
 }
 
 void record_other_cases(StepContext& ctx, std::size_t region, Record kind, double count) {
@@ -29,6 +31,9 @@ void record_cooperating(StepContext& ctx, std::size_t region) {
 }
 void record_reintegration(StepContext& ctx, std::size_t region) {
   ctx.recorded(Metric::reintegrations, region) += 1;
+}
+void record_survivor_followup(StepContext& ctx, std::size_t region, Followup found) {
+  ctx.recorded(Metric::assisted_survivors_followed_up, region, static_cast<std::size_t>(found)) += 1;
 }
 
 void record_case(StepContext& ctx, std::size_t region, CaseStage stage, std::size_t case_type) {

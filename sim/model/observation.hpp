@@ -21,7 +21,9 @@ struct VictimRecord {
   Form form;  // the form the agency recorded
   bool female;
   bool child;
-  bool foreign;  // a national of another region
+  bool foreign;          // a national of another region
+  bool assisted_before;  // services assisted them before (their own records)
+  bool criminal_record;  // a criminal record agencies can look up
 };
 void record_identified(StepContext& ctx, const VictimRecord& record);
 
@@ -35,6 +37,9 @@ void record_protection_entry(StepContext& ctx, std::size_t region);
 void record_turned_away(StepContext& ctx, std::size_t region);
 void record_cooperating(StepContext& ctx, std::size_t region);
 void record_reintegration(StepContext& ctx, std::size_t region);
+// Services' follow-up of a survivor they assisted, a review period after
+// their exit: what the case worker found (or that nobody was reached).
+void record_survivor_followup(StepContext& ctx, std::size_t region, Followup found);
 
 // A case against a suspected trafficker, by the case type it was brought as.
 enum class CaseStage : std::uint8_t { Investigation, Prosecution, Conviction, Acquittal };

@@ -45,6 +45,14 @@ void leave_controller(State& state, std::uint32_t person) {
   p.flags[person] &= static_cast<std::uint8_t>(~person_flag::kDebtBonded);
 }
 
+// An exit from trafficking, or from protection, for phase 10 to follow up.
+void note_exit(State& state, std::uint32_t person, std::uint8_t route) {
+  const auto& p = state.persons;
+  state.survivor_exits.push_back(SurvivorExit{person, route, p.current_region[person],
+                                              p.times_trafficked[person],
+                                              p.current_region[person] != p.home_region[person]});
+}
+
 }  // namespace
 
 void take_recruit(const Model& model, State& state, std::uint32_t person, std::int32_t trafficker,
@@ -58,9 +66,9 @@ void take_recruit(const Model& model, State& state, std::uint32_t person, std::i
   p.market[person] = state.traffickers.market[t];
   p.method[person] = static_cast<std::uint8_t>(method);
   if (p.times_trafficked[person] < 255) ++p.times_trafficked[person];
-  p.flags[person] &=
-      static_cast<std::uint8_t>(~(person_flag::kConsentedInitially | person_flag::kCrossedBorder |
-                                  person_flag::kDebtBonded | person_flag::kReintegrated));
+  end_recovery(state, person);
+  p.flags[person] &= static_cast<std::uint8_t>(
+      ~(person_flag::kConsentedInitially | person_flag::kCrossedBorder | person_flag::kDebtBonded));
   // A deceptive offer or a relationship was first accepted; family
   // recruiting sometimes; a loan was taken; abduction never.
   const bool consented = method == Method::DeceptiveJobOffer || method == Method::Romance ||
@@ -81,27 +89,49 @@ void take_recruit(const Model& model, State& state, std::uint32_t person, std::i
   --state.regions[home].free_persons;
 }
 
-void free_from_trafficking(State& state, std::uint32_t person) {
+void start_recovery(State& state, std::uint32_t person) {
   auto& p = state.persons;
+  if (p.flags[person] & person_flag::kRecovering) return;
+  p.flags[person] |= person_flag::kRecovering;
+  ++state.regions[p.home_region[person]].survivors_recovering;
+}
+
+void end_recovery(State& state, std::uint32_t person) {
+  auto& p = state.persons;
+  if (!(p.flags[person] & person_flag::kRecovering)) return;
+  p.flags[person] &= static_cast<std::uint8_t>(~person_flag::kRecovering);
+  std::uint32_t& recovering = state.regions[p.home_region[person]].survivors_recovering;
+  if (recovering > 0) --recovering;
+}
+
+void free_from_trafficking(State& state, std::uint32_t person, ExitRoute route) {
+  auto& p = state.persons;
+  note_exit(state, person, static_cast<std::uint8_t>(route));
   leave_controller(state, person);
   p.state[person] = static_cast<std::uint8_t>(PersonState::Free);
   p.state_since[person] = state.step;
   p.current_region[person] = p.home_region[person];
   p.market[person] = kNoMarket;
-  p.flags[person] &= static_cast<std::uint8_t>(~(person_flag::kCooperating | person_flag::kReintegrated));
+  p.flags[person] &= static_cast<std::uint8_t>(~person_flag::kCooperating);
+  p.survivor[person] =
+      static_cast<std::uint8_t>((p.survivor[person] & survivor_bits::kAssisted) | survivor_route_bits(route));
   ++state.regions[p.home_region[person]].free_persons;
+  start_recovery(state, person);
 }
 
 void enter_protection(State& state, std::uint32_t person) {
   auto& p = state.persons;
+  note_exit(state, person, static_cast<std::uint8_t>(ExitRoute::Protected));
   leave_controller(state, person);
   p.state[person] = static_cast<std::uint8_t>(PersonState::InProtection);
   p.state_since[person] = state.step;
+  p.survivor[person] = survivor_bits::kAssisted | survivor_route_bits(ExitRoute::Protected);
   ++state.regions[p.current_region[person]].shelter_occupied;
 }
 
 void leave_protection(State& state, std::uint32_t person) {
   auto& p = state.persons;
+  note_exit(state, person, SurvivorExit::kLeftServices);
   std::uint32_t& occupied = state.regions[p.current_region[person]].shelter_occupied;
   if (occupied > 0) --occupied;
   p.state[person] = static_cast<std::uint8_t>(PersonState::Free);
@@ -110,6 +140,7 @@ void leave_protection(State& state, std::uint32_t person) {
   p.market[person] = kNoMarket;
   p.flags[person] &= static_cast<std::uint8_t>(~person_flag::kCooperating);
   ++state.regions[p.home_region[person]].free_persons;
+  start_recovery(state, person);
 }
 
 namespace {
@@ -155,6 +186,8 @@ void count_identified(const Model& model, const State& state, StepContext& ctx, 
                              .female = (p.flags[person] & person_flag::kFemale) != 0,
                              .child = (p.flags[person] & person_flag::kChild) != 0,
                              .foreign = p.current_region[person] != p.home_region[person],
+                             .assisted_before = (p.survivor[person] & survivor_bits::kAssisted) != 0,
+                             .criminal_record = (p.flags[person] & person_flag::kCriminalised) != 0,
                          });
 }
 
@@ -210,7 +243,7 @@ void shelter_or_turn_away(const Model& model, State& state, StepContext& ctx, st
   } else {
     record_turned_away(ctx, region);
     record_person_event(model, state, ctx, EventKind::TurnedAway, person);
-    free_from_trafficking(state, person);
+    free_from_trafficking(state, person, ExitRoute::TurnedAway);
     raise_vulnerability(state, person, model.scenario.get(Param::protection_unserved_vulnerability_increase));
   }
 }
@@ -226,7 +259,7 @@ void punish(const Model& model, State& state, StepContext& ctx, std::uint32_t pe
     state.traffickers.evidence[static_cast<std::size_t>(controller)] +=
         static_cast<float>(s.get(Param::prosecution_evidence_per_identification));
   state.persons.flags[person] |= person_flag::kCriminalised;
-  free_from_trafficking(state, person);
+  free_from_trafficking(state, person, ExitRoute::Punished);
   raise_vulnerability(state, person, s.get(Param::protection_criminalised_vulnerability_increase));
 }
 

@@ -127,6 +127,10 @@ inline double self_report_propensity(const Model& model, const State& state, std
   double fear = region.fear;
   if (p.current_region[person] != p.home_region[person])
     fear *= 1.0 - model.scenario.globals[Param::identification_self_report_fear_abroad];
+  // A criminal record from being punished as an offender keeps a victim
+  // from coming forward again.
+  if (p.flags[person] & person_flag::kCriminalised)
+    fear *= model.scenario.globals[Param::survivors_record_self_report_factor];
   return awareness_now(model, state, person) * region.reach * fear * region.multiplier;
 }
 inline double self_report_propensity(const Model& model, const State& state, std::uint32_t person) {
@@ -151,16 +155,14 @@ inline double self_report_recognition(const ParamValues& g, Form f) {
 }
 
 // A person's susceptibility to recruiting before awareness: vulnerability
-// to a power, more for children and for people trafficked before who were
-// not reintegrated well.
+// to a power, more for children and for survivors who have not recovered.
 inline double susceptibility(const Model& model, const State& state, std::uint32_t person) {
   const ParamValues& g = model.scenario.globals;
   const auto& p = state.persons;
   double x =
       std::pow(static_cast<double>(p.vulnerability[person]), g[Param::recruitment_vulnerability_exponent]);
   if (p.flags[person] & person_flag::kChild) x *= g[Param::recruitment_child_susceptibility];
-  if (p.times_trafficked[person] > 0 && !(p.flags[person] & person_flag::kReintegrated))
-    x *= g[Param::recruitment_retrafficking_factor];
+  if (p.flags[person] & person_flag::kRecovering) x *= g[Param::recruitment_retrafficking_factor];
   return x;
 }
 // The largest value susceptibility() can take.
@@ -176,15 +178,24 @@ void take_recruit(const Model& model, State& state, std::uint32_t person, std::i
                   Method method, Stream& stream, std::uint32_t first_draw);
 
 // A RECRUITED or EXPLOITED person leaves their controller and returns home
-// FREE (escape, release, punishment, or identified without a place).
-void free_from_trafficking(State& state, std::uint32_t person);
+// FREE (escape, release, punishment, or identified without a place): a
+// survivor, recovering, whom the survivors phase follows up.
+void free_from_trafficking(State& state, std::uint32_t person, ExitRoute route);
 
 // A RECRUITED or EXPLOITED person leaves their controller for a shelter
-// place in their current region.
+// place in their current region (the exit PROTECTED, followed up).
 void enter_protection(State& state, std::uint32_t person);
 
-// A person in protection goes home FREE.
+// A person in protection goes home FREE, recovering until the services'
+// reintegration or time ends it (phases 9 and 10).
 void leave_protection(State& state, std::uint32_t person);
+
+// A survivor back home starts, or stops, counting as recovering: the
+// re-trafficking multiplier applies to them and the region's count of
+// survivors recovering includes them. end_recovery() on recovery, on
+// re-trafficking, and when demography replaces the person.
+void start_recovery(State& state, std::uint32_t person);
+void end_recovery(State& state, std::uint32_t person);
 
 // What happens after identification, for any channel: what the agency
 // records, punishment where non-punishment is off, a shelter place if one

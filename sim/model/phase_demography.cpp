@@ -83,6 +83,8 @@ void births_into_servitude(const Model& model, State& state, StepContext& ctx, d
     const std::optional<std::uint32_t> child = newborn_slot(model, state, i, stream);
     if (!child) continue;
     Stream cs = person_stream(model, state, Phase::Demography, *child);
+    end_recovery(state, *child);
+    p.survivor[*child] = 0;
     p.flags[*child] = person_flag::kChild;
     if (cs.bernoulli(person_draw::kNewbornFemale, 0.5)) p.flags[*child] |= person_flag::kFemale;
     p.awareness_boost[*child] = 0.0f;
@@ -123,6 +125,9 @@ void run_demography(const Model& model, State& state, StepContext& ctx) {
       step_probability(s.get(Param::demography_free_child_ageing_per_year), model.step_years);
   if (turnover <= 0 && ageing <= 0) return;
   auto& p = state.persons;
+  // Survivors still recovering whom turnover replaces, by block: the
+  // regions' counts are lowered after the parallel pass.
+  std::vector<std::uint32_t> recovering_replaced(model.blocks.size(), 0);
   tbb::parallel_for(std::size_t{0}, model.blocks.size(), [&](std::size_t b) {
     const PersonBlock block = model.blocks[b];
     const ParamValues& lv = levers(state, block.region);
@@ -142,7 +147,9 @@ void run_demography(const Model& model, State& state, StepContext& ctx) {
         flags |= person_flag::kFemale;
       if (ps.bernoulli(person_draw::kChild, lv[Param::population_child_share])) flags |= person_flag::kChild;
       boost::random::beta_distribution<double> vulnerability(mean * k, (1.0 - mean) * k);
+      if (p.flags[i] & person_flag::kRecovering) ++recovering_replaced[b];
       p.flags[i] = flags;
+      p.survivor[i] = 0;
       p.vulnerability[i] = static_cast<float>(vulnerability(ps));
       p.awareness_boost[i] = 0.0f;
       p.awareness_step[i] = state.step;
@@ -160,6 +167,10 @@ void run_demography(const Model& model, State& state, StepContext& ctx) {
       p.flags[i] &= static_cast<std::uint8_t>(~person_flag::kChild);
     });
   });
+  for (std::size_t b = 0; b < model.blocks.size(); ++b) {
+    std::uint32_t& recovering = state.regions[model.blocks[b].region].survivors_recovering;
+    recovering -= std::min(recovering, recovering_replaced[b]);
+  }
 }
 
 }  // namespace tipsim

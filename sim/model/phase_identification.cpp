@@ -298,7 +298,9 @@ void handle_false_positives(const Model& model, State& state, StepContext& ctx, 
                                         .form = look_alike_form(group),
                                         .female = stream.bernoulli(next_draw, female_share(g, group)),
                                         .child = false,
-                                        .foreign = foreign});
+                                        .foreign = foreign,
+                                        .assisted_before = false,
+                                        .criminal_record = false});
     if (lv[Param::policy_protection_non_punishment] == 0.0 &&
         stream.bernoulli(next_draw + 1, g[Param::protection_criminalise_others_share])) {
       record_identified_punished(ctx, region);

@@ -225,7 +225,7 @@ void release_victims_of_desisted(const Model& model, State& state, StepContext& 
       continue;
     ctx.metric(Metric::releases, p.current_region[i]) += 1;
     record_person_event(model, state, ctx, EventKind::Release, i);
-    free_from_trafficking(state, i);
+    free_from_trafficking(state, i, ExitRoute::Released);
     raise_vulnerability(state, i, unserved);
   }
 }

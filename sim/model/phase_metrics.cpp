@@ -17,6 +17,7 @@ void collect_metrics(const Model& model, State& state, StepContext& ctx) {
       ctx.metric(Metric::perceived_risk, r, m) = rs.perceived_risk[m];
     ctx.metric(Metric::awareness_mean, r) = rs.awareness_mean;
     ctx.metric(Metric::non_victims_in_protection, r) = rs.non_victims_sheltered;
+    ctx.metric(Metric::survivors_recovering, r) = rs.survivors_recovering;
     for (std::size_t g = 0; g < kAdjacentGroups; ++g)
       ctx.metric(Metric::adjacent_persons, r, g) =
           adjacent_persons(model, state, r, static_cast<Adjacent>(g));

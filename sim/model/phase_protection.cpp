@@ -2,9 +2,9 @@
 // services for the region's service duration (paid for every step of the
 // stay, by the quality), then go home FREE; people wrongly identified as
 // victims hold places too, and leave at the rate that gives the same mean
-// stay. Good
-// services lower vulnerability, raise awareness and, with probability equal
-// to their quality, remove the re-trafficking penalty.
+// stay. Good services lower vulnerability, raise awareness and, with
+// probability equal to their quality, leave the survivor recovered (no
+// re-trafficking penalty).
 #include <algorithm>
 #include <cmath>
 
@@ -19,7 +19,7 @@ namespace {
 
 // Draws of a person's protection stream.
 namespace person_draw {
-constexpr std::uint32_t kReintegrated = 0;  // the re-trafficking penalty is removed
+constexpr std::uint32_t kReintegrated = 0;  // recovered: the re-trafficking penalty is removed
 constexpr std::uint32_t kStayRounding = 1;  // drawn at the step services began
 }  // namespace person_draw
 
@@ -80,7 +80,14 @@ void run_protection(const Model& model, State& state, StepContext& ctx) {
     leave_protection(state, i);
     p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - quality * cut));
     set_awareness(state, i, std::max(awareness_now(model, state, i), quality * awareness_after));
-    if (stream.bernoulli(person_draw::kReintegrated, quality)) p.flags[i] |= person_flag::kReintegrated;
+    // Good services end the recovery with their stay; the others recover
+    // with time (phase 10).
+    if (stream.bernoulli(person_draw::kReintegrated, quality)) {
+      end_recovery(state, i);
+      ctx.metric(Metric::survivor_recoveries, p.home_region[i],
+                 static_cast<std::size_t>(ExitRoute::Protected)) += 1;
+      record_person_event(model, state, ctx, EventKind::Recovery, i);
+    }
   }
   serve_non_victims(model, state, ctx);
 }

@@ -176,7 +176,11 @@ bool recruit(const Model& model, State& state, StepContext& ctx, RecruitIntent i
       pick_recruiter(g, state, ctx.scratch, grp, rs, female, ps.uniform(person_draw::kRecruiter) * total);
   ctx.metric(Metric::recruitments_by_method, r, intent.method) += 1;
   const bool retrafficked = p.times_trafficked[i] > 0;
-  if (retrafficked) ctx.metric(Metric::recruitments_retrafficked, r) += 1;
+  if (retrafficked) {
+    ctx.metric(Metric::recruitments_retrafficked, r) += 1;
+    const std::uint8_t route = p.survivor[i] & survivor_bits::kRouteMask;
+    if (route != 0) ctx.metric(Metric::retrafficked_by_exit, r, route - 1u) += 1;
+  }
   take_recruit(model, state, i, chosen, static_cast<Method>(intent.method), ps, person_draw::kTakeRecruit);
   p.state[i] = static_cast<std::uint8_t>(PersonState::Recruited);
   p.state_since[i] = state.step;

@@ -23,8 +23,9 @@ void run_exploitation(const Model& model, State& state, StepContext& ctx);      
 void run_identification(const Model& model, State& state, StepContext& ctx);     // 7. identification channels, shelter, non-punishment
 void run_prosecution(const Model& model, State& state, StepContext& ctx);        // 8. investigation, prosecution, conviction, deterrence
 void run_protection(const Model& model, State& state, StepContext& ctx);         // 9. services end, reintegration
-void run_demography(const Model& model, State& state, StepContext& ctx);         // 10. turnover of the population at risk
-void collect_metrics(const Model& model, State& state, StepContext& ctx);        // 11. stocks into the frame; active traffickers
+void run_survivors(const Model& model, State& state, StepContext& ctx);          // 10. recovery, pathways, follow-up
+void run_demography(const Model& model, State& state, StepContext& ctx);         // 11. turnover of the population at risk
+void collect_metrics(const Model& model, State& state, StepContext& ctx);        // 12. stocks into the frame; active traffickers
 // clang-format on
 
 // People of an adjacent situation in a region (counts of agents; none is a

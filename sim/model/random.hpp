@@ -24,6 +24,7 @@ enum class Phase : std::uint32_t {
   Prosecution,
   Protection,
   Demography,
+  Survivors,  // after Demography in the enum (stream ids), between Protection and Demography in the step
 };
 
 // Which kind of agent a stream belongs to: ids of different kinds overlap.

@@ -116,10 +116,58 @@ enum class Pillar : std::uint8_t { Prosecution = 0, Protection = 1, Prevention =
 inline constexpr std::size_t kPillars = 4;
 inline constexpr std::string_view kPillarLabels[] = {"PROSECUTION", "PROTECTION", "PREVENTION",
                                                      "PARTNERSHIP"};
+// How a person's trafficking ended: the route by which they became a
+// survivor (escaped, let go, sheltered, turned away for lack of a place,
+// punished as an offender).
+enum class ExitRoute : std::uint8_t {
+  Escaped = 0,
+  Released = 1,
+  Protected = 2,
+  TurnedAway = 3,
+  Punished = 4
+};
+inline constexpr std::size_t kExitRoutes = 5;
+inline constexpr std::string_view kExitRouteLabels[] = {"ESCAPED", "RELEASED", "PROTECTED", "TURNED_AWAY",
+                                                        "PUNISHED"};
+
+// Where a survivor is survivors.followup_years after their trafficking
+// ended: trafficked again (whatever happened since), still in protection,
+// back home and not recovered, or recovered.
+enum class SurvivorOutcome : std::uint8_t {
+  Retrafficked = 0,
+  InProtection = 1,
+  Recovering = 2,
+  Recovered = 3
+};
+inline constexpr std::size_t kSurvivorOutcomes = 4;
+// What services' follow-up of the survivors they assisted records at the
+// review: still in their services, reached and not recovered, reached and
+// recovered, or not reached (re-trafficked, moved, refused contact).
+enum class Followup : std::uint8_t { InServices = 0, NotRecovered = 1, Recovered = 2, Lost = 3 };
+inline constexpr std::size_t kFollowups = 4;
+inline constexpr std::string_view kFollowupLabels[] = {"IN_SERVICES", "NOT_RECOVERED", "RECOVERED",
+                                                       "LOST_TO_FOLLOW_UP"};
+// A survivor's pathway: how trafficking ended, and the outcome at follow-up
+// (route-major, ROUTE:OUTCOME).
+inline constexpr std::size_t kPathways = kExitRoutes * kSurvivorOutcomes;
+inline constexpr std::string_view kPathwayLabels[] = {
+    "ESCAPED:RETRAFFICKED",     "ESCAPED:IN_PROTECTION",     "ESCAPED:RECOVERING",
+    "ESCAPED:RECOVERED",        "RELEASED:RETRAFFICKED",     "RELEASED:IN_PROTECTION",
+    "RELEASED:RECOVERING",      "RELEASED:RECOVERED",        "PROTECTED:RETRAFFICKED",
+    "PROTECTED:IN_PROTECTION",  "PROTECTED:RECOVERING",      "PROTECTED:RECOVERED",
+    "TURNED_AWAY:RETRAFFICKED", "TURNED_AWAY:IN_PROTECTION", "TURNED_AWAY:RECOVERING",
+    "TURNED_AWAY:RECOVERED",    "PUNISHED:RETRAFFICKED",     "PUNISHED:IN_PROTECTION",
+    "PUNISHED:RECOVERING",      "PUNISHED:RECOVERED"};
+constexpr std::size_t pathway_of(ExitRoute route, SurvivorOutcome outcome) {
+  return static_cast<std::size_t>(route) * kSurvivorOutcomes + static_cast<std::size_t>(outcome);
+}
+
 static_assert(std::size(kPersonStateLabels) == kPersonStates && std::size(kFormLabels) == kForms &&
               std::size(kMarketLabels) == kMarkets && std::size(kMethodLabels) == kMethods &&
               std::size(kChannelLabels) == kChannels && std::size(kPillarLabels) == kPillars &&
-              std::size(kAdjacentLabels) == kAdjacentGroups && std::size(kRecordLabels) == kRecords);
+              std::size(kAdjacentLabels) == kAdjacentGroups && std::size(kRecordLabels) == kRecords &&
+              std::size(kExitRouteLabels) == kExitRoutes && std::size(kPathwayLabels) == kPathways &&
+              std::size(kFollowupLabels) == kFollowups);
 
 enum class TraffickerState : std::uint8_t { Active = 0, Incarcerated = 1, Desisted = 2 };
 
@@ -132,8 +180,18 @@ inline constexpr std::uint8_t kCrossedBorder = 1 << 3;       // moved outside th
 inline constexpr std::uint8_t kDebtBonded = 1 << 4;
 inline constexpr std::uint8_t kCriminalised = 1 << 5;  // punished instead of protected, ever
 inline constexpr std::uint8_t kCooperating = 1 << 6;   // cooperating with prosecution now
-inline constexpr std::uint8_t kReintegrated = 1 << 7;  // left good services: no re-trafficking penalty
+inline constexpr std::uint8_t kRecovering = 1
+                                            << 7;  // a survivor back home, not recovered: re-trafficking risk
 }  // namespace person_flag
+
+// Bits of Persons::survivor: what a person's last exit from trafficking was.
+namespace survivor_bits {
+inline constexpr std::uint8_t kRouteMask = 0x7;  // ExitRoute + 1 of the last exit; 0: never left trafficking
+inline constexpr std::uint8_t kAssisted = 1 << 3;  // has been in protection: services hold a record of them
+}  // namespace survivor_bits
+inline constexpr std::uint8_t survivor_route_bits(ExitRoute route) {
+  return static_cast<std::uint8_t>(static_cast<std::uint8_t>(route) + 1);
+}
 
 inline constexpr std::int32_t kNoTrafficker = -1;
 
@@ -207,6 +265,40 @@ struct CourtCase {
   friend bool operator==(const CourtCase&, const CourtCase&) = default;
 };
 
+// What the survivors phase must follow up: a person's trafficking ended
+// (route), or they left protection (kLeftServices); `abroad` when this sent
+// them home from another region.
+struct SurvivorExit {
+  static constexpr std::uint8_t kLeftServices = 0xFF;
+  std::uint32_t person;
+  std::uint8_t route;   // ExitRoute, or kLeftServices
+  std::uint8_t region;  // where it happened (where they were exploited, or the shelter's)
+  std::uint8_t times;   // times_trafficked then
+  bool abroad;          // region is not their home
+  friend bool operator==(const SurvivorExit&, const SurvivorExit&) = default;
+};
+
+// A survivor's follow-up due at a step: their recovery (valid while they
+// are still in the spell at liberty that began at `since`), or the review
+// of where they are survivors.followup_years after their exit.
+struct SurvivorEvent {
+  enum Kind : std::uint8_t { Recovery = 0, Review = 1 };
+  std::int32_t due;
+  std::uint32_t person;
+  std::uint8_t kind;
+  std::uint8_t route;   // ExitRoute of the exit followed up
+  std::uint8_t times;   // times_trafficked at the exit (Review)
+  std::uint8_t abroad;  // 1: exploited outside their home region (Review)
+  std::int32_t since;   // state_since of the spell (Recovery); the exit's step (Review)
+  friend bool operator==(const SurvivorEvent&, const SurvivorEvent&) = default;
+  // The heap's order: the earliest due first, then by person and kind.
+  static bool later(const SurvivorEvent& a, const SurvivorEvent& b) {
+    if (a.due != b.due) return a.due > b.due;
+    if (a.person != b.person) return a.person > b.person;
+    return a.kind > b.kind;
+  }
+};
+
 struct RegionState {
   // Written by the policy schedule (phase 1).
   ParamValues levers;                  // regional parameters after interventions and budget, this step
@@ -242,7 +334,8 @@ struct RegionState {
   // Written by identification and protection: people identified as victims
   // who were not, in a shelter place here (counts: they are not agents).
   std::uint32_t non_victims_sheltered = 0;
-  std::uint32_t free_persons = 0;  // FREE persons whose home is here
+  std::uint32_t free_persons = 0;          // FREE persons whose home is here
+  std::uint32_t survivors_recovering = 0;  // FREE survivors whose home is here, not recovered
   std::uint32_t traffickers_active = 0;
   friend bool operator==(const RegionState&, const RegionState&) = default;
 };
@@ -265,6 +358,13 @@ struct State {
   // outside the sampled passes. Kept sorted so that every pass over it runs
   // in id order. Recruitment adds to it; the step removes the FREE.
   std::vector<std::uint32_t> involved;
+  // Survivors' follow-up (phase 10, survivors): a recovery or a review
+  // due at a later step, kept as a heap by (due, person, kind).
+  std::vector<SurvivorEvent> survivor_calendar;
+  // The exits from trafficking and returns home of this step, in the order
+  // they happened; phase 10 follows them up and empties the list, so it is
+  // empty between steps.
+  std::vector<SurvivorExit> survivor_exits;
   // Traffickers incarcerated in this step (prosecution), replaced by their
   // networks in the next (market).
   std::vector<std::int32_t> newly_incarcerated;

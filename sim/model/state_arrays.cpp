@@ -52,6 +52,7 @@ const RegionField kRegionFields[] = {
     TIPSIM_REGION_SCALAR(shelter_occupied, "persons in protection here"),
     TIPSIM_REGION_SCALAR(non_victims_sheltered, "people wrongly identified, in a shelter place here"),
     TIPSIM_REGION_SCALAR(free_persons, "free persons whose home is here"),
+    TIPSIM_REGION_SCALAR(survivors_recovering, "free survivors whose home is here, not recovered"),
     TIPSIM_REGION_SCALAR(traffickers_active, "active traffickers based here"),
 };
 
@@ -69,6 +70,29 @@ const CourtField kCourtFields[] = {
     {"charged_step", &CourtCase::charged_step, "step the case was charged"},
     {"ready_step", &CourtCase::ready_step, "first step it can be heard"},
 };
+
+// The survivors' calendar, a member each (the heap's own order is kept).
+struct SurvivorField {
+  const char* name;
+  std::int32_t (*get)(const SurvivorEvent&);
+  void (*set)(SurvivorEvent&, std::int32_t);
+  const char* meaning;
+};
+#define TIPSIM_SURVIVOR_FIELD(member, meaning)                                                            \
+  SurvivorField {                                                                                         \
+#member, [](const SurvivorEvent& e) { return static_cast<std::int32_t>(e.member); },                    \
+        [](SurvivorEvent& e, std::int32_t v) { e.member = static_cast<decltype(e.member)>(v); }, meaning \
+  }
+const SurvivorField kSurvivorFields[] = {
+    TIPSIM_SURVIVOR_FIELD(due, "step at which it is due"),
+    TIPSIM_SURVIVOR_FIELD(person, "the survivor's id"),
+    TIPSIM_SURVIVOR_FIELD(kind, "0: recovery, 1: review"),
+    TIPSIM_SURVIVOR_FIELD(route, "how their trafficking ended (ExitRoute)"),
+    TIPSIM_SURVIVOR_FIELD(times, "times trafficked at the exit (review)"),
+    TIPSIM_SURVIVOR_FIELD(abroad, "1: exploited outside their home region (review)"),
+    TIPSIM_SURVIVOR_FIELD(since, "step their spell at liberty began (recovery) or of the exit (review)"),
+};
+#undef TIPSIM_SURVIVOR_FIELD
 
 const StateArray& find(const std::vector<StateArray>& arrays, const std::string& name) {
   const auto it =
@@ -134,6 +158,12 @@ std::vector<StateArray> state_arrays(const State& state) {
   for (const RegionState& r : state.regions)
     for (const CourtCase& c : r.court_queue) case_types.push_back(c.case_type);
   arrays.push_back({"courts/case_type", std::move(case_types), 1, "the form the case is about (CaseType)"});
+  for (const SurvivorField& f : kSurvivorFields) {
+    std::vector<std::int32_t> v;
+    v.reserve(state.survivor_calendar.size());
+    for (const SurvivorEvent& e : state.survivor_calendar) v.push_back(f.get(e));
+    arrays.push_back({std::string("survivors/") + f.name, std::move(v), 1, f.meaning});
+  }
   arrays.push_back({"involved", state.involved, 1, "sorted ids of every person not free"});
   arrays.push_back(
       {"newly_incarcerated", state.newly_incarcerated, 1, "traffickers incarcerated in the last step"});
@@ -184,6 +214,13 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
       c.case_type = case_types[next];
       state.regions[r].court_queue.push_back(c);
     }
+  const std::size_t pending = size_of(arrays, "survivors/due");
+  state.survivor_calendar.resize(pending);
+  for (const SurvivorField& f : kSurvivorFields) {
+    const std::vector<std::int32_t>& v =
+        values<std::int32_t>(arrays, std::string("survivors/") + f.name, pending);
+    for (std::size_t k = 0; k < pending; ++k) f.set(state.survivor_calendar[k], v[k]);
+  }
   state.involved = values<std::uint32_t>(arrays, "involved", size_of(arrays, "involved"));
   state.newly_incarcerated =
       values<std::int32_t>(arrays, "newly_incarcerated", size_of(arrays, "newly_incarcerated"));

@@ -31,6 +31,7 @@ void step(const Model& model, State& state, StepContext& ctx) {
   run_identification(model, state, ctx);
   run_prosecution(model, state, ctx);
   run_protection(model, state, ctx);
+  run_survivors(model, state, ctx);
   run_demography(model, state, ctx);
   compact_involved(state);
   collect_metrics(model, state, ctx);

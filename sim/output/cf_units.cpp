@@ -44,6 +44,11 @@ constexpr std::array kSpellings{
     UnitSpelling{"years", "year"},
     UnitSpelling{"person-years", "year"},
     UnitSpelling{"case-years", "year"},
+    // quality-adjusted life years: years of healthy life lost
+    UnitSpelling{"QALY", "year"},
+    UnitSpelling{"QALY per person-year", "1"},
+    UnitSpelling{"QALY per victim punished", "year"},
+    UnitSpelling{"USD per QALY", "year-1"},
     // rates
     UnitSpelling{"per year", "year-1"},
     UnitSpelling{"per year in transit", "year-1"},

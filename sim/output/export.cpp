@@ -922,7 +922,9 @@ constexpr TableDeclaration kTables[] = {
     {{"cost_effectiveness.csv", "comparisons", "an arm, the baseline first",
       "point, LABELS, frontier_status, icer_comparator, probability_most_cost_effective"},
      add_cost_effectiveness},
-    {{"acceptability.csv", "comparisons", "an arm, the baseline included, at a value per victim-year",
+    {{"acceptability.csv", "comparisons",
+      "an arm, the baseline included, at a value per unit of the outcome (victim-year, or QALY with outcome "
+      "harm_qalys)",
       "value_per_victim_year, point, LABELS, probability_most_cost_effective"},
      add_acceptability},
     {{"allocation_splits.csv", "allocations (tipsim allocate)", "a target of a point's split",
@@ -932,7 +934,8 @@ constexpr TableDeclaration kTables[] = {
       "level, frontier_budget, frontier_best_point, frontier_best_arm, frontier_even_point, "
       "frontier_even_arm, "
       "frontier_victim_years_averted_mean, frontier_victim_years_averted_ci_low, "
-      "frontier_victim_years_averted_ci_high, frontier_best_minus_even_mean, "
+      "frontier_victim_years_averted_ci_high, frontier_harm_averted_mean, frontier_harm_averted_ci_low, "
+      "frontier_harm_averted_ci_high, frontier_best_minus_even_mean, "
       "frontier_best_minus_even_ci_low, "
       "frontier_best_minus_even_ci_high, frontier_probability_better_than_even"},
      add_allocation_frontier},
@@ -943,7 +946,7 @@ constexpr TableDeclaration kTables[] = {
     {{"snapshots.csv", "files with snapshots (--snapshot-every)", "a person at a snapshot",
       "point, LABELS, replicate, snapshot, step, time_days, time_years, person, state, region, home_region, "
       "market, female, child, consented_initially, crossed_border, debt_bonded, criminalised, cooperating, "
-      "reintegrated, vulnerability, awareness, controller, debt, times_trafficked"},
+      "recovering, vulnerability, awareness, controller, debt, times_trafficked"},
      add_snapshots},
     {{"parameters.csv", "every file (the first point's scenario)", "a scenario key",
       "key, value, unit, scope"},

@@ -46,6 +46,10 @@ std::string label_variable(std::string_view dim);
 enum class ExperimentKind : std::uint8_t { Run, Sweep, Comparison };
 std::string_view experiment_name(ExperimentKind kind);
 
+// The comparison/ attribute holding the value of one unit of the outcome
+// averted: value_per_victim_year, or value_per_qaly.
+std::string value_attribute(Averted outcome);
+
 // The processes that write one run file together (MPI ranks; see
 // sim/programs/mpi/); a writer without one is alone. The writer calls it where the
 // processes must agree or exchange what they did. Every member is
@@ -78,8 +82,11 @@ struct RunFileInfo {
   // Comparison: one label per point, the baseline first. The comparison/
   // group (paired effects against the baseline) is written by commit().
   std::vector<std::string> arm_names;
-  // Comparison: the value of one victim-year averted that the net monetary
-  // benefit and the most cost-effective arm are judged at (USD).
+  // Comparison: what cost-effectiveness (and an allocation's best split)
+  // counts as averted, and the value of one unit of it that the net
+  // monetary benefit and the most cost-effective arm are judged at (USD per
+  // victim-year, or per QALY with Averted::Harm).
+  Averted outcome = Averted::VictimYears;
   double value_per_victim_year = kDefaultValuePerVictimYear;
   // Allocation (tipsim allocate, a comparison whose arms are splits of an
   // added budget): the targets the money went to, each point's budget level
@@ -338,8 +345,10 @@ struct RunFileContents {
   std::vector<Variable> comparison;
   std::vector<std::string> comparison_arms;
   std::string baseline_arm;
-  double value_per_victim_year = std::nan("");  // comparison/'s attribute; NaN when absent
-  std::string baseline_frontier_status;         // comparison/'s attribute; empty when absent
+  double value_per_victim_year =
+      std::nan("");                        // comparison/'s value per unit of the outcome; NaN when absent
+  Averted outcome = Averted::VictimYears;  // comparison/'s attribute outcome
+  std::string baseline_frontier_status;    // comparison/'s attribute; empty when absent
 
   // allocation/ (tipsim allocate files only): what the money went to (the
   // target labels), the group's (point), (point, target) and (level)

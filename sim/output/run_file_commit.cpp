@@ -278,7 +278,7 @@ void RunFileWriter::commit() {
                               "cannot open the temporary file '" + temporary_path_ + "'"),
                     H5Fclose);
         detail::write_comparison(file.get(), final_path_, w.arm_names, w.replicates, w.summaries,
-                                 w.info.value_per_victim_year);
+                                 w.info.value_per_victim_year, w.info.outcome);
         if (!w.info.allocation_targets.empty())
           detail::write_allocation(file.get(), final_path_, w.info, w.summaries);
         if (!file.close()) h5::fail(final_path_, "cannot close the temporary file '" + temporary_path_ + "'");

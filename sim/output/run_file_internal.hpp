@@ -236,11 +236,11 @@ void create_layout(const std::string& file_path, const std::string& path, const 
 void write_scenario_group(hid_t file, const Scenario& scenario, const std::string& path);
 
 // comparison/: the paired effects of every arm against the baseline (point
-// 0), and the arms' cost-effectiveness at `value_per_victim_year`, from
-// every run's summaries (by run index).
+// 0), and the arms' cost-effectiveness on `outcome` at `value` USD per unit
+// of it, from every run's summaries (by run index).
 void write_comparison(hid_t file, const std::string& path, const std::vector<std::string>& arm_names,
-                      std::size_t replicates, const std::vector<std::vector<double>>& summaries,
-                      double value_per_victim_year);
+                      std::size_t replicates, const std::vector<std::vector<double>>& summaries, double value,
+                      Averted outcome);
 
 // allocation/: what each point's added money went to, and the best split
 // at each budget level with how sure we are of it.

@@ -48,6 +48,13 @@ const char* axis_long_name(Axis axis) {
       return "situation that agencies can mistake for trafficking (none of these people is a victim)";
     case Axis::Record:
       return "what an agency recorded a person as, other than a victim of trafficking";
+    case Axis::Exit:
+      return "how a person's trafficking ended";
+    case Axis::Pathway:
+      return "a survivor's pathway: how trafficking ended, and where they are at the follow-up "
+             "(ROUTE:OUTCOME)";
+    case Axis::Followup:
+      return "what services' follow-up of a survivor they assisted found";
   }
   return "";
 }
@@ -70,7 +77,7 @@ std::vector<Axis> axes_used() {
 const std::vector<std::string>& person_flag_names() {
   static const std::vector<std::string> names = {"FEMALE",         "CHILD",       "CONSENTED_INITIALLY",
                                                  "CROSSED_BORDER", "DEBT_BONDED", "CRIMINALISED",
-                                                 "COOPERATING",    "REINTEGRATED"};
+                                                 "COOPERATING",    "RECOVERING"};
   return names;
 }
 
@@ -493,7 +500,8 @@ void create_checkpoints_group(Layout& w) {
       "The whole state of each replicate at the end of the steps in the attribute steps, one group a "
       "checkpoint: replicate_R/step_S/ holds every person's and trafficker's fields (persons/, "
       "traffickers/), each region's aggregates (regions/, a row a region), the cases waiting in the courts "
-      "(courts/), the ids of the people not free (involved) and step (the replicate, the steps done, the "
+      "(courts/), the survivors' pending recoveries and reviews (survivors/), the ids of the people not free "
+      "(involved) and step (the replicate, the steps done, the "
       "networks founded). tipsim run --fork FILE --at S continues the runs from there.",
       w.path);
   h5::write_array_attribute(checkpoints.id(), "steps", H5T_STD_I32LE, H5T_NATIVE_INT32,
@@ -578,20 +586,21 @@ EffectColumns effect_columns(std::size_t replicates, const std::vector<std::vect
 }
 
 // The acceptability curve: the share of pairs in which each arm is the
-// most cost-effective, at each value per victim-year.
+// most cost-effective, at each value per unit of the outcome.
 void write_acceptability(GroupWriter& group, const std::string& path,
-                         const std::vector<std::vector<std::vector<double>>>& runs) {
+                         const std::vector<std::vector<std::vector<double>>>& runs, Averted outcome) {
+  const std::string unit(outcome_spec(outcome).unit);
   const std::vector<double> values = acceptability_values();
   group.index_dimension("value", values.size(),
-                        "index of the values per victim-year of the acceptability curve", "1");
+                        "index of the values per " + unit + " of the acceptability curve", "1");
   auto with_basis = [&](Handle ds, Basis basis) {
     h5::write_attribute(ds.get(), "basis", basis_label(basis), path);
   };
   with_basis(
-      group.doubles("acceptability_value", {"value"}, values, "value of one victim-year averted", "USD"),
+      group.doubles("acceptability_value", {"value"}, values, "value of one " + unit + " averted", "USD"),
       Basis::Usd);
   std::vector<double> table, baseline;
-  for (const auto& row : acceptability_curve(runs, values)) {
+  for (const auto& row : acceptability_curve(runs, values, outcome)) {
     baseline.push_back(row.front());
     table.insert(table.end(), row.begin() + 1, row.end());
   }
@@ -610,10 +619,13 @@ void write_acceptability(GroupWriter& group, const std::string& path,
 // benefit, the most cost-effective arm and the acceptability curve.
 void write_cost_effectiveness(GroupWriter& group, const std::string& path,
                               const std::vector<std::string>& arm_names, std::size_t replicates,
-                              const std::vector<std::vector<double>>& summaries, double value) {
+                              const std::vector<std::vector<double>>& summaries, double value,
+                              Averted outcome) {
   const auto runs = runs_by_arm(summaries, replicates);
-  const CostEffectiveness ce = cost_effectiveness(runs, value);
-  h5::write_attribute(group.id(), "value_per_victim_year", value, path);
+  const CostEffectiveness ce = cost_effectiveness(runs, value, outcome);
+  const std::string unit(outcome_spec(outcome).unit), value_name = value_attribute(outcome);
+  h5::write_attribute(group.id(), "outcome", outcome_spec(outcome).name, path);
+  h5::write_attribute(group.id(), value_name.c_str(), value, path);
   h5::write_attribute(group.id(), "baseline_frontier_status", frontier_label(ce.status.front()), path);
   std::vector<std::string> status, comparator;
   std::vector<double> icer[3], benefit[3], best;
@@ -644,25 +656,25 @@ void write_cost_effectiveness(GroupWriter& group, const std::string& path,
                                        ": upper bound of the 95 % interval"};
   for (int k = 0; k < 3; ++k) {
     with_basis(group.doubles(("icer" + suffix[k]).c_str(), {"arm"}, icer[k],
-                             "extra cost per extra victim-year averted against icer_comparator (NaN off the "
-                             "frontier)" +
+                             "extra cost per extra " + unit +
+                                 " averted against icer_comparator (NaN off the "
+                                 "frontier)" +
                                  part[k],
-                             "USD per victim-year"),
+                             "USD per " + unit),
                Basis::Usd);
     with_basis(group.doubles(("net_monetary_benefit" + suffix[k]).c_str(), {"arm"}, benefit[k],
-                             "value_per_victim_year x victim-years averted - extra spending, against the "
-                             "baseline" +
+                             value_name + " x " + unit + "s averted - extra spending, against the baseline" +
                                  benefit_part[k],
                              "USD"),
                Basis::Usd);
   }
   with_basis(
       group.doubles("probability_most_cost_effective", {"arm"}, best,
-                    "share of replicate pairs in which the arm has the highest net monetary benefit at "
-                    "value_per_victim_year (the baseline's share is 1 minus their sum)",
+                    "share of replicate pairs in which the arm has the highest net monetary benefit at " +
+                        value_name + " (the baseline's share is 1 minus their sum)",
                     "1"),
       Basis::Invariant);
-  write_acceptability(group, path, runs);
+  write_acceptability(group, path, runs, outcome);
 }
 
 // One effect's four variables: paired values, mean and 95 % interval.
@@ -676,13 +688,12 @@ void write_effect(GroupWriter& group, const EffectSpec& e, const EffectColumns& 
                     cost ? std::string(e.long_name) + ", per replicate pair (NaN when the pair averts none)"
                          : std::string(e.long_name) + ", per replicate pair",
                     e.units));
-  with_basis(
-      group.doubles((name + "_mean").c_str(), {"arm"}, c.mean[k],
-                    cost ? std::string(e.long_name) +
-                               ": ratio of means, mean extra spending over mean victim-years averted (NaN "
-                               "when the mean averted is not positive)"
-                         : std::string(e.long_name) + ": mean over replicate pairs",
-                    e.units));
+  with_basis(group.doubles((name + "_mean").c_str(), {"arm"}, c.mean[k],
+                           cost ? std::string(e.long_name) +
+                                      ": ratio of means, mean extra spending over the mean averted (NaN "
+                                      "when the mean averted is not positive)"
+                                : std::string(e.long_name) + ": mean over replicate pairs",
+                           e.units));
   with_basis(group.doubles((name + "_ci_low").c_str(), {"arm"}, c.low[k],
                            std::string(e.long_name) + ": lower bound of the 95 % interval", e.units));
   with_basis(group.doubles((name + "_ci_high").c_str(), {"arm"}, c.high[k],
@@ -707,10 +718,11 @@ void write_allocation(hid_t file, const std::string& path, const RunFileInfo& in
       "tipsim allocate: each point (an arm of comparison/) is the scenario with an added yearly "
       "budget split over the targets; the frontier is the best split at each budget level.",
       path);
-  h5::write_attribute(
-      group.id(), "objective",
-      std::string_view(info.allocation_by_net_benefit ? "net monetary benefit" : "victim-years averted"),
-      path);
+  const std::string objective = info.allocation_by_net_benefit
+                                    ? "net monetary benefit"
+                                    : std::string(outcome_spec(info.outcome).unit) + "s averted";
+  h5::write_attribute(group.id(), "objective", std::string_view(objective), path);
+  h5::write_attribute(group.id(), "outcome", outcome_spec(info.outcome).name, path);
   const std::size_t points = info.points.size(), targets = info.allocation_targets.size();
   group.index_dimension("point", points, "point of the comparison (0: the scenario as it is)", "1");
   group.label_dimension("target", info.allocation_targets,
@@ -723,16 +735,19 @@ void write_allocation(hid_t file, const std::string& path, const RunFileInfo& in
   group.doubles("weight", {"point", "target"}, weights, "share of the added budget going to each target",
                 "1");
   const auto runs = runs_by_arm(summaries, info.replicates);
-  const auto levels = allocation_frontier(runs, info.allocation_budgets, info.allocation_weights,
-                                          info.allocation_by_net_benefit ? info.value_per_victim_year : 0.0);
+  const auto levels =
+      allocation_frontier(runs, info.allocation_budgets, info.allocation_weights,
+                          info.allocation_by_net_benefit ? info.value_per_victim_year : 0.0, info.outcome);
   group.index_dimension("level", levels.size(), "budget level of the frontier", "1");
-  std::vector<double> budget, best, even, averted[3], difference[3], better;
+  std::vector<double> budget, best, even, averted[3], harm[3], difference[3], better;
   for (const AllocationLevel& l : levels) {
     budget.push_back(l.budget);
     best.push_back(static_cast<double>(l.best_arm));
     even.push_back(static_cast<double>(l.even_arm));
     averted[0].push_back(l.best_averted.mean), averted[1].push_back(l.best_averted.ci_low),
         averted[2].push_back(l.best_averted.ci_high);
+    harm[0].push_back(l.best_harm_averted.mean), harm[1].push_back(l.best_harm_averted.ci_low),
+        harm[2].push_back(l.best_harm_averted.ci_high);
     difference[0].push_back(l.best_minus_even.mean), difference[1].push_back(l.best_minus_even.ci_low),
         difference[2].push_back(l.best_minus_even.ci_high);
     better.push_back(l.probability_better_than_even);
@@ -747,9 +762,13 @@ void write_allocation(hid_t file, const std::string& path, const RunFileInfo& in
     group.doubles(("frontier_victim_years_averted" + suffix[k]).c_str(), {"level"}, averted[k],
                   "victim-years averted by the best split, against the scenario as it is" + part[k],
                   "person-years");
+    group.doubles(("frontier_harm_averted" + suffix[k]).c_str(), {"level"}, harm[k],
+                  "QALYs of harm averted by the best split, against the scenario as it is" + part[k], "QALY");
     group.doubles(("frontier_best_minus_even" + suffix[k]).c_str(), {"level"}, difference[k],
                   "the objective of the best split minus the even split's, per replicate pair" + part[k],
-                  info.allocation_by_net_benefit ? "USD" : "person-years");
+                  info.allocation_by_net_benefit         ? "USD"
+                  : info.outcome == Averted::VictimYears ? "person-years"
+                                                         : "QALY");
   }
   group.doubles("frontier_probability_better_than_even", {"level"}, better,
                 "share of replicate pairs in which the best split beats the even split on the objective",
@@ -757,8 +776,8 @@ void write_allocation(hid_t file, const std::string& path, const RunFileInfo& in
 }
 
 void write_comparison(hid_t file, const std::string& path, const std::vector<std::string>& arm_names,
-                      std::size_t replicates, const std::vector<std::vector<double>>& summaries,
-                      double value_per_victim_year) {
+                      std::size_t replicates, const std::vector<std::vector<double>>& summaries, double value,
+                      Averted outcome) {
   GroupWriter group(
       file, "comparison",
       "Paired effects of each arm against the baseline (point 0), measured after the burn-in. Arms "
@@ -778,7 +797,7 @@ void write_comparison(hid_t file, const std::string& path, const std::vector<std
   const EffectColumns columns = effect_columns(replicates, summaries, arm_names.size());
   for (std::size_t k = 0; k < effect_table().size(); ++k)
     write_effect(group, effect_table()[k], columns, k, path);
-  write_cost_effectiveness(group, path, arm_names, replicates, summaries, value_per_victim_year);
+  write_cost_effectiveness(group, path, arm_names, replicates, summaries, value, outcome);
 }
 
 }  // namespace tipsim::output::detail

@@ -572,8 +572,15 @@ void read_comparison_group(hid_t f, RunFileContents& out, const std::string& pat
   Handle group = open_group(f, "comparison", path);
   if (h5::has_attribute(group.get(), "baseline"))
     out.baseline_arm = h5::read_string_attribute(group.get(), "baseline", path);
-  if (h5::has_attribute(group.get(), "value_per_victim_year"))
-    out.value_per_victim_year = h5::read_number_attribute(group.get(), "value_per_victim_year", path);
+  if (h5::has_attribute(group.get(), "outcome")) {
+    const std::string name = h5::read_string_attribute(group.get(), "outcome", path);
+    const std::optional<Averted> outcome = outcome_named(name);
+    if (!outcome) throw FormatError(path + ": comparison/ has an unknown outcome '" + name + "'");
+    out.outcome = *outcome;
+  }
+  const std::string value = value_attribute(out.outcome);
+  if (h5::has_attribute(group.get(), value.c_str()))
+    out.value_per_victim_year = h5::read_number_attribute(group.get(), value.c_str(), path);
   if (h5::has_attribute(group.get(), "baseline_frontier_status"))
     out.baseline_frontier_status = h5::read_string_attribute(group.get(), "baseline_frontier_status", path);
   read_labelled_variables(group.get(), "comparison/", "arm", out.format_version, out.comparison_arms,
@@ -951,7 +958,8 @@ std::vector<StateArray> read_checkpoint(const std::string& path, std::size_t rep
   Handle group = open_group(file.get(), name.c_str(), path);
   std::vector<StateArray> arrays;
   for (const std::string& member : member_names(group.get(), path)) {
-    if (member == "persons" || member == "traffickers" || member == "regions" || member == "courts") {
+    if (member == "persons" || member == "traffickers" || member == "regions" || member == "courts" ||
+        member == "survivors") {
       Handle part = open_group(group.get(), member.c_str(), path);
       for (const std::string& field : member_names(part.get(), path)) {
         StateArray array = read_state_array(part.get(), field, name + "/" + member + "/", path);

@@ -73,6 +73,10 @@ std::string_view experiment_name(ExperimentKind kind) {
   return "run";
 }
 
+std::string value_attribute(Averted outcome) {
+  return outcome == Averted::VictimYears ? "value_per_victim_year" : "value_per_qaly";
+}
+
 double estimate_recording_bytes(const Scenario& scenario, const Recording& recording, double events) {
   double bytes = 0;
   if (recording.events) bytes += events * static_cast<double>(kEventFileBytes);

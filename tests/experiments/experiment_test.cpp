@@ -180,7 +180,8 @@ TEST(Experiment, AReplicateEqualsAStandaloneSimulation) {
     ASSERT_EQ(r.series.data().size(), expected.size());
     // Bit for bit: the same streams, whatever thread ran it.
     EXPECT_EQ(std::memcmp(r.series.data().data(), expected.data(), expected.size() * sizeof(double)), 0);
-    EXPECT_EQ(r.summary, summarize(alone.series(), 6, s.step_years(), s.get(Param::population_scale)));
+    EXPECT_EQ(r.summary,
+              summarize(alone.series(), 6, s.step_years(), s.get(Param::population_scale), harm_weights(s)));
     EXPECT_GT(r.series.total(19, Metric::persons_by_state, 2), 0.0);  // a world with victims
   }
   // Replicates differ; points with the same scenario share their streams.

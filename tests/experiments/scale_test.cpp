@@ -51,9 +51,7 @@ std::vector<std::vector<double>> summaries(double people, double scale, std::uin
     const Scenario s = world(people, scale, 7001);
     Simulation simulation(s, r);
     simulation.run_to_end();
-    out.push_back(summarize(simulation.series(),
-                            static_cast<std::size_t>(s.get_int(Param::scenario_burn_in_steps)),
-                            s.step_years(), scale));
+    out.push_back(summarize(simulation.series(), s));
   }
   return out;
 }

@@ -186,8 +186,15 @@ TEST(Events, EachEventNamesWhoWhereAndHow) {
       last_step = e.step;
       ASSERT_GE(e.region, 0);
       ASSERT_LT(static_cast<std::size_t>(e.region), w.regions.size());
-      EXPECT_GE(e.form, 0);
-      EXPECT_LT(e.form, static_cast<std::int8_t>(kForms));
+      // A survivor recovers at liberty, outside any form of exploitation.
+      if (e.kind == EventKind::Recovery) {
+        EXPECT_EQ(e.form, kNoCategory);
+        EXPECT_EQ(e.trafficker, -1);
+        EXPECT_EQ(e.region, w.persons.home_region[static_cast<std::size_t>(e.person)]);
+      } else {
+        EXPECT_GE(e.form, 0);
+        EXPECT_LT(e.form, static_cast<std::int8_t>(kForms));
+      }
       EXPECT_EQ(e.intervention, kNoIntervention);  // the scenario has none
       const bool trafficker_event = e.kind >= EventKind::Investigation;
       if (trafficker_event) {

@@ -75,9 +75,11 @@ TEST(FrameLayout, MetricsTileTheFrameWithoutGapOrOverlap) {
 }
 
 TEST(MetricTable, EveryMetricHasALayerAndTheObservedAreExactlyTheAgencyCounts) {
-  // What agencies record: identifications, protection, criminalisation,
-  // cooperation, reintegration and the criminal-justice cases. Nothing that
-  // exists unseen (victims, profit, traffickers) may be in this layer.
+  // What agencies record: identifications (with what their files say of
+  // past assistance and criminal records), protection, criminalisation,
+  // cooperation, reintegration, services' follow-up of the survivors they
+  // assisted and the criminal-justice cases. Nothing that exists unseen
+  // (victims, profit, traffickers, survivors' recovery) may be in this layer.
   const std::set<Metric> agency_counts = {Metric::identifications_by_channel,
                                           Metric::identified_by_form,
                                           Metric::identified_female,
@@ -89,6 +91,9 @@ TEST(MetricTable, EveryMetricHasALayerAndTheObservedAreExactlyTheAgencyCounts) {
                                           Metric::identified_victims_punished,
                                           Metric::victims_cooperating,
                                           Metric::reintegrations,
+                                          Metric::identified_previously_assisted,
+                                          Metric::identified_with_record,
+                                          Metric::assisted_survivors_followed_up,
                                           Metric::investigations,
                                           Metric::prosecutions,
                                           Metric::convictions,
@@ -216,7 +221,7 @@ struct HandRun {
 TEST(Summaries, HandComputedValuesAfterTheBurnIn) {
   const HandRun run;
   const std::vector<double> v =
-      summarize(run.series, /*burn_in_steps=*/1, /*step_years=*/0.5, /*population_scale=*/1);
+      summarize(run.series, /*burn_in_steps=*/1, /*step_years=*/0.5, /*population_scale=*/1, HarmWeights{});
   ASSERT_EQ(v.size(), summary_table().size());
   // Exact expectations: every input is a small whole number or a half, so
   // the sums and ratios below are exact or off by one rounding at most.
@@ -262,8 +267,8 @@ TEST(Summaries, CountsAreRealPeopleAndMoneyIsNeverScaled) {
   // Money per victim-year is real money over real victim-years: here the
   // hand-made money stays while the victims grow 40-fold.
   const HandRun run;
-  const std::vector<double> one = summarize(run.series, 1, 0.5, 1);
-  const std::vector<double> forty = summarize(run.series, 1, 0.5, 40);
+  const std::vector<double> one = summarize(run.series, 1, 0.5, 1, HarmWeights{});
+  const std::vector<double> forty = summarize(run.series, 1, 0.5, 40, HarmWeights{});
   const auto table = summary_table();
   for (std::size_t i = 0; i < table.size(); ++i) {
     SCOPED_TRACE(std::string(table[i].name));
@@ -282,13 +287,13 @@ TEST(Summaries, CountsAreRealPeopleAndMoneyIsNeverScaled) {
 TEST(Summaries, ABurnInAsLongAsTheRunLeavesTheLastStep) {
   const HandRun run;
   const std::vector<double> v =
-      summarize(run.series, /*burn_in_steps=*/10, /*step_years=*/0.5, /*population_scale=*/1);
+      summarize(run.series, /*burn_in_steps=*/10, /*step_years=*/0.5, /*population_scale=*/1, HarmWeights{});
   // Only step 3 is measured: half a year, 12 exploited.
   EXPECT_DOUBLE_EQ(summary(v, "exploited_mean"), 12.0);
   EXPECT_DOUBLE_EQ(summary(v, "victim_years"), 12 * 0.5);
   EXPECT_DOUBLE_EQ(summary(v, "identification_rate"), (1.0 / 0.5) / 12.0);
   // Without a burn-in step 0 counts too.
-  const std::vector<double> all = summarize(run.series, 0, 0.5, 1);
+  const std::vector<double> all = summarize(run.series, 0, 0.5, 1, HarmWeights{});
   EXPECT_DOUBLE_EQ(summary(all, "exploited_mean"), (6.0 + 8 + 10 + 12) / 4);
   EXPECT_DOUBLE_EQ(summary(all, "prosecutions"), 84.0);
 }
@@ -300,7 +305,7 @@ TEST(Summaries, EverySummaryHasALayerAndAUniqueName) {
     EXPECT_TRUE(s.layer == Layer::True || s.layer == Layer::Observed || s.layer == Layer::Policy) << s.name;
   }
   // Figures built from agency records are in the observed layer.
-  const std::vector<double> dummy = summarize(HandRun().series, 0, 1.0, 1);
+  const std::vector<double> dummy = summarize(HandRun().series, 0, 1.0, 1, HarmWeights{});
   ASSERT_EQ(dummy.size(), summary_table().size());
   for (const SummarySpec& s : summary_table()) {
     if (s.name == "identified" || s.name == "convictions" || s.name == "identification_rate") {

@@ -22,13 +22,14 @@ using test::World;
 
 // Every aggregate a transition may move, for comparing before and after.
 struct Counts {
-  std::vector<std::uint32_t> free, shelter;
+  std::vector<std::uint32_t> free, shelter, recovering;
   std::vector<std::array<std::uint32_t, kMarkets>> market;
   std::vector<std::uint16_t> victims;
   explicit Counts(const State& w) : victims(w.traffickers.victims) {
     for (const RegionState& rs : w.regions) {
       free.push_back(rs.free_persons);
       shelter.push_back(rs.shelter_occupied);
+      recovering.push_back(rs.survivors_recovering);
       std::array<std::uint32_t, kMarkets> m{};
       for (std::size_t k = 0; k < kMarkets; ++k) m[k] = rs.market_victims[k];
       market.push_back(m);
@@ -40,7 +41,8 @@ struct Counts {
 // Readable failures: the counts, region by region.
 void PrintTo(const Counts& c, std::ostream* os) {
   for (std::size_t r = 0; r < c.free.size(); ++r) {
-    *os << "\n  region " << r << ": free " << c.free[r] << ", sheltered " << c.shelter[r] << ", markets";
+    *os << "\n  region " << r << ": free " << c.free[r] << ", sheltered " << c.shelter[r] << ", recovering "
+        << c.recovering[r] << ", markets";
     for (const std::uint32_t m : c.market[r]) *os << " " << m;
   }
   *os << "\n  trafficker victims";
@@ -57,10 +59,12 @@ TEST(PersonOps, TakeRecruitMovesTheRecruitFromTheFreeToTheController) {
   World w = test::make_world(two_regions());
   const std::int32_t t = test::add_trafficker(w, 0, Method::DebtBased, Market::LabourConstruction, 5);
   const std::uint32_t i = 7;  // home region 0
-  w.persons.flags[i] |= person_flag::kReintegrated | person_flag::kCrossedBorder;
+  w.persons.flags[i] |= person_flag::kCrossedBorder;
   w.persons.times_trafficked[i] = 1;
+  start_recovery(w, i);  // a survivor, not recovered
   Counts expected(w);
   --expected.free[0];
+  --expected.recovering[0];                         // re-trafficked: no longer a survivor at liberty
   ++expected.victims[static_cast<std::size_t>(t)];  // the market is counted by movement, not here
 
   Stream stream = person_stream(w.model, w, Phase::Recruitment, i);
@@ -75,8 +79,8 @@ TEST(PersonOps, TakeRecruitMovesTheRecruitFromTheFreeToTheController) {
   EXPECT_EQ(p.debt[i], static_cast<float>(w.model.scenario.get(Param::recruitment_debt_initial_usd)));
   EXPECT_TRUE(p.flags[i] & person_flag::kDebtBonded);
   EXPECT_TRUE(p.flags[i] & person_flag::kConsentedInitially);
-  // A new trafficking episode: the old reintegration and border flags go.
-  EXPECT_FALSE(p.flags[i] & person_flag::kReintegrated);
+  // A new trafficking episode: the recovery and border flags go.
+  EXPECT_FALSE(p.flags[i] & person_flag::kRecovering);
   EXPECT_FALSE(p.flags[i] & person_flag::kCrossedBorder);
   // As recruitment leaves them (state set by the caller): consistent.
   w.persons.state[i] = static_cast<std::uint8_t>(PersonState::Recruited);
@@ -148,15 +152,17 @@ TEST(PersonOps, FreeingAVictimAbroadReturnsThemHome) {
   test::make_exploited(w, i, t, /*destination=*/1);
   test::make_exploited(w, other, t, 1);
   w.persons.debt[i] = 100;
-  w.persons.flags[i] |= person_flag::kDebtBonded | person_flag::kCooperating | person_flag::kReintegrated;
+  w.persons.flags[i] |= person_flag::kDebtBonded | person_flag::kCooperating;
+  w.persons.times_trafficked[i] = 1;
   w.step = 6;
   ASSERT_TRUE(test::world_is_consistent(w));
   Counts expected(w);
   ++expected.free[0];                               // free at home
+  ++expected.recovering[0];                         // a survivor, not recovered yet
   --expected.market[1][kConstruction];              // out of the market where exploited
   --expected.victims[static_cast<std::size_t>(t)];  // out of the controller's hands
 
-  free_from_trafficking(w, i);
+  free_from_trafficking(w, i, ExitRoute::Escaped);
   EXPECT_EQ(Counts(w), expected);
   const auto& p = w.persons;
   EXPECT_EQ(p.state[i], static_cast<std::uint8_t>(PersonState::Free));
@@ -165,9 +171,15 @@ TEST(PersonOps, FreeingAVictimAbroadReturnsThemHome) {
   EXPECT_EQ(p.market[i], kNoMarket);
   EXPECT_EQ(p.controller[i], kNoTrafficker);
   EXPECT_EQ(p.debt[i], 0.0f);
-  EXPECT_EQ(p.flags[i] & (person_flag::kDebtBonded | person_flag::kCooperating | person_flag::kReintegrated),
-            0);
+  EXPECT_EQ(p.flags[i] & (person_flag::kDebtBonded | person_flag::kCooperating), 0);
   EXPECT_TRUE(p.flags[i] & person_flag::kCrossedBorder);  // history stays
+  // A survivor: recovering, their route kept, and followed up by phase 10
+  // (where it ended, abroad, times trafficked then).
+  EXPECT_TRUE(p.flags[i] & person_flag::kRecovering);
+  EXPECT_EQ(p.survivor[i], survivor_route_bits(ExitRoute::Escaped));
+  ASSERT_EQ(w.survivor_exits.size(), 1u);
+  EXPECT_EQ(w.survivor_exits[0], (SurvivorExit{i, static_cast<std::uint8_t>(ExitRoute::Escaped), /*region=*/1,
+                                               /*times=*/1, true}));
   EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
 }
 
@@ -180,9 +192,10 @@ TEST(PersonOps, FreeingAPersonInTransitLeavesTheDestinationMarket) {
   ASSERT_TRUE(test::world_is_consistent(w));
   Counts expected(w);
   ++expected.free[1];
+  ++expected.recovering[1];
   --expected.market[0][kSexual];
   --expected.victims[static_cast<std::size_t>(t)];
-  free_from_trafficking(w, i);
+  free_from_trafficking(w, i, ExitRoute::Escaped);
   EXPECT_EQ(Counts(w), expected);
   EXPECT_EQ(w.persons.current_region[i], 1);
   EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
@@ -212,6 +225,9 @@ TEST(PersonOps, EnteringProtectionTakesAShelterPlaceWhereThePersonIs) {
   EXPECT_EQ(p.controller[i], kNoTrafficker);
   EXPECT_EQ(p.debt[i], 0.0f);
   EXPECT_FALSE(p.flags[i] & person_flag::kDebtBonded);
+  EXPECT_EQ(p.survivor[i], survivor_bits::kAssisted | survivor_route_bits(ExitRoute::Protected));
+  ASSERT_EQ(w.survivor_exits.size(), 1u);
+  EXPECT_EQ(w.survivor_exits[0].route, static_cast<std::uint8_t>(ExitRoute::Protected));
   EXPECT_TRUE(test::world_is_consistent(w));
 }
 
@@ -225,6 +241,7 @@ TEST(PersonOps, LeavingProtectionFreesThePlaceAndGoesHome) {
   Counts expected(w);
   --expected.shelter[1];
   ++expected.free[0];
+  ++expected.recovering[0];  // home, recovering until reintegration or time ends it
 
   leave_protection(w, i);
   EXPECT_EQ(Counts(w), expected);
@@ -295,6 +312,7 @@ TEST(PersonOps, AnIdentifiedVictimWithoutAPlaceIsTurnedAwayHome) {
   Identified x(s, Market::LabourConstruction, 0);
   Counts expected(x.w);
   ++expected.free[0];
+  ++expected.recovering[0];  // home without services: a survivor recovering
   --expected.market[1][kConstruction];
   --expected.victims[static_cast<std::size_t>(x.t)];
   x.identify(Channel::LabourInspection);
@@ -319,6 +337,7 @@ TEST(PersonOps, WithoutNonPunishmentForcedCriminalityIsRecordedAsIdentifiedThenP
   Identified x(s, Market::ForcedCriminality, 5);
   Counts expected(x.w);
   ++expected.free[0];
+  ++expected.recovering[0];
   --expected.market[1][static_cast<std::size_t>(Market::ForcedCriminality)];
   --expected.victims[static_cast<std::size_t>(x.t)];
   x.identify(Channel::Police);
@@ -402,11 +421,11 @@ TEST(PersonOps, SusceptibilityIsVulnerabilityToAPowerTimesItsFactors) {
   p.flags[i] |= person_flag::kChild;
   EXPECT_DOUBLE_EQ(susceptibility(w.model, w, i), base * 1.3);
   reset();
-  p.times_trafficked[i] = 1;
-  EXPECT_DOUBLE_EQ(susceptibility(w.model, w, i), base * 2.5);
-  p.flags[i] |= person_flag::kReintegrated;  // good services lift the penalty
+  p.times_trafficked[i] = 1;  // trafficked before and recovered: no penalty
   EXPECT_DOUBLE_EQ(susceptibility(w.model, w, i), base);
-  p.flags[i] = person_flag::kChild;
+  p.flags[i] |= person_flag::kRecovering;  // not recovered: the penalty
+  EXPECT_DOUBLE_EQ(susceptibility(w.model, w, i), base * 2.5);
+  p.flags[i] = person_flag::kChild | person_flag::kRecovering;
   EXPECT_DOUBLE_EQ(susceptibility(w.model, w, i), base * 1.3 * 2.5);
   EXPECT_DOUBLE_EQ(max_susceptibility(s.globals), 1.3 * 2.5);
   // Factors below 1 never lower the bound under 1.

@@ -36,10 +36,14 @@ struct HistoryWorld {
       p.vulnerability[i] = 0.99f;
       p.awareness_boost[i] = 0.5f;
       p.times_trafficked[i] = 3;
-      p.flags[i] = person_flag::kChild | person_flag::kCriminalised | person_flag::kReintegrated;
+      p.flags[i] = person_flag::kChild | person_flag::kCriminalised;
+      p.survivor[i] = survivor_bits::kAssisted | survivor_route_bits(ExitRoute::Punished);
     }
     const std::int32_t t = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 10);
     for (std::uint32_t i : victims) test::make_exploited(w, i, t);
+    // The others are survivors at liberty, not recovered.
+    for (std::uint32_t i = 0; i < kPersons; ++i)
+      if (!is_victim(i)) start_recovery(w, i);
     w.step = 3;
   }
   bool is_victim(std::uint32_t i) const {
@@ -87,6 +91,7 @@ TEST(Demography, ReplacedPersonsGetFreshAttributes) {
     ASSERT_EQ(p.empowered[i], 0) << i;
     ASSERT_EQ(p.awareness_boost[i], 0.0f) << i;
     ASSERT_EQ(p.flags[i] & ~(person_flag::kFemale | person_flag::kChild), 0) << "no inherited history: " << i;
+    ASSERT_EQ(p.survivor[i], 0) << "no inherited history: " << i;
     ASSERT_EQ(p.state_since[i], 3);
     vulnerability += p.vulnerability[i];
     female += (p.flags[i] & person_flag::kFemale) ? 1 : 0;
@@ -270,7 +275,7 @@ TEST(ServitudeByDescent, FamiliesRecruitNoOneAndTheChildrenOfThoseHeldAreBornToT
     const std::int32_t t = w.persons.controller[i];
     if (t == kNoTrafficker || family_lost[static_cast<std::size_t>(t)]) continue;
     family_lost[static_cast<std::size_t>(t)] = true;
-    free_from_trafficking(w, i);
+    free_from_trafficking(w, i, ExitRoute::Escaped);
     escaped += 1;
   }
   for (std::int32_t step = 0; step < 20; ++step) {

@@ -111,11 +111,16 @@ TEST(Protection, ReintegrationSucceedsWithProbabilityEqualToQuality) {
     run_protection(w);
     double reintegrated = 0;
     for (std::uint32_t i = 0; i < sw.count; ++i)
-      reintegrated += (w.persons.flags[i] & person_flag::kReintegrated) ? 1 : 0;
+      reintegrated += (w.persons.flags[i] & person_flag::kRecovering) ? 0 : 1;
     EXPECT_NEAR(reintegrated, sw.count * quality, test::binomial_tolerance(sw.count, quality));
     if (quality == 0.0 || quality == 1.0) {
       EXPECT_EQ(reintegrated, sw.count * quality) << "certain either way";
     }
+    // Recovered at once by good services: counted as recoveries by the
+    // route of their exit, and no longer among the survivors recovering.
+    EXPECT_EQ(test::frame_total(w, Metric::survivor_recoveries), reintegrated);
+    EXPECT_EQ(w.regions[0].survivors_recovering, sw.count - reintegrated);
+    EXPECT_TRUE(test::world_is_consistent(w, test::Involved::MayHoldFree));
   }
 }
 
@@ -183,7 +188,7 @@ TEST(Protection, ServicesFollowTheLeversOfTheShelterRegion) {
   const double cut = s.get(Param::protection_reintegration_vulnerability_cut);
   for (std::uint32_t i = 0; i < 20; ++i) {
     EXPECT_FLOAT_EQ(w.persons.vulnerability[i], static_cast<float>(before[i] * (1 - cut))) << i;
-    EXPECT_TRUE(w.persons.flags[i] & person_flag::kReintegrated) << i;
+    EXPECT_FALSE(w.persons.flags[i] & person_flag::kRecovering) << i;
   }
 }
 

@@ -247,15 +247,16 @@ TEST(Recruitment, TraffickersAreDeterredByTheRiskInTheirOwnMarketOnly) {
   }
 }
 
-TEST(Recruitment, PastVictimsAreMoreSusceptibleUnlessReintegrated) {
-  // First half: trafficked before, not reintegrated; second half: trafficked
-  // before and reintegrated well (no penalty).
+TEST(Recruitment, SurvivorsAreMoreSusceptibleUntilTheyRecover) {
+  // First half: trafficked before, not recovered; second half: trafficked
+  // before and recovered (no penalty).
   Pressure world(0.0);
   auto& p = world.w.persons;
   const std::uint32_t half = Pressure::kPersons / 2;
   for (std::uint32_t i = 0; i < Pressure::kPersons; ++i) {
     p.times_trafficked[i] = 1;
-    if (i >= half) p.flags[i] |= person_flag::kReintegrated;
+    p.survivor[i] = survivor_route_bits(i < half ? ExitRoute::Escaped : ExitRoute::Protected);
+    if (i < half) start_recovery(world.w, i);
   }
   run_recruitment(world.w);
   double first = 0, second = 0, retrafficked_metric = world.w.metric(Metric::recruitments_retrafficked, 0);
@@ -268,8 +269,14 @@ TEST(Recruitment, PastVictimsAreMoreSusceptibleUnlessReintegrated) {
   EXPECT_NEAR(first, expected_first, test::binomial_tolerance(half, expected_first / half));
   EXPECT_NEAR(second, expected_second, test::binomial_tolerance(half, expected_second / half));
   EXPECT_EQ(retrafficked_metric, first + second);
-  // A new recruitment clears the reintegrated mark.
-  for (std::uint32_t i : world.w.involved) EXPECT_FALSE(p.flags[i] & person_flag::kReintegrated);
+  // Re-trafficking counted by how each one's last trafficking ended.
+  EXPECT_EQ(world.w.metric(Metric::retrafficked_by_exit, 0, static_cast<std::size_t>(ExitRoute::Escaped)),
+            first);
+  EXPECT_EQ(world.w.metric(Metric::retrafficked_by_exit, 0, static_cast<std::size_t>(ExitRoute::Protected)),
+            second);
+  // A new recruitment ends the spell at liberty: not recovering, not counted.
+  for (std::uint32_t i : world.w.involved) EXPECT_FALSE(p.flags[i] & person_flag::kRecovering);
+  EXPECT_EQ(world.w.regions[0].survivors_recovering, half - static_cast<std::uint32_t>(first));
 }
 
 TEST(Recruitment, NobodyIsRecruitedTwiceOrWhileTrafficked) {

@@ -302,7 +302,7 @@ TEST_F(CliTest, ReferenceJsonParsesAndListsEveryTable) {
   ASSERT_EQ(read.exit_code, 0) << read.err << "\n" << outcome.out;
   std::string expected =
       "parameters:" + std::to_string(kParamCount) + " metrics:" + std::to_string(kMetricCount) +
-      " axes:9 summaries:" + std::to_string(summary_table().size()) +
+      " axes:12 summaries:" + std::to_string(summary_table().size()) +
       " lever_costs:" + std::to_string(lever_costs().size()) + " event_kinds:" + std::to_string(kEventKinds) +
       " effects:" + std::to_string(effect_table().size()) +
       " export_tables:" + std::to_string(output::export_table_specs().size()) + "\n";
@@ -644,14 +644,14 @@ TEST_F(CliTest, CompareEndsWithTheCostEffectivenessTableTheFileHolds) {
                                   "--value-per-victim-year", "250000", "-o", "out/compare.h5", "--quiet"});
   ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
   const auto table_of = [](const std::string& out) {
-    const auto at = out.find("Cost-effectiveness, arms by extra cost");
+    const auto at = out.find("Cost-effectiveness (--outcome victim-years), arms by extra cost");
     std::string table = at == std::string::npos ? std::string() : out.substr(at, out.find("\n\n", at) - at);
     while (!table.empty() && table.back() == '\n') table.pop_back();
     return table;
   };
   const std::string table = table_of(outcome.out);
   ASSERT_FALSE(table.empty()) << outcome.out;
-  EXPECT_TRUE(contains(table, "net benefit at 250,000 USD per")) << table;
+  EXPECT_TRUE(contains(table, "at 250,000 USD per victim-year averted")) << table;
   const Outcome inspect = tipsim({"inspect", "out/compare.h5"});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_EQ(table_of(inspect.out), table);
@@ -679,6 +679,50 @@ TEST_F(CliTest, CompareEndsWithTheCostEffectivenessTableTheFileHolds) {
   EXPECT_EQ(negative.exit_code, 2);
   EXPECT_TRUE(contains(negative.err, "--value-per-victim-year")) << negative.err;
   EXPECT_FALSE(fs::exists(folder_ / "out/negative.h5"));
+}
+
+// --outcome harm: the cost-effectiveness counts QALYs of harm averted, at
+// the value per QALY given (or the baseline's harm.usd_per_qaly); the file
+// says so and inspect prints the same table; both outcomes' effects are
+// in the effect table whatever the choice.
+TEST_F(CliTest, CompareWithTheHarmOutcomeValuesQalysAverted) {
+  write("tiny.toml", kTinyScenario);
+  write("arm.toml", kTinyArm);
+  const Outcome outcome = tipsim({"compare", "tiny.toml", "arm.toml", "--replicates", "4", "--outcome",
+                                  "harm", "--value-per-qaly", "50000", "-o", "out/harm.h5", "--quiet"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  const auto table_of = [](const std::string& out) {
+    const auto at = out.find("Cost-effectiveness (--outcome harm)");
+    std::string table = at == std::string::npos ? std::string() : out.substr(at, out.find("\n\n", at) - at);
+    while (!table.empty() && table.back() == '\n') table.pop_back();
+    return table;
+  };
+  const std::string table = table_of(outcome.out);
+  ASSERT_FALSE(table.empty()) << outcome.out;
+  EXPECT_TRUE(contains(table, "at 50,000 USD per QALY averted (--value-per-qaly)")) << table;
+  EXPECT_TRUE(contains(outcome.out, "harm averted (QALYs)")) << outcome.out;
+  EXPECT_TRUE(contains(outcome.out, "victim-years of exploitation averted")) << outcome.out;
+  const Outcome inspect = tipsim({"inspect", "out/harm.h5"});
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  EXPECT_EQ(table_of(inspect.out), table);
+  const output::RunFileContents f = output::read_run_file((folder_ / "out/harm.h5").string(), false);
+  EXPECT_EQ(f.outcome, Averted::Harm);
+  EXPECT_EQ(f.value_per_victim_year, 50000);
+  // The net benefit is the value times the QALYs averted less the extra spending.
+  const double averted = f.find_comparison("harm_averted_mean")->values[0];
+  const double extra = f.find_comparison("spending_mean")->values[0];
+  EXPECT_NEAR(f.find_comparison("net_monetary_benefit_mean")->values[0], 50000 * averted - extra,
+              1e-6 * std::max(1.0, std::abs(extra)));
+  // Without --value-per-qaly: the baseline's harm.usd_per_qaly.
+  const Outcome by_default =
+      tipsim({"compare", "tiny.toml", "arm.toml", "--replicates", "2", "--outcome", "harm", "--set",
+              "harm.usd_per_qaly=12345", "-o", "out/harm_default.h5", "--quiet"});
+  ASSERT_EQ(by_default.exit_code, 0) << by_default.err;
+  EXPECT_TRUE(contains(by_default.out, "at 12,345 USD per QALY averted")) << by_default.out;
+  const Outcome bad = tipsim({"compare", "tiny.toml", "arm.toml", "--outcome", "lives", "-o", "out/bad.h5"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(contains(bad.err, "--outcome")) << bad.err;
+  EXPECT_FALSE(fs::exists(folder_ / "out/bad.h5"));
 }
 
 // A toy world with a known best split: one region and no routes, so border
@@ -730,6 +774,23 @@ TEST_F(CliTest, AllocateFindsTheKnownBestSplitOfAToyWorld) {
   // Points 1-3 are the splits (1, 0), (0.5, 0.5), (0, 1) at 1 000 USD, 4-6 at 2 000.
   EXPECT_EQ(points[0], 1);
   EXPECT_EQ(points[1], 4);
+  // Optimising the harm-weighted outcome finds the same split here (fewer
+  // victims, less harm) and says what it counted.
+  const Outcome harm =
+      tipsim({"allocate", "toy.toml", "--budget", "2000", "--over", "policy.prevention.demand_reduction",
+              "--over", "policy.protection.border_screening", "--resolution", "2", "--levels", "2",
+              "--replicates", "4", "--outcome", "harm", "-o", "out/toy_harm.h5", "--quiet"});
+  ASSERT_EQ(harm.exit_code, 0) << harm.err;
+  EXPECT_TRUE(contains(harm.out, "Best: the most harm averted on average (QALYs, --outcome harm)."))
+      << harm.out;
+  EXPECT_TRUE(contains(harm.out, "harm averted (QALYs)")) << harm.out;
+  EXPECT_TRUE(contains(harm.out,
+                       "added 2,000 USD a year: best split policy.prevention.demand_reduction 1, "
+                       "policy.protection.border_screening 0"))
+      << harm.out;
+  const output::RunFileContents h = output::read_run_file((folder_ / "out/toy_harm.h5").string(), false);
+  EXPECT_EQ(h.allocation_objective, "QALYs averted");
+  ASSERT_NE(h.find_allocation("frontier_harm_averted_mean"), nullptr);
 }
 
 TEST_F(CliTest, AllocateRefusesBadBudgetsAndKeysThatAreNotLevers) {

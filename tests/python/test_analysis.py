@@ -195,7 +195,7 @@ def test_comparison_effects_equal_what_tipsim_printed(tiny_comparison):
         baseline, arm = run.arms
         printed = printed_effects(stdout, arm, baseline)
         effects = S.comparison_effects(run)
-        assert len(effects) == len(printed) == len(run.comparison["arm"]) * 7
+        assert len(effects) == len(printed) == len(run.comparison["arm"]) * 12
         for _, effect in effects.iterrows():
             label = next(k for k in printed if _same_effect(k, effect["long_name"], effect["effect"]))
             mean, low, high = printed[label]
@@ -207,7 +207,10 @@ def _same_effect(label, long_name, name):
     words = {"victim-years of exploitation averted": "victim_years_averted", "victims identified":
              "victims_identified", "prosecutions": "prosecutions", "convictions": "convictions",
              "active traffickers at the end": "traffickers_active_final", "anti-trafficking spending": "spending",
-             "cost per victim-year averted": "cost_per_victim_year_averted"}
+             "cost per victim-year averted": "cost_per_victim_year_averted", "harm averted (QALYs)": "harm_averted",
+             "harm averted (USD)": "harm_averted_usd",
+             "survivor-years not recovered averted": "survivor_years_recovering_averted",
+             "victims punished": "victims_punished", "cost per QALY averted": "cost_per_qaly_averted"}
     return words.get(label) == name
 
 
@@ -274,10 +277,11 @@ def test_a_scenario_against_itself_has_no_effect(tiny_against_itself):
         assert (effects["mean"] == 0).all()
         assert (effects["ci_low"] == 0).all() and (effects["ci_high"] == 0).all()
         recorded = S.comparison_effects(run)
-        finite = recorded[recorded["effect"] != "cost_per_victim_year_averted"]
+        costs = recorded["effect"].isin(["cost_per_victim_year_averted", "cost_per_qaly_averted"])
+        finite = recorded[~costs]
         assert (finite[["mean", "ci_low", "ci_high"]] == 0).all().all()
-        # Nothing averted: the cost per victim-year averted is undefined.
-        assert recorded[recorded["effect"] == "cost_per_victim_year_averted"]["mean"].isna().all()
+        # Nothing averted: the costs per victim-year and per QALY averted are undefined.
+        assert recorded[costs]["mean"].isna().all()
 
 
 def test_t_interval_matches_the_rule():
@@ -433,6 +437,26 @@ def test_the_command_refuses_a_foreign_file_with_exit_code_2(tmp_path):
     assert not (tmp_path / "out" / "report.html").exists()
 
 
+# ---- survivors ---------------------------------------------------------------------------------------------
+
+
+def test_survivor_pathways_are_the_reviews_of_the_measured_period(tiny_comparison):
+    """The table holds every review of the measured period, by route and
+    outcome, averaged over replicates: its cells add up to the series' total,
+    and each cell is the series' own label."""
+    path, _ = tiny_comparison
+    with open_run(path) as run:
+        for point in range(len(run.point_labels)):
+            table = S.survivor_pathways(run, point)
+            assert list(table.index) == list(S.SURVIVOR_ROUTES)
+            assert list(table.columns) == list(S.SURVIVOR_OUTCOMES)
+            reviews = S.window_total(run, "survivor_pathways", keep=("pathway",)).isel(point=point)
+            assert table.values.sum() == pytest.approx(float(reviews.sum("pathway").mean("replicate")))
+            one = float(reviews.sel(pathway="RELEASED:RECOVERING").mean("replicate"))
+            assert table.loc["RELEASED", "RECOVERING"] == pytest.approx(one)
+            assert table.values.sum() > 0, "no survivor reviewed: the tiny world is too small to test this"
+
+
 # ---- the report command ------------------------------------------------------------------------------------
 
 
@@ -461,8 +485,8 @@ def test_report_of_a_comparison(tiny_comparison, tmp_path):
     result = run_module("report", path, "-o", out)
     assert result.returncode == 0, result.stderr
     assert "report.html" in result.stdout
-    html = check_report(out, ["comparison", "cost_effectiveness", "time_series", "state_composition", "regional_map",
-                              "model_vs_data"])
+    html = check_report(out, ["comparison", "cost_effectiveness", "time_series", "state_composition",
+                              "survivor_pathways", "regional_map", "model_vs_data"])
     with open_run(path) as run:
         assert all(arm in html for arm in run.arms)
         assert run.provenance["source_revision"] in html
@@ -474,14 +498,14 @@ def test_report_of_a_sweep_and_a_run(tiny_sweep, tiny_run, tmp_path):
     out = tmp_path / "sweep"
     result = run_module("report", tiny_sweep[0], "-o", out, "--no-targets", "--quiet")
     assert result.returncode == 0, result.stderr
-    check_report(out, ["response_curves", "time_series", "state_composition", "regional_map"])
+    check_report(out, ["response_curves", "time_series", "state_composition", "survivor_pathways", "regional_map"])
 
     # tipsim-report, the report as a command of its own.
     out = tmp_path / "run"
     result = run_module(tiny_run[0], "-o", out, "--embed", "svg", "--quiet", command="tipsim-report")
     assert result.returncode == 0, result.stderr
     html = (out / "report.html").read_text(encoding="utf-8")
-    names = ["time_series", "state_composition", "regional_map", "model_vs_data"]
+    names = ["time_series", "state_composition", "survivor_pathways", "regional_map", "model_vs_data"]
     assert sorted(p.stem for p in out.glob("*.svg")) == sorted(names)
     for name in names:
         assert f'data-file="{name}.svg"' in html

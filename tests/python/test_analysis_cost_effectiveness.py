@@ -45,7 +45,7 @@ CE_VARIABLES = ("frontier_status", "icer_comparator", "icer_mean", "icer_ci_low"
                 "probability_most_cost_effective", "acceptability", "acceptability_baseline", "acceptability_value",
                 "value")
 CE_ATTRIBUTES = ("value_per_victim_year", "baseline_frontier_status")
-HEADING = "Cost-effectiveness, arms by extra cost"
+HEADING = "Cost-effectiveness (--outcome victim-years), arms by extra cost"
 
 
 def tipsim(cli, *args):
@@ -296,7 +296,7 @@ def test_an_older_comparison_has_no_such_section(older_comparison, tmp_path):
         assert not S.has_cost_effectiveness(run)
         with pytest.raises(ValueError, match="no cost-effectiveness results"):
             S.cost_effectiveness_table(run)
-        assert len(S.comparison_effects(run)) == 6 * 7  # the paired effects are still there
+        assert len(S.comparison_effects(run)) == 6 * 12  # the paired effects are still there
     report = write_report(older_comparison, tmp_path, targets=None)
     html = report.html.read_text(encoding="utf-8")
     # Checked as flags: pytest's diff of a whole report page against a snippet takes minutes.

@@ -250,6 +250,7 @@ def check_footer(fig, notes):
 FIGURES_OF_A_COMPARISON = {
     "time_series": F.time_series_figure,
     "state_composition": F.state_composition_figure,
+    "survivor_pathways": F.survivor_pathways_figure,
     "comparison": F.comparison_figure,
     "cost_effectiveness": F.cost_effectiveness_figure,
     "regional_map": F.regional_map_figure,

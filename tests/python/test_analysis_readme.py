@@ -292,7 +292,7 @@ def check_cost_effectiveness(example, made):
     assert example.one('attrs["value_per_victim_year"]') == value
     assert example.comment('attrs["value_per_victim_year"]') == repr(value)
     text = example.one("cost_effectiveness_text").splitlines()
-    assert text[0].startswith("Cost-effectiveness, arms by extra cost") and len(text) == 5 + 1 + len(arms)
+    assert text[0].startswith("Cost-effectiveness (--outcome victim-years), arms by extra cost") and len(text) == 5 + 1 + len(arms)
     for i, arm in enumerate(arms):
         line = next(line for line in text if line.startswith(f"  {arm} "))
         for name in ("spending_mean", "net_monetary_benefit_mean"):

@@ -18,7 +18,9 @@ import xarray as xr
 
 DOC = "docs/output-format.md"
 SERIES_DIMS = ("point", "replicate", "step", "region")
-CATEGORICAL = ("state", "form", "market", "method", "channel", "case_type", "pillar", "situation", "record")
+CATEGORICAL = ("state", "form", "market", "method", "channel", "case_type", "pillar", "situation", "record",
+               "exit",
+               "pathway", "followup")
 # Table columns whose unit varies by row (given by the table), so they carry
 # no single `units` attribute.
 MIXED_UNIT_COLUMNS = {"/scenario/parameters/value", "/scenario/regional_values/value",

@@ -46,6 +46,7 @@ inline void run_exploitation(World& w) { tipsim::run_exploitation(w.model, w, w)
 inline void run_identification(World& w) { tipsim::run_identification(w.model, w, w); }
 inline void run_prosecution(World& w) { tipsim::run_prosecution(w.model, w, w); }
 inline void run_protection(World& w) { tipsim::run_protection(w.model, w, w); }
+inline void run_survivors(World& w) { tipsim::run_survivors(w.model, w, w); }
 inline void run_demography(World& w) { tipsim::run_demography(w.model, w, w); }
 inline void collect_metrics(World& w) { tipsim::collect_metrics(w.model, w, w); }
 inline double awareness_now(const World& w, std::uint32_t person) { return tipsim::awareness_now(w.model, w, person); }
@@ -181,6 +182,7 @@ inline void take_from_free(State& w, std::uint32_t person) {
   auto& p = w.persons;
   ASSERT_EQ(p.state[person], static_cast<std::uint8_t>(PersonState::Free)) << "person " << person;
   --w.regions[p.home_region[person]].free_persons;
+  end_recovery(w, person);  // trafficked again: no longer a survivor at liberty
   add_involved(w, person);
 }
 
@@ -293,7 +295,8 @@ inline ::testing::AssertionResult world_is_consistent(const State& w, Involved i
     if (++problem_count <= 10) problems << "\n  " << text;
   };
 
-  std::vector<std::uint32_t> free_by_region(regions, 0), shelter_by_region(regions, 0);
+  std::vector<std::uint32_t> free_by_region(regions, 0), shelter_by_region(regions, 0),
+      recovering_by_region(regions, 0);
   std::vector<std::uint32_t> market_by_region(regions * kMarkets, 0);
   std::vector<std::uint32_t> victims_by_trafficker(tr.size(), 0);
   std::vector<std::uint32_t> non_free;
@@ -336,6 +339,11 @@ inline ::testing::AssertionResult world_is_consistent(const State& w, Involved i
       problem("person " + std::to_string(i) + " is debt-bonded outside trafficking");
     if (state == static_cast<std::uint8_t>(PersonState::InProtection))
       ++shelter_by_region[p.current_region[i]];
+    if (p.flags[i] & person_flag::kRecovering) {
+      ++recovering_by_region[p.home_region[i]];
+      if (state != static_cast<std::uint8_t>(PersonState::Free))
+        problem("person " + std::to_string(i) + " is recovering outside liberty");
+    }
     if (!(p.vulnerability[i] >= 0.0f && p.vulnerability[i] <= 1.0f))
       problem("person " + std::to_string(i) + " has vulnerability " + std::to_string(p.vulnerability[i]));
   }
@@ -357,6 +365,9 @@ inline ::testing::AssertionResult world_is_consistent(const State& w, Involved i
     if (rs.free_persons != free_by_region[r])
       problem(where + "free_persons " + std::to_string(rs.free_persons) + " but " +
               std::to_string(free_by_region[r]) + " FREE");
+    if (rs.survivors_recovering != recovering_by_region[r])
+      problem(where + "survivors_recovering " + std::to_string(rs.survivors_recovering) + " but " +
+              std::to_string(recovering_by_region[r]) + " recovering");
     if (rs.shelter_occupied != shelter_by_region[r])
       problem(where + "shelter_occupied " + std::to_string(rs.shelter_occupied) + " but " +
               std::to_string(shelter_by_region[r]) + " IN_PROTECTION");

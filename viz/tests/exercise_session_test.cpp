@@ -138,12 +138,10 @@ TEST_F(ExerciseSessionTest, PlaysThroughInjectsADecisionAPredictionAndTheDebrief
   EXPECT_EQ(effect.decision, 0u);
   EXPECT_EQ(effect.untaken, 1u);
   // Its effect in the session's replicate: the taken run's figures less the untaken one's.
-  const auto untaken_summary =
-      summarize(by_hand.series(), static_cast<std::size_t>(untaken.get_int(Param::scenario_burn_in_steps)),
-                untaken.step_years(), untaken.get(Param::population_scale));
+  const auto untaken_summary = summarize(by_hand.series(), untaken);
   const auto taken_summary =
       summarize(view.history, static_cast<std::size_t>(untaken.get_int(Param::scenario_burn_in_steps)),
-                untaken.step_years(), 1.0);
+                untaken.step_years(), 1.0, harm_weights(untaken));
   std::size_t identified = 0;
   for (; identified < summary_table().size() && summary_table()[identified].name != "identified";
        ++identified) {

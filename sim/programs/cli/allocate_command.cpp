@@ -77,6 +77,9 @@ int allocate_command(const AllocateArguments& arguments) {
     for (const std::string& p : problems) print_error(p);
     return kExitBadInput;
   }
+  info.outcome = arguments.outcome;
+  if (arguments.outcome == Averted::Harm)
+    info.value_per_victim_year = arguments.value_per_qaly.value_or(base.get(Param::harm_usd_per_qaly));
   if (targets.empty()) targets = pillar_targets(base);
   for (const AllocationTarget& t : targets) info.allocation_targets.push_back(t.name);
 

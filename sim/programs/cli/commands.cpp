@@ -233,18 +233,19 @@ void print_result(const output::RunFileInfo& info, const std::string& output_pat
       if (!info.allocation_targets.empty()) {
         print_allocation(
             stdout, facts, info.allocation_targets, info.allocation_weights,
-            allocation_frontier(runs_by_arm(summaries, info.replicates), info.allocation_budgets,
-                                info.allocation_weights,
-                                info.allocation_by_net_benefit ? info.value_per_victim_year : 0.0),
+            allocation_frontier(
+                runs_by_arm(summaries, info.replicates), info.allocation_budgets, info.allocation_weights,
+                info.allocation_by_net_benefit ? info.value_per_victim_year : 0.0, info.outcome),
             (info.points.size() - 1) / std::max<std::size_t>(1, allocation_levels(info)),
-            info.allocation_by_net_benefit, info.value_per_victim_year);
+            info.allocation_by_net_benefit, info.value_per_victim_year, info.outcome);
         return;
       }
-      print_comparison(
-          stdout, facts, info.arm_names.front(), arm_estimates(info.arm_names, summaries, info.replicates),
-          info.value_per_victim_year,
-          cost_effectiveness_rows(info.arm_names, cost_effectiveness(runs_by_arm(summaries, info.replicates),
-                                                                     info.value_per_victim_year)));
+      print_comparison(stdout, facts, info.arm_names.front(),
+                       arm_estimates(info.arm_names, summaries, info.replicates), info.value_per_victim_year,
+                       info.outcome,
+                       cost_effectiveness_rows(info.arm_names,
+                                               cost_effectiveness(runs_by_arm(summaries, info.replicates),
+                                                                  info.value_per_victim_year, info.outcome)));
       return;
   }
 }
@@ -615,6 +616,7 @@ int rerun_command(const RunArguments& arguments) {
   info.arm_names = contents.arm_names;
   if (!std::isnan(contents.value_per_victim_year))
     info.value_per_victim_year = contents.value_per_victim_year;
+  info.outcome = contents.outcome;
   info.recording.events = contents.event_log || arguments.events;
   info.recording.snapshot_every = arguments.snapshot_every.value_or(contents.snapshot_every);
   info.checkpoint_steps = contents.checkpoint_steps;
@@ -1022,6 +1024,9 @@ int compare_command(const CompareArguments& arguments) {
     return kExitBadInput;
   }
   const Scenario& baseline = info.points.front();
+  info.outcome = arguments.outcome;
+  if (arguments.outcome == Averted::Harm)
+    info.value_per_victim_year = arguments.value_per_qaly.value_or(baseline.get(Param::harm_usd_per_qaly));
   // Every arm runs on the baseline's random streams (seed) and replicates,
   // so that replicate r of each arm is paired with replicate r of the
   // baseline (common random numbers).

@@ -89,6 +89,8 @@ struct SweepArguments : RunOptions {
 struct CompareArguments : RunOptions {
   std::vector<std::string> scenario_paths;
   double value_per_victim_year = kDefaultValuePerVictimYear;  // --value-per-victim-year USD
+  Averted outcome = Averted::VictimYears;                     // --outcome victim-years|harm
+  std::optional<double> value_per_qaly;  // --value-per-qaly USD; else the baseline's harm.usd_per_qaly
 };
 
 // The --set, --scale, --replicates, --seed and --steps of a command as the
@@ -104,6 +106,8 @@ struct AllocateArguments : RunOptions {
   int resolution = 4;             // --resolution M: weights in steps of 1/M
   bool net_benefit = false;       // --objective net-benefit
   double value_per_victim_year = kDefaultValuePerVictimYear;
+  Averted outcome = Averted::VictimYears;  // --outcome victim-years|harm
+  std::optional<double> value_per_qaly;    // --value-per-qaly USD; else the scenario's harm.usd_per_qaly
 };
 
 int run_command(const RunArguments& arguments);

@@ -177,7 +177,8 @@ void print_file_cost_effectiveness(const output::RunFileContents& f, std::size_t
     row.status = text("frontier_status", a);
     row.comparator = text("icer_comparator", a);
     row.cost = number("spending_mean", a);
-    row.effect = number("victim_years_averted_mean", a);
+    row.effect =
+        number(f.outcome == Averted::VictimYears ? "victim_years_averted_mean" : "harm_averted_mean", a);
     row.icer = EffectEstimate{number("icer_mean", a), number("icer_ci_low", a), number("icer_ci_high", a)};
     row.net_benefit =
         EffectEstimate{number("net_monetary_benefit_mean", a), number("net_monetary_benefit_ci_low", a),
@@ -187,7 +188,7 @@ void print_file_cost_effectiveness(const output::RunFileContents& f, std::size_t
     rows.push_back(std::move(row));
   }
   rows[0].probability_best = 1 - others;
-  print_cost_effectiveness(stdout, display, f.value_per_victim_year, replicates, rows);
+  print_cost_effectiveness(stdout, display, f.value_per_victim_year, f.outcome, replicates, rows);
 }
 
 // The headline figures side by side, and a comparison's effects.

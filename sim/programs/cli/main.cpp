@@ -85,7 +85,9 @@ struct Commands {
   SweepArguments sweep;
   CompareArguments compare;
   AllocateArguments allocate;
-  std::string objective = "victim-years";
+  std::string objective = "averted";
+  std::string compare_outcome = "victim-years", allocate_outcome = "victim-years";
+  double compare_value_per_qaly = 0, allocate_value_per_qaly = 0;
   std::string inspect_path, validate_path;
   bool inspect_agent_units = false;
   std::vector<std::string> validate_overrides, validate_scales;
@@ -95,6 +97,25 @@ struct Commands {
            *inspect_cmd = nullptr, *export_cmd = nullptr, *validate_cmd = nullptr, *scenarios_cmd = nullptr,
            *reference_cmd = nullptr;
 };
+
+// --outcome and --value-per-qaly of compare and allocate: what their
+// cost-effectiveness (and best split) count as averted.
+void add_outcome_options(CLI::App* command, std::string& outcome, double& value_per_qaly, const char* whose) {
+  command
+      ->add_option("--outcome", outcome,
+                   "What cost-effectiveness counts as averted: victim-years (of exploitation) or harm (the "
+                   "harm-weighted outcome, QALYs lost in exploitation, unrecovered survival and punishment; "
+                   "docs/model.md 6)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"victim-years", "harm"}))
+      ->type_name("WHAT");
+  command
+      ->add_option("--value-per-qaly", value_per_qaly,
+                   std::string("With --outcome harm: the value of one QALY averted, in USD (default: ") +
+                       whose + " harm.usd_per_qaly)")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("USD");
+}
 
 // run, sweep and compare: the commands that simulate and write a run file.
 void add_experiment_commands(CLI::App& app, Commands& c) {
@@ -172,6 +193,7 @@ void add_experiment_commands(CLI::App& app, Commands& c) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber)
       ->type_name("USD");
+  add_outcome_options(c.compare_cmd, c.compare_outcome, c.compare_value_per_qaly, "the baseline's");
   add_run_flags(c.compare_cmd, c.compare, "runs/<baseline file name>-comparison.h5");
 
   c.allocate_cmd = app.add_subcommand(
@@ -200,11 +222,12 @@ void add_experiment_commands(CLI::App& app, Commands& c) {
       ->check(CLI::Range(1, 20))
       ->type_name("M");
   c.allocate_cmd
-      ->add_option("--objective", c.objective,
-                   "What the best split maximises: victim-years (averted) or net-benefit (at "
-                   "--value-per-victim-year)")
+      ->add_option(
+          "--objective", c.objective,
+          "What the best split maximises: the outcome averted (averted; victim-years is the same) or "
+          "net-benefit (at --value-per-victim-year, or --value-per-qaly with --outcome harm)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"victim-years", "net-benefit"}))
+      ->check(CLI::IsMember({"averted", "victim-years", "net-benefit"}))
       ->type_name("WHAT");
   c.allocate_cmd
       ->add_option("--value-per-victim-year", c.allocate.value_per_victim_year,
@@ -212,6 +235,7 @@ void add_experiment_commands(CLI::App& app, Commands& c) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber)
       ->type_name("USD");
+  add_outcome_options(c.allocate_cmd, c.allocate_outcome, c.allocate_value_per_qaly, "the scenario's");
   add_run_flags(c.allocate_cmd, c.allocate, "runs/<scenario file name>-allocation.h5");
 }
 
@@ -307,11 +331,15 @@ int dispatch(Commands& c, const std::string& command_line) {
   }
   if (*c.compare_cmd) {
     c.compare.command_line = command_line;
+    c.compare.outcome = *tipsim::outcome_named(c.compare_outcome);
+    if (c.compare_cmd->count("--value-per-qaly") > 0) c.compare.value_per_qaly = c.compare_value_per_qaly;
     return compare_command(c.compare);
   }
   if (*c.allocate_cmd) {
     c.allocate.command_line = command_line;
     c.allocate.net_benefit = c.objective == "net-benefit";
+    c.allocate.outcome = *tipsim::outcome_named(c.allocate_outcome);
+    if (c.allocate_cmd->count("--value-per-qaly") > 0) c.allocate.value_per_qaly = c.allocate_value_per_qaly;
     return allocate_command(c.allocate);
   }
   if (*c.inspect_cmd) return inspect_command(c.inspect_path, c.inspect_agent_units);

@@ -64,6 +64,7 @@ constexpr std::pair<Axis, std::string_view> kAxes[] = {
     {Axis::State, "State"},   {Axis::Form, "Form"},         {Axis::Market, "Market"},
     {Axis::Method, "Method"}, {Axis::Channel, "Channel"},   {Axis::CaseType, "CaseType"},
     {Axis::Pillar, "Pillar"}, {Axis::Adjacent, "Adjacent"}, {Axis::Record, "Record"},
+    {Axis::Exit, "Exit"},     {Axis::Pathway, "Pathway"},   {Axis::Followup, "Followup"},
 };
 
 std::string_view name_of(EffectSign sign) {

@@ -298,15 +298,19 @@ std::vector<CostEffectivenessRow> cost_effectiveness_rows(const std::vector<std:
   return rows;
 }
 
-void print_cost_effectiveness(std::FILE* out, const Display& display, double value_per_victim_year,
+void print_cost_effectiveness(std::FILE* out, const Display& display, double value, Averted outcome,
                               std::size_t replicates, const std::vector<CostEffectivenessRow>& rows) {
   if (rows.empty()) return;
-  std::fprintf(out,
-               "\nCost-effectiveness, arms by extra cost (USD over the period) against the baseline; ICER = "
-               "extra cost per\nextra victim-year averted against the next cheaper arm on the frontier; net "
-               "benefit at %s USD per\nvictim-year averted (--value-per-victim-year); P(best) = share of the "
-               "%zu replicate pairs in which\nthe arm has the highest net benefit.\n",
-               format_figure(value_per_victim_year).c_str(), replicates);
+  const std::string unit(outcome_spec(outcome).unit);
+  const char* option = outcome == Averted::VictimYears ? "--value-per-victim-year" : "--value-per-qaly";
+  std::fprintf(
+      out,
+      "\nCost-effectiveness (--outcome %s), arms by extra cost (USD over the period) against the "
+      "baseline;\nICER = extra cost per extra %s averted against the next cheaper arm on the frontier; "
+      "net benefit\nat %s USD per %s averted (%s); P(best) = share of the %zu replicate pairs in\nwhich "
+      "the arm has the highest net benefit.\n",
+      std::string(outcome_spec(outcome).option).c_str(), unit.c_str(), format_figure(value).c_str(),
+      unit.c_str(), option, replicates);
   std::vector<const CostEffectivenessRow*> order;
   for (const CostEffectivenessRow& row : rows) order.push_back(&row);
   std::stable_sort(order.begin(), order.end(),
@@ -314,7 +318,7 @@ void print_cost_effectiveness(std::FILE* out, const Display& display, double val
   std::size_t name_width = 4;
   for (const CostEffectivenessRow& row : rows) name_width = std::max(name_width, row.name.size());
   const int w = static_cast<int>(name_width);
-  std::fprintf(out, "  %-*s %16s %14s %-22s %34s %34s %8s\n", w, "arm", "extra cost", "victim-years",
+  std::fprintf(out, "  %-*s %16s %14s %-22s %34s %34s %8s\n", w, "arm", "extra cost", (unit + "s").c_str(),
                "status", "ICER (95% interval)", "net benefit (95% interval)", "P(best)");
   auto interval = [](const EffectEstimate& e) {
     if (std::isnan(e.mean)) return std::string("-");
@@ -335,7 +339,7 @@ void print_cost_effectiveness(std::FILE* out, const Display& display, double val
 }
 
 void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& baseline,
-                      const std::vector<ArmEstimates>& arms, double value_per_victim_year,
+                      const std::vector<ArmEstimates>& arms, double value, Averted outcome,
                       const std::vector<CostEffectivenessRow>& cost_effectiveness) {
   std::fprintf(out,
                "Paired comparison with common random numbers: %zu arm%s against the baseline '%s', %zu "
@@ -346,12 +350,13 @@ void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& 
   std::fprintf(out, "%s\n", period_text(facts).c_str());
   std::fprintf(
       out,
-      "Each effect is arm minus baseline (victim-years averted: baseline minus arm), per replicate "
-      "pair;\nthe mean over pairs and its 95 %% t-interval. Cost per victim-year averted: mean extra "
-      "spending over\nmean victim-years averted.\n");
+      "Each effect is arm minus baseline (what is averted: baseline minus arm), per replicate pair;\nthe "
+      "mean over pairs and its 95 %% t-interval. Cost per victim-year (QALY) averted: mean extra "
+      "spending\nover "
+      "mean victim-years (QALYs of harm) averted.\n");
 
   print_effect_tables(out, facts.display, baseline, facts.replicates, arms);
-  print_cost_effectiveness(out, facts.display, value_per_victim_year, facts.replicates, cost_effectiveness);
+  print_cost_effectiveness(out, facts.display, value, outcome, facts.replicates, cost_effectiveness);
   std::fprintf(out, "\n");
   print_run_footer(out, facts);
 }
@@ -359,7 +364,8 @@ void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& 
 void print_allocation(std::FILE* out, const RunFacts& facts, const std::vector<std::string>& targets,
                       const std::vector<std::vector<double>>& weights,
                       const std::vector<AllocationLevel>& levels, std::size_t splits, bool by_net_benefit,
-                      double value_per_victim_year) {
+                      double value, Averted outcome) {
+  const std::string unit(outcome_spec(outcome).unit);
   std::string over;
   for (const std::string& t : targets) over += (over.empty() ? "" : ", ") + t;
   std::fprintf(out,
@@ -370,10 +376,12 @@ void print_allocation(std::FILE* out, const RunFacts& facts, const std::vector<s
                population_text(facts).c_str());
   std::fprintf(out, "%s\n", period_text(facts).c_str());
   if (by_net_benefit)
-    std::fprintf(out, "Best: the highest mean net monetary benefit at %s USD per victim-year averted.\n",
-                 format_figure(value_per_victim_year).c_str());
-  else
+    std::fprintf(out, "Best: the highest mean net monetary benefit at %s USD per %s averted.\n",
+                 format_figure(value).c_str(), unit.c_str());
+  else if (outcome == Averted::VictimYears)
     std::fprintf(out, "Best: the most victim-years of exploitation averted on average.\n");
+  else
+    std::fprintf(out, "Best: the most harm averted on average (QALYs, --outcome harm).\n");
   auto with_interval = [](const EffectEstimate& e) {
     std::string text = format_figure(e.mean);
     if (!std::isnan(e.ci_low))
@@ -391,13 +399,18 @@ void print_allocation(std::FILE* out, const RunFacts& facts, const std::vector<s
                                 facts.display.shown(Basis::People, l.best_averted.ci_low),
                                 facts.display.shown(Basis::People, l.best_averted.ci_high)})
                      .c_str());
+    std::fprintf(out, "    harm averted (QALYs)          %s\n",
+                 with_interval({facts.display.shown(Basis::People, l.best_harm_averted.mean),
+                                facts.display.shown(Basis::People, l.best_harm_averted.ci_low),
+                                facts.display.shown(Basis::People, l.best_harm_averted.ci_high)})
+                     .c_str());
     const EffectEstimate difference =
         by_net_benefit ? l.best_minus_even
                        : EffectEstimate{facts.display.shown(Basis::People, l.best_minus_even.mean),
                                         facts.display.shown(Basis::People, l.best_minus_even.ci_low),
                                         facts.display.shown(Basis::People, l.best_minus_even.ci_high)};
     std::fprintf(out, "    better than the even split by %s %s; ahead in %s %% of the %zu pairs\n",
-                 with_interval(difference).c_str(), by_net_benefit ? "USD" : "victim-years",
+                 with_interval(difference).c_str(), by_net_benefit ? "USD" : (unit + "s").c_str(),
                  format_figure(100 * l.probability_better_than_even).c_str(), facts.replicates);
   }
   std::fprintf(out,
@@ -425,7 +438,7 @@ void print_effect_tables(std::FILE* out, const Display& display, const std::stri
       std::string note;
       if (e.sign == EffectSign::CostPerAverted) {
         if (std::isnan(v.mean))
-          note = "  (undefined: no victim-years averted on average)";
+          note = "  (undefined: nothing averted on average)";
         else if (v.mean < 0)
           note = "  (negative: the arm saves money and averts exploitation)";
       }

@@ -81,13 +81,14 @@ std::vector<CostEffectivenessRow> cost_effectiveness_rows(const std::vector<std:
 // The table that orders the arms by cost, marks the dominated ones and
 // gives each frontier arm's ICER, net monetary benefit and probability of
 // being the most cost-effective.
-void print_cost_effectiveness(std::FILE* out, const Display& display, double value_per_victim_year,
+// `value` is USD per unit of the outcome (a victim-year, or a QALY).
+void print_cost_effectiveness(std::FILE* out, const Display& display, double value, Averted outcome,
                               std::size_t replicates, const std::vector<CostEffectivenessRow>& rows);
 
 // The effect table `tipsim compare` ends with, and `tipsim inspect` shows
 // for a comparison file: for each arm, each effect's mean and 95 % interval.
 void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& baseline,
-                      const std::vector<ArmEstimates>& arms, double value_per_victim_year,
+                      const std::vector<ArmEstimates>& arms, double value, Averted outcome,
                       const std::vector<CostEffectivenessRow>& cost_effectiveness);
 
 // The table `tipsim allocate` ends with: at each budget level the best
@@ -95,7 +96,7 @@ void print_comparison(std::FILE* out, const RunFacts& facts, const std::string& 
 void print_allocation(std::FILE* out, const RunFacts& facts, const std::vector<std::string>& targets,
                       const std::vector<std::vector<double>>& weights,
                       const std::vector<AllocationLevel>& levels, std::size_t splits, bool by_net_benefit,
-                      double value_per_victim_year);
+                      double value, Averted outcome);
 
 // The per-arm effect tables alone (print_comparison() without its header
 // and footer).
