@@ -412,73 +412,87 @@ def _ribbon(ax: plt.Axes, left: tuple[float, float], right: tuple[float, float],
     ax.fill_between(xs, low, high, color=colour, alpha=0.45, lw=0)
 
 
+# The routes out of trafficking that pass through an agency's hands.
+IDENTIFIED_ROUTES = ("PROTECTED", "TURNED_AWAY", "PUNISHED")
+
+
+def _pathway_panel(ax: plt.Axes, table: pd.DataFrame, title: str) -> None:
+    """One flow: routes (left) to outcomes (right), bands as wide as the
+    survivors who took each path, as shares of the panel's total."""
+    total = float(table.values.sum())
+    ax.set_axis_off()
+    if total <= 0:
+        ax.text(0.5, 0.5, "no survivor reviewed", ha="center", va="center", transform=ax.transAxes)
+        _title(ax, title, 55)
+        return
+    share = table / total
+    gap = 0.02
+    # Left: routes, top to bottom; right: outcomes, top to bottom.
+    left_top, right_top = {}, {}
+    y = 1.0
+    for r in share.index:
+        left_top[r] = y
+        y -= float(share.loc[r].sum()) + gap
+    y = 1.0
+    for o in share.columns:
+        right_top[o] = y
+        y -= float(share[o].sum()) + gap
+    left_fill, right_fill = dict(left_top), dict(right_top)
+    for r in share.index:
+        for o in share.columns:
+            h = float(share.loc[r, o])
+            if h <= 0:
+                continue
+            _ribbon(ax, (left_fill[r] - h, left_fill[r]), (right_fill[o] - h, right_fill[o]), 0.08, 0.92,
+                    OUTCOME_COLOURS[o])
+            left_fill[r] -= h
+            right_fill[o] -= h
+
+    def bars(x: float, tops: dict[str, float], heights: dict[str, float], colours: dict[str, str], text_x: float,
+             ha: str) -> None:
+        # Labels at least 0.05 apart, pushed down in order where bars are thin.
+        below = math.inf
+        for key, top in tops.items():
+            h = heights[key]
+            if h <= 0:
+                continue
+            ax.add_patch(Rectangle((x, top - h), 0.08, h, color=colours[key]))
+            y = min(top - h / 2, below - 0.05)
+            below = y
+            ax.text(text_x, y, f"{_label(key)} {100 * h:.1f} %" if h < 0.1 else f"{_label(key)} {100 * h:.0f} %",
+                    ha=ha, va="center", fontsize=8)
+
+    bars(0.0, left_top, {r: float(share.loc[r].sum()) for r in share.index}, ROUTE_COLOURS, -0.01, "right")
+    bars(0.92, right_top, {o: float(share[o].sum()) for o in share.columns}, OUTCOME_COLOURS, 1.01, "left")
+    ax.set_xlim(-0.45, 1.45)
+    ax.set_ylim(min(min(left_fill.values()), min(right_fill.values())) - 0.05, 1.05)
+    _title(ax, f"{title}: {S.format_figure(total)} survivors", 55)
+    _layer_tag(ax, "true")
+
+
 def survivor_pathways_figure(run: Run, points: Sequence[int] | None = None, max_points: int = 3,
                              abroad: bool = False) -> plt.Figure:
-    """Where survivors are a year on: for each point, a flow from how their
-    trafficking ended (left) to where they were survivors.followup_years later
-    (right), each band as wide as the survivors who took that path (real
-    people over the measured period, mean over replicates; true layer)."""
+    """Where survivors are a year on: for each point (a column), a flow from
+    how their trafficking ended (left) to where they were
+    survivors.followup_years later (right), each band as wide as the
+    survivors who took that path (real people over the measured period, mean
+    over replicates; true layer). The top row holds every survivor; the
+    bottom row those whose trafficking ended in an agency's hands (protected,
+    turned away, punished), where protection policy acts."""
     shown = points_to_show(run, points, max_points)
     labels = run.point_labels
+    years = run.scenario_value("survivors.followup_years")
+    later = "a year later" if years == 1 else f"{format(years, 'g')} years later"
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(shown), figsize=(5.2 * len(shown), 4.6), squeeze=False,
+        fig, axes = plt.subplots(2, len(shown), figsize=(5.2 * len(shown), 8.4), squeeze=False,
                                  layout="constrained")
         for column, p in enumerate(shown):
-            ax = axes[0, column]
             table = S.survivor_pathways(run, p, abroad=abroad)
-            total = float(table.values.sum())
-            ax.set_axis_off()
-            if total <= 0:
-                ax.text(0.5, 0.5, "no survivor reviewed", ha="center", va="center", transform=ax.transAxes)
-                continue
-            share = table / total
-            gap = 0.02
-            # Left: routes, top to bottom; right: outcomes, top to bottom.
-            left_top, right_top = {}, {}
-            y = 1.0
-            for r in share.index:
-                left_top[r] = y
-                y -= float(share.loc[r].sum()) + gap
-            y = 1.0
-            for o in share.columns:
-                right_top[o] = y
-                y -= float(share[o].sum()) + gap
-            left_fill = dict(left_top)
-            right_fill = dict(right_top)
-            for r in share.index:
-                for o in share.columns:
-                    h = float(share.loc[r, o])
-                    if h <= 0:
-                        continue
-                    left = (left_fill[r] - h, left_fill[r])
-                    right = (right_fill[o] - h, right_fill[o])
-                    left_fill[r] -= h
-                    right_fill[o] -= h
-                    _ribbon(ax, left, right, 0.08, 0.92, OUTCOME_COLOURS[o])
-            def bars(x: float, tops: dict[str, float], heights: dict[str, float], colours: dict[str, str],
-                     text_x: float, ha: str) -> None:
-                # Labels at least 0.05 apart, pushed down in order where bars are thin.
-                below = math.inf
-                for key, top in tops.items():
-                    h = heights[key]
-                    if h <= 0:
-                        continue
-                    ax.add_patch(Rectangle((x, top - h), 0.08, h, color=colours[key]))
-                    y = min(top - h / 2, below - 0.05)
-                    below = y
-                    ax.text(text_x, y, f"{_label(key)} {100 * h:.0f} %", ha=ha, va="center", fontsize=8)
-
-            bars(0.0, left_top, {r: float(share.loc[r].sum()) for r in share.index}, ROUTE_COLOURS, -0.01, "right")
-            bars(0.92, right_top, {o: float(share[o].sum()) for o in share.columns}, OUTCOME_COLOURS, 1.01, "left")
-            ax.set_xlim(-0.45, 1.45)
-            ax.set_ylim(min(min(left_fill.values()), min(right_fill.values())) - 0.05, 1.05)
-            years = run.scenario_value("survivors.followup_years")
-            later = "a year later" if years == 1 else f"{format(years, 'g')} years later"
-            _title(ax, f"{labels[p]}: {S.format_figure(total)} survivors reviewed; how trafficking ended -> "
-                       f"where they are {later}", 55)
-            _layer_tag(ax, "true")
-        fig.suptitle(f"{run.scenario_name}: survivors' pathways" + (" (trafficked abroad)" if abroad else ""),
-                     x=0.01, ha="left")
+            _pathway_panel(axes[0, column], table, f"{labels[p]}: every survivor")
+            _pathway_panel(axes[1, column], table.loc[list(IDENTIFIED_ROUTES)],
+                           f"{labels[p]}: survivors identified by agencies")
+        fig.suptitle(f"{run.scenario_name}: survivors' pathways, how trafficking ended -> where they are {later}"
+                     + (" (trafficked abroad)" if abroad else ""), x=0.01, ha="left")
         add_footer(fig, run)
     return fig
 

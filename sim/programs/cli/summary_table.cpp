@@ -421,10 +421,11 @@ void print_allocation(std::FILE* out, const RunFacts& facts, const std::vector<s
 
 void print_effect_tables(std::FILE* out, const Display& display, const std::string& baseline,
                          std::size_t replicates, const std::vector<ArmEstimates>& arms) {
-  constexpr int kLabelWidth = 38, kMeanWidth = 16, kIntervalWidth = 34;
+  // The interval keeps a space before it: world totals in USD fill its width.
+  constexpr int kLabelWidth = 38, kMeanWidth = 16, kIntervalWidth = 33;
   for (const ArmEstimates& arm : arms) {
     std::fprintf(out, "\n%s vs %s\n", arm.name.c_str(), baseline.c_str());
-    std::fprintf(out, "  %-*s%*s%*s   unit\n", kLabelWidth, "", kMeanWidth, "mean", kIntervalWidth,
+    std::fprintf(out, "  %-*s%*s %*s   unit\n", kLabelWidth, "", kMeanWidth, "mean", kIntervalWidth,
                  "95% interval");
     const auto effects = effect_table();
     for (std::size_t k = 0; k < effects.size() && k < arm.effects.size(); ++k) {
@@ -443,7 +444,7 @@ void print_effect_tables(std::FILE* out, const Display& display, const std::stri
           note = "  (negative: the arm saves money and averts exploitation)";
       }
       if (replicates < 2 && !std::isnan(v.mean) && note.empty()) note = "  (one replicate: no interval)";
-      std::fprintf(out, "  %-*.*s%*s%*s   %.*s%s\n", kLabelWidth, static_cast<int>(e.label.size()),
+      std::fprintf(out, "  %-*.*s%*s %*s   %.*s%s\n", kLabelWidth, static_cast<int>(e.label.size()),
                    e.label.data(), kMeanWidth, format_figure(v.mean).c_str(), kIntervalWidth,
                    interval.c_str(), static_cast<int>(unit_text(display, e.basis, e.units).size()),
                    unit_text(display, e.basis, e.units).data(), note.c_str());
