@@ -34,7 +34,7 @@ stages=("$@")
 
 # Seconds each stage may take on the 2-core machine before it is stopped
 # (about twice what it takes there; the README gives the measured times).
-declare -A deadline=([lint]=120 [release]=750 [asan]=540 [tsan]=300 [fuzz]=240)
+declare -A deadline=([lint]=120 [release]=780 [asan]=840 [tsan]=340 [fuzz]=250)
 
 names=() times=() results=()
 stage() {  # NAME SECONDS COMMAND...
