@@ -132,7 +132,6 @@ std::vector<AllocationLevel> allocation_frontier(std::span<const std::vector<std
                                                  std::span<const std::vector<double>> weights,
                                                  double value_per_victim_year, Averted outcome) {
   const std::size_t victim_years = summary_row("victim_years"), harm = summary_row("harm_qalys");
-  const std::size_t chosen = summary_row(outcome_spec(outcome).summary);
   const std::size_t spending = summary_row("spending_total");
   const std::size_t n = runs.empty() ? 0 : runs.front().size();
   // Per arm and pair: victim-years and harm averted, and the objective on
@@ -143,7 +142,7 @@ std::vector<AllocationLevel> allocation_frontier(std::span<const std::vector<std
     for (std::size_t r = 0; r < n; ++r) {
       averted[a][r] = runs[0][r].at(victim_years) - runs[a][r].at(victim_years);
       harm_averted[a][r] = runs[0][r].at(harm) - runs[a][r].at(harm);
-      const double outcome_averted = runs[0][r].at(chosen) - runs[a][r].at(chosen);
+      const double outcome_averted = outcome == Averted::Harm ? harm_averted[a][r] : averted[a][r];
       const double extra = runs[a][r].at(spending) - runs[0][r].at(spending);
       objective[a][r] =
           value_per_victim_year > 0 ? value_per_victim_year * outcome_averted - extra : outcome_averted;

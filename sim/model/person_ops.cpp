@@ -104,6 +104,13 @@ void end_recovery(State& state, std::uint32_t person) {
   if (recovering > 0) --recovering;
 }
 
+void recover(const Model& model, State& state, StepContext& ctx, std::uint32_t person, ExitRoute route) {
+  end_recovery(state, person);
+  ctx.metric(Metric::survivor_recoveries, state.persons.home_region[person],
+             static_cast<std::size_t>(route)) += 1;
+  record_person_event(model, state, ctx, EventKind::Recovery, person);
+}
+
 void free_from_trafficking(State& state, std::uint32_t person, ExitRoute route) {
   auto& p = state.persons;
   note_exit(state, person, static_cast<std::uint8_t>(route));

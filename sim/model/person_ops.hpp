@@ -197,6 +197,10 @@ void leave_protection(State& state, std::uint32_t person);
 void start_recovery(State& state, std::uint32_t person);
 void end_recovery(State& state, std::uint32_t person);
 
+// A survivor at home recovers (good services at their end, or time): no
+// longer recovering, counted by how their trafficking ended, RECOVERY.
+void recover(const Model& model, State& state, StepContext& ctx, std::uint32_t person, ExitRoute route);
+
 // What happens after identification, for any channel: what the agency
 // records, punishment where non-punishment is off, a shelter place if one
 // is free, cooperation with prosecution, evidence against the controller.

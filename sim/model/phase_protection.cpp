@@ -82,12 +82,8 @@ void run_protection(const Model& model, State& state, StepContext& ctx) {
     set_awareness(state, i, std::max(awareness_now(model, state, i), quality * awareness_after));
     // Good services end the recovery with their stay; the others recover
     // with time (phase 10).
-    if (stream.bernoulli(person_draw::kReintegrated, quality)) {
-      end_recovery(state, i);
-      ctx.metric(Metric::survivor_recoveries, p.home_region[i],
-                 static_cast<std::size_t>(ExitRoute::Protected)) += 1;
-      record_person_event(model, state, ctx, EventKind::Recovery, i);
-    }
+    if (stream.bernoulli(person_draw::kReintegrated, quality))
+      recover(model, state, ctx, i, ExitRoute::Protected);
   }
   serve_non_victims(model, state, ctx);
 }

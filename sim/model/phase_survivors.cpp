@@ -11,7 +11,6 @@
 #include <limits>
 #include <optional>
 
-#include "events.hpp"
 #include "observation.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -125,7 +124,7 @@ void review(const Model& model, const State& state, StepContext& ctx, const Surv
     record_survivor_followup(ctx, home, followup_of(model, state, event.person, *outcome));
 }
 
-void recover(const Model& model, State& state, StepContext& ctx, const SurvivorEvent& event) {
+void recover_if_still_due(const Model& model, State& state, StepContext& ctx, const SurvivorEvent& event) {
   const auto& p = state.persons;
   const std::uint32_t i = event.person;
   // Only the spell at liberty it was drawn for: not after re-trafficking or
@@ -133,9 +132,7 @@ void recover(const Model& model, State& state, StepContext& ctx, const SurvivorE
   if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free) || p.state_since[i] != event.since ||
       !(p.flags[i] & person_flag::kRecovering))
     return;
-  end_recovery(state, i);
-  ctx.metric(Metric::survivor_recoveries, p.home_region[i], event.route) += 1;
-  record_person_event(model, state, ctx, EventKind::Recovery, i);
+  recover(model, state, ctx, i, static_cast<ExitRoute>(event.route));
 }
 
 // The recoveries and reviews due by this step, in (due, person, kind) order.
@@ -148,7 +145,7 @@ void run_due(const Model& model, State& state, StepContext& ctx) {
     if (event.kind == SurvivorEvent::Review)
       review(model, state, ctx, event);
     else
-      recover(model, state, ctx, event);
+      recover_if_still_due(model, state, ctx, event);
   }
 }
 
