@@ -11,6 +11,8 @@ with_mpi=${TIPSIM_WITH_MPI:-OFF}
 packages=(
   # build
   build-essential cmake ninja-build pkg-config git
+  # a compiler cache that every checkout shares (CMakeLists.txt: TIPSIM_CCACHE)
+  ccache
   # libraries
   libtbb-dev libboost-dev libhdf5-dev libtomlplusplus-dev libcli11-dev librandom123-dev libstb-dev
   # tests and benchmarks

@@ -53,7 +53,7 @@ bool parse_size(const std::string& text, int& width, int& height) {
 
 // What the command line asks for.
 struct ViewerOptions {
-  std::string input = std::string(TIPSIM_SCENARIO_DIR) + "/baseline.toml";
+  std::string input = std::string(bundled_scenario_dir()) + "/baseline.toml";
   std::string compare, screenshot, size = "1600x1000", exercise, save;
   std::vector<std::string> answers;
   int frames = 60;

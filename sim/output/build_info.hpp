@@ -9,5 +9,8 @@ namespace tipsim {
 const char* version();
 // The source revision the program was built from, or "unknown".
 const char* source_revision();
+// The bundled scenarios' folder (scenarios/ of the source tree the program
+// was built from), where `tipsim scenarios` looks unless told otherwise.
+const char* bundled_scenario_dir();
 
 }  // namespace tipsim

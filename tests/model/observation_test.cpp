@@ -14,6 +14,7 @@
 
 #include "model_math.hpp"
 #include "person_ops.hpp"
+#include "test_paths.hpp"
 #include "test_worlds.hpp"
 
 namespace tipsim {
@@ -59,7 +60,7 @@ TEST(ObservedLayer, OnlyAgenciesRecordsWriteTheObservedSeries) {
   // take records (what an agency knows), never the state; no other file of
   // the model names an observed series. Summaries (metrics.cpp) only read
   // finished series.
-  const fs::path model_dir = fs::path(TIPSIM_SOURCE_DIR) / "sim" / "model";
+  const fs::path model_dir = fs::path(test_paths::source_dir) / "sim" / "model";
   const std::string observation = read_text(model_dir / "observation.cpp");
   const std::string interface = read_text(model_dir / "observation.hpp");
   std::size_t observed = 0;

@@ -17,6 +17,7 @@
 
 #include "run_file_checks.hpp"
 #include "scenario_checks.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim {
 namespace {
@@ -26,7 +27,7 @@ namespace fs = std::filesystem;
 // The inputs in fuzz/FOLDER, sorted. A folder that is missing or cannot be
 // listed fails the calling test: a replay of nothing proves nothing.
 std::vector<fs::path> inputs(const std::string& folder) {
-  const fs::path where = fs::path(TIPSIM_SOURCE_DIR) / "fuzz" / folder;
+  const fs::path where = fs::path(test_paths::source_dir) / "fuzz" / folder;
   std::vector<fs::path> files;
   std::error_code ec;
   for (fs::directory_iterator entry(where, ec), end; !ec && entry != end; entry.increment(ec))
@@ -49,8 +50,8 @@ void replay_scenarios(const std::string& folder) {
   for (const fs::path& file : files) {
     SCOPED_TRACE(file.string());
     try {
-      const std::string problem =
-          fuzz::check_scenario_text(bytes_of(file), std::string(TIPSIM_SCENARIO_DIR) + "/fuzz.toml");
+      const std::string problem = fuzz::check_scenario_text(
+          bytes_of(file), std::string(test_paths::source_dir) + "/scenarios/fuzz.toml");
       EXPECT_TRUE(problem.empty()) << problem;
     } catch (const std::exception& e) {
       ADD_FAILURE() << "an exception other than ScenarioError: " << e.what();

@@ -22,6 +22,7 @@
 #include "crash_site.hpp"
 #include "process_helpers.hpp"
 #include "run_file.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim {
 namespace {
@@ -91,18 +92,16 @@ class ReaderRefusal : public ::testing::Test {
     if (!expected.empty()) {
       EXPECT_TRUE(contains(inspect.err, expected)) << inspect.err;
     }
-#ifdef TIPSIM_VIEWER_PATH
-    {
+    if (*test_paths::viewer != '\0') {
       // The viewer reads the file before it opens a window, so no display
       // is needed to see it refuse one.
       Tipsim::Options viewer;
-      viewer.program = TIPSIM_VIEWER_PATH;
+      viewer.program = test_paths::viewer;
       viewer.environment = {"DISPLAY=", "WAYLAND_DISPLAY="};
       const Outcome replay = run_tipsim(folder_.path(), {name}, viewer);
       EXPECT_EQ(replay.shell_status(), 2) << "tipsim-viewer " << name << ": " << replay.err;
       EXPECT_TRUE(contains(replay.err, name)) << replay.err;
     }
-#endif
     const Outcome rerun =
         run_tipsim(folder_.path(), {"run", "--from", name, "-o", "rerun/out.h5", "--quiet"});
     EXPECT_EQ(rerun.shell_status(), 2) << name << ": " << rerun.err;
@@ -420,7 +419,7 @@ TEST_F(ReaderRefusal, RandomByteFlipsThroughTheProgram) {
   const char* asan = std::getenv("ASAN_OPTIONS");
   Tipsim::Options crash_sites;
   crash_sites.environment = {
-      "LD_PRELOAD=" TIPSIM_CRASH_SITE_LIBRARY,
+      std::string("LD_PRELOAD=") + test_paths::crash_site_library,
       // A sanitized tipsim accepts a library loaded before its runtime.
       std::string("ASAN_OPTIONS=") + (asan != nullptr ? asan : "") + ":verify_asan_link_order=0"};
   Splitmix random(777);

@@ -28,6 +28,7 @@
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
 #include "summary_table.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim {
 namespace {
@@ -247,7 +248,7 @@ TEST_F(CliTest, ValidatePrintsResolvedTomlThatLoadsBack) {
 // ---- scenarios -------------------------------------------------------------------------------
 
 TEST_F(CliTest, ScenariosListsTheBundledFiles) {
-  const fs::path bundled = fs::path(TIPSIM_SOURCE_DIR) / "scenarios";
+  const fs::path bundled = fs::path(test_paths::source_dir) / "scenarios";
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(bundled))
     if (entry.path().extension() == ".toml") files.push_back(entry.path());

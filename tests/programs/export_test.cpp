@@ -21,6 +21,7 @@
 #include "faulty_disk.hpp"
 #include "process_helpers.hpp"
 #include "run_file.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim {
 namespace {
@@ -29,7 +30,7 @@ namespace fs = std::filesystem;
 using testing::contains;
 using testing::Outcome;
 
-const std::string kTinyToml = std::string(TIPSIM_SOURCE_DIR) + "/scenarios/tiny.toml";
+const std::string kTinyToml = std::string(test_paths::source_dir) + "/scenarios/tiny.toml";
 
 // An arm of the tiny world with five times the investigators.
 const std::string kSurge = "extends = \"" + kTinyToml +

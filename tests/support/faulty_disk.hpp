@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "process_helpers.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim::testing {
 
@@ -28,7 +29,7 @@ inline Outcome run_on_faulty_disk(const ScratchFolder& folder, const std::filesy
   const char* asan = std::getenv("ASAN_OPTIONS");
   Tipsim::Options options;
   options.environment = {
-      "LD_PRELOAD=" TIPSIM_FAULTY_DISK_LIBRARY,
+      std::string("LD_PRELOAD=") + test_paths::faulty_disk_library,
       "TIPSIM_FAULTY_DISK=" + disk.string(),
       "TIPSIM_FAULTY_DISK_ERROR=" + fault.error,
       "TIPSIM_FAULTY_DISK_BYTES=" + std::to_string(fault.bytes),

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "test_paths.hpp"
+
 namespace tipsim::testing {
 
 namespace fs = std::filesystem;
@@ -101,7 +103,7 @@ struct ProgramOptions {
   // its arguments, with tipsim's command line appended.
   std::vector<std::string> wrapper;
   // Another program instead of tipsim (e.g. tipsim-viewer).
-  std::string program = TIPSIM_CLI_PATH;
+  std::string program = test_paths::cli;
 };
 
 // A running `tipsim`, started in `folder` with stdout and stderr going to

@@ -14,6 +14,7 @@
 #include "replay_run.hpp"
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim::viz {
 namespace {
@@ -21,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kBranchWorld = TIPSIM_SOURCE_DIR "/scenarios/tiny.toml";
+const std::string kBranchWorld = std::string(test_paths::source_dir) + "/scenarios/tiny.toml";
 
 class BranchTest : public ::testing::Test {
  protected:

@@ -15,6 +15,7 @@
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
 #include "simulation.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim::viz {
 namespace {
@@ -57,7 +58,7 @@ class ExerciseSessionTest : public ::testing::Test {
     char folder_template[] = "/tmp/tipsim_viz_exercise_XXXXXX";
     ASSERT_NE(mkdtemp(folder_template), nullptr);
     folder_ = folder_template;
-    fs::copy_file(TIPSIM_SOURCE_DIR "/scenarios/tiny.toml", folder_ / "tiny.toml");
+    fs::copy_file(std::string(test_paths::source_dir) + "/scenarios/tiny.toml", folder_ / "tiny.toml");
     std::ofstream(folder_ / "exercise.toml") << kExerciseText;
   }
   void TearDown() override { fs::remove_all(folder_); }

@@ -6,6 +6,7 @@
 
 #include "scenario_loader.hpp"
 #include "simulation.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim::viz {
 namespace {
@@ -106,7 +107,7 @@ TEST(Indicators, RouteFlowEstimateSplitsByShareRecruitmentAndForm) {
 }
 
 TEST(Indicators, CountedFlowsFollowTheRoutesOfALiveWorld) {
-  const Scenario sc = load_scenario_file(TIPSIM_SOURCE_DIR "/scenarios/tiny.toml");
+  const Scenario sc = load_scenario_file(std::string(test_paths::source_dir) + "/scenarios/tiny.toml");
   Simulation sim(sc, 0);
   for (int i = 0; i < 20; ++i) sim.step();
   const RouteFlows f = count_route_flows(sim.state());

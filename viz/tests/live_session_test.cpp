@@ -13,6 +13,7 @@
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
 #include "simulation.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim::viz {
 namespace {
@@ -20,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kTiny = TIPSIM_SOURCE_DIR "/scenarios/tiny.toml";
+const std::string kTiny = std::string(test_paths::source_dir) + "/scenarios/tiny.toml";
 
 bool wait_steps(LiveSession& session, std::int32_t steps) {
   return session.wait_for([&](const LiveStatus& s) { return !s.building && s.steps_done >= steps; }, 60s);

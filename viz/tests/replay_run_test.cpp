@@ -12,6 +12,7 @@
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
 #include "simulation.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim::viz {
 namespace {
@@ -30,7 +31,7 @@ class ReplayRunTest : public ::testing::Test {
   // tiny.toml cut to 30 steps, three replicates, written as the CLI would.
   std::string write_tiny_run(Scenario& scenario, const std::string& scale = "1") {
     scenario =
-        load_scenario_file(TIPSIM_SOURCE_DIR "/scenarios/tiny.toml",
+        load_scenario_file(std::string(test_paths::source_dir) + "/scenarios/tiny.toml",
                            {"scenario.steps=30", "scenario.replicates=3", "population.scale=" + scale});
     const std::string path = (folder_ / "tiny.h5").string();
     output::RunFileInfo info;

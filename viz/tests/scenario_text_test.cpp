@@ -3,12 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "scenario_loader.hpp"
+#include "test_paths.hpp"
 
 namespace tipsim::viz {
 namespace {
 
 TEST(ScenarioText, DescribesTheTinyWorldInPlainWords) {
-  const Scenario sc = load_scenario_file(TIPSIM_SOURCE_DIR "/scenarios/tiny.toml");
+  const Scenario sc = load_scenario_file(std::string(test_paths::source_dir) + "/scenarios/tiny.toml");
   const ScenarioSummary d = describe_scenario(sc);
   EXPECT_EQ(d.title, "tiny");
   EXPECT_FALSE(d.question.empty());
@@ -21,15 +22,16 @@ TEST(ScenarioText, DescribesTheTinyWorldInPlainWords) {
   EXPECT_EQ(d.levers[1], "Shelter places: 20 per 100 000 people");
   EXPECT_TRUE(d.interventions.empty());
   // At 50 people per agent the world is 50 times as many people.
-  const ScenarioSummary scaled = describe_scenario(
-      load_scenario_file(TIPSIM_SOURCE_DIR "/scenarios/tiny.toml", {"population.scale=50"}));
+  const ScenarioSummary scaled = describe_scenario(load_scenario_file(
+      std::string(test_paths::source_dir) + "/scenarios/tiny.toml", {"population.scale=50"}));
   EXPECT_EQ(
       scaled.size,
       "1 000 000 people in 2 regions, over 2 years in weekly steps (the model runs one agent for 50 people)");
 }
 
 TEST(ScenarioText, ListsInterventionsAndRegionalDifferences) {
-  const Scenario sc = load_scenario_file(TIPSIM_SOURCE_DIR "/scenarios/prosecution_surge.toml");
+  const Scenario sc =
+      load_scenario_file(std::string(test_paths::source_dir) + "/scenarios/prosecution_surge.toml");
   const ScenarioSummary d = describe_scenario(sc);
   ASSERT_FALSE(d.interventions.empty());
   EXPECT_NE(d.interventions[0].find("From week"), std::string::npos);

@@ -26,15 +26,17 @@
 #define STB_IMAGE_IMPLEMENTATION
 #include <stb_image.h>
 
+#include "test_paths.hpp"
+
 namespace tipsim::viz {
 namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kViewer = TIPSIM_VIEWER_PATH;
-const std::string kCli = TIPSIM_CLI_PATH;
+const std::string kViewer = test_paths::viewer;
+const std::string kCli = test_paths::cli;
 const std::string kXvfbRun = TIPSIM_XVFB_RUN;
-const std::string kTiny = TIPSIM_SOURCE_DIR "/scenarios/tiny.toml";
+const std::string kTiny = std::string(test_paths::source_dir) + "/scenarios/tiny.toml";
 constexpr int kWidth = 1600, kHeight = 1000;
 
 struct Outcome {

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "build_info.hpp"
 #include "commands.hpp"
 #include "exercise.hpp"
 #include "scenario_loader.hpp"
@@ -109,7 +110,7 @@ int scenarios_command() {
   // copy of the scenarios.
   const char* from_environment = std::getenv("TIPSIM_SCENARIO_DIR");
   const std::filesystem::path folder =
-      from_environment != nullptr && *from_environment != '\0' ? from_environment : TIPSIM_SCENARIO_DIR;
+      from_environment != nullptr && *from_environment != '\0' ? from_environment : bundled_scenario_dir();
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec)) {
     print_error("the scenario folder '" + folder.string() +
