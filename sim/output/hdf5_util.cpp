@@ -94,6 +94,21 @@ Handle utf8_string_type() {
   return type;
 }
 
+herr_t write_dataset(hid_t dataset, hid_t memory_type, hid_t memory_space, hid_t file_space,
+                     std::size_t elements, const void* values) {
+  // A strip of at most the default 1 MiB, and never less than a page: room
+  // for every element in memory and in the file (a variable-length string
+  // is a 16-byte heap reference there).
+  constexpr std::size_t kDefault = std::size_t{1} << 20, kPage = 4096, kReference = 16;
+  Handle file_type(H5Dget_type(dataset), H5Tclose);
+  if (!file_type.valid()) return -1;
+  const std::size_t element = std::max({H5Tget_size(memory_type), H5Tget_size(file_type.get()), kReference});
+  const std::size_t bytes = std::clamp(elements * element, kPage, kDefault);
+  Handle transfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
+  if (!transfer.valid() || H5Pset_buffer(transfer.get(), bytes, nullptr, nullptr) < 0) return -1;
+  return H5Dwrite(dataset, memory_type, memory_space, file_space, transfer.get(), values);
+}
+
 namespace {
 
 // Attributes are created with a scalar (or 1-D) dataspace; an attribute of

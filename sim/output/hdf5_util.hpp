@@ -79,6 +79,14 @@ void check_status(herr_t status, const std::string& path, std::string_view what)
 // `string`).
 Handle utf8_string_type();
 
+// H5Dwrite of `elements` values (of memory_type in memory) into the
+// selection `file_space` of `dataset` (H5S_ALL: all of it), with a type
+// conversion buffer sized to the values. HDF5's default buffer is 1 MiB,
+// allocated and zeroed for every write that converts (strings, integers
+// stored narrower), which costs more than the small writes of a run file.
+herr_t write_dataset(hid_t dataset, hid_t memory_type, hid_t memory_space, hid_t file_space,
+                     std::size_t elements, const void* values);
+
 // Writers of attributes on any object (file, group or dataset).
 void write_attribute(hid_t object, const char* name, std::string_view value, const std::string& path);
 void write_attribute(hid_t object, const char* name, std::int64_t value, const std::string& path);

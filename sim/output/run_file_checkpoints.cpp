@@ -64,8 +64,9 @@ void write_array(hid_t group, const StateArray& array, const std::string& path) 
                             path, what),
                   H5Dclose);
         if (!values.empty())
-          h5::check_status(H5Dwrite(ds.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-                           path, what);
+          h5::check_status(
+              h5::write_dataset(ds.get(), memory_type, H5S_ALL, H5S_ALL, values.size(), values.data()), path,
+              what);
         if (!array.meaning.empty()) h5::write_attribute(ds.get(), "long_name", array.meaning, path);
       },
       array.values);

@@ -127,8 +127,8 @@ void copy_dataset(hid_t from, hid_t to, const std::string& name, const std::stri
     if (H5Dread(source.get(), memory_type.get(), memory_space.get(), source_space.get(), H5P_DEFAULT,
                 buffer.data()) < 0)
       source_failed(resuming, run_part, path, what);
-    h5::check_status(H5Dwrite(target.get(), memory_type.get(), memory_space.get(), target_space.get(),
-                              H5P_DEFAULT, buffer.data()),
+    h5::check_status(h5::write_dataset(target.get(), memory_type.get(), memory_space.get(),
+                                       target_space.get(), values, buffer.data()),
                      path, what);
   }
 }

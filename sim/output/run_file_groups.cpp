@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 
@@ -150,7 +151,7 @@ Handle GroupWriter::text(const char* name, const std::string& value, std::string
                 path_, std::string("cannot create dataset '") + name + "'"),
       H5Dclose);
   const char* pointer = value.c_str();
-  h5::check_status(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &pointer), path_,
+  h5::check_status(h5::write_dataset(ds.get(), type.get(), H5S_ALL, H5S_ALL, 1, &pointer), path_,
                    std::string("cannot write dataset '") + name + "'");
   describe(ds.get(), long_name, {});
   return ds;
@@ -252,7 +253,7 @@ Handle GroupWriter::strings_dataset(const char* name, const std::vector<std::str
 void GroupWriter::write(hid_t ds, hid_t memory_type, const void* data, std::size_t count) {
   // An empty table has nothing to write (and HDF5 wants no buffer then).
   if (count == 0) return;
-  h5::check_status(H5Dwrite(ds, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), path_,
+  h5::check_status(h5::write_dataset(ds, memory_type, H5S_ALL, H5S_ALL, count, data), path_,
                    "cannot write a dataset");
 }
 
@@ -281,8 +282,9 @@ void write_block(hid_t ds, hid_t memory_type, const void* data, const std::vecto
   Handle memory_space(
       h5::check(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), path, what),
       H5Sclose);
-  h5::check_status(H5Dwrite(ds, memory_type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), path,
-                   what);
+  const hsize_t elements = std::accumulate(count.begin(), count.end(), hsize_t{1}, std::multiplies<>());
+  h5::check_status(h5::write_dataset(ds, memory_type, memory_space.get(), file_space.get(), elements, data),
+                   path, what);
 }
 
 void append_rows(hid_t ds, hid_t memory_type, const void* data, std::size_t at, std::size_t count,

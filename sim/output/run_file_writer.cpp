@@ -309,9 +309,9 @@ void RunFileWriter::Impl::write_summaries(const ReplicateResult& result) {
     Handle file_space(h5::check(H5Dget_space(ds), path, what), H5Sclose);
     h5::check_status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
                      path, what);
-    h5::check_status(H5Dwrite(ds, H5T_NATIVE_DOUBLE, memory_space.get(), file_space.get(), H5P_DEFAULT,
-                              &result.summary[i]),
-                     path, what);
+    h5::check_status(
+        h5::write_dataset(ds, H5T_NATIVE_DOUBLE, memory_space.get(), file_space.get(), 1, &result.summary[i]),
+        path, what);
   }
 }
 
