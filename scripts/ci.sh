@@ -24,6 +24,11 @@
 # After each test stage, scripts/check_skips.py fails the stage for a
 # skipped test that tests/allowed_skips.txt does not list with its reason.
 # FUZZ_SECONDS overrides the minute. See docs/reliability.md.
+#
+# The builds compile through the machine's compiler cache (ccache, which
+# scripts/setup.sh installs; CMakeLists.txt: TIPSIM_CCACHE): a fresh clone
+# compiles only what no earlier checkout on the machine compiled with the
+# same flags. The summary says how many objects it reused.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -79,10 +84,18 @@ release() {
   return $status
 }
 
+# The compiler cache's objects reused and compiled so far: "HITS MISSES".
+cache_counts() {
+  ccache --print-stats 2>/dev/null |
+    awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" {h += $2} $1 == "cache_miss" {m += $2}
+         END {print h + 0, m + 0}'
+}
+
 export jobs
 export -f lint sanitized release
 total_started=$(date +%s)
 scripts/setup.sh || exit 1
+read -r hits_before misses_before < <(cache_counts)
 for s in "${stages[@]}"; do
   case $s in
     lint) stage "lint: clang-format, pyflakes" "${deadline[lint]}" lint ;;
@@ -105,4 +118,8 @@ for i in "${!names[@]}"; do
   [[ ${results[$i]} == ok ]] || failed=1
 done
 printf '  %-42s %5d s\n' "total" "$(($(date +%s) - total_started))"
+if command -v ccache >/dev/null; then
+  read -r hits misses < <(cache_counts)
+  echo "  compiler cache: $((hits - hits_before)) objects reused, $((misses - misses_before)) compiled"
+fi
 exit $failed
