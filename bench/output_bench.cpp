@@ -9,15 +9,19 @@
 
 #include <filesystem>
 
+#include "build_info.hpp"
 #include "run_file.hpp"
 #include "scenario_loader.hpp"
 #include "simulation.hpp"
 
 namespace {
 
+// The bundled baseline scenario.
+std::string baseline_file() { return std::string(tipsim::bundled_scenario_dir()) + "/baseline.toml"; }
+
 const tipsim::Scenario& baseline() {
   static const tipsim::Scenario scenario =
-      tipsim::load_scenario_file(TIPSIM_BENCH_SCENARIO, {"scenario.replicates=1"});
+      tipsim::load_scenario_file(baseline_file(), {"scenario.replicates=1"});
   return scenario;
 }
 

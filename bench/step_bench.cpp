@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "build_info.hpp"
 #include "phases.hpp"
 #include "scenario_loader.hpp"
 
@@ -41,8 +42,9 @@ Fixture& fixture(std::int64_t persons) {
   auto& slot = worlds[persons];
   if (!slot) {
     slot = std::make_unique<Fixture>();
-    slot->model = tipsim::compile_model(tipsim::load_scenario_file(
-        TIPSIM_BENCH_SCENARIO, {"population.size=" + std::to_string(persons), "scenario.steps=1000000"}));
+    slot->model = tipsim::compile_model(
+        tipsim::load_scenario_file(std::string(tipsim::bundled_scenario_dir()) + "/baseline.toml",
+                                   {"population.size=" + std::to_string(persons), "scenario.steps=1000000"}));
     slot->state = tipsim::initial_state(slot->model, 0);
     slot->context = tipsim::StepContext(slot->model);
     for (int s = 0; s < 52; ++s) tipsim::step(slot->model, slot->state, slot->context);
