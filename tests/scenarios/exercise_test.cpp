@@ -71,7 +71,7 @@ TEST_F(ExerciseTest, TheShippedExercisesLoad) {
        {"supply_chain_forced_labour.toml", "sex_trafficking_protection_prosecution.toml"}) {
     SCOPED_TRACE(name);
     const Exercise e =
-        load_exercise_file((std::string(test_paths::source_dir) + "/scenarios/exercises/") + name);
+        load_exercise_file(std::string(test_paths::source_dir) + "/scenarios/exercises/" + name);
     EXPECT_FALSE(e.title.empty());
     EXPECT_FALSE(e.briefing.empty());
     EXPECT_EQ(e.decisions.size(), 2u);
@@ -84,7 +84,7 @@ TEST_F(ExerciseTest, TheShippedExercisesLoad) {
   for (const char* name :
        {"exercise-supply-chain.toml", "exercise-protection-prosecution.toml", "exercise-every-field.toml"}) {
     SCOPED_TRACE(name);
-    std::ifstream in((std::string(test_paths::source_dir) + "/fuzz/corpus/scenario/") + name);
+    std::ifstream in(std::string(test_paths::source_dir) + "/fuzz/corpus/scenario/" + name);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_FALSE(text.empty());
     EXPECT_NO_THROW(load_exercise_text(text, std::string(test_paths::source_dir) + "/scenarios/fuzz.toml"));
