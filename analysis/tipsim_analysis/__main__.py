@@ -68,7 +68,8 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _report_arguments(r: argparse.ArgumentParser) -> None:
-    from .report import DEFAULT_TARGETS
+    # The report's default targets, without importing the report (and its figures) for every command.
+    from .provenance import CALIBRATION_TARGETS as DEFAULT_TARGETS
 
     r.add_argument("file", help="a tipsim run file (run, sweep or comparison)")
     r.add_argument("-o", "--output", required=True, help="folder to write into (made when missing)")

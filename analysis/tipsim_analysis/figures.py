@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -40,7 +39,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.lines import Line2D
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 from matplotlib.path import Path as CurvePath
 from matplotlib.text import Text
@@ -207,26 +205,20 @@ def _footer_text(fig: plt.Figure, text: Text, lines: Sequence[str], renderer) ->
         chars = int(chars * 0.9)
 
 
-def _shift_up(fig: plt.Figure, strip: float, old_height: float, new_height: float, footer: Text,
-              constrained: bool) -> None:
-    """Moves what the figure holds up by `strip` inches once it is `new_height` tall: its constrained
-    layout (or else its axes, fixed where they are), its texts in figure coordinates and the legends
-    anchored to it."""
+def _shift_up(fig: plt.Figure, strip: float, old_height: float, new_height: float, footer: Text) -> None:
+    """Moves what the figure holds up by `strip` inches once it is `new_height` tall: its axes, fixed
+    where its layout put them, its texts in figure coordinates and the legends anchored to it."""
     def lifted(y: float) -> float:
         return (y * old_height + strip) / new_height
 
-    engine = fig.get_layout_engine()
-    if constrained:
-        left, bottom, width, height = engine.get()["rect"]
-        engine.set(rect=(left, lifted(bottom), width, height * old_height / new_height))
-    else:
-        fig.set_layout_engine("none")
-        for ax in fig.axes:
-            box = ax.get_position()
-            ax.set_position([box.x0, lifted(box.y0), box.width, box.height * old_height / new_height])
-    placed_by_layout = {id(fig._suptitle), id(fig._supxlabel), id(fig._supylabel)} if constrained else set()
+    # The layout is done: laid out again, the figure would not leave the footer its strip (and saving it
+    # would lay it out twice per file).
+    fig.set_layout_engine(None)
+    for ax in fig.axes:
+        box = ax.get_position()
+        ax.set_position([box.x0, lifted(box.y0), box.width, box.height * old_height / new_height])
     for text in fig.texts:
-        if text is not footer and id(text) not in placed_by_layout and text.get_transform() == fig.transFigure:
+        if text is not footer and text.get_transform() == fig.transFigure:
             x, y = text.get_position()
             text.set_position((x, lifted(y)))
     for legend in fig.legends:
@@ -249,6 +241,8 @@ def add_footer(fig: plt.Figure, source: Run | RunNotes | None, note: str = "") -
     `note`: a line of the figure's own, written first. Every figure
     function calls this last, once the figure is complete; a figure
     without its run (None) says only that it is a simulation.
+    The figure keeps the layout it has then (its layout engine is removed),
+    so saving it draws it as it is, without laying it out again.
     Returns the footer's Text (its gid is FOOTER_GID).
     """
     notes = run_notes(source) if isinstance(source, Run) else source
@@ -259,22 +253,14 @@ def add_footer(fig: plt.Figure, source: Run | RunNotes | None, note: str = "") -
     _footer_text(fig, footer, lines, renderer)
     # What the figure holds, without the footer: how far it hangs below the bottom edge.
     footer.set_visible(False)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fig.draw_without_rendering()
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    # A constrained layout that gave up (axes too small for their decorations) leaves the axes where they
-    # are, so they are moved by hand, like those of a figure without a layout engine.
-    constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) and \
-        not any("constrained_layout not applied" in str(w.message) for w in caught)
+    fig.draw_without_rendering()
     below = max(0.0, -fig.get_tightbbox(renderer).y0)
     footer.set_visible(True)
     height = footer.get_window_extent(renderer).height / fig.dpi
     strip = below + height + 2 * FOOTER_PAD
     old_height = fig.get_figheight()
     new_height = old_height + strip
-    _shift_up(fig, strip, old_height, new_height, footer, constrained)
+    _shift_up(fig, strip, old_height, new_height, footer)
     fig.set_figheight(new_height)
     footer.set_position((0.01, FOOTER_PAD / new_height))
     return footer
