@@ -607,6 +607,10 @@ def _arm_colours(baseline: str, arms: Sequence[str]) -> dict[str, str]:
     return colours
 
 
+# Arm names longer than this are numbered on the cost-effectiveness plane.
+ARM_NAME_ON_PLANE = 28
+
+
 def _decades(low: float, high: float) -> list[float]:
     """The powers of ten from `low` to `high`, both rounded outwards."""
     first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
@@ -635,6 +639,13 @@ def cost_effectiveness_figure(run: Run) -> plt.Figure:
     # The curves' columns: the value, the baseline, then the arms in the file's order.
     arms = [str(c) for c in curves.columns[2:]]
     colours = _arm_colours(baseline, arms)
+    # Long arm names (an allocation's splits) would crowd the plane out: there the arms are numbered,
+    # and the legend, wrapped, says which is which.
+    numbered = any(len(a) > ARM_NAME_ON_PLANE for a in arms)
+    on_plane = {a: (str(i + 1) if numbered else a) for i, a in enumerate(arms)}
+    on_plane[baseline] = "0" if numbered else baseline
+    in_legend = {a: textwrap.fill(f"{on_plane[a]}: {a}" if numbered else a, 44, subsequent_indent="   ")
+                 for a in [baseline, *arms]}
     effect_units = table.attrs["units"][effect] + (", in agents" if run.agent_units else "")
     with plt.rc_context(STYLE):
         fig, (plane, ceac) = plt.subplots(1, 2, figsize=(11.5, 4.8), layout="constrained")
@@ -652,7 +663,7 @@ def cost_effectiveness_figure(run: Run) -> plt.Figure:
             marker, filled = STATUS_MARKERS.get(row.status, ("s", False))
             plane.plot([x], [y], marker, ms=7, color=colour, mfc=colour if filled else "white", mew=1.4,
                        zorder=3, gid=f"arm:{row.arm}")
-            plane.annotate(row.arm, (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7, color="#333333")
+            plane.annotate(on_plane[row.arm], (x, y), xytext=(5, 4), textcoords="offset points", fontsize=7, color="#333333")
         frontier = table[table["status"] == "frontier"].sort_values("extra_cost", kind="stable")
         plane.plot(frontier[effect], frontier["extra_cost"], color="#333333", lw=1.2, zorder=2,
                    gid="frontier")
@@ -665,7 +676,7 @@ def cost_effectiveness_figure(run: Run) -> plt.Figure:
         _human_axis(plane.yaxis)
         _human_axis(plane.xaxis)
         _title(plane, f"(a) cost-effectiveness plane against '{baseline}': means and 95 % intervals over "
-                      f"{table.attrs['replicates']} replicate pairs", 60)
+                      f"{table.attrs['replicates']} replicate pairs", 50)
 
         values = curves["value"].to_numpy(dtype=float)
         positive = values[values > 0]
@@ -675,7 +686,8 @@ def cost_effectiveness_figure(run: Run) -> plt.Figure:
         styles = {baseline: "--", **{a: "-" if i < len(ARM_PALETTE) else "-." for i, a in enumerate(arms)}}
         for arm in [baseline, *arms]:
             ceac.plot(values, curves[arm].to_numpy(dtype=float), color=colours[arm], lw=1.6, ls=styles[arm],
-                      label=f"{arm} (baseline)" if arm == baseline else arm, gid=f"acceptability:{arm}")
+                      label=f"{in_legend[arm]} (baseline)" if arm == baseline else in_legend[arm],
+                      gid=f"acceptability:{arm}")
         ceac.axvline(value, color="#888888", lw=1.0, ls=":", gid="value_per_victim_year",
                      label=f"value used: {_human(value)} USD")
         ticks = ([0.0] if values.min() <= 0 else []) + _decades(lowest, float(values.max()))
@@ -687,7 +699,7 @@ def cost_effectiveness_figure(run: Run) -> plt.Figure:
                         f"{_human(lowest)})")
         ceac.set_ylabel("probability most cost-effective")
         _title(ceac, "(b) acceptability: share of replicate pairs in which each arm has the highest net "
-                     "monetary benefit", 60)
+                     "monetary benefit", 50)
         ceac.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="arm")
 
         handles = [Line2D([], [], color="#333333", marker="o", ms=6, lw=1.2, label="frontier (joined by cost)"),

@@ -71,6 +71,9 @@ def test_other_files_are_refused(tiny_run_file):
         A.frontier_table(tiny_run_file)
 
 
+# An allocation's arms are named by their splits, long names that once squeezed the cost-effectiveness
+# plane's axes to nothing (matplotlib then gives up the layout and says so).
+@pytest.mark.filterwarnings("error:constrained_layout not applied")
 def test_the_report_draws_the_frontier(allocation_file, tmp_path):
     from tipsim_analysis import report
 
@@ -82,3 +85,16 @@ def test_the_report_draws_the_frontier(allocation_file, tmp_path):
     assert len(frontier) == 1
     np.testing.assert_array_equal(frontier[0].frame["probability_better_than_even"],
                                   A.frontier_table(allocation_file)["probability_better_than_even"])
+
+
+def test_long_arm_names_are_numbered_on_the_plane(allocation_file):
+    from tipsim_analysis import figures as F, open_run
+
+    with open_run(allocation_file) as run:
+        fig = F.cost_effectiveness_figure(run)
+    plane, ceac = fig.axes[:2]
+    # The baseline (0) and the six splits, numbered where they stand; the legend says which is which.
+    assert sorted(t.get_text() for t in plane.texts) == [str(i) for i in range(7)]
+    legend = [t.get_text().replace("\n", " ") for t in ceac.get_legend().get_texts()]
+    assert legend[0] == "0: no borders (baseline)"
+    assert legend[1].startswith("1: 1,000 USD/yr:") and "policy.prevention.demand_reduction 1," in legend[1]
