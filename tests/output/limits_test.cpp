@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -198,6 +200,72 @@ TEST(Limits, ARunTooLargeForMemoryIsRefusedWithTheEstimate) {
   EXPECT_TRUE(folder.entries("out").empty());
   // Refused before anything was allocated.
   EXPECT_LT(took, std::chrono::seconds(30));
+}
+
+// ---- the memory estimate, which refuses runs that do not fit ---------------------------
+
+// Bytes from a figure as format_bytes writes it ("56.5 MiB"); NaN when it is not one.
+double bytes_of(const std::string& number, const std::string& unit) {
+  const std::vector<std::string> units = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  double factor = 1;
+  for (const std::string& u : units) {
+    if (u == unit) return std::stod(number) * factor;
+    factor *= 1024;
+  }
+  return std::nan("");
+}
+
+// The estimate a run's memory is judged by (the program, the replicates at
+// once, the burn-ins forks share) against the peak it printed (the
+// kernel's peak resident set), at the extremes of what decides it: a
+// program that holds almost nothing, millions of persons, two replicates
+// at once, a comparison whose arms fork from a shared burn-in, checkpoints.
+TEST(Limits, TheMemoryEstimateIsWithinAQuarterOfThePeak) {
+  // The requirement on the estimate: within 25 % of the peak, either way.
+  constexpr double kMostError = 0.25;
+  ScratchFolder folder("tipsim-limits");
+  folder.write("scenario.toml", kBase);
+  folder.write("arm.toml", R"(extends = "scenario.toml"
+[scenario]
+name = "arm"
+[[intervention]]
+name = "more police from the middle of the run"
+start_step = 26
+[intervention.scale]
+"policy.prosecution.investigators_per_100k" = 3.0
+)");
+  const std::vector<std::string> shorter = {"--steps", "52", "--threads", "2"};
+  struct Sized {
+    std::string what;
+    std::vector<std::string> args;
+  };
+  const std::vector<Sized> cases = {
+      {"2 000 persons", {"run", "scenario.toml", "--replicates", "1"}},
+      {"3 M persons", {"run", "scenario.toml", "--replicates", "1", "--set", "population.size=3000000"}},
+      {"two replicates of 1 M at once", {"run", "scenario.toml", "--set", "population.size=1000000"}},
+      {"a comparison forking from shared steps",
+       {"compare", "scenario.toml", "arm.toml", "--set", "population.size=2000000"}},
+      {"checkpoints",
+       {"run", "scenario.toml", "--set", "population.size=1000000", "--checkpoint-every", "13"}},
+  };
+  for (const Sized& c : cases) {
+    SCOPED_TRACE(c.what);
+    std::vector<std::string> args = c.args;
+    args.insert(args.end(), {"-o", "out.h5"});
+    args.insert(args.end(), shorter.begin(), shorter.end());
+    const Outcome outcome = run_tipsim(folder.path(), args);
+    ASSERT_EQ(outcome.shell_status(), 0) << outcome.err;
+    std::smatch m;
+    const std::regex line(
+        R"(memory +([0-9.]+) ([A-Za-z]+) resident at the peak, ([0-9.]+) ([A-Za-z]+) estimated)");
+    ASSERT_TRUE(std::regex_search(outcome.out, m, line)) << outcome.out;
+    const double peak = bytes_of(m[1], m[2]), estimate = bytes_of(m[3], m[4]);
+    const double error = estimate / peak - 1;
+    std::printf("  %-42s peak %8.1f MiB, estimate %8.1f MiB: %+5.1f %% (allowed +-%.0f %%)\n", c.what.c_str(),
+                peak / 1048576, estimate / 1048576, 100 * error, 100 * kMostError);
+    EXPECT_LE(std::abs(error), kMostError) << outcome.out;
+    std::filesystem::remove(folder / "out.h5");
+  }
 }
 
 // ---- the event log's size estimate, which gates --max-output ---------------------------

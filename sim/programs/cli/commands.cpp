@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -211,8 +212,10 @@ std::string key_display(const Scenario& point, const std::string& key) {
 // per point for a sweep, the effects for a comparison.
 void print_result(const output::RunFileInfo& info, const std::string& output_path,
                   const std::vector<std::vector<double>>& summaries, double wall_seconds,
-                  std::size_t runs_resumed, bool agent_units) {
-  const RunFacts facts = facts_for(info, output_path, wall_seconds, runs_resumed, agent_units);
+                  std::size_t runs_resumed, bool agent_units, double memory_estimate_bytes) {
+  RunFacts facts = facts_for(info, output_path, wall_seconds, runs_resumed, agent_units);
+  facts.memory_peak_bytes = peak_resident_bytes().value_or(0.0);
+  facts.memory_estimate_bytes = memory_estimate_bytes;
   switch (info.experiment) {
     case output::ExperimentKind::Run:
       print_summary(stdout, facts, summaries);
@@ -263,7 +266,13 @@ struct ExperimentPlan {
   double runs = 0;                 // points x replicates
   double per_replicate_bytes = 0;  // memory of the largest point's replicate
   std::size_t concurrent = 0;      // replicates in memory at once
+  double needed_bytes = 0;         // the program and its concurrent replicates
 };
+
+// The program's own memory beside its replicates: code, HDF5, TBB, the run
+// file's buffers (26 MiB resident at the peak for a run of 2 000 persons,
+// 2026-12-05).
+constexpr double kProgramBytes = 28.0 * 1024 * 1024;
 
 // Plan: reads --max-output, estimates what the event log and snapshots add
 // (printed) and the memory the runs need. Nothing when --max-output is not
@@ -334,6 +343,19 @@ std::optional<ExperimentPlan> plan_experiment(output::RunFileInfo& info, const R
         plan.per_replicate_bytes,
         (1 + checkpoints) * static_cast<double>(estimate_replicate_bytes(point)) + events + snapshots);
   }
+  // Points that share their first steps keep the state at the end of them (a burn-in) until every point
+  // of the family has forked from it; runs go a replicate's family together, so the runs at once use
+  // about one burn-in per family they span.
+  const SharedStarts starts = shared_starts(info.points);
+  std::map<std::size_t, std::size_t> family_size;
+  for (std::size_t p = 0; p < info.points.size(); ++p)
+    if (starts.steps[p] > 0) ++family_size[starts.leader[p]];
+  std::size_t largest_family = 0;
+  for (const auto& [leader, size] : family_size) largest_family = std::max(largest_family, size);
+  const std::size_t burn_ins =
+      largest_family > 0 ? (plan.concurrent + largest_family - 1) / largest_family : std::size_t{0};
+  plan.needed_bytes =
+      kProgramBytes + plan.per_replicate_bytes * static_cast<double>(plan.concurrent + burn_ins);
   return plan;
 }
 
@@ -353,14 +375,13 @@ int check_experiment(const output::RunFileInfo& info, const ExperimentPlan& plan
     return kExitBadInput;
   }
 
-  const double needed = plan.per_replicate_bytes * static_cast<double>(plan.concurrent);
   std::string memory_problem;
-  if (const auto available = available_memory_bytes(); available && needed > *available)
+  if (const auto available = available_memory_bytes(); available && plan.needed_bytes > *available)
     memory_problem =
-        "not enough memory: this run needs about " + format_bytes(needed) + " (" +
+        "not enough memory: this run needs about " + format_bytes(plan.needed_bytes) + " (" +
         format_bytes(plan.per_replicate_bytes) + " per replicate x " + std::to_string(plan.concurrent) +
-        " replicates at once) but only " + format_bytes(*available) +
-        " is available; lower population.size, --threads or --replicates" +
+        " replicates at once, and " + format_bytes(kProgramBytes) + " for the program) but only " +
+        format_bytes(*available) + " is available; lower population.size, --threads or --replicates" +
         (recording.events || recording.snapshot_every > 0 ? ", or record fewer events or snapshots" : "");
   // Each rank has its own machine's memory: all stop when one lacks it.
   if (fails_anywhere(!memory_problem.empty())) {
@@ -562,7 +583,9 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
   }
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (speaks()) print_result(info, output_path, summaries, wall_seconds, runs_resumed, options.agent_units);
+  if (speaks())
+    print_result(info, output_path, summaries, wall_seconds, runs_resumed, options.agent_units,
+                 plan->needed_bytes);
   return kExitOk;
 }
 
@@ -872,18 +895,6 @@ void print_error(const std::string& message) {
 }
 
 void set_parallel_job(ParallelJob* job) { g_job = job; }
-
-std::string format_bytes(double bytes) {
-  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  int unit = 0;
-  while (bytes >= 1024 && unit < 5) {
-    bytes /= 1024;
-    ++unit;
-  }
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
-  return buffer;
-}
 
 std::optional<double> parse_size(const std::string& text) {
   const char* begin = text.c_str();

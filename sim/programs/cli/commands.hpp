@@ -150,7 +150,4 @@ void print_scenario_error(const ScenarioError& e);
 // powers of 1024). Nothing when the text is not a size.
 std::optional<double> parse_size(const std::string& text);
 
-// "1.5 GiB", for messages.
-std::string format_bytes(double bytes);
-
 }  // namespace tipsim::cli

@@ -2,6 +2,7 @@
 // memory left.
 #include "process.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,6 +73,13 @@ std::optional<double> available_memory_bytes() {
   tighten(read_number_file("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
           read_number_file("/sys/fs/cgroup/memory/memory.usage_in_bytes"));
   return available;
+}
+
+std::optional<double> peak_resident_bytes() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0 || usage.ru_maxrss <= 0) return std::nullopt;
+  // Linux counts ru_maxrss in KiB.
+  return static_cast<double>(usage.ru_maxrss) * 1024.0;
 }
 
 }  // namespace tipsim::cli

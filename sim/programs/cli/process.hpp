@@ -19,5 +19,8 @@ int stop_signal();
 // Memory this process can still use, in bytes: MemAvailable, or less when a
 // container (cgroup) limit is tighter. Nothing when it cannot be told.
 std::optional<double> available_memory_bytes();
+// The most memory this process has held resident so far, in bytes (the
+// kernel's peak resident set). Nothing when it cannot be told.
+std::optional<double> peak_resident_bytes();
 
 }  // namespace tipsim::cli

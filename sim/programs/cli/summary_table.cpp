@@ -67,6 +67,18 @@ std::string with_thousands(long long whole) {
 
 }  // namespace
 
+std::string format_bytes(double bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int unit = 0;
+  while (bytes >= 1024 && unit < 5) {
+    bytes /= 1024;
+    ++unit;
+  }
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
+  return buffer;
+}
+
 std::string format_figure(double value) {
   if (!std::isfinite(value)) return "n/a";
   const double magnitude = std::abs(value);
@@ -192,6 +204,11 @@ void print_run_footer(std::FILE* out, const RunFacts& facts) {
         "shared", facts.points_sharing, facts.points);
   std::fprintf(out, "  %-12s%.2f s, %s agent-steps per second\n", "wall time", facts.wall_seconds,
                format_figure(rate).c_str());
+  // What the refusal of runs that do not fit relies on, beside what it was.
+  if (facts.memory_peak_bytes > 0)
+    std::fprintf(out, "  %-12s%s resident at the peak%s, %s estimated\n", "memory",
+                 format_bytes(facts.memory_peak_bytes).c_str(), facts.ranks > 1 ? " on this rank" : "",
+                 format_bytes(facts.memory_estimate_bytes).c_str());
   std::fflush(out);
 }
 

@@ -37,10 +37,12 @@ struct RunFacts {
   double population = 0;  // person agents
   Display display;        // real people per agent, and whether counts show agents
   double wall_seconds = 0;
-  std::size_t runs_resumed = 0;    // runs the resumed file already held (not run again)
-  int ranks = 1;                   // MPI ranks that ran the runs
-  std::size_t points_sharing = 0;  // points that share their first steps with others (shared_starts())
-  std::int64_t shared_steps = 0;   // first steps every point has in common, run once per replicate
+  std::size_t runs_resumed = 0;      // runs the resumed file already held (not run again)
+  int ranks = 1;                     // MPI ranks that ran the runs
+  std::size_t points_sharing = 0;    // points that share their first steps with others (shared_starts())
+  std::int64_t shared_steps = 0;     // first steps every point has in common, run once per replicate
+  double memory_peak_bytes = 0;      // resident at the peak, this process; 0 when not known
+  double memory_estimate_bytes = 0;  // what the run was estimated to need before it started
 };
 
 // Prints the figures most people want, TRUE (what exists) apart from
@@ -121,6 +123,8 @@ std::vector<std::vector<double>> point_means(const std::vector<std::vector<doubl
 
 // A figure for people: thousands separated, a few significant digits.
 std::string format_figure(double value);
+// "1.5 GiB", for messages.
+std::string format_bytes(double bytes);
 
 // The q-quantile (0..1) of values, linearly interpolated between order
 // statistics (Hyndman and Fan type 7, as R and NumPy default to).
