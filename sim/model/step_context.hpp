@@ -24,12 +24,25 @@ struct RecruitIntent {
 };
 
 // Buffers of the phases. Not part of the model's state.
+// An exploited victim's step (exploitation): what they earn their
+// controller and whether they leave, gathered in parallel so that the pass
+// in id order that adds it up reads no person's fields.
+struct Earning {
+  double profit = 0;  // USD, agent units
+  std::int32_t controller = kNoTrafficker;
+  std::uint8_t exploited = 0;  // 0: not exploited this step (nothing else is set)
+  std::uint8_t region = 0;     // where they are exploited
+  std::uint8_t form = 0;
+  std::uint8_t departure = 0;  // stays, escapes or is released
+};
+
 struct Scratch {
   std::vector<std::vector<RecruitIntent>> block_recruits;  // one per PersonBlock
   std::vector<RecruitIntent> recruits;
   std::vector<std::uint32_t> new_involved;
   std::vector<std::uint32_t> merged;
   std::vector<std::uint8_t> decision;  // one per involved person
+  std::vector<Earning> earnings;       // one per involved person
   std::vector<std::int32_t> ids;       // traffickers grouped by region (and method)
   std::vector<std::uint32_t> offsets;  // group starts in `ids`
   std::vector<double> weights;
