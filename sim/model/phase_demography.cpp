@@ -39,16 +39,28 @@ constexpr std::uint32_t kNewbornTaken = 5;  // and 6: take_recruit, on the newbo
 constexpr std::uint32_t kNewbornSlot = 8;   // from here, two a try: who stands for the newborn
 }  // namespace person_draw
 
-// Children outside the free population grow up; the pass follows the
-// involved people only.
-void age_involved_children(const Model& model, State& state, double ageing) {
+// The involved people's own changes, in one parallel pass (each writes only
+// their own flags and their own slot of `gives_birth`): children outside the
+// free population grow up, and those held in servitude by descent give
+// birth or not.
+void age_and_conceive(const Model& model, State& state, double ageing, double birth,
+                      std::vector<std::uint8_t>& gives_birth) {
   auto& p = state.persons;
-  for (const std::uint32_t i : state.involved) {
-    if (p.state[i] == static_cast<std::uint8_t>(PersonState::Free) || !(p.flags[i] & person_flag::kChild))
-      continue;
-    if (person_stream(model, state, Phase::Demography, i).bernoulli(person_draw::kGrowsUp, ageing))
-      p.flags[i] &= static_cast<std::uint8_t>(~person_flag::kChild);
-  }
+  const auto& tr = state.traffickers;
+  gives_birth.assign(state.involved.size(), 0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, state.involved.size(), 4096), [&](const auto& range) {
+    for (std::size_t k = range.begin(); k != range.end(); ++k) {
+      const std::uint32_t i = state.involved[k];
+      if (p.state[i] == static_cast<std::uint8_t>(PersonState::Free)) continue;
+      Stream stream = person_stream(model, state, Phase::Demography, i);
+      if ((p.flags[i] & person_flag::kChild) && stream.bernoulli(person_draw::kGrowsUp, ageing))
+        p.flags[i] &= static_cast<std::uint8_t>(~person_flag::kChild);
+      const std::int32_t holder = p.controller[i];
+      if (p.state[i] == static_cast<std::uint8_t>(PersonState::Exploited) && holder != kNoTrafficker &&
+          tr.by_descent[static_cast<std::size_t>(holder)] != 0)
+        gives_birth[k] = stream.bernoulli(person_draw::kGivesBirth, birth);
+    }
+  });
 }
 
 // A free person of the home region of `parent` to stand for their newborn
@@ -66,20 +78,21 @@ std::optional<std::uint32_t> newborn_slot(const Model& model, const State& state
 }
 
 // Children born to people held in servitude by descent are born into it,
-// held by the same family where the parent is held. The pass follows the
-// involved people only; the newborn join them.
-void births_into_servitude(const Model& model, State& state, StepContext& ctx, double birth) {
+// held by the same family where the parent is held: in id order, as each
+// takes a free slot. A birth changes no involved person, so who gives birth
+// (age_and_conceive) is known before the first. The newborn join the
+// involved people.
+void births_into_servitude(const Model& model, State& state, StepContext& ctx,
+                           const std::vector<std::uint8_t>& gives_birth) {
   auto& p = state.persons;
   auto& tr = state.traffickers;
   std::vector<std::uint32_t>& born = ctx.scratch.new_involved;
   born.clear();
-  for (const std::uint32_t i : state.involved) {
+  for (std::size_t k = 0; k < state.involved.size(); ++k) {
+    if (!gives_birth[k]) continue;
+    const std::uint32_t i = state.involved[k];
     const std::int32_t holder = p.controller[i];
-    if (p.state[i] != static_cast<std::uint8_t>(PersonState::Exploited) || holder == kNoTrafficker ||
-        tr.by_descent[static_cast<std::size_t>(holder)] == 0)
-      continue;
     Stream stream = person_stream(model, state, Phase::Demography, i);
-    if (!stream.bernoulli(person_draw::kGivesBirth, birth)) continue;
     const std::optional<std::uint32_t> child = newborn_slot(model, state, i, stream);
     if (!child) continue;
     Stream cs = person_stream(model, state, Phase::Demography, *child);
@@ -109,6 +122,8 @@ void births_into_servitude(const Model& model, State& state, StepContext& ctx, d
   std::vector<std::uint32_t>& merged = ctx.scratch.merged;
   merged.resize(state.involved.size() + born.size());
   std::merge(state.involved.begin(), state.involved.end(), born.begin(), born.end(), merged.begin());
+  // A newborn may take the slot of someone freed earlier in this step, who is still on the list.
+  merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
   state.involved.swap(merged);
 }
 
@@ -116,10 +131,10 @@ void births_into_servitude(const Model& model, State& state, StepContext& ctx, d
 
 void run_demography(const Model& model, State& state, StepContext& ctx) {
   const Scenario& s = model.scenario;
-  age_involved_children(model, state,
-                        step_probability(s.get(Param::demography_child_ageing_per_year), model.step_years));
-  births_into_servitude(model, state, ctx,
-                        step_probability(s.get(Param::servitude_births_per_year), model.step_years));
+  age_and_conceive(
+      model, state, step_probability(s.get(Param::demography_child_ageing_per_year), model.step_years),
+      step_probability(s.get(Param::servitude_births_per_year), model.step_years), ctx.scratch.decision);
+  births_into_servitude(model, state, ctx, ctx.scratch.decision);
   const double turnover = step_probability(s.get(Param::demography_turnover_per_year), model.step_years);
   const double ageing =
       step_probability(s.get(Param::demography_free_child_ageing_per_year), model.step_years);

@@ -25,7 +25,7 @@ using test::set_param;
 // A busy world that exercises every mechanism: three regions with routes
 // between them, many traffickers, strong identification, shelters that
 // fill up, one region without non-punishment, prevention, a fee ban that
-// comes with a ramp, and demographic turnover.
+// comes with a ramp, demographic turnover and servitude by descent.
 Scenario busy_scenario() {
   Scenario s = test::tiny_scenario(60000, 3, 120, 777);
   // Busy, but below the demand of 490 victims per 100 000, so that the
@@ -50,6 +50,11 @@ Scenario busy_scenario() {
   set_param(s, Param::policy_prosecution_trials_per_100k_per_year, 12);
   test::set_regional(s, 2, Param::policy_protection_non_punishment, 0);
   test::set_regional(s, 1, Param::population_vulnerability_mean, 0.5);
+  // Families holding people by descent, whose children are born into
+  // servitude often enough that a newborn takes the slot of someone freed
+  // earlier in the same step.
+  test::set_regional(s, 0, Param::servitude_hereditary_per_100k, 400);
+  set_param(s, Param::servitude_births_per_year, 2.0);
   s.routes.push_back(RouteSpec{1, 0, 0.4, 14});
   s.routes.push_back(RouteSpec{2, 0, 0.2, 21});
   s.routes.push_back(RouteSpec{1, 2, 0.2, 7});
@@ -142,7 +147,7 @@ TEST(Invariants, ConservationAndBookkeepingHoldAtEveryStep) {
         Metric::identifications_by_channel, Metric::protection_entries, Metric::protection_turned_away,
         Metric::victims_punished, Metric::reintegrations, Metric::convictions, Metric::acquittals,
         Metric::wrongful_investigations, Metric::cases_bought_off, Metric::traffickers_entering,
-        Metric::traffickers_desisting, Metric::traffickers_released})
+        Metric::traffickers_desisting, Metric::traffickers_released, Metric::births_into_servitude})
     EXPECT_GT(run_total(series, m), 0.0) << spec(m).name << " never happened: the check above was vacuous";
   for (Channel c : {Channel::Police, Channel::BorderScreening, Channel::Investigation})
     EXPECT_GT(run_total(series, Metric::identifications_by_channel, static_cast<std::size_t>(c)), 0.0)
