@@ -16,12 +16,9 @@
 
 namespace {
 
-// The bundled baseline scenario.
-std::string baseline_file() { return std::string(tipsim::bundled_scenario_dir()) + "/baseline.toml"; }
-
 const tipsim::Scenario& baseline() {
-  static const tipsim::Scenario scenario =
-      tipsim::load_scenario_file(baseline_file(), {"scenario.replicates=1"});
+  static const tipsim::Scenario scenario = tipsim::load_scenario_file(
+      std::string(tipsim::bundled_scenario_dir()) + "/baseline.toml", {"scenario.replicates=1"});
   return scenario;
 }
 

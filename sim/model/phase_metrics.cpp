@@ -1,9 +1,9 @@
 // Phase 11: metrics. Flows were counted by the phases as they happened;
 // stocks are counted here, from the region aggregates and one pass over the
 // involved persons and the traffickers.
-#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "person_ops.hpp"
@@ -13,50 +13,50 @@ namespace tipsim {
 
 namespace {
 
-// The stocks of the involved persons, by region. Counted in parallel, each
-// thread into its own tally: whole numbers, so the sum of the tallies is
-// the same in any order and at any thread count.
-struct InvolvedTally {
-  explicit InvolvedTally(std::size_t regions)
-      : by_state(regions * kPersonStates),
-        exploited_by_form(regions * kForms),
-        exploited_by_market(regions * kMarkets),
-        debt_bonded_by_form(regions * kForms),
-        abroad(regions) {}
-  std::vector<std::uint32_t> by_state, exploited_by_form, exploited_by_market, debt_bonded_by_form, abroad;
+// The stocks of the involved persons, counted in parallel by chunks of the
+// list, each chunk into its own tally (a slice of the scratch counters,
+// reused from step to step): whole numbers, so the sum of the tallies is
+// the same in any order and at any thread count. A tally holds, for each
+// region, these counters:
+namespace tally {
+constexpr std::size_t kByState = 0;
+constexpr std::size_t kExploitedByForm = kByState + kPersonStates;
+constexpr std::size_t kExploitedByMarket = kExploitedByForm + kForms;
+constexpr std::size_t kDebtBondedByForm = kExploitedByMarket + kMarkets;
+constexpr std::size_t kAbroad = kDebtBondedByForm + kForms;
+constexpr std::size_t kPerRegion = kAbroad + 1;
+constexpr std::size_t kChunk = 4096;  // involved persons per tally
+}  // namespace tally
 
-  void count(const State& state, std::uint32_t i) {
-    const auto& p = state.persons;
-    const auto person_state = static_cast<std::size_t>(p.state[i]);
-    if (person_state == static_cast<std::size_t>(PersonState::Free)) return;
-    const std::size_t region = p.current_region[i];
-    ++by_state[region * kPersonStates + person_state];
-    if (person_state != static_cast<std::size_t>(PersonState::Exploited)) return;
-    const auto form = static_cast<std::size_t>(person_form(state, i));
-    ++exploited_by_form[region * kForms + form];
-    ++exploited_by_market[region * kMarkets + p.market[i]];
-    if (p.flags[i] & person_flag::kDebtBonded) ++debt_bonded_by_form[region * kForms + form];
-    if (p.current_region[i] != p.home_region[i]) ++abroad[region];
-  }
-  void add(const InvolvedTally& other) {
-    for (auto [to, from] :
-         {std::pair{&by_state, &other.by_state}, std::pair{&exploited_by_form, &other.exploited_by_form},
-          std::pair{&exploited_by_market, &other.exploited_by_market},
-          std::pair{&debt_bonded_by_form, &other.debt_bonded_by_form}, std::pair{&abroad, &other.abroad}})
-      for (std::size_t j = 0; j < to->size(); ++j) (*to)[j] += (*from)[j];
-  }
-};
+void count_person(const State& state, std::uint32_t i, std::uint32_t* tally_of_regions) {
+  const auto& p = state.persons;
+  const auto person_state = static_cast<std::size_t>(p.state[i]);
+  if (person_state == static_cast<std::size_t>(PersonState::Free)) return;
+  std::uint32_t* t = tally_of_regions + p.current_region[i] * tally::kPerRegion;
+  ++t[tally::kByState + person_state];
+  if (person_state != static_cast<std::size_t>(PersonState::Exploited)) return;
+  const auto form = static_cast<std::size_t>(person_form(state, i));
+  ++t[tally::kExploitedByForm + form];
+  ++t[tally::kExploitedByMarket + p.market[i]];
+  if (p.flags[i] & person_flag::kDebtBonded) ++t[tally::kDebtBondedByForm + form];
+  if (p.current_region[i] != p.home_region[i]) ++t[tally::kAbroad];
+}
 
-InvolvedTally count_involved(const State& state) {
-  const std::size_t regions = state.regions.size();
-  tbb::enumerable_thread_specific<InvolvedTally> tallies([regions] { return InvolvedTally(regions); });
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, state.involved.size(), 4096), [&](const auto& range) {
-    InvolvedTally& tally = tallies.local();
-    for (std::size_t k = range.begin(); k != range.end(); ++k) tally.count(state, state.involved[k]);
+// The totals over every involved person: the first tally, with the others
+// added to it.
+const std::uint32_t* count_involved(const State& state, std::vector<std::uint32_t>& counters) {
+  const std::size_t width = state.regions.size() * tally::kPerRegion;
+  const std::size_t chunks =
+      std::max<std::size_t>(1, (state.involved.size() + tally::kChunk - 1) / tally::kChunk);
+  counters.assign(chunks * width, 0);
+  tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+    const std::size_t end = std::min(state.involved.size(), (c + 1) * tally::kChunk);
+    for (std::size_t k = c * tally::kChunk; k < end; ++k)
+      count_person(state, state.involved[k], counters.data() + c * width);
   });
-  InvolvedTally total(regions);
-  for (const InvolvedTally& tally : tallies) total.add(tally);
-  return total;
+  for (std::size_t c = 1; c < chunks; ++c)
+    for (std::size_t j = 0; j < width; ++j) counters[j] += counters[c * width + j];
+  return counters.data();
 }
 
 }  // namespace
@@ -76,18 +76,19 @@ void collect_metrics(const Model& model, State& state, StepContext& ctx) {
       ctx.metric(Metric::adjacent_persons, r, g) =
           adjacent_persons(model, state, r, static_cast<Adjacent>(g));
   }
-  const InvolvedTally involved = count_involved(state);
+  const std::uint32_t* involved = count_involved(state, ctx.scratch.tallies);
   for (std::size_t r = 0; r < state.regions.size(); ++r) {
+    const std::uint32_t* t = involved + r * tally::kPerRegion;
     for (std::size_t c = 0; c < kPersonStates; ++c)
       if (c != static_cast<std::size_t>(PersonState::Free))
-        ctx.metric(Metric::persons_by_state, r, c) += involved.by_state[r * kPersonStates + c];
+        ctx.metric(Metric::persons_by_state, r, c) += t[tally::kByState + c];
     for (std::size_t f = 0; f < kForms; ++f) {
-      ctx.metric(Metric::exploited_by_form, r, f) += involved.exploited_by_form[r * kForms + f];
-      ctx.metric(Metric::exploited_debt_bonded, r, f) += involved.debt_bonded_by_form[r * kForms + f];
+      ctx.metric(Metric::exploited_by_form, r, f) += t[tally::kExploitedByForm + f];
+      ctx.metric(Metric::exploited_debt_bonded, r, f) += t[tally::kDebtBondedByForm + f];
     }
     for (std::size_t m = 0; m < kMarkets; ++m)
-      ctx.metric(Metric::exploited_by_market, r, m) += involved.exploited_by_market[r * kMarkets + m];
-    ctx.metric(Metric::exploited_abroad, r) += involved.abroad[r];
+      ctx.metric(Metric::exploited_by_market, r, m) += t[tally::kExploitedByMarket + m];
+    ctx.metric(Metric::exploited_abroad, r) += t[tally::kAbroad];
   }
   const auto& tr = state.traffickers;
   for (RegionState& rs : state.regions) rs.traffickers_active = 0;

@@ -43,6 +43,7 @@ struct Scratch {
   std::vector<std::uint32_t> merged;
   std::vector<std::uint8_t> decision;  // one per involved person
   std::vector<Earning> earnings;       // one per involved person
+  std::vector<std::uint32_t> tallies;  // the metrics' counts of involved persons, a tally per chunk
   std::vector<std::int32_t> ids;       // traffickers grouped by region (and method)
   std::vector<std::uint32_t> offsets;  // group starts in `ids`
   std::vector<double> weights;

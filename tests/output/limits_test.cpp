@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "commands.hpp"
 #include "metrics.hpp"
 #include "params.hpp"
 #include "process_helpers.hpp"
@@ -204,17 +206,6 @@ TEST(Limits, ARunTooLargeForMemoryIsRefusedWithTheEstimate) {
 
 // ---- the memory estimate, which refuses runs that do not fit ---------------------------
 
-// Bytes from a figure as format_bytes writes it ("56.5 MiB"); NaN when it is not one.
-double bytes_of(const std::string& number, const std::string& unit) {
-  const std::vector<std::string> units = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-  double factor = 1;
-  for (const std::string& u : units) {
-    if (u == unit) return std::stod(number) * factor;
-    factor *= 1024;
-  }
-  return std::nan("");
-}
-
 // The estimate a run's memory is judged by (the program, the replicates at
 // once, the burn-ins forks share) against the peak it printed (the
 // kernel's peak resident set), at the extremes of what decides it: a
@@ -259,10 +250,12 @@ start_step = 26
     const std::regex line(
         R"(memory +([0-9.]+) ([A-Za-z]+) resident at the peak, ([0-9.]+) ([A-Za-z]+) estimated)");
     ASSERT_TRUE(std::regex_search(outcome.out, m, line)) << outcome.out;
-    const double peak = bytes_of(m[1], m[2]), estimate = bytes_of(m[3], m[4]);
-    const double error = estimate / peak - 1;
+    const std::optional<double> peak = cli::parse_size(m[1].str() + m[2].str()),
+                                estimate = cli::parse_size(m[3].str() + m[4].str());
+    ASSERT_TRUE(peak && estimate) << m[0];
+    const double error = *estimate / *peak - 1;
     std::printf("  %-42s peak %8.1f MiB, estimate %8.1f MiB: %+5.1f %% (allowed +-%.0f %%)\n", c.what.c_str(),
-                peak / 1048576, estimate / 1048576, 100 * error, 100 * kMostError);
+                *peak / 1048576, *estimate / 1048576, 100 * error, 100 * kMostError);
     EXPECT_LE(std::abs(error), kMostError) << outcome.out;
     std::filesystem::remove(folder / "out.h5");
   }
