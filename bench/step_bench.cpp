@@ -1,5 +1,8 @@
-// One step of the baseline world at 1 M and 10 M persons on 1 and 2 threads.
-// Reports person-steps per second and the bytes of model state per person.
+// One step of the baseline world at 1 M and 10 M persons on 1 and 2 threads,
+// and with the untouched in strata at 10 M, 100 M and 1 billion persons with
+// the same number involved (every density per 100 000 population scaled
+// down as the population grows). Reports person-steps per second, the bytes
+// of model state per person and the people involved.
 //
 //   build/bench/step_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -7,6 +10,9 @@
 
 #include <map>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
 
 #include "build_info.hpp"
 #include "phases.hpp"
@@ -20,12 +26,15 @@ std::size_t bytes_of(const std::vector<T>& v) {
 }
 
 // Every person and trafficker array (person_fields.def,
-// trafficker_fields.def) and the involved list, as allocated.
+// trafficker_fields.def), the involved list and, with strata, the strata and
+// the regions' lists of agents, as allocated.
 std::size_t state_bytes(const tipsim::State& w) {
   std::size_t bytes = bytes_of(w.involved);
   const auto add = [&](const char*, const auto& array) { bytes += bytes_of(array); };
   w.persons.for_each_field(add);
   w.traffickers.for_each_field(add);
+  for (const auto& strata : w.strata) bytes += bytes_of(strata);
+  for (const auto& members : w.members) bytes += bytes_of(members);
   return bytes;
 }
 
@@ -37,14 +46,30 @@ struct Fixture {
   tipsim::StepContext context;
 };
 
-Fixture& fixture(std::int64_t persons) {
-  static std::map<std::int64_t, std::unique_ptr<Fixture>> worlds;
-  auto& slot = worlds[persons];
+// With strata, a world of `persons` involving as many people as the
+// baseline at 10 M: every density per 100 000 population times 10 M /
+// persons.
+tipsim::Scenario as_many_involved(tipsim::Scenario s, double persons) {
+  const double factor = 1e7 / persons;
+  for (const tipsim::ParamSpec& p : tipsim::param_table()) {
+    if (std::string_view(p.unit).find("per 100 000 population") == std::string_view::npos) continue;
+    s.globals[p.id] *= factor;
+    for (tipsim::RegionSpec& r : s.regions) r.values[p.id] *= factor;
+  }
+  return s;
+}
+
+Fixture& fixture(std::int64_t persons, bool strata) {
+  static std::map<std::pair<std::int64_t, bool>, std::unique_ptr<Fixture>> worlds;
+  auto& slot = worlds[{persons, strata}];
   if (!slot) {
     slot = std::make_unique<Fixture>();
-    slot->model = tipsim::compile_model(
-        tipsim::load_scenario_file(std::string(tipsim::bundled_scenario_dir()) + "/baseline.toml",
-                                   {"population.size=" + std::to_string(persons), "scenario.steps=1000000"}));
+    tipsim::Scenario scenario = tipsim::load_scenario_file(
+        std::string(tipsim::bundled_scenario_dir()) + "/baseline.toml",
+        {"population.size=" + std::to_string(persons), "scenario.steps=1000000",
+         std::string("population.untouched_in_strata=") + (strata ? "true" : "false")});
+    if (strata) scenario = as_many_involved(scenario, static_cast<double>(persons));
+    slot->model = tipsim::compile_model(scenario);
     slot->state = tipsim::initial_state(slot->model, 0);
     slot->context = tipsim::StepContext(slot->model);
     for (int s = 0; s < 52; ++s) tipsim::step(slot->model, slot->state, slot->context);
@@ -52,11 +77,11 @@ Fixture& fixture(std::int64_t persons) {
   return *slot;
 }
 
-void BM_BaselineStep(benchmark::State& state) {
+void step_world(benchmark::State& state, bool strata) {
   const std::int64_t persons = state.range(0);
   const auto threads = static_cast<std::size_t>(state.range(1));
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-  Fixture& f = fixture(persons);
+  Fixture& f = fixture(persons, strata);
   for (auto _ : state) tipsim::step(f.model, f.state, f.context);
   state.counters["person_steps_per_s"] =
       benchmark::Counter(static_cast<double>(persons), benchmark::Counter::kIsIterationInvariantRate);
@@ -65,12 +90,26 @@ void BM_BaselineStep(benchmark::State& state) {
   state.counters["involved"] = static_cast<double>(f.state.involved.size());
 }
 
+void BM_BaselineStep(benchmark::State& state) { step_world(state, false); }
+void BM_StrataStep(benchmark::State& state) { step_world(state, true); }
+
 BENCHMARK(BM_BaselineStep)
     ->ArgNames({"persons", "threads"})
     ->Args({1'000'000, 1})
     ->Args({1'000'000, 2})
     ->Args({10'000'000, 1})
     ->Args({10'000'000, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+BENCHMARK(BM_StrataStep)
+    ->ArgNames({"persons", "threads"})
+    ->Args({10'000'000, 1})
+    ->Args({10'000'000, 2})
+    ->Args({100'000'000, 1})
+    ->Args({100'000'000, 2})
+    ->Args({1'000'000'000, 1})
+    ->Args({1'000'000'000, 2})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -165,6 +165,8 @@ SYMBOLS: dict[str, list[tuple[str, str]]] = {
         ("population.size", r"$N$"),
         ("population.scale", r"$\Lambda$"),
         ("population.share", r"$w_r$"),
+        ("population.untouched_in_strata", r"—"),
+        ("population.vulnerability_bins", r"$B$"),
         ("movement.transit_days", r"$\tau_{rj}$ (default)"),
         ("movement.domestic_delay_days", r"$\tau_{rr}$"),
     ],

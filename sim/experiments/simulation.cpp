@@ -6,6 +6,7 @@
 #include <string>
 
 #include "phases.hpp"
+#include "step_context.hpp"
 
 namespace tipsim {
 
@@ -31,11 +32,16 @@ Simulation::Simulation(std::shared_ptr<const Model> model, State checkpoint, con
       context_(*model_),
       series_(model_->layout, static_cast<std::size_t>(model_->steps)),
       snapshot_every_(recording.snapshot_every) {
-  if (state_.regions.size() != model_->regions.size() || state_.persons.size() != model_->person_count())
+  // Agents and untouched people add up to the world's persons.
+  double world = 0, held = static_cast<double>(state_.persons.size());
+  for (const RegionModel& rm : model_->regions) world += rm.population;
+  for (const std::vector<Stratum>& strata : state_.strata)
+    for (const Stratum& s : strata) held += static_cast<double>(s.people);
+  if (state_.regions.size() != model_->regions.size() || held != world)
     throw std::invalid_argument(
         "the checkpoint is of another world: " + std::to_string(state_.regions.size()) + " regions and " +
-        std::to_string(state_.persons.size()) + " persons, not " + std::to_string(model_->regions.size()) +
-        " and " + std::to_string(model_->person_count()));
+        std::to_string(static_cast<std::uint64_t>(held)) + " persons, not " +
+        std::to_string(model_->regions.size()) + " and " + std::to_string(static_cast<std::uint64_t>(world)));
   if (recording.events) {
     events_ = std::make_unique<EventLog>();
     context_.events = events_.get();
@@ -118,6 +124,8 @@ constexpr Param kPastKeys[] = {
     Param::population_size,
     Param::population_scale,
     Param::population_share,
+    Param::population_untouched_in_strata,
+    Param::population_vulnerability_bins,
     Param::population_vulnerability_mean,
     Param::population_vulnerability_sd,
     Param::population_female_share,
@@ -163,7 +171,62 @@ std::string fork_refusal(const Scenario& parent, const Scenario& changed) {
   return why;
 }
 
+namespace {
+
+// With strata: the agents, traffickers and involved persons a replicate
+// ends with, and its strata, from a pilot of its first half-year at no
+// more than a million persons (the model's counts per person do not depend
+// on the population's size), grown linearly to the run's length (agents
+// accumulate at a steady rate once the warm start settles).
+struct StrataPilot {
+  double agents = 0, traffickers = 0, involved = 0, strata = 0;
+};
+StrataPilot pilot_strata(const Scenario& scenario) {
+  constexpr double kPilotPersons = 1e6;
+  const double size = scenario.get(Param::population_size);
+  Scenario pilot = scenario;
+  pilot.globals[Param::population_size] = std::min(size, kPilotPersons);
+  const double ratio = size / pilot.globals[Param::population_size];
+  const std::int32_t steps = std::min<std::int32_t>(scenario.steps(), 26);
+  Simulation sim(pilot, 0);
+  auto strata_count = [&] {
+    double n = 0;
+    for (const auto& region : sim.state().strata) n += static_cast<double>(region.size());
+    return n;
+  };
+  const double agents_0 = static_cast<double>(sim.state().persons.size()), strata_0 = strata_count();
+  double traffickers = static_cast<double>(sim.state().traffickers.size());
+  double involved = static_cast<double>(sim.state().involved.size());
+  for (std::int32_t t = 0; t < steps; ++t) {
+    sim.step();
+    traffickers = std::max(traffickers, static_cast<double>(sim.state().traffickers.size()));
+    involved = std::max(involved, static_cast<double>(sim.state().involved.size()));
+  }
+  const double growth = steps > 0 ? static_cast<double>(scenario.steps()) / steps : 1.0;
+  StrataPilot p;
+  p.agents = ratio * (agents_0 + (static_cast<double>(sim.state().persons.size()) - agents_0) * growth);
+  p.traffickers = ratio * traffickers;
+  p.involved = ratio * involved;
+  p.strata = strata_0 + (strata_count() - strata_0) * growth;
+  return p;
+}
+
+}  // namespace
+
 std::uint64_t estimate_replicate_bytes(const Scenario& scenario) {
+  const double series_bytes =
+      static_cast<double>(FrameLayout(scenario.regions.size()).size()) * 8.0 * scenario.steps();
+  if (scenario.get(Param::population_untouched_in_strata) != 0) {
+    const StrataPilot p = pilot_strata(scenario);
+    // The agents' arrays grow by a quarter at a time (Persons::append_untouched): an eighth unused on
+    // average; an id in its region's list besides. The involved list, its merge buffer and the
+    // phases' buffers per involved person. Traffickers' arrays double.
+    const double agent_bytes = p.agents * (Persons::bytes_per_person() * 1.125 + 4 * 1.5);
+    const double involved_bytes = p.involved * (2 * 4 + sizeof(Earning) + 8) * 1.5;
+    const double trafficker_bytes = p.traffickers * Traffickers::bytes_per_trafficker() * 1.5;
+    return static_cast<std::uint64_t>(agent_bytes + involved_bytes + trafficker_bytes +
+                                      p.strata * sizeof(Stratum) * 2 + series_bytes);
+  }
   const double persons = scenario.get(Param::population_size);
   double traffickers_per_100k = 0;
   for (const RegionSpec& r : scenario.regions)
@@ -173,8 +236,6 @@ std::uint64_t estimate_replicate_bytes(const Scenario& scenario) {
   const double trafficker_bytes = Traffickers::bytes_per_trafficker();
   // The involved list and its merge buffer: up to 2 % of people each.
   const double involved_bytes = 2 * 0.02 * persons * 4;
-  const double series_bytes =
-      static_cast<double>(FrameLayout(scenario.regions.size()).size()) * 8.0 * scenario.steps();
   return static_cast<std::uint64_t>(persons * Persons::bytes_per_person() + traffickers * trafficker_bytes +
                                     involved_bytes + series_bytes);
 }

@@ -3,13 +3,31 @@
 #include "model.hpp"
 
 #include <algorithm>
+#include <boost/math/special_functions/beta.hpp>
 #include <cmath>
+
+#include "model_math.hpp"
 
 namespace tipsim {
 
 namespace {
 
 constexpr std::uint32_t kBlockSize = 1u << 16;
+
+// The quantiles of a region's step-0 vulnerability distribution (a Beta
+// with the levers' mean and sd) at kQuantilesPerBin points a bin.
+void compile_vulnerability_quantiles(const ParamValues& levers, std::uint32_t bins, RegionModel& rm) {
+  const auto [alpha, beta] =
+      beta_shape(levers[Param::population_vulnerability_mean], levers[Param::population_vulnerability_sd]);
+  rm.vulnerability_alpha = alpha;
+  rm.vulnerability_beta = beta;
+  const std::uint32_t points = bins * Model::kQuantilesPerBin;
+  rm.vulnerability_quantiles.resize(points + 1);
+  rm.vulnerability_quantiles.front() = 0.0;
+  rm.vulnerability_quantiles.back() = 1.0;
+  for (std::uint32_t k = 1; k < points; ++k)
+    rm.vulnerability_quantiles[k] = boost::math::ibeta_inv(alpha, beta, static_cast<double>(k) / points);
+}
 
 // Persons sorted by home region, each region's share of the population.
 void compile_regions(const Scenario& s, Model& model) {
@@ -19,20 +37,24 @@ void compile_regions(const Scenario& s, Model& model) {
   for (const RegionSpec& r : s.regions) total_share += r.values[Param::population_share];
   const double size = s.get(Param::population_size);
   double cumulative = 0;
-  std::uint32_t begin = 0;
+  std::uint64_t begin = 0;
   for (std::size_t r = 0; r < regions; ++r) {
     cumulative += s.regions[r].values[Param::population_share];
-    const auto end = static_cast<std::uint32_t>(
+    const auto end = static_cast<std::uint64_t>(
         total_share > 0 ? std::llround(size * cumulative / total_share) : (r + 1 == regions ? size : 0));
     RegionModel& rm = model.regions[r];
-    rm.person_begin = begin;
-    rm.person_end = std::max(begin, end);
-    rm.population = rm.person_end - rm.person_begin;
+    rm.population = static_cast<double>(std::max(begin, end) - begin);
     rm.people = rm.population * s.get(Param::population_scale);
-    begin = rm.person_end;
-    for (std::uint32_t b = rm.person_begin; b < rm.person_end; b += kBlockSize)
-      model.blocks.push_back(
-          PersonBlock{static_cast<std::uint32_t>(r), b, std::min(rm.person_end, b + kBlockSize)});
+    if (model.untouched_in_strata) {
+      compile_vulnerability_quantiles(s.regions[r].values, model.vulnerability_bins, rm);
+    } else {
+      rm.person_begin = static_cast<std::uint32_t>(begin);
+      rm.person_end = static_cast<std::uint32_t>(std::max(begin, end));
+      for (std::uint32_t b = rm.person_begin; b < rm.person_end; b += kBlockSize)
+        model.blocks.push_back(
+            PersonBlock{static_cast<std::uint32_t>(r), b, std::min(rm.person_end, b + kBlockSize)});
+    }
+    begin = std::max(begin, end);
   }
 }
 
@@ -68,6 +90,8 @@ Model compile_model(const Scenario& scenario) {
   model.steps = scenario.steps();
   model.population_scale = scenario.get(Param::population_scale);
   model.layout = FrameLayout(scenario.regions.size());
+  model.untouched_in_strata = scenario.get(Param::population_untouched_in_strata) != 0;
+  model.vulnerability_bins = static_cast<std::uint32_t>(scenario.get(Param::population_vulnerability_bins));
   compile_regions(scenario, model);
   compile_routes(scenario, model);
   model.domestic_delay_steps =

@@ -13,21 +13,31 @@
 
 namespace tipsim {
 
-// The persons whose home is a region: the index range [person_begin,
-// person_end); persons are sorted by home region.
+// The persons whose home is a region. When every person is an agent they
+// are the index range [person_begin, person_end), sorted by home region;
+// with untouched people in strata the range is empty and the state lists
+// the region's agents (State::members).
 struct RegionModel {
   std::uint32_t person_begin = 0;  // first person whose home is here
   std::uint32_t person_end = 0;    // one past the last
-  double population = 0;           // agents whose home is here (person_end - person_begin)
+  double population = 0;           // persons whose home is here, agents or untouched
   double people = 0;               // the real people they stand for: population x population.scale
+  // With strata: the step-0 vulnerability distribution's quantiles at
+  // kQuantilesPerBin points a bin (bins x kQuantilesPerBin + 1 values, from
+  // 0 to 1), which a stratum's bin and a person's draw within it read.
+  std::vector<double> vulnerability_quantiles;
+  double vulnerability_alpha = 1, vulnerability_beta = 1;  // that distribution's Beta shape
 };
 
-// A contiguous slice of one region's persons, the unit of parallel work
-// for passes over the whole population.
+// A slice of one region's agents, the unit of parallel work for passes
+// over the whole population: positions [begin, end) of the region's agents,
+// which are the person ids themselves (slots null) or slots[position].
 struct PersonBlock {
   std::uint32_t region;
   std::uint32_t begin;
   std::uint32_t end;
+  const std::uint32_t* slots = nullptr;
+  std::uint32_t person(std::uint32_t position) const { return slots ? slots[position] : position; }
 };
 
 struct Model {
@@ -39,8 +49,14 @@ struct Model {
   std::int32_t steps = 0;           // steps of a run
   double population_scale = 1;      // real people per agent: counts x scale = people; money is real
 
+  // Untouched people are counts in strata (population.untouched_in_strata),
+  // with this many vulnerability bins.
+  bool untouched_in_strata = false;
+  std::uint32_t vulnerability_bins = 1;
+  static constexpr std::uint32_t kQuantilesPerBin = 64;
+
   std::vector<RegionModel> regions;
-  std::vector<PersonBlock> blocks;  // the persons in slices of one region
+  std::vector<PersonBlock> blocks;  // every person an agent: the persons in slices of one region
   // regions x regions: mean steps in transit from home to destination.
   std::vector<double> route_transit_steps;
   double domestic_delay_steps = 0;       // mean steps from recruitment to exploitation at home

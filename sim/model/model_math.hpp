@@ -1,12 +1,22 @@
 // Small pure functions of the model shared by phases and tests.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "params.hpp"
 #include "state.hpp"
 
 namespace tipsim {
+
+// The shape (alpha, beta) of the Beta distribution of vulnerability with
+// the given mean and sd. An intervention may push sd past what a Beta with
+// this mean allows; the spread is then capped just below that limit.
+inline std::pair<double, double> beta_shape(double mean, double sd) {
+  const double k = std::max(1e-3, mean * (1.0 - mean) / (sd * sd) - 1.0);
+  return {mean * k, (1.0 - mean) * k};
+}
 
 // What the risk of conviction traffickers perceive in a market leaves of
 // their recruiting and entry: (1 + risk / risk_noticed)^-elasticity, 1 at no

@@ -156,14 +156,15 @@ inline double self_report_recognition(const ParamValues& g, Form f) {
 
 // A person's susceptibility to recruiting before awareness: vulnerability
 // to a power, more for children and for survivors who have not recovered.
-inline double susceptibility(const Model& model, const State& state, std::uint32_t person) {
-  const ParamValues& g = model.scenario.globals;
-  const auto& p = state.persons;
-  double x =
-      std::pow(static_cast<double>(p.vulnerability[person]), g[Param::recruitment_vulnerability_exponent]);
-  if (p.flags[person] & person_flag::kChild) x *= g[Param::recruitment_child_susceptibility];
-  if (p.flags[person] & person_flag::kRecovering) x *= g[Param::recruitment_retrafficking_factor];
+inline double susceptibility_of(const ParamValues& g, double vulnerability, std::uint8_t flags) {
+  double x = std::pow(vulnerability, g[Param::recruitment_vulnerability_exponent]);
+  if (flags & person_flag::kChild) x *= g[Param::recruitment_child_susceptibility];
+  if (flags & person_flag::kRecovering) x *= g[Param::recruitment_retrafficking_factor];
   return x;
+}
+inline double susceptibility(const Model& model, const State& state, std::uint32_t person) {
+  return susceptibility_of(model.scenario.globals, static_cast<double>(state.persons.vulnerability[person]),
+                           state.persons.flags[person]);
 }
 // The largest value susceptibility() can take.
 inline double max_susceptibility(const ParamValues& g) {

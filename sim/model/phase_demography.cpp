@@ -13,6 +13,7 @@
 #include "events.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
+#include "population.hpp"
 #include "sampling.hpp"
 
 namespace tipsim {
@@ -64,14 +65,30 @@ void age_and_conceive(const Model& model, State& state, double ageing, double bi
 }
 
 // A free person of the home region of `parent` to stand for their newborn
-// (the population of agents is fixed: the newborn takes a free slot of the
-// same region, with its vulnerability), or none after 64 tries.
-std::optional<std::uint32_t> newborn_slot(const Model& model, const State& state, std::uint32_t parent,
+// (the population is fixed: the newborn takes the place of a free person
+// of the same region, with their vulnerability; an untouched one becomes an
+// agent), or none after 64 tries.
+std::optional<std::uint32_t> newborn_slot(const Model& model, State& state, std::uint32_t parent,
                                           Stream& stream) {
-  const RegionModel& rm = model.regions[state.persons.home_region[parent]];
+  const std::size_t r = state.persons.home_region[parent];
+  const RegionModel& rm = model.regions[r];
   for (std::uint32_t k = 0; k < 64 && rm.population > 0; ++k) {
-    const auto person = rm.person_begin + static_cast<std::uint32_t>(
-                                              stream.uniform(person_draw::kNewbornSlot + k) * rm.population);
+    const double u = stream.uniform(person_draw::kNewbornSlot + k);
+    std::uint32_t person;
+    if (model.untouched_in_strata) {
+      const auto untouched_here = static_cast<double>(untouched(state, r));
+      const std::vector<std::uint32_t>& members = state.members[r];
+      const double position = u * (untouched_here + static_cast<double>(members.size()));
+      if (position < untouched_here) {
+        double fraction = 0;
+        Stratum& s = state.strata[r][stratum_at(state.strata[r], position, fraction)];
+        return materialise(model, state, r, s,
+                           static_cast<float>(stratum_vulnerability(model, r, s, fraction)));
+      }
+      person = members[std::min(members.size() - 1, static_cast<std::size_t>(position - untouched_here))];
+    } else {
+      person = rm.person_begin + static_cast<std::uint32_t>(u * rm.population);
+    }
     if (state.persons.state[person] == static_cast<std::uint8_t>(PersonState::Free)) return person;
   }
   return std::nullopt;
@@ -127,6 +144,47 @@ void births_into_servitude(const Model& model, State& state, StepContext& ctx,
   state.involved.swap(merged);
 }
 
+// The untouched people of region r who leave the population at risk are
+// replaced by newcomers with fresh attributes (Binomial(n, turnover) of each
+// stratum; as many newcomers, drawn as at step 0 with the levers in force);
+// then Binomial(n, ageing) of each stratum of children grow up.
+void renew_strata(const Model& model, State& state, std::size_t r, double turnover, double ageing,
+                  std::vector<Stratum>& moved) {
+  std::vector<Stratum>& strata = state.strata[r];
+  auto shared = [&](StratumPass pass) {
+    return stratum_stream(model, state, Phase::Demography, pass, r, kRegionStream);
+  };
+  moved.clear();
+  if (turnover > 0) {
+    StrataHits leave(shared(StratumPass::TurnoverShared), turnover);
+    std::uint64_t leaving = 0;
+    for (std::uint32_t k = 0; k < strata.size(); ++k) {
+      Stream own = stratum_stream(model, state, Phase::Demography, StratumPass::Turnover, r, k);
+      const std::uint64_t left = leave.hits(strata[k].people, own);
+      strata[k].people -= left;
+      leaving += left;
+    }
+    Stream stream = shared(StratumPass::Newcomers);
+    add_newcomers(model, state, r, leaving, stream, moved);
+    merge_moved(strata, moved);
+  }
+  if (ageing > 0) {
+    StrataHits grow_up(shared(StratumPass::AgeingShared), ageing);
+    for (std::uint32_t k = 0; k < strata.size(); ++k) {
+      if (!(strata[k].traits & stratum_trait::kChild)) continue;
+      Stream own = stratum_stream(model, state, Phase::Demography, StratumPass::Ageing, r, k);
+      const std::uint64_t grown = grow_up.hits(strata[k].people, own);
+      if (grown == 0) continue;
+      strata[k].people -= grown;
+      Stratum adult = strata[k];
+      adult.traits = static_cast<std::uint8_t>(adult.traits & ~stratum_trait::kChild);
+      adult.people = grown;
+      moved.push_back(adult);
+    }
+    merge_moved(strata, moved);
+  }
+}
+
 }  // namespace
 
 void run_demography(const Model& model, State& state, StepContext& ctx) {
@@ -140,28 +198,35 @@ void run_demography(const Model& model, State& state, StepContext& ctx) {
       step_probability(s.get(Param::demography_free_child_ageing_per_year), model.step_years);
   if (turnover <= 0 && ageing <= 0) return;
   auto& p = state.persons;
+  if (model.untouched_in_strata) {
+    std::vector<std::vector<Stratum>>& moved = ctx.scratch.strata_moved;
+    moved.resize(state.strata.size());
+    tbb::parallel_for(std::size_t{0}, state.strata.size(),
+                      [&](std::size_t r) { renew_strata(model, state, r, turnover, ageing, moved[r]); });
+  }
+  std::vector<PersonBlock>& blocks = ctx.scratch.blocks;
+  person_blocks(model, state, blocks);
   // Survivors still recovering whom turnover replaces, by block: the
   // regions' counts are lowered after the parallel pass.
-  std::vector<std::uint32_t> recovering_replaced(model.blocks.size(), 0);
-  tbb::parallel_for(std::size_t{0}, model.blocks.size(), [&](std::size_t b) {
-    const PersonBlock block = model.blocks[b];
+  std::vector<std::uint32_t> recovering_replaced(blocks.size(), 0);
+  tbb::parallel_for(std::size_t{0}, blocks.size(), [&](std::size_t b) {
+    const PersonBlock block = blocks[b];
     const ParamValues& lv = levers(state, block.region);
     Stream turnover_stream =
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Demography,
                AgentKind::PersonBlock,
                static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kTurnover));
-    const double mean = lv[Param::population_vulnerability_mean], sd = lv[Param::population_vulnerability_sd];
-    // An intervention may push sd past what a Beta with this mean allows;
-    // the spread is then capped just below that limit.
-    const double k = std::max(1e-3, mean * (1.0 - mean) / (sd * sd) - 1.0);
-    for_each_sampled(turnover_stream, block.begin, block.end, turnover, [&](std::uint32_t i) {
+    const auto [alpha, beta] =
+        beta_shape(lv[Param::population_vulnerability_mean], lv[Param::population_vulnerability_sd]);
+    for_each_sampled(turnover_stream, block.begin, block.end, turnover, [&](std::uint32_t position) {
+      const std::uint32_t i = block.person(position);
       if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
       Stream ps = person_stream(model, state, Phase::Demography, i);
       std::uint8_t flags = 0;
       if (ps.bernoulli(person_draw::kFemale, lv[Param::population_female_share]))
         flags |= person_flag::kFemale;
       if (ps.bernoulli(person_draw::kChild, lv[Param::population_child_share])) flags |= person_flag::kChild;
-      boost::random::beta_distribution<double> vulnerability(mean * k, (1.0 - mean) * k);
+      boost::random::beta_distribution<double> vulnerability(alpha, beta);
       if (p.flags[i] & person_flag::kRecovering) ++recovering_replaced[b];
       p.flags[i] = flags;
       p.survivor[i] = 0;
@@ -177,13 +242,14 @@ void run_demography(const Model& model, State& state, StepContext& ctx) {
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Demography,
                AgentKind::PersonBlock,
                static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kAgeing));
-    for_each_sampled(ageing_stream, block.begin, block.end, ageing, [&](std::uint32_t i) {
+    for_each_sampled(ageing_stream, block.begin, block.end, ageing, [&](std::uint32_t position) {
+      const std::uint32_t i = block.person(position);
       if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
       p.flags[i] &= static_cast<std::uint8_t>(~person_flag::kChild);
     });
   });
-  for (std::size_t b = 0; b < model.blocks.size(); ++b) {
-    std::uint32_t& recovering = state.regions[model.blocks[b].region].survivors_recovering;
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    std::uint32_t& recovering = state.regions[blocks[b].region].survivors_recovering;
     recovering -= std::min(recovering, recovering_replaced[b]);
   }
 }

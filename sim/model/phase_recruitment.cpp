@@ -13,6 +13,7 @@
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
+#include "population.hpp"
 #include "sampling.hpp"
 
 namespace tipsim {
@@ -26,6 +27,7 @@ constexpr std::uint32_t kAccepted = 0;  // a visited candidate is kept with h / 
 constexpr std::uint32_t kMethod = 1;
 constexpr std::uint32_t kRecruiter = 2;
 constexpr std::uint32_t kTakeRecruit = 3;  // and 4: take_recruit
+constexpr std::uint32_t kTurn = 5;         // with strata: the candidate's turn among all candidates
 }  // namespace person_draw
 
 // Active traffickers with spare capacity, grouped by (region, method).
@@ -111,23 +113,100 @@ void consider_candidate(const Model& model, const State& state, std::uint32_t i,
       i, static_cast<std::uint8_t>(pick_weighted(pressure, kMethods, ps.uniform(person_draw::kMethod)))});
 }
 
-// Candidates, in parallel over blocks of persons. The bound h_max lets the
-// pass skip over most people; a visited person is accepted with h / h_max.
+// Candidates among the agents, in parallel over blocks of persons. The
+// bound h_max lets the pass skip over most people; a visited person is
+// accepted with h / h_max.
 void find_candidates(const Model& model, const State& state, Scratch& sc, const ContactRates& rates) {
   const ParamValues& g = model.scenario.globals;
   double shield[kMethods];
   for (std::size_t k = 0; k < kMethods; ++k) shield[k] = awareness_shield(g, static_cast<Method>(k));
-  sc.block_recruits.resize(model.blocks.size());
-  tbb::parallel_for(std::size_t{0}, model.blocks.size(), [&](std::size_t b) {
-    const PersonBlock block = model.blocks[b];
+  person_blocks(model, state, sc.blocks);
+  sc.block_recruits.resize(sc.blocks.size());
+  tbb::parallel_for(std::size_t{0}, sc.blocks.size(), [&](std::size_t b) {
+    const PersonBlock block = sc.blocks[b];
     std::vector<RecruitIntent>& out = sc.block_recruits[b];
     out.clear();
     const double bound = rates.upper_bound[block.region];
     if (!(bound > 0)) return;
     const double* rate = &rates.rate[block.region * kMethods];
     Stream stream = block_stream(model, state, Phase::Recruitment, static_cast<std::uint32_t>(b));
-    for_each_sampled(stream, block.begin, block.end, bound,
-                     [&](std::uint32_t i) { consider_candidate(model, state, i, rate, bound, shield, out); });
+    for_each_sampled(stream, block.begin, block.end, bound, [&](std::uint32_t position) {
+      consider_candidate(model, state, block.person(position), rate, bound, shield, out);
+    });
+  });
+}
+
+// The candidates among the untouched people of region r. Within a cell
+// (traits and vulnerability bin) no stratum's hazard exceeds the cell's
+// bound, that of the bin's top susceptibility at the base awareness: the
+// people of the cell's small strata are candidates with that bound (one
+// skip process a cell, StrataHits), those of a large stratum with its own
+// bound h_max (a Binomial on its stream). A candidate draws a
+// vulnerability within the bin and is kept with h / p, p the probability
+// they were found with, with a method in proportion to the pressures and
+// a turn.
+void region_candidates(const Model& model, const State& state, std::size_t r, const double* rate,
+                       const double (&shield)[kMethods], std::vector<StratumRecruit>& out) {
+  const ParamValues& g = model.scenario.globals;
+  const std::vector<Stratum>& strata = state.strata[r];
+  const double base = stratum_awareness(model, state, r, Stratum{});
+  double total_at_base = 0;
+  for (std::size_t k = 0; k < kMethods; ++k) total_at_base += rate[k] * (1.0 - base * shield[k]);
+  std::uint32_t cell = ~0u;
+  double bound_susceptibility = 0;
+  StrataHits cell_hits(stratum_stream(model, state, Phase::Recruitment, StratumPass::RecruitmentShared, r, 0),
+                       0);
+  for (std::uint32_t index = 0; index < strata.size(); ++index) {
+    const Stratum& s = strata[index];
+    const auto flags = static_cast<std::uint8_t>(s.traits & ~stratum_trait::kEmpowered);
+    if (s.traits * 256u + s.vulnerability_bin != cell) {
+      cell = s.traits * 256u + s.vulnerability_bin;
+      bound_susceptibility = susceptibility_of(g, stratum_vulnerability_bound(model, r, s), flags);
+      cell_hits = StrataHits(
+          stratum_stream(model, state, Phase::Recruitment, StratumPass::RecruitmentShared, r, cell),
+          -std::expm1(-total_at_base * bound_susceptibility));
+    }
+    Stream own = stratum_stream(model, state, Phase::Recruitment, StratumPass::Recruitment, r, index);
+    const bool shared = cell_hits.shared_by(s.people);
+    const std::uint64_t shared_hits = shared ? cell_hits.hits(s.people, own) : 0;
+    if (shared && shared_hits == 0) continue;
+    const double awareness = stratum_awareness(model, state, r, s);
+    double pressure[kMethods], total = 0;
+    for (std::size_t k = 0; k < kMethods; ++k) {
+      pressure[k] = rate[k] * (1.0 - awareness * shield[k]);
+      total += pressure[k];
+    }
+    const double h_max = -std::expm1(-total * bound_susceptibility);
+    if (!(h_max > 0)) continue;
+    // log(1 - h_max) is -total x bound_susceptibility, exactly.
+    const std::uint64_t candidates =
+        shared ? shared_hits : binomial(own, s.people, h_max, -total * bound_susceptibility);
+    Stream& stream = shared ? cell_hits.shared() : own;
+    const double found_with = shared ? cell_hits.p() : h_max;
+    for (std::uint64_t c = 0; c < candidates; ++c) {
+      const auto vulnerability = static_cast<float>(stratum_vulnerability(model, r, s, next_uniform(stream)));
+      const double h = -std::expm1(-total * susceptibility_of(g, vulnerability, flags));
+      const bool kept = next_uniform(stream) < h / found_with;
+      const double method_draw = next_uniform(stream);
+      const double turn = next_uniform(stream);
+      if (!kept) continue;
+      out.push_back(
+          StratumRecruit{turn, index, vulnerability,
+                         static_cast<std::uint8_t>(pick_weighted(pressure, kMethods, method_draw))});
+    }
+  }
+}
+
+// Candidates among the untouched, in parallel over the regions.
+void find_stratum_candidates(const Model& model, const State& state, Scratch& sc, const ContactRates& rates) {
+  const ParamValues& g = model.scenario.globals;
+  double shield[kMethods];
+  for (std::size_t k = 0; k < kMethods; ++k) shield[k] = awareness_shield(g, static_cast<Method>(k));
+  sc.stratum_recruits.resize(state.strata.size());
+  tbb::parallel_for(std::size_t{0}, state.strata.size(), [&](std::size_t r) {
+    std::vector<StratumRecruit>& out = sc.stratum_recruits[r];
+    out.clear();
+    if (rates.upper_bound[r] > 0) region_candidates(model, state, r, &rates.rate[r * kMethods], shield, out);
   });
 }
 
@@ -139,41 +218,107 @@ double recruiter_weight(const ParamValues& g, const Traffickers& tr, const Regio
          market_affinity(g, static_cast<Market>(tr.market[t]), female);
 }
 
-// The trafficker of group grp at `target` along the running weights (the
-// last one with weight if the target is not reached).
-std::int32_t pick_recruiter(const ParamValues& g, const State& state, const Scratch& sc, std::size_t grp,
-                            const RegionState& rs, bool female, double target) {
-  double running = 0;
-  std::int32_t chosen = kNoTrafficker;
-  for (std::uint32_t x = sc.offsets[grp]; x < sc.offsets[grp + 1]; ++x) {
-    const double weight =
-        recruiter_weight(g, state.traffickers, rs, static_cast<std::size_t>(sc.ids[x]), female);
-    if (weight <= 0) continue;
-    chosen = sc.ids[x];
-    running += weight;
-    if (target < running) break;
+// The recruiters' weights for a recruit of each sex, as a Fenwick tree per
+// (group, sex) over the group's slice of Scratch::ids, so that choosing a
+// recruiter and taking a slot cost log(recruiters) rather than a walk over
+// the group. The male tree of group grp lies at trees[offsets[grp] ...],
+// the female one ids.size() further on, 1-based within the slice.
+class RecruiterTrees {
+ public:
+  RecruiterTrees(const Scratch& sc, std::vector<double>& trees) : sc_(sc), trees_(trees) {}
+
+  // The trees of every group, from the recruiters' weights now.
+  void build(const ParamValues& g, const State& state) {
+    const std::size_t n = sc_.ids.size();
+    trees_.assign(2 * n, 0.0);
+    for (std::size_t grp = 0; grp + 1 < sc_.offsets.size(); ++grp) {
+      const RegionState& rs = state.regions[grp / kMethods];
+      for (const bool female : {false, true}) {
+        double* tree = slice(grp, female);
+        const std::size_t size = sc_.offsets[grp + 1] - sc_.offsets[grp];
+        for (std::size_t i = 1; i <= size; ++i) {
+          const auto t = static_cast<std::size_t>(sc_.ids[sc_.offsets[grp] + i - 1]);
+          tree[i - 1] += recruiter_weight(g, state.traffickers, rs, t, female);
+          const std::size_t parent = i + (i & (~i + 1));
+          if (parent <= size) tree[parent - 1] += tree[i - 1];
+        }
+      }
+    }
   }
-  return chosen;
-}
+  double total(std::size_t grp, bool female) const {
+    const double* tree = slice(grp, female);
+    double sum = 0;
+    for (std::size_t i = sc_.offsets[grp + 1] - sc_.offsets[grp]; i > 0; i -= i & (~i + 1))
+      sum += tree[i - 1];
+    return sum;
+  }
+  // The recruiter at `target` along the running weights in the group's
+  // order: the first whose running weight exceeds it (the last one with
+  // weight if rounding leaves the target unreached).
+  std::int32_t pick(std::size_t grp, bool female, double target) const {
+    const double* tree = slice(grp, female);
+    const std::size_t size = sc_.offsets[grp + 1] - sc_.offsets[grp];
+    std::size_t position = 0;
+    std::size_t stride = 1;
+    while (stride * 2 <= size) stride *= 2;
+    for (; stride > 0; stride /= 2)
+      if (position + stride <= size && tree[position + stride - 1] <= target) {
+        position += stride;
+        target -= tree[position - 1];
+      }
+    if (position < size) return sc_.ids[sc_.offsets[grp] + position];
+    for (std::size_t i = size; i > 0; --i)
+      if (weight_at(grp, female, i) > 0) return sc_.ids[sc_.offsets[grp] + i - 1];
+    return kNoTrafficker;
+  }
+  // The recruiter at 1-based position i of the group changes weight by `delta`.
+  void add(std::size_t grp, bool female, std::size_t i, double delta) {
+    double* tree = slice(grp, female);
+    const std::size_t size = sc_.offsets[grp + 1] - sc_.offsets[grp];
+    for (; i <= size; i += i & (~i + 1)) tree[i - 1] += delta;
+  }
+
+ private:
+  double* slice(std::size_t grp, bool female) const {
+    return trees_.data() + (female ? sc_.ids.size() : 0) + sc_.offsets[grp];
+  }
+  double weight_at(std::size_t grp, bool female, std::size_t i) const {
+    double w = slice(grp, female)[i - 1];
+    for (std::size_t child = 1; child < (i & (~i + 1)); child *= 2) w -= slice(grp, female)[i - child - 1];
+    return w;
+  }
+  const Scratch& sc_;
+  std::vector<double>& trees_;
+};
 
 // A candidate goes to a trafficker of their region using the method drawn,
-// who takes them. False if every slot was taken this step: the contact
-// fails.
-bool recruit(const Model& model, State& state, StepContext& ctx, RecruitIntent intent) {
+// who takes them (their slot's weight leaves the trees). False if every
+// slot was taken this step: the contact fails.
+bool recruit(const Model& model, State& state, StepContext& ctx, RecruiterTrees& trees,
+             RecruitIntent intent) {
   const ParamValues& g = model.scenario.globals;
   auto& p = state.persons;
   const std::uint32_t i = intent.person;
   const std::size_t r = p.home_region[i];
-  const RegionState& rs = state.regions[r];
   const std::size_t grp = r * kMethods + intent.method;
   const bool female = p.flags[i] & person_flag::kFemale;
-  double total = 0;
-  for (std::uint32_t x = ctx.scratch.offsets[grp]; x < ctx.scratch.offsets[grp + 1]; ++x)
-    total += recruiter_weight(g, state.traffickers, rs, static_cast<std::size_t>(ctx.scratch.ids[x]), female);
+  const double total = trees.total(grp, female);
   if (!(total > 0)) return false;
   Stream ps = person_stream(model, state, Phase::Recruitment, i);
-  const std::int32_t chosen =
-      pick_recruiter(g, state, ctx.scratch, grp, rs, female, ps.uniform(person_draw::kRecruiter) * total);
+  const std::int32_t chosen = trees.pick(grp, female, ps.uniform(person_draw::kRecruiter) * total);
+  // Rounding in the trees may leave a trace of a full recruiter's weight.
+  if (chosen == kNoTrafficker || !(recruiter_weight(g, state.traffickers, state.regions[r],
+                                                    static_cast<std::size_t>(chosen), female) > 0))
+    return false;
+  // The chosen recruiter's position in its group, for the trees' update.
+  const auto& ids = ctx.scratch.ids;
+  const auto at =
+      static_cast<std::size_t>(std::lower_bound(ids.begin() + ctx.scratch.offsets[grp],
+                                                ids.begin() + ctx.scratch.offsets[grp + 1], chosen) -
+                               (ids.begin() + ctx.scratch.offsets[grp]));
+  const auto t = static_cast<std::size_t>(chosen);
+  for (const bool sex : {false, true})
+    trees.add(grp, sex, at + 1, -recruiter_weight(g, state.traffickers, state.regions[r], t, sex));
   ctx.metric(Metric::recruitments_by_method, r, intent.method) += 1;
   const bool retrafficked = p.times_trafficked[i] > 0;
   if (retrafficked) {
@@ -182,21 +327,73 @@ bool recruit(const Model& model, State& state, StepContext& ctx, RecruitIntent i
     if (route != 0) ctx.metric(Metric::retrafficked_by_exit, r, route - 1u) += 1;
   }
   take_recruit(model, state, i, chosen, static_cast<Method>(intent.method), ps, person_draw::kTakeRecruit);
+  for (const bool sex : {false, true})
+    trees.add(grp, sex, at + 1, recruiter_weight(g, state.traffickers, state.regions[r], t, sex));
   p.state[i] = static_cast<std::uint8_t>(PersonState::Recruited);
   p.state_since[i] = state.step;
   record_person_event(model, state, ctx, retrafficked ? EventKind::Retrafficking : EventKind::Recruitment, i);
   return true;
 }
 
-// Resolution in id order, so that capacity is never over-used: each
-// candidate is recruited or the contact fails; the recruits are collected
-// in sc.new_involved.
+// With strata, the candidates take their turns in a random order, agents
+// and untouched alike (as ids, unrelated to anything a person is, order
+// them when every person is an agent): when slots run short, no kind of
+// person is served first. An untouched candidate becomes an agent only if
+// a recruiter has a slot. The recruits are then put in id order.
+void resolve_in_turns(const Model& model, State& state, StepContext& ctx, RecruiterTrees& trees) {
+  auto& sc = ctx.scratch;
+  // (turn, candidate): agents' candidates by their place in the blocks'
+  // lists, then the untouched ones by their place in the regions' lists.
+  std::vector<std::pair<double, std::uint32_t>>& turns = sc.turns;
+  turns.clear();
+  std::vector<RecruitIntent>& agents = sc.recruits;
+  agents.clear();
+  for (const auto& block_intents : sc.block_recruits)
+    for (const RecruitIntent intent : block_intents) {
+      Stream ps = person_stream(model, state, Phase::Recruitment, intent.person);
+      turns.emplace_back(ps.uniform(person_draw::kTurn), static_cast<std::uint32_t>(agents.size()));
+      agents.push_back(intent);
+    }
+  std::vector<std::uint32_t>& region_start = sc.offsets_by_region;
+  region_start.clear();
+  for (const auto& region_candidates : sc.stratum_recruits) {
+    region_start.push_back(static_cast<std::uint32_t>(turns.size()));
+    for (const StratumRecruit& candidate : region_candidates)
+      turns.emplace_back(candidate.turn, static_cast<std::uint32_t>(turns.size()));
+  }
+  std::sort(turns.begin(), turns.end());
+  for (const auto& [turn, candidate] : turns) {
+    if (candidate < agents.size()) {
+      if (recruit(model, state, ctx, trees, agents[candidate]))
+        sc.new_involved.push_back(agents[candidate].person);
+      continue;
+    }
+    const auto r = static_cast<std::size_t>(
+        std::upper_bound(region_start.begin(), region_start.end(), candidate) - region_start.begin() - 1);
+    const StratumRecruit& c = sc.stratum_recruits[r][candidate - region_start[r]];
+    Stratum& s = state.strata[r][c.stratum];
+    if (!(trees.total(r * kMethods + c.method, s.traits & stratum_trait::kFemale) > 0)) continue;
+    const std::uint32_t person = materialise(model, state, r, s, c.vulnerability);
+    if (recruit(model, state, ctx, trees, RecruitIntent{person, c.method})) sc.new_involved.push_back(person);
+  }
+  std::sort(sc.new_involved.begin(), sc.new_involved.end());
+}
+
+// Every candidate is recruited or the contact fails, in id order when
+// every person is an agent, so that capacity is never over-used; the
+// recruits are collected in sc.new_involved, in id order.
 void resolve_recruits(const Model& model, State& state, StepContext& ctx) {
   auto& sc = ctx.scratch;
+  RecruiterTrees trees(sc, sc.weights_by_sex);
+  trees.build(model.scenario.globals, state);
   sc.new_involved.clear();
+  if (model.untouched_in_strata) {
+    resolve_in_turns(model, state, ctx, trees);
+    return;
+  }
   for (const auto& block_intents : sc.block_recruits)
     for (const RecruitIntent intent : block_intents)
-      if (recruit(model, state, ctx, intent)) sc.new_involved.push_back(intent.person);
+      if (recruit(model, state, ctx, trees, intent)) sc.new_involved.push_back(intent.person);
 }
 
 // New recruits join the sorted involved list.
@@ -214,6 +411,7 @@ void run_recruitment(const Model& model, State& state, StepContext& ctx) {
   group_recruiters(state, ctx);
   const ContactRates rates = contact_rates(model, state, ctx.scratch);
   find_candidates(model, state, ctx.scratch, rates);
+  if (model.untouched_in_strata) find_stratum_candidates(model, state, ctx.scratch, rates);
   resolve_recruits(model, state, ctx);
   join_involved(state, ctx.scratch);
 }

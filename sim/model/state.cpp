@@ -8,6 +8,18 @@ void Persons::resize(std::size_t n) {
 #undef TIPSIM_PERSON_FIELD
 }
 
+void Persons::append_untouched() {
+  if (state.size() == state.capacity()) {
+    const std::size_t room = state.capacity() + state.capacity() / 4 + 1024;
+#define TIPSIM_PERSON_FIELD(name, type, untouched, meaning) name.reserve(room);
+#include "person_fields.def"
+#undef TIPSIM_PERSON_FIELD
+  }
+#define TIPSIM_PERSON_FIELD(name, type, untouched, meaning) name.push_back(untouched);
+#include "person_fields.def"
+#undef TIPSIM_PERSON_FIELD
+}
+
 void Traffickers::reserve(std::size_t n) {
 #define TIPSIM_TRAFFICKER_FIELD(name, type, entering, meaning) name.reserve(n);
 #include "trafficker_fields.def"

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <iterator>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -207,6 +208,10 @@ struct Persons {
   friend bool operator==(const Persons&, const Persons&) = default;
   // n persons as nobody has touched them yet.
   void resize(std::size_t n);
+  // One more person as nobody has touched them yet. The arrays grow by a
+  // quarter when full, not double, so that an estimate
+  // of the memory can count on at most a quarter unused.
+  void append_untouched();
   // Calls fn(name, array) for every field, in the table's order.
   template <typename Fn>
   void for_each_field(Fn&& fn) const {
@@ -254,7 +259,24 @@ struct Traffickers {
   }
 };
 
-// A region's aggregates and the levers in force this step.
+// People nobody has touched yet, when population.untouched_in_strata is on:
+// counts by what the model reads of a free person (population.hpp). The
+// traits are person_flag's female and child bits and kEmpowered.
+namespace stratum_trait {
+inline constexpr std::uint8_t kFemale = person_flag::kFemale;
+inline constexpr std::uint8_t kChild = person_flag::kChild;
+inline constexpr std::uint8_t kEmpowered = 1 << 2;
+}  // namespace stratum_trait
+// The awareness level of a stratum without a campaign's boost.
+inline constexpr std::int32_t kNoBoost = std::numeric_limits<std::int32_t>::min();
+struct Stratum {
+  std::uint8_t traits = 0;                  // stratum_trait bits
+  std::uint8_t vulnerability_bin = 0;       // bin of the region's step-0 vulnerability distribution
+  std::int32_t awareness_level = kNoBoost;  // log of the campaign boost referred to step 0, in levels
+  std::uint64_t people = 0;                 // agents
+  friend bool operator==(const Stratum&, const Stratum&) = default;
+};
+
 // A charged case waiting in a region's court: against trafficker `trafficker`
 // or, when kNoTrafficker, against someone who is not a trafficker.
 struct CourtCase {
@@ -299,6 +321,7 @@ struct SurvivorEvent {
   }
 };
 
+// A region's aggregates and the levers in force this step.
 struct RegionState {
   // Written by the policy schedule (phase 1).
   ParamValues levers;                  // regional parameters after interventions and budget, this step
@@ -334,7 +357,7 @@ struct RegionState {
   // Written by identification and protection: people identified as victims
   // who were not, in a shelter place here (counts: they are not agents).
   std::uint32_t non_victims_sheltered = 0;
-  std::uint32_t free_persons = 0;          // FREE persons whose home is here
+  std::uint64_t free_persons = 0;          // FREE persons whose home is here, agents and untouched
   std::uint32_t survivors_recovering = 0;  // FREE survivors whose home is here, not recovered
   std::uint32_t traffickers_active = 0;
   friend bool operator==(const RegionState&, const RegionState&) = default;
@@ -348,6 +371,13 @@ struct State {
   // Every phase moves persons between states through person_ops.hpp;
   // prevention and demography also write the free population's attributes.
   Persons persons;
+  // With population.untouched_in_strata: each region's untouched people,
+  // sorted by (traits, bin, level), and the persons whose home is each
+  // region in id order (they are agents from the moment something happened
+  // to them, and stay agents). Both empty otherwise: every person is an
+  // agent from the start, and a region's are a range of ids.
+  std::vector<std::vector<Stratum>> strata;
+  std::vector<std::vector<std::uint32_t>> members;
   // Written by the market (entry, desistance, release), exploitation
   // (profit), prosecution (evidence, sentences) and recruitment (victims).
   Traffickers traffickers;

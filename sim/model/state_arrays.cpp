@@ -164,6 +164,26 @@ std::vector<StateArray> state_arrays(const State& state) {
     for (const SurvivorEvent& e : state.survivor_calendar) v.push_back(f.get(e));
     arrays.push_back({std::string("survivors/") + f.name, std::move(v), 1, f.meaning});
   }
+  // The untouched people's strata (population.untouched_in_strata), region
+  // by region; the agents' lists of each region follow from their homes.
+  std::vector<std::uint8_t> stratum_region, traits, bins;
+  std::vector<std::int32_t> levels;
+  std::vector<double> people;
+  for (std::size_t r = 0; r < state.strata.size(); ++r)
+    for (const Stratum& st : state.strata[r]) {
+      stratum_region.push_back(static_cast<std::uint8_t>(r));
+      traits.push_back(st.traits);
+      bins.push_back(st.vulnerability_bin);
+      levels.push_back(st.awareness_level);
+      people.push_back(static_cast<double>(st.people));
+    }
+  arrays.push_back({"strata/region", std::move(stratum_region), 1, "home region of the stratum's people"});
+  arrays.push_back({"strata/traits", std::move(traits), 1, "1 female, 2 child, 4 empowered"});
+  arrays.push_back(
+      {"strata/vulnerability_bin", std::move(bins), 1, "bin of the step-0 vulnerability distribution"});
+  arrays.push_back({"strata/awareness_level", std::move(levels), 1,
+                    "log of the campaign boost referred to step 0, in levels of 0.02 (INT32_MIN: none)"});
+  arrays.push_back({"strata/people", std::move(people), 1, "untouched persons in the stratum"});
   arrays.push_back({"involved", state.involved, 1, "sorted ids of every person not free"});
   arrays.push_back(
       {"newly_incarcerated", state.newly_incarcerated, 1, "traffickers incarcerated in the last step"});
@@ -176,7 +196,9 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
   state.replicate = static_cast<std::uint32_t>(step[0]);
   state.step = step[1];
   state.networks = step[2];
-  const std::size_t persons = model.person_count(), regions = model.regions.size();
+  const std::size_t regions = model.regions.size();
+  const std::size_t persons =
+      model.untouched_in_strata ? size_of(arrays, "persons/state") : std::size_t{model.person_count()};
   const std::size_t traffickers = size_of(arrays, "traffickers/state");
   auto restore = [&](const std::string& name, auto& field, std::size_t size) {
     using T = typename std::remove_reference_t<decltype(field)>::value_type;
@@ -220,6 +242,37 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
     const std::vector<std::int32_t>& v =
         values<std::int32_t>(arrays, std::string("survivors/") + f.name, pending);
     for (std::size_t k = 0; k < pending; ++k) f.set(state.survivor_calendar[k], v[k]);
+  }
+  // Checkpoints written before strata existed have none.
+  const bool has_strata = std::any_of(arrays.begin(), arrays.end(),
+                                      [](const StateArray& a) { return a.name == "strata/region"; });
+  const std::size_t strata = has_strata ? size_of(arrays, "strata/region") : 0;
+  if (model.untouched_in_strata) {
+    const auto& stratum_region = values<std::uint8_t>(arrays, "strata/region", strata);
+    const auto& traits = values<std::uint8_t>(arrays, "strata/traits", strata);
+    const auto& bins = values<std::uint8_t>(arrays, "strata/vulnerability_bin", strata);
+    const auto& levels = values<std::int32_t>(arrays, "strata/awareness_level", strata);
+    const auto& people = values<double>(arrays, "strata/people", strata);
+    state.strata.assign(regions, {});
+    state.members.assign(regions, {});
+    for (std::size_t k = 0; k < strata; ++k) {
+      if (stratum_region[k] >= regions)
+        throw std::invalid_argument("the checkpoint's array 'strata/region' names region " +
+                                    std::to_string(stratum_region[k]) + " of " + std::to_string(regions));
+      state.strata[stratum_region[k]].push_back(
+          Stratum{traits[k], bins[k], levels[k], static_cast<std::uint64_t>(people[k])});
+    }
+    for (std::uint32_t i = 0; i < persons; ++i) {
+      if (state.persons.home_region[i] >= regions)
+        throw std::invalid_argument("the checkpoint's person " + std::to_string(i) + " has home region " +
+                                    std::to_string(state.persons.home_region[i]) + " of " +
+                                    std::to_string(regions));
+      state.members[state.persons.home_region[i]].push_back(i);
+    }
+  } else if (strata != 0) {
+    throw std::invalid_argument(
+        "the checkpoint holds strata of untouched people, but the scenario has every "
+        "person as an agent (population.untouched_in_strata = false)");
   }
   state.involved = values<std::uint32_t>(arrays, "involved", size_of(arrays, "involved"));
   state.newly_incarcerated =

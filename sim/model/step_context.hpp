@@ -12,6 +12,7 @@
 
 #include "metrics.hpp"
 #include "model.hpp"
+#include "state.hpp"
 
 namespace tipsim {
 
@@ -20,6 +21,16 @@ class EventLog;  // events.hpp
 // A recruitment decided in parallel, applied later in id order.
 struct RecruitIntent {
   std::uint32_t person;
+  std::uint8_t method;
+};
+
+// A recruitment of an untouched person of a region's stratum (by its index
+// in the region's list), decided in parallel: the vulnerability drawn
+// within the bin, the method and the candidate's turn.
+struct StratumRecruit {
+  double turn;  // its place among the step's candidates
+  std::uint32_t stratum;
+  float vulnerability;
   std::uint8_t method;
 };
 
@@ -37,7 +48,10 @@ struct Earning {
 };
 
 struct Scratch {
-  std::vector<std::vector<RecruitIntent>> block_recruits;  // one per PersonBlock
+  std::vector<PersonBlock> blocks;                            // the agents in slices (population.hpp)
+  std::vector<std::vector<RecruitIntent>> block_recruits;     // one per PersonBlock
+  std::vector<std::vector<StratumRecruit>> stratum_recruits;  // one per region
+  std::vector<std::vector<Stratum>> strata_moved;             // one per region: people changing stratum
   std::vector<RecruitIntent> recruits;
   std::vector<std::uint32_t> new_involved;
   std::vector<std::uint32_t> merged;
@@ -47,6 +61,9 @@ struct Scratch {
   std::vector<std::int32_t> ids;       // traffickers grouped by region (and method)
   std::vector<std::uint32_t> offsets;  // group starts in `ids`
   std::vector<double> weights;
+  std::vector<double> weights_by_sex;                   // recruitment's trees of recruiters' weights
+  std::vector<std::pair<double, std::uint32_t>> turns;  // recruitment's candidates in their turns
+  std::vector<std::uint32_t> offsets_by_region;
   std::vector<std::pair<double, std::int32_t>> keys;
 };
 

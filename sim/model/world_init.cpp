@@ -4,10 +4,12 @@
 #include <boost/random/beta_distribution.hpp>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
+#include "population.hpp"
 #include "sampling.hpp"
 
 namespace tipsim {
@@ -53,12 +55,6 @@ constexpr std::uint32_t kPerson = 0;
 constexpr std::uint32_t kAccepted = 1;
 }  // namespace attempt_draw
 
-// A Beta(alpha, beta) with the given mean and standard deviation.
-std::pair<double, double> beta_shape(double mean, double sd) {
-  const double k = mean * (1.0 - mean) / (sd * sd) - 1.0;
-  return {mean * k, (1.0 - mean) * k};
-}
-
 // Each region's aggregates at step 0, before any trafficker: everyone free,
 // the scenario's levers.
 void build_regions(const Model& model, State& state) {
@@ -68,13 +64,17 @@ void build_regions(const Model& model, State& state) {
     RegionState& rs = state.regions[r];
     rs.levers = s.regions[r].values;
     rs.awareness_mean = rs.levers[Param::population_awareness_base];
-    rs.free_persons = static_cast<std::uint32_t>(model.regions[r].population);
+    rs.free_persons = static_cast<std::uint64_t>(model.regions[r].population);
   }
 }
 
 // Every person's sex, age group and vulnerability, from their home region's
-// levers.
+// levers: as agents, or as counts in strata.
 void build_persons(const Model& model, State& state) {
+  if (model.untouched_in_strata) {
+    build_strata(model, state);
+    return;
+  }
   state.persons.resize(model.person_count());
   tbb::parallel_for(std::size_t{0}, model.blocks.size(), [&](std::size_t b) {
     const PersonBlock block = model.blocks[b];
@@ -122,6 +122,40 @@ void take_initial_victim(const Model& model, State& state, std::uint32_t r, std:
   ++state.regions[destination].market_victims[static_cast<std::size_t>(market)];
 }
 
+// A person of region r drawn uniformly by `u`, who becomes an agent if
+// accepted: `accept(vulnerability, flags)` decides with the person's
+// attributes, whether they are an agent already or untouched. Returns the
+// id of the person accepted, or none (drawn but refused, or not free).
+template <typename Accept>
+std::optional<std::uint32_t> draw_free_person(const Model& model, State& state, std::uint32_t r, double u,
+                                              Accept&& accept) {
+  const RegionModel& rm = model.regions[r];
+  const auto& p = state.persons;
+  if (!model.untouched_in_strata) {
+    const auto person = rm.person_begin + static_cast<std::uint32_t>(u * rm.population);
+    if (!accept(static_cast<double>(p.vulnerability[person]), p.flags[person])) return std::nullopt;
+    if (p.state[person] != static_cast<std::uint8_t>(PersonState::Free)) return std::nullopt;
+    return person;
+  }
+  const std::vector<std::uint32_t>& members = state.members[r];
+  const auto untouched_here = static_cast<double>(untouched(state, r));
+  const double position = u * (untouched_here + static_cast<double>(members.size()));
+  if (position < untouched_here) {
+    double fraction = 0;
+    std::vector<Stratum>& strata = state.strata[r];
+    Stratum& s = strata[stratum_at(strata, position, fraction)];
+    const double vulnerability = static_cast<float>(stratum_vulnerability(model, r, s, fraction));
+    if (!accept(vulnerability, static_cast<std::uint8_t>(s.traits & ~stratum_trait::kEmpowered)))
+      return std::nullopt;
+    return materialise(model, state, r, s, vulnerability);
+  }
+  const std::uint32_t person =
+      members[std::min(members.size() - 1, static_cast<std::size_t>(position - untouched_here))];
+  if (!accept(static_cast<double>(p.vulnerability[person]), p.flags[person])) return std::nullopt;
+  if (p.state[person] != static_cast<std::uint8_t>(PersonState::Free)) return std::nullopt;
+  return person;
+}
+
 // The victims trafficker `id` already holds: vulnerable free people of its
 // region, found by rejection in proportion to susceptibility, as in
 // recruitment.
@@ -136,16 +170,19 @@ void take_initial_victims(const Model& model, State& state, std::uint32_t r, std
   std::uint32_t draw = trafficker_draw::kFirstAttempt;
   std::uint64_t attempts = 0;
   recruits.clear();
+  const ParamValues& g = model.scenario.globals;
   for (; recruits.size() < victims && rm.population > 0 && attempts < 1000 * (victims + 1);
        draw += trafficker_draw::kPerAttempt) {
     ++attempts;
-    const auto person = rm.person_begin +
-                        static_cast<std::uint32_t>(ts.uniform(draw + attempt_draw::kPerson) * rm.population);
-    if (ts.uniform(draw + attempt_draw::kAccepted) * max_factor >= susceptibility(model, state, person))
-      continue;
-    if (state.persons.state[person] != static_cast<std::uint8_t>(PersonState::Free)) continue;
-    recruits.push_back(person);
-    take_initial_victim(model, state, r, person, id, method, market);
+    const double threshold = ts.uniform(draw + attempt_draw::kAccepted) * max_factor;
+    const std::optional<std::uint32_t> person =
+        draw_free_person(model, state, r, ts.uniform(draw + attempt_draw::kPerson),
+                         [&](double vulnerability, std::uint8_t flags) {
+                           return threshold < susceptibility_of(g, vulnerability, flags);
+                         });
+    if (!person) continue;
+    recruits.push_back(*person);
+    take_initial_victim(model, state, r, *person, id, method, market);
   }
 }
 
@@ -195,13 +232,14 @@ void build_traffickers(const Model& model, State& state) {
 // held are among the most marginalised); they are exploited at home.
 bool take_held_by_descent(const Model& model, State& state, std::uint32_t r, std::int32_t id, Market market,
                           Stream& hs, std::uint32_t& draw) {
-  const RegionModel& rm = model.regions[r];
   auto& p = state.persons;
   for (int attempt = 0; attempt < 1000; ++attempt, draw += trafficker_draw::kPerAttempt) {
-    const auto person = rm.person_begin +
-                        static_cast<std::uint32_t>(hs.uniform(draw + attempt_draw::kPerson) * rm.population);
-    if (p.state[person] != static_cast<std::uint8_t>(PersonState::Free)) continue;
-    if (hs.uniform(draw + attempt_draw::kAccepted) >= p.vulnerability[person]) continue;
+    const double threshold = hs.uniform(draw + attempt_draw::kAccepted);
+    const std::optional<std::uint32_t> found =
+        draw_free_person(model, state, r, hs.uniform(draw + attempt_draw::kPerson),
+                         [&](double vulnerability, std::uint8_t) { return threshold < vulnerability; });
+    if (!found) continue;
+    const std::uint32_t person = *found;
     Stream ps = person_stream(model, state, Phase::Initialise, person);
     take_recruit(model, state, person, id, Method::DebtBased, ps, initial_person_draw::kTakeRecruit);
     p.state[person] = static_cast<std::uint8_t>(PersonState::Exploited);

@@ -18,6 +18,7 @@ constexpr std::array kSpellings{
     UnitSpelling{"1", "1"},
     UnitSpelling{"boolean", "1"},
     UnitSpelling{"relative weight", "1"},
+    UnitSpelling{"bins", "1"},
     UnitSpelling{"score 1-5", "1"},
     UnitSpelling{"ratio to United States prices", "1"},
     UnitSpelling{"evidence units", "1"},

@@ -959,7 +959,7 @@ std::vector<StateArray> read_checkpoint(const std::string& path, std::size_t rep
   std::vector<StateArray> arrays;
   for (const std::string& member : member_names(group.get(), path)) {
     if (member == "persons" || member == "traffickers" || member == "regions" || member == "courts" ||
-        member == "survivors") {
+        member == "survivors" || member == "strata") {
       Handle part = open_group(group.get(), member.c_str(), path);
       for (const std::string& field : member_names(part.get(), path)) {
         StateArray array = read_state_array(part.get(), field, name + "/" + member + "/", path);

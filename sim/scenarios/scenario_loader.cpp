@@ -24,6 +24,7 @@ Scenario Loader::load(std::string_view text, const std::vector<std::string>& ove
   for (std::size_t i = 0; i < overrides.size(); ++i) apply_override(i + 1, overrides[i]);
   Scenario scenario = resolve_world(text, overrides);
   check_budget(scenario);
+  check_population(scenario);
   resolve_regions(scenario);
   apply_scales(scenario);
   note_overridden_sets(scenario);
@@ -114,6 +115,20 @@ void Loader::check_budget(const Scenario& scenario) {
   report(e.where, "budget.total_usd_per_year", e.written,
          "budget mode is on but budget.share_prosecution, share_protection, share_prevention and "
          "share_partnership are all 0: give at least one a positive weight");
+}
+
+// Agents have 32-bit ids: a world of more persons keeps the untouched ones
+// as counts.
+void Loader::check_population(const Scenario& scenario) {
+  constexpr double kMostAgents = 4e9;
+  if (scenario.globals[Param::population_untouched_in_strata] != 0 ||
+      scenario.globals[Param::population_size] <= kMostAgents)
+    return;
+  const Entry& e = world_[static_cast<std::size_t>(Param::population_size)];
+  report(
+      e.where, "population.size", e.written,
+      "a world of more than 4000000000 persons needs population.untouched_in_strata = true (every person an "
+      "agent from the start allows at most 4000000000)");
 }
 
 // Regions start from the world values, then take their own.

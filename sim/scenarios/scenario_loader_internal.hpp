@@ -283,6 +283,7 @@ class Loader {
   toml::table parse(std::string_view text);
   Scenario resolve_world(std::string_view text, const std::vector<std::string>& overrides);
   void check_budget(const Scenario& scenario);
+  void check_population(const Scenario& scenario);
   void resolve_regions(Scenario& scenario);
   void resolve_routes(Scenario& scenario);
   void resolve_interventions(Scenario& scenario);

@@ -136,6 +136,28 @@ TEST(Determinism, PinnedResultsHash) {
   }
 }
 
+// The same with untouched people in strata: the strata's passes, the
+// candidates' turns and the ids of those who become agents do not depend on
+// the threads, and their results are pinned too (the value is the one this
+// code gave when Population.StrataRunTheSameModelAsEveryPersonAnAgent showed
+// it the same model as every person an agent).
+constexpr std::uint64_t kPinnedStrataResultsHash = 0xa8c4afe7d6e9a840ull;
+
+TEST(Determinism, StrataSameOutputAtOneTwoAndEightThreadsAndPinned) {
+  Scenario s = parallel_scenario();
+  set_param(s, Param::population_untouched_in_strata, 1);
+  const std::vector<Scenario> points = {s};
+  const auto reference = run(points, 2, 1);
+  for (const int threads : {2, 8}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    expect_identical(reference, run(points, 2, threads));
+  }
+  const std::uint64_t h = hash(reference);
+  EXPECT_EQ(h, kPinnedStrataResultsHash)
+      << "the results with strata moved: 0x" << std::hex << h
+      << " (set kPinnedStrataResultsHash only when the commit means to move them)";
+}
+
 TEST(Determinism, OneReplicateAloneUsesTheThreadsInsideTheStep) {
   // A single run: all the parallelism is inside the phases.
   const std::vector<Scenario> points = {parallel_scenario()};

@@ -1143,6 +1143,21 @@ TEST_F(CliTest, TheRecordingEstimateIsPrintedAndTheLimitRefusesARunBeforeItStart
   EXPECT_EQ(files_in("out"), std::vector<std::string>{"fits.h5"});
 }
 
+// Snapshots are of every person; with strata the untouched are counts, so
+// the run is refused with the way out, and leaves no file.
+TEST_F(CliTest, SnapshotsOfAWorldWithStrataAreRefused) {
+  write("tiny.toml", kTinyScenario);
+  const Outcome refused = tipsim({"run", "tiny.toml", "--snapshot-every", "4", "--set",
+                                  "population.untouched_in_strata=true", "-o", "out/refused.h5", "--quiet"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "--snapshot-every records every person")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "--set population.untouched_in_strata=false")) << refused.err;
+  EXPECT_TRUE(files_in("out").empty());
+  const Outcome events = tipsim({"run", "tiny.toml", "--events", "--set",
+                                 "population.untouched_in_strata=true", "-o", "out/events.h5", "--quiet"});
+  EXPECT_EQ(events.exit_code, 0) << events.err;
+}
+
 TEST(CliSizes, SizesAreReadInPowersOf1024) {
   EXPECT_EQ(cli::parse_size("4G"), 4.0 * (1ull << 30));
   EXPECT_EQ(cli::parse_size("1.5GiB"), 1.5 * (1ull << 30));

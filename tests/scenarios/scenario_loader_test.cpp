@@ -525,8 +525,7 @@ scenario.steps = nan
   EXPECT_EQ(issues[0].key, "population.size");
   EXPECT_EQ(issues[0].where.line, 2);
   EXPECT_EQ(issues[0].where.column, 19);
-  EXPECT_TRUE(
-      contains(issues[0].message, "wrong type: expected a whole number from 1 to 4000000000 (persons)"))
+  EXPECT_TRUE(contains(issues[0].message, "wrong type: expected a whole number from 1 to 1e+12 (persons)"))
       << issues[0].message;
   EXPECT_TRUE(contains(issues[1].message, "expected a number from 1e-09 to 1e+12")) << issues[1].message;
   EXPECT_TRUE(contains(issues[1].message, "got text")) << issues[1].message;
@@ -1087,6 +1086,18 @@ TEST(ScenarioLoader, DefaultScenarioRoundTrips) {
   const Scenario original = default_scenario();
   const Scenario reloaded = load_scenario_text(resolved_toml(original), "resolved.toml");
   expect_same_scenario(original, reloaded);
+}
+
+// Agents have 32-bit ids: a larger world must keep its untouched people as
+// counts, and the error says so at the size's line.
+TEST(ScenarioLoader, AWorldAboveFourBillionAgentsNeedsStrata) {
+  const auto issues = issues_of("[population]\nsize = 7_750_000_000\n");
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].key, "population.size");
+  EXPECT_EQ(issues[0].where.line, 2);
+  EXPECT_NE(issues[0].message.find("population.untouched_in_strata = true"), std::string::npos)
+      << issues[0].message;
+  EXPECT_NO_THROW(load("[population]\nsize = 7_750_000_000\nuntouched_in_strata = true\n"));
 }
 
 }  // namespace

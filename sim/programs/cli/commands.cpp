@@ -334,7 +334,14 @@ std::optional<ExperimentPlan> plan_experiment(output::RunFileInfo& info, const R
   const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
   plan.concurrent =
       std::min<std::size_t>(points * info.replicates, static_cast<std::size_t>(std::max(1, threads)));
-  for (const Scenario& point : info.points) {
+  // A world with strata is measured by a pilot (estimate_replicate_bytes): on up to eight points spread
+  // over the experiment, as for the event log.
+  const std::size_t piloted = std::min<std::size_t>(points, 8);
+  std::vector<bool> pilot(points, piloted == 1);
+  for (std::size_t j = 0; piloted > 1 && j < piloted; ++j) pilot[j * (points - 1) / (piloted - 1)] = true;
+  for (std::size_t k = 0; k < points; ++k) {
+    const Scenario& point = info.points[k];
+    if (point.get(Param::population_untouched_in_strata) != 0 && !pilot[k]) continue;
     const double snapshots = static_cast<double>(snapshot_count(point.steps(), recording.snapshot_every)) *
                              point.get(Param::population_size) *
                              static_cast<double>(Snapshots::kBytesPerPerson);
@@ -537,6 +544,17 @@ void print_notes(const std::vector<Scenario>& points) {
 int execute(output::RunFileInfo& info, const RunOptions& options, const std::string& output_path,
             const std::string& input_path = {}, const RunStarts& starts = {}) {
   if (speaks()) print_notes(info.points);
+  // A snapshot is of every person: with strata, the untouched are not yet.
+  if (info.recording.snapshot_every > 0)
+    for (const Scenario& point : info.points)
+      if (point.get(Param::population_untouched_in_strata) != 0) {
+        print_error(
+            "--snapshot-every records every person, but population.untouched_in_strata = true keeps the "
+            "people "
+            "nothing has happened to as counts; add --set population.untouched_in_strata=false for snapshots "
+            "(every person an agent), or follow the people involved with --events");
+        return kExitBadInput;
+      }
   info.command_line = options.command_line;
   info.threads = options.threads;
   const std::optional<ExperimentPlan> plan = plan_experiment(info, options);

@@ -1,0 +1,245 @@
+#include "population.hpp"
+
+#include <Random123/uniform.hpp>
+#include <algorithm>
+#include <boost/math/special_functions/beta.hpp>
+#include <boost/random/binomial_distribution.hpp>
+#include <cmath>
+#include <stdexcept>
+#include <tuple>
+
+#include "model_math.hpp"
+
+namespace tipsim {
+
+namespace {
+
+constexpr std::uint32_t kBlockSize = 1u << 16;
+
+auto key(const Stratum& s) { return std::tuple(s.traits, s.vulnerability_bin, s.awareness_level); }
+
+double decay_per_step(const Model& model) {
+  return model.scenario.get(Param::prevention_awareness_decay_per_year) * model.step_years;
+}
+
+// Splits `count` people over the vulnerability bins with probabilities
+// `bin_share` (summing to 1), appending a stratum of `traits` for each bin
+// that gets someone.
+void split_over_bins(std::uint64_t count, std::uint8_t traits, const std::vector<double>& bin_share,
+                     Stream& stream, std::vector<Stratum>& strata) {
+  double mass_left = 1.0;
+  for (std::size_t j = 0; j < bin_share.size() && count > 0; ++j) {
+    const std::uint64_t here = j + 1 == bin_share.size()
+                                   ? count
+                                   : binomial(stream, count, bin_share[j] / std::max(mass_left, 1e-300));
+    mass_left -= bin_share[j];
+    count -= here;
+    if (here > 0) strata.push_back(Stratum{traits, static_cast<std::uint8_t>(j), kNoBoost, here});
+  }
+}
+
+// Each bin's share of the people drawn with the levers in force: 1/bins
+// under the step-0 distribution, else that distribution's mass between the
+// step-0 bin edges.
+std::vector<double> bin_shares(const Model& model, const ParamValues& lv, std::size_t region) {
+  const std::uint32_t bins = model.vulnerability_bins;
+  const ParamValues& initial = model.scenario.regions[region].values;
+  const double mean = lv[Param::population_vulnerability_mean], sd = lv[Param::population_vulnerability_sd];
+  if (mean == initial[Param::population_vulnerability_mean] &&
+      sd == initial[Param::population_vulnerability_sd])
+    return std::vector<double>(bins, 1.0 / bins);
+  const auto [alpha, beta] = beta_shape(mean, sd);
+  const std::vector<double>& q = model.regions[region].vulnerability_quantiles;
+  std::vector<double> shares(bins);
+  double below = 0;
+  for (std::uint32_t j = 0; j < bins; ++j) {
+    const double edge = q[(j + 1) * Model::kQuantilesPerBin];
+    const double cdf = j + 1 == bins ? 1.0 : boost::math::ibeta(alpha, beta, edge);
+    shares[j] = std::max(0.0, cdf - below);
+    below = std::max(below, cdf);
+  }
+  return shares;
+}
+
+// The people of one sex and age group drawn from `count`, as strata by bin.
+void add_people(const Model& model, const ParamValues& lv, std::size_t region, std::uint64_t count,
+                Stream& stream, std::vector<Stratum>& strata) {
+  const std::vector<double> shares = bin_shares(model, lv, region);
+  const std::uint64_t female = binomial(stream, count, lv[Param::population_female_share]);
+  for (const bool is_female : {true, false}) {
+    const std::uint64_t of_sex = is_female ? female : count - female;
+    const std::uint64_t children = binomial(stream, of_sex, lv[Param::population_child_share]);
+    const std::uint8_t sex = is_female ? stratum_trait::kFemale : 0;
+    split_over_bins(children, static_cast<std::uint8_t>(sex | stratum_trait::kChild), shares, stream, strata);
+    split_over_bins(of_sex - children, sex, shares, stream, strata);
+  }
+}
+
+}  // namespace
+
+double next_uniform(Stream& stream) { return r123::u01<double>(stream()); }
+
+std::uint64_t binomial(Stream& stream, std::uint64_t n, double p, double log_q) {
+  if (n == 0 || !(p > 0)) return 0;
+  if (p >= 1) return n;
+  const double trials = static_cast<double>(n);
+  if (trials * p < 8) {
+    double u = next_uniform(stream);
+    double probability = std::exp(trials * log_q);  // P(0)
+    const double odds = p / (1 - p);
+    std::uint64_t k = 0;
+    while (u > probability && k < n) {
+      u -= probability;
+      probability *= odds * static_cast<double>(n - k) / static_cast<double>(k + 1);
+      ++k;
+    }
+    return k;
+  }
+  boost::random::binomial_distribution<std::int64_t, double> draw(static_cast<std::int64_t>(n), p);
+  return static_cast<std::uint64_t>(draw(stream));
+}
+
+double level_boost(const Model& model, std::int32_t level, std::int32_t step) {
+  if (level == kNoBoost) return 0.0;
+  return std::exp(level * kAwarenessLevelWidth - decay_per_step(model) * step);
+}
+
+std::int32_t boost_level(const Model& model, double boost, std::int32_t step) {
+  if (!(boost >= kNegligibleBoost)) return kNoBoost;
+  return static_cast<std::int32_t>(
+      std::lround((std::log(boost) + decay_per_step(model) * step) / kAwarenessLevelWidth));
+}
+
+std::int32_t lowest_boosted_level(const Model& model, std::int32_t step) {
+  return static_cast<std::int32_t>(
+      std::ceil((std::log(kNegligibleBoost) + decay_per_step(model) * step) / kAwarenessLevelWidth));
+}
+
+double stratum_awareness(const Model& model, const State& state, std::size_t region, const Stratum& s) {
+  const double base = levers(state, region)[Param::population_awareness_base];
+  return std::min(1.0, base + level_boost(model, s.awareness_level, state.step));
+}
+
+double stratum_vulnerability(const Model& model, std::size_t region, const Stratum& s, double u) {
+  const RegionModel& rm = model.regions[region];
+  const std::vector<double>& q = rm.vulnerability_quantiles;
+  const double at = (s.vulnerability_bin + u) * Model::kQuantilesPerBin;
+  const auto k = std::min(static_cast<std::size_t>(at), q.size() - 2);
+  // The tails, where the quantile function bends most, exactly; linear
+  // between the points elsewhere.
+  const double v = k == 0 || k == q.size() - 2
+                       ? (u >= 1.0 ? q[k + 1]
+                                   : boost::math::ibeta_inv(rm.vulnerability_alpha, rm.vulnerability_beta,
+                                                            at / static_cast<double>(q.size() - 1)))
+                       : q[k] + (at - static_cast<double>(k)) * (q[k + 1] - q[k]);
+  const double cut = s.traits & stratum_trait::kEmpowered
+                         ? 1.0 - model.scenario.get(Param::prevention_empowerment_effect)
+                         : 1.0;
+  return v * cut;
+}
+
+double stratum_vulnerability_bound(const Model& model, std::size_t region, const Stratum& s) {
+  return stratum_vulnerability(model, region, s, 1.0);
+}
+
+std::uint64_t untouched(const State& state, std::size_t region) {
+  std::uint64_t n = 0;
+  for (const Stratum& s : state.strata[region]) n += s.people;
+  return n;
+}
+
+std::size_t stratum_at(const std::vector<Stratum>& strata, double position, double& fraction) {
+  double below = 0;
+  std::size_t last = strata.size();
+  for (std::size_t k = 0; k < strata.size(); ++k) {
+    if (strata[k].people == 0) continue;
+    const double people = static_cast<double>(strata[k].people);
+    last = k;
+    if (position < below + people) {
+      fraction = std::clamp((position - below) / people, 1e-12, 1.0 - 1e-12);
+      return k;
+    }
+    below += people;
+  }
+  fraction = 1.0 - 1e-12;
+  return last;
+}
+
+std::uint32_t materialise(const Model& model, State& state, std::size_t region, Stratum& s,
+                          double vulnerability) {
+  Persons& p = state.persons;
+  if (p.size() >= 0xFFFFFFFFu)
+    throw std::length_error("more than 4 294 967 294 people have become agents in one replicate");
+  const auto id = static_cast<std::uint32_t>(p.size());
+  p.append_untouched();
+  p.flags[id] = static_cast<std::uint8_t>(s.traits & (stratum_trait::kFemale | stratum_trait::kChild));
+  p.empowered[id] = s.traits & stratum_trait::kEmpowered ? 1 : 0;
+  p.vulnerability[id] = static_cast<float>(vulnerability);
+  p.home_region[id] = static_cast<std::uint8_t>(region);
+  p.current_region[id] = static_cast<std::uint8_t>(region);
+  p.awareness_boost[id] = static_cast<float>(level_boost(model, s.awareness_level, state.step));
+  p.awareness_step[id] = state.step;
+  p.state_since[id] = state.step;
+  --s.people;
+  state.members[region].push_back(id);
+  return id;
+}
+
+void tidy(std::vector<Stratum>& strata) {
+  std::vector<Stratum> all;
+  all.swap(strata);
+  merge_moved(strata, all);
+}
+
+void merge_moved(std::vector<Stratum>& strata, std::vector<Stratum>& moved) {
+  const auto by_key = [](const Stratum& a, const Stratum& b) { return key(a) < key(b); };
+  std::sort(moved.begin(), moved.end(), by_key);
+  const std::size_t sorted = strata.size();
+  strata.insert(strata.end(), moved.begin(), moved.end());
+  std::inplace_merge(strata.begin(), strata.begin() + static_cast<std::ptrdiff_t>(sorted), strata.end(),
+                     by_key);
+  moved.clear();
+  std::size_t out = 0;
+  for (std::size_t k = 0; k < strata.size(); ++k) {
+    if (strata[k].people == 0) continue;
+    if (out > 0 && key(strata[out - 1]) == key(strata[k])) {
+      strata[out - 1].people += strata[k].people;
+    } else {
+      strata[out++] = strata[k];
+    }
+  }
+  strata.resize(out);
+}
+
+void build_strata(const Model& model, State& state) {
+  state.strata.assign(model.region_count(), {});
+  state.members.assign(model.region_count(), {});
+  for (std::size_t r = 0; r < model.region_count(); ++r) {
+    Stream stream =
+        stratum_stream(model, state, Phase::Initialise, StratumPass::Initialise, r, kRegionStream);
+    add_people(model, state.regions[r].levers, r, static_cast<std::uint64_t>(model.regions[r].population),
+               stream, state.strata[r]);
+    tidy(state.strata[r]);
+  }
+}
+
+void add_newcomers(const Model& model, const State& state, std::size_t region, std::uint64_t count,
+                   Stream& stream, std::vector<Stratum>& strata) {
+  add_people(model, levers(state, region), region, count, stream, strata);
+}
+
+void person_blocks(const Model& model, const State& state, std::vector<PersonBlock>& blocks) {
+  if (!model.untouched_in_strata) {
+    blocks = model.blocks;
+    return;
+  }
+  blocks.clear();
+  for (std::size_t r = 0; r < state.members.size(); ++r) {
+    const auto size = static_cast<std::uint32_t>(state.members[r].size());
+    for (std::uint32_t b = 0; b < size; b += kBlockSize)
+      blocks.push_back(PersonBlock{static_cast<std::uint32_t>(r), b, std::min(size, b + kBlockSize),
+                                   state.members[r].data()});
+  }
+}
+
+}  // namespace tipsim

@@ -1,0 +1,157 @@
+// The free population when untouched people are counts in strata
+// (population.untouched_in_strata): what a stratum keeps of its people, how
+// one of them becomes an agent, and the passes' view of a region's agents.
+// docs/model.md ("The population") gives the equations and what a stratum
+// gives up.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "model.hpp"
+#include "random.hpp"
+#include "state.hpp"
+
+namespace tipsim {
+
+// The width of an awareness level, in log of the campaign boost: a
+// stratum's boost is exact to within half a level (+-1 %).
+inline constexpr double kAwarenessLevelWidth = 0.02;
+// A boost below this is none: awareness is at the base to within 1e-4.
+inline constexpr double kNegligibleBoost = 1e-4;
+
+// The passes over strata, each with streams of its own (stratum_stream):
+// a stratum's own, and the one the pass's small strata share (StrataHits).
+enum class StratumPass : std::uint32_t {
+  Recruitment = 0,
+  Campaigns = 1,
+  Turnover = 2,
+  Newcomers = 3,
+  Ageing = 4,
+  Initialise = 5,
+  RecruitmentShared = 6,
+  CampaignsShared = 7,
+  EmpowermentShared = 8,
+  TurnoverShared = 9,
+  AgeingShared = 10,
+};
+
+// A stratum's stream in a pass: stratum `index` of region `region`'s list
+// as it stands at the pass (index kRegionStream: the region's own).
+inline constexpr std::uint32_t kRegionStream = (1u << 20) - 1;
+inline Stream stratum_stream(const Model& model, const State& state, Phase phase, StratumPass pass,
+                             std::size_t region, std::uint32_t index) {
+  return Stream(
+      model.seed, state.replicate, static_cast<std::uint32_t>(state.step), phase, AgentKind::Stratum,
+      (static_cast<std::uint32_t>(pass) << 28) | (static_cast<std::uint32_t>(region) << 20) | index);
+}
+// Uniform in (0, 1) from the next word of a stream's URNG interface.
+double next_uniform(Stream& stream);
+// Binomial(n, p) from a stream's URNG interface; log_q = log(1 - p), which
+// a pass over many strata with one p computes once. Small means (most
+// strata of most worlds) by inversion from P(0) = q^n, larger ones by
+// Boost's BTRD.
+std::uint64_t binomial(Stream& stream, std::uint64_t n, double p, double log_q);
+inline std::uint64_t binomial(Stream& stream, std::uint64_t n, double p) {
+  return binomial(stream, n, p, p < 1 ? std::log1p(-p) : 0.0);
+}
+
+// Who among the people of strata, taken in order, is hit, each person
+// independently with probability p: a stratum whose mean n p reaches
+// kOwnBinomialMean draws a Binomial on its own stream; the smaller ones
+// share one geometric skip process over their people laid end to end, so
+// that a stratum of a handful of people (most strata of a small world)
+// costs no logarithm or exponential. Either way each person is hit with
+// probability p, independently.
+class StrataHits {
+ public:
+  static constexpr double kOwnBinomialMean = 2.0;
+  StrataHits(Stream shared, double p)
+      : shared_(shared), p_(p), log_q_(p > 0 && p < 1 ? std::log1p(-p) : 0.0) {
+    gap_ = next_gap();
+  }
+  // Whether a stratum of n people shares the skip process.
+  bool shared_by(std::uint64_t n) const { return static_cast<double>(n) * p_ < kOwnBinomialMean; }
+  // The hits among n people: from the shared process when shared_by(n),
+  // else a Binomial on `own` (the stratum's stream).
+  std::uint64_t hits(std::uint64_t n, Stream& own) {
+    if (!shared_by(n)) return binomial(own, n, p_, log_q_);
+    std::uint64_t hit = 0;
+    while (gap_ < n) {
+      ++hit;
+      n -= gap_ + 1;
+      gap_ = next_gap();
+    }
+    gap_ -= n;
+    return hit;
+  }
+  // The shared stream, for draws about the small strata's hits.
+  Stream& shared() { return shared_; }
+  double p() const { return p_; }
+
+ private:
+  std::uint64_t next_gap() {
+    if (!(p_ > 0)) return ~std::uint64_t{0};
+    if (p_ >= 1) return 0;
+    const double gap = std::floor(std::log(next_uniform(shared_)) / log_q_);
+    return gap >= 1.8e19 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(gap);
+  }
+  Stream shared_;
+  double p_, log_q_;
+  std::uint64_t gap_ = 0;
+};
+
+// The campaign boost of awareness level `level` at `step` (0 for kNoBoost),
+// and the level of a boost set at `step`: boost(t) = exp(level x width -
+// decay x t), so that decay moves no one between levels.
+double level_boost(const Model& model, std::int32_t level, std::int32_t step);
+std::int32_t boost_level(const Model& model, double boost, std::int32_t step);
+// The lowest level whose boost at `step` is not negligible (kNegligibleBoost).
+std::int32_t lowest_boosted_level(const Model& model, std::int32_t step);
+// The awareness of the people of a stratum now, as awareness_now() gives it
+// for a person.
+double stratum_awareness(const Model& model, const State& state, std::size_t region, const Stratum& s);
+
+// The vulnerability of a person of stratum s at position u in (0, 1) of
+// their bin (the step-0 quantiles, linear between points; less by the
+// empowerment cut for the empowered), and the largest a person of s has.
+double stratum_vulnerability(const Model& model, std::size_t region, const Stratum& s, double u);
+double stratum_vulnerability_bound(const Model& model, std::size_t region, const Stratum& s);
+
+// The number of untouched people of a region.
+std::uint64_t untouched(const State& state, std::size_t region);
+// The stratum at `position` in [0, untouched) of the region's strata laid
+// end to end, and the position's fraction of the way through it (uniform in
+// (0, 1) when the position is).
+std::size_t stratum_at(const std::vector<Stratum>& strata, double position, double& fraction);
+
+// One person of stratum s of `region` becomes an agent with this
+// vulnerability (s loses them): a new id, home and where they are the
+// region, the stratum's traits and awareness. Returns the id.
+std::uint32_t materialise(const Model& model, State& state, std::size_t region, Stratum& s,
+                          double vulnerability);
+
+// Sorts a region's strata by (traits, bin, level), merges equal keys and
+// drops the empty ones.
+void tidy(std::vector<Stratum>& strata);
+// The same for sorted `strata` (empty ones allowed) and people moving into
+// strata, `moved`, in any order (emptied): a merge, not a sort of all.
+void merge_moved(std::vector<Stratum>& strata, std::vector<Stratum>& moved);
+
+// Each region's untouched people at step 0: a multinomial over sex, age
+// group and vulnerability bin, with the region's levers.
+void build_strata(const Model& model, State& state);
+
+// Adds `count` newcomers to a region's strata: sex, age group and
+// vulnerability bin drawn with the levers in force, no boost, not
+// empowered. Uses `stream`'s URNG words.
+void add_newcomers(const Model& model, const State& state, std::size_t region, std::uint64_t count,
+                   Stream& stream, std::vector<Stratum>& strata);
+
+// The region's agents in slices, the units of the passes over the whole
+// population: the model's blocks when every person is an agent, else
+// slices of State::members (valid until a member is added).
+void person_blocks(const Model& model, const State& state, std::vector<PersonBlock>& blocks);
+
+}  // namespace tipsim

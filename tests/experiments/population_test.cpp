@@ -1,0 +1,201 @@
+// The population with untouched people as counts in strata
+// (population.untouched_in_strata, docs/model.md "The population"): the same
+// model as every person an agent, within sampling error; people conserved
+// between strata and agents; memory that follows the people touched; a
+// checkpoint that holds the strata.
+#include "population.hpp"
+
+#include <gtest/gtest.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <tuple>
+
+#include "person_ops.hpp"
+#include "sample_agreement.hpp"
+#include "simulation.hpp"
+#include "state_arrays.hpp"
+#include "test_worlds.hpp"
+
+namespace tipsim {
+namespace {
+
+using test::set_param;
+
+// Two regions of different vulnerability, recruiting briskly, with every
+// pass over the free population at work: campaigns, empowerment, turnover,
+// free children growing up, survivors back home at risk of re-trafficking.
+Scenario busy_world(bool strata, std::uint32_t persons = 200000, std::int32_t steps = 130) {
+  Scenario s = test::tiny_scenario(persons, 2, steps, 20261205);
+  set_param(s, Param::population_untouched_in_strata, strata ? 1 : 0);
+  set_param(s, Param::traffickers_initial_per_100k, 400);
+  set_param(s, Param::traffickers_entry_per_100k, 100);
+  set_param(s, Param::policy_prevention_awareness_reach, 0.3);
+  set_param(s, Param::policy_prevention_empowerment_reach, 0.1);
+  set_param(s, Param::identification_police_rate_per_year, 0.5);
+  set_param(s, Param::demography_turnover_per_year, 0.1);
+  set_param(s, Param::demography_free_child_ageing_per_year, 0.1);
+  test::set_regional(s, 1, Param::population_vulnerability_mean, 0.45);
+  test::set_regional(s, 1, Param::population_vulnerability_sd, 0.2);
+  return s;
+}
+
+// What one replicate says, for the comparison of the two populations.
+struct Figures {
+  double exploited = 0;      // mean persons in exploitation per step after the burn-in
+  double recruitments = 0;   // after the burn-in
+  double retrafficked = 0;   // share of the recruitments that are re-trafficking
+  double identified = 0;     // victims identified after the burn-in
+  double vulnerability = 0;  // mean over the recruits
+  double female = 0, child = 0, empowered = 0, awareness = 0;  // shares and mean over the recruits
+  double untouched_region_1 = 0;                               // free persons of region 1 at the end
+};
+
+constexpr std::int32_t kBurnIn = 26;
+
+Figures run_replicate(const Scenario& scenario, std::uint32_t replicate) {
+  Recording recording;
+  recording.events = true;
+  Simulation sim(scenario, replicate, recording);
+  Figures f;
+  std::size_t seen = 0;
+  double recruits = 0;
+  while (!sim.finished()) {
+    sim.step();
+    const std::vector<Event>& events = sim.event_log()->events();
+    const State& state = sim.state();
+    const Persons& p = state.persons;
+    for (; seen < events.size(); ++seen) {
+      const Event& e = events[seen];
+      if (e.step < kBurnIn || (e.kind != EventKind::Recruitment && e.kind != EventKind::Retrafficking))
+        continue;
+      const auto i = static_cast<std::uint32_t>(e.person);
+      recruits += 1;
+      f.retrafficked += e.kind == EventKind::Retrafficking;
+      f.vulnerability += p.vulnerability[i];
+      f.female += (p.flags[i] & person_flag::kFemale) != 0;
+      f.child += (p.flags[i] & person_flag::kChild) != 0;
+      f.empowered += p.empowered[i];
+      f.awareness += awareness_now(sim.model(), state, i);
+    }
+  }
+  const Series& series = sim.series();
+  const auto burn_in = static_cast<std::size_t>(kBurnIn);
+  for (std::size_t t = burn_in; t < series.steps(); ++t) {
+    f.exploited +=
+        series.total(t, Metric::persons_by_state, static_cast<std::size_t>(PersonState::Exploited));
+    for (std::size_t form = 0; form < kForms; ++form)
+      f.identified += series.total(t, Metric::victims_identified_by_form, form);
+  }
+  f.exploited /= static_cast<double>(series.steps() - burn_in);
+  f.recruitments = recruits;
+  for (double* share : {&f.retrafficked, &f.vulnerability, &f.female, &f.child, &f.empowered, &f.awareness})
+    *share /= std::max(1.0, recruits);
+  f.untouched_region_1 = static_cast<double>(sim.state().regions[1].free_persons);
+  return f;
+}
+
+std::vector<Figures> run_replicates(const Scenario& scenario, std::uint32_t replicates,
+                                    std::uint32_t first_replicate) {
+  std::vector<Figures> figures(replicates);
+  tbb::parallel_for(std::uint32_t{0}, replicates,
+                    [&](std::uint32_t r) { figures[r] = run_replicate(scenario, first_replicate + r); });
+  return figures;
+}
+
+// The two populations run the same model: over 30 replicates each, every
+// figure of who is recruited (vulnerability, sex, age group, empowerment,
+// awareness, re-trafficking), of prevalence and of identifications agrees
+// within sampling error. The replicates of the two sides are independent
+// (different replicate numbers), as the two populations draw differently.
+TEST(Population, StrataRunTheSameModelAsEveryPersonAnAgent) {
+  constexpr std::uint32_t kReplicates = 30;
+  const std::vector<Figures> agents = run_replicates(busy_world(false), kReplicates, 0);
+  const std::vector<Figures> strata = run_replicates(busy_world(true), kReplicates, kReplicates);
+  test::SampleAgreement agreement;
+  auto claim = [&](const char* name, double Figures::*figure) {
+    std::vector<double> a, b;
+    for (const Figures& f : agents) a.push_back(f.*figure);
+    for (const Figures& f : strata) b.push_back(f.*figure);
+    agreement.claim(name, a, b);
+  };
+  claim("persons in exploitation (mean)", &Figures::exploited);
+  claim("recruitments", &Figures::recruitments);
+  claim("share of recruits re-trafficked", &Figures::retrafficked);
+  claim("victims identified", &Figures::identified);
+  claim("recruits' mean vulnerability", &Figures::vulnerability);
+  claim("share of recruits female", &Figures::female);
+  claim("share of recruits children", &Figures::child);
+  claim("share of recruits empowered", &Figures::empowered);
+  claim("recruits' mean awareness", &Figures::awareness);
+  claim("free persons of region 1 at the end", &Figures::untouched_region_1);
+  agreement.expect_all_agree();
+  // The recruits must include people every pass has touched, or the
+  // comparison would not see those passes.
+  EXPECT_GT(agents[0].empowered, 0.01);
+  EXPECT_GT(agents[0].retrafficked, 0.01);
+  EXPECT_GT(agents[0].awareness, busy_world(false).get(Param::population_awareness_base) + 0.02);
+}
+
+// People are conserved: in every region, the untouched in strata and the
+// agents whose home it is add up to its population, and the free count is
+// the untouched plus the free agents. The strata stay sorted, merged and
+// without empty ones; only the people touched are agents.
+TEST(Population, StrataAndAgentsAddUpToTheWorld) {
+  Simulation sim(busy_world(true, 200000, 60), 0);
+  const Model& model = sim.model();
+  while (!sim.finished()) {
+    sim.step();
+    const State& state = sim.state();
+    SCOPED_TRACE("step " + std::to_string(state.step));
+    std::vector<std::uint64_t> agents(model.region_count(), 0), free_agents(model.region_count(), 0);
+    for (std::uint32_t i = 0; i < state.persons.size(); ++i) {
+      ++agents[state.persons.home_region[i]];
+      free_agents[state.persons.home_region[i]] +=
+          state.persons.state[i] == static_cast<std::uint8_t>(PersonState::Free);
+    }
+    for (std::size_t r = 0; r < model.region_count(); ++r) {
+      const std::uint64_t untouched_here = untouched(state, r);
+      ASSERT_EQ(static_cast<double>(untouched_here + agents[r]), model.regions[r].population);
+      ASSERT_EQ(state.regions[r].free_persons, untouched_here + free_agents[r]);
+      ASSERT_EQ(state.members[r].size(), agents[r]);
+      ASSERT_TRUE(std::is_sorted(state.members[r].begin(), state.members[r].end()));
+      const std::vector<Stratum>& strata = state.strata[r];
+      for (std::size_t k = 0; k < strata.size(); ++k) {
+        ASSERT_GT(strata[k].people, 0u);
+        ASSERT_LT(strata[k].vulnerability_bin, model.vulnerability_bins);
+        if (k > 0) {
+          ASSERT_TRUE(
+              std::tie(strata[k - 1].traits, strata[k - 1].vulnerability_bin, strata[k - 1].awareness_level) <
+              std::tie(strata[k].traits, strata[k].vulnerability_bin, strata[k].awareness_level));
+        }
+      }
+    }
+  }
+  // Memory follows the people touched: a few per cent of the population.
+  EXPECT_LT(static_cast<double>(sim.state().persons.size()), 0.1 * 200000);
+  EXPECT_GT(sim.state().persons.size(), 1000u);
+}
+
+// A checkpoint holds the strata: read back, it is the same state, and the
+// run continued from it gives the same series as the run that went on.
+TEST(Population, ACheckpointHoldsTheStrata) {
+  const Scenario scenario = busy_world(true, 100000, 40);
+  Simulation whole(scenario, 3);
+  for (int t = 0; t < 20; ++t) whole.step();
+  const State read_back = state_from_arrays(whole.model(), state_arrays(whole.state()));
+  ASSERT_TRUE(read_back == whole.state());
+  auto model = std::make_shared<const Model>(compile_model(scenario));
+  Simulation resumed(model, read_back);
+  whole.run_to_end();
+  resumed.run_to_end();
+  for (std::int32_t t = 20; t < 40; ++t) {
+    const auto a = whole.series().frame(static_cast<std::size_t>(t));
+    const auto b = resumed.series().frame(static_cast<std::size_t>(t));
+    ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin())) << "step " << t;
+  }
+}
+
+}  // namespace
+}  // namespace tipsim
