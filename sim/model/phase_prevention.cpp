@@ -4,6 +4,8 @@
 // through recruitment and the market phase.)
 #include <tbb/parallel_for.h>
 
+#include <array>
+
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -28,7 +30,8 @@ constexpr std::uint32_t kEmpowerment = 1;
 // their new awareness; empowerment reaches each person independently of
 // contact, and the empowered move to the empowered stratum. Boosts that
 // have decayed below kNegligibleBoost return to no boost.
-void reach_strata(const Model& model, State& state, std::size_t r, std::vector<Stratum>& moved) {
+void reach_strata(const Model& model, State& state, std::size_t r, std::vector<Stratum>& moved,
+                  std::array<std::vector<Stratum>, 3>& runs) {
   const double dt = model.step_years;
   const ParamValues& lv = levers(state, r);
   const double gain = model.scenario.get(Param::prevention_awareness_gain);
@@ -60,10 +63,18 @@ void reach_strata(const Model& model, State& state, std::size_t r, std::vector<S
     const double a = stratum_awareness(model, state, r, s);
     const std::int32_t raised = boost_level(model, a + gain * (1.0 - a) - base, state.step);
     const auto empowered_traits = static_cast<std::uint8_t>(s.traits | stratum_trait::kEmpowered);
-    moved.push_back(Stratum{s.traits, s.vulnerability_bin, raised, contacted - empowered_contacted});
-    moved.push_back(Stratum{empowered_traits, s.vulnerability_bin, raised, empowered_contacted});
-    moved.push_back(Stratum{empowered_traits, s.vulnerability_bin, s.awareness_level, empowered_alone});
+    // Each kind of move in a list of its own, which stays in stratum order.
+    auto move = [](std::vector<Stratum>& to, Stratum st) {
+      if (st.people > 0) to.push_back(st);
+    };
+    move(runs[0], Stratum{s.traits, s.vulnerability_bin, raised, contacted - empowered_contacted});
+    move(runs[1], Stratum{empowered_traits, s.vulnerability_bin, raised, empowered_contacted});
+    move(runs[2], Stratum{empowered_traits, s.vulnerability_bin, s.awareness_level, empowered_alone});
     s.people -= contacted + empowered_alone;
+  }
+  for (std::vector<Stratum>& run : runs) {
+    moved.insert(moved.end(), run.begin(), run.end());
+    run.clear();
   }
   merge_moved(strata, moved);
 }
@@ -79,9 +90,11 @@ void run_prevention(const Model& model, State& state, StepContext& ctx) {
 
   if (model.untouched_in_strata) {
     std::vector<std::vector<Stratum>>& moved = ctx.scratch.strata_moved;
+    std::vector<std::array<std::vector<Stratum>, 3>>& runs = ctx.scratch.strata_moves_by_kind;
     moved.resize(state.strata.size());
+    runs.resize(state.strata.size());
     tbb::parallel_for(std::size_t{0}, state.strata.size(),
-                      [&](std::size_t r) { reach_strata(model, state, r, moved[r]); });
+                      [&](std::size_t r) { reach_strata(model, state, r, moved[r], runs[r]); });
   }
   std::vector<PersonBlock>& blocks = ctx.scratch.blocks;
   person_blocks(model, state, blocks);

@@ -2,6 +2,7 @@
 
 #include <Random123/uniform.hpp>
 #include <algorithm>
+#include <array>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/random/binomial_distribution.hpp>
 #include <cmath>
@@ -193,11 +194,27 @@ void tidy(std::vector<Stratum>& strata) {
 
 void merge_moved(std::vector<Stratum>& strata, std::vector<Stratum>& moved) {
   const auto by_key = [](const Stratum& a, const Stratum& b) { return key(a) < key(b); };
-  std::sort(moved.begin(), moved.end(), by_key);
+  // People moved stratum by stratum come in a few sorted runs (their new
+  // key grows with the old): each is merged in; many runs are sorted first.
+  constexpr std::size_t kMostRuns = 8;
+  std::array<std::size_t, kMostRuns> run_end{};
+  std::size_t runs = 0;
+  for (std::size_t k = 1; k <= moved.size() && runs <= kMostRuns; ++k)
+    if (k == moved.size() || by_key(moved[k], moved[k - 1])) {
+      if (runs < kMostRuns) run_end[runs] = k;
+      ++runs;
+    }
+  if (runs > kMostRuns) {
+    std::sort(moved.begin(), moved.end(), by_key);
+    runs = moved.empty() ? 0 : 1;
+    run_end[0] = moved.size();
+  }
   const std::size_t sorted = strata.size();
   strata.insert(strata.end(), moved.begin(), moved.end());
-  std::inplace_merge(strata.begin(), strata.begin() + static_cast<std::ptrdiff_t>(sorted), strata.end(),
-                     by_key);
+  for (std::size_t r = 0; r < runs; ++r)
+    std::inplace_merge(strata.begin(),
+                       strata.begin() + static_cast<std::ptrdiff_t>(sorted + (r > 0 ? run_end[r - 1] : 0)),
+                       strata.begin() + static_cast<std::ptrdiff_t>(sorted + run_end[r]), by_key);
   moved.clear();
   std::size_t out = 0;
   for (std::size_t k = 0; k < strata.size(); ++k) {

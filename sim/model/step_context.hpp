@@ -5,6 +5,7 @@
 // are all a run needs to continue.
 #pragma once
 
+#include <array>
 #include <cassert>
 #include <cstdint>
 #include <utility>
@@ -52,6 +53,7 @@ struct Scratch {
   std::vector<std::vector<RecruitIntent>> block_recruits;     // one per PersonBlock
   std::vector<std::vector<StratumRecruit>> stratum_recruits;  // one per region
   std::vector<std::vector<Stratum>> strata_moved;             // one per region: people changing stratum
+  std::vector<std::array<std::vector<Stratum>, 3>> strata_moves_by_kind;  // prevention's, one per region
   std::vector<RecruitIntent> recruits;
   std::vector<std::uint32_t> new_involved;
   std::vector<std::uint32_t> merged;
