@@ -210,7 +210,8 @@ TEST(Limits, ARunTooLargeForMemoryIsRefusedWithTheEstimate) {
 // once, the burn-ins forks share) against the peak it printed (the
 // kernel's peak resident set), at the extremes of what decides it: a
 // program that holds almost nothing, millions of persons, two replicates
-// at once, a comparison whose arms fork from a shared burn-in, checkpoints.
+// at once, a comparison whose arms fork from a shared burn-in, checkpoints,
+// a world whose untouched people are counts in strata.
 TEST(Limits, TheMemoryEstimateIsWithinAQuarterOfThePeak) {
   // The requirement on the estimate: within 25 % of the peak, either way.
   constexpr double kMostError = 0.25;
@@ -238,6 +239,11 @@ start_step = 26
        {"compare", "scenario.toml", "arm.toml", "--set", "population.size=2000000"}},
       {"checkpoints",
        {"run", "scenario.toml", "--set", "population.size=1000000", "--checkpoint-every", "13"}},
+      // The untouched in strata: the estimate's pilot, grown to the run, against a world whose agents
+      // (some 300 000 victims and 150 000 traffickers) outweigh the program.
+      {"50 M persons, the untouched in strata",
+       {"run", "scenario.toml", "--set", "population.size=50000000", "--set",
+        "traffickers.initial_per_100k=300", "--set", "population.untouched_in_strata=true"}},
   };
   for (const Sized& c : cases) {
     SCOPED_TRACE(c.what);
