@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <boost/random/beta_distribution.hpp>
 #include <optional>
+#include <utility>
 
 #include "events.hpp"
 #include "person_ops.hpp"
@@ -216,7 +217,7 @@ void run_demography(const Model& model, State& state, StepContext& ctx) {
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Demography,
                AgentKind::PersonBlock,
                static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kTurnover));
-    const auto [alpha, beta] =
+    const std::pair<double, double> shape =
         beta_shape(lv[Param::population_vulnerability_mean], lv[Param::population_vulnerability_sd]);
     for_each_sampled(turnover_stream, block.begin, block.end, turnover, [&](std::uint32_t position) {
       const std::uint32_t i = block.person(position);
@@ -226,7 +227,7 @@ void run_demography(const Model& model, State& state, StepContext& ctx) {
       if (ps.bernoulli(person_draw::kFemale, lv[Param::population_female_share]))
         flags |= person_flag::kFemale;
       if (ps.bernoulli(person_draw::kChild, lv[Param::population_child_share])) flags |= person_flag::kChild;
-      boost::random::beta_distribution<double> vulnerability(alpha, beta);
+      boost::random::beta_distribution<double> vulnerability(shape.first, shape.second);
       if (p.flags[i] & person_flag::kRecovering) ++recovering_replaced[b];
       p.flags[i] = flags;
       p.survivor[i] = 0;

@@ -398,9 +398,15 @@ TEST_F(ReaderRefusal, RandomByteFlips) {
       case Ending::Hdf5Crash:
         ++hdf5_crashes;
         break;
-      case Ending::Bug:
-        ADD_FAILURE() << why;
+      case Ending::Bug: {
+        // The corrupted copy outlives the scratch folder, for whoever
+        // reproduces the failure (the run file differs from run to run: it
+        // holds its creation time).
+        const fs::path kept = fs::current_path() / ("reader_refusal_trial_" + std::to_string(trial) + ".h5");
+        write_bytes(kept, bytes);
+        ADD_FAILURE() << why << "\nthe corrupted copy: " << kept.string();
         break;
+      }
     }
   }
   RecordProperty("read", read);
