@@ -1,6 +1,7 @@
 #include "hdf5_util.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 
 #include "run_file.hpp"
@@ -17,7 +18,12 @@ namespace {
 // must run before any other HDF5 call, hence a static initialiser.
 [[maybe_unused]] const bool kNoExitHandler = (H5dont_atexit(), true);
 
+std::atomic<std::size_t> g_refused_closes{0};
+
 }  // namespace
+
+std::size_t refused_closes() { return g_refused_closes.load(); }
+void note_refused_close() { g_refused_closes.fetch_add(1); }
 
 QuietErrors::QuietErrors() {
   H5Eget_auto2(H5E_DEFAULT, &old_func_, &old_data_);

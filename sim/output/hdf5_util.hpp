@@ -13,6 +13,13 @@
 
 namespace tipsim::output::h5 {
 
+// How many closes HDF5 has refused in this process (Handle::close). HDF5
+// 1.10.8 may refuse to close a damaged file it read, and then keeps the
+// file's identifier, broken: callers that count what is left open tell
+// such a refusal from an identifier tipsim never closed by this.
+std::size_t refused_closes();
+void note_refused_close();
+
 // Owns one HDF5 identifier and closes it with the matching H5?close.
 class Handle {
  public:
@@ -39,6 +46,7 @@ class Handle {
   bool close() {
     if (id_ < 0) return true;
     const herr_t status = closer_(std::exchange(id_, H5I_INVALID_HID));
+    if (status < 0) note_refused_close();
     return status >= 0;
   }
   void reset() { close(); }
