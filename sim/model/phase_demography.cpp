@@ -77,16 +77,12 @@ std::optional<std::uint32_t> newborn_slot(const Model& model, State& state, std:
     const double u = stream.uniform(person_draw::kNewbornSlot + k);
     std::uint32_t person;
     if (model.untouched_in_strata) {
-      const auto untouched_here = static_cast<double>(untouched(state, r));
-      const std::vector<std::uint32_t>& members = state.members[r];
-      const double position = u * (untouched_here + static_cast<double>(members.size()));
-      if (position < untouched_here) {
-        double fraction = 0;
-        Stratum& s = state.strata[r][stratum_at(state.strata[r], position, fraction)];
-        return materialise(model, state, r, s,
-                           static_cast<float>(stratum_vulnerability(model, r, s, fraction)));
-      }
-      person = members[std::min(members.size() - 1, static_cast<std::size_t>(position - untouched_here))];
+      const DrawnPerson drawn = draw_person(state, r, u);
+      if (drawn.stratum)
+        return materialise(
+            model, state, r, *drawn.stratum,
+            static_cast<float>(stratum_vulnerability(model, r, *drawn.stratum, drawn.fraction)));
+      person = drawn.agent;
     } else {
       person = rm.person_begin + static_cast<std::uint32_t>(u * rm.population);
     }

@@ -166,6 +166,20 @@ std::size_t stratum_at(const std::vector<Stratum>& strata, double position, doub
   return last;
 }
 
+DrawnPerson draw_person(State& state, std::size_t region, double u) {
+  const std::vector<std::uint32_t>& members = state.members[region];
+  const auto untouched_here = static_cast<double>(untouched(state, region));
+  const double position = u * (untouched_here + static_cast<double>(members.size()));
+  DrawnPerson drawn;
+  if (position < untouched_here) {
+    std::vector<Stratum>& strata = state.strata[region];
+    drawn.stratum = &strata[stratum_at(strata, position, drawn.fraction)];
+  } else {
+    drawn.agent = members[std::min(members.size() - 1, static_cast<std::size_t>(position - untouched_here))];
+  }
+  return drawn;
+}
+
 std::uint32_t materialise(const Model& model, State& state, std::size_t region, Stratum& s,
                           double vulnerability) {
   Persons& p = state.persons;

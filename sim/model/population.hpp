@@ -126,6 +126,17 @@ std::uint64_t untouched(const State& state, std::size_t region);
 // (0, 1) when the position is).
 std::size_t stratum_at(const std::vector<Stratum>& strata, double position, double& fraction);
 
+// A person of region r drawn uniformly by u in (0, 1) over its untouched
+// people and its agents: an untouched one (stratum, with the fraction of
+// the way through it that places their vulnerability in the bin) or an
+// agent (their id). For the warm start's victims and the newborn's place.
+struct DrawnPerson {
+  Stratum* stratum = nullptr;  // null: an agent
+  double fraction = 0;
+  std::uint32_t agent = 0;
+};
+DrawnPerson draw_person(State& state, std::size_t region, double u);
+
 // One person of stratum s of `region` becomes an agent with this
 // vulnerability (s loses them): a new id, home and where they are the
 // region, the stratum's traits and awareness. Returns the id.

@@ -137,20 +137,15 @@ std::optional<std::uint32_t> draw_free_person(const Model& model, State& state, 
     if (p.state[person] != static_cast<std::uint8_t>(PersonState::Free)) return std::nullopt;
     return person;
   }
-  const std::vector<std::uint32_t>& members = state.members[r];
-  const auto untouched_here = static_cast<double>(untouched(state, r));
-  const double position = u * (untouched_here + static_cast<double>(members.size()));
-  if (position < untouched_here) {
-    double fraction = 0;
-    std::vector<Stratum>& strata = state.strata[r];
-    Stratum& s = strata[stratum_at(strata, position, fraction)];
-    const double vulnerability = static_cast<float>(stratum_vulnerability(model, r, s, fraction));
+  const DrawnPerson drawn = draw_person(state, r, u);
+  if (drawn.stratum) {
+    Stratum& s = *drawn.stratum;
+    const double vulnerability = static_cast<float>(stratum_vulnerability(model, r, s, drawn.fraction));
     if (!accept(vulnerability, static_cast<std::uint8_t>(s.traits & ~stratum_trait::kEmpowered)))
       return std::nullopt;
     return materialise(model, state, r, s, vulnerability);
   }
-  const std::uint32_t person =
-      members[std::min(members.size() - 1, static_cast<std::size_t>(position - untouched_here))];
+  const std::uint32_t person = drawn.agent;
   if (!accept(static_cast<double>(p.vulnerability[person]), p.flags[person])) return std::nullopt;
   if (p.state[person] != static_cast<std::uint8_t>(PersonState::Free)) return std::nullopt;
   return person;
