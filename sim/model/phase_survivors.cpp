@@ -25,9 +25,9 @@ constexpr std::uint32_t kRecoveryTime = 0;   // drawn at the step they came home
 constexpr std::uint32_t kFollowupReach = 1;  // drawn at the step of the review
 }  // namespace person_draw
 
+// Scheduled after this step's events were taken: due from the next step on.
 void schedule(State& state, const SurvivorEvent& event) {
-  state.survivor_calendar.push_back(event);
-  std::push_heap(state.survivor_calendar.begin(), state.survivor_calendar.end(), SurvivorEvent::later);
+  state.survivor_calendar.schedule(event, state.step + 1);
 }
 
 // The step at which a survivor who came home now recovers: an exponential
@@ -137,11 +137,9 @@ void recover_if_still_due(const Model& model, State& state, StepContext& ctx, co
 
 // The recoveries and reviews due by this step, in (due, person, kind) order.
 void run_due(const Model& model, State& state, StepContext& ctx) {
-  auto& calendar = state.survivor_calendar;
-  while (!calendar.empty() && calendar.front().due <= state.step) {
-    std::pop_heap(calendar.begin(), calendar.end(), SurvivorEvent::later);
-    const SurvivorEvent event = calendar.back();
-    calendar.pop_back();
+  std::vector<SurvivorEvent>& due = ctx.scratch.survivor_events;
+  state.survivor_calendar.take_due(state.step, due);
+  for (const SurvivorEvent& event : due) {
     if (event.kind == SurvivorEvent::Review)
       review(model, state, ctx, event);
     else

@@ -16,6 +16,7 @@
 
 #include "metrics.hpp"
 #include "params.hpp"
+#include "survivor_calendar.hpp"
 
 namespace tipsim {
 
@@ -300,27 +301,6 @@ struct SurvivorExit {
   friend bool operator==(const SurvivorExit&, const SurvivorExit&) = default;
 };
 
-// A survivor's follow-up due at a step: their recovery (valid while they
-// are still in the spell at liberty that began at `since`), or the review
-// of where they are survivors.followup_years after their exit.
-struct SurvivorEvent {
-  enum Kind : std::uint8_t { Recovery = 0, Review = 1 };
-  std::int32_t due;
-  std::uint32_t person;
-  std::uint8_t kind;
-  std::uint8_t route;   // ExitRoute of the exit followed up
-  std::uint8_t times;   // times_trafficked at the exit (Review)
-  std::uint8_t abroad;  // 1: exploited outside their home region (Review)
-  std::int32_t since;   // state_since of the spell (Recovery); the exit's step (Review)
-  friend bool operator==(const SurvivorEvent&, const SurvivorEvent&) = default;
-  // The heap's order: the earliest due first, then by person and kind.
-  static bool later(const SurvivorEvent& a, const SurvivorEvent& b) {
-    if (a.due != b.due) return a.due > b.due;
-    if (a.person != b.person) return a.person > b.person;
-    return a.kind > b.kind;
-  }
-};
-
 // A region's aggregates and the levers in force this step.
 struct RegionState {
   // Written by the policy schedule (phase 1).
@@ -389,8 +369,8 @@ struct State {
   // in id order. Recruitment adds to it; the step removes the FREE.
   std::vector<std::uint32_t> involved;
   // Survivors' follow-up (phase 10, survivors): a recovery or a review
-  // due at a later step, kept as a heap by (due, person, kind).
-  std::vector<SurvivorEvent> survivor_calendar;
+  // due at a later step.
+  SurvivorCalendar survivor_calendar;
   // The exits from trafficking and returns home of this step, in the order
   // they happened; phase 10 follows them up and empties the list, so it is
   // empty between steps.

@@ -71,7 +71,7 @@ const CourtField kCourtFields[] = {
     {"ready_step", &CourtCase::ready_step, "first step it can be heard"},
 };
 
-// The survivors' calendar, a member each (the heap's own order is kept).
+// The survivors' calendar, a member each, in the calendar's order.
 struct SurvivorField {
   const char* name;
   std::int32_t (*get)(const SurvivorEvent&);
@@ -158,10 +158,11 @@ std::vector<StateArray> state_arrays(const State& state) {
   for (const RegionState& r : state.regions)
     for (const CourtCase& c : r.court_queue) case_types.push_back(c.case_type);
   arrays.push_back({"courts/case_type", std::move(case_types), 1, "the form the case is about (CaseType)"});
+  const std::vector<SurvivorEvent> pending = state.survivor_calendar.events();
   for (const SurvivorField& f : kSurvivorFields) {
     std::vector<std::int32_t> v;
-    v.reserve(state.survivor_calendar.size());
-    for (const SurvivorEvent& e : state.survivor_calendar) v.push_back(f.get(e));
+    v.reserve(pending.size());
+    for (const SurvivorEvent& e : pending) v.push_back(f.get(e));
     arrays.push_back({std::string("survivors/") + f.name, std::move(v), 1, f.meaning});
   }
   // The untouched people's strata (population.untouched_in_strata), region
@@ -237,12 +238,14 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
       state.regions[r].court_queue.push_back(c);
     }
   const std::size_t pending = size_of(arrays, "survivors/due");
-  state.survivor_calendar.resize(pending);
+  std::vector<SurvivorEvent> events(pending);
   for (const SurvivorField& f : kSurvivorFields) {
     const std::vector<std::int32_t>& v =
         values<std::int32_t>(arrays, std::string("survivors/") + f.name, pending);
-    for (std::size_t k = 0; k < pending; ++k) f.set(state.survivor_calendar[k], v[k]);
+    for (std::size_t k = 0; k < pending; ++k) f.set(events[k], v[k]);
   }
+  state.survivor_calendar = SurvivorCalendar{};
+  for (const SurvivorEvent& e : events) state.survivor_calendar.schedule(e, state.step);
   // Checkpoints written before strata existed have none.
   const bool has_strata = std::any_of(arrays.begin(), arrays.end(),
                                       [](const StateArray& a) { return a.name == "strata/region"; });

@@ -68,7 +68,7 @@ TEST(Survivors, AnExitIsCountedAndFollowedUp) {
   EXPECT_EQ(w.metric(Metric::returns_from_abroad, 0, static_cast<std::size_t>(ExitRoute::Escaped)), 1);
   // Three reviews a year on; a recovery for each of the two back home.
   std::size_t reviews = 0, recoveries = 0;
-  for (const SurvivorEvent& e : w.survivor_calendar) {
+  for (const SurvivorEvent& e : w.survivor_calendar.events()) {
     if (e.kind == SurvivorEvent::Review) {
       ++reviews;
       EXPECT_EQ(e.due, 3 + static_cast<std::int32_t>(sw.followup_steps()));
@@ -126,7 +126,7 @@ TEST(Survivors, WithoutAHazardOnlyServicesEndTheRecovery) {
   for (std::uint32_t i = 0; i < 100; ++i) sw.exit(i, 0, ExitRoute::Escaped);
   sw.run_until(200);
   EXPECT_EQ(w.regions[0].survivors_recovering, 100u);
-  for (const SurvivorEvent& e : w.survivor_calendar) EXPECT_NE(e.kind, SurvivorEvent::Recovery);
+  for (const SurvivorEvent& e : w.survivor_calendar.events()) EXPECT_NE(e.kind, SurvivorEvent::Recovery);
   EXPECT_EQ(test::frame_total(w, Metric::survivor_recoveries), 0.0);
 }
 

@@ -1,0 +1,69 @@
+#include "survivor_calendar.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace tipsim {
+
+namespace {
+
+// The heap's comparison: the root is the earliest.
+bool later(const SurvivorEvent& a, const SurvivorEvent& b) { return SurvivorEvent::before(b, a); }
+
+}  // namespace
+
+void SurvivorCalendar::schedule(const SurvivorEvent& event, std::int32_t next) {
+  ++size_;
+  const std::int32_t at = std::max(event.due, next);
+  if (at - next < kWindow) {
+    std::uint32_t& first = buckets_[static_cast<std::size_t>(at % kWindow)];
+    std::uint32_t slot = free_;
+    if (slot != kEnd) {
+      free_ = pool_[slot].next;
+    } else {
+      if (pool_.size() >= kEnd)
+        throw std::length_error("more than 4 294 967 294 survivors' follow-ups pending");
+      slot = static_cast<std::uint32_t>(pool_.size());
+      pool_.emplace_back();
+    }
+    pool_[slot] = Slot{event, first};
+    first = slot;
+    return;
+  }
+  later_.push_back(event);
+  std::push_heap(later_.begin(), later_.end(), later);
+}
+
+void SurvivorCalendar::take_due(std::int32_t step, std::vector<SurvivorEvent>& due) {
+  // The bucket's events are all due at `step` (scheduled less than a window
+  // before); their slots go back to the free list.
+  due.clear();
+  std::uint32_t& first = buckets_[static_cast<std::size_t>(step % kWindow)];
+  while (first != kEnd) {
+    Slot& slot = pool_[first];
+    due.push_back(slot.event);
+    const std::uint32_t taken = first;
+    first = slot.next;
+    slot.next = free_;
+    free_ = taken;
+  }
+  while (!later_.empty() && later_.front().due <= step) {
+    std::pop_heap(later_.begin(), later_.end(), later);
+    due.push_back(later_.back());
+    later_.pop_back();
+  }
+  std::sort(due.begin(), due.end(), SurvivorEvent::before);
+  size_ -= due.size();
+}
+
+std::vector<SurvivorEvent> SurvivorCalendar::events() const {
+  std::vector<SurvivorEvent> all;
+  all.reserve(size_);
+  for (std::uint32_t first : buckets_)
+    for (std::uint32_t slot = first; slot != kEnd; slot = pool_[slot].next) all.push_back(pool_[slot].event);
+  all.insert(all.end(), later_.begin(), later_.end());
+  std::sort(all.begin(), all.end(), SurvivorEvent::before);
+  return all;
+}
+
+}  // namespace tipsim
