@@ -12,6 +12,7 @@
 #include <tbb/parallel_for.h>
 
 #include <array>
+#include <cassert>
 #include <cmath>
 #include <optional>
 
@@ -92,6 +93,11 @@ struct RegionHazards {
   double self_report;       // hazard of coming forward at full propensity
   SelfReportRegion self_report_region;
   double border_per_step;  // probability in a step in transit to here
+  // The probability that a victim of each form is met in a step, at the
+  // most a person's propensity to come forward can be (full awareness, no
+  // fear of their own): most victims are not met, and a draw above it
+  // settles that without their awareness.
+  double met_bound[kForms];
 };
 
 RegionHazards region_hazards(const Model& model, const State& state, std::size_t region) {
@@ -136,6 +142,17 @@ RegionHazards region_hazards(const Model& model, const State& state, std::size_t
       step_probability(lv[Param::policy_protection_border_screening] *
                            g[Param::identification_border_detection_rate_per_year] * multiplier,
                        model.step_years);
+  // self_report_propensity's product with awareness and each fear factor at
+  // 1, their largest (the rounding of a product never decreases with its
+  // factors, so no person's probability exceeds the bound).
+  const double propensity_bound =
+      1.0 * h.self_report_region.reach * h.self_report_region.fear * h.self_report_region.multiplier;
+  for (std::size_t f = 0; f < kForms; ++f) {
+    double total = 0;
+    for (std::size_t c = 0; c < kScreening; ++c) total += h.by_form[f][c];
+    const double arrest = static_cast<Form>(f) == Form::ForcedCriminality ? h.arrest : 0.0;
+    h.met_bound[f] = step_probability(total + h.self_report * propensity_bound + arrest, model.step_years);
+  }
   return h;
 }
 
@@ -167,14 +184,16 @@ std::uint8_t exploited_decision(const Model& model, const State& state, const Sc
                                 std::uint32_t i, const RegionHazards& h) {
   const Form f = person_form(state, i);
   const auto form = static_cast<std::size_t>(f);
+  Stream stream = person_stream(model, state, Phase::Identification, i);
+  const double met = stream.uniform(identify_draw::kIdentified);
+  if (!(met < h.met_bound[form])) return kNotIdentified;
   double total = 0;
   for (std::size_t c = 0; c < kScreening; ++c) total += h.by_form[form][c];
   const double report = h.self_report * self_report_propensity(model, state, i, h.self_report_region);
   const double arrest = f == Form::ForcedCriminality ? h.arrest : 0.0;
-  Stream stream = person_stream(model, state, Phase::Identification, i);
-  if (!(stream.uniform(identify_draw::kIdentified) <
-        step_probability(total + report + arrest, model.step_years)))
-    return kNotIdentified;
+  const double met_probability = step_probability(total + report + arrest, model.step_years);
+  assert(met_probability <= h.met_bound[form]);
+  if (!(met < met_probability)) return kNotIdentified;
   const double pick = stream.uniform(identify_draw::kChannel) * (total + report + arrest);
   if (pick < total) {
     const auto channel = static_cast<Channel>(pick_weighted(h.by_form[form], kScreening, pick / total));

@@ -1,10 +1,13 @@
 // Phase 3: the market and the trafficker population. Demand and expected
 // profit drive entry; perceived risk drives desistance; networks replace
 // incarcerated members while demand remains; released traffickers return.
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 
 #include "events.hpp"
+#include "involved.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -79,19 +82,21 @@ void group_active_by_region(const State& state, StepContext& ctx) {
   auto& sc = ctx.scratch;
   const std::size_t regions = state.regions.size();
   sc.offsets.assign(regions + 1, 0);
-  for (std::size_t t = 0; t < state.traffickers.size(); ++t)
-    if (state.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Active))
-      ++sc.offsets[state.traffickers.base_region[t] + 1];
+  const auto& tr = state.traffickers;
+  for (const std::int32_t t : tr.in_trade)
+    if (tr.state[static_cast<std::size_t>(t)] == static_cast<std::uint8_t>(TraffickerState::Active))
+      ++sc.offsets[tr.base_region[static_cast<std::size_t>(t)] + 1];
   for (std::size_t r = 0; r < regions; ++r) sc.offsets[r + 1] += sc.offsets[r];
   sc.ids.resize(sc.offsets[regions]);
   std::vector<std::uint32_t>& fill = sc.new_involved;  // reused as a cursor array
   fill.assign(sc.offsets.begin(), sc.offsets.end() - 1);
-  for (std::size_t t = 0; t < state.traffickers.size(); ++t)
-    if (state.traffickers.state[t] == static_cast<std::uint8_t>(TraffickerState::Active))
-      sc.ids[fill[state.traffickers.base_region[t]]++] = static_cast<std::int32_t>(t);
+  for (const std::int32_t t : tr.in_trade)
+    if (tr.state[static_cast<std::size_t>(t)] == static_cast<std::uint8_t>(TraffickerState::Active))
+      sc.ids[fill[tr.base_region[static_cast<std::size_t>(t)]]++] = t;
 }
 
-// A trafficker leaves the trade for good.
+// A trafficker leaves the trade (for good, unless a case already charged
+// sends them to prison).
 void desist(const Model& model, State& state, StepContext& ctx, std::size_t t) {
   state.traffickers.state[t] = static_cast<std::uint8_t>(TraffickerState::Desisted);
   ctx.metric(Metric::traffickers_desisting, state.traffickers.base_region[t]) += 1;
@@ -122,21 +127,32 @@ bool release_and_desist(const Model& model, State& state, StepContext& ctx) {
   const double evidence_half = s.get(Param::prosecution_evidence_half);
   bool any_desisted = false;
 
-  const std::size_t existing = tr.size();
-  for (std::size_t t = 0; t < existing; ++t) {
-    Stream stream = trafficker_stream(model, state, Phase::Market, static_cast<std::uint32_t>(t));
-    const std::size_t r = tr.base_region[t];
-    if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated)) {
-      serve_sentence(model, state, ctx, t, stream);
-      continue;
+  // Whether each active trafficker desists, in parallel: a trafficker's
+  // risk and draw are their own.
+  std::vector<std::uint8_t>& desists = ctx.scratch.desists;
+  desists.assign(tr.in_trade.size(), 0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tr.in_trade.size(), 4096), [&](const auto& range) {
+    for (std::size_t k = range.begin(); k != range.end(); ++k) {
+      const auto t = static_cast<std::size_t>(tr.in_trade[k]);
+      if (tr.state[t] != static_cast<std::uint8_t>(TraffickerState::Active)) continue;
+      // A trafficker with evidence against them feels more at risk than
+      // their market's average in the region.
+      tr.perceived_risk[t] =
+          static_cast<float>(state.regions[tr.base_region[t]].perceived_risk[tr.market[t]] *
+                             (1.0 + tr.evidence[t] / evidence_half));
+      Stream stream = trafficker_stream(model, state, Phase::Market, static_cast<std::uint32_t>(t));
+      desists[k] =
+          stream.bernoulli(trafficker_draw::kDesistance,
+                           step_probability(desistance + risk_desistance * tr.perceived_risk[t], dt));
     }
-    if (tr.state[t] != static_cast<std::uint8_t>(TraffickerState::Active)) continue;
-    // A trafficker with evidence against them feels more at risk than their
-    // market's average in the region.
-    tr.perceived_risk[t] = static_cast<float>(state.regions[r].perceived_risk[tr.market[t]] *
-                                              (1.0 + tr.evidence[t] / evidence_half));
-    if (stream.bernoulli(trafficker_draw::kDesistance,
-                         step_probability(desistance + risk_desistance * tr.perceived_risk[t], dt))) {
+  });
+  // Sentences served and desistance, in id order (the metrics and the event log).
+  for (std::size_t k = 0; k < tr.in_trade.size(); ++k) {
+    const auto t = static_cast<std::size_t>(tr.in_trade[k]);
+    if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated)) {
+      Stream stream = trafficker_stream(model, state, Phase::Market, static_cast<std::uint32_t>(t));
+      serve_sentence(model, state, ctx, t, stream);
+    } else if (desists[k]) {
       desist(model, state, ctx, t);
       any_desisted = true;
     }
@@ -218,25 +234,28 @@ void release_victims_of_desisted(const Model& model, State& state, StepContext& 
   auto& p = state.persons;
   auto& tr = state.traffickers;
   const double unserved = model.scenario.get(Param::protection_unserved_vulnerability_increase);
-  for (const std::uint32_t i : state.involved) {
-    const std::int32_t c = p.controller[i];
-    if (c == kNoTrafficker ||
-        tr.state[static_cast<std::size_t>(c)] != static_cast<std::uint8_t>(TraffickerState::Desisted))
-      continue;
-    ctx.metric(Metric::releases, p.current_region[i]) += 1;
-    record_person_event(model, state, ctx, EventKind::Release, i);
-    free_from_trafficking(state, i, ExitRoute::Released);
-    raise_vulnerability(state, i, unserved);
-  }
+  for_each_involved_where(
+      state, ctx.scratch.marks,
+      [&](std::uint32_t i) {
+        const std::int32_t c = p.controller[i];
+        return c != kNoTrafficker &&
+               tr.state[static_cast<std::size_t>(c)] == static_cast<std::uint8_t>(TraffickerState::Desisted);
+      },
+      [&](std::uint32_t i) {
+        ctx.metric(Metric::releases, p.current_region[i]) += 1;
+        record_person_event(model, state, ctx, EventKind::Release, i);
+        free_from_trafficking(state, i, ExitRoute::Released);
+        raise_vulnerability(state, i, unserved);
+      });
 }
 
 // Each region's count of active traffickers, after the changes above.
 void count_active(State& state) {
   const auto& tr = state.traffickers;
   for (RegionState& rs : state.regions) rs.traffickers_active = 0;
-  for (std::size_t t = 0; t < tr.size(); ++t)
-    if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active))
-      ++state.regions[tr.base_region[t]].traffickers_active;
+  for (const std::int32_t t : tr.in_trade)
+    if (tr.state[static_cast<std::size_t>(t)] == static_cast<std::uint8_t>(TraffickerState::Active))
+      ++state.regions[tr.base_region[static_cast<std::size_t>(t)]].traffickers_active;
 }
 
 }  // namespace

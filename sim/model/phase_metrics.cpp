@@ -92,7 +92,8 @@ void collect_metrics(const Model& model, State& state, StepContext& ctx) {
   }
   const auto& tr = state.traffickers;
   for (RegionState& rs : state.regions) rs.traffickers_active = 0;
-  for (std::size_t t = 0; t < tr.size(); ++t) {
+  for (const std::int32_t id : tr.in_trade) {
+    const auto t = static_cast<std::size_t>(id);
     const auto trafficker_state = static_cast<TraffickerState>(tr.state[t]);
     if (trafficker_state == TraffickerState::Active) {
       ctx.metric(Metric::traffickers_active, tr.base_region[t]) += 1;

@@ -15,12 +15,16 @@
 // convicted go to prison, their remaining victims freed and identified.
 // The convictions each market's traffickers can expect feed the risk they
 // perceive in their region.
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
+#include <span>
 
 #include "events.hpp"
+#include "involved.hpp"
 #include "model_math.hpp"
 #include "observation.hpp"
 #include "person_ops.hpp"
@@ -86,8 +90,10 @@ void decay_evidence(const Model& model, State& state) {
   const auto keep_charged =
       static_cast<float>(keep * std::exp(-g[Param::prosecution_witness_withdrawal_per_year] * dt));
   auto& tr = state.traffickers;
-  for (std::size_t t = 0; t < tr.size(); ++t)
+  for (const std::int32_t id : tr.in_trade) {
+    const auto t = static_cast<std::size_t>(id);
     tr.evidence[t] *= awaits_verdict(tr, t) ? keep_charged : static_cast<float>(keep);
+  }
   for (RegionState& rs : state.regions)
     for (double& leads : rs.suspects) leads *= keep;
 }
@@ -169,6 +175,7 @@ CaseOdds case_odds(const Model& model, const State& state, std::size_t t) {
 // chance of being investigated (capacity x weight / total weight, at most
 // 1) times their odds of charge and conviction.
 std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& sc, std::uint32_t r,
+                               std::span<const std::int32_t> based_here,
                                std::array<std::uint32_t, kMarkets>& active,
                                std::array<double, kMarkets>& expected,
                                std::vector<std::int32_t>& investigated) {
@@ -181,19 +188,25 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
       stochastic_round(capacity_expected, region.uniform(region_draw::kCapacityRounding));
   sc.keys.clear();
   double traffickers_weight = 0;
-  for (std::size_t t = 0; t < tr.size(); ++t) {
-    if (tr.base_region[t] != r || !is_active(tr, t)) continue;
+  for (const std::int32_t id : based_here) {
+    const auto t = static_cast<std::size_t>(id);
     ++active[tr.market[t]];
     // A trafficker already charged is not investigated again.
     if (awaits_verdict(tr, t)) continue;
     const double weight = investigation_weight(g, tr, t);
     if (!(weight > 0)) continue;
     traffickers_weight += weight;
-    if (capacity == 0) continue;
-    Stream stream = trafficker_stream(model, state, Phase::Prosecution, static_cast<std::uint32_t>(t));
-    sc.keys.emplace_back(std::log(stream.uniform(trafficker_draw::kSamplingKey)) / weight,
-                         static_cast<std::int32_t>(t));
+    if (capacity > 0) sc.keys.emplace_back(weight, id);
   }
+  // Each candidate's (weight, id) becomes (key, id), from their own stream, in parallel.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, sc.keys.size(), 4096), [&](const auto& range) {
+    for (std::size_t k = range.begin(); k != range.end(); ++k) {
+      const double weight = sc.keys[k].first;
+      Stream stream =
+          trafficker_stream(model, state, Phase::Prosecution, static_cast<std::uint32_t>(sc.keys[k].second));
+      sc.keys[k].first = std::log(stream.uniform(trafficker_draw::kSamplingKey)) / weight;
+    }
+  });
   // Wrong leads take their share of the investigations, no more than there are leads.
   const double leads_weight = suspects_weight(g, rs);
   const double total_weight = traffickers_weight + leads_weight;
@@ -215,8 +228,9 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
   if (!(traffickers_weight > 0)) return wrongful;
   // The investigations left to traffickers, spread by weight among them.
   const double for_traffickers = capacity_expected * (1.0 - wrong_share);
-  for (std::size_t t = 0; t < tr.size(); ++t) {
-    if (tr.base_region[t] != r || !is_active(tr, t) || awaits_verdict(tr, t)) continue;
+  for (const std::int32_t id : based_here) {
+    const auto t = static_cast<std::size_t>(id);
+    if (awaits_verdict(tr, t)) continue;
     const double included =
         std::min(1.0, for_traffickers * investigation_weight(g, tr, t) / traffickers_weight);
     const CaseOdds odds = case_odds(model, state, t);
@@ -231,10 +245,27 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
 // the way.
 void choose_investigations(const Model& model, const State& state, Scratch& sc, ActiveCounts& active,
                            ExpectedConvictions& expected, WrongfulInvestigations& wrongful) {
+  // The active traffickers of each region, in id order.
+  const auto& tr = state.traffickers;
+  const std::size_t regions = state.regions.size();
+  sc.offsets_by_region.assign(regions + 1, 0);
+  for (const std::int32_t t : tr.in_trade)
+    if (is_active(tr, static_cast<std::size_t>(t)))
+      ++sc.offsets_by_region[tr.base_region[static_cast<std::size_t>(t)] + 1];
+  for (std::size_t r = 0; r < regions; ++r) sc.offsets_by_region[r + 1] += sc.offsets_by_region[r];
+  sc.by_region.resize(sc.offsets_by_region[regions]);
+  std::vector<std::uint32_t>& fill = sc.new_involved;  // reused as a cursor array
+  fill.assign(sc.offsets_by_region.begin(), sc.offsets_by_region.end() - 1);
+  for (const std::int32_t t : tr.in_trade)
+    if (is_active(tr, static_cast<std::size_t>(t)))
+      sc.by_region[fill[tr.base_region[static_cast<std::size_t>(t)]]++] = t;
   std::vector<std::int32_t>& investigated = sc.ids;
   investigated.clear();
-  for (std::uint32_t r = 0; r < state.regions.size(); ++r)
-    wrongful[r] = choose_in_region(model, state, sc, r, active[r], expected[r], investigated);
+  for (std::uint32_t r = 0; r < regions; ++r) {
+    const std::span<const std::int32_t> based_here(sc.by_region.data() + sc.offsets_by_region[r],
+                                                   sc.offsets_by_region[r + 1] - sc.offsets_by_region[r]);
+    wrongful[r] = choose_in_region(model, state, sc, r, based_here, active[r], expected[r], investigated);
+  }
   std::sort(investigated.begin(), investigated.end());
   sc.decision.assign(state.traffickers.size(), 0);  // 1 = under investigation this step
   for (const std::int32_t t : investigated) sc.decision[static_cast<std::size_t>(t)] = 1;
@@ -246,13 +277,20 @@ void choose_investigations(const Model& model, const State& state, Scratch& sc, 
 void find_victims(const Model& model, State& state, StepContext& ctx) {
   const auto& p = state.persons;
   const double victims_found = model.scenario.globals[Param::prosecution_victims_found_share];
-  for (const std::uint32_t i : state.involved) {
-    const std::int32_t c = p.controller[i];
-    if (c == kNoTrafficker || ctx.scratch.decision[static_cast<std::size_t>(c)] == 0) continue;
-    Stream stream = person_stream(model, state, Phase::Prosecution, i);
-    if (!stream.bernoulli(person_draw::kFound, victims_found)) continue;
-    handle_identified(model, state, ctx, i, Channel::Investigation, stream, person_draw::kFoundIdentified);
-  }
+  const std::vector<std::uint8_t>& investigated = ctx.scratch.decision;
+  for_each_involved_where(
+      state, ctx.scratch.marks,
+      [&](std::uint32_t i) {
+        const std::int32_t c = p.controller[i];
+        return c != kNoTrafficker && investigated[static_cast<std::size_t>(c)] != 0 &&
+               person_stream(model, state, Phase::Prosecution, i)
+                   .bernoulli(person_draw::kFound, victims_found);
+      },
+      [&](std::uint32_t i) {
+        Stream stream = person_stream(model, state, Phase::Prosecution, i);
+        handle_identified(model, state, ctx, i, Channel::Investigation, stream,
+                          person_draw::kFoundIdentified);
+      });
 }
 
 // The first step at which region r's cases charged this step can be heard:
@@ -458,14 +496,18 @@ void update_perceived_risk(const Model& model, State& state, const ActiveCounts&
 void free_victims_of_incarcerated(const Model& model, State& state, StepContext& ctx) {
   const auto& p = state.persons;
   const auto& tr = state.traffickers;
-  for (const std::uint32_t i : state.involved) {
-    const std::int32_t c = p.controller[i];
-    if (c == kNoTrafficker ||
-        tr.state[static_cast<std::size_t>(c)] != static_cast<std::uint8_t>(TraffickerState::Incarcerated))
-      continue;
-    Stream stream = person_stream(model, state, Phase::Prosecution, i);
-    handle_identified(model, state, ctx, i, Channel::Investigation, stream, person_draw::kFreedIdentified);
-  }
+  for_each_involved_where(
+      state, ctx.scratch.marks,
+      [&](std::uint32_t i) {
+        const std::int32_t c = p.controller[i];
+        return c != kNoTrafficker && tr.state[static_cast<std::size_t>(c)] ==
+                                         static_cast<std::uint8_t>(TraffickerState::Incarcerated);
+      },
+      [&](std::uint32_t i) {
+        Stream stream = person_stream(model, state, Phase::Prosecution, i);
+        handle_identified(model, state, ctx, i, Channel::Investigation, stream,
+                          person_draw::kFreedIdentified);
+      });
 }
 
 // 6. What the courts know of their backlog: the cases waiting, by case type.
@@ -492,6 +534,9 @@ void run_prosecution(const Model& model, State& state, StepContext& ctx) {
   update_perceived_risk(model, state, active, expected);
   if (state.newly_incarcerated.size() > incarcerated_before) free_victims_of_incarcerated(model, state, ctx);
   count_backlog(state, ctx);
+  // After the market's desistance and the courts' verdicts: whoever desisted
+  // with no case left pending is out of the trade for good.
+  state.traffickers.drop_desisted();
 }
 
 }  // namespace tipsim

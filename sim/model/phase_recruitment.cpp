@@ -43,13 +43,14 @@ void group_recruiters(const State& state, StepContext& ctx) {
     return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active) && tr.by_descent[t] == 0 &&
            tr.victims[t] < tr.capacity[t];
   };
-  for (std::size_t t = 0; t < tr.size(); ++t)
-    if (recruiting(t)) ++sc.offsets[group_of(t) + 1];
+  for (const std::int32_t id : tr.in_trade)
+    if (const auto t = static_cast<std::size_t>(id); recruiting(t)) ++sc.offsets[group_of(t) + 1];
   for (std::size_t g = 0; g < groups; ++g) sc.offsets[g + 1] += sc.offsets[g];
   sc.ids.resize(sc.offsets[groups]);
   sc.new_involved.assign(sc.offsets.begin(), sc.offsets.end() - 1);  // fill cursors
-  for (std::size_t t = 0; t < tr.size(); ++t)
-    if (recruiting(t)) sc.ids[sc.new_involved[group_of(t)]++] = static_cast<std::int32_t>(t);
+  for (const std::int32_t id : tr.in_trade)
+    if (const auto t = static_cast<std::size_t>(id); recruiting(t))
+      sc.ids[sc.new_involved[group_of(t)]++] = id;
 }
 
 // Contact rates per free person and step, by (region, method), and each

@@ -24,6 +24,7 @@ void Traffickers::reserve(std::size_t n) {
 #define TIPSIM_TRAFFICKER_FIELD(name, type, entering, meaning) name.reserve(n);
 #include "trafficker_fields.def"
 #undef TIPSIM_TRAFFICKER_FIELD
+  in_trade.reserve(n);
 }
 
 std::int32_t Traffickers::add(std::uint8_t region, Method method, Market market, std::int32_t network,
@@ -34,7 +35,26 @@ std::int32_t Traffickers::add(std::uint8_t region, Method method, Market market,
 #define TIPSIM_TRAFFICKER_FIELD(name, type, entering, meaning) this->name.push_back(entering);
 #include "trafficker_fields.def"
 #undef TIPSIM_TRAFFICKER_FIELD
+  in_trade.push_back(id);
   return id;
+}
+
+namespace {
+
+bool out_of_trade(const Traffickers& tr, std::size_t t) {
+  return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Desisted) && tr.charged_step[t] < 0;
+}
+
+}  // namespace
+
+void Traffickers::drop_desisted() {
+  std::erase_if(in_trade, [&](std::int32_t t) { return out_of_trade(*this, static_cast<std::size_t>(t)); });
+}
+
+void Traffickers::list_in_trade() {
+  in_trade.clear();
+  for (std::size_t t = 0; t < size(); ++t)
+    if (!out_of_trade(*this, t)) in_trade.push_back(static_cast<std::int32_t>(t));
 }
 
 }  // namespace tipsim

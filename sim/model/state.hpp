@@ -237,9 +237,21 @@ struct Traffickers {
 #include "trafficker_fields.def"
 #undef TIPSIM_TRAFFICKER_FIELD
 
+  // Ids of the traffickers still in the trade (active or in prison) or
+  // awaiting a verdict, in order: a trafficker who desisted with no case
+  // pending never acts again, so the passes over traffickers cost those who
+  // can, not everyone who ever entered. add() appends; prosecution drops
+  // the desisted at the end of its phase.
+  std::vector<std::int32_t> in_trade;
+
   std::size_t size() const { return state.size(); }
   friend bool operator==(const Traffickers&, const Traffickers&) = default;
   void reserve(std::size_t n);
+  // Takes the desisted with no case pending out of in_trade (one charged
+  // before desisting can still be convicted, and go to prison).
+  void drop_desisted();
+  // in_trade from the states (a checkpoint's traffickers read back).
+  void list_in_trade();
   // Appends a trafficker entering the trade and returns its id.
   std::int32_t add(std::uint8_t region, Method method, Market market, std::int32_t network,
                    std::uint16_t capacity);
@@ -250,9 +262,10 @@ struct Traffickers {
 #include "trafficker_fields.def"
 #undef TIPSIM_TRAFFICKER_FIELD
   }
-  // Memory of one trafficker in bytes, for estimates and benchmarks.
+  // Memory of one trafficker in bytes, for estimates and benchmarks: its
+  // fields and its place in in_trade.
   static constexpr std::size_t bytes_per_trafficker() {
-    return 0
+    return sizeof(std::int32_t)
 #define TIPSIM_TRAFFICKER_FIELD(name, type, entering, meaning) +sizeof(type)
 #include "trafficker_fields.def"
 #undef TIPSIM_TRAFFICKER_FIELD

@@ -213,6 +213,7 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
   restore("traffickers/" #name, state.traffickers.name, traffickers);
 #include "trafficker_fields.def"
 #undef TIPSIM_TRAFFICKER_FIELD
+  state.traffickers.list_in_trade();
   state.regions.resize(regions);
   for (const RegionField& f : kRegionFields) {
     const std::vector<double>& v =

@@ -475,6 +475,30 @@ TEST(Courts, WitnessesWithdrawWhileTheCaseWaits) {
                   static_cast<float>(4.0 * std::exp(-(decay + withdrawal) * w.step_years)));
 }
 
+TEST(Courts, ATraffickerWhoDesistsWhileTheCaseWaitsIsStillTried) {
+  // Desisting does not end a charged case: its evidence keeps fading until
+  // the trial, which can send them to prison (and back to the trade, on
+  // recidivism). Only one who desisted with no case pending is out for good.
+  Scenario s = certain_justice(10000);
+  set_param(s, Param::policy_prosecution_investigators_per_100k, 0);
+  World w = test::make_world(s);
+  const std::int32_t charged = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  const std::int32_t idle = test::add_trafficker(w, 0, Method::Romance, Market::Sexual, 2);
+  w.traffickers.evidence[charged] = w.traffickers.evidence[idle] = 4.0f;
+  w.traffickers.charged_step[charged] = 0;
+  w.regions[0].court_queue.push_back(CourtCase{charged, 0, 3, 0});
+  for (const std::int32_t t : {charged, idle})
+    w.traffickers.state[static_cast<std::size_t>(t)] = static_cast<std::uint8_t>(TraffickerState::Desisted);
+  prosecution_at(w, 1);
+  EXPECT_LT(w.traffickers.evidence[charged], 4.0f);
+  EXPECT_EQ(w.traffickers.in_trade, std::vector<std::int32_t>{charged});
+  prosecution_at(w, 2);
+  prosecution_at(w, 3);
+  EXPECT_EQ(cases(w, Metric::convictions), 1.0);
+  EXPECT_EQ(w.traffickers.state[charged], static_cast<std::uint8_t>(TraffickerState::Incarcerated));
+  EXPECT_EQ(w.traffickers.in_trade, std::vector<std::int32_t>{charged});
+}
+
 TEST(Courts, TheHeldAreFreedByAnAcquittalAndServeTheRestOfTheirSentence) {
   // Everyone charged and held; their victims are freed at once. A year
   // later (52 or 53 weekly steps) half are convicted: their time held counts
