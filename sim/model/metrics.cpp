@@ -114,6 +114,7 @@ const std::array<MetricSpec, kMetricCount>& metric_table() { return kMetrics; }
 FrameLayout::FrameLayout(std::size_t regions) : regions_(regions) {
   for (const MetricSpec& m : kMetrics) {
     offset_[static_cast<std::size_t>(m.id)] = size_;
+    categories_[static_cast<std::size_t>(m.id)] = axis_size(m.axis);
     size_ += regions_ * axis_size(m.axis);
   }
 }

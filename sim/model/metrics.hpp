@@ -87,14 +87,17 @@ class FrameLayout {
   std::size_t size() const { return size_; }
   std::size_t offset(Metric m) const { return offset_[static_cast<std::size_t>(m)]; }
   std::size_t index(Metric m, std::size_t region, std::size_t category = 0) const {
-    return offset(m) + region * axis_size(spec(m).axis) + category;
+    return offset(m) + region * categories_[static_cast<std::size_t>(m)] + category;
   }
-  std::size_t width(Metric m) const { return regions_ * axis_size(spec(m).axis); }
+  std::size_t width(Metric m) const { return regions_ * categories_[static_cast<std::size_t>(m)]; }
 
  private:
   std::size_t regions_;
   std::size_t size_ = 0;
   std::array<std::size_t, kMetricCount> offset_{};
+  // axis_size of each metric's axis, kept here: the phases index the frame
+  // once or more per person they act on.
+  std::array<std::size_t, kMetricCount> categories_{};
 };
 
 // All per-step frames of one replicate: steps x frame, row-major.
