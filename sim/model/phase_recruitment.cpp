@@ -228,11 +228,12 @@ class RecruiterTrees {
  public:
   RecruiterTrees(const Scratch& sc, std::vector<double>& trees) : sc_(sc), trees_(trees) {}
 
-  // The trees of every group, from the recruiters' weights now.
+  // The trees of every group, from the recruiters' weights now; the groups
+  // are apart, so they are built in parallel.
   void build(const ParamValues& g, const State& state) {
     const std::size_t n = sc_.ids.size();
     trees_.assign(2 * n, 0.0);
-    for (std::size_t grp = 0; grp + 1 < sc_.offsets.size(); ++grp) {
+    tbb::parallel_for(std::size_t{0}, sc_.offsets.size() - 1, [&](std::size_t grp) {
       const RegionState& rs = state.regions[grp / kMethods];
       for (const bool female : {false, true}) {
         double* tree = slice(grp, female);
@@ -244,7 +245,7 @@ class RecruiterTrees {
           if (parent <= size) tree[parent - 1] += tree[i - 1];
         }
       }
-    }
+    });
   }
   double total(std::size_t grp, bool female) const {
     const double* tree = slice(grp, female);
