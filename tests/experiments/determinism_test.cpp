@@ -12,7 +12,9 @@
 
 #include "collected_runs.hpp"
 #include "experiment.hpp"
+#include "scenario_loader.hpp"
 #include "simulation.hpp"
+#include "test_paths.hpp"
 #include "test_worlds.hpp"
 
 namespace tipsim {
@@ -156,6 +158,25 @@ TEST(Determinism, StrataSameOutputAtOneTwoAndEightThreadsAndPinned) {
   EXPECT_EQ(h, kPinnedStrataResultsHash)
       << "the results with strata moved: 0x" << std::hex << h
       << " (set kPinnedStrataResultsHash only when the commit means to move them)";
+}
+
+// The calibrated world as it stands, pinned: a replicate of
+// scenarios/world_baseline.toml, on one thread (the tests above show that
+// the threads change nothing; a world is dear under a sanitizer). The busy
+// scenario above runs 24 steps and misses paths the world takes over
+// fifteen years (a trafficker who desists while a case against them waits,
+// then is tried: a change that lost them moved this hash and not
+// kPinnedResultsHash). A commit that recalibrates the world, or otherwise
+// moves its results, sets the new value and says why.
+constexpr std::uint64_t kPinnedWorldResultsHash = 0xfae310629f231582ull;
+
+TEST(Determinism, PinnedWorldBaselineResultsHash) {
+  const std::vector<Scenario> points = {
+      load_scenario_file(std::string(test_paths::source_dir) + "/scenarios/world_baseline.toml")};
+  const std::uint64_t h = hash(run(points, 1, 1));
+  EXPECT_EQ(h, kPinnedWorldResultsHash)
+      << "the calibrated world's results moved: 0x" << std::hex << h
+      << " (set kPinnedWorldResultsHash only when the commit means to move them)";
 }
 
 TEST(Determinism, OneReplicateAloneUsesTheThreadsInsideTheStep) {
