@@ -79,20 +79,12 @@ static_assert(kPerEntrant >= newcomer_draw::kCount);
 
 // Groups the active traffickers by base region into scratch (CSR).
 void group_active_by_region(const State& state, StepContext& ctx) {
-  auto& sc = ctx.scratch;
-  const std::size_t regions = state.regions.size();
-  sc.offsets.assign(regions + 1, 0);
   const auto& tr = state.traffickers;
-  for (const std::int32_t t : tr.in_trade)
-    if (tr.state[static_cast<std::size_t>(t)] == static_cast<std::uint8_t>(TraffickerState::Active))
-      ++sc.offsets[tr.base_region[static_cast<std::size_t>(t)] + 1];
-  for (std::size_t r = 0; r < regions; ++r) sc.offsets[r + 1] += sc.offsets[r];
-  sc.ids.resize(sc.offsets[regions]);
-  std::vector<std::uint32_t>& fill = sc.new_involved;  // reused as a cursor array
-  fill.assign(sc.offsets.begin(), sc.offsets.end() - 1);
-  for (const std::int32_t t : tr.in_trade)
-    if (tr.state[static_cast<std::size_t>(t)] == static_cast<std::uint8_t>(TraffickerState::Active))
-      sc.ids[fill[tr.base_region[static_cast<std::size_t>(t)]]++] = t;
+  tr.group_in_trade(
+      state.regions.size(),
+      [&](std::size_t t) { return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active); },
+      [&](std::size_t t) { return tr.base_region[t]; }, ctx.scratch.offsets, ctx.scratch.ids,
+      ctx.scratch.new_involved);
 }
 
 // A trafficker leaves the trade (for good, unless a case already charged

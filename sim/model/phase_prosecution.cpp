@@ -248,17 +248,9 @@ void choose_investigations(const Model& model, const State& state, Scratch& sc, 
   // The active traffickers of each region, in id order.
   const auto& tr = state.traffickers;
   const std::size_t regions = state.regions.size();
-  sc.offsets_by_region.assign(regions + 1, 0);
-  for (const std::int32_t t : tr.in_trade)
-    if (is_active(tr, static_cast<std::size_t>(t)))
-      ++sc.offsets_by_region[tr.base_region[static_cast<std::size_t>(t)] + 1];
-  for (std::size_t r = 0; r < regions; ++r) sc.offsets_by_region[r + 1] += sc.offsets_by_region[r];
-  sc.by_region.resize(sc.offsets_by_region[regions]);
-  std::vector<std::uint32_t>& fill = sc.new_involved;  // reused as a cursor array
-  fill.assign(sc.offsets_by_region.begin(), sc.offsets_by_region.end() - 1);
-  for (const std::int32_t t : tr.in_trade)
-    if (is_active(tr, static_cast<std::size_t>(t)))
-      sc.by_region[fill[tr.base_region[static_cast<std::size_t>(t)]]++] = t;
+  tr.group_in_trade(
+      regions, [&](std::size_t t) { return is_active(tr, t); },
+      [&](std::size_t t) { return tr.base_region[t]; }, sc.offsets_by_region, sc.by_region, sc.new_involved);
   std::vector<std::int32_t>& investigated = sc.ids;
   investigated.clear();
   for (std::uint32_t r = 0; r < regions; ++r) {

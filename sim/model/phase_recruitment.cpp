@@ -35,7 +35,6 @@ void group_recruiters(const State& state, StepContext& ctx) {
   auto& sc = ctx.scratch;
   const auto& tr = state.traffickers;
   const std::size_t groups = state.regions.size() * kMethods;
-  sc.offsets.assign(groups + 1, 0);
   auto group_of = [&](std::size_t t) { return tr.base_region[t] * kMethods + tr.method[t]; };
   // Families holding people by descent recruit no one: the children of
   // those they hold are born to them (demography).
@@ -43,14 +42,7 @@ void group_recruiters(const State& state, StepContext& ctx) {
     return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active) && tr.by_descent[t] == 0 &&
            tr.victims[t] < tr.capacity[t];
   };
-  for (const std::int32_t id : tr.in_trade)
-    if (const auto t = static_cast<std::size_t>(id); recruiting(t)) ++sc.offsets[group_of(t) + 1];
-  for (std::size_t g = 0; g < groups; ++g) sc.offsets[g + 1] += sc.offsets[g];
-  sc.ids.resize(sc.offsets[groups]);
-  sc.new_involved.assign(sc.offsets.begin(), sc.offsets.end() - 1);  // fill cursors
-  for (const std::int32_t id : tr.in_trade)
-    if (const auto t = static_cast<std::size_t>(id); recruiting(t))
-      sc.ids[sc.new_involved[group_of(t)]++] = id;
+  tr.group_in_trade(groups, recruiting, group_of, sc.offsets, sc.ids, sc.new_involved);
 }
 
 // Contact rates per free person and step, by (region, method), and each

@@ -252,6 +252,22 @@ struct Traffickers {
   void drop_desisted();
   // in_trade from the states (a checkpoint's traffickers read back).
   void list_in_trade();
+  // The traffickers in the trade that `keep` holds for, grouped by
+  // group_of(t) < groups, each group in id order: group g is
+  // ids[offsets[g] .. offsets[g + 1]). `cursors` is scratch.
+  template <typename Keep, typename GroupOf>
+  void group_in_trade(std::size_t groups, Keep&& keep, GroupOf&& group_of,
+                      std::vector<std::uint32_t>& offsets, std::vector<std::int32_t>& ids,
+                      std::vector<std::uint32_t>& cursors) const {
+    offsets.assign(groups + 1, 0);
+    for (const std::int32_t t : in_trade)
+      if (keep(static_cast<std::size_t>(t))) ++offsets[group_of(static_cast<std::size_t>(t)) + 1];
+    for (std::size_t g = 0; g < groups; ++g) offsets[g + 1] += offsets[g];
+    ids.resize(offsets[groups]);
+    cursors.assign(offsets.begin(), offsets.end() - 1);
+    for (const std::int32_t t : in_trade)
+      if (keep(static_cast<std::size_t>(t))) ids[cursors[group_of(static_cast<std::size_t>(t))]++] = t;
+  }
   // Appends a trafficker entering the trade and returns its id.
   std::int32_t add(std::uint8_t region, Method method, Market market, std::int32_t network,
                    std::uint16_t capacity);
