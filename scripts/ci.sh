@@ -41,18 +41,28 @@ stages=("$@")
 # (about twice what it takes there; the README gives the measured times).
 declare -A deadline=([lint]=120 [release]=780 [asan]=840 [tsan]=340 [fuzz]=250)
 
-names=() times=() results=()
+names=() times=() cpus=() results=()
+# CPU seconds (user + system) of this shell's finished children so far, in
+# $cpu (times must run in this shell: a command substitution's subshell has
+# no children).
+cpu_file=$(mktemp) && trap 'rm -f "$cpu_file"' EXIT
+children_cpu() {
+  times >"$cpu_file"
+  cpu=$(awk 'NR == 2 {n = 0; for (i = 1; i <= 2; ++i) {split($i, t, /[ms]/); n += t[1] * 60 + t[2]} printf "%d", n}' "$cpu_file")
+}
 stage() {  # NAME SECONDS COMMAND...
   local name=$1 seconds=$2; shift 2
   echo "==== ci: $name: $*"
-  local started status
+  local started status cpu_before
   started=$(date +%s)
+  children_cpu && cpu_before=$cpu
   # A stage is a function of this script, run in a child shell under the
   # deadline (timeout stops the child's whole process group).
   timeout --kill-after=30 "$seconds" bash -c '"$@"' stage "$@"
   status=$?
   [[ $status -eq 124 ]] && echo "==== ci: $name: stopped at its deadline of $seconds s"
-  names+=("$name") times+=("$(($(date +%s) - started))") results+=("$([[ $status -eq 0 ]] && echo ok || echo FAILED)")
+  children_cpu
+  names+=("$name") times+=("$(($(date +%s) - started))") cpus+=("$((cpu - cpu_before))") results+=("$([[ $status -eq 0 ]] && echo ok || echo FAILED)")
   return $status
 }
 
@@ -111,10 +121,10 @@ for s in "${stages[@]}"; do
 done
 
 echo
-echo "==== ci: summary ($jobs cores)"
+echo "==== ci: summary ($jobs cores; wall time, and CPU time of user and system)"
 failed=0
 for i in "${!names[@]}"; do
-  printf '  %-42s %5d s  %s\n' "${names[$i]}" "${times[$i]}" "${results[$i]}"
+  printf '  %-42s %5d s  %5d s CPU  %s\n' "${names[$i]}" "${times[$i]}" "${cpus[$i]}" "${results[$i]}"
   [[ ${results[$i]} == ok ]] || failed=1
 done
 printf '  %-42s %5d s\n' "total" "$(($(date +%s) - total_started))"
