@@ -1,14 +1,19 @@
 """Every kind of run file (a plain run, a run with the event log and
 snapshots, a sweep, a comparison) opens in xarray (h5netcdf) group by group
-with every dimension labelled, and in ncdump; the sweep, comparison, event
-and snapshot groups hold what docs/output-format.md says."""
+with every dimension labelled, and in ncdump; the analysis package reads
+each group as xarray does; the sweep, comparison, event and snapshot groups
+hold what docs/output-format.md says."""
 
+import pathlib
 import subprocess
 
+import h5netcdf
 import h5py
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import TINY_SCENARIO
+from tipsim_analysis import io
 
 KINDS = ("run with events and snapshots", "plain run", "sweep", "comparison")
 
@@ -79,6 +84,67 @@ def test_xarray_opens_every_group_with_labelled_dimensions(kind, every_kind_of_f
             # what the file holds.
             if ds.data_vars and ds.dims and group != "series":
                 check_frame_against_raw(path, group, ds.to_dataframe())
+
+
+@pytest.fixture(scope="module")
+def allocation_file(tipsim_cli, tmp_path_factory):
+    """A small `tipsim allocate` file (its allocation group)."""
+    folder = tmp_path_factory.mktemp("interop_allocation")
+    (folder / "tiny.toml").write_text(TINY_SCENARIO)
+    path = folder / "allocation.h5"
+    subprocess.run([tipsim_cli, "allocate", str(folder / "tiny.toml"), "--budget", "2000", "--levels", "1",
+                    "--resolution", "2", "--replicates", "2", "-o", str(path), "--quiet"], check=True,
+                   capture_output=True, text=True, timeout=300)
+    return path
+
+
+def assert_same_dataset(expected, got, where):
+    """Identical as xarray judges it, and also in the order of the variables
+    and coordinates, the dtypes, and the types of the attributes' values."""
+    xr.testing.assert_identical(expected, got)
+    assert list(got.variables) == list(expected.variables), where
+    assert list(got.coords) == list(expected.coords), where
+    for name, variable in expected.variables.items():
+        assert got[name].dtype == variable.dtype, (where, name)
+        for key, value in variable.attrs.items():
+            assert type(got[name].attrs[key]) is type(value), (where, name, key)
+
+
+@pytest.mark.parametrize("kind", KINDS + ("allocation",))
+def test_the_package_reads_every_group_as_xarray_does(kind, every_kind_of_file, allocation_file):
+    """tipsim_analysis reads a group with h5py directly (io._read_group, a few
+    times faster than xarray's h5netcdf reader, which resolves every
+    dimension through object references): the same Dataset, loaded or lazy."""
+    path = allocation_file if kind == "allocation" else every_kind_of_file[kind]
+    for group in groups_of(path):
+        for load in (True, False):
+            where = f"{kind}, {group}, {'loaded' if load else 'lazy'}"
+            with xr.open_dataset(path, engine="h5netcdf", group=group) as expected:
+                got = io._read_group_directly(pathlib.Path(path), group, load)
+                try:
+                    if not load:
+                        # Lazy: the arrays are read when asked for, so not once the file is closed.
+                        closed = io._read_group_directly(pathlib.Path(path), group, False)
+                        closed.close()
+                        for name in [n for n, v in closed.data_vars.items() if v.ndim > 0]:
+                            with pytest.raises((ValueError, KeyError, OSError, RuntimeError)):
+                                closed[name].values
+                    assert_same_dataset(expected.load(), got.load(), where)
+                finally:
+                    got.close()
+
+
+def test_a_layout_the_package_does_not_expect_is_read_by_xarray(tmp_path):
+    """A dimension without a coordinate variable (netCDF's scale that is not
+    a variable): the direct reader declines, and xarray reads the group."""
+    path = tmp_path / "unusual.h5"
+    with h5netcdf.File(path, "w") as f:
+        f.dimensions = {"x": 3}
+        f.create_variable("v", ("x",), data=np.arange(3.0)).attrs["units"] = "1"
+    with pytest.raises(io._GroupLayoutUnusual):
+        io._read_group_directly(path, "/", True)
+    with xr.open_dataset(path, engine="h5netcdf") as expected:
+        assert_same_dataset(expected.load(), io._read_group(path, "/", True), "unusual")
 
 
 @pytest.mark.parametrize("kind", KINDS)
