@@ -12,8 +12,6 @@ namespace tipsim {
 
 namespace {
 
-constexpr std::uint32_t kBlockSize = 1u << 16;
-
 // The quantiles of a region's step-0 vulnerability distribution (a Beta
 // with the levers' mean and sd) at kQuantilesPerBin points a bin.
 void compile_vulnerability_quantiles(const ParamValues& levers, std::uint32_t bins, RegionModel& rm) {
@@ -50,9 +48,9 @@ void compile_regions(const Scenario& s, Model& model) {
     } else {
       rm.person_begin = static_cast<std::uint32_t>(begin);
       rm.person_end = static_cast<std::uint32_t>(std::max(begin, end));
-      for (std::uint32_t b = rm.person_begin; b < rm.person_end; b += kBlockSize)
+      for (std::uint32_t b = rm.person_begin; b < rm.person_end; b += PersonBlock::kSize)
         model.blocks.push_back(
-            PersonBlock{static_cast<std::uint32_t>(r), b, std::min(rm.person_end, b + kBlockSize)});
+            PersonBlock{static_cast<std::uint32_t>(r), b, std::min(rm.person_end, b + PersonBlock::kSize)});
     }
     begin = std::max(begin, end);
   }

@@ -33,6 +33,9 @@ struct RegionModel {
 // over the whole population: positions [begin, end) of the region's agents,
 // which are the person ids themselves (slots null) or slots[position].
 struct PersonBlock {
+  // Persons per block: each block draws from streams of its own, so the
+  // blocks (and the results) are the same at any thread count.
+  static constexpr std::uint32_t kSize = 1u << 16;
   std::uint32_t region;
   std::uint32_t begin;
   std::uint32_t end;

@@ -23,11 +23,11 @@ namespace {
 
 // Each person block has two demography streams of its own (agent ids
 // kPerBlock x block + offset), one per pass.
-namespace block_streams {
+namespace demography_streams {
 constexpr std::uint32_t kPerBlock = 2;
 constexpr std::uint32_t kTurnover = 0;
 constexpr std::uint32_t kAgeing = 1;
-}  // namespace block_streams
+}  // namespace demography_streams
 
 // Draws of a newcomer's demography stream, one index each. (A Beta variate
 // is drawn through the stream's URNG interface, far above these.)
@@ -212,7 +212,7 @@ void run_demography(const Model& model, State& state, StepContext& ctx) {
     Stream turnover_stream =
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Demography,
                AgentKind::PersonBlock,
-               static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kTurnover));
+               static_cast<std::uint32_t>(demography_streams::kPerBlock * b + demography_streams::kTurnover));
     const std::pair<double, double> shape =
         beta_shape(lv[Param::population_vulnerability_mean], lv[Param::population_vulnerability_sd]);
     for_each_sampled(turnover_stream, block.begin, block.end, turnover, [&](std::uint32_t position) {
@@ -238,7 +238,7 @@ void run_demography(const Model& model, State& state, StepContext& ctx) {
     Stream ageing_stream =
         Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Demography,
                AgentKind::PersonBlock,
-               static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kAgeing));
+               static_cast<std::uint32_t>(demography_streams::kPerBlock * b + demography_streams::kAgeing));
     for_each_sampled(ageing_stream, block.begin, block.end, ageing, [&](std::uint32_t position) {
       const std::uint32_t i = block.person(position);
       if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;

@@ -19,11 +19,11 @@ namespace {
 // Each person block has two prevention streams of its own (agent ids
 // kPerBlock x block + offset), one per pass; their draws belong to
 // for_each_sampled.
-namespace block_streams {
+namespace prevention_streams {
 constexpr std::uint32_t kPerBlock = 2;
 constexpr std::uint32_t kAwareness = 0;
 constexpr std::uint32_t kEmpowerment = 1;
-}  // namespace block_streams
+}  // namespace prevention_streams
 
 // Campaigns and empowerment reach the untouched people of region r: of a
 // stratum's n, Binomial(n, reach) are contacted and move to the level of
@@ -103,10 +103,10 @@ void run_prevention(const Model& model, State& state, StepContext& ctx) {
     const ParamValues& lv = levers(state, block.region);
     auto& p = state.persons;
     // Reach per year is a share of the population; per step a probability.
-    Stream awareness_stream =
-        Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Prevention,
-               AgentKind::PersonBlock,
-               static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kAwareness));
+    Stream awareness_stream = Stream(
+        model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Prevention,
+        AgentKind::PersonBlock,
+        static_cast<std::uint32_t>(prevention_streams::kPerBlock * b + prevention_streams::kAwareness));
     for_each_sampled(awareness_stream, block.begin, block.end,
                      reach_per_step(lv[Param::policy_prevention_awareness_reach], dt),
                      [&](std::uint32_t position) {
@@ -115,10 +115,10 @@ void run_prevention(const Model& model, State& state, StepContext& ctx) {
                        const double a = awareness_now(model, state, i);
                        set_awareness(state, i, a + gain * (1.0 - a));
                      });
-    Stream empowerment_stream =
-        Stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Prevention,
-               AgentKind::PersonBlock,
-               static_cast<std::uint32_t>(block_streams::kPerBlock * b + block_streams::kEmpowerment));
+    Stream empowerment_stream = Stream(
+        model.seed, state.replicate, static_cast<std::uint32_t>(state.step), Phase::Prevention,
+        AgentKind::PersonBlock,
+        static_cast<std::uint32_t>(prevention_streams::kPerBlock * b + prevention_streams::kEmpowerment));
     // Empowerment lowers a person's vulnerability once: a second programme
     // reaching the same person does not compound the cut.
     for_each_sampled(

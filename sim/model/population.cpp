@@ -15,8 +15,6 @@ namespace tipsim {
 
 namespace {
 
-constexpr std::uint32_t kBlockSize = 1u << 16;
-
 auto key(const Stratum& s) { return std::tuple(s.traits, s.vulnerability_bin, s.awareness_level); }
 
 double decay_per_step(const Model& model) {
@@ -267,8 +265,8 @@ void person_blocks(const Model& model, const State& state, std::vector<PersonBlo
   blocks.clear();
   for (std::size_t r = 0; r < state.members.size(); ++r) {
     const auto size = static_cast<std::uint32_t>(state.members[r].size());
-    for (std::uint32_t b = 0; b < size; b += kBlockSize)
-      blocks.push_back(PersonBlock{static_cast<std::uint32_t>(r), b, std::min(size, b + kBlockSize),
+    for (std::uint32_t b = 0; b < size; b += PersonBlock::kSize)
+      blocks.push_back(PersonBlock{static_cast<std::uint32_t>(r), b, std::min(size, b + PersonBlock::kSize),
                                    state.members[r].data()});
   }
 }

@@ -31,7 +31,7 @@ namespace {
 using namespace tipsim::testing;
 
 // About 330 KB of run file (360 KB written while it is made).
-constexpr const char* kScenario = R"(
+constexpr const char* kDiskScenario = R"(
 [scenario]
 name = "disk failure test"
 steps = 200
@@ -60,7 +60,7 @@ void expect_write_failure(const Outcome& outcome, const std::string& path, const
 
 TEST(DiskFailure, DiskFullWhileWritingIsExitOneAndLeavesNoFile) {
   ScratchFolder folder("tipsim-disk");
-  folder.write("scenario.toml", kScenario);
+  folder.write("scenario.toml", kDiskScenario);
   // Generous enough to create the file, too small for the whole run.
   Tipsim::Options options;
   options.before_exec = [] {
@@ -78,7 +78,7 @@ TEST(DiskFailure, DiskFullWhileWritingIsExitOneAndLeavesNoFile) {
 
 TEST(DiskFailure, ASystemFolderThatCannotHoldFilesIsExitOne) {
   ScratchFolder folder("tipsim-disk");
-  folder.write("scenario.toml", kScenario);
+  folder.write("scenario.toml", kDiskScenario);
   // /proc exists, but no file can be created in it, even by root.
   const Outcome outcome = run_tipsim(
       folder.path(), {"run", "scenario.toml", "-o", "/proc/tipsim-reliability-test.h5", "--quiet"});
@@ -88,7 +88,7 @@ TEST(DiskFailure, ASystemFolderThatCannotHoldFilesIsExitOne) {
 
 TEST(DiskFailure, OutputFolderRemovedDuringTheRunIsExitOne) {
   ScratchFolder folder("tipsim-disk");
-  folder.write("scenario.toml", kScenario);
+  folder.write("scenario.toml", kDiskScenario);
   // Large and long enough to still be running well after its file exists
   // (about a second in Release), short enough to finish soon after.
   Tipsim program(folder.path(), {"run", "scenario.toml", "-o", "out/run.h5", "--quiet", "--steps", "1000",
@@ -161,7 +161,7 @@ TEST(DiskFailure, TheFirstWriteErrorIsTheOneReported) {
 
 TEST(DiskFailure, AFullDiskIsExitOneAndLeavesNoFile) {
   ScratchFolder folder("tipsim-disk");
-  folder.write("scenario.toml", kScenario);
+  folder.write("scenario.toml", kDiskScenario);
   const fs::path disk = folder / "disk";
   const std::string target = (disk / "out/run.h5").string();
   const std::vector<std::string> args = {"run", "scenario.toml", "-o", target, "--quiet"};
@@ -189,7 +189,7 @@ TEST(DiskFailure, AFullDiskIsExitOneAndLeavesNoFile) {
 // taken for a saved run.
 TEST(DiskFailure, AFullDiskFoundOnlyWhenSyncingIsExitOneAndLeavesNoFile) {
   ScratchFolder folder("tipsim-disk");
-  folder.write("scenario.toml", kScenario);
+  folder.write("scenario.toml", kDiskScenario);
   const fs::path disk = folder / "disk";
   const std::string target = (disk / "out/run.h5").string();
   const Outcome outcome =
@@ -204,7 +204,7 @@ TEST(DiskFailure, AFullDiskFoundOnlyWhenSyncingIsExitOneAndLeavesNoFile) {
 
 TEST(DiskFailure, AReadOnlyDiskIsExitOneAndLeavesNoFile) {
   ScratchFolder folder("tipsim-disk");
-  folder.write("scenario.toml", kScenario);
+  folder.write("scenario.toml", kDiskScenario);
   const fs::path disk = folder / "read-only-disk";
   const std::string target = (disk / "out/run.h5").string();
   const std::vector<std::string> args = {"run", "scenario.toml", "-o", target, "--quiet"};

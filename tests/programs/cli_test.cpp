@@ -835,7 +835,7 @@ TEST_F(CliTest, CompareRefusesArmsThatDoNotShareTheWorld) {
 
 // ---- run --from, inspect -----------------------------------------------------------------------
 
-void expect_same_results(const output::RunFileContents& a, const output::RunFileContents& b) {
+void expect_same_contents(const output::RunFileContents& a, const output::RunFileContents& b) {
   ASSERT_EQ(a.series.size(), b.series.size());
   for (std::size_t i = 0; i < a.series.size(); ++i) {
     EXPECT_EQ(a.series[i].name, b.series[i].name);
@@ -880,7 +880,7 @@ TEST_F(CliTest, RunFromReproducesEverySeriesAndEvent) {
     ASSERT_EQ(again.exit_code, 0) << again.err;
     const output::RunFileContents a = output::read_run_file((folder_ / original).string());
     const output::RunFileContents b = output::read_run_file((folder_ / copy).string());
-    expect_same_results(a, b);
+    expect_same_contents(a, b);
     if (a.event_log) {
       const output::EventTable events_a = output::read_event_table((folder_ / original).string());
       const output::EventTable events_b = output::read_event_table((folder_ / copy).string());
@@ -919,7 +919,7 @@ TEST_F(CliTest, AForkWithNoChangeRepeatsItsParentAndAChangeActsFromTheFork) {
   ASSERT_EQ(fork.exit_code, 0) << fork.err;
   const output::RunFileContents a = output::read_run_file((folder_ / "out/parent.h5").string());
   const output::RunFileContents b = output::read_run_file((folder_ / "out/fork.h5").string());
-  expect_same_results(a, b);
+  expect_same_contents(a, b);
   const output::EventTable events_a = output::read_event_table((folder_ / "out/parent.h5").string());
   const output::EventTable events_b = output::read_event_table((folder_ / "out/fork.h5").string());
   EXPECT_GT(events_a.size(), 0u);

@@ -5,20 +5,19 @@
 #include <cmath>
 
 #include "scenario_loader.hpp"
+#include "series_cell.hpp"
 #include "simulation.hpp"
 #include "test_paths.hpp"
 
 namespace tipsim::viz {
 namespace {
 
+using testing::set;
+
 constexpr std::size_t kFree = 0, kRecruited = 1, kExploited = 2, kInProtection = 3;
 
 // Two regions, ten steps, every value zero until a test sets it.
 Series two_regions(std::size_t steps = 10) { return Series(FrameLayout(2), steps); }
-
-void set(Series& s, std::size_t step, Metric m, std::size_t region, std::size_t category, double value) {
-  s.frame(step)[s.layout().index(m, region, category)] = value;
-}
 
 TEST(Indicators, FrameValueSumsOverRegionsAndCategories) {
   Series s = two_regions();

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "series_cell.hpp"
+
 namespace tipsim::viz {
 namespace {
+
+using testing::set;
 
 Scenario two_region_scenario() {
   Scenario s = default_scenario();
@@ -12,10 +16,6 @@ Scenario two_region_scenario() {
   s.regions[1].name = "Corland";
   s.globals[Param::scenario_steps] = 60;
   return s;
-}
-
-void set(Series& s, std::size_t step, Metric m, std::size_t region, std::size_t category, double value) {
-  s.frame(step)[s.layout().index(m, region, category)] = value;
 }
 
 bool has_text(const std::vector<TickerEvent>& events, const std::string& text) {
