@@ -180,10 +180,10 @@ def _read_group(path: Path, group: str, load: bool) -> xr.Dataset:
     """One group of a run file as xarray's h5netcdf reader gives it (the same
     variables, dimensions, attributes and CF decoding), read with h5py
     directly: h5netcdf resolves each variable's dimensions through HDF5 object
-    references and names, a second per group of a run file's size, where
-    comparing the referenced objects with the group's dimension scales takes
-    a few milliseconds. A layout this reader does not expect (a dimension
-    without a scale, a scale without a variable) is read by xarray instead."""
+    references and their names, most of the time it takes to open a run file,
+    where comparing the referenced objects with the group's dimension scales
+    takes milliseconds. A layout this reader does not expect (a dimension
+    without a scale, a scale that is not a variable) is read by xarray."""
     try:
         return _read_group_directly(path, group, load)
     except _GroupLayoutUnusual:
@@ -224,6 +224,7 @@ def _attributes(attrs: h5py.AttributeManager) -> dict[str, Any]:
 
 
 def _read_group_directly(path: Path, group: str, load: bool) -> xr.Dataset:
+    """_read_group's own reading; raises _GroupLayoutUnusual where it cannot."""
     f = h5py.File(path, "r")
     try:
         g = f[group]
@@ -258,13 +259,13 @@ def _read_group_directly(path: Path, group: str, load: bool) -> xr.Dataset:
             else:
                 data = indexing.LazilyIndexedArray(_H5Variable(item, strings))
             variables[name] = xr.Variable(dims, data, _attributes(item.attrs))
-        group_attrs = _attributes(g.attrs)
+        ds = xr.decode_cf(xr.Dataset(variables, attrs=_attributes(g.attrs)))
+        if load:
+            ds.load()
     except BaseException:
         f.close()
         raise
-    ds = xr.decode_cf(xr.Dataset(variables, attrs=group_attrs))
     if load:
-        ds.load()
         f.close()
     else:
         ds.set_close(f.close)
