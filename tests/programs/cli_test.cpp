@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -82,6 +84,53 @@ class CliTest : public ::testing::Test {
 
   testing::ScratchFolder folder_{"tipsim_cli"};
 };
+
+// ---- progress lines (--progress) -------------------------------------------------------
+
+// The "N % of the steps done (D of T)" lines of stderr, in order: {N, D, T}.
+std::vector<std::array<unsigned long, 3>> step_lines(const std::string& err) {
+  std::vector<std::array<unsigned long, 3>> lines;
+  std::istringstream in(err);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::array<unsigned long, 3> l{};
+    int end = 0;
+    if (std::sscanf(line.c_str(), "tipsim: %lu %% of the steps done (%lu of %lu)%n", &l[0], &l[1], &l[2],
+                    &end) == 3 &&
+        end == static_cast<int>(line.size()))
+      lines.push_back(l);
+  }
+  return lines;
+}
+
+TEST_F(CliTest, ProgressLinesSayEachTenthOfTheSteps) {
+  write("s.toml", kTinyScenario);
+  // One thread: every step is reported in order, so each tenth has its line.
+  const Outcome one =
+      tipsim({"run", "s.toml", "--replicates", "3", "--threads", "1", "--progress", "-o", "a.h5"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto lines = step_lines(one.err);
+  ASSERT_EQ(lines.size(), 10u) << one.err;
+  for (std::size_t k = 0; k < lines.size(); ++k) {
+    EXPECT_EQ(lines[k][0], 10 * (k + 1)) << one.err;
+    EXPECT_EQ(lines[k][2], 60u) << one.err;  // 3 runs of 20 steps
+    // The first step at which the tenth is reached.
+    EXPECT_EQ(lines[k][1], 6 * (k + 1)) << one.err;
+  }
+  EXPECT_TRUE(contains(one.err, "tipsim: run 3 of 3 done")) << one.err;
+  // Two threads: the lines still only go forward, and end with every step.
+  const Outcome two =
+      tipsim({"run", "s.toml", "--replicates", "3", "--threads", "2", "--progress", "-o", "b.h5"});
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  const auto forward = step_lines(two.err);
+  ASSERT_FALSE(forward.empty()) << two.err;
+  for (std::size_t k = 1; k < forward.size(); ++k) EXPECT_GT(forward[k][0], forward[k - 1][0]) << two.err;
+  EXPECT_EQ(forward.back()[0], 100u) << two.err;
+  // Without --progress, no such line.
+  const Outcome quiet = tipsim({"run", "s.toml", "-o", "c.h5"});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_TRUE(step_lines(quiet.err).empty()) << quiet.err;
+}
 
 // ---- bad input: exit 2, a located message, and nothing written -----------------------
 

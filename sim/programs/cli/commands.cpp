@@ -457,7 +457,7 @@ std::unique_ptr<output::RunFileWriter> open_run_file(const output::RunFileInfo& 
 // returned.
 std::optional<int> run_missing(const output::RunFileInfo& info, const RunOptions& options,
                                output::RunFileWriter& writer, ReplicateSink& sink, ProgressLine& progress,
-                               bool show_progress, const RunStarts& starts) {
+                               bool show_progress, ProgressLog& log, const RunStarts& starts) {
   const std::vector<std::size_t> missing = writer.missing_runs();
   const std::size_t total_runs = info.points.size() * info.replicates;
   if (!options.resume_path.empty() && !options.quiet && speaks())
@@ -472,6 +472,8 @@ std::optional<int> run_missing(const output::RunFileInfo& info, const RunOptions
   experiment.checkpoint_steps = info.checkpoint_steps;
   experiment.start = starts;
   if (show_progress) experiment.on_progress = [&progress](const Progress& p) { progress.update(p); };
+  if (progress_lines_requested())
+    experiment.on_progress = [&log](const Progress& p) { log.steps_done(p.steps_done, p.steps_total); };
 
   ExperimentStatus status = ExperimentStatus::Completed;
   if (g_job != nullptr) {
@@ -584,7 +586,7 @@ int execute(output::RunFileInfo& info, const RunOptions& options, const std::str
   std::vector<std::vector<double>> summaries;
   try {
     if (const std::optional<int> interrupted =
-            run_missing(info, options, *writer, report, progress, show_progress, starts))
+            run_missing(info, options, *writer, report, progress, show_progress, log, starts))
       return *interrupted;
     summaries = commit_run_file(*writer);
   } catch (const output::OutputError& e) {

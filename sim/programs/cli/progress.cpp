@@ -82,6 +82,7 @@ ProgressLog::ProgressLog(bool enabled, std::size_t runs_total, int rank, int ran
 
 void ProgressLog::run_done(std::size_t done, std::size_t recorded, const std::string& file) {
   if (!enabled_) return;
+  std::lock_guard lock(mutex_);
   const std::string total = std::to_string(runs_total_);
   if (in_job_) {
     print(std::to_string(done) + (done == 1 ? " run" : " runs") + " done and recorded in " + file + " (" +
@@ -93,6 +94,18 @@ void ProgressLog::run_done(std::size_t done, std::size_t recorded, const std::st
     recorded_ = recorded;
     print(std::to_string(recorded) + " of " + total + " runs recorded in " + file);
   }
+}
+
+void ProgressLog::steps_done(std::uint64_t done, std::uint64_t total) {
+  if (!enabled_ || total == 0) return;
+  const auto tenth = static_cast<int>(std::min<std::uint64_t>(10, done * 10 / total));
+  if (tenth < next_tenth_.load(std::memory_order_relaxed)) return;
+  std::lock_guard lock(mutex_);
+  // Another thread may have reported this tenth (or a later one) meanwhile.
+  if (tenth < next_tenth_.load(std::memory_order_relaxed)) return;
+  next_tenth_.store(tenth + 1, std::memory_order_relaxed);
+  print(std::to_string(tenth * 10) + " % of the steps done (" + std::to_string(done) + " of " +
+        std::to_string(total) + ")");
 }
 
 void ProgressLog::print(const std::string& text) {

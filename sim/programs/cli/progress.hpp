@@ -62,6 +62,11 @@ bool progress_lines_requested();
 //   tipsim: run 3 of 8 done
 //   tipsim: 3 of 8 runs recorded in out/run.h5.partial-4711
 //
+// and one each time another tenth of the steps is done, so that a long
+// single run says how far it got:
+//
+//   tipsim: 30 % of the steps done (234 of 780)
+//
 // A rank of an MPI job counts its own runs, each recorded as it is done:
 //
 //   tipsim: rank 1 of 2: 3 runs done and recorded in out/run.h5.partial-4711 (18 in the job)
@@ -73,11 +78,16 @@ class ProgressLog {
   // A run is done: `done` runs are (the file's, alone; this rank's, in a
   // job), and `recorded` of them are recorded in `file`.
   void run_done(std::size_t done, std::size_t recorded, const std::string& file);
+  // The steps done over this process's runs; a line when another tenth is
+  // done. Safe to call from worker threads.
+  void steps_done(std::uint64_t done, std::uint64_t total);
 
  private:
   void print(const std::string& text);
 
   bool enabled_;
+  std::mutex mutex_;                // one line at a time, in order
+  std::atomic<int> next_tenth_{1};  // the tenth of the steps the next step line reports
   bool in_job_;
   std::size_t runs_total_;
   std::size_t recorded_ = 0;  // the runs last reported recorded
