@@ -408,9 +408,36 @@ TEST_F(CliTest, InterruptedRunExitsWith130AndLeavesNoFile) {
     program.signal(signal_number);
     const Outcome outcome = program.finish();
     EXPECT_EQ(outcome.exit_code, expected_code) << outcome.err;
-    EXPECT_TRUE(contains(outcome.err, "interrupted")) << outcome.err;
+    // Signalled once the handlers are in place, often before the first step.
+    EXPECT_TRUE(contains(outcome.err, "tipsim: interrupted before the first step; ") ||
+                contains(outcome.err, "tipsim: interrupted after "))
+        << outcome.err;
     EXPECT_TRUE(files_in("out").empty()) << "files left in the output folder";
   }
+}
+
+TEST_F(CliTest, InterruptedRunSaysHowFarItGot) {
+  write("long.toml", kTinyScenario);
+  testing::Tipsim program(folder_.path(), {"run", "long.toml", "-o", "out/long.h5", "--progress", "--set",
+                                           "population.size=200000", "--steps", "20000"});
+  // Once it says a tenth of its steps are done.
+  ASSERT_TRUE(testing::wait_for_stderr(program, [](const std::string& err) {
+    return contains(err, "tipsim: 10 % of the steps done");
+  })) << program.err_so_far();
+  program.signal(SIGINT);
+  const Outcome outcome = program.finish();
+  EXPECT_EQ(outcome.exit_code, 130) << outcome.err;
+  unsigned long reached = 0, total = 0;
+  const std::size_t at = outcome.err.find("tipsim: interrupted after ");
+  ASSERT_NE(at, std::string::npos) << outcome.err;
+  ASSERT_EQ(
+      std::sscanf(outcome.err.c_str() + at, "tipsim: interrupted after %lu of %lu steps; ", &reached, &total),
+      2)
+      << outcome.err;
+  EXPECT_EQ(total, 20000u) << outcome.err;
+  EXPECT_GE(reached, 2000u) << outcome.err;
+  EXPECT_LT(reached, total) << outcome.err;
+  EXPECT_TRUE(files_in("out").empty()) << "files left in the output folder";
 }
 
 // ---- sweep ------------------------------------------------------------------------------------

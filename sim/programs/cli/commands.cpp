@@ -471,9 +471,17 @@ std::optional<int> run_missing(const output::RunFileInfo& info, const RunOptions
   experiment.cancel = &stop_requested();
   experiment.checkpoint_steps = info.checkpoint_steps;
   experiment.start = starts;
-  if (show_progress) experiment.on_progress = [&progress](const Progress& p) { progress.update(p); };
-  if (progress_lines_requested())
-    experiment.on_progress = [&log](const Progress& p) { log.steps_done(p.steps_done, p.steps_total); };
+  // How far the runs got (the most steps any worker reported), for the
+  // message of an interrupted run.
+  std::atomic<std::uint64_t> steps_reached{0}, steps_total{0};
+  experiment.on_progress = [&, lines = progress_lines_requested()](const Progress& p) {
+    if (show_progress) progress.update(p);
+    if (lines) log.steps_done(p.steps_done, p.steps_total);
+    std::uint64_t seen = steps_reached.load(std::memory_order_relaxed);
+    while (seen < p.steps_done && !steps_reached.compare_exchange_weak(seen, p.steps_done)) {
+    }
+    steps_total.store(p.steps_total, std::memory_order_relaxed);
+  };
 
   ExperimentStatus status = ExperimentStatus::Completed;
   if (g_job != nullptr) {
@@ -510,16 +518,21 @@ std::optional<int> run_missing(const output::RunFileInfo& info, const RunOptions
   const std::string kept = writer.suspend();
   const int code = stop_signal() == SIGTERM ? 128 + SIGTERM : kExitInterrupted;
   if (!speaks()) return code;
+  const std::string reached = steps_total.load() == 0
+                                  ? std::string("interrupted before the first step")
+                                  : "interrupted after " + std::to_string(steps_reached.load()) + " of " +
+                                        std::to_string(steps_total.load()) + " steps";
   if (kept.empty()) {
-    std::fprintf(stderr, "tipsim: interrupted; no run file was written%s\n",
+    std::fprintf(stderr, "tipsim: %s; no run file was written%s\n", reached.c_str(),
                  info.recording.events ? " (a run with an event log cannot be resumed)" : "");
   } else {
     const auto done = static_cast<std::size_t>(std::count_if(
         writer.summaries().begin(), writer.summaries().end(), [](const auto& s) { return !s.empty(); }));
     std::fprintf(stderr,
-                 "tipsim: interrupted; the %zu finished runs of %zu are kept in %s: run the same command "
+                 "tipsim: %s; the %zu finished runs of %zu are kept in %s: run the same command "
                  "with --resume %s to run the other %zu\n",
-                 done, total_runs, kept.c_str(), shell_word(kept).c_str(), total_runs - done);
+                 reached.c_str(), done, total_runs, kept.c_str(), shell_word(kept).c_str(),
+                 total_runs - done);
   }
   return code;
 }
