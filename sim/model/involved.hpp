@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "scratch_buffer.hpp"
 #include "state.hpp"
 
 namespace tipsim {
@@ -18,7 +19,7 @@ namespace tipsim {
 template <typename Test, typename Act>
 void for_each_involved_where(const State& state, std::vector<std::uint8_t>& marks, Test&& test, Act&& act) {
   const std::vector<std::uint32_t>& involved = state.involved;
-  marks.assign(involved.size(), 0);
+  fill_buffer(marks, involved.size(), std::uint8_t{0});
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, involved.size(), 4096), [&](const auto& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) marks[k] = test(involved[k]) ? 1 : 0;
   });

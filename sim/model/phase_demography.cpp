@@ -16,6 +16,7 @@
 #include "phases.hpp"
 #include "population.hpp"
 #include "sampling.hpp"
+#include "scratch_buffer.hpp"
 
 namespace tipsim {
 
@@ -49,7 +50,7 @@ void age_and_conceive(const Model& model, State& state, double ageing, double bi
                       std::vector<std::uint8_t>& gives_birth) {
   auto& p = state.persons;
   const auto& tr = state.traffickers;
-  gives_birth.assign(state.involved.size(), 0);
+  fill_buffer(gives_birth, state.involved.size(), std::uint8_t{0});
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, state.involved.size(), 4096), [&](const auto& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) {
       const std::uint32_t i = state.involved[k];

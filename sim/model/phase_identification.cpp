@@ -21,6 +21,7 @@
 #include "observation.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
+#include "scratch_buffer.hpp"
 
 namespace tipsim {
 
@@ -208,7 +209,7 @@ std::uint8_t exploited_decision(const Model& model, const State& state, const Sc
 void decide_identifications(const Model& model, const State& state, const Screening& screen,
                             const HazardTable& hazards, std::vector<std::uint8_t>& decision) {
   const auto& p = state.persons;
-  decision.assign(state.involved.size(), kNotIdentified);
+  fill_buffer(decision, state.involved.size(), kNotIdentified);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, state.involved.size(), 4096), [&](const auto& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) {
       const std::uint32_t i = state.involved[k];

@@ -11,6 +11,7 @@
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
+#include "scratch_buffer.hpp"
 
 namespace tipsim {
 
@@ -122,7 +123,7 @@ bool release_and_desist(const Model& model, State& state, StepContext& ctx) {
   // Whether each active trafficker desists, in parallel: a trafficker's
   // risk and draw are their own.
   std::vector<std::uint8_t>& desists = ctx.scratch.desists;
-  desists.assign(tr.in_trade.size(), 0);
+  fill_buffer(desists, tr.in_trade.size(), std::uint8_t{0});
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tr.in_trade.size(), 4096), [&](const auto& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) {
       const auto t = static_cast<std::size_t>(tr.in_trade[k]);

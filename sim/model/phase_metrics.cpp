@@ -8,6 +8,7 @@
 
 #include "person_ops.hpp"
 #include "phases.hpp"
+#include "scratch_buffer.hpp"
 
 namespace tipsim {
 
@@ -48,7 +49,7 @@ const std::uint32_t* count_involved(const State& state, std::vector<std::uint32_
   const std::size_t width = state.regions.size() * tally::kPerRegion;
   const std::size_t chunks =
       std::max<std::size_t>(1, (state.involved.size() + tally::kChunk - 1) / tally::kChunk);
-  counters.assign(chunks * width, 0);
+  fill_buffer(counters, chunks * width, std::uint32_t{0});
   tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
     const std::size_t end = std::min(state.involved.size(), (c + 1) * tally::kChunk);
     for (std::size_t k = c * tally::kChunk; k < end; ++k)

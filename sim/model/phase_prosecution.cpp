@@ -30,6 +30,7 @@
 #include "person_ops.hpp"
 #include "phases.hpp"
 #include "sampling.hpp"
+#include "scratch_buffer.hpp"
 
 namespace tipsim {
 
@@ -259,7 +260,7 @@ void choose_investigations(const Model& model, const State& state, Scratch& sc, 
     wrongful[r] = choose_in_region(model, state, sc, r, based_here, active[r], expected[r], investigated);
   }
   std::sort(investigated.begin(), investigated.end());
-  sc.decision.assign(state.traffickers.size(), 0);  // 1 = under investigation this step
+  fill_buffer(sc.decision, state.traffickers.size(), std::uint8_t{0});  // 1 = under investigation this step
   for (const std::int32_t t : investigated) sc.decision[static_cast<std::size_t>(t)] = 1;
 }
 

@@ -15,6 +15,7 @@
 #include "phases.hpp"
 #include "population.hpp"
 #include "sampling.hpp"
+#include "scratch_buffer.hpp"
 
 namespace tipsim {
 
@@ -224,7 +225,7 @@ class RecruiterTrees {
   // are apart, so they are built in parallel.
   void build(const ParamValues& g, const State& state) {
     const std::size_t n = sc_.ids.size();
-    trees_.assign(2 * n, 0.0);
+    fill_buffer(trees_, 2 * n, 0.0);
     tbb::parallel_for(std::size_t{0}, sc_.offsets.size() - 1, [&](std::size_t grp) {
       const RegionState& rs = state.regions[grp / kMethods];
       for (const bool female : {false, true}) {

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <vector>
 
 #include "phases.hpp"
 #include "test_worlds.hpp"
@@ -291,6 +293,64 @@ TEST(Step, FrameStocksAreTheStateAtTheEndOfEveryStep) {
     step(w);
     expect_stocks_match_the_state(w);
     ASSERT_TRUE(test::world_is_consistent(w));
+  }
+}
+
+// Once its buffers have grown, a step allocates nothing (docs/performance.md):
+// the scratch buffers sized to the involved persons or to the traffickers
+// grow geometrically. In a world that fills up from no trafficker at all,
+// the involved persons reach a new high step after step; a buffer
+// reallocated to the exact size at each new high would be reallocated at
+// most steps (and its pages faulted in again); one whose capacity at least
+// doubles each time, at most log2(last / first) times.
+TEST(Step, ScratchBuffersGrowGeometricallyAsTheWorldFillsUp) {
+  Scenario s = test::tiny_scenario(200000, 1, 200);
+  set_param(s, Param::traffickers_initial_per_100k, 0);
+  set_param(s, Param::traffickers_entry_per_100k, 400);
+  World w = test::make_world(s);
+  struct Watched {
+    const char* name;
+    const void* (*data)(const Scratch&);
+    std::size_t (*capacity)(const Scratch&);
+    const void* last = nullptr;
+    std::size_t first_capacity = 0, reallocations = 0;
+  };
+  std::vector<Watched> watched = {
+      {"decision", [](const Scratch& sc) -> const void* { return sc.decision.data(); },
+       [](const Scratch& sc) { return sc.decision.capacity(); }},
+      {"desists", [](const Scratch& sc) -> const void* { return sc.desists.data(); },
+       [](const Scratch& sc) { return sc.desists.capacity(); }},
+      {"marks", [](const Scratch& sc) -> const void* { return sc.marks.data(); },
+       [](const Scratch& sc) { return sc.marks.capacity(); }},
+      {"earnings", [](const Scratch& sc) -> const void* { return sc.earnings.data(); },
+       [](const Scratch& sc) { return sc.earnings.capacity(); }},
+      {"weights_by_sex", [](const Scratch& sc) -> const void* { return sc.weights_by_sex.data(); },
+       [](const Scratch& sc) { return sc.weights_by_sex.capacity(); }},
+  };
+  std::size_t high = 0, new_highs = 0;
+  for (int k = 0; k < 200; ++k) {
+    step(w);
+    if (w.involved.size() > high) {
+      high = w.involved.size();
+      ++new_highs;
+    }
+    for (Watched& b : watched) {
+      const void* data = b.data(w.scratch);
+      if (data == nullptr) continue;
+      if (b.last == nullptr)
+        b.first_capacity = b.capacity(w.scratch);
+      else if (data != b.last)
+        ++b.reallocations;
+      b.last = data;
+    }
+  }
+  ASSERT_GE(new_highs, 100u) << "the world must fill up step after step";
+  for (const Watched& b : watched) {
+    ASSERT_GT(b.first_capacity, 0u) << b.name << " was never used";
+    const double bound = std::log2(static_cast<double>(b.capacity(w.scratch)) / b.first_capacity);
+    EXPECT_LE(b.reallocations, bound)
+        << b.name << ": " << b.reallocations << " reallocations in " << new_highs << " new highs, from "
+        << b.first_capacity << " to " << b.capacity(w.scratch);
   }
 }
 
