@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include "phases.hpp"
@@ -296,6 +297,21 @@ TEST(Step, FrameStocksAreTheStateAtTheEndOfEveryStep) {
   }
 }
 
+// A scratch buffer whose reallocations a test counts: its data pointer
+// and capacity, read after each step.
+struct WatchedBuffer {
+  const char* name;
+  std::function<const void*(const Scratch&)> data;
+  std::function<std::size_t(const Scratch&)> capacity;
+  const void* last = nullptr;
+  std::size_t first_capacity = 0, reallocations = 0;
+};
+template <typename T>
+WatchedBuffer watch(const char* name, std::vector<T> Scratch::*buffer) {
+  return WatchedBuffer{name, [buffer](const Scratch& sc) -> const void* { return (sc.*buffer).data(); },
+                       [buffer](const Scratch& sc) { return (sc.*buffer).capacity(); }};
+}
+
 // Once its buffers have grown, a step allocates nothing (docs/performance.md):
 // the scratch buffers sized to the involved persons or to the traffickers
 // grow geometrically. In a world that fills up from no trafficker at all,
@@ -308,25 +324,10 @@ TEST(Step, ScratchBuffersGrowGeometricallyAsTheWorldFillsUp) {
   set_param(s, Param::traffickers_initial_per_100k, 0);
   set_param(s, Param::traffickers_entry_per_100k, 400);
   World w = test::make_world(s);
-  struct Watched {
-    const char* name;
-    const void* (*data)(const Scratch&);
-    std::size_t (*capacity)(const Scratch&);
-    const void* last = nullptr;
-    std::size_t first_capacity = 0, reallocations = 0;
-  };
-  std::vector<Watched> watched = {
-      {"decision", [](const Scratch& sc) -> const void* { return sc.decision.data(); },
-       [](const Scratch& sc) { return sc.decision.capacity(); }},
-      {"desists", [](const Scratch& sc) -> const void* { return sc.desists.data(); },
-       [](const Scratch& sc) { return sc.desists.capacity(); }},
-      {"marks", [](const Scratch& sc) -> const void* { return sc.marks.data(); },
-       [](const Scratch& sc) { return sc.marks.capacity(); }},
-      {"earnings", [](const Scratch& sc) -> const void* { return sc.earnings.data(); },
-       [](const Scratch& sc) { return sc.earnings.capacity(); }},
-      {"weights_by_sex", [](const Scratch& sc) -> const void* { return sc.weights_by_sex.data(); },
-       [](const Scratch& sc) { return sc.weights_by_sex.capacity(); }},
-  };
+  std::vector<WatchedBuffer> watched = {watch("decision", &Scratch::decision),
+                                        watch("desists", &Scratch::desists), watch("marks", &Scratch::marks),
+                                        watch("earnings", &Scratch::earnings),
+                                        watch("weights_by_sex", &Scratch::weights_by_sex)};
   std::size_t high = 0, new_highs = 0;
   for (int k = 0; k < 200; ++k) {
     step(w);
@@ -334,7 +335,7 @@ TEST(Step, ScratchBuffersGrowGeometricallyAsTheWorldFillsUp) {
       high = w.involved.size();
       ++new_highs;
     }
-    for (Watched& b : watched) {
+    for (WatchedBuffer& b : watched) {
       const void* data = b.data(w.scratch);
       if (data == nullptr) continue;
       if (b.last == nullptr)
@@ -345,7 +346,7 @@ TEST(Step, ScratchBuffersGrowGeometricallyAsTheWorldFillsUp) {
     }
   }
   ASSERT_GE(new_highs, 100u) << "the world must fill up step after step";
-  for (const Watched& b : watched) {
+  for (const WatchedBuffer& b : watched) {
     ASSERT_GT(b.first_capacity, 0u) << b.name << " was never used";
     const double bound = std::log2(static_cast<double>(b.capacity(w.scratch)) / b.first_capacity);
     EXPECT_LE(b.reallocations, bound)
