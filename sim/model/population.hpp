@@ -16,8 +16,15 @@
 namespace tipsim {
 
 // The width of an awareness level, in log of the campaign boost: a
-// stratum's boost is exact to within half a level (+-1 %).
-inline constexpr double kAwarenessLevelWidth = 0.02;
+// stratum's boost is exact to within half a level (+-5 %). Boosts live
+// ln(1 / kNegligibleBoost) / width = 92 levels, so a cell holds at most 94
+// strata however long campaigns go on (460 at the width of 0.02 before,
+// when a step of a 15-year world of a billion cost 3.5 to 3.9 times one of
+// 10 million: docs/performance.md).
+inline constexpr double kAwarenessLevelWidth = 0.1;
+// The width of the levels of "strata/awareness_level", the array of
+// checkpoints written before this one; read, they go to the nearest level.
+inline constexpr double kAwarenessLevelWidthBefore = 0.02;
 // A boost below this is none: awareness is at the base to within 1e-4.
 inline constexpr double kNegligibleBoost = 1e-4;
 

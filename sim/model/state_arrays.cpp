@@ -1,8 +1,12 @@
 #include "state_arrays.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
+
+#include "population.hpp"
 
 namespace tipsim {
 
@@ -182,8 +186,8 @@ std::vector<StateArray> state_arrays(const State& state) {
   arrays.push_back({"strata/traits", std::move(traits), 1, "1 female, 2 child, 4 empowered"});
   arrays.push_back(
       {"strata/vulnerability_bin", std::move(bins), 1, "bin of the step-0 vulnerability distribution"});
-  arrays.push_back({"strata/awareness_level", std::move(levels), 1,
-                    "log of the campaign boost referred to step 0, in levels of 0.02 (INT32_MIN: none)"});
+  arrays.push_back({"strata/campaign_level", std::move(levels), 1,
+                    "log of the campaign boost referred to step 0, in levels of 0.1 (INT32_MIN: none)"});
   arrays.push_back({"strata/people", std::move(people), 1, "untouched persons in the stratum"});
   arrays.push_back({"involved", state.involved, 1, "sorted ids of every person not free"});
   arrays.push_back(
@@ -255,7 +259,13 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
     const auto& stratum_region = values<std::uint8_t>(arrays, "strata/region", strata);
     const auto& traits = values<std::uint8_t>(arrays, "strata/traits", strata);
     const auto& bins = values<std::uint8_t>(arrays, "strata/vulnerability_bin", strata);
-    const auto& levels = values<std::int32_t>(arrays, "strata/awareness_level", strata);
+    // Checkpoints before "strata/campaign_level" kept levels of 0.02.
+    auto has = [&](std::string_view name) {
+      return std::any_of(arrays.begin(), arrays.end(), [&](const StateArray& a) { return a.name == name; });
+    };
+    const bool levels_before = has("strata/awareness_level") && !has("strata/campaign_level");
+    const auto& levels = values<std::int32_t>(
+        arrays, levels_before ? "strata/awareness_level" : "strata/campaign_level", strata);
     const auto& people = values<double>(arrays, "strata/people", strata);
     state.strata.assign(regions, {});
     state.members.assign(regions, {});
@@ -263,9 +273,16 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
       if (stratum_region[k] >= regions)
         throw std::invalid_argument("the checkpoint's array 'strata/region' names region " +
                                     std::to_string(stratum_region[k]) + " of " + std::to_string(regions));
+      const std::int32_t level = levels_before && levels[k] != kNoBoost
+                                     ? static_cast<std::int32_t>(std::lround(
+                                           levels[k] * (kAwarenessLevelWidthBefore / kAwarenessLevelWidth)))
+                                     : levels[k];
       state.strata[stratum_region[k]].push_back(
-          Stratum{traits[k], bins[k], levels[k], static_cast<std::uint64_t>(people[k])});
+          Stratum{traits[k], bins[k], level, static_cast<std::uint64_t>(people[k])});
     }
+    // Older levels that went to the same level make one stratum.
+    if (levels_before)
+      for (std::vector<Stratum>& region_strata : state.strata) tidy(region_strata);
     for (std::uint32_t i = 0; i < persons; ++i) {
       if (state.persons.home_region[i] >= regions)
         throw std::invalid_argument("the checkpoint's person " + std::to_string(i) + " has home region " +

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 
@@ -87,6 +88,67 @@ TEST(Fork, TheStateAsArraysGivesTheSameStateBack) {
   for (StateArray& a : retyped)
     if (a.name == "persons/debt") a.values = std::vector<double>(state.persons.size());
   EXPECT_THROW((void)state_from_arrays(*model, retyped), std::invalid_argument);
+}
+
+// A checkpoint written before the strata's awareness levels were 0.1 wide
+// kept them 0.02 wide ("strata/awareness_level"): read, each goes to the
+// nearest level of 0.1 and strata that meet there are one. Here every
+// stratum with a boost is split in two older strata, at 5 l - 2 and 5 l + 2
+// (0.4 of a level either side of l), which must give the state back.
+TEST(Fork, ACheckpointWithOlderAwarenessLevelsIsReadAtTheNearestLevel) {
+  Scenario s = eventful(40);
+  set_param(s, Param::population_untouched_in_strata, 1);
+  set_param(s, Param::policy_prevention_awareness_reach, 0.5);
+  const auto model = std::make_shared<const Model>(compile_model(s));
+  Simulation run(model, 2);
+  for (int i = 0; i < 31; ++i) run.step();
+  const State& state = run.state();
+  const std::vector<StateArray> arrays = state_arrays(state);
+  auto array = [&](const std::string& name) -> const StateArray& {
+    return *std::find_if(arrays.begin(), arrays.end(), [&](const StateArray& a) { return a.name == name; });
+  };
+  const auto& regions = std::get<std::vector<std::uint8_t>>(array("strata/region").values);
+  const auto& traits = std::get<std::vector<std::uint8_t>>(array("strata/traits").values);
+  const auto& bins = std::get<std::vector<std::uint8_t>>(array("strata/vulnerability_bin").values);
+  const auto& levels = std::get<std::vector<std::int32_t>>(array("strata/campaign_level").values);
+  const auto& people = std::get<std::vector<double>>(array("strata/people").values);
+  std::vector<std::uint8_t> old_regions, old_traits, old_bins;
+  std::vector<std::int32_t> old_levels;
+  std::vector<double> old_people;
+  std::size_t split = 0;
+  for (std::size_t k = 0; k < levels.size(); ++k) {
+    auto add = [&](std::int32_t level, double n) {
+      old_regions.push_back(regions[k]);
+      old_traits.push_back(traits[k]);
+      old_bins.push_back(bins[k]);
+      old_levels.push_back(level);
+      old_people.push_back(n);
+    };
+    if (levels[k] == kNoBoost || people[k] < 2) {
+      add(levels[k] == kNoBoost ? kNoBoost : 5 * levels[k], people[k]);
+      continue;
+    }
+    const double half = std::floor(people[k] / 2);
+    add(5 * levels[k] - 2, half);
+    add(5 * levels[k] + 2, people[k] - half);
+    ++split;
+  }
+  ASSERT_GT(split, 100u) << "too few strata with a boost to tell";
+  std::vector<StateArray> older;
+  for (const StateArray& a : arrays) {
+    if (a.name.starts_with("strata/")) continue;
+    older.push_back(a);
+  }
+  older.push_back({"strata/region", old_regions, 1, ""});
+  older.push_back({"strata/traits", old_traits, 1, ""});
+  older.push_back({"strata/vulnerability_bin", old_bins, 1, ""});
+  older.push_back({"strata/awareness_level", old_levels, 1, ""});
+  older.push_back({"strata/people", old_people, 1, ""});
+  EXPECT_TRUE(state_from_arrays(*model, older) == state);
+  // Read as levels of 0.1 (the older array's name ignored), they are not.
+  for (StateArray& a : older)
+    if (a.name == "strata/awareness_level") a.name = "strata/campaign_level";
+  EXPECT_FALSE(state_from_arrays(*model, older) == state);
 }
 
 TEST(Fork, AForkWithNoChangeRepeatsTheParentsRemainingStepsBitForBit) {

@@ -180,6 +180,39 @@ TEST(Population, StrataAndAgentsAddUpToTheWorld) {
 
 // A checkpoint holds the strata: read back, it is the same state, and the
 // run continued from it gives the same series as the run that went on.
+// Campaign boosts live ln(1 / 1e-4) / 0.1 = 92 levels of 0.1 (docs/model.md,
+// "Awareness levels"), so however long campaigns go on a cell (region,
+// traits, bin) holds at most 93 levels and the people without a boost:
+// what a pass over the strata costs stays bounded. Boosts that decay fast
+// (a lifetime of 96 steps) and frequent contacts fill the levels within
+// the run: 46 a cell here, where levels of 0.02 held 179, and levels never
+// dropped once negligible would pile up a level a step.
+TEST(Population, ACellHoldsAtMost94StrataHoweverLongCampaignsGoOn) {
+  Scenario s = busy_world(true, 2000000, 400);
+  set_param(s, Param::policy_prevention_awareness_reach, 2.0);
+  set_param(s, Param::prevention_awareness_decay_per_year, 5.0);
+  set_param(s, Param::population_vulnerability_bins, 4);
+  const auto model = std::make_shared<const Model>(compile_model(s));
+  Simulation run(model, 1);
+  std::size_t fullest = 0;
+  while (!run.finished()) {
+    run.step();
+    for (const std::vector<Stratum>& strata : run.state().strata)
+      for (std::size_t k = 0; k < strata.size();) {
+        std::size_t end = k;
+        while (end < strata.size() && strata[end].traits == strata[k].traits &&
+               strata[end].vulnerability_bin == strata[k].vulnerability_bin)
+          ++end;
+        fullest = std::max(fullest, end - k);
+        k = end;
+      }
+  }
+  std::printf("the fullest cell held %zu strata (at most 94)\n", fullest);
+  EXPECT_LE(fullest, 94u);
+  // The campaigns filled many levels, or the bound would say nothing.
+  EXPECT_GE(fullest, 40u);
+}
+
 TEST(Population, ACheckpointHoldsTheStrata) {
   const Scenario scenario = busy_world(true, 100000, 40);
   Simulation whole(scenario, 3);
