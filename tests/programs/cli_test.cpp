@@ -390,6 +390,14 @@ TEST_F(CliTest, RunWritesToRunsFolderByDefault) {
   EXPECT_TRUE(contains(outcome.out, "runs/tiny.h5")) << outcome.out;
   // One replicate: no range column.
   EXPECT_FALSE(contains(outcome.out, "10-90% range")) << outcome.out;
+  // The period the counts are totals over, in years: one year is "1 year".
+  for (const auto& [steps, period] :
+       {std::pair{"1", "totals over 1 year,"}, std::pair{"2", "totals over 2 years,"}}) {
+    const Outcome yearly = tipsim({"run", "tiny.toml", "--steps", steps, "--set", "scenario.step_days=365",
+                                   "-o", std::string("yearly-") + steps + ".h5", "--quiet"});
+    ASSERT_EQ(yearly.exit_code, 0) << yearly.err;
+    EXPECT_TRUE(contains(yearly.out, period)) << "expected: " << period << "\n" << yearly.out;
+  }
 }
 
 TEST_F(CliTest, InterruptedRunExitsWith130AndLeavesNoFile) {

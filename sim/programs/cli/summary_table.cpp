@@ -109,6 +109,17 @@ std::string units_text(const Display& display) {
                              : std::string("."));
 }
 
+// The period and units sentence every table starts with ("1 year" when
+// the measured period is a year to the figures shown).
+static std::string period_text(const RunFacts& facts) {
+  const double years = static_cast<double>(facts.steps - facts.burn_in_steps) * facts.step_days / 365.0;
+  const std::string figure = format_figure(years);
+  std::string period = "Counts are totals over " + figure + (figure == "1" ? " year" : " years");
+  if (facts.burn_in_steps > 0)
+    period += " (after a burn-in of " + std::to_string(facts.burn_in_steps) + " steps)";
+  return period + ", " + units_text(facts.display);
+}
+
 static std::string population_text(const RunFacts& facts) {
   const double people = facts.population * facts.display.scale;
   if (facts.display.scale == 1) return format_figure(people) + " people (one agent each)";
@@ -128,15 +139,11 @@ double quantile(std::vector<double> values, double q) {
 void print_summary(std::FILE* out, const RunFacts& facts, const std::vector<std::vector<double>>& summaries) {
   const auto table = summary_table();
   const bool ranges = summaries.size() > 1;
-  const double years = static_cast<double>(facts.steps - facts.burn_in_steps) * facts.step_days / 365.0;
 
   std::fprintf(out, "%s: %zu replicate%s x %lld steps of %s days, %s\n", facts.scenario_name.c_str(),
                facts.replicates, facts.replicates == 1 ? "" : "s", static_cast<long long>(facts.steps),
                format_figure(facts.step_days).c_str(), population_text(facts).c_str());
-  std::string period = "Counts are totals over " + format_figure(years) + " years";
-  if (facts.burn_in_steps > 0)
-    period += " (after a burn-in of " + std::to_string(facts.burn_in_steps) + " steps)";
-  std::fprintf(out, "%s, %s\n\n", period.c_str(), units_text(facts.display).c_str());
+  std::fprintf(out, "%s\n\n", period_text(facts).c_str());
 
   // Wide enough for world totals in trillions of USD, with a space between columns.
   constexpr int kLabelWidth = 34, kMeanWidth = 20, kRangeWidth = 40;
@@ -229,15 +236,6 @@ std::vector<std::vector<double>> point_means(const std::vector<std::vector<doubl
 }
 
 namespace {
-
-// The period and units sentence every table starts with.
-std::string period_text(const RunFacts& facts) {
-  const double years = static_cast<double>(facts.steps - facts.burn_in_steps) * facts.step_days / 365.0;
-  std::string period = "Counts are totals over " + format_figure(years) + " years";
-  if (facts.burn_in_steps > 0)
-    period += " (after a burn-in of " + std::to_string(facts.burn_in_steps) + " steps)";
-  return period + ", " + units_text(facts.display);
-}
 
 std::size_t summary_row(std::string_view name) {
   const auto table = summary_table();
