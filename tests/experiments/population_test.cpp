@@ -1,8 +1,9 @@
 // The population with untouched people as counts in strata
 // (population.untouched_in_strata, docs/model.md "The population"): the same
 // model as every person an agent, within sampling error; people conserved
-// between strata and agents; memory that follows the people touched; a
-// checkpoint that holds the strata.
+// between strata and agents; memory that follows the people touched; as
+// many strata a cell as the awareness levels allow, however long campaigns
+// go on; a checkpoint that holds the strata.
 #include "population.hpp"
 
 #include <gtest/gtest.h>
@@ -178,8 +179,6 @@ TEST(Population, StrataAndAgentsAddUpToTheWorld) {
   EXPECT_GT(sim.state().persons.size(), 1000u);
 }
 
-// A checkpoint holds the strata: read back, it is the same state, and the
-// run continued from it gives the same series as the run that went on.
 // Campaign boosts live ln(1 / 1e-4) / 0.1 = 92 levels of 0.1 (docs/model.md,
 // "Awareness levels"), so however long campaigns go on a cell (region,
 // traits, bin) holds at most 93 levels and the people without a boost:
@@ -213,6 +212,8 @@ TEST(Population, ACellHoldsAtMost94StrataHoweverLongCampaignsGoOn) {
   EXPECT_GE(fullest, 40u);
 }
 
+// A checkpoint holds the strata: read back, it is the same state, and the
+// run continued from it gives the same series as the run that went on.
 TEST(Population, ACheckpointHoldsTheStrata) {
   const Scenario scenario = busy_world(true, 100000, 40);
   Simulation whole(scenario, 3);
