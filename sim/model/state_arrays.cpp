@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <string_view>
 #include <type_traits>
 
 #include "population.hpp"
@@ -98,11 +97,21 @@ const SurvivorField kSurvivorFields[] = {
 };
 #undef TIPSIM_SURVIVOR_FIELD
 
-const StateArray& find(const std::vector<StateArray>& arrays, const std::string& name) {
+// Array `name`, or null when the checkpoint has none.
+const StateArray* lookup(const std::vector<StateArray>& arrays, const std::string& name) {
   const auto it =
       std::find_if(arrays.begin(), arrays.end(), [&](const StateArray& a) { return a.name == name; });
-  if (it == arrays.end()) throw std::invalid_argument("the checkpoint has no array '" + name + "'");
-  return *it;
+  return it == arrays.end() ? nullptr : &*it;
+}
+
+bool has(const std::vector<StateArray>& arrays, const std::string& name) {
+  return lookup(arrays, name) != nullptr;
+}
+
+const StateArray& find(const std::vector<StateArray>& arrays, const std::string& name) {
+  const StateArray* a = lookup(arrays, name);
+  if (a == nullptr) throw std::invalid_argument("the checkpoint has no array '" + name + "'");
+  return *a;
 }
 
 // The values of array `name`, which must be of type T and hold `size` values.
@@ -252,18 +261,13 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
   state.survivor_calendar = SurvivorCalendar{};
   for (const SurvivorEvent& e : events) state.survivor_calendar.schedule(e, state.step);
   // Checkpoints written before strata existed have none.
-  const bool has_strata = std::any_of(arrays.begin(), arrays.end(),
-                                      [](const StateArray& a) { return a.name == "strata/region"; });
-  const std::size_t strata = has_strata ? size_of(arrays, "strata/region") : 0;
+  const std::size_t strata = has(arrays, "strata/region") ? size_of(arrays, "strata/region") : 0;
   if (model.untouched_in_strata) {
     const auto& stratum_region = values<std::uint8_t>(arrays, "strata/region", strata);
     const auto& traits = values<std::uint8_t>(arrays, "strata/traits", strata);
     const auto& bins = values<std::uint8_t>(arrays, "strata/vulnerability_bin", strata);
     // Checkpoints before "strata/campaign_level" kept levels of 0.02.
-    auto has = [&](std::string_view name) {
-      return std::any_of(arrays.begin(), arrays.end(), [&](const StateArray& a) { return a.name == name; });
-    };
-    const bool levels_before = has("strata/awareness_level") && !has("strata/campaign_level");
+    const bool levels_before = has(arrays, "strata/awareness_level") && !has(arrays, "strata/campaign_level");
     const auto& levels = values<std::int32_t>(
         arrays, levels_before ? "strata/awareness_level" : "strata/campaign_level", strata);
     const auto& people = values<double>(arrays, "strata/people", strata);
