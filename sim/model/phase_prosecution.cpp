@@ -80,6 +80,9 @@ bool is_active(const Traffickers& tr, std::size_t t) {
   return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active);
 }
 bool awaits_verdict(const Traffickers& tr, std::size_t t) { return tr.charged_step[t] >= 0; }
+// The investigation weight of a trafficker awaiting a verdict: none, and
+// no expected conviction either (NaN, unlike a weight of zero).
+constexpr double kNoWeight = std::numeric_limits<double>::quiet_NaN();
 
 // Evidence fades: witnesses move on, records go stale; the leads against
 // people who are not traffickers go stale alike. A charged case loses its
@@ -187,17 +190,25 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
   const double capacity_expected = expected_capacity(model, state, r);
   const std::size_t capacity =
       stochastic_round(capacity_expected, region.uniform(region_draw::kCapacityRounding));
+  // Each trafficker's weight, in parallel (NaN: awaiting a verdict); the
+  // sums follow in id order, as one pass would make them.
+  std::vector<double>& weights = sc.suspect_weights;
+  fill_buffer(weights, based_here.size(), 0.0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, based_here.size(), 4096), [&](const auto& range) {
+    for (std::size_t x = range.begin(); x != range.end(); ++x) {
+      const auto t = static_cast<std::size_t>(based_here[x]);
+      weights[x] = awaits_verdict(tr, t) ? kNoWeight : investigation_weight(g, tr, t);
+    }
+  });
   sc.keys.clear();
   double traffickers_weight = 0;
-  for (const std::int32_t id : based_here) {
-    const auto t = static_cast<std::size_t>(id);
-    ++active[tr.market[t]];
-    // A trafficker already charged is not investigated again.
-    if (awaits_verdict(tr, t)) continue;
-    const double weight = investigation_weight(g, tr, t);
+  for (std::size_t x = 0; x < based_here.size(); ++x) {
+    ++active[tr.market[static_cast<std::size_t>(based_here[x])]];
+    // A trafficker awaiting a verdict (NaN) is not investigated again.
+    const double weight = weights[x];
     if (!(weight > 0)) continue;
     traffickers_weight += weight;
-    if (capacity > 0) sc.keys.emplace_back(weight, id);
+    if (capacity > 0) sc.keys.emplace_back(weight, based_here[x]);
   }
   // Each candidate's (weight, id) becomes (key, id), from their own stream, in parallel.
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, sc.keys.size(), 4096), [&](const auto& range) {
@@ -227,16 +238,20 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
                     });
   for (std::size_t x = 0; x < chosen; ++x) investigated.push_back(sc.keys[x].second);
   if (!(traffickers_weight > 0)) return wrongful;
-  // The investigations left to traffickers, spread by weight among them.
+  // The investigations left to traffickers, spread by weight among them:
+  // each one's expected convictions in parallel, summed in id order.
   const double for_traffickers = capacity_expected * (1.0 - wrong_share);
-  for (const std::int32_t id : based_here) {
-    const auto t = static_cast<std::size_t>(id);
-    if (awaits_verdict(tr, t)) continue;
-    const double included =
-        std::min(1.0, for_traffickers * investigation_weight(g, tr, t) / traffickers_weight);
-    const CaseOdds odds = case_odds(model, state, t);
-    expected[tr.market[t]] += included * odds.charged * odds.convicted;
-  }
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, based_here.size(), 4096), [&](const auto& range) {
+    for (std::size_t x = range.begin(); x != range.end(); ++x) {
+      if (std::isnan(weights[x])) continue;
+      const auto t = static_cast<std::size_t>(based_here[x]);
+      const double included = std::min(1.0, for_traffickers * weights[x] / traffickers_weight);
+      const CaseOdds odds = case_odds(model, state, t);
+      weights[x] = included * odds.charged * odds.convicted;
+    }
+  });
+  for (std::size_t x = 0; x < based_here.size(); ++x)
+    if (!std::isnan(weights[x])) expected[tr.market[static_cast<std::size_t>(based_here[x])]] += weights[x];
   return wrongful;
 }
 

@@ -70,6 +70,7 @@ struct Scratch {
   std::vector<std::pair<double, std::uint32_t>> turns;  // recruitment's candidates in their turns
   std::vector<std::uint32_t> offsets_by_region;
   std::vector<std::pair<double, std::int32_t>> keys;
+  std::vector<double> suspect_weights;         // prosecution's: one per active trafficker of a region
   std::vector<SurvivorEvent> survivor_events;  // the survivors' follow-ups due this step
 };
 
