@@ -6,12 +6,16 @@
 // the StepContext (step_context.hpp).
 #pragma once
 
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
 #include <iterator>
 #include <limits>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "metrics.hpp"
@@ -254,19 +258,42 @@ struct Traffickers {
   void list_in_trade();
   // The traffickers in the trade that `keep` holds for, grouped by
   // group_of(t) < groups, each group in id order: group g is
-  // ids[offsets[g] .. offsets[g + 1]). `cursors` is scratch.
+  // ids[offsets[g] .. offsets[g + 1]). `cursors` is scratch. A counting
+  // sort over fixed slices of in_trade, each counted and placed in
+  // parallel: the result is that of one pass, whatever the threads.
   template <typename Keep, typename GroupOf>
   void group_in_trade(std::size_t groups, Keep&& keep, GroupOf&& group_of,
                       std::vector<std::uint32_t>& offsets, std::vector<std::int32_t>& ids,
                       std::vector<std::uint32_t>& cursors) const {
+    constexpr std::size_t kSlice = 8192;
+    const std::size_t n = in_trade.size();
+    const std::size_t slices = (n + kSlice - 1) / kSlice;
+    auto each_kept = [&](std::size_t slice, auto&& fn) {
+      for (std::size_t x = slice * kSlice; x < std::min(n, (slice + 1) * kSlice); ++x) {
+        const auto t = static_cast<std::size_t>(in_trade[x]);
+        if (keep(t)) fn(group_of(t), in_trade[x]);
+      }
+    };
+    // cursors[slice x groups + g]: the slice's count in group g, then
+    // where its first one goes.
+    cursors.assign(slices * groups, 0);
+    tbb::parallel_for(std::size_t{0}, slices, [&](std::size_t slice) {
+      std::uint32_t* count = &cursors[slice * groups];
+      each_kept(slice, [&](std::size_t g, std::int32_t) { ++count[g]; });
+    });
     offsets.assign(groups + 1, 0);
-    for (const std::int32_t t : in_trade)
-      if (keep(static_cast<std::size_t>(t))) ++offsets[group_of(static_cast<std::size_t>(t)) + 1];
-    for (std::size_t g = 0; g < groups; ++g) offsets[g + 1] += offsets[g];
-    ids.resize(offsets[groups]);
-    cursors.assign(offsets.begin(), offsets.end() - 1);
-    for (const std::int32_t t : in_trade)
-      if (keep(static_cast<std::size_t>(t))) ids[cursors[group_of(static_cast<std::size_t>(t))]++] = t;
+    std::uint32_t placed = 0;
+    for (std::size_t g = 0; g < groups; ++g) {
+      offsets[g] = placed;
+      for (std::size_t slice = 0; slice < slices; ++slice)
+        placed += std::exchange(cursors[slice * groups + g], placed);
+    }
+    offsets[groups] = placed;
+    ids.resize(placed);
+    tbb::parallel_for(std::size_t{0}, slices, [&](std::size_t slice) {
+      std::uint32_t* cursor = &cursors[slice * groups];
+      each_kept(slice, [&](std::size_t g, std::int32_t t) { ids[cursor[g]++] = t; });
+    });
   }
   // Appends a trafficker entering the trade and returns its id.
   std::int32_t add(std::uint8_t region, Method method, Market market, std::int32_t network,
