@@ -7,6 +7,8 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
+#include <cassert>
 #include <cmath>
 
 #include "events.hpp"
@@ -88,12 +90,40 @@ ContactRates contact_rates(const Model& model, const State& state, Scratch& sc) 
   return ContactRates{contact_rate.data(), upper_bound};
 }
 
+// A visited person's acceptance bound from their flags alone (child,
+// recovering): their hazard at vulnerability 1 and no awareness, over
+// h_max. No hazard exceeds it, since susceptibility grows with
+// vulnerability (at most 1) and awareness only shields; 1e-9 more covers
+// the rounding of expm1.
+using FlagBounds = std::array<double, 4>;
+std::size_t flag_class(std::uint8_t flags) {
+  return ((flags & person_flag::kChild) ? 1u : 0u) | ((flags & person_flag::kRecovering) ? 2u : 0u);
+}
+FlagBounds flag_bounds(const ParamValues& g, const double* rate, double bound) {
+  FlagBounds bounds{};
+  for (std::size_t c = 0; c < bounds.size(); ++c) {
+    const auto flags = static_cast<std::uint8_t>(((c & 1u) ? person_flag::kChild : 0u) |
+                                                 ((c & 2u) ? person_flag::kRecovering : 0u));
+    const double top = susceptibility_of(g, 1.0, flags);
+    double total = 0;
+    for (std::size_t k = 0; k < kMethods; ++k) total += rate[k] * top;
+    bounds[c] = -std::expm1(-total) / bound * (1.0 + 1e-9);
+  }
+  return bounds;
+}
+
 // A visited free person faces the pressure of each method, shaped by their
 // susceptibility and awareness; kept with h / bound, with a method drawn in
-// proportion to the pressures.
+// proportion to the pressures. Most are turned down by the bound of their
+// flags before their vulnerability and awareness are read (the same
+// decisions: the draw is compared with a larger number first).
 void consider_candidate(const Model& model, const State& state, std::uint32_t i, const double* rate,
-                        double bound, const double (&shield)[kMethods], std::vector<RecruitIntent>& out) {
+                        double bound, const FlagBounds& by_flags, const double (&shield)[kMethods],
+                        std::vector<RecruitIntent>& out) {
   if (state.persons.state[i] != static_cast<std::uint8_t>(PersonState::Free)) return;
+  Stream ps = person_stream(model, state, Phase::Recruitment, i);
+  const double u = ps.uniform(person_draw::kAccepted);
+  if (!(u < by_flags[flag_class(state.persons.flags[i])])) return;
   const double base = susceptibility(model, state, i);
   const double awareness = awareness_now(model, state, i);
   double pressure[kMethods], total = 0;
@@ -101,8 +131,9 @@ void consider_candidate(const Model& model, const State& state, std::uint32_t i,
     pressure[k] = rate[k] * base * (1.0 - awareness * shield[k]);
     total += pressure[k];
   }
-  Stream ps = person_stream(model, state, Phase::Recruitment, i);
-  if (!ps.bernoulli(person_draw::kAccepted, -std::expm1(-total) / bound)) return;
+  const double accepted = -std::expm1(-total) / bound;
+  assert(accepted <= by_flags[flag_class(state.persons.flags[i])]);
+  if (!(u < accepted)) return;
   out.push_back(RecruitIntent{
       i, static_cast<std::uint8_t>(pick_weighted(pressure, kMethods, ps.uniform(person_draw::kMethod)))});
 }
@@ -114,6 +145,10 @@ void find_candidates(const Model& model, const State& state, Scratch& sc, const 
   const ParamValues& g = model.scenario.globals;
   double shield[kMethods];
   for (std::size_t k = 0; k < kMethods; ++k) shield[k] = awareness_shield(g, static_cast<Method>(k));
+  std::vector<FlagBounds> by_flags(state.regions.size());
+  for (std::size_t r = 0; r < by_flags.size(); ++r)
+    if (rates.upper_bound[r] > 0)
+      by_flags[r] = flag_bounds(g, &rates.rate[r * kMethods], rates.upper_bound[r]);
   person_blocks(model, state, sc.blocks);
   sc.block_recruits.resize(sc.blocks.size());
   tbb::parallel_for(std::size_t{0}, sc.blocks.size(), [&](std::size_t b) {
@@ -125,7 +160,8 @@ void find_candidates(const Model& model, const State& state, Scratch& sc, const 
     const double* rate = &rates.rate[block.region * kMethods];
     Stream stream = block_stream(model, state, Phase::Recruitment, static_cast<std::uint32_t>(b));
     for_each_sampled(stream, block.begin, block.end, bound, [&](std::uint32_t position) {
-      consider_candidate(model, state, block.person(position), rate, bound, shield, out);
+      consider_candidate(model, state, block.person(position), rate, bound, by_flags[block.region], shield,
+                         out);
     });
   });
 }
