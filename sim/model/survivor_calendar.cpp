@@ -16,18 +16,23 @@ void SurvivorCalendar::schedule(const SurvivorEvent& event, std::int32_t next) {
   ++size_;
   const std::int32_t at = std::max(event.due, next);
   if (at - next < kWindow) {
-    std::uint32_t& first = buckets_[static_cast<std::size_t>(at % kWindow)];
-    std::uint32_t slot = free_;
-    if (slot != kEnd) {
-      free_ = pool_[slot].next;
-    } else {
-      if (pool_.size() >= kEnd)
-        throw std::length_error("more than 4 294 967 294 survivors' follow-ups pending");
-      slot = static_cast<std::uint32_t>(pool_.size());
-      pool_.emplace_back();
+    std::uint32_t& newest = buckets_[static_cast<std::size_t>(at % kWindow)];
+    if (newest == kEnd || pool_[newest].count == kPerBlock) {
+      std::uint32_t block = free_;
+      if (block != kEnd) {
+        free_ = pool_[block].next;
+      } else {
+        if (pool_.size() >= kEnd)
+          throw std::length_error("more than 4 294 967 294 blocks of survivors' follow-ups pending");
+        block = static_cast<std::uint32_t>(pool_.size());
+        pool_.emplace_back();
+      }
+      pool_[block].count = 0;
+      pool_[block].next = newest;
+      newest = block;
     }
-    pool_[slot] = Slot{event, first};
-    first = slot;
+    Block& b = pool_[newest];
+    b.events[b.count++] = event;
     return;
   }
   later_.push_back(event);
@@ -36,15 +41,15 @@ void SurvivorCalendar::schedule(const SurvivorEvent& event, std::int32_t next) {
 
 void SurvivorCalendar::take_due(std::int32_t step, std::vector<SurvivorEvent>& due) {
   // The bucket's events are all due at `step` (scheduled less than a window
-  // before); their slots go back to the free list.
+  // before); its blocks go back to the free list.
   due.clear();
-  std::uint32_t& first = buckets_[static_cast<std::size_t>(step % kWindow)];
-  while (first != kEnd) {
-    Slot& slot = pool_[first];
-    due.push_back(slot.event);
-    const std::uint32_t taken = first;
-    first = slot.next;
-    slot.next = free_;
+  std::uint32_t& newest = buckets_[static_cast<std::size_t>(step % kWindow)];
+  while (newest != kEnd) {
+    Block& b = pool_[newest];
+    due.insert(due.end(), b.events, b.events + b.count);
+    const std::uint32_t taken = newest;
+    newest = b.next;
+    b.next = free_;
     free_ = taken;
   }
   while (!later_.empty() && later_.front().due <= step) {
@@ -59,8 +64,9 @@ void SurvivorCalendar::take_due(std::int32_t step, std::vector<SurvivorEvent>& d
 std::vector<SurvivorEvent> SurvivorCalendar::events() const {
   std::vector<SurvivorEvent> all;
   all.reserve(size_);
-  for (std::uint32_t first : buckets_)
-    for (std::uint32_t slot = first; slot != kEnd; slot = pool_[slot].next) all.push_back(pool_[slot].event);
+  for (std::uint32_t newest : buckets_)
+    for (std::uint32_t block = newest; block != kEnd; block = pool_[block].next)
+      all.insert(all.end(), pool_[block].events, pool_[block].events + pool_[block].count);
   all.insert(all.end(), later_.begin(), later_.end());
   std::sort(all.begin(), all.end(), SurvivorEvent::before);
   return all;

@@ -2,14 +2,17 @@
 // kWindow steps are a ring of buckets, one per step, and what is due later
 // waits in a heap: scheduling costs a push, and a step costs the events due
 // then (a heap of every pending event cost log(pending) cache misses each,
-// with hundreds of thousands pending at fine scales). The buckets are lists
-// threaded through one pool of slots, which a taken event's slot returns
-// to: the memory is that of the most events ever pending at once (buckets
-// of their own would each keep the capacity of the fullest step), and once
-// the pool has grown nothing is allocated.
+// with hundreds of thousands pending at fine scales). A bucket is a list of
+// blocks of kPerBlock events, threaded through one pool of blocks, which a
+// taken bucket's blocks return to: a step's events are read a block at a
+// time instead of a scattered slot an event, the memory is that of the most
+// events ever pending at once (16.5 bytes each, and a part-filled block a
+// bucket; buckets of their own would each keep the capacity of the fullest
+// step), and once the pool has grown nothing is allocated.
 #pragma once
 
 #include <cstdint>
+#include <tuple>
 #include <vector>
 
 namespace tipsim {
@@ -27,11 +30,12 @@ struct SurvivorEvent {
   std::uint8_t abroad;  // 1: exploited outside their home region (Review)
   std::int32_t since;   // state_since of the spell (Recovery); the exit's step (Review)
   friend bool operator==(const SurvivorEvent&, const SurvivorEvent&) = default;
-  // The calendar's order: the earliest due first, then by person and kind.
+  // The calendar's order: the earliest due first, then by person and kind
+  // (and the rest, so that two follow-ups of one person due together, from
+  // two spells, come in one order wherever they waited).
   static bool before(const SurvivorEvent& a, const SurvivorEvent& b) {
-    if (a.due != b.due) return a.due < b.due;
-    if (a.person != b.person) return a.person < b.person;
-    return a.kind < b.kind;
+    return std::tie(a.due, a.person, a.kind, a.since, a.times, a.route, a.abroad) <
+           std::tie(b.due, b.person, b.kind, b.since, b.times, b.route, b.abroad);
   }
 };
 
@@ -55,14 +59,16 @@ class SurvivorCalendar {
   }
 
  private:
-  static constexpr std::uint32_t kEnd = 0xFFFFFFFFu;  // no slot: a list's end
-  struct Slot {
-    SurvivorEvent event;
-    std::uint32_t next;  // the next slot of its bucket, or of the free list
+  static constexpr std::uint32_t kEnd = 0xFFFFFFFFu;  // no block: a list's end
+  static constexpr std::uint32_t kPerBlock = 15;      // 248 bytes a block
+  struct Block {
+    SurvivorEvent events[kPerBlock];
+    std::uint32_t count = 0;    // events held
+    std::uint32_t next = kEnd;  // the bucket's next (older) block, or the free list's
   };
-  std::vector<Slot> pool_;
-  std::vector<std::uint32_t> buckets_ = std::vector<std::uint32_t>(kWindow, kEnd);  // each one's first slot
-  std::uint32_t free_ = kEnd;                                                       // the first free slot
+  std::vector<Block> pool_;
+  std::vector<std::uint32_t> buckets_ = std::vector<std::uint32_t>(kWindow, kEnd);  // each one's newest block
+  std::uint32_t free_ = kEnd;                                                       // the first free block
   std::vector<SurvivorEvent> later_;  // due kWindow steps or more after scheduling: a heap
   std::size_t size_ = 0;
 };

@@ -41,6 +41,38 @@ TEST(SurvivorCalendar, EveryEventComesBackAtItsStepInOrder) {
   EXPECT_TRUE(taken == expected);
 }
 
+// A step's events lie in blocks of fifteen: a busy step (1 000 due
+// together, scheduled in shuffled order among others) comes back whole and
+// in order, and the blocks it frees serve the next busy step.
+TEST(SurvivorCalendar, ABusyStepComesBackWholeAndItsBlocksServeTheNext) {
+  std::mt19937 rng(11);
+  SurvivorCalendar calendar;
+  std::vector<SurvivorEvent> due;
+  for (std::int32_t busy : {5, 40}) {
+    std::vector<SurvivorEvent> expected;
+    for (std::uint32_t person = 0; person < 1000; ++person)
+      expected.push_back(event(busy, person, static_cast<std::uint8_t>(person % 2)));
+    std::vector<SurvivorEvent> order = expected;
+    std::shuffle(order.begin(), order.end(), rng);
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      calendar.schedule(order[k], busy - 4);
+      calendar.schedule(event(busy + 1 + static_cast<std::int32_t>(k % 3), 7, SurvivorEvent::Review),
+                        busy - 4);
+    }
+    for (std::int32_t step = busy - 4; step < busy; ++step) {
+      calendar.take_due(step, due);
+      EXPECT_TRUE(due.empty());
+    }
+    calendar.take_due(busy, due);
+    EXPECT_TRUE(due == expected) << due.size() << " of " << expected.size() << " at step " << busy;
+    for (std::int32_t step = busy + 1; step <= busy + 3; ++step) {
+      calendar.take_due(step, due);
+      EXPECT_EQ(due.size(), step == busy + 1 ? 334u : 333u) << "step " << step;
+    }
+    EXPECT_TRUE(calendar.empty());
+  }
+}
+
 TEST(SurvivorCalendar, AnEventAlreadyDueIsTakenAtTheNextStep) {
   SurvivorCalendar calendar;
   calendar.schedule(event(3, 1, SurvivorEvent::Review), 10);
