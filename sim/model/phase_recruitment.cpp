@@ -145,8 +145,8 @@ void find_candidates(const Model& model, const State& state, Scratch& sc, const 
   const ParamValues& g = model.scenario.globals;
   double shield[kMethods];
   for (std::size_t k = 0; k < kMethods; ++k) shield[k] = awareness_shield(g, static_cast<Method>(k));
-  std::vector<FlagBounds> by_flags(state.regions.size());
-  for (std::size_t r = 0; r < by_flags.size(); ++r)
+  std::array<FlagBounds, 256> by_flags;  // per region (at most 256), no allocation a step
+  for (std::size_t r = 0; r < state.regions.size(); ++r)
     if (rates.upper_bound[r] > 0)
       by_flags[r] = flag_bounds(g, &rates.rate[r * kMethods], rates.upper_bound[r]);
   person_blocks(model, state, sc.blocks);
