@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -33,7 +35,7 @@ Simulation::Simulation(std::shared_ptr<const Model> model, State checkpoint, con
       series_(model_->layout, static_cast<std::size_t>(model_->steps)),
       snapshot_every_(recording.snapshot_every) {
   // Agents and untouched people add up to the world's persons.
-  double world = 0, held = static_cast<double>(state_.persons.size());
+  double world = 0, held = static_cast<double>(state_.persons.size() - state_.vacant.size());
   for (const RegionModel& rm : model_->regions) world += rm.population;
   for (const std::vector<Stratum>& strata : state_.strata)
     for (const Stratum& s : strata) held += static_cast<double>(s.people);
@@ -179,7 +181,7 @@ namespace {
 // on the population's size), grown linearly to the run's length (agents
 // accumulate at a steady rate once the warm start settles).
 struct StrataPilot {
-  double agents = 0, traffickers = 0, involved = 0, strata = 0;
+  double agents = 0, traffickers = 0, involved = 0, strata = 0, followups = 0;
 };
 StrataPilot pilot_strata(const Scenario& scenario) {
   constexpr double kPilotPersons = 1e6;
@@ -203,8 +205,35 @@ StrataPilot pilot_strata(const Scenario& scenario) {
     involved = std::max(involved, static_cast<double>(sim.state().involved.size()));
   }
   const double growth = steps > 0 ? static_cast<double>(scenario.steps()) / steps : 1.0;
+  // Agents stay until, recovered and reviewed, they go back to the strata:
+  // a mean stay of m steps (the recovery's mean time and the review's
+  // delay) holds inflow x m (1 - e^(-T/m)) of them after T steps, not the
+  // inflow's sum.
+  const double step_years = scenario.step_years();
+  const double recovery = scenario.get(Param::survivors_recovery_per_year) * step_years;
+  const double stay = recovery > 0
+                          ? 1.0 / recovery + scenario.get(Param::survivors_followup_years) / step_years
+                          : std::numeric_limits<double>::infinity();
+  const double held = std::isinf(stay) ? static_cast<double>(scenario.steps())
+                                       : stay * -std::expm1(-static_cast<double>(scenario.steps()) / stay);
   StrataPilot p;
-  p.agents = ratio * (agents_0 + (static_cast<double>(sim.state().persons.size()) - agents_0) * growth);
+  const double inflow =
+      steps > 0 ? (static_cast<double>(sim.state().persons.size()) - agents_0) / steps : 0.0;
+  p.agents = ratio * (agents_0 + inflow * held);
+  // The survivors' calendar: reviews wait their delay; recoveries (those of
+  // survivors trafficked again included, dropped only when due) their
+  // mean time, as the agents above.
+  double reviews = 0, recoveries = 0;
+  for (const SurvivorEvent& e : sim.state().survivor_calendar.events())
+    (e.kind == SurvivorEvent::Review ? reviews : recoveries) += 1;
+  const double review_steps = std::max(1.0, scenario.get(Param::survivors_followup_years) / step_years);
+  const double run_steps = static_cast<double>(scenario.steps());
+  if (steps > 0) {
+    const double reviews_held = std::min(run_steps, review_steps);
+    const double recoveries_held = recovery > 0 ? -std::expm1(-run_steps * recovery) / recovery : run_steps;
+    p.followups = ratio * (reviews / std::min<double>(steps, review_steps) * reviews_held +
+                           recoveries / steps * recoveries_held);
+  }
   p.traffickers = ratio * traffickers;
   p.involved = ratio * involved;
   p.strata = strata_0 + (strata_count() - strata_0) * growth;
@@ -224,7 +253,9 @@ std::uint64_t estimate_replicate_bytes(const Scenario& scenario) {
     const double agent_bytes = p.agents * (Persons::bytes_per_person() * 1.125 + 4 * 1.5);
     const double involved_bytes = p.involved * (2 * 4 + sizeof(Earning) + 8) * 1.5;
     const double trafficker_bytes = p.traffickers * Traffickers::bytes_per_trafficker() * 1.5;
-    return static_cast<std::uint64_t>(agent_bytes + involved_bytes + trafficker_bytes +
+    // The calendar's follow-ups, 15 to a block of 248 bytes, its pool grown by doubling.
+    const double followup_bytes = p.followups * SurvivorCalendar::kBytesPerEvent * 1.25;
+    return static_cast<std::uint64_t>(agent_bytes + involved_bytes + trafficker_bytes + followup_bytes +
                                       p.strata * sizeof(Stratum) * 2 + series_bytes);
   }
   const double persons = scenario.get(Param::population_size);

@@ -188,7 +188,7 @@ void region_candidates(const Model& model, const State& state, std::size_t r, co
                        0);
   for (std::uint32_t index = 0; index < strata.size(); ++index) {
     const Stratum& s = strata[index];
-    const auto flags = static_cast<std::uint8_t>(s.traits & ~stratum_trait::kEmpowered);
+    const std::uint8_t flags = stratum_trait::person_flags(s.traits);
     if (s.traits * 256u + s.vulnerability_bin != cell) {
       cell = s.traits * 256u + s.vulnerability_bin;
       bound_susceptibility = susceptibility_of(g, stratum_vulnerability_bound(model, r, s), flags);

@@ -6,6 +6,8 @@
 // record), drawn when they come home, after which the re-trafficking
 // multiplier no longer applies. The calendar holds the pending recoveries
 // and reviews, so the phase costs what is due, not the survivors' number.
+// With strata, a survivor recovered and with no review pending goes back to
+// the strata at the step's end (return_to_strata).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,6 +16,7 @@
 #include "observation.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
+#include "population.hpp"
 
 namespace tipsim {
 
@@ -26,8 +29,18 @@ constexpr std::uint32_t kFollowupReach = 1;  // drawn at the step of the review
 }  // namespace person_draw
 
 // Scheduled after this step's events were taken: due from the next step on.
+// A person's pending reviews are counted (saturating: never lowered then).
 void schedule(State& state, const SurvivorEvent& event) {
+  std::uint8_t& pending = state.persons.reviews_pending[event.person];
+  if (event.kind == SurvivorEvent::Review && pending < 255) ++pending;
   state.survivor_calendar.schedule(event, state.step + 1);
+}
+
+// With strata, a survivor who may now go back to them is noted; the step's
+// end returns them if they still can (return_to_strata).
+void note_if_returning(const Model& model, const State& state, StepContext& ctx, std::uint32_t person) {
+  if (model.untouched_in_strata && can_return_to_strata(state, person))
+    ctx.scratch.returning.push_back(person);
 }
 
 // The step at which a survivor who came home now recovers: an exponential
@@ -69,6 +82,8 @@ void follow_new_survivors(const Model& model, State& state, StepContext& ctx) {
     // Going home from abroad: at once, or when services there end.
     if (exit.abroad && (left_services || route != static_cast<std::uint8_t>(ExitRoute::Protected)))
       ctx.metric(Metric::returns_from_abroad, p.home_region[i], route) += 1;
+    // Leaving good services recovered, with their review already done.
+    if (left_services) note_if_returning(model, state, ctx, i);
     // Home and recovering since this step: their recovery is drawn once.
     if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free) || p.state_since[i] != state.step ||
         !(p.flags[i] & person_flag::kRecovering))
@@ -113,7 +128,10 @@ Followup followup_of(const Model& model, const State& state, std::uint32_t perso
   return outcome == SurvivorOutcome::Recovered ? Followup::Recovered : Followup::NotRecovered;
 }
 
-void review(const Model& model, const State& state, StepContext& ctx, const SurvivorEvent& event) {
+void review(const Model& model, State& state, StepContext& ctx, const SurvivorEvent& event) {
+  std::uint8_t& pending = state.persons.reviews_pending[event.person];
+  if (pending > 0 && pending < 255) --pending;
+  note_if_returning(model, state, ctx, event.person);
   const std::optional<SurvivorOutcome> outcome = outcome_of(state, event);
   if (!outcome) return;
   const std::size_t home = state.persons.home_region[event.person];
@@ -133,6 +151,7 @@ void recover_if_still_due(const Model& model, State& state, StepContext& ctx, co
       !(p.flags[i] & person_flag::kRecovering))
     return;
   recover(model, state, ctx, i, static_cast<ExitRoute>(event.route));
+  note_if_returning(model, state, ctx, i);
 }
 
 // The recoveries and reviews due by this step, in (due, person, kind) order.

@@ -1,11 +1,14 @@
 #include "population.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <Random123/uniform.hpp>
 #include <algorithm>
 #include <array>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/random/binomial_distribution.hpp>
 #include <cmath>
+#include <span>
 #include <stdexcept>
 #include <tuple>
 
@@ -181,12 +184,25 @@ DrawnPerson draw_person(State& state, std::size_t region, double u) {
 std::uint32_t materialise(const Model& model, State& state, std::size_t region, Stratum& s,
                           double vulnerability) {
   Persons& p = state.persons;
-  if (p.size() >= 0xFFFFFFFFu)
-    throw std::length_error("more than 4 294 967 294 people have become agents in one replicate");
-  const auto id = static_cast<std::uint32_t>(p.size());
-  p.append_untouched();
-  p.flags[id] = static_cast<std::uint8_t>(s.traits & (stratum_trait::kFemale | stratum_trait::kChild));
+  std::uint32_t id;
+  if (!state.vacant.empty()) {
+    id = state.vacant.back();
+    state.vacant.pop_back();
+  } else {
+    if (p.size() >= 0xFFFFFFFFu)
+      throw std::length_error("more than 4 294 967 294 people are agents at once in one replicate");
+    id = static_cast<std::uint32_t>(p.size());
+    p.append_untouched();
+  }
+  p.flags[id] = stratum_trait::person_flags(s.traits);
   p.empowered[id] = s.traits & stratum_trait::kEmpowered ? 1 : 0;
+  // A survivor back from the strata: trafficked before (how often is not
+  // kept), with their last exit's route and services' record.
+  if (const std::uint8_t route = (s.traits & stratum_trait::kRouteMask) >> stratum_trait::kRouteShift) {
+    p.times_trafficked[id] = 1;
+    p.survivor[id] = static_cast<std::uint8_t>(
+        route | (s.traits & stratum_trait::kAssisted ? survivor_bits::kAssisted : 0));
+  }
   p.vulnerability[id] = static_cast<float>(vulnerability);
   p.home_region[id] = static_cast<std::uint8_t>(region);
   p.current_region[id] = static_cast<std::uint8_t>(region);
@@ -196,6 +212,92 @@ std::uint32_t materialise(const Model& model, State& state, std::size_t region, 
   --s.people;
   state.members[region].push_back(id);
   return id;
+}
+
+bool can_return_to_strata(const State& state, std::uint32_t i) {
+  const Persons& p = state.persons;
+  return p.state[i] == static_cast<std::uint8_t>(PersonState::Free) &&
+         !(p.flags[i] & person_flag::kRecovering) && p.reviews_pending[i] == 0 &&
+         p.current_region[i] == p.home_region[i];
+}
+
+namespace {
+
+// The stratum that person i, free and recovered, joins: their traits and
+// history, the bin of their vulnerability (before empowerment's cut, as the
+// bins are of the step-0 distribution), the level of their campaign boost.
+Stratum stratum_of(const Model& model, const State& state, std::uint32_t i) {
+  const Persons& p = state.persons;
+  const std::size_t r = p.home_region[i];
+  auto traits = static_cast<std::uint8_t>(p.flags[i] & (stratum_trait::kFemale | stratum_trait::kChild));
+  if (p.empowered[i]) traits |= stratum_trait::kEmpowered;
+  const std::uint8_t route = p.survivor[i] & survivor_bits::kRouteMask;
+  traits |= static_cast<std::uint8_t>(route << stratum_trait::kRouteShift);
+  if (p.survivor[i] & survivor_bits::kAssisted) traits |= stratum_trait::kAssisted;
+  if (p.flags[i] & person_flag::kCriminalised) traits |= stratum_trait::kCriminalised;
+  const double cut = p.empowered[i] ? 1.0 - model.scenario.get(Param::prevention_empowerment_effect) : 1.0;
+  const double vulnerability = cut > 0 ? p.vulnerability[i] / cut : 0.0;
+  const std::vector<double>& q = model.regions[r].vulnerability_quantiles;
+  std::uint32_t bin = 0;
+  while (bin + 1 < model.vulnerability_bins && q[(bin + 1) * Model::kQuantilesPerBin] <= vulnerability) ++bin;
+  double boost = p.awareness_boost[i];
+  if (boost > 0)
+    boost *= std::exp(-model.scenario.get(Param::prevention_awareness_decay_per_year) *
+                      (state.step - p.awareness_step[i]) * model.step_years);
+  return Stratum{traits, static_cast<std::uint8_t>(bin), boost_level(model, boost, state.step), 1};
+}
+
+// A region's member list back in id order and without the vacated ids
+// (sorted): the members that became agents this step were appended.
+void tidy_members(std::vector<std::uint32_t>& members, std::span<const std::uint32_t> vacated) {
+  const auto sorted_end = std::is_sorted_until(members.begin(), members.end());
+  if (sorted_end != members.end()) {
+    std::sort(sorted_end, members.end());
+    std::inplace_merge(members.begin(), sorted_end, members.end());
+  }
+  if (vacated.empty()) return;
+  auto gone = vacated.begin();
+  auto kept = members.begin();
+  for (const std::uint32_t id : members) {
+    while (gone != vacated.end() && *gone < id) ++gone;
+    if (gone != vacated.end() && *gone == id) continue;
+    *kept++ = id;
+  }
+  members.erase(kept, members.end());
+}
+
+}  // namespace
+
+void return_to_strata(const Model& model, State& state, Scratch& scratch) {
+  std::vector<std::uint32_t>& returning = scratch.returning;
+  std::sort(returning.begin(), returning.end());
+  returning.erase(std::unique(returning.begin(), returning.end()), returning.end());
+  std::erase_if(returning, [&](std::uint32_t i) { return !can_return_to_strata(state, i); });
+  const std::size_t regions = state.strata.size();
+  std::vector<std::vector<Stratum>>& joining = scratch.strata_moved;
+  joining.resize(regions);
+  for (auto& region_joining : joining) region_joining.clear();
+  // Per region, the vacated ids in order, end to end in `returning`.
+  std::vector<std::size_t> vacated(regions + 1, 0);
+  for (const std::uint32_t i : returning) {
+    const std::size_t r = state.persons.home_region[i];
+    joining[r].push_back(stratum_of(model, state, i));
+    ++vacated[r + 1];
+  }
+  for (std::size_t r = 0; r < regions; ++r) vacated[r + 1] += vacated[r];
+  std::stable_sort(returning.begin(), returning.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return state.persons.home_region[a] < state.persons.home_region[b];
+  });
+  tbb::parallel_for(std::size_t{0}, regions, [&](std::size_t r) {
+    merge_moved(state.strata[r], joining[r]);
+    tidy_members(state.members[r],
+                 std::span<const std::uint32_t>(returning).subspan(vacated[r], vacated[r + 1] - vacated[r]));
+  });
+  for (const std::uint32_t i : returning) {
+    state.persons.set_untouched(i);
+    state.vacant.push_back(i);
+  }
+  returning.clear();
 }
 
 void tidy(std::vector<Stratum>& strata) {

@@ -12,6 +12,7 @@
 #include "model.hpp"
 #include "random.hpp"
 #include "state.hpp"
+#include "step_context.hpp"
 
 namespace tipsim {
 
@@ -145,10 +146,21 @@ struct DrawnPerson {
 DrawnPerson draw_person(State& state, std::size_t region, double u);
 
 // One person of stratum s of `region` becomes an agent with this
-// vulnerability (s loses them): a new id, home and where they are the
-// region, the stratum's traits and awareness. Returns the id.
+// vulnerability (s loses them): the last vacant slot or a new one, home and
+// where they are the region, the stratum's traits, history and awareness.
+// Returns the id.
 std::uint32_t materialise(const Model& model, State& state, std::size_t region, Stratum& s,
                           double vulnerability);
+
+// Whether person i, a survivor, can go back to the strata: free at home,
+// recovered, no review of theirs pending (a review reads the person).
+bool can_return_to_strata(const State& state, std::uint32_t i);
+// The step's end: the survivors in Scratch::returning who still can return
+// to the strata (docs/model.md, "The population"): each joins the stratum
+// of their traits, history, vulnerability bin and awareness level, their
+// slot is left vacant for the next person to become an agent, and the
+// regions' member lists are put back in id order.
+void return_to_strata(const Model& model, State& state, Scratch& scratch);
 
 // Sorts a region's strata by (traits, bin, level), merges equal keys and
 // drops the empty ones.

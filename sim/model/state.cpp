@@ -8,6 +8,12 @@ void Persons::resize(std::size_t n) {
 #undef TIPSIM_PERSON_FIELD
 }
 
+void Persons::set_untouched(std::size_t i) {
+#define TIPSIM_PERSON_FIELD(name, type, untouched, meaning) name[i] = untouched;
+#include "person_fields.def"
+#undef TIPSIM_PERSON_FIELD
+}
+
 void Persons::append_untouched() {
   if (state.size() == state.capacity()) {
     const std::size_t room = state.capacity() + state.capacity() / 4 + 1024;

@@ -213,6 +213,8 @@ struct Persons {
   friend bool operator==(const Persons&, const Persons&) = default;
   // n persons as nobody has touched them yet.
   void resize(std::size_t n);
+  // Person i's fields as nobody had touched them (a slot left vacant).
+  void set_untouched(std::size_t i);
   // One more person as nobody has touched them yet. The arrays grow by a
   // quarter when full, not double, so that an estimate
   // of the memory can count on at most a quarter unused.
@@ -319,10 +321,23 @@ struct Traffickers {
 // People nobody has touched yet, when population.untouched_in_strata is on:
 // counts by what the model reads of a free person (population.hpp). The
 // traits are person_flag's female and child bits and kEmpowered.
+// What a stratum's people are: sex and age group, empowered, and the
+// history a recovered survivor brings back (docs/model.md, "The
+// population"): the route of their last exit (0: never trafficked), whether
+// services assisted them, whether they were punished as an offender.
 namespace stratum_trait {
 inline constexpr std::uint8_t kFemale = person_flag::kFemale;
 inline constexpr std::uint8_t kChild = person_flag::kChild;
 inline constexpr std::uint8_t kEmpowered = 1 << 2;
+inline constexpr std::uint8_t kRouteShift = 3;
+inline constexpr std::uint8_t kRouteMask = 0x7 << kRouteShift;  // ExitRoute + 1 of the last exit
+inline constexpr std::uint8_t kAssisted = 1 << 6;
+inline constexpr std::uint8_t kCriminalised = 1 << 7;
+// The person flags a stratum's traits give its people.
+inline constexpr std::uint8_t person_flags(std::uint8_t traits) {
+  return static_cast<std::uint8_t>((traits & (kFemale | kChild)) |
+                                   (traits & kCriminalised ? person_flag::kCriminalised : 0));
+}
 }  // namespace stratum_trait
 // The awareness level of a stratum without a campaign's boost.
 inline constexpr std::int32_t kNoBoost = std::numeric_limits<std::int32_t>::min();
@@ -409,11 +424,15 @@ struct State {
   Persons persons;
   // With population.untouched_in_strata: each region's untouched people,
   // sorted by (traits, bin, level), and the persons whose home is each
-  // region in id order (they are agents from the moment something happened
-  // to them, and stay agents). Both empty otherwise: every person is an
-  // agent from the start, and a region's are a range of ids.
+  // region, in id order between steps (they are agents from the moment
+  // something happened to them until, recovered, they return to a stratum).
+  // Both empty otherwise: every person is an agent from the start, and a
+  // region's are a range of ids.
   std::vector<std::vector<Stratum>> strata;
   std::vector<std::vector<std::uint32_t>> members;
+  // With strata: the slots of survivors who recovered and went back to the
+  // strata, untouched and in no list, the last vacated taken first.
+  std::vector<std::uint32_t> vacant;
   // Written by the market (entry, desistance, release), exploitation
   // (profit), prosecution (evidence, sentences) and recruitment (victims).
   Traffickers traffickers;

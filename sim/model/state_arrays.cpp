@@ -192,7 +192,12 @@ std::vector<StateArray> state_arrays(const State& state) {
       people.push_back(static_cast<double>(st.people));
     }
   arrays.push_back({"strata/region", std::move(stratum_region), 1, "home region of the stratum's people"});
-  arrays.push_back({"strata/traits", std::move(traits), 1, "1 female, 2 child, 4 empowered"});
+  arrays.push_back(
+      {"strata/traits", std::move(traits), 1,
+       "1 female, 2 child, 4 empowered, 8 to 40 the route of the last exit + 1 times 8 (0: never "
+       "trafficked), 64 assisted by services, 128 punished as an offender"});
+  arrays.push_back({"vacant", state.vacant, 1,
+                    "slots of survivors gone back to the strata, untouched; the last is taken first"});
   arrays.push_back(
       {"strata/vulnerability_bin", std::move(bins), 1, "bin of the step-0 vulnerability distribution"});
   arrays.push_back({"strata/campaign_level", std::move(levels), 1,
@@ -216,6 +221,11 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
   const std::size_t traffickers = size_of(arrays, "traffickers/state");
   auto restore = [&](const std::string& name, auto& field, std::size_t size) {
     using T = typename std::remove_reference_t<decltype(field)>::value_type;
+    // Checkpoints before "persons/reviews_pending": counted from the calendar below.
+    if (name == "persons/reviews_pending" && !has(arrays, name)) {
+      field.assign(size, T{0});
+      return;
+    }
     field = values<T>(arrays, name, size);
   };
 #define TIPSIM_PERSON_FIELD(name, type, untouched, meaning) \
@@ -260,6 +270,14 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
   }
   state.survivor_calendar = SurvivorCalendar{};
   for (const SurvivorEvent& e : events) state.survivor_calendar.schedule(e, state.step);
+  if (!has(arrays, "persons/reviews_pending"))
+    for (const SurvivorEvent& e : events) {
+      if (e.person >= persons)
+        throw std::invalid_argument("the checkpoint's survivor follow-up names person " +
+                                    std::to_string(e.person) + " of " + std::to_string(persons));
+      std::uint8_t& pending = state.persons.reviews_pending[e.person];
+      if (e.kind == SurvivorEvent::Review && pending < 255) ++pending;
+    }
   // Checkpoints written before strata existed have none.
   const std::size_t strata = has(arrays, "strata/region") ? size_of(arrays, "strata/region") : 0;
   if (model.untouched_in_strata) {
@@ -287,7 +305,18 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
     // Older levels that went to the same level make one stratum.
     if (levels_before)
       for (std::vector<Stratum>& region_strata : state.strata) tidy(region_strata);
+    // Checkpoints before "vacant" have none.
+    state.vacant = has(arrays, "vacant") ? values<std::uint32_t>(arrays, "vacant", size_of(arrays, "vacant"))
+                                         : std::vector<std::uint32_t>{};
+    std::vector<bool> is_vacant(persons, false);
+    for (const std::uint32_t i : state.vacant) {
+      if (i >= persons || is_vacant[i])
+        throw std::invalid_argument("the checkpoint's array 'vacant' names slot " + std::to_string(i) +
+                                    (i >= persons ? " of " + std::to_string(persons) : " twice"));
+      is_vacant[i] = true;
+    }
     for (std::uint32_t i = 0; i < persons; ++i) {
+      if (is_vacant[i]) continue;
       if (state.persons.home_region[i] >= regions)
         throw std::invalid_argument("the checkpoint's person " + std::to_string(i) + " has home region " +
                                     std::to_string(state.persons.home_region[i]) + " of " +

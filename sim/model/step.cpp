@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "phases.hpp"
+#include "population.hpp"
 
 namespace tipsim {
 
@@ -34,6 +35,7 @@ void step(const Model& model, State& state, StepContext& ctx) {
   run_survivors(model, state, ctx);
   run_demography(model, state, ctx);
   compact_involved(state);
+  if (model.untouched_in_strata) return_to_strata(model, state, ctx.scratch);
   collect_metrics(model, state, ctx);
   ++state.step;
 }

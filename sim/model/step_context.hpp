@@ -73,6 +73,7 @@ struct Scratch {
   std::vector<std::pair<double, std::int32_t>> keys;
   std::vector<double> suspect_weights;         // prosecution's: one per active trafficker of a region
   std::vector<SurvivorEvent> survivor_events;  // the survivors' follow-ups due this step
+  std::vector<std::uint32_t> returning;        // survivors who may go back to the strata at the step's end
 };
 
 struct StepContext {

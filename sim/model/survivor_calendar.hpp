@@ -40,7 +40,17 @@ struct SurvivorEvent {
 };
 
 class SurvivorCalendar {
+  static constexpr std::uint32_t kEnd = 0xFFFFFFFFu;  // no block: a list's end
+  static constexpr std::uint32_t kPerBlock = 15;      // 248 bytes a block
+  struct Block {
+    SurvivorEvent events[kPerBlock];
+    std::uint32_t count = 0;    // events held
+    std::uint32_t next = kEnd;  // the bucket's next (older) block, or the free list's
+  };
+
  public:
+  // Memory of a pending event in a full block, for estimates.
+  static constexpr double kBytesPerEvent = static_cast<double>(sizeof(Block)) / kPerBlock;
   static constexpr std::int32_t kWindow = 1024;  // steps held in buckets (about 20 years of weeks)
 
   // Schedules `event`; `next` is the first step not yet taken, when an
@@ -59,13 +69,6 @@ class SurvivorCalendar {
   }
 
  private:
-  static constexpr std::uint32_t kEnd = 0xFFFFFFFFu;  // no block: a list's end
-  static constexpr std::uint32_t kPerBlock = 15;      // 248 bytes a block
-  struct Block {
-    SurvivorEvent events[kPerBlock];
-    std::uint32_t count = 0;    // events held
-    std::uint32_t next = kEnd;  // the bucket's next (older) block, or the free list's
-  };
   std::vector<Block> pool_;
   std::vector<std::uint32_t> buckets_ = std::vector<std::uint32_t>(kWindow, kEnd);  // each one's newest block
   std::uint32_t free_ = kEnd;                                                       // the first free block

@@ -141,8 +141,7 @@ std::optional<std::uint32_t> draw_free_person(const Model& model, State& state, 
   if (drawn.stratum) {
     Stratum& s = *drawn.stratum;
     const double vulnerability = static_cast<float>(stratum_vulnerability(model, r, s, drawn.fraction));
-    if (!accept(vulnerability, static_cast<std::uint8_t>(s.traits & ~stratum_trait::kEmpowered)))
-      return std::nullopt;
+    if (!accept(vulnerability, stratum_trait::person_flags(s.traits))) return std::nullopt;
     return materialise(model, state, r, s, vulnerability);
   }
   const std::uint32_t person = drawn.agent;

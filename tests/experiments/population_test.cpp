@@ -26,7 +26,8 @@ using test::set_param;
 
 // Two regions of different vulnerability, recruiting briskly, with every
 // pass over the free population at work: campaigns, empowerment, turnover,
-// free children growing up, survivors back home at risk of re-trafficking.
+// free children growing up, survivors back home at risk of re-trafficking
+// and, recovered, back in the strata.
 Scenario busy_world(bool strata, std::uint32_t persons = 200000, std::int32_t steps = 130) {
   Scenario s = test::tiny_scenario(persons, 2, steps, 20261205);
   set_param(s, Param::population_untouched_in_strata, strata ? 1 : 0);
@@ -37,6 +38,9 @@ Scenario busy_world(bool strata, std::uint32_t persons = 200000, std::int32_t st
   set_param(s, Param::identification_police_rate_per_year, 0.5);
   set_param(s, Param::demography_turnover_per_year, 0.1);
   set_param(s, Param::demography_free_child_ageing_per_year, 0.1);
+  // Survivors recover and are reviewed soon: with strata, many go back to them.
+  set_param(s, Param::survivors_recovery_per_year, 2);
+  set_param(s, Param::survivors_followup_years, 0.25);
   test::set_regional(s, 1, Param::population_vulnerability_mean, 0.45);
   test::set_regional(s, 1, Param::population_vulnerability_sd, 0.2);
   return s;
@@ -142,7 +146,8 @@ TEST(Population, StrataRunTheSameModelAsEveryPersonAnAgent) {
 // People are conserved: in every region, the untouched in strata and the
 // agents whose home it is add up to its population, and the free count is
 // the untouched plus the free agents. The strata stay sorted, merged and
-// without empty ones; only the people touched are agents.
+// without empty ones; only the people touched are agents; a vacant slot is
+// untouched and no list or pending review names it.
 TEST(Population, StrataAndAgentsAddUpToTheWorld) {
   Simulation sim(busy_world(true, 200000, 60), 0);
   const Model& model = sim.model();
@@ -151,7 +156,29 @@ TEST(Population, StrataAndAgentsAddUpToTheWorld) {
     const State& state = sim.state();
     SCOPED_TRACE("step " + std::to_string(state.step));
     std::vector<std::uint64_t> agents(model.region_count(), 0), free_agents(model.region_count(), 0);
+    // A vacant slot (a survivor gone back to the strata) is no one: untouched, in no list.
+    std::vector<bool> is_vacant(state.persons.size(), false);
+    Persons untouched_person;
+    untouched_person.resize(1);
+    for (const std::uint32_t i : state.vacant) {
+      ASSERT_FALSE(is_vacant[i]);
+      is_vacant[i] = true;
+      state.persons.for_each_field([&](std::string_view name, const auto& field) {
+        untouched_person.for_each_field([&](std::string_view untouched_name, const auto& untouched_field) {
+          if constexpr (std::is_same_v<decltype(field), decltype(untouched_field)>) {
+            if (name == untouched_name) {
+              EXPECT_EQ(field[i], untouched_field[0]) << name << " of slot " << i;
+            }
+          }
+        });
+      });
+      ASSERT_FALSE(std::binary_search(state.involved.begin(), state.involved.end(), i));
+    }
+    // A review reads its person: none waits for a vacant slot.
+    for (const SurvivorEvent& e : state.survivor_calendar.events())
+      ASSERT_FALSE(e.kind == SurvivorEvent::Review && is_vacant[e.person]) << "review of slot " << e.person;
     for (std::uint32_t i = 0; i < state.persons.size(); ++i) {
+      if (is_vacant[i]) continue;
       ++agents[state.persons.home_region[i]];
       free_agents[state.persons.home_region[i]] +=
           state.persons.state[i] == static_cast<std::uint8_t>(PersonState::Free);
@@ -162,6 +189,7 @@ TEST(Population, StrataAndAgentsAddUpToTheWorld) {
       ASSERT_EQ(state.regions[r].free_persons, untouched_here + free_agents[r]);
       ASSERT_EQ(state.members[r].size(), agents[r]);
       ASSERT_TRUE(std::is_sorted(state.members[r].begin(), state.members[r].end()));
+      for (const std::uint32_t i : state.members[r]) ASSERT_FALSE(is_vacant[i]);
       const std::vector<Stratum>& strata = state.strata[r];
       for (std::size_t k = 0; k < strata.size(); ++k) {
         ASSERT_GT(strata[k].people, 0u);
@@ -217,20 +245,127 @@ TEST(Population, ACellHoldsAtMost94StrataHoweverLongCampaignsGoOn) {
 // A checkpoint holds the strata: read back, it is the same state, and the
 // run continued from it gives the same series as the run that went on.
 TEST(Population, ACheckpointHoldsTheStrata) {
-  const Scenario scenario = busy_world(true, 100000, 40);
+  const Scenario scenario = busy_world(true, 100000, 60);
   Simulation whole(scenario, 3);
-  for (int t = 0; t < 20; ++t) whole.step();
+  for (int t = 0; t < 30; ++t) whole.step();
+  // Slots left vacant by survivors gone back to the strata, which the next agents take.
+  ASSERT_GT(whole.state().vacant.size(), 10u);
   const State read_back = state_from_arrays(whole.model(), state_arrays(whole.state()));
   ASSERT_TRUE(read_back == whole.state());
   auto model = std::make_shared<const Model>(compile_model(scenario));
   Simulation resumed(model, read_back);
   whole.run_to_end();
   resumed.run_to_end();
-  for (std::int32_t t = 20; t < 40; ++t) {
+  for (std::int32_t t = 30; t < 60; ++t) {
     const auto a = whole.series().frame(static_cast<std::size_t>(t));
     const auto b = resumed.series().frame(static_cast<std::size_t>(t));
     ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin())) << "step " << t;
   }
+}
+
+// A recovered survivor goes back to the stratum of their traits, history,
+// vulnerability bin and awareness level, their slot vacant; the next person
+// to become an agent takes the slot and brings the history back (trafficked
+// before, the last exit's route, services' record, a criminal record).
+TEST(Population, ARecoveredSurvivorGoesBackToTheStrataWithTheirHistory) {
+  Simulation sim(busy_world(true, 100000, 10), 2);
+  for (int t = 0; t < 5; ++t) sim.step();
+  const Model& model = sim.model();
+  State& state = const_cast<State&>(sim.state());
+  constexpr std::size_t r = 1;
+  const auto free_member =
+      std::find_if(state.members[r].begin(), state.members[r].end(), [&](std::uint32_t k) {
+        return state.persons.state[k] == static_cast<std::uint8_t>(PersonState::Free);
+      });
+  ASSERT_NE(free_member, state.members[r].end());
+  const std::uint32_t i = *free_member;
+  // A survivor who has recovered, reviewed: no step runs after, so their
+  // follow-ups in the calendar are never taken.
+  end_recovery(state, i);
+  Persons& p = state.persons;
+  p.reviews_pending[i] = 0;
+  p.flags[i] = person_flag::kFemale | person_flag::kCriminalised;
+  p.survivor[i] = survivor_route_bits(ExitRoute::Released) | survivor_bits::kAssisted;
+  p.times_trafficked[i] = 3;
+  p.empowered[i] = 1;
+  const double cut = 1.0 - model.scenario.get(Param::prevention_empowerment_effect);
+  // Just above the edge of bin 3 before the cut, boosted by 0.3 five steps ago.
+  const std::vector<double>& q = model.regions[r].vulnerability_quantiles;
+  p.vulnerability[i] = static_cast<float>(q[3 * Model::kQuantilesPerBin] * 1.001 * cut);
+  p.awareness_boost[i] = 0.3f;
+  p.awareness_step[i] = state.step - 5;
+  ASSERT_GT(model.vulnerability_bins, 4u);
+  const auto traits =
+      static_cast<std::uint8_t>(stratum_trait::kFemale | stratum_trait::kEmpowered |
+                                (survivor_route_bits(ExitRoute::Released) << stratum_trait::kRouteShift) |
+                                stratum_trait::kAssisted | stratum_trait::kCriminalised);
+  const double boost =
+      0.3 * std::exp(-model.scenario.get(Param::prevention_awareness_decay_per_year) * 5 * model.step_years);
+  const Stratum expected{traits, 3, boost_level(model, boost, state.step), 0};
+  auto people_in = [&](const Stratum& key) {
+    for (const Stratum& s : state.strata[r])
+      if (s.traits == key.traits && s.vulnerability_bin == key.vulnerability_bin &&
+          s.awareness_level == key.awareness_level)
+        return s.people;
+    return std::uint64_t{0};
+  };
+  const std::uint64_t before = people_in(expected), untouched_before = untouched(state, r);
+  const std::size_t members_before = state.members[r].size();
+
+  Scratch scratch;
+  scratch.returning = {i};
+  return_to_strata(model, state, scratch);
+  EXPECT_EQ(people_in(expected), before + 1);
+  EXPECT_EQ(untouched(state, r), untouched_before + 1);
+  EXPECT_EQ(state.members[r].size(), members_before - 1);
+  EXPECT_FALSE(std::binary_search(state.members[r].begin(), state.members[r].end(), i));
+  ASSERT_FALSE(state.vacant.empty());
+  EXPECT_EQ(state.vacant.back(), i);
+  EXPECT_EQ(p.times_trafficked[i], 0);
+  EXPECT_EQ(p.flags[i], 0);
+
+  // The next agent takes the slot, with the stratum's history.
+  Stratum* s = nullptr;
+  for (Stratum& candidate : state.strata[r])
+    if (candidate.traits == traits && candidate.vulnerability_bin == 3) s = &candidate;
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(materialise(model, state, r, *s, 0.5), i);
+  EXPECT_EQ(p.flags[i], person_flag::kFemale | person_flag::kCriminalised);
+  EXPECT_EQ(p.survivor[i], survivor_route_bits(ExitRoute::Released) | survivor_bits::kAssisted);
+  EXPECT_EQ(p.times_trafficked[i], 1);
+  EXPECT_EQ(p.empowered[i], 1);
+  EXPECT_EQ(p.home_region[i], r);
+}
+
+// Over a run, survivors go back to the strata and people come back from
+// them, and no one's past is forgotten: the people ever trafficked (agents trafficked before, strata
+// with a last exit) never fall while turnover and births into servitude are
+// off.
+TEST(Population, SurvivorsGoBackToTheStrataAndNoPastIsForgotten) {
+  Scenario scenario = busy_world(true, 100000, 150);
+  set_param(scenario, Param::demography_turnover_per_year, 0);
+  set_param(scenario, Param::servitude_births_per_year, 0);
+  Simulation sim(scenario, 4);
+  double ever = 0;
+  while (!sim.finished()) {
+    sim.step();
+    const State& state = sim.state();
+    std::vector<bool> is_vacant(state.persons.size(), false);
+    for (const std::uint32_t i : state.vacant) is_vacant[i] = true;
+    double now = 0;
+    for (std::uint32_t i = 0; i < state.persons.size(); ++i)
+      now += !is_vacant[i] && state.persons.times_trafficked[i] > 0;
+    for (const auto& region_strata : state.strata)
+      for (const Stratum& s : region_strata)
+        if (s.traits & stratum_trait::kRouteMask) now += static_cast<double>(s.people);
+    ASSERT_GE(now, ever) << "step " << state.step;
+    ever = now;
+  }
+  double survivors_in_strata = 0;
+  for (const auto& region_strata : sim.state().strata)
+    for (const Stratum& s : region_strata)
+      if (s.traits & stratum_trait::kRouteMask) survivors_in_strata += static_cast<double>(s.people);
+  EXPECT_GT(survivors_in_strata, 100);
 }
 
 }  // namespace
