@@ -175,11 +175,12 @@ std::string fork_refusal(const Scenario& parent, const Scenario& changed) {
 
 namespace {
 
-// With strata: the agents, traffickers and involved persons a replicate
-// ends with, and its strata, from a pilot of its first half-year at no
-// more than a million persons (the model's counts per person do not depend
-// on the population's size), grown linearly to the run's length (agents
-// accumulate at a steady rate once the warm start settles).
+// With strata: the agents, traffickers, involved persons, survivors'
+// follow-ups and strata a replicate ends with, from a pilot of its first
+// half-year at no more than a million persons (the model's counts per
+// person do not depend on the population's size), grown to the run's
+// length: the strata linearly, the agents and follow-ups at the pilot's
+// inflow for as long as each stays (below).
 struct StrataPilot {
   double agents = 0, traffickers = 0, involved = 0, strata = 0, followups = 0;
 };
