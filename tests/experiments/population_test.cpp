@@ -263,6 +263,25 @@ TEST(Population, ACheckpointHoldsTheStrata) {
   }
 }
 
+// A checkpoint written before survivors went back to the strata has no
+// vacant slots and no count of pending reviews: read, it has none vacant and
+// each person's pending reviews counted from the calendar, the state the
+// arrays were taken from.
+TEST(Population, ACheckpointOfAnEarlierVersionCountsThePendingReviews) {
+  Simulation sim(busy_world(true, 100000, 20), 5);
+  for (int t = 0; t < 10; ++t) sim.step();
+  const State& state = sim.state();
+  ASSERT_TRUE(state.vacant.empty());
+  const auto pending =
+      std::count_if(state.persons.reviews_pending.begin(), state.persons.reviews_pending.end(),
+                    [](std::uint8_t n) { return n > 0; });
+  ASSERT_GT(pending, 50);
+  std::vector<StateArray> arrays = state_arrays(state);
+  std::erase_if(
+      arrays, [](const StateArray& a) { return a.name == "persons/reviews_pending" || a.name == "vacant"; });
+  EXPECT_TRUE(state_from_arrays(sim.model(), arrays) == state);
+}
+
 // A recovered survivor goes back to the stratum of their traits, history,
 // vulnerability bin and awareness level, their slot vacant; the next person
 // to become an agent takes the slot and brings the history back (trafficked
