@@ -318,13 +318,13 @@ struct Traffickers {
   }
 };
 
-// People nobody has touched yet, when population.untouched_in_strata is on:
-// counts by what the model reads of a free person (population.hpp). The
-// traits are person_flag's female and child bits and kEmpowered.
-// What a stratum's people are: sex and age group, empowered, and the
-// history a recovered survivor brings back (docs/model.md, "The
-// population"): the route of their last exit (0: never trafficked), whether
-// services assisted them, whether they were punished as an offender.
+// People nobody has touched yet, and survivors who have recovered, when
+// population.untouched_in_strata is on: counts by what the model reads of a
+// free person (population.hpp). The traits: person_flag's female and child
+// bits, kEmpowered, and the history a recovered survivor brings back
+// (docs/model.md, "The population"): the route of their last exit (0: never
+// trafficked), whether services assisted them, whether they were punished
+// as an offender.
 namespace stratum_trait {
 inline constexpr std::uint8_t kFemale = person_flag::kFemale;
 inline constexpr std::uint8_t kChild = person_flag::kChild;
