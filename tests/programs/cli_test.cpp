@@ -382,6 +382,22 @@ TEST_F(CliTest, RunWritesTheFileAndPrintsTheSummary) {
   EXPECT_EQ(contents.dimension("replicate"), 3u);
 }
 
+// With strata most persons of the model are counts: the summary must not
+// call them agents (the calibrated world runs this way).
+TEST_F(CliTest, TheSummarySaysWhetherThePersonsAreAgentsOrCounts) {
+  write("tiny.toml", kTinyScenario);
+  const Outcome agents =
+      tipsim({"run", "tiny.toml", "-o", "agents.h5", "--set", "population.scale=10", "--quiet"});
+  ASSERT_EQ(agents.exit_code, 0) << agents.err;
+  EXPECT_TRUE(contains(agents.out, "30,000 people (3,000 agents)")) << agents.out;
+  const Outcome strata = tipsim({"run", "tiny.toml", "-o", "strata.h5", "--set", "population.scale=10",
+                                 "--set", "population.untouched_in_strata=true", "--quiet"});
+  ASSERT_EQ(strata.exit_code, 0) << strata.err;
+  EXPECT_TRUE(contains(strata.out, "30,000 people (3,000 persons of the model, the untouched as counts)"))
+      << strata.out;
+  EXPECT_FALSE(contains(strata.out, "agents)")) << strata.out;
+}
+
 TEST_F(CliTest, RunWritesToRunsFolderByDefault) {
   write("tiny.toml", kTinyScenario);
   const Outcome outcome = tipsim({"run", "tiny.toml", "--steps", "5", "--quiet"});

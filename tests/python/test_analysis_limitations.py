@@ -211,7 +211,7 @@ def test_the_report_of_a_calibrated_world_names_its_calibration_and_scale(world_
     assert f"calibrated to the {target_count()} real-world targets of analysis/data/calibration_targets.csv" in text
     assert "docs/calibration.md" in text
     assert "illustrative" not in text
-    assert "The model ran one agent for 7,750 people" in text and "integer noise" in text
+    assert "The model ran one agent for 1,000 people" in text and "integer noise" in text
     assert "3 replicates per point" in text
     with open_run(world_comparison) as run:
         revision = run.provenance["source_revision"]
@@ -264,7 +264,7 @@ def test_every_figure_carries_the_footer(world_comparison, name):
         notes = P.run_notes(run)
         fig = FIGURES_OF_A_COMPARISON[name](run)
     assert "built on world_baseline, calibrated to" in notes.footer[0]
-    assert "1 agent = 7,750 people" in notes.footer[0]
+    assert "1 agent = 1,000 people" in notes.footer[0]
     assert notes.footer[1].startswith(f"tipsim {run.provenance['program_version']} "
                                       f"(rev {run.provenance['source_revision']})")
     assert "seed 20221" in notes.footer[1] and "2 points × 3 replicates" in notes.footer[1]

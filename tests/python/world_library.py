@@ -39,37 +39,41 @@ CALIBRATION_REPLICATES = 20
 
 # (scenario, reference, figure, expected sign of scenario - reference, pairs).
 # Pairs: enough that the claim passes the Holm-corrected one-sided paired
-# t-test of test_scenario_library.py with room (checked over disjoint sets of
-# replicates, not only the first: a margin of at least 0.7 in t in the
-# worst); weak effects on small observed counts need more. The claims with 6
-# pairs were checked on three disjoint sets of 6 against the strictest Holm
-# level (0.05 / 24: t > 4.98 with 5 degrees of freedom): worst margin +3.45.
+# t-test of test_scenario_library.py with room, checked on a seed that is
+# neither the fit's nor the held-out one (4242, 24 replicates of every
+# scenario) over disjoint sets of replicates, not only the first, against
+# the strictest Holm level (0.05 / 24): the claims with 6 pairs on four sets
+# of 6 (t > 4.98 with 5 degrees of freedom; worst margin +7.66), those with
+# 8 on three sets of 8 (worst +1.72, where sets of 6 fell to +0.29); victims
+# punished under non-punishment everywhere, a few thousand people against
+# the baseline's non-punishment in most regions, on the first and last 16
+# (+5.74 and +1.73; sets of 12: +0.91).
 DIRECTIONS = [
-    ("world_prosecution_surge", "world_baseline", "convictions", +1, 10),
-    ("world_protection_surge", "world_baseline", "identified", +1, 14),
-    ("world_protection_surge", "world_baseline", "protection_entries", +1, 10),
+    ("world_prosecution_surge", "world_baseline", "convictions", +1, 6),
+    ("world_protection_surge", "world_baseline", "identified", +1, 8),
+    ("world_protection_surge", "world_baseline", "protection_entries", +1, 6),
     ("world_prevention_surge", "world_baseline", "recruitments", -1, 6),
     ("world_prevention_surge", "world_baseline", "exploited_mean", -1, 6),
-    ("world_partnership_on", "world_baseline", "identified", +1, 10),
-    ("world_partnership_on", "world_baseline", "victim_identification_rate", +1, 14),
-    ("world_partnership_off", "world_baseline", "identified", -1, 14),
-    ("world_prosecution_with_protection", "world_prosecution_surge", "victims_cooperating", +1, 10),
-    ("world_prosecution_without_protection", "world_prosecution_with_protection", "victims_cooperating", -1, 10),
-    ("world_prosecution_without_protection", "world_prosecution_with_protection", "convictions", -1, 20),
-    ("world_arrests_without_demand_reduction", "world_baseline", "traffickers_replacing", +1, 10),
+    ("world_partnership_on", "world_baseline", "identified", +1, 6),
+    ("world_partnership_on", "world_baseline", "victim_identification_rate", +1, 6),
+    ("world_partnership_off", "world_baseline", "identified", -1, 6),
+    ("world_prosecution_with_protection", "world_prosecution_surge", "victims_cooperating", +1, 6),
+    ("world_prosecution_without_protection", "world_prosecution_with_protection", "victims_cooperating", -1, 6),
+    ("world_prosecution_without_protection", "world_prosecution_with_protection", "convictions", -1, 8),
+    ("world_arrests_without_demand_reduction", "world_baseline", "traffickers_replacing", +1, 6),
     ("world_arrests_with_demand_reduction", "world_arrests_without_demand_reduction", "traffickers_replacing", -1,
-     24),
-    ("world_arrests_with_demand_reduction", "world_arrests_without_demand_reduction", "exploited_mean", -1, 10),
+     8),
+    ("world_arrests_with_demand_reduction", "world_arrests_without_demand_reduction", "exploited_mean", -1, 6),
     ("world_demand_reduction", "world_baseline", "recruitments", -1, 6),
     ("world_demand_reduction", "world_baseline", "exploited_mean", -1, 6),
     ("world_fee_ban", "world_baseline", "debt_bonded_share_of_labour", -1, 6),
     ("world_fee_ban", "world_baseline", "recruitments_deceptive", -1, 6),
     ("world_non_punishment_everywhere", "world_baseline", "victims_punished", -1, 16),
-    ("world_non_punishment_nowhere", "world_baseline", "victims_punished", +1, 10),
-    ("world_non_punishment_nowhere", "world_baseline", "protection_entries", -1, 10),
+    ("world_non_punishment_nowhere", "world_baseline", "victims_punished", +1, 6),
+    ("world_non_punishment_nowhere", "world_baseline", "protection_entries", -1, 6),
     ("world_budget_prosecution_weighted", "world_budget_even", "convictions", +1, 6),
     ("world_budget_protection_weighted", "world_budget_even", "protection_entries", +1, 6),
-    ("world_budget_prevention_weighted", "world_budget_even", "awareness_mean", +1, 10),
+    ("world_budget_prevention_weighted", "world_budget_even", "awareness_mean", +1, 6),
 ]
 
 

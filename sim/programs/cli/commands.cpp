@@ -161,6 +161,7 @@ RunFacts facts_for(const output::RunFileInfo& info, const std::string& output_pa
       std::min<std::int64_t>(first.get_int(Param::scenario_burn_in_steps), first.steps() - 1);
   facts.step_days = first.get(Param::scenario_step_days);
   facts.population = first.get(Param::population_size);
+  facts.in_strata = first.get(Param::population_untouched_in_strata) != 0;
   facts.display = Display{first.get(Param::population_scale), agent_units};
   facts.wall_seconds = wall_seconds;
   facts.runs_resumed = runs_resumed;

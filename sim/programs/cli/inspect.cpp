@@ -65,8 +65,9 @@ void print_provenance(const output::RunFileContents& f, const std::string& path)
   print_field("steps", number_text(f.number("steps")) + " of " + number_text(f.number("step_days")) +
                            " days, burn-in " + number_text(f.number("burn_in_steps")) + " steps");
   print_field("population", number_text(f.number("population_size") * f.number("population_scale")) +
-                                " people: " + number_text(f.number("population_size")) + " person agents, " +
-                                number_text(f.number("population_scale")) + " real people per agent");
+                                " people: " + number_text(f.number("population_size")) +
+                                " persons of the model, " + number_text(f.number("population_scale")) +
+                                " real people each");
   print_field("regions",
               join(f.labels.count("region") ? f.labels.at("region") : std::vector<std::string>{}, ", "));
   print_field("re-run with", "tipsim run --from " + shell_word(path));

@@ -122,8 +122,12 @@ static std::string period_text(const RunFacts& facts) {
 
 static std::string population_text(const RunFacts& facts) {
   const double people = facts.population * facts.display.scale;
-  if (facts.display.scale == 1) return format_figure(people) + " people (one agent each)";
-  return format_figure(people) + " people (" + format_figure(facts.population) + " agents)";
+  // With strata most persons are counts, not agents: say so rather than call them agents.
+  if (facts.display.scale == 1)
+    return format_figure(people) + (facts.in_strata ? " people (the untouched as counts, the rest agents)"
+                                                    : " people (one agent each)");
+  return format_figure(people) + " people (" + format_figure(facts.population) +
+         (facts.in_strata ? " persons of the model, the untouched as counts)" : " agents)");
 }
 
 double quantile(std::vector<double> values, double q) {

@@ -34,8 +34,9 @@ struct RunFacts {
   std::int64_t steps = 0;
   std::int64_t burn_in_steps = 0;
   double step_days = 7;
-  double population = 0;  // person agents
-  Display display;        // real people per agent, and whether counts show agents
+  double population = 0;   // persons of the model, each standing for display.scale people
+  bool in_strata = false;  // population.untouched_in_strata: the untouched are counts, not agents
+  Display display;         // real people per agent, and whether counts show agents
   double wall_seconds = 0;
   std::size_t runs_resumed = 0;      // runs the resumed file already held (not run again)
   int ranks = 1;                     // MPI ranks that ran the runs
