@@ -3,6 +3,10 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <exception>
 #include <future>
@@ -17,6 +21,17 @@
 namespace tipsim {
 
 namespace {
+
+// glibc keeps what a thread frees in that thread's arena, where a run on
+// another thread cannot reuse it: a finished run's state and series would
+// stay resident beside the runs that follow (17 MiB of 83 in a comparison
+// of the calibrated world on two threads). Handing it back keeps memory to
+// the runs at once, which is what the memory estimate counts.
+void release_freed_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 // Hands finished runs to the sink in the order they were taken from the
 // queue (tickets 0, 1, 2, ...), whatever order they finish in.
@@ -295,6 +310,7 @@ ExperimentStatus run_experiment(const std::vector<Scenario>& points, const Exper
       if (!failure) failure = std::current_exception();
       stop = true;
     }
+    release_freed_memory();
   };
 
   // Each worker takes the next run from the queue, so runs finish roughly
