@@ -70,16 +70,20 @@ inline double step_probability(double hazard_per_year, double step_years) {
   return -std::expm1(-hazard_per_year * step_years);
 }
 
-// A person's awareness now: the regional base plus a campaign boost that
-// decays exponentially since it was last set.
-inline double awareness_now(const Model& model, const State& state, std::uint32_t person) {
+// A person's campaign boost now: as last set, decayed exponentially since.
+inline double awareness_boost_now(const Model& model, const State& state, std::uint32_t person) {
   const auto& p = state.persons;
-  const double base = levers(state, p.home_region[person])[Param::population_awareness_base];
   const double boost = p.awareness_boost[person];
-  if (boost == 0.0) return base;
+  if (boost == 0.0) return 0.0;
   const double years = (state.step - p.awareness_step[person]) * model.step_years;
   const double decay = model.scenario.get(Param::prevention_awareness_decay_per_year);
-  return std::min(1.0, base + boost * std::exp(-decay * years));
+  return boost * std::exp(-decay * years);
+}
+// A person's awareness now: the regional base plus their boost.
+inline double awareness_now(const Model& model, const State& state, std::uint32_t person) {
+  const double base = levers(state, state.persons.home_region[person])[Param::population_awareness_base];
+  const double boost = awareness_boost_now(model, state, person);
+  return boost == 0.0 ? base : std::min(1.0, base + boost);
 }
 inline void set_awareness(State& state, std::uint32_t person, double awareness) {
   const double base = levers(state, state.persons.home_region[person])[Param::population_awareness_base];

@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "model_math.hpp"
+#include "person_ops.hpp"
 
 namespace tipsim {
 
@@ -240,11 +241,8 @@ Stratum stratum_of(const Model& model, const State& state, std::uint32_t i) {
   const std::vector<double>& q = model.regions[r].vulnerability_quantiles;
   std::uint32_t bin = 0;
   while (bin + 1 < model.vulnerability_bins && q[(bin + 1) * Model::kQuantilesPerBin] <= vulnerability) ++bin;
-  double boost = p.awareness_boost[i];
-  if (boost > 0)
-    boost *= std::exp(-model.scenario.get(Param::prevention_awareness_decay_per_year) *
-                      (state.step - p.awareness_step[i]) * model.step_years);
-  return Stratum{traits, static_cast<std::uint8_t>(bin), boost_level(model, boost, state.step), 1};
+  return Stratum{traits, static_cast<std::uint8_t>(bin),
+                 boost_level(model, awareness_boost_now(model, state, i), state.step), 1};
 }
 
 // A region's member list back in id order and without the vacated ids
