@@ -40,8 +40,10 @@ CALIBRATION_REPLICATES = 20
 # (scenario, reference, figure, expected sign of scenario - reference, pairs).
 # Pairs: enough that the claim passes the Holm-corrected one-sided paired
 # t-test of test_scenario_library.py with room, checked on a seed that is
-# neither the fit's nor the held-out one (4242, 24 replicates of every
-# scenario) over disjoint sets of replicates, not only the first, against
+# neither the fit's nor the held-out one (`tipsim compare` of world_baseline
+# and every other world_*.toml, --seed 4242 --replicates 24, each claim's
+# paired t as test_scenario_library.py computes it) over disjoint sets of
+# replicates, not only the first, against
 # the strictest Holm level (0.05 / 24): the claims with 6 pairs on four sets
 # of 6 (t > 4.98 with 5 degrees of freedom; worst margin +7.66), those with
 # 8 on three sets of 8 (worst +1.72, where sets of 6 fell to +0.29); victims
