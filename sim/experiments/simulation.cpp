@@ -1,5 +1,7 @@
 #include "simulation.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -270,6 +272,24 @@ std::uint64_t estimate_replicate_bytes(const Scenario& scenario) {
   const double involved_bytes = 2 * 0.02 * persons * 4;
   return static_cast<std::uint64_t>(persons * Persons::bytes_per_person() + traffickers * trafficker_bytes +
                                     involved_bytes + series_bytes);
+}
+
+namespace {
+
+// The bytes the heap holds in use (every arena).
+double heap_in_use() { return static_cast<double>(mallinfo2().uordblks); }
+
+}  // namespace
+
+std::uint64_t estimate_point_bytes(const Scenario& point) {
+  const double before = heap_in_use();
+  const Model model = compile_model(point);
+  const double model_bytes = std::max(0.0, heap_in_use() - before);
+  const Scenario copy = point;
+  const double scenario_bytes = std::max(0.0, heap_in_use() - before - model_bytes);
+  // The model holds one copy of the scenario; the experiment and the run
+  // file's writer one each.
+  return static_cast<std::uint64_t>(model_bytes + 2 * scenario_bytes);
 }
 
 }  // namespace tipsim

@@ -95,4 +95,9 @@ std::string fork_refusal(const Scenario& parent, const Scenario& changed);
 // adds is estimate_recording()'s.
 std::uint64_t estimate_replicate_bytes(const Scenario& scenario);
 
+// Memory a point of an experiment holds for the whole experiment, in bytes:
+// its scenario (the experiment's, the run file's and its model's copies) and
+// its compiled model, measured on this point as the heap they take.
+std::uint64_t estimate_point_bytes(const Scenario& point);
+
 }  // namespace tipsim

@@ -27,18 +27,19 @@ void compile_vulnerability_quantiles(const ParamValues& levers, std::uint32_t bi
   // 0.2 s for the world): every point of a comparison and every pilot of the
   // memory estimate compiles the same shapes, so each is computed once.
   static std::mutex mutex;
-  static std::map<std::tuple<double, double, std::uint32_t>, std::vector<double>> computed;
+  static std::map<std::tuple<double, double, std::uint32_t>, std::shared_ptr<const std::vector<double>>>
+      computed;
   const std::lock_guard lock(mutex);
   auto [found, inserted] = computed.try_emplace({alpha, beta, points});
-  std::vector<double>& q = found->second;
   if (inserted) {
-    q.resize(points + 1);
-    q.front() = 0.0;
-    q.back() = 1.0;
+    auto q = std::make_shared<std::vector<double>>(points + 1);
+    q->front() = 0.0;
+    q->back() = 1.0;
     for (std::uint32_t k = 1; k < points; ++k)
-      q[k] = boost::math::ibeta_inv(alpha, beta, static_cast<double>(k) / points);
+      (*q)[k] = boost::math::ibeta_inv(alpha, beta, static_cast<double>(k) / points);
+    found->second = std::move(q);
   }
-  rm.vulnerability_quantiles = q;
+  rm.vulnerability_quantiles = found->second;
 }
 
 // Persons sorted by home region, each region's share of the population.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "metrics.hpp"
@@ -24,8 +25,10 @@ struct RegionModel {
   double people = 0;               // the real people they stand for: population x population.scale
   // With strata: the step-0 vulnerability distribution's quantiles at
   // kQuantilesPerBin points a bin (bins x kQuantilesPerBin + 1 values, from
-  // 0 to 1), which a stratum's bin and a person's draw within it read.
-  std::vector<double> vulnerability_quantiles;
+  // 0 to 1), which a stratum's bin and a person's draw within it read;
+  // shared by every model compiled from the same shape (a comparison's
+  // points, the memory estimate's pilots).
+  std::shared_ptr<const std::vector<double>> vulnerability_quantiles;
   double vulnerability_alpha = 1, vulnerability_beta = 1;  // that distribution's Beta shape
 };
 

@@ -52,7 +52,7 @@ std::vector<double> bin_shares(const Model& model, const ParamValues& lv, std::s
       sd == initial[Param::population_vulnerability_sd])
     return std::vector<double>(bins, 1.0 / bins);
   const auto [alpha, beta] = beta_shape(mean, sd);
-  const std::vector<double>& q = model.regions[region].vulnerability_quantiles;
+  const std::vector<double>& q = *model.regions[region].vulnerability_quantiles;
   std::vector<double> shares(bins);
   double below = 0;
   for (std::uint32_t j = 0; j < bins; ++j) {
@@ -125,7 +125,7 @@ double stratum_awareness(const Model& model, const State& state, std::size_t reg
 
 double stratum_vulnerability(const Model& model, std::size_t region, const Stratum& s, double u) {
   const RegionModel& rm = model.regions[region];
-  const std::vector<double>& q = rm.vulnerability_quantiles;
+  const std::vector<double>& q = *rm.vulnerability_quantiles;
   const double at = (s.vulnerability_bin + u) * Model::kQuantilesPerBin;
   const auto k = std::min(static_cast<std::size_t>(at), q.size() - 2);
   // The tails, where the quantile function bends most, exactly; linear
@@ -238,7 +238,7 @@ Stratum stratum_of(const Model& model, const State& state, std::uint32_t i) {
   if (p.flags[i] & person_flag::kCriminalised) traits |= stratum_trait::kCriminalised;
   const double cut = p.empowered[i] ? 1.0 - model.scenario.get(Param::prevention_empowerment_effect) : 1.0;
   const double vulnerability = cut > 0 ? p.vulnerability[i] / cut : 0.0;
-  const std::vector<double>& q = model.regions[r].vulnerability_quantiles;
+  const std::vector<double>& q = *model.regions[r].vulnerability_quantiles;
   std::uint32_t bin = 0;
   while (bin + 1 < model.vulnerability_bins && q[(bin + 1) * Model::kQuantilesPerBin] <= vulnerability) ++bin;
   return Stratum{traits, static_cast<std::uint8_t>(bin),

@@ -379,7 +379,11 @@ void write_sweep_group(Layout& w) {
                     w.path);
   sweep.index_dimension("point", w.points, "sweep point (a plain run has one)", "1");
   std::vector<std::string> tomls;
-  for (const Scenario& p : w.info.points) tomls.push_back(resolved_toml(p));
+  // Held for every point at once: no spare capacity.
+  for (const Scenario& p : w.info.points) {
+    tomls.push_back(resolved_toml(p));
+    tomls.back().shrink_to_fit();
+  }
   sweep.strings("resolved_toml", {"point"}, tomls, "fully resolved scenario of each point as TOML");
   std::string definition;
   for (const VaryAxis& axis : w.info.sweep_axes) definition += axis.definition + "\n";

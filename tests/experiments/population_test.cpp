@@ -309,7 +309,7 @@ TEST(Population, ARecoveredSurvivorGoesBackToTheStrataWithTheirHistory) {
   p.empowered[i] = 1;
   const double cut = 1.0 - model.scenario.get(Param::prevention_empowerment_effect);
   // Just above the edge of bin 3 before the cut, boosted by 0.3 five steps ago.
-  const std::vector<double>& q = model.regions[r].vulnerability_quantiles;
+  const std::vector<double>& q = *model.regions[r].vulnerability_quantiles;
   p.vulnerability[i] = static_cast<float>(q[3 * Model::kQuantilesPerBin] * 1.001 * cut);
   p.awareness_boost[i] = 0.3f;
   p.awareness_step[i] = state.step - 5;

@@ -211,7 +211,8 @@ TEST(Limits, ARunTooLargeForMemoryIsRefusedWithTheEstimate) {
 // kernel's peak resident set), at the extremes of what decides it: a
 // program that holds almost nothing, millions of persons, two replicates
 // at once, a comparison whose arms fork from a shared burn-in, checkpoints,
-// a world whose untouched people are counts in strata.
+// a sweep of many points, a world whose untouched people are counts in
+// strata.
 TEST(Limits, TheMemoryEstimateIsWithinAQuarterOfThePeak) {
   // The requirement on the estimate: within 25 % of the peak, either way.
   constexpr double kMostError = 0.25;
@@ -239,6 +240,11 @@ start_step = 26
        {"compare", "scenario.toml", "arm.toml", "--set", "population.size=2000000"}},
       {"checkpoints",
        {"run", "scenario.toml", "--set", "population.size=1000000", "--checkpoint-every", "13"}},
+      // Many points of a small world: what every point holds throughout (its scenario, its model, the
+      // run file's index of its runs) outweighs the replicates.
+      {"a sweep of 1 000 points",
+       {"sweep", "scenario.toml", "--vary", "policy.prosecution.investigators_per_100k*=0.5:2:1000",
+        "--replicates", "1"}},
       // The untouched in strata: the estimate's pilot, grown to the run, against a world whose agents
       // (some 300 000 victims and 150 000 traffickers) outweigh the program.
       {"50 M persons, the untouched in strata",

@@ -267,13 +267,23 @@ struct ExperimentPlan {
   double runs = 0;                 // points x replicates
   double per_replicate_bytes = 0;  // memory of the largest point's replicate
   std::size_t concurrent = 0;      // replicates in memory at once
-  double needed_bytes = 0;         // the program and its concurrent replicates
+  double points_bytes = 0;         // the points' scenarios and models, held throughout
+  double needed_bytes = 0;         // the program, the points and the concurrent replicates
 };
 
 // The program's own memory beside its replicates: code, HDF5, TBB, the run
 // file's buffers (26 MiB resident at the peak for a run of 2 000 persons,
 // 2026-12-05).
 constexpr double kProgramBytes = 28.0 * 1024 * 1024;
+// The run file's index of its chunks, which HDF5 holds in memory as runs are
+// written: a run is a chunk of every series, 12 KiB for the 63 series, up to
+// what HDF5's metadata cache keeps (measured with 200 to 2 000 runs of 52 to
+// 300 steps, 2026-12-06: about 10 MiB held at 2 000 runs).
+constexpr double kRunFileBytesPerRun = 12.0 * 1024;
+constexpr double kRunFileMostBytes = 16.0 * 1024 * 1024;
+// The resolved scenarios' text in memory while the run file is created: the
+// strings and HDF5's copy.
+constexpr double kLayoutCopies = 1.35;
 
 // Plan: reads --max-output, estimates what the event log and snapshots add
 // (printed) and the memory the runs need. Nothing when --max-output is not
@@ -362,8 +372,17 @@ std::optional<ExperimentPlan> plan_experiment(output::RunFileInfo& info, const R
   for (const auto& [leader, size] : family_size) largest_family = std::max(largest_family, size);
   const std::size_t burn_ins =
       largest_family > 0 ? (plan.concurrent + largest_family - 1) / largest_family : std::size_t{0};
+  // Every point's scenario and model live for the whole experiment: measured on the first, as
+  // the points of one experiment have the same shape.
+  plan.points_bytes =
+      static_cast<double>(estimate_point_bytes(info.points.front())) * static_cast<double>(points);
+  // Before any replicate runs, creating the run file holds every point's resolved scenario as TOML
+  // at once, and HDF5 a copy of some of it in its heap (a third, measured with 1 000 points).
+  const double layout_bytes = kLayoutCopies * static_cast<double>(resolved_toml(info.points.front()).size()) *
+                              static_cast<double>(points);
   plan.needed_bytes =
-      kProgramBytes + plan.per_replicate_bytes * static_cast<double>(plan.concurrent + burn_ins);
+      kProgramBytes + plan.points_bytes + std::min(kRunFileBytesPerRun * plan.runs, kRunFileMostBytes) +
+      std::max(layout_bytes, plan.per_replicate_bytes * static_cast<double>(plan.concurrent + burn_ins));
   return plan;
 }
 
@@ -388,8 +407,10 @@ int check_experiment(const output::RunFileInfo& info, const ExperimentPlan& plan
     memory_problem =
         "not enough memory: this run needs about " + format_bytes(plan.needed_bytes) + " (" +
         format_bytes(plan.per_replicate_bytes) + " per replicate x " + std::to_string(plan.concurrent) +
-        " replicates at once, and " + format_bytes(kProgramBytes) + " for the program) but only " +
-        format_bytes(*available) + " is available; lower population.size, --threads or --replicates" +
+        " replicates at once, " + format_bytes(plan.points_bytes) + " for " +
+        format_figure(static_cast<double>(info.points.size())) + " points' scenarios and models, and " +
+        format_bytes(kProgramBytes) + " for the program) but only " + format_bytes(*available) +
+        " is available; lower population.size, --threads or --replicates" +
         (recording.events || recording.snapshot_every > 0 ? ", or record fewer events or snapshots" : "");
   // Each rank has its own machine's memory: all stop when one lacks it.
   if (fails_anywhere(!memory_problem.empty())) {
