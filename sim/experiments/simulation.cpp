@@ -282,6 +282,9 @@ double heap_in_use() { return static_cast<double>(mallinfo2().uordblks); }
 }  // namespace
 
 std::uint64_t estimate_point_bytes(const Scenario& point) {
+  // A first compilation computes what models of the same shape share
+  // (compile_vulnerability_quantiles), which no point holds on its own.
+  { const Model shared = compile_model(point); }
   const double before = heap_in_use();
   const Model model = compile_model(point);
   const double model_bytes = std::max(0.0, heap_in_use() - before);

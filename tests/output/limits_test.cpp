@@ -198,6 +198,7 @@ TEST(Limits, ARunTooLargeForMemoryIsRefusedWithTheEstimate) {
   EXPECT_TRUE(contains(outcome.err, "TiB") || contains(outcome.err, "PiB")) << outcome.err;
   EXPECT_TRUE(contains(outcome.err, "available")) << outcome.err;
   EXPECT_TRUE(contains(outcome.err, "per replicate x 16 replicates at once")) << outcome.err;
+  EXPECT_TRUE(contains(outcome.err, "for the scenario and its model")) << outcome.err;
   EXPECT_TRUE(outcome.out.empty()) << outcome.out;
   EXPECT_TRUE(folder.entries("out").empty());
   // Refused before anything was allocated.

@@ -408,8 +408,10 @@ int check_experiment(const output::RunFileInfo& info, const ExperimentPlan& plan
         "not enough memory: this run needs about " + format_bytes(plan.needed_bytes) + " (" +
         format_bytes(plan.per_replicate_bytes) + " per replicate x " + std::to_string(plan.concurrent) +
         " replicates at once, " + format_bytes(plan.points_bytes) + " for " +
-        format_figure(static_cast<double>(info.points.size())) + " points' scenarios and models, and " +
-        format_bytes(kProgramBytes) + " for the program) but only " + format_bytes(*available) +
+        (info.points.size() == 1
+             ? std::string("the scenario and its model")
+             : format_figure(static_cast<double>(info.points.size())) + " points' scenarios and models") +
+        ", and " + format_bytes(kProgramBytes) + " for the program) but only " + format_bytes(*available) +
         " is available; lower population.size, --threads or --replicates" +
         (recording.events || recording.snapshot_every > 0 ? ", or record fewer events or snapshots" : "");
   // Each rank has its own machine's memory: all stop when one lacks it.
