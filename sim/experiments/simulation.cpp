@@ -1,6 +1,8 @@
 #include "simulation.hpp"
 
+#if defined(__GLIBC__)
 #include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <charconv>
@@ -276,8 +278,15 @@ std::uint64_t estimate_replicate_bytes(const Scenario& scenario) {
 
 namespace {
 
-// The bytes the heap holds in use (every arena).
-double heap_in_use() { return static_cast<double>(mallinfo2().uordblks); }
+// The bytes the heap holds in use (every arena); 0 where the C library
+// cannot say, so that nothing is counted per point there.
+double heap_in_use() {
+#if defined(__GLIBC__)
+  return static_cast<double>(mallinfo2().uordblks);
+#else
+  return 0.0;
+#endif
+}
 
 }  // namespace
 
