@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <numeric>
@@ -454,6 +455,16 @@ void check_readable(const std::string& path, bool unfinished) {
   }
 }
 
+// A format version as the file holds it: a whole number as one, anything
+// else (a damaged file's 8e118, 2.5) as written, never cast out of range.
+std::string version_text(double version) {
+  if (version == std::floor(version) && std::abs(version) < 1e15)
+    return std::to_string(static_cast<long long>(version));
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", version);
+  return text;
+}
+
 // Identifies the file before reading anything else, so a foreign or newer
 // file is refused with a message that says so; returns its format version.
 int check_format(hid_t f, const std::string& path) {
@@ -471,9 +482,8 @@ int check_format(hid_t f, const std::string& path) {
                       ": tipsim run file format version 1, written by an older tipsim whose money was in "
                       "agent units (divided by population.scale); run the scenario again with this tipsim");
   if (version != std::floor(version) || version < kOldestFormatVersion || version > kFormatVersion) {
-    std::string message = path + ": tipsim run file format version " +
-                          std::to_string(static_cast<long long>(version)) + " cannot be read by tipsim " +
-                          tipsim::version() + ", which reads format version " +
+    std::string message = path + ": tipsim run file format version " + version_text(version) +
+                          " cannot be read by tipsim " + tipsim::version() + ", which reads format version " +
                           std::to_string(kFormatVersion);
     if (version > kFormatVersion) message += "; use a newer tipsim";
     throw FormatError(message);
