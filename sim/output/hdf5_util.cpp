@@ -243,6 +243,13 @@ double read_number_attribute(hid_t object, const char* name, const std::string& 
   if ((type_class != H5T_INTEGER && type_class != H5T_FLOAT) ||
       H5Sget_simple_extent_npoints(space.get()) != 1)
     throw OutputError(path + ": " + what + " is not a single number");
+  // A damaged type whose bits lie beyond its bytes (a precision of 65 343
+  // bits in 8 bytes, say) makes HDF5's conversion write past the value.
+  const std::size_t bytes = H5Tget_size(type.get());
+  const std::size_t bits = H5Tget_precision(type.get()) + H5Tget_offset(type.get());
+  if (bytes == 0 || bytes > 16 || bits == 0 || bits > 8 * bytes)
+    throw OutputError(path + ": " + what + " has a damaged number type (" + std::to_string(bits) +
+                      " bits in " + std::to_string(bytes) + " bytes)");
   double value = 0;
   check_status(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value), path, "cannot read " + what);
   return value;

@@ -71,9 +71,6 @@ const std::map<std::string, std::string> kRunFileRefusals = {
      "'scenario/routes/share' claims 1099511627776 values"},
     {"event-log-events-event-a-scalar.h5", "'events/event' is not one-dimensional"},
     {"dimension-scale-series-age-a-scalar.h5", "'series/age' is not one-dimensional"},
-    // A damaged number type: HDF5 converts it to a different huge version
-    // at each read, which was once cast to an integer for the message.
-    {"format-version-8e118.h5", "cannot be read by tipsim"},
 };
 
 void replay_run_files(const std::string& folder, const std::map<std::string, std::string>& refusals = {}) {
