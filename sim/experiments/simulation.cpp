@@ -210,33 +210,31 @@ StrataPilot pilot_strata(const Scenario& scenario) {
     involved = std::max(involved, static_cast<double>(sim.state().involved.size()));
   }
   const double growth = steps > 0 ? static_cast<double>(scenario.steps()) / steps : 1.0;
-  // Agents stay until, recovered and reviewed, they go back to the strata:
-  // a mean stay of m steps (the recovery's mean time and the review's
-  // delay) holds inflow x m (1 - e^(-T/m)) of them after T steps, not the
-  // inflow's sum.
+  // Agents stay until, reviewed, they go back to the strata, recovered or
+  // not: a stay of m steps (the review's delay) holds inflow x m (1 -
+  // e^(-T/m)) of them after T steps, not the inflow's sum.
   const double step_years = scenario.step_years();
   const double recovery = scenario.get(Param::survivors_recovery_per_year) * step_years;
-  const double stay = recovery > 0
-                          ? 1.0 / recovery + scenario.get(Param::survivors_followup_years) / step_years
-                          : std::numeric_limits<double>::infinity();
-  const double held = std::isinf(stay) ? static_cast<double>(scenario.steps())
-                                       : stay * -std::expm1(-static_cast<double>(scenario.steps()) / stay);
+  const double review_steps = std::max(1.0, scenario.get(Param::survivors_followup_years) / step_years);
+  const double stay = review_steps;
+  const double held = stay * -std::expm1(-static_cast<double>(scenario.steps()) / stay);
   StrataPilot p;
   const double inflow =
       steps > 0 ? (static_cast<double>(sim.state().persons.size()) - agents_0) / steps : 0.0;
   p.agents = ratio * (agents_0 + inflow * held);
-  // The survivors' calendar: reviews wait their delay; recoveries (those of
-  // survivors trafficked again included, dropped only when due) their
-  // mean time, as the agents above.
+  // The survivors' calendar: reviews wait their delay; recoveries are
+  // scheduled only when due by the review (the later ones happen in the
+  // strata), so they wait at most as long (those of survivors trafficked
+  // again included, dropped only when due).
   double reviews = 0, recoveries = 0;
   for (const SurvivorEvent& e : sim.state().survivor_calendar.events())
     (e.kind == SurvivorEvent::Review ? reviews : recoveries) += 1;
-  const double review_steps = std::max(1.0, scenario.get(Param::survivors_followup_years) / step_years);
   const double run_steps = static_cast<double>(scenario.steps());
   if (steps > 0) {
-    const double reviews_held = std::min(run_steps, review_steps);
-    const double recoveries_held = recovery > 0 ? -std::expm1(-run_steps * recovery) / recovery : run_steps;
-    p.followups = ratio * (reviews / std::min<double>(steps, review_steps) * reviews_held +
+    const double held_at_most = std::min(run_steps, review_steps);
+    const double recoveries_held =
+        recovery > 0 ? std::min(held_at_most, -std::expm1(-run_steps * recovery) / recovery) : held_at_most;
+    p.followups = ratio * (reviews / std::min<double>(steps, review_steps) * held_at_most +
                            recoveries / steps * recoveries_held);
   }
   p.traffickers = ratio * traffickers;

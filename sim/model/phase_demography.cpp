@@ -142,9 +142,10 @@ void births_into_servitude(const Model& model, State& state, StepContext& ctx,
   state.involved.swap(merged);
 }
 
-// The untouched people of region r who leave the population at risk are
+// The people of region r's strata who leave the population at risk are
 // replaced by newcomers with fresh attributes (Binomial(n, turnover) of each
-// stratum; as many newcomers, drawn as at step 0 with the levers in force);
+// stratum, survivors still recovering among them no longer counted; as
+// many newcomers, drawn as at step 0 with the levers in force);
 // then Binomial(n, ageing) of each stratum of children grow up.
 void renew_strata(const Model& model, State& state, std::size_t r, double turnover, double ageing,
                   std::vector<Stratum>& moved) {
@@ -155,13 +156,16 @@ void renew_strata(const Model& model, State& state, std::size_t r, double turnov
   moved.clear();
   if (turnover > 0) {
     StrataHits leave(shared(StratumPass::TurnoverShared), turnover);
-    std::uint64_t leaving = 0;
+    std::uint64_t leaving = 0, recovering_left = 0;
     for (std::uint32_t k = 0; k < strata.size(); ++k) {
       Stream own = stratum_stream(model, state, Phase::Demography, StratumPass::Turnover, r, k);
       const std::uint64_t left = leave.hits(strata[k].people, own);
       strata[k].people -= left;
       leaving += left;
+      if (strata[k].traits & stratum_trait::kRecovering) recovering_left += left;
     }
+    std::uint32_t& recovering = state.regions[r].survivors_recovering;
+    recovering -= static_cast<std::uint32_t>(std::min<std::uint64_t>(recovering, recovering_left));
     Stream stream = shared(StratumPass::Newcomers);
     add_newcomers(model, state, r, leaving, stream, moved);
     merge_moved(strata, moved);
@@ -175,7 +179,7 @@ void renew_strata(const Model& model, State& state, std::size_t r, double turnov
       if (grown == 0) continue;
       strata[k].people -= grown;
       Stratum adult = strata[k];
-      adult.traits = static_cast<std::uint8_t>(adult.traits & ~stratum_trait::kChild);
+      adult.traits = static_cast<std::uint16_t>(adult.traits & ~stratum_trait::kChild);
       adult.people = grown;
       moved.push_back(adult);
     }

@@ -62,7 +62,7 @@ void reach_strata(const Model& model, State& state, std::size_t r, std::vector<S
     if (contacted == 0 && empowered_alone == 0) continue;
     const double a = stratum_awareness(model, state, r, s);
     const std::int32_t raised = boost_level(model, a + gain * (1.0 - a) - base, state.step);
-    const auto empowered_traits = static_cast<std::uint8_t>(s.traits | stratum_trait::kEmpowered);
+    const auto empowered_traits = static_cast<std::uint16_t>(s.traits | stratum_trait::kEmpowered);
     // Each kind of move in a list of its own, which stays in stratum order.
     auto move = [](std::vector<Stratum>& to, Stratum st) {
       if (st.people > 0) to.push_back(st);

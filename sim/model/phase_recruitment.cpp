@@ -405,7 +405,10 @@ void resolve_in_turns(const Model& model, State& state, StepContext& ctx, Recrui
     Stratum& s = state.strata[r][c.stratum];
     if (!(trees.total(r * kMethods + c.method, s.traits & stratum_trait::kFemale) > 0)) continue;
     const std::uint32_t person = materialise(model, state, r, s, c.vulnerability);
-    if (recruit(model, state, ctx, trees, RecruitIntent{person, c.method})) sc.new_involved.push_back(person);
+    if (recruit(model, state, ctx, trees, RecruitIntent{person, c.method}))
+      sc.new_involved.push_back(person);
+    else  // nothing happened to them after all: back to the strata at the step's end
+      sc.returning.push_back(person);
   }
   std::sort(sc.new_involved.begin(), sc.new_involved.end());
 }

@@ -6,9 +6,13 @@
 // record), drawn when they come home, after which the re-trafficking
 // multiplier no longer applies. The calendar holds the pending recoveries
 // and reviews, so the phase costs what is due, not the survivors' number.
-// With strata, a survivor recovered and with no review pending goes back to
-// the strata at the step's end (return_to_strata).
+// With strata, a survivor back home with no review pending goes back to the
+// strata at the step's end (return_to_strata), recovered or not, and those
+// who have not recovered recover there (recover_in_strata).
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -58,9 +62,68 @@ std::optional<std::int32_t> recovery_step(const Model& model, const State& state
   return state.step + std::max<std::int32_t>(1, static_cast<std::int32_t>(steps));
 }
 
+// The probability that a survivor at home who has not recovered recovers in
+// a step: the exponential time of recovery_step rounded up to whole steps
+// is a geometric number of steps with this success probability.
+double recovery_per_step(const Model& model, bool criminalised) {
+  const ParamValues& g = model.scenario.globals;
+  double hazard = g[Param::survivors_recovery_per_year];
+  if (criminalised) hazard *= g[Param::survivors_record_recovery_factor];
+  return hazard > 0 ? -std::expm1(-hazard * model.step_years) : 0.0;
+}
+
+// Survivors back in the strata who have not recovered: Binomial(n,
+// recovery_per_step) of each such stratum recover this step, counted by the
+// route of their last exit, and join the stratum without the trait. By the
+// geometric's lack of memory this is the agents' recovery, however long a
+// survivor had been home before going back.
+void recover_in_strata(const Model& model, State& state, StepContext& ctx) {
+  const double plain = recovery_per_step(model, false), with_record = recovery_per_step(model, true);
+  if (!(plain > 0) && !(with_record > 0)) return;
+  const std::size_t regions = state.strata.size();
+  std::vector<std::vector<Stratum>>& moved = ctx.scratch.strata_moved;
+  moved.resize(regions);
+  std::vector<std::array<std::uint64_t, kExitRoutes>> recovered(regions);
+  tbb::parallel_for(std::size_t{0}, regions, [&](std::size_t r) {
+    auto shared = [&](StratumPass pass) {
+      return stratum_stream(model, state, Phase::Survivors, pass, r, kRegionStream);
+    };
+    StrataHits hits_plain(shared(StratumPass::RecoveryShared), plain);
+    StrataHits hits_record(shared(StratumPass::RecoveryWithRecordShared), with_record);
+    std::vector<Stratum>& strata = state.strata[r];
+    std::uint64_t count = 0;
+    moved[r].clear();
+    for (std::uint32_t k = 0; k < strata.size(); ++k) {
+      Stratum& s = strata[k];
+      if (!(s.traits & stratum_trait::kRecovering)) continue;
+      Stream own = stratum_stream(model, state, Phase::Survivors, StratumPass::Recovery, r, k);
+      StrataHits& hits = s.traits & stratum_trait::kCriminalised ? hits_record : hits_plain;
+      const std::uint64_t n = hits.hits(s.people, own);
+      if (n == 0) continue;
+      s.people -= n;
+      Stratum well = s;
+      well.traits = static_cast<std::uint16_t>(well.traits & ~stratum_trait::kRecovering);
+      well.people = n;
+      moved[r].push_back(well);
+      if (const auto route = (s.traits & stratum_trait::kRouteMask) >> stratum_trait::kRouteShift)
+        recovered[r][static_cast<std::size_t>(route - 1)] += n;
+      count += n;
+    }
+    std::uint32_t& recovering = state.regions[r].survivors_recovering;
+    recovering -= static_cast<std::uint32_t>(std::min<std::uint64_t>(recovering, count));
+    merge_moved(strata, moved[r]);
+  });
+  for (std::size_t r = 0; r < regions; ++r)
+    for (std::size_t route = 0; route < kExitRoutes; ++route)
+      if (recovered[r][route] > 0)
+        ctx.metric(Metric::survivor_recoveries, r, route) += static_cast<double>(recovered[r][route]);
+}
+
 // This step's exits and returns home: the exits counted (and the returns
 // from abroad), a review scheduled for each exit, a recovery for each
-// survivor now home and recovering.
+// survivor now home and recovering. With strata, a survivor who would
+// recover only after their review goes back to the strata at it, not
+// recovered, and recovers there: their recovery is not scheduled.
 void follow_new_survivors(const Model& model, State& state, StepContext& ctx) {
   const auto& p = state.persons;
   const double followup = model.scenario.get(Param::survivors_followup_years) / model.step_years;
@@ -88,7 +151,12 @@ void follow_new_survivors(const Model& model, State& state, StepContext& ctx) {
     if (p.state[i] != static_cast<std::uint8_t>(PersonState::Free) || p.state_since[i] != state.step ||
         !(p.flags[i] & person_flag::kRecovering))
       continue;
-    if (const auto due = recovery_step(model, state, i))
+    const auto due = recovery_step(model, state, i);
+    // Leaving services with no review pending, they go back at once.
+    const std::int32_t returns =
+        left_services ? (p.reviews_pending[i] == 0 ? state.step : std::numeric_limits<std::int32_t>::max())
+                      : state.step + review_steps;
+    if (due && !(model.untouched_in_strata && *due > returns))
       schedule(state, SurvivorEvent{.due = *due,
                                     .person = i,
                                     .kind = SurvivorEvent::Recovery,
@@ -128,10 +196,32 @@ Followup followup_of(const Model& model, const State& state, std::uint32_t perso
   return outcome == SurvivorOutcome::Recovered ? Followup::Recovered : Followup::NotRecovered;
 }
 
+// With strata, a survivor still recovering at the review of the exit that
+// sent them home had their recovery left to the strata; if they cannot go
+// back yet (another review pending), it is drawn afresh from now, which by
+// the exponential's lack of memory is the same.
+void recover_later_if_kept(const Model& model, State& state, const SurvivorEvent& review) {
+  const auto& p = state.persons;
+  const std::uint32_t i = review.person;
+  if (!model.untouched_in_strata || review.route == static_cast<std::uint8_t>(ExitRoute::Protected) ||
+      p.state[i] != static_cast<std::uint8_t>(PersonState::Free) || p.state_since[i] != review.since ||
+      !(p.flags[i] & person_flag::kRecovering) || can_return_to_strata(state, i))
+    return;
+  if (const auto due = recovery_step(model, state, i))
+    schedule(state, SurvivorEvent{.due = *due,
+                                  .person = i,
+                                  .kind = SurvivorEvent::Recovery,
+                                  .route = review.route,
+                                  .times = 0,
+                                  .abroad = 0,
+                                  .since = review.since});
+}
+
 void review(const Model& model, State& state, StepContext& ctx, const SurvivorEvent& event) {
   std::uint8_t& pending = state.persons.reviews_pending[event.person];
   if (pending > 0 && pending < 255) --pending;
   note_if_returning(model, state, ctx, event.person);
+  recover_later_if_kept(model, state, event);
   const std::optional<SurvivorOutcome> outcome = outcome_of(state, event);
   if (!outcome) return;
   const std::size_t home = state.persons.home_region[event.person];
@@ -169,6 +259,7 @@ void run_due(const Model& model, State& state, StepContext& ctx) {
 }  // namespace
 
 void run_survivors(const Model& model, State& state, StepContext& ctx) {
+  if (model.untouched_in_strata) recover_in_strata(model, state, ctx);
   run_due(model, state, ctx);
   follow_new_survivors(model, state, ctx);
 }

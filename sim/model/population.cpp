@@ -28,7 +28,7 @@ double decay_per_step(const Model& model) {
 // Splits `count` people over the vulnerability bins with probabilities
 // `bin_share` (summing to 1), appending a stratum of `traits` for each bin
 // that gets someone.
-void split_over_bins(std::uint64_t count, std::uint8_t traits, const std::vector<double>& bin_share,
+void split_over_bins(std::uint64_t count, std::uint16_t traits, const std::vector<double>& bin_share,
                      Stream& stream, std::vector<Stratum>& strata) {
   double mass_left = 1.0;
   for (std::size_t j = 0; j < bin_share.size() && count > 0; ++j) {
@@ -217,25 +217,25 @@ std::uint32_t materialise(const Model& model, State& state, std::size_t region, 
 
 bool can_return_to_strata(const State& state, std::uint32_t i) {
   const Persons& p = state.persons;
-  return p.state[i] == static_cast<std::uint8_t>(PersonState::Free) &&
-         !(p.flags[i] & person_flag::kRecovering) && p.reviews_pending[i] == 0 &&
+  return p.state[i] == static_cast<std::uint8_t>(PersonState::Free) && p.reviews_pending[i] == 0 &&
          p.current_region[i] == p.home_region[i];
 }
 
 namespace {
 
-// The stratum that person i, free and recovered, joins: their traits and
+// The stratum that person i, free at home, joins: their traits and
 // history, the bin of their vulnerability (before empowerment's cut, as the
 // bins are of the step-0 distribution), the level of their campaign boost.
 Stratum stratum_of(const Model& model, const State& state, std::uint32_t i) {
   const Persons& p = state.persons;
   const std::size_t r = p.home_region[i];
-  auto traits = static_cast<std::uint8_t>(p.flags[i] & (stratum_trait::kFemale | stratum_trait::kChild));
+  auto traits = static_cast<std::uint16_t>(p.flags[i] & (stratum_trait::kFemale | stratum_trait::kChild));
   if (p.empowered[i]) traits |= stratum_trait::kEmpowered;
   const std::uint8_t route = p.survivor[i] & survivor_bits::kRouteMask;
-  traits |= static_cast<std::uint8_t>(route << stratum_trait::kRouteShift);
+  traits |= static_cast<std::uint16_t>(route << stratum_trait::kRouteShift);
   if (p.survivor[i] & survivor_bits::kAssisted) traits |= stratum_trait::kAssisted;
   if (p.flags[i] & person_flag::kCriminalised) traits |= stratum_trait::kCriminalised;
+  if (p.flags[i] & person_flag::kRecovering) traits |= stratum_trait::kRecovering;
   const double cut = p.empowered[i] ? 1.0 - model.scenario.get(Param::prevention_empowerment_effect) : 1.0;
   const double vulnerability = cut > 0 ? p.vulnerability[i] / cut : 0.0;
   const std::vector<double>& q = *model.regions[r].vulnerability_quantiles;

@@ -43,6 +43,9 @@ enum class StratumPass : std::uint32_t {
   EmpowermentShared = 8,
   TurnoverShared = 9,
   AgeingShared = 10,
+  Recovery = 11,
+  RecoveryShared = 12,
+  RecoveryWithRecordShared = 13,
 };
 
 // A stratum's stream in a pass: stratum `index` of region `region`'s list
@@ -152,8 +155,9 @@ DrawnPerson draw_person(State& state, std::size_t region, double u);
 std::uint32_t materialise(const Model& model, State& state, std::size_t region, Stratum& s,
                           double vulnerability);
 
-// Whether person i, a survivor, can go back to the strata: free at home,
-// recovered, no review of theirs pending (a review reads the person).
+// Whether person i can go back to the strata: free at home, no review of
+// theirs pending (a review reads the person). A survivor still recovering
+// goes back too, and recovers there (recover_in_strata).
 bool can_return_to_strata(const State& state, std::uint32_t i);
 // The step's end: the survivors in Scratch::returning who still can return
 // to the strata (docs/model.md, "The population"): each joins the stratum

@@ -318,31 +318,33 @@ struct Traffickers {
   }
 };
 
-// People nobody has touched yet, and survivors who have recovered, when
-// population.untouched_in_strata is on: counts by what the model reads of a
-// free person (population.hpp). The traits: person_flag's female and child
-// bits, kEmpowered, and the history a recovered survivor brings back
-// (docs/model.md, "The population"): the route of their last exit (0: never
-// trafficked), whether services assisted them, whether they were punished
-// as an offender.
+// People nobody has touched yet, and survivors back home with no review
+// pending, when population.untouched_in_strata is on: counts by what the
+// model reads of a free person (population.hpp). The traits: person_flag's
+// female and child bits, kEmpowered, and the history a survivor brings
+// back (docs/model.md, "The population"): the route of their last exit (0:
+// never trafficked), whether services assisted them, whether they were
+// punished as an offender, and whether they have not recovered yet.
 namespace stratum_trait {
-inline constexpr std::uint8_t kFemale = person_flag::kFemale;
-inline constexpr std::uint8_t kChild = person_flag::kChild;
-inline constexpr std::uint8_t kEmpowered = 1 << 2;
-inline constexpr std::uint8_t kRouteShift = 3;
-inline constexpr std::uint8_t kRouteMask = 0x7 << kRouteShift;  // ExitRoute + 1 of the last exit
-inline constexpr std::uint8_t kAssisted = 1 << 6;
-inline constexpr std::uint8_t kCriminalised = 1 << 7;
+inline constexpr std::uint16_t kFemale = person_flag::kFemale;
+inline constexpr std::uint16_t kChild = person_flag::kChild;
+inline constexpr std::uint16_t kEmpowered = 1 << 2;
+inline constexpr std::uint16_t kRouteShift = 3;
+inline constexpr std::uint16_t kRouteMask = 0x7 << kRouteShift;  // ExitRoute + 1 of the last exit
+inline constexpr std::uint16_t kAssisted = 1 << 6;
+inline constexpr std::uint16_t kCriminalised = 1 << 7;
+inline constexpr std::uint16_t kRecovering = 1 << 8;  // a survivor who has not recovered
 // The person flags a stratum's traits give its people.
-inline constexpr std::uint8_t person_flags(std::uint8_t traits) {
+inline constexpr std::uint8_t person_flags(std::uint16_t traits) {
   return static_cast<std::uint8_t>((traits & (kFemale | kChild)) |
-                                   (traits & kCriminalised ? person_flag::kCriminalised : 0));
+                                   (traits & kCriminalised ? person_flag::kCriminalised : 0) |
+                                   (traits & kRecovering ? person_flag::kRecovering : 0));
 }
 }  // namespace stratum_trait
 // The awareness level of a stratum without a campaign's boost.
 inline constexpr std::int32_t kNoBoost = std::numeric_limits<std::int32_t>::min();
 struct Stratum {
-  std::uint8_t traits = 0;                  // stratum_trait bits
+  std::uint16_t traits = 0;                 // stratum_trait bits
   std::uint8_t vulnerability_bin = 0;       // bin of the region's step-0 vulnerability distribution
   std::int32_t awareness_level = kNoBoost;  // log of the campaign boost referred to step 0, in levels
   std::uint64_t people = 0;                 // agents
@@ -408,8 +410,9 @@ struct RegionState {
   // Written by identification and protection: people identified as victims
   // who were not, in a shelter place here (counts: they are not agents).
   std::uint32_t non_victims_sheltered = 0;
-  std::uint64_t free_persons = 0;          // FREE persons whose home is here, agents and untouched
-  std::uint32_t survivors_recovering = 0;  // FREE survivors whose home is here, not recovered
+  std::uint64_t free_persons = 0;  // FREE persons whose home is here, agents and untouched
+  std::uint32_t survivors_recovering =
+      0;  // FREE survivors whose home is here, not recovered (agents and strata)
   std::uint32_t traffickers_active = 0;
   friend bool operator==(const RegionState&, const RegionState&) = default;
 };
@@ -425,13 +428,15 @@ struct State {
   // With population.untouched_in_strata: each region's untouched people,
   // sorted by (traits, bin, level), and the persons whose home is each
   // region, in id order between steps (they are agents from the moment
-  // something happened to them until, recovered, they return to a stratum).
+  // something happened to them until, back home with no review pending,
+  // they return to a stratum).
   // Both empty otherwise: every person is an agent from the start, and a
   // region's are a range of ids.
   std::vector<std::vector<Stratum>> strata;
   std::vector<std::vector<std::uint32_t>> members;
-  // With strata: the slots of survivors who recovered and went back to the
-  // strata, untouched and in no list, the last vacated taken first.
+  // With strata: the slots of survivors who went back to the strata (and
+  // of people who became agents for a recruitment that failed), untouched
+  // and in no list, the last vacated taken first.
   std::vector<std::uint32_t> vacant;
   // Written by the market (entry, desistance, release), exploitation
   // (profit), prosecution (evidence, sentences) and recruitment (victims).

@@ -180,13 +180,14 @@ std::vector<StateArray> state_arrays(const State& state) {
   }
   // The untouched people's strata (population.untouched_in_strata), region
   // by region; the agents' lists of each region follow from their homes.
-  std::vector<std::uint8_t> stratum_region, traits, bins;
+  std::vector<std::uint8_t> stratum_region, traits, recovering, bins;
   std::vector<std::int32_t> levels;
   std::vector<double> people;
   for (std::size_t r = 0; r < state.strata.size(); ++r)
     for (const Stratum& st : state.strata[r]) {
       stratum_region.push_back(static_cast<std::uint8_t>(r));
-      traits.push_back(st.traits);
+      traits.push_back(static_cast<std::uint8_t>(st.traits & 0xFF));
+      recovering.push_back(st.traits & stratum_trait::kRecovering ? 1 : 0);
       bins.push_back(st.vulnerability_bin);
       levels.push_back(st.awareness_level);
       people.push_back(static_cast<double>(st.people));
@@ -196,6 +197,8 @@ std::vector<StateArray> state_arrays(const State& state) {
       {"strata/traits", std::move(traits), 1,
        "1 female, 2 child, 4 empowered, 8 to 40 the route of the last exit + 1 times 8 (0: never "
        "trafficked), 64 assisted by services, 128 punished as an offender"});
+  arrays.push_back({"strata/recovering", std::move(recovering), 1,
+                    "1: survivors who have not recovered (the re-trafficking multiplier applies)"});
   arrays.push_back({"vacant", state.vacant, 1,
                     "slots of survivors gone back to the strata, untouched; the last is taken first"});
   arrays.push_back(
@@ -283,6 +286,10 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
   if (model.untouched_in_strata) {
     const auto& stratum_region = values<std::uint8_t>(arrays, "strata/region", strata);
     const auto& traits = values<std::uint8_t>(arrays, "strata/traits", strata);
+    // Checkpoints before "strata/recovering" held recovered survivors only.
+    const std::vector<std::uint8_t> recovering =
+        has(arrays, "strata/recovering") ? values<std::uint8_t>(arrays, "strata/recovering", strata)
+                                         : std::vector<std::uint8_t>(strata, 0);
     const auto& bins = values<std::uint8_t>(arrays, "strata/vulnerability_bin", strata);
     // Checkpoints before "strata/campaign_level" kept levels of 0.02.
     const bool levels_before = has(arrays, "strata/awareness_level") && !has(arrays, "strata/campaign_level");
@@ -299,8 +306,10 @@ State state_from_arrays(const Model& model, const std::vector<StateArray>& array
                                      ? static_cast<std::int32_t>(std::lround(
                                            levels[k] * (kAwarenessLevelWidthBefore / kAwarenessLevelWidth)))
                                      : levels[k];
+      const auto stratum_traits =
+          static_cast<std::uint16_t>(traits[k] | (recovering[k] ? stratum_trait::kRecovering : 0));
       state.strata[stratum_region[k]].push_back(
-          Stratum{traits[k], bins[k], level, static_cast<std::uint64_t>(people[k])});
+          Stratum{stratum_traits, bins[k], level, static_cast<std::uint64_t>(people[k])});
     }
     // Older levels that went to the same level make one stratum.
     if (levels_before)

@@ -55,6 +55,8 @@ struct Figures {
   double vulnerability = 0;  // mean over the recruits
   double female = 0, child = 0, empowered = 0, awareness = 0;  // shares and mean over the recruits
   double untouched_region_1 = 0;                               // free persons of region 1 at the end
+  double recovering = 0;  // mean survivors recovering per step after the burn-in
+  double recoveries = 0;  // survivors' recoveries after the burn-in
 };
 
 constexpr std::int32_t kBurnIn = 26;
@@ -92,8 +94,12 @@ Figures run_replicate(const Scenario& scenario, std::uint32_t replicate) {
         series.total(t, Metric::persons_by_state, static_cast<std::size_t>(PersonState::Exploited));
     for (std::size_t form = 0; form < kForms; ++form)
       f.identified += series.total(t, Metric::victims_identified_by_form, form);
+    f.recovering += series.total(t, Metric::survivors_recovering);
+    for (std::size_t route = 0; route < kExitRoutes; ++route)
+      f.recoveries += series.total(t, Metric::survivor_recoveries, route);
   }
   f.exploited /= static_cast<double>(series.steps() - burn_in);
+  f.recovering /= static_cast<double>(series.steps() - burn_in);
   f.recruitments = recruits;
   for (double* share : {&f.retrafficked, &f.vulnerability, &f.female, &f.child, &f.empowered, &f.awareness})
     *share /= std::max(1.0, recruits);
@@ -111,8 +117,9 @@ std::vector<Figures> run_replicates(const Scenario& scenario, std::uint32_t repl
 
 // The two populations run the same model: over 30 replicates each, every
 // figure of who is recruited (vulnerability, sex, age group, empowerment,
-// awareness, re-trafficking), of prevalence and of identifications agrees
-// within sampling error. The replicates of the two sides are independent
+// awareness, re-trafficking), of prevalence, of identifications and of the
+// survivors' recovery (most go back to the strata before they recover)
+// agrees within sampling error. The replicates of the two sides are independent
 // (different replicate numbers), as the two populations draw differently.
 TEST(Population, StrataRunTheSameModelAsEveryPersonAnAgent) {
   constexpr std::uint32_t kReplicates = 30;
@@ -135,6 +142,8 @@ TEST(Population, StrataRunTheSameModelAsEveryPersonAnAgent) {
   claim("share of recruits empowered", &Figures::empowered);
   claim("recruits' mean awareness", &Figures::awareness);
   claim("free persons of region 1 at the end", &Figures::untouched_region_1);
+  claim("survivors recovering (mean)", &Figures::recovering);
+  claim("survivors' recoveries", &Figures::recoveries);
   agreement.expect_all_agree();
   // The recruits must include people every pass has touched, or the
   // comparison would not see those passes.
@@ -155,7 +164,8 @@ TEST(Population, StrataAndAgentsAddUpToTheWorld) {
     sim.step();
     const State& state = sim.state();
     SCOPED_TRACE("step " + std::to_string(state.step));
-    std::vector<std::uint64_t> agents(model.region_count(), 0), free_agents(model.region_count(), 0);
+    std::vector<std::uint64_t> agents(model.region_count(), 0), free_agents(model.region_count(), 0),
+        recovering(model.region_count(), 0);
     // A vacant slot (a survivor gone back to the strata) is no one: untouched, in no list.
     std::vector<bool> is_vacant(state.persons.size(), false);
     Persons untouched_person;
@@ -182,12 +192,17 @@ TEST(Population, StrataAndAgentsAddUpToTheWorld) {
       ++agents[state.persons.home_region[i]];
       free_agents[state.persons.home_region[i]] +=
           state.persons.state[i] == static_cast<std::uint8_t>(PersonState::Free);
+      recovering[state.persons.home_region[i]] += (state.persons.flags[i] & person_flag::kRecovering) != 0;
     }
     for (std::size_t r = 0; r < model.region_count(); ++r) {
       const std::uint64_t untouched_here = untouched(state, r);
       ASSERT_EQ(static_cast<double>(untouched_here + agents[r]), model.regions[r].population);
       ASSERT_EQ(state.regions[r].free_persons, untouched_here + free_agents[r]);
       ASSERT_EQ(state.members[r].size(), agents[r]);
+      // The survivors recovering: agents and the people of strata with the trait.
+      for (const Stratum& st : state.strata[r])
+        if (st.traits & stratum_trait::kRecovering) recovering[r] += st.people;
+      ASSERT_EQ(state.regions[r].survivors_recovering, recovering[r]);
       ASSERT_TRUE(std::is_sorted(state.members[r].begin(), state.members[r].end()));
       for (const std::uint32_t i : state.members[r]) ASSERT_FALSE(is_vacant[i]);
       const std::vector<Stratum>& strata = state.strata[r];
@@ -354,6 +369,59 @@ TEST(Population, ARecoveredSurvivorGoesBackToTheStrataWithTheirHistory) {
   EXPECT_EQ(p.times_trafficked[i], 1);
   EXPECT_EQ(p.empowered[i], 1);
   EXPECT_EQ(p.home_region[i], r);
+}
+
+// A survivor who has not recovered goes back to the strata too, still
+// counted as recovering: their stratum has the trait, and the next person
+// of it to become an agent is recovering (the re-trafficking multiplier
+// applies to them) and counted as before.
+TEST(Population, ASurvivorNotRecoveredGoesBackStillRecovering) {
+  Simulation sim(busy_world(true, 100000, 10), 2);
+  for (int t = 0; t < 5; ++t) sim.step();
+  const Model& model = sim.model();
+  State& state = const_cast<State&>(sim.state());
+  constexpr std::size_t r = 0;
+  const auto free_member =
+      std::find_if(state.members[r].begin(), state.members[r].end(), [&](std::uint32_t k) {
+        return state.persons.state[k] == static_cast<std::uint8_t>(PersonState::Free);
+      });
+  ASSERT_NE(free_member, state.members[r].end());
+  const std::uint32_t i = *free_member;
+  Persons& p = state.persons;
+  p.reviews_pending[i] = 0;
+  p.flags[i] = 0;
+  p.survivor[i] = survivor_route_bits(ExitRoute::Escaped);
+  start_recovery(state, i);
+  const std::uint32_t recovering = state.regions[r].survivors_recovering;
+  const auto traits = static_cast<std::uint16_t>(
+      stratum_trait::kRecovering | (survivor_route_bits(ExitRoute::Escaped) << stratum_trait::kRouteShift));
+  auto people_with = [&](std::uint16_t wanted) {
+    std::uint64_t n = 0;
+    for (const Stratum& s : state.strata[r])
+      if (s.traits == wanted) n += s.people;
+    return n;
+  };
+  const std::uint64_t before = people_with(traits);
+  Scratch scratch;
+  scratch.returning = {i};
+  return_to_strata(model, state, scratch);
+  EXPECT_EQ(people_with(traits), before + 1);
+  EXPECT_EQ(state.regions[r].survivors_recovering, recovering);
+  ASSERT_FALSE(state.vacant.empty());
+  EXPECT_EQ(state.vacant.back(), i);
+
+  Stratum* s = nullptr;
+  for (Stratum& candidate : state.strata[r])
+    if (candidate.traits == traits) s = &candidate;
+  ASSERT_NE(s, nullptr);
+  const std::uint32_t again = materialise(model, state, r, *s, 0.5);
+  EXPECT_EQ(state.persons.flags[again], person_flag::kRecovering);
+  EXPECT_EQ(state.regions[r].survivors_recovering, recovering);
+  const double plain = susceptibility_of(model.scenario.globals, 0.5, 0);
+  EXPECT_DOUBLE_EQ(susceptibility(model, state, again),
+                   plain * model.scenario.get(Param::recruitment_retrafficking_factor));
+  end_recovery(state, again);
+  EXPECT_EQ(state.regions[r].survivors_recovering, recovering - 1);
 }
 
 // Over a run, survivors go back to the strata and people come back from
