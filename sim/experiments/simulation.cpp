@@ -183,8 +183,8 @@ namespace {
 // follow-ups and strata a replicate ends with, from a pilot of its first
 // half-year at no more than a million persons (the model's counts per
 // person do not depend on the population's size), grown to the run's
-// length: the strata linearly, the agents and follow-ups at the pilot's
-// inflow for as long as each stays (below).
+// length: the strata and traffickers linearly, the agents and follow-ups
+// at the pilot's inflow for as long as each stays (below).
 struct StrataPilot {
   double agents = 0, traffickers = 0, involved = 0, strata = 0, followups = 0;
 };
@@ -202,11 +202,10 @@ StrataPilot pilot_strata(const Scenario& scenario) {
     return n;
   };
   const double agents_0 = static_cast<double>(sim.state().persons.size()), strata_0 = strata_count();
-  double traffickers = static_cast<double>(sim.state().traffickers.size());
+  const double traffickers_0 = static_cast<double>(sim.state().traffickers.size());
   double involved = static_cast<double>(sim.state().involved.size());
   for (std::int32_t t = 0; t < steps; ++t) {
     sim.step();
-    traffickers = std::max(traffickers, static_cast<double>(sim.state().traffickers.size()));
     involved = std::max(involved, static_cast<double>(sim.state().involved.size()));
   }
   const double growth = steps > 0 ? static_cast<double>(scenario.steps()) / steps : 1.0;
@@ -237,7 +236,11 @@ StrataPilot pilot_strata(const Scenario& scenario) {
     p.followups = ratio * (reviews / std::min<double>(steps, review_steps) * held_at_most +
                            recoveries / steps * recoveries_held);
   }
-  p.traffickers = ratio * traffickers;
+  // Traffickers are never removed (ids are not reused): every one who
+  // enters over the run is held, at the pilot's rate of entry.
+  const double entering =
+      steps > 0 ? (static_cast<double>(sim.state().traffickers.size()) - traffickers_0) / steps : 0.0;
+  p.traffickers = ratio * (traffickers_0 + entering * static_cast<double>(scenario.steps()));
   p.involved = ratio * involved;
   p.strata = strata_0 + (strata_count() - strata_0) * growth;
   return p;
