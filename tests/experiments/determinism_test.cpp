@@ -166,7 +166,8 @@ TEST(Determinism, StrataSameOutputAtOneTwoAndEightThreadsAndPinned) {
 
 // The calibrated world as it stands, pinned: a replicate of
 // scenarios/world_baseline.toml, on one thread (the tests above show that
-// the threads change nothing; a world is dear under a sanitizer). The busy
+// the threads change nothing; a world is dear under a sanitizer, and
+// neither sanitizer build runs it: CMakePresets.json). The busy
 // scenario above runs 24 steps and misses paths the world takes over
 // fifteen years (a trafficker who desists while a case against them waits,
 // then is tried: a change that lost them moved this hash and not

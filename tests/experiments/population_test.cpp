@@ -27,7 +27,7 @@ using test::set_param;
 // Two regions of different vulnerability, recruiting briskly, with every
 // pass over the free population at work: campaigns, empowerment, turnover,
 // free children growing up, survivors back home at risk of re-trafficking
-// and, recovered, back in the strata.
+// and back in the strata, recovered or not.
 Scenario busy_world(bool strata, std::uint32_t persons = 200000, std::int32_t steps = 130) {
   Scenario s = test::tiny_scenario(persons, 2, steps, 20261205);
   set_param(s, Param::population_untouched_in_strata, strata ? 1 : 0);
