@@ -411,8 +411,8 @@ struct RegionState {
   // who were not, in a shelter place here (counts: they are not agents).
   std::uint32_t non_victims_sheltered = 0;
   std::uint64_t free_persons = 0;  // FREE persons whose home is here, agents and untouched
-  std::uint32_t survivors_recovering =
-      0;  // FREE survivors whose home is here, not recovered (agents and strata)
+  // FREE survivors whose home is here, not recovered: agents and strata.
+  std::uint32_t survivors_recovering = 0;
   std::uint32_t traffickers_active = 0;
   friend bool operator==(const RegionState&, const RegionState&) = default;
 };
