@@ -215,8 +215,7 @@ StrataPilot pilot_strata(const Scenario& scenario) {
   const double step_years = scenario.step_years();
   const double recovery = scenario.get(Param::survivors_recovery_per_year) * step_years;
   const double review_steps = std::max(1.0, scenario.get(Param::survivors_followup_years) / step_years);
-  const double stay = review_steps;
-  const double held = stay * -std::expm1(-static_cast<double>(scenario.steps()) / stay);
+  const double held = review_steps * -std::expm1(-static_cast<double>(scenario.steps()) / review_steps);
   StrataPilot p;
   const double inflow =
       steps > 0 ? (static_cast<double>(sim.state().persons.size()) - agents_0) / steps : 0.0;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <tuple>
 
 #include "person_ops.hpp"
@@ -297,6 +298,13 @@ TEST(Population, ACheckpointOfAnEarlierVersionCountsThePendingReviews) {
   EXPECT_TRUE(state_from_arrays(sim.model(), arrays) == state);
 }
 
+// The first free agent whose home is region r, if any.
+std::optional<std::uint32_t> first_free_member(const State& state, std::size_t r) {
+  for (const std::uint32_t k : state.members[r])
+    if (state.persons.state[k] == static_cast<std::uint8_t>(PersonState::Free)) return k;
+  return std::nullopt;
+}
+
 // A recovered survivor goes back to the stratum of their traits, history,
 // vulnerability bin and awareness level, their slot vacant; the next person
 // to become an agent takes the slot and brings the history back (trafficked
@@ -307,11 +315,8 @@ TEST(Population, ARecoveredSurvivorGoesBackToTheStrataWithTheirHistory) {
   const Model& model = sim.model();
   State& state = const_cast<State&>(sim.state());
   constexpr std::size_t r = 1;
-  const auto free_member =
-      std::find_if(state.members[r].begin(), state.members[r].end(), [&](std::uint32_t k) {
-        return state.persons.state[k] == static_cast<std::uint8_t>(PersonState::Free);
-      });
-  ASSERT_NE(free_member, state.members[r].end());
+  const auto free_member = first_free_member(state, r);
+  ASSERT_TRUE(free_member.has_value());
   const std::uint32_t i = *free_member;
   // A survivor who has recovered, reviewed: no step runs after, so their
   // follow-ups in the calendar are never taken.
@@ -381,11 +386,8 @@ TEST(Population, ASurvivorNotRecoveredGoesBackStillRecovering) {
   const Model& model = sim.model();
   State& state = const_cast<State&>(sim.state());
   constexpr std::size_t r = 0;
-  const auto free_member =
-      std::find_if(state.members[r].begin(), state.members[r].end(), [&](std::uint32_t k) {
-        return state.persons.state[k] == static_cast<std::uint8_t>(PersonState::Free);
-      });
-  ASSERT_NE(free_member, state.members[r].end());
+  const auto free_member = first_free_member(state, r);
+  ASSERT_TRUE(free_member.has_value());
   const std::uint32_t i = *free_member;
   Persons& p = state.persons;
   p.reviews_pending[i] = 0;
