@@ -1,13 +1,16 @@
-// Passes over the involved persons that act in id order (shared places,
-// the metrics' sums, the event log) but only on the few a test picks: the
-// tests, which read, run in parallel; the acts follow, in order.
+// Passes over the involved persons: those that act in id order (shared
+// places, the metrics' sums, the event log) but only on the few a test
+// picks, and those that draw only for the few a step selects.
 #pragma once
 
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "person_ops.hpp"
 #include "scratch_buffer.hpp"
 #include "state.hpp"
 
@@ -25,6 +28,72 @@ void for_each_involved_where(const State& state, std::vector<std::uint8_t>& mark
   });
   for (std::size_t k = 0; k < involved.size(); ++k)
     if (marks[k]) act(involved[k]);
+}
+
+// Sampled passes select involved persons in blocks of 64 ids: each block
+// has a stream of its own (kind InvolvedBlock), whose gaps do not depend
+// on who else is involved.
+constexpr std::uint32_t kSampledBlockBits = 6;
+// Draws of a block's stream a pass may use: at most 65 gaps in 64 ids.
+constexpr std::uint32_t kDrawsPerSampledPass = 128;
+
+// The probability with which a sampled pass selects each involved person
+// for an event whose probability in a step is at most `p_max`: that of the
+// hazard `floor_per_year`, doubled until it covers p_max. A bound that does
+// not follow the step's hazards keeps two runs that differ in a policy
+// selecting the same persons (common random numbers) as long as neither
+// passes the floor.
+inline double selection_probability(double p_max, double floor_per_year, double step_years) {
+  if (!(p_max < 1)) return 1.0;
+  const double hazard_max = -std::log1p(-p_max) / step_years;
+  double hazard = floor_per_year;
+  while (hazard < hazard_max) hazard *= 2;
+  return std::max(step_probability(hazard, step_years), p_max);
+}
+
+// Calls visit(k), in parallel, for each position k of the involved list
+// whose person is selected this step, each independently with probability
+// p: the gaps between selected ids are geometric within each block of 64
+// ids, drawn from draws pass x kDrawsPerSampledPass on of the block's
+// stream in `phase`. Whether a person is selected depends only on (seed,
+// replicate, step, phase, pass, their id), so the pass costs a draw a
+// block holding involved persons and one a selected person, not one a
+// person, and gives the same selection at any thread count. A visit may
+// write only what belongs to position k.
+template <typename Visit>
+void for_each_involved_sampled(const Model& model, const State& state, Phase phase, std::uint32_t pass,
+                               double p, Visit&& visit) {
+  const std::vector<std::uint32_t>& involved = state.involved;
+  if (!(p > 0) || involved.empty()) return;
+  const double log_q = p < 1 ? std::log1p(-p) : 0.0;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, involved.size(), 4096), [&](const auto& range) {
+    std::size_t k = range.begin();
+    while (k < range.end()) {
+      const std::uint32_t block = involved[k] >> kSampledBlockBits;
+      const std::uint64_t end = (std::uint64_t{block} + 1) << kSampledBlockBits;
+      if (p >= 1) {
+        for (; k < range.end() && involved[k] < end; ++k) visit(k);
+        continue;
+      }
+      Stream stream(model.seed, state.replicate, static_cast<std::uint32_t>(state.step), phase,
+                    AgentKind::InvolvedBlock, block);
+      // The block's persons lie in at most 64 places from k on: searched, not walked.
+      const auto first = involved.begin() + static_cast<std::ptrdiff_t>(k);
+      const auto last = involved.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(
+                                               range.end(), k + (1u << kSampledBlockBits)));
+      auto at = first;
+      std::uint32_t draw = pass * kDrawsPerSampledPass;
+      std::uint64_t id =
+          (std::uint64_t{block} << kSampledBlockBits) + stream.geometric_gap_of_log(draw++, log_q);
+      while (id < end) {
+        at = std::lower_bound(at, last, id);
+        if (at == last) break;
+        if (*at == id) visit(static_cast<std::size_t>(at - involved.begin()));
+        id += 1 + stream.geometric_gap_of_log(draw++, log_q);
+      }
+      k = static_cast<std::size_t>(std::lower_bound(at, last, end) - involved.begin());
+    }
+  });
 }
 
 }  // namespace tipsim

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "events.hpp"
+#include "involved.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
 #include "population.hpp"
@@ -42,28 +43,49 @@ constexpr std::uint32_t kNewbornTaken = 5;  // and 6: take_recruit, on the newbo
 constexpr std::uint32_t kNewbornSlot = 8;   // from here, two a try: who stands for the newborn
 }  // namespace person_draw
 
-// The involved people's own changes, in one parallel pass (each writes only
-// their own flags and their own slot of `gives_birth`): children outside the
-// free population grow up, and those held in servitude by descent give
-// birth or not.
+// The least yearly hazards of growing up and of giving birth that the
+// involved people's passes select them with (involved.hpp): above the
+// defaults (1/18 and 0.033 a year).
+constexpr double kAgeingAndBirthFloorPerYear = 0.125;
+// The two sampled passes over the involved, by their draws of a block's stream.
+namespace sampled_pass {
+constexpr std::uint32_t kGrowsUp = 0;
+constexpr std::uint32_t kGivesBirth = 1;
+}  // namespace sampled_pass
+
+// The involved people's own changes, in two sampled passes (each visit
+// writes only the person's own flags or their own slot of `gives_birth`):
+// children outside the free population grow up, and those held in
+// servitude by descent give birth or not. A selected person's draw is
+// compared with the event's probability over the selection's.
 void age_and_conceive(const Model& model, State& state, double ageing, double birth,
                       std::vector<std::uint8_t>& gives_birth) {
   auto& p = state.persons;
   const auto& tr = state.traffickers;
   fill_buffer(gives_birth, state.involved.size(), std::uint8_t{0});
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, state.involved.size(), 4096), [&](const auto& range) {
-    for (std::size_t k = range.begin(); k != range.end(); ++k) {
-      const std::uint32_t i = state.involved[k];
-      if (p.state[i] == static_cast<std::uint8_t>(PersonState::Free)) continue;
-      Stream stream = person_stream(model, state, Phase::Demography, i);
-      if ((p.flags[i] & person_flag::kChild) && stream.bernoulli(person_draw::kGrowsUp, ageing))
-        p.flags[i] &= static_cast<std::uint8_t>(~person_flag::kChild);
-      const std::int32_t holder = p.controller[i];
-      if (p.state[i] == static_cast<std::uint8_t>(PersonState::Exploited) && holder != kNoTrafficker &&
-          tr.by_descent[static_cast<std::size_t>(holder)] != 0)
-        gives_birth[k] = stream.bernoulli(person_draw::kGivesBirth, birth);
-    }
-  });
+  const double ageing_selection =
+      ageing > 0 ? selection_probability(ageing, kAgeingAndBirthFloorPerYear, model.step_years) : 0.0;
+  for_each_involved_sampled(
+      model, state, Phase::Demography, sampled_pass::kGrowsUp, ageing_selection, [&](std::size_t k) {
+        const std::uint32_t i = state.involved[k];
+        if (p.state[i] == static_cast<std::uint8_t>(PersonState::Free) || !(p.flags[i] & person_flag::kChild))
+          return;
+        Stream stream = person_stream(model, state, Phase::Demography, i);
+        if (stream.uniform(person_draw::kGrowsUp) * ageing_selection < ageing)
+          p.flags[i] &= static_cast<std::uint8_t>(~person_flag::kChild);
+      });
+  const double birth_selection =
+      birth > 0 ? selection_probability(birth, kAgeingAndBirthFloorPerYear, model.step_years) : 0.0;
+  for_each_involved_sampled(
+      model, state, Phase::Demography, sampled_pass::kGivesBirth, birth_selection, [&](std::size_t k) {
+        const std::uint32_t i = state.involved[k];
+        const std::int32_t holder = p.controller[i];
+        if (p.state[i] != static_cast<std::uint8_t>(PersonState::Exploited) || holder == kNoTrafficker ||
+            tr.by_descent[static_cast<std::size_t>(holder)] == 0)
+          return;
+        Stream stream = person_stream(model, state, Phase::Demography, i);
+        gives_birth[k] = stream.uniform(person_draw::kGivesBirth) * birth_selection < birth;
+      });
 }
 
 // A free person of the home region of `parent` to stand for their newborn

@@ -9,14 +9,14 @@
 // (punishment, a shelter place, cooperation) is person_ops'
 // handle_identified, applied in id order because shelter places are shared;
 // then the people wrongly identified in each region, in region order.
-#include <tbb/parallel_for.h>
-
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cmath>
 #include <optional>
 
 #include "events.hpp"
+#include "involved.hpp"
 #include "model_math.hpp"
 #include "observation.hpp"
 #include "person_ops.hpp"
@@ -168,25 +168,27 @@ std::uint8_t screened(Stream& stream, Channel channel, double sensitivity) {
              : static_cast<std::uint8_t>(c | kUnrecognised);
 }
 
-// Whether a person in transit is met at the border of where they arrive,
-// and recognised.
+// Whether a person in transit, selected with probability `selection`, is
+// met at the border of where they arrive, and recognised.
 std::uint8_t border_decision(const Model& model, const State& state, const Screening& screen, std::uint32_t i,
-                             const RegionHazards& h) {
+                             const RegionHazards& h, double selection) {
   if (state.persons.current_region[i] == state.persons.home_region[i]) return kNotIdentified;
   Stream stream = person_stream(model, state, Phase::Identification, i);
-  if (!stream.bernoulli(identify_draw::kBorder, h.border_per_step)) return kNotIdentified;
+  if (!(stream.uniform(identify_draw::kBorder) * selection < h.border_per_step)) return kNotIdentified;
   return screened(stream, Channel::BorderScreening, screen.sensitivity[kBorder]);
 }
 
-// Whether an exploited person is met by a channel (and recognised or not),
-// comes forward (recognised as a victim or not), or, for forced
-// criminality, is arrested (and recognised by the screening or not).
+// Whether an exploited person, selected with probability `selection`, is
+// met by a channel (and recognised or not), comes forward (recognised as a
+// victim or not), or, for forced criminality, is arrested (and recognised
+// by the screening or not): met with the probability of their hazards
+// over the selection's.
 std::uint8_t exploited_decision(const Model& model, const State& state, const Screening& screen,
-                                std::uint32_t i, const RegionHazards& h) {
+                                std::uint32_t i, const RegionHazards& h, double selection) {
   const Form f = person_form(state, i);
   const auto form = static_cast<std::size_t>(f);
   Stream stream = person_stream(model, state, Phase::Identification, i);
-  const double met = stream.uniform(identify_draw::kIdentified);
+  const double met = stream.uniform(identify_draw::kIdentified) * selection;
   if (!(met < h.met_bound[form])) return kNotIdentified;
   double total = 0;
   for (std::size_t c = 0; c < kScreening; ++c) total += h.by_form[form][c];
@@ -205,21 +207,32 @@ std::uint8_t exploited_decision(const Model& model, const State& state, const Sc
   return static_cast<std::uint8_t>(screened(stream, Channel::Police, h.arrest_screening) | kArrested);
 }
 
-// Who is met, in parallel: one decision per involved person.
+// The least yearly hazard of being met that the identification pass
+// selects the involved persons with (involved.hpp): above every hazard of
+// the calibrated worlds, so that policies that differ in their channels'
+// effort select the same persons.
+constexpr double kMeetingFloorPerYear = 0.25;
+
+// Who is met, in parallel: one decision per involved person, drawn only for
+// those a sampled pass selects with a probability no person's exceeds.
 void decide_identifications(const Model& model, const State& state, const Screening& screen,
                             const HazardTable& hazards, std::vector<std::uint8_t>& decision) {
   const auto& p = state.persons;
   fill_buffer(decision, state.involved.size(), kNotIdentified);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, state.involved.size(), 4096), [&](const auto& range) {
-    for (std::size_t k = range.begin(); k != range.end(); ++k) {
-      const std::uint32_t i = state.involved[k];
-      const auto person_state = static_cast<PersonState>(p.state[i]);
-      const RegionHazards& h = hazards[p.current_region[i]];
-      if (person_state == PersonState::Recruited) {
-        decision[k] = border_decision(model, state, screen, i, h);
-      } else if (person_state == PersonState::Exploited) {
-        decision[k] = exploited_decision(model, state, screen, i, h);
-      }
+  double p_max = 0;
+  for (std::size_t r = 0; r < state.regions.size(); ++r) {
+    p_max = std::max(p_max, hazards[r].border_per_step);
+    for (const double bound : hazards[r].met_bound) p_max = std::max(p_max, bound);
+  }
+  const double selection = selection_probability(p_max, kMeetingFloorPerYear, model.step_years);
+  for_each_involved_sampled(model, state, Phase::Identification, 0, selection, [&](std::size_t k) {
+    const std::uint32_t i = state.involved[k];
+    const auto person_state = static_cast<PersonState>(p.state[i]);
+    const RegionHazards& h = hazards[p.current_region[i]];
+    if (person_state == PersonState::Recruited) {
+      decision[k] = border_decision(model, state, screen, i, h, selection);
+    } else if (person_state == PersonState::Exploited) {
+      decision[k] = exploited_decision(model, state, screen, i, h, selection);
     }
   });
 }

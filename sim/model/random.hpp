@@ -28,7 +28,14 @@ enum class Phase : std::uint32_t {
 };
 
 // Which kind of agent a stream belongs to: ids of different kinds overlap.
-enum class AgentKind : std::uint32_t { Person = 0, Trafficker = 1, Region = 2, PersonBlock = 3, Stratum = 4 };
+enum class AgentKind : std::uint32_t {
+  Person = 0,
+  Trafficker = 1,
+  Region = 2,
+  PersonBlock = 3,
+  Stratum = 4,
+  InvolvedBlock = 5,  // 64 ids of persons, for the sampled passes over the involved (involved.hpp)
+};
 
 // The random numbers of one agent in one phase of one step. Draws are
 // numbered; draw k of a given stream is always the same number.

@@ -42,9 +42,11 @@ struct StratumRecruit {
 // the market's in the region, which the pass looks up: 8 bytes a victim
 // instead of 24 with it (20 million victims at one agent per person).
 struct Earning {
+  // Whether exploited this step (if not, nothing else is set), and bonded at its start.
+  static constexpr std::uint8_t kNotExploited = 0, kExploited = 1, kExploitedBonded = 2;
   std::int32_t controller = kNoTrafficker;
-  std::uint8_t exploited = 0;  // 0: not exploited this step (nothing else is set)
-  std::uint8_t region = 0;     // where they are exploited
+  std::uint8_t exploited = kNotExploited;
+  std::uint8_t region = 0;  // where they are exploited
   std::uint8_t market = 0;
   std::uint8_t departure = 0;  // stays, escapes or is released
 };
