@@ -83,13 +83,18 @@ void for_each_involved_sampled(const Model& model, const State& state, Phase pha
                                                range.end(), k + (1u << kSampledBlockBits)));
       auto at = first;
       std::uint32_t draw = pass * kDrawsPerSampledPass;
-      std::uint64_t id =
-          (std::uint64_t{block} << kSampledBlockBits) + stream.geometric_gap_of_log(draw++, log_q);
-      while (id < end) {
+      // The selected ids' places in the block; a gap past its end ends it
+      // (compared before it is added: a gap may be as large as 2^64 - 1).
+      constexpr std::uint64_t kBlockIds = std::uint64_t{1} << kSampledBlockBits;
+      std::uint64_t place = stream.geometric_gap_of_log(draw++, log_q);
+      while (place < kBlockIds) {
+        const std::uint64_t id = (std::uint64_t{block} << kSampledBlockBits) + place;
         at = std::lower_bound(at, last, id);
         if (at == last) break;
         if (*at == id) visit(static_cast<std::size_t>(at - involved.begin()));
-        id += 1 + stream.geometric_gap_of_log(draw++, log_q);
+        const std::uint64_t gap = stream.geometric_gap_of_log(draw++, log_q);
+        if (gap >= kBlockIds) break;
+        place += 1 + gap;
       }
       k = static_cast<std::size_t>(std::lower_bound(at, last, end) - involved.begin());
     }

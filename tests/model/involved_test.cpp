@@ -77,6 +77,8 @@ TEST(InvolvedSampling, SelectsEachPersonOnceWithTheBoundsProbability) {
 TEST(InvolvedSampling, EdgeProbabilitiesSelectNoneOrAll) {
   const Sampled s = sampled(every_nth(5, 1000));
   for (const std::uint8_t v : visits(s, 0.0)) EXPECT_EQ(v, 0);
+  // Gaps beyond 2^64 (saturated to 2^64 - 1) must end a block, not wrap round.
+  for (const std::uint8_t v : visits(s, 1e-300)) EXPECT_EQ(v, 0);
   for (const std::uint8_t v : visits(s, 1.0)) EXPECT_EQ(v, 1);
   const Sampled empty = sampled({});
   EXPECT_TRUE(visits(empty, 0.5).empty());
