@@ -249,10 +249,12 @@ double recruiter_weight(const ParamValues& g, const Traffickers& tr, const Regio
 }
 
 // The recruiters' weights for a recruit of each sex, as a Fenwick tree per
-// (group, sex) over the group's slice of Scratch::ids, so that choosing a
+// group over the group's slice of Scratch::ids, so that choosing a
 // recruiter and taking a slot cost log(recruiters) rather than a walk over
-// the group. The male tree of group grp lies at trees[offsets[grp] ...],
-// the female one ids.size() further on, 1-based within the slice.
+// the group. The two sexes' trees are interleaved, node by node (the male
+// tree's node k of group grp at trees[2 (offsets[grp] + k)], the female one
+// next to it; k 0-based, the tree 1-based within the slice): a walk that
+// updates both touches each cache line once.
 class RecruiterTrees {
  public:
   RecruiterTrees(const Scratch& sc, std::vector<double>& trees) : sc_(sc), trees_(trees) {}
@@ -264,58 +266,71 @@ class RecruiterTrees {
     fill_buffer(trees_, 2 * n, 0.0);
     tbb::parallel_for(std::size_t{0}, sc_.offsets.size() - 1, [&](std::size_t grp) {
       const RegionState& rs = state.regions[grp / kMethods];
-      for (const bool female : {false, true}) {
-        double* tree = slice(grp, female);
-        const std::size_t size = sc_.offsets[grp + 1] - sc_.offsets[grp];
-        for (std::size_t i = 1; i <= size; ++i) {
-          const auto t = static_cast<std::size_t>(sc_.ids[sc_.offsets[grp] + i - 1]);
-          tree[i - 1] += recruiter_weight(g, state.traffickers, rs, t, female);
-          const std::size_t parent = i + (i & (~i + 1));
-          if (parent <= size) tree[parent - 1] += tree[i - 1];
+      double* tree = slice(grp);
+      const std::size_t size = group_size(grp);
+      for (std::size_t i = 1; i <= size; ++i) {
+        const auto t = static_cast<std::size_t>(sc_.ids[sc_.offsets[grp] + i - 1]);
+        const std::size_t parent = i + (i & (~i + 1));
+        for (const bool female : {false, true}) {
+          double& node = tree[2 * (i - 1) + female];
+          node += recruiter_weight(g, state.traffickers, rs, t, female);
+          if (parent <= size) tree[2 * (parent - 1) + female] += node;
         }
       }
     });
   }
   double total(std::size_t grp, bool female) const {
-    const double* tree = slice(grp, female);
+    const double* tree = slice(grp);
     double sum = 0;
-    for (std::size_t i = sc_.offsets[grp + 1] - sc_.offsets[grp]; i > 0; i -= i & (~i + 1))
-      sum += tree[i - 1];
+    for (std::size_t i = group_size(grp); i > 0; i -= i & (~i + 1)) sum += tree[2 * (i - 1) + female];
     return sum;
   }
-  // The recruiter at `target` along the running weights in the group's
-  // order: the first whose running weight exceeds it (the last one with
-  // weight if rounding leaves the target unreached).
-  std::int32_t pick(std::size_t grp, bool female, double target) const {
-    const double* tree = slice(grp, female);
-    const std::size_t size = sc_.offsets[grp + 1] - sc_.offsets[grp];
+  // The 0-based position in the group of the recruiter at `target` along
+  // the running weights in the group's order: the first whose running
+  // weight exceeds it (the last one with weight if rounding leaves the
+  // target unreached); the group's size if none has weight.
+  std::size_t pick(std::size_t grp, bool female, double target) const {
+    const double* tree = slice(grp);
+    const std::size_t size = group_size(grp);
     std::size_t position = 0;
     std::size_t stride = 1;
     while (stride * 2 <= size) stride *= 2;
-    for (; stride > 0; stride /= 2)
-      if (position + stride <= size && tree[position + stride - 1] <= target) {
+    for (; stride > 0; stride /= 2) {
+      // Each level's read waits on the last one's: the nodes the descent
+      // may read three levels down are asked for now, so that the misses
+      // of large groups overlap.
+      if (const std::size_t eighth = stride / 8; eighth > 0)
+        for (std::size_t k = 1; k < 16; k += 2)
+          if (position + k * eighth <= size)
+            __builtin_prefetch(&tree[2 * (position + k * eighth - 1) + female]);
+      if (position + stride <= size && tree[2 * (position + stride - 1) + female] <= target) {
         position += stride;
-        target -= tree[position - 1];
+        target -= tree[2 * (position - 1) + female];
       }
-    if (position < size) return sc_.ids[sc_.offsets[grp] + position];
+    }
+    if (position < size) return position;
     for (std::size_t i = size; i > 0; --i)
-      if (weight_at(grp, female, i) > 0) return sc_.ids[sc_.offsets[grp] + i - 1];
-    return kNoTrafficker;
+      if (weight_at(grp, female, i) > 0) return i - 1;
+    return size;
   }
-  // The recruiter at 1-based position i of the group changes weight by `delta`.
-  void add(std::size_t grp, bool female, std::size_t i, double delta) {
-    double* tree = slice(grp, female);
-    const std::size_t size = sc_.offsets[grp + 1] - sc_.offsets[grp];
-    for (; i <= size; i += i & (~i + 1)) tree[i - 1] += delta;
+  // The recruiter at 0-based position `at` of the group changes weight by
+  // `male` and `female` for a recruit of either sex.
+  void add(std::size_t grp, std::size_t at, double male, double female) {
+    double* tree = slice(grp);
+    const std::size_t size = group_size(grp);
+    for (std::size_t i = at + 1; i <= size; i += i & (~i + 1)) {
+      tree[2 * (i - 1)] += male;
+      tree[2 * (i - 1) + 1] += female;
+    }
   }
 
  private:
-  double* slice(std::size_t grp, bool female) const {
-    return trees_.data() + (female ? sc_.ids.size() : 0) + sc_.offsets[grp];
-  }
+  std::size_t group_size(std::size_t grp) const { return sc_.offsets[grp + 1] - sc_.offsets[grp]; }
+  double* slice(std::size_t grp) const { return trees_.data() + 2 * std::size_t{sc_.offsets[grp]}; }
   double weight_at(std::size_t grp, bool female, std::size_t i) const {
-    double w = slice(grp, female)[i - 1];
-    for (std::size_t child = 1; child < (i & (~i + 1)); child *= 2) w -= slice(grp, female)[i - child - 1];
+    const double* tree = slice(grp);
+    double w = tree[2 * (i - 1) + female];
+    for (std::size_t child = 1; child < (i & (~i + 1)); child *= 2) w -= tree[2 * (i - child - 1) + female];
     return w;
   }
   const Scratch& sc_;
@@ -336,20 +351,20 @@ bool recruit(const Model& model, State& state, StepContext& ctx, RecruiterTrees&
   const double total = trees.total(grp, female);
   if (!(total > 0)) return false;
   Stream ps = person_stream(model, state, Phase::Recruitment, i);
-  const std::int32_t chosen = trees.pick(grp, female, ps.uniform(person_draw::kRecruiter) * total);
+  const auto& ids = ctx.scratch.ids;
+  const std::size_t at = trees.pick(grp, female, ps.uniform(person_draw::kRecruiter) * total);
+  const std::int32_t chosen = at < ctx.scratch.offsets[grp + 1] - ctx.scratch.offsets[grp]
+                                  ? ids[ctx.scratch.offsets[grp] + at]
+                                  : kNoTrafficker;
   // Rounding in the trees may leave a trace of a full recruiter's weight.
   if (chosen == kNoTrafficker || !(recruiter_weight(g, state.traffickers, state.regions[r],
                                                     static_cast<std::size_t>(chosen), female) > 0))
     return false;
-  // The chosen recruiter's position in its group, for the trees' update.
-  const auto& ids = ctx.scratch.ids;
-  const auto at =
-      static_cast<std::size_t>(std::lower_bound(ids.begin() + ctx.scratch.offsets[grp],
-                                                ids.begin() + ctx.scratch.offsets[grp + 1], chosen) -
-                               (ids.begin() + ctx.scratch.offsets[grp]));
   const auto t = static_cast<std::size_t>(chosen);
-  for (const bool sex : {false, true})
-    trees.add(grp, sex, at + 1, -recruiter_weight(g, state.traffickers, state.regions[r], t, sex));
+  const auto weight = [&](bool sex) {
+    return recruiter_weight(g, state.traffickers, state.regions[r], t, sex);
+  };
+  trees.add(grp, at, -weight(false), -weight(true));
   ctx.metric(Metric::recruitments_by_method, r, intent.method) += 1;
   const bool retrafficked = p.times_trafficked[i] > 0;
   if (retrafficked) {
@@ -358,8 +373,7 @@ bool recruit(const Model& model, State& state, StepContext& ctx, RecruiterTrees&
     if (route != 0) ctx.metric(Metric::retrafficked_by_exit, r, route - 1u) += 1;
   }
   take_recruit(model, state, i, chosen, static_cast<Method>(intent.method), ps, person_draw::kTakeRecruit);
-  for (const bool sex : {false, true})
-    trees.add(grp, sex, at + 1, recruiter_weight(g, state.traffickers, state.regions[r], t, sex));
+  trees.add(grp, at, weight(false), weight(true));
   p.state[i] = static_cast<std::uint8_t>(PersonState::Recruited);
   p.state_since[i] = state.step;
   record_person_event(model, state, ctx, retrafficked ? EventKind::Retrafficking : EventKind::Recruitment, i);
