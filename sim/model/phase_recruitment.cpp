@@ -259,11 +259,14 @@ class RecruiterTrees {
  public:
   RecruiterTrees(const Scratch& sc, std::vector<double>& trees) : sc_(sc), trees_(trees) {}
 
-  // The trees of every group, from the recruiters' weights now; the groups
-  // are apart, so they are built in parallel.
-  void build(const ParamValues& g, const State& state) {
+  // The trees of every group, from the recruiters' weights now, and each
+  // group's spare slots with weight for a recruit of each sex in `slots`
+  // (two per group); the groups are apart, so they are built in parallel.
+  void build(const ParamValues& g, const State& state, std::vector<std::uint64_t>& slots) {
     const std::size_t n = sc_.ids.size();
+    const auto& tr = state.traffickers;
     fill_buffer(trees_, 2 * n, 0.0);
+    fill_buffer(slots, 2 * (sc_.offsets.size() - 1), std::uint64_t{0});
     tbb::parallel_for(std::size_t{0}, sc_.offsets.size() - 1, [&](std::size_t grp) {
       const RegionState& rs = state.regions[grp / kMethods];
       double* tree = slice(grp);
@@ -272,8 +275,10 @@ class RecruiterTrees {
         const auto t = static_cast<std::size_t>(sc_.ids[sc_.offsets[grp] + i - 1]);
         const std::size_t parent = i + (i & (~i + 1));
         for (const bool female : {false, true}) {
+          const double weight = recruiter_weight(g, tr, rs, t, female);
+          if (weight > 0) slots[2 * grp + female] += tr.capacity[t] - tr.victims[t];
           double& node = tree[2 * (i - 1) + female];
-          node += recruiter_weight(g, state.traffickers, rs, t, female);
+          node += weight;
           if (parent <= size) tree[2 * (parent - 1) + female] += node;
         }
       }
@@ -380,6 +385,110 @@ bool recruit(const Model& model, State& state, StepContext& ctx, RecruiterTrees&
   return true;
 }
 
+// The region and group (region x method) of the candidate at `candidate`
+// of the turns (agents' first, then the untouched ones by region from
+// region_start), and whether the recruit is a woman or girl.
+struct CandidatePlace {
+  std::size_t region;
+  std::size_t group;
+  bool female;
+};
+CandidatePlace place_of(const State& state, const Scratch& sc, std::uint32_t candidate) {
+  const auto& agents = sc.recruits;
+  if (candidate < agents.size()) {
+    const RecruitIntent intent = agents[candidate];
+    const std::size_t r = state.persons.home_region[intent.person];
+    return {r, r * kMethods + intent.method,
+            (state.persons.flags[intent.person] & person_flag::kFemale) != 0};
+  }
+  const auto& region_start = sc.offsets_by_region;
+  const auto r = static_cast<std::size_t>(
+      std::upper_bound(region_start.begin(), region_start.end(), candidate) - region_start.begin() - 1);
+  const StratumRecruit& c = sc.stratum_recruits[r][candidate - region_start[r]];
+  return {r, r * kMethods + c.method, (state.strata[r][c.stratum].traits & stratum_trait::kFemale) != 0};
+}
+
+// Whether the turns can be resolved region by region with the results of
+// resolving them all in order. A recruitment changes only its region's
+// recruiters, people and counts; what ties the regions is the ids the
+// untouched candidates take, in turn order, when they become agents, which
+// they do only while a recruiter of their group has a slot for them. That
+// is known before the first turn when every group with candidates has, for
+// each sex, no slot with weight at all or more than its candidates: each
+// recruit takes one slot, so the weight left stays at least a slot's, far
+// above the trees' rounding. Not with the event log, whose order is the
+// turns'.
+bool regions_resolve_apart(const State& state, const StepContext& ctx) {
+  const auto& sc = ctx.scratch;
+  if (ctx.events != nullptr || state.regions.size() < 2) return false;
+  const std::size_t groups = sc.offsets.size() - 1;
+  std::vector<std::uint64_t> candidates(groups, 0);
+  for (const auto& [turn, candidate] : sc.turns) ++candidates[place_of(state, sc, candidate).group];
+  for (std::size_t grp = 0; grp < groups; ++grp)
+    for (const bool female : {false, true}) {
+      const std::uint64_t slots = sc.recruiter_slots[2 * grp + female];
+      if (slots != 0 && slots <= candidates[grp]) return false;
+    }
+  return true;
+}
+
+// An untouched candidate of region r becomes agent `id` and is recruited,
+// or goes back to the strata at the step's end (the contact failed after all).
+void recruit_untouched(const Model& model, State& state, StepContext& ctx, RecruiterTrees& trees,
+                       std::size_t r, const StratumRecruit& c, std::uint32_t id,
+                       std::vector<std::uint32_t>& recruited, std::vector<std::uint32_t>& returning) {
+  become_agent(model, state, r, state.strata[r][c.stratum], c.vulnerability, id);
+  if (recruit(model, state, ctx, trees, RecruitIntent{id, c.method}))
+    recruited.push_back(id);
+  else
+    returning.push_back(id);
+}
+
+// The turns resolved region by region, at once: first, in turn order, the
+// candidates shared out by region and the untouched ones given the ids they
+// take (those with no slot for them are passed over, as in turn order);
+// then each region's turns in order.
+void resolve_by_region(const Model& model, State& state, StepContext& ctx, RecruiterTrees& trees) {
+  auto& sc = ctx.scratch;
+  const std::size_t regions = state.regions.size();
+  const auto& agents = sc.recruits;
+  sc.turns_by_region.resize(std::max(sc.turns_by_region.size(), regions));
+  sc.recruited_by_region.resize(std::max(sc.recruited_by_region.size(), regions));
+  sc.returning_by_region.resize(std::max(sc.returning_by_region.size(), regions));
+  for (std::size_t r = 0; r < regions; ++r) sc.turns_by_region[r].clear();
+  fill_buffer(sc.agent_ids, sc.turns.size() - agents.size(), std::uint32_t{0});
+  for (const auto& [turn, candidate] : sc.turns) {
+    const CandidatePlace at = place_of(state, sc, candidate);
+    if (candidate >= agents.size()) {
+      if (sc.recruiter_slots[2 * at.group + at.female] == 0) continue;
+      sc.agent_ids[candidate - agents.size()] = next_agent_id(state);
+    }
+    sc.turns_by_region[at.region].push_back(candidate);
+  }
+  tbb::parallel_for(std::size_t{0}, regions, [&](std::size_t r) {
+    std::vector<std::uint32_t>& recruited = sc.recruited_by_region[r];
+    std::vector<std::uint32_t>& returning = sc.returning_by_region[r];
+    recruited.clear();
+    returning.clear();
+    for (const std::uint32_t candidate : sc.turns_by_region[r]) {
+      if (candidate < agents.size()) {
+        if (recruit(model, state, ctx, trees, agents[candidate]))
+          recruited.push_back(agents[candidate].person);
+        continue;
+      }
+      const std::uint32_t k = candidate - sc.offsets_by_region[r];
+      recruit_untouched(model, state, ctx, trees, r, sc.stratum_recruits[r][k],
+                        sc.agent_ids[candidate - agents.size()], recruited, returning);
+    }
+  });
+  for (std::size_t r = 0; r < regions; ++r) {
+    sc.new_involved.insert(sc.new_involved.end(), sc.recruited_by_region[r].begin(),
+                           sc.recruited_by_region[r].end());
+    sc.returning.insert(sc.returning.end(), sc.returning_by_region[r].begin(),
+                        sc.returning_by_region[r].end());
+  }
+}
+
 // With strata, the candidates take their turns in a random order, agents
 // and untouched alike (as ids, unrelated to anything a person is, order
 // them when every person is an agent): when slots run short, no kind of
@@ -407,22 +516,21 @@ void resolve_in_turns(const Model& model, State& state, StepContext& ctx, Recrui
       turns.emplace_back(candidate.turn, static_cast<std::uint32_t>(turns.size()));
   }
   std::sort(turns.begin(), turns.end());
-  for (const auto& [turn, candidate] : turns) {
-    if (candidate < agents.size()) {
-      if (recruit(model, state, ctx, trees, agents[candidate]))
-        sc.new_involved.push_back(agents[candidate].person);
-      continue;
+  if (regions_resolve_apart(state, ctx)) {
+    resolve_by_region(model, state, ctx, trees);
+  } else {
+    for (const auto& [turn, candidate] : turns) {
+      if (candidate < agents.size()) {
+        if (recruit(model, state, ctx, trees, agents[candidate]))
+          sc.new_involved.push_back(agents[candidate].person);
+        continue;
+      }
+      const CandidatePlace at = place_of(state, sc, candidate);
+      const StratumRecruit& c = sc.stratum_recruits[at.region][candidate - region_start[at.region]];
+      if (!(trees.total(at.group, at.female) > 0)) continue;
+      recruit_untouched(model, state, ctx, trees, at.region, c, next_agent_id(state), sc.new_involved,
+                        sc.returning);
     }
-    const auto r = static_cast<std::size_t>(
-        std::upper_bound(region_start.begin(), region_start.end(), candidate) - region_start.begin() - 1);
-    const StratumRecruit& c = sc.stratum_recruits[r][candidate - region_start[r]];
-    Stratum& s = state.strata[r][c.stratum];
-    if (!(trees.total(r * kMethods + c.method, s.traits & stratum_trait::kFemale) > 0)) continue;
-    const std::uint32_t person = materialise(model, state, r, s, c.vulnerability);
-    if (recruit(model, state, ctx, trees, RecruitIntent{person, c.method}))
-      sc.new_involved.push_back(person);
-    else  // nothing happened to them after all: back to the strata at the step's end
-      sc.returning.push_back(person);
   }
   std::sort(sc.new_involved.begin(), sc.new_involved.end());
 }
@@ -433,7 +541,7 @@ void resolve_in_turns(const Model& model, State& state, StepContext& ctx, Recrui
 void resolve_recruits(const Model& model, State& state, StepContext& ctx) {
   auto& sc = ctx.scratch;
   RecruiterTrees trees(sc, sc.weights_by_sex);
-  trees.build(model.scenario.globals, state);
+  trees.build(model.scenario.globals, state, sc.recruiter_slots);
   sc.new_involved.clear();
   if (model.untouched_in_strata) {
     resolve_in_turns(model, state, ctx, trees);

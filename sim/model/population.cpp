@@ -184,17 +184,27 @@ DrawnPerson draw_person(State& state, std::size_t region, double u) {
 
 std::uint32_t materialise(const Model& model, State& state, std::size_t region, Stratum& s,
                           double vulnerability) {
+  const std::uint32_t id = next_agent_id(state);
+  become_agent(model, state, region, s, vulnerability, id);
+  return id;
+}
+
+std::uint32_t next_agent_id(State& state) {
   Persons& p = state.persons;
-  std::uint32_t id;
   if (!state.vacant.empty()) {
-    id = state.vacant.back();
+    const std::uint32_t id = state.vacant.back();
     state.vacant.pop_back();
-  } else {
-    if (p.size() >= 0xFFFFFFFFu)
-      throw std::length_error("more than 4 294 967 294 people are agents at once in one replicate");
-    id = static_cast<std::uint32_t>(p.size());
-    p.append_untouched();
+    return id;
   }
+  if (p.size() >= 0xFFFFFFFFu)
+    throw std::length_error("more than 4 294 967 294 people are agents at once in one replicate");
+  p.append_untouched();
+  return static_cast<std::uint32_t>(p.size() - 1);
+}
+
+void become_agent(const Model& model, State& state, std::size_t region, Stratum& s, double vulnerability,
+                  std::uint32_t id) {
+  Persons& p = state.persons;
   p.flags[id] = stratum_trait::person_flags(s.traits);
   p.empowered[id] = s.traits & stratum_trait::kEmpowered ? 1 : 0;
   // A survivor back from the strata: trafficked before (how often is not
@@ -212,7 +222,6 @@ std::uint32_t materialise(const Model& model, State& state, std::size_t region, 
   p.state_since[id] = state.step;
   --s.people;
   state.members[region].push_back(id);
-  return id;
 }
 
 bool can_return_to_strata(const State& state, std::uint32_t i) {

@@ -154,6 +154,12 @@ DrawnPerson draw_person(State& state, std::size_t region, double u);
 // Returns the id.
 std::uint32_t materialise(const Model& model, State& state, std::size_t region, Stratum& s,
                           double vulnerability);
+// materialise in two parts: the id the next person to become an agent
+// takes (the last vacant slot or a new one, appended untouched), and what
+// becoming that agent writes (only the person, s and the region's members).
+std::uint32_t next_agent_id(State& state);
+void become_agent(const Model& model, State& state, std::size_t region, Stratum& s, double vulnerability,
+                  std::uint32_t id);
 
 // Whether person i can go back to the strata: free at home, no review of
 // theirs pending (a review reads the person). A survivor still recovering

@@ -71,6 +71,15 @@ struct Scratch {
   std::vector<double> weights;
   std::vector<double> weights_by_sex;                   // recruitment's trees of recruiters' weights
   std::vector<std::pair<double, std::uint32_t>> turns;  // recruitment's candidates in their turns
+  // Recruitment's turns resolved region by region: each group's spare
+  // slots with weight for a recruit of each sex (two per group); each
+  // region's candidates in their turns, and what they give; the ids the
+  // untouched candidates take.
+  std::vector<std::uint64_t> recruiter_slots;
+  std::vector<std::vector<std::uint32_t>> turns_by_region;
+  std::vector<std::vector<std::uint32_t>> recruited_by_region;
+  std::vector<std::vector<std::uint32_t>> returning_by_region;
+  std::vector<std::uint32_t> agent_ids;
   std::vector<std::uint32_t> offsets_by_region;
   std::vector<std::pair<double, std::int32_t>> keys;
   std::vector<double> suspect_weights;         // prosecution's: one per active trafficker of a region

@@ -124,6 +124,28 @@ TEST(Events, RecordingChangesNoResult) {
   }
 }
 
+// With the untouched in strata, the event log's order is the turns'
+// order in which recruitment's candidates take their recruiters' slots;
+// without the log the regions' turns are resolved apart, at once, where
+// they can be (phase_recruitment.cpp): the same results.
+TEST(Events, RecordingChangesNoResultWithTheUntouchedInStrata) {
+  Scenario s = eventful_scenario(40);
+  set_param(s, Param::population_untouched_in_strata, 1);
+  Recording events;
+  events.events = true;
+  const auto plain = run({s}, 2, 2, Recording{});
+  const auto recorded = run({s}, 2, 2, events);
+  ASSERT_EQ(plain.size(), recorded.size());
+  for (std::size_t r = 0; r < plain.size(); ++r) {
+    double recruitments = 0;
+    for (std::size_t k = 0; k < kMethods; ++k)
+      recruitments += total(plain[r].series, Metric::recruitments_by_method, k);
+    ASSERT_GT(recruitments, 500.0) << "too few recruitments: " << recruitments;
+    EXPECT_TRUE(plain[r].series.data() == recorded[r].series.data()) << "replicate " << r;
+    EXPECT_TRUE(plain[r].summary == recorded[r].summary) << "replicate " << r;
+  }
+}
+
 TEST(Events, EveryCountedHappeningIsOneEvent) {
   Recording recording;
   recording.events = true;
