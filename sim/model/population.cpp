@@ -182,6 +182,55 @@ DrawnPerson draw_person(State& state, std::size_t region, double u) {
   return drawn;
 }
 
+RegionDraws::RegionDraws(State& state, std::size_t region) : state_(state), region_(region) {
+  if (region >= state.strata.size()) return;  // every person an agent: nothing to draw from
+  const std::vector<Stratum>& strata = state.strata[region];
+  tree_.assign(strata.size(), 0);
+  for (std::size_t i = 1; i <= strata.size(); ++i) {
+    tree_[i - 1] += strata[i - 1].people;
+    untouched_ += strata[i - 1].people;
+    const std::size_t parent = i + (i & (~i + 1));
+    if (parent <= strata.size()) tree_[parent - 1] += tree_[i - 1];
+  }
+}
+
+DrawnPerson RegionDraws::draw(double u) {
+  const std::vector<std::uint32_t>& members = state_.members[region_];
+  const auto untouched_here = static_cast<double>(untouched_);
+  const double position = u * (untouched_here + static_cast<double>(members.size()));
+  DrawnPerson drawn;
+  if (!(position < untouched_here)) {
+    drawn.agent = members[std::min(members.size() - 1, static_cast<std::size_t>(position - untouched_here))];
+    return drawn;
+  }
+  // The first stratum whose people, with all before it, exceed the
+  // position: the walk's stratum_at (the sums are whole numbers, exact as
+  // doubles, and a stratum without people adds nothing).
+  std::vector<Stratum>& strata = state_.strata[region_];
+  std::size_t at = 0;
+  std::uint64_t below = 0;
+  std::size_t stride = 1;
+  while (stride * 2 <= tree_.size()) stride *= 2;
+  for (; stride > 0; stride /= 2)
+    if (at + stride <= tree_.size() && static_cast<double>(below + tree_[at + stride - 1]) <= position) {
+      at += stride;
+      below += tree_[at - 1];
+    }
+  if (at == strata.size()) return draw_person(state_, region_, u);  // rounding past the end: as the walk
+  const auto people = static_cast<double>(strata[at].people);
+  drawn.stratum = &strata[at];
+  drawn.fraction = std::clamp((position - static_cast<double>(below)) / people, 1e-12, 1.0 - 1e-12);
+  return drawn;
+}
+
+std::uint32_t RegionDraws::materialise(const Model& model, Stratum& s, double vulnerability) {
+  std::vector<Stratum>& strata = state_.strata[region_];
+  for (std::size_t i = static_cast<std::size_t>(&s - strata.data()) + 1; i <= tree_.size(); i += i & (~i + 1))
+    --tree_[i - 1];
+  --untouched_;
+  return tipsim::materialise(model, state_, region_, s, vulnerability);
+}
+
 std::uint32_t materialise(const Model& model, State& state, std::size_t region, Stratum& s,
                           double vulnerability) {
   const std::uint32_t id = next_agent_id(state);

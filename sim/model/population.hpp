@@ -148,6 +148,26 @@ struct DrawnPerson {
 };
 DrawnPerson draw_person(State& state, std::size_t region, double u);
 
+// draw_person for many draws in a row of one region, each in log(strata)
+// rather than a walk over the region's strata: the strata's people as a
+// Fenwick tree of whole numbers, whose sums are the walk's, exactly. Valid
+// while the region's strata change only by the people this object makes
+// agents (materialise).
+class RegionDraws {
+ public:
+  RegionDraws(State& state, std::size_t region);
+  // What draw_person(state, region, u) gives.
+  DrawnPerson draw(double u);
+  // materialise(model, state, region, s, vulnerability), s one of the region's strata.
+  std::uint32_t materialise(const Model& model, Stratum& s, double vulnerability);
+
+ private:
+  State& state_;
+  std::size_t region_;
+  std::uint64_t untouched_ = 0;
+  std::vector<std::uint64_t> tree_;  // 1-based Fenwick tree over the strata's people
+};
+
 // One person of stratum s of `region` becomes an agent with this
 // vulnerability (s loses them): the last vacant slot or a new one, home and
 // where they are the region, the stratum's traits, history and awareness.

@@ -128,7 +128,7 @@ void take_initial_victim(const Model& model, State& state, std::uint32_t r, std:
 // id of the person accepted, or none (drawn but refused, or not free).
 template <typename Accept>
 std::optional<std::uint32_t> draw_free_person(const Model& model, State& state, std::uint32_t r, double u,
-                                              Accept&& accept) {
+                                              RegionDraws& draws, Accept&& accept) {
   const RegionModel& rm = model.regions[r];
   const auto& p = state.persons;
   if (!model.untouched_in_strata) {
@@ -137,12 +137,12 @@ std::optional<std::uint32_t> draw_free_person(const Model& model, State& state, 
     if (p.state[person] != static_cast<std::uint8_t>(PersonState::Free)) return std::nullopt;
     return person;
   }
-  const DrawnPerson drawn = draw_person(state, r, u);
+  const DrawnPerson drawn = draws.draw(u);
   if (drawn.stratum) {
     Stratum& s = *drawn.stratum;
     const double vulnerability = static_cast<float>(stratum_vulnerability(model, r, s, drawn.fraction));
     if (!accept(vulnerability, stratum_trait::person_flags(s.traits))) return std::nullopt;
-    return materialise(model, state, r, s, vulnerability);
+    return draws.materialise(model, s, vulnerability);
   }
   const std::uint32_t person = drawn.agent;
   if (!accept(static_cast<double>(p.vulnerability[person]), p.flags[person])) return std::nullopt;
@@ -154,7 +154,7 @@ std::optional<std::uint32_t> draw_free_person(const Model& model, State& state, 
 // region, found by rejection in proportion to susceptibility, as in
 // recruitment.
 void take_initial_victims(const Model& model, State& state, std::uint32_t r, std::int32_t id, Method method,
-                          Market market, std::uint16_t capacity, Stream& ts,
+                          Market market, std::uint16_t capacity, Stream& ts, RegionDraws& draws,
                           std::vector<std::uint32_t>& recruits) {
   const RegionModel& rm = model.regions[r];
   const double initial_fill = model.scenario.get(Param::traffickers_initial_fill);
@@ -170,7 +170,7 @@ void take_initial_victims(const Model& model, State& state, std::uint32_t r, std
     ++attempts;
     const double threshold = ts.uniform(draw + attempt_draw::kAccepted) * max_factor;
     const std::optional<std::uint32_t> person =
-        draw_free_person(model, state, r, ts.uniform(draw + attempt_draw::kPerson),
+        draw_free_person(model, state, r, ts.uniform(draw + attempt_draw::kPerson), draws,
                          [&](double vulnerability, std::uint8_t flags) {
                            return threshold < susceptibility_of(g, vulnerability, flags);
                          });
@@ -183,7 +183,7 @@ void take_initial_victims(const Model& model, State& state, std::uint32_t r, std
 // One initial trafficker of region r with its victims: market and method
 // by the region's weights, a network of the region joined or founded.
 void seed_trafficker(const Model& model, State& state, std::uint32_t r, std::int32_t first_network,
-                     const EntryWeights& weights, std::vector<std::uint32_t>& recruits) {
+                     const EntryWeights& weights, RegionDraws& draws, std::vector<std::uint32_t>& recruits) {
   Stream ts = Stream(model.seed, state.replicate, 0, Phase::Initialise, AgentKind::Trafficker,
                      static_cast<std::uint32_t>(state.traffickers.size()));
   const Newcomer n = draw_newcomer(ts, trafficker_draw::kNewcomer, weights,
@@ -199,7 +199,7 @@ void seed_trafficker(const Model& model, State& state, std::uint32_t r, std::int
   }
   const std::int32_t id =
       state.traffickers.add(static_cast<std::uint8_t>(r), n.method, n.market, network, n.capacity);
-  take_initial_victims(model, state, r, id, n.method, n.market, n.capacity, ts, recruits);
+  take_initial_victims(model, state, r, id, n.method, n.market, n.capacity, ts, draws, recruits);
 }
 
 // Initial traffickers, and the victims they already hold (a warm start, so
@@ -216,8 +216,9 @@ void build_traffickers(const Model& model, State& state) {
                          stream.uniform(region_draw::kTraffickerCount));
     const std::int32_t first_network = state.networks;
     const EntryWeights weights = entry_weights(model.scenario.globals, rs);
+    RegionDraws draws(state, r);
     for (std::uint64_t t = 0; t < count; ++t)
-      seed_trafficker(model, state, r, first_network, weights, recruits);
+      seed_trafficker(model, state, r, first_network, weights, draws, recruits);
   }
 }
 
@@ -225,12 +226,12 @@ void build_traffickers(const Model& model, State& state) {
 // region are drawn in proportion to their vulnerability (the communities
 // held are among the most marginalised); they are exploited at home.
 bool take_held_by_descent(const Model& model, State& state, std::uint32_t r, std::int32_t id, Market market,
-                          Stream& hs, std::uint32_t& draw) {
+                          Stream& hs, RegionDraws& draws, std::uint32_t& draw) {
   auto& p = state.persons;
   for (int attempt = 0; attempt < 1000; ++attempt, draw += trafficker_draw::kPerAttempt) {
     const double threshold = hs.uniform(draw + attempt_draw::kAccepted);
     const std::optional<std::uint32_t> found =
-        draw_free_person(model, state, r, hs.uniform(draw + attempt_draw::kPerson),
+        draw_free_person(model, state, r, hs.uniform(draw + attempt_draw::kPerson), draws,
                          [&](double vulnerability, std::uint8_t) { return threshold < vulnerability; });
     if (!found) continue;
     const std::uint32_t person = *found;
@@ -255,6 +256,7 @@ void build_holders_by_descent(const Model& model, State& state) {
     if (!(expected > 0)) continue;
     Stream stream = region_stream(model, state, Phase::Initialise, r);
     const std::uint64_t people = stochastic_round(expected, stream.uniform(region_draw::kHeldByDescent));
+    RegionDraws draws(state, r);
     std::uint64_t held = 0;
     while (held < people) {
       const auto id_next = static_cast<std::uint32_t>(state.traffickers.size());
@@ -270,7 +272,7 @@ void build_holders_by_descent(const Model& model, State& state) {
       state.traffickers.by_descent[static_cast<std::size_t>(id)] = 1;
       std::uint32_t draw = trafficker_draw::kFirstAttempt;
       for (std::uint64_t k = 0; k < size; ++k)
-        if (!take_held_by_descent(model, state, r, id, market, hs, draw)) break;
+        if (!take_held_by_descent(model, state, r, id, market, hs, draws, draw)) break;
       held += size;
     }
   }

@@ -10,6 +10,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <tuple>
@@ -309,6 +310,50 @@ std::optional<std::uint32_t> first_free_member(const State& state, std::size_t r
 // vulnerability bin and awareness level, their slot vacant; the next person
 // to become an agent takes the slot and brings the history back (trafficked
 // before, the last exit's route, services' record, a criminal record).
+// The warm start draws its victims with RegionDraws: each draw is the
+// stratum and fraction, or the agent, that draw_person's walk over the
+// strata gives, also after people it drew became agents, and it makes them
+// agents as materialise does.
+TEST(Population, RegionDrawsAreDrawPersonsDrawsInLogarithmicTime) {
+  Simulation sim(busy_world(true, 100000, 40), 3);
+  for (int t = 0; t < 30; ++t) sim.step();  // campaigns and returns have spread the people over many strata
+  const Model& model = sim.model();
+  State fast = sim.state();
+  State walk = sim.state();
+  constexpr std::size_t r = 1;
+  ASSERT_GT(fast.strata[r].size(), 50u);
+  ASSERT_FALSE(fast.members[r].empty());
+  RegionDraws draws(fast, r);
+  Stream stream(77, 0, 0, Phase::Initialise, AgentKind::Region, 0);
+  std::size_t from_strata = 0, from_agents = 0;
+  for (std::uint32_t k = 0; k < 20000; ++k) {
+    // The edges of the range too: 0 and just below 1.
+    const double u = k == 0 ? 0.0 : k == 1 ? std::nextafter(1.0, 0.0) : stream.uniform(k);
+    const DrawnPerson a = draws.draw(u);
+    const DrawnPerson b = draw_person(walk, r, u);
+    ASSERT_EQ(a.stratum == nullptr, b.stratum == nullptr) << "draw " << k << " u " << u;
+    if (b.stratum == nullptr) {
+      ASSERT_EQ(a.agent, b.agent) << "draw " << k;
+      ++from_agents;
+      continue;
+    }
+    const auto index = static_cast<std::size_t>(b.stratum - walk.strata[r].data());
+    ASSERT_EQ(static_cast<std::size_t>(a.stratum - fast.strata[r].data()), index) << "draw " << k;
+    ASSERT_EQ(a.fraction, b.fraction) << "draw " << k;
+    ++from_strata;
+    // Every fourth becomes an agent, in both states.
+    if (k % 4 == 0 && b.stratum->people > 0) {
+      const std::uint32_t id_fast = draws.materialise(model, *a.stratum, 0.5);
+      const std::uint32_t id_walk = materialise(model, walk, r, *b.stratum, 0.5);
+      ASSERT_EQ(id_fast, id_walk);
+    }
+  }
+  EXPECT_GT(from_strata, 10000u);
+  EXPECT_GT(from_agents, 0u);
+  EXPECT_TRUE(fast.strata[r] == walk.strata[r]);
+  EXPECT_TRUE(fast.members[r] == walk.members[r]);
+}
+
 TEST(Population, ARecoveredSurvivorGoesBackToTheStrataWithTheirHistory) {
   Simulation sim(busy_world(true, 100000, 10), 2);
   for (int t = 0; t < 5; ++t) sim.step();
