@@ -418,11 +418,12 @@ CandidatePlace place_of(const State& state, const Scratch& sc, std::uint32_t can
 // recruit takes one slot, so the weight left stays at least a slot's, far
 // above the trees' rounding. Not with the event log, whose order is the
 // turns'.
-bool regions_resolve_apart(const State& state, const StepContext& ctx) {
-  const auto& sc = ctx.scratch;
+bool regions_resolve_apart(const State& state, StepContext& ctx) {
+  auto& sc = ctx.scratch;
   if (ctx.events != nullptr || state.regions.size() < 2) return false;
   const std::size_t groups = sc.offsets.size() - 1;
-  std::vector<std::uint64_t> candidates(groups, 0);
+  std::vector<std::uint64_t>& candidates = sc.group_candidates;
+  fill_buffer(candidates, groups, std::uint64_t{0});
   for (const auto& [turn, candidate] : sc.turns) ++candidates[place_of(state, sc, candidate).group];
   for (std::size_t grp = 0; grp < groups; ++grp)
     for (const bool female : {false, true}) {

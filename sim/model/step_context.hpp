@@ -72,10 +72,11 @@ struct Scratch {
   std::vector<double> weights_by_sex;                   // recruitment's trees of recruiters' weights
   std::vector<std::pair<double, std::uint32_t>> turns;  // recruitment's candidates in their turns
   // Recruitment's turns resolved region by region: each group's spare
-  // slots with weight for a recruit of each sex (two per group); each
-  // region's candidates in their turns, and what they give; the ids the
-  // untouched candidates take.
+  // slots with weight for a recruit of each sex (two per group) and its
+  // candidates; each region's candidates in their turns, and what they
+  // give; the ids the untouched candidates take.
   std::vector<std::uint64_t> recruiter_slots;
+  std::vector<std::uint64_t> group_candidates;
   std::vector<std::vector<std::uint32_t>> turns_by_region;
   std::vector<std::vector<std::uint32_t>> recruited_by_region;
   std::vector<std::vector<std::uint32_t>> returning_by_region;
