@@ -15,7 +15,15 @@ FUZZER_LOG recorded when it failed (libFuzzer's log of the run that wrote
 it: "Test unit written to .../NAME"): HDF5's when that report's first frame
 is in libhdf5. A timeout that does not recur alone within ten seconds (it
 ran among other inputs on a loaded machine) is replayed with a limit of two
-seconds, and judged by where that replay spends its time. Frames of the
+seconds, and judged by where that replay spends its time; so is a slow
+unit (one that took ten seconds without timing out), which libFuzzer writes
+without a report: one that takes under two seconds alone was slow only
+among other inputs on a loaded machine, is listed with its time alone and
+does not fail. A replay that grows the process past the memory limit
+without one allocation to blame (many small ones, in fork mode or alone)
+is replayed again with a limit of 64 MB on one allocation, which no tipsim
+reader makes from a fuzzer's small file, and judged by that allocation's
+stack. Frames of the
 runtime include glibc's (memset called by libhdf5 is libhdf5's work).
 Anything else — another first frame, or no recorded report
 — is a defect in tipsim's code (or one that cannot be told from it): it is
@@ -28,6 +36,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 RUNTIME = re.compile(
     r"libsanitizer|compiler-rt|__interceptor|__asan|__lsan|__ubsan|__sanitizer|fuzzer::|libFuzzer"
@@ -47,6 +56,10 @@ def first_frame(report):
             return match.group(1).strip()
     return None
 
+
+# libFuzzer's two out-of-memory reports: the process's resident memory, and one allocation's size.
+RSS_EXCEEDED = re.compile(r"ERROR: libFuzzer: out-of-memory \(used: ")
+MALLOC_EXCEEDED = re.compile(r"ERROR: libFuzzer: out-of-memory \(malloc\(")
 
 UNIT_WRITTEN = re.compile(r"Test unit written to (\S+)")
 
@@ -88,38 +101,50 @@ def main():
     names = sorted(n for n in os.listdir(folder) if re.match(r"(crash|leak|oom|timeout|slow-unit)-", n))
 
     def replay(name):
-        """Runs the fuzzer on one input alone: (what it printed, whether it failed). A timeout that
-        does not recur alone within libFuzzer's ten seconds (it ran among other inputs on a loaded
-        machine) is replayed with a two-second limit, so that where it spends its time is reported."""
-        report, failed = replay_with(name, 10)
-        if not failed and name.startswith("timeout-"):
-            slow, failed = replay_with(name, 2)
+        """Runs the fuzzer on one input alone: (what it printed, whether it failed, seconds it took).
+        A timeout or slow unit that does not recur alone within libFuzzer's ten seconds (it ran among
+        other inputs on a loaded machine) is replayed with a two-second limit, so that where it
+        spends its time is reported."""
+        report, failed, seconds = replay_with(name, 10, 512 if name.startswith("oom-") else None)
+        if not failed and name.startswith(("timeout-", "slow-unit-")):
+            slow, failed, _ = replay_with(name, 2, None)
             if failed:
                 report = slow
-        return report, failed
+        if failed and RSS_EXCEEDED.search(report):
+            # Growth without one allocation to blame: the first allocation of 64 MB names who asks.
+            small, small_failed, _ = replay_with(name, 10, 64)
+            if small_failed and MALLOC_EXCEEDED.search(small):
+                report = small
+        return report, failed, seconds
 
-    def replay_with(name, seconds):
+    def replay_with(name, seconds, malloc_limit_mb):
         path = os.path.join(folder, name)
         # An input that ran a process out of memory is replayed with a limit on one allocation, so
         # that the allocation it makes from a damaged header is reported with its stack: in fork mode
         # the process's memory also holds what earlier inputs left, and alone it may stay under the
         # memory limit. No allocation of half a gigabyte is tipsim's own: its reader caps what a
         # dataset may claim by the file's size (docs/reliability.md).
-        limit = ["-malloc_limit_mb=512"] if name.startswith("oom-") else []
+        limit = [f"-malloc_limit_mb={malloc_limit_mb}"] if malloc_limit_mb else []
+        started = time.monotonic()
         try:
             run = subprocess.run([fuzzer, "-runs=1", f"-timeout={seconds}", "-rss_limit_mb=2048", *limit, path],
                                  capture_output=True, text=True, errors="replace", env=env, timeout=120)
-            return run.stdout + run.stderr, run.returncode != 0
+            return run.stdout + run.stderr, run.returncode != 0, time.monotonic() - started
         except subprocess.TimeoutExpired as e:
-            return (e.stdout or b"").decode(errors="replace") + (e.stderr or b"").decode(errors="replace"), True
+            output = (e.stdout or b"").decode(errors="replace") + (e.stderr or b"").decode(errors="replace")
+            return output, True, time.monotonic() - started
 
     # The inputs are replayed side by side, one per core (a timeout's replay waits out its ten seconds).
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         replays = list(pool.map(replay, names))
     hdf5 = collections.Counter()
+    slow_under_load = []
     defects = []
-    for name, (report, failed) in zip(names, replays):
+    for name, (report, failed, seconds) in zip(names, replays):
         alone = ""
+        if not failed and name.startswith("slow-unit-"):
+            slow_under_load.append((name, seconds))
+            continue
         if not failed:
             # Judged by what was recorded when it failed among other inputs.
             report = recorded.get(name, "")
@@ -136,6 +161,8 @@ def main():
     print(f"fuzz triage: {len(names)} inputs from {folder}")
     for what, count in hdf5.most_common():
         print(f"  HDF5 defect (not tipsim's; tolerated): {count:4d} x {what}")
+    for name, seconds in slow_under_load:
+        print(f"  slow only among other inputs (not a defect; tolerated): {name}: {seconds:.2f} s alone")
     for name, kind, frame, report in defects:
         print(f"  TIPSIM DEFECT: {name}: {kind}" + (f" at {frame}" if frame else ""))
         print("    " + "\n    ".join(report.splitlines()[-60:]))
