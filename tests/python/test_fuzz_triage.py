@@ -6,7 +6,6 @@ does, so that every rule of the triage is exercised without a fuzzer
 build or a damaged HDF5 file.
 """
 
-import pathlib
 import subprocess
 import sys
 
