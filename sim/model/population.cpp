@@ -10,7 +10,6 @@
 #include <cmath>
 #include <span>
 #include <stdexcept>
-#include <tuple>
 
 #include "model_math.hpp"
 #include "person_ops.hpp"
@@ -19,7 +18,11 @@ namespace tipsim {
 
 namespace {
 
-auto key(const Stratum& s) { return std::tuple(s.traits, s.vulnerability_bin, s.awareness_level); }
+// A stratum's key as one number, in the order of (traits, bin, level): the level biased to keep its order.
+std::uint64_t key(const Stratum& s) {
+  return std::uint64_t{s.traits} << 40 | std::uint64_t{s.vulnerability_bin} << 32 |
+         (static_cast<std::uint32_t>(s.awareness_level) ^ 0x80000000u);
+}
 
 double decay_per_step(const Model& model) {
   return model.scenario.get(Param::prevention_awareness_decay_per_year) * model.step_years;
@@ -364,38 +367,56 @@ void tidy(std::vector<Stratum>& strata) {
 
 void merge_moved(std::vector<Stratum>& strata, std::vector<Stratum>& moved) {
   const auto by_key = [](const Stratum& a, const Stratum& b) { return key(a) < key(b); };
-  // People moved stratum by stratum come in a few sorted runs (their new
-  // key grows with the old): each is merged in; many runs are sorted first.
-  constexpr std::size_t kMostRuns = 8;
-  std::array<std::size_t, kMostRuns> run_end{};
-  std::size_t runs = 0;
-  for (std::size_t k = 1; k <= moved.size() && runs <= kMostRuns; ++k)
-    if (k == moved.size() || by_key(moved[k], moved[k - 1])) {
-      if (runs < kMostRuns) run_end[runs] = k;
-      ++runs;
-    }
-  if (runs > kMostRuns) {
-    std::sort(moved.begin(), moved.end(), by_key);
-    runs = moved.empty() ? 0 : 1;
-    run_end[0] = moved.size();
-  }
-  const std::size_t sorted = strata.size();
-  strata.insert(strata.end(), moved.begin(), moved.end());
-  for (std::size_t r = 0; r < runs; ++r)
-    std::inplace_merge(strata.begin(),
-                       strata.begin() + static_cast<std::ptrdiff_t>(sorted + (r > 0 ? run_end[r - 1] : 0)),
-                       strata.begin() + static_cast<std::ptrdiff_t>(sorted + run_end[r]), by_key);
-  moved.clear();
-  std::size_t out = 0;
-  for (std::size_t k = 0; k < strata.size(); ++k) {
-    if (strata[k].people == 0) continue;
-    if (out > 0 && key(strata[out - 1]) == key(strata[k])) {
-      strata[out - 1].people += strata[k].people;
+  // The moved people by key, equal keys as one and none empty (summing whole numbers: any order).
+  if (!std::is_sorted(moved.begin(), moved.end(), by_key)) std::sort(moved.begin(), moved.end(), by_key);
+  std::size_t kept = 0;
+  for (const Stratum& m : moved) {
+    if (m.people == 0) continue;
+    if (kept > 0 && key(moved[kept - 1]) == key(m)) {
+      moved[kept - 1].people += m.people;
     } else {
-      strata[out++] = strata[k];
+      moved[kept++] = m;
     }
   }
-  strata.resize(out);
+  moved.resize(kept);
+  // Those whose stratum exists join it where it is: by binary search when
+  // they are few, by one walk when they are many; the others stay in `moved`.
+  const std::size_t n = strata.size();
+  std::size_t fresh = 0, at = 0;
+  const bool few = moved.size() * 16 < n;
+  for (Stratum& m : moved) {
+    const std::uint64_t k = key(m);
+    if (few) {
+      at = static_cast<std::size_t>(
+          std::lower_bound(strata.begin() + static_cast<std::ptrdiff_t>(at), strata.end(), k,
+                           [](const Stratum& s, std::uint64_t wanted) { return key(s) < wanted; }) -
+          strata.begin());
+    } else {
+      while (at < n && key(strata[at]) < k) ++at;
+    }
+    if (at < n && key(strata[at]) == k) {
+      strata[at].people += m.people;
+    } else {
+      moved[fresh++] = m;
+    }
+  }
+  moved.resize(fresh);
+  // The new strata merged in from the back: those before the first new one stay where they are.
+  if (fresh > 0) {
+    strata.resize(n + fresh);
+    std::size_t from = n, out = n + fresh;
+    for (std::size_t j = fresh; j > 0;) {
+      if (from > 0 && key(strata[from - 1]) > key(moved[j - 1])) {
+        strata[--out] = strata[--from];
+      } else {
+        strata[--out] = moved[--j];
+      }
+    }
+  }
+  moved.clear();
+  // The emptied strata dropped.
+  const auto empty = [](const Stratum& s) { return s.people == 0; };
+  strata.erase(std::remove_if(strata.begin(), strata.end(), empty), strata.end());
 }
 
 void build_strata(const Model& model, State& state) {

@@ -354,6 +354,70 @@ TEST(Population, RegionDrawsAreDrawPersonsDrawsInLogarithmicTime) {
   EXPECT_TRUE(fast.members[r] == walk.members[r]);
 }
 
+// merge_moved gives what sorting everything and adding up equal keys gives
+// (the strata's canonical form, on which their streams' indices rest):
+// sorted strata with some emptied, moved people in any order with
+// repeated and empty entries, keys that exist and keys that do not (the
+// first, the last and levels of either sign among them), few moved and many.
+TEST(Population, MergingMovedPeopleGivesTheSortedSumsOfEveryKey) {
+  const auto key = [](const Stratum& s) {
+    return std::tuple(s.traits, s.vulnerability_bin, s.awareness_level);
+  };
+  const auto reference = [&](std::vector<Stratum> all) {
+    std::sort(all.begin(), all.end(), [&](const Stratum& a, const Stratum& b) { return key(a) < key(b); });
+    std::vector<Stratum> out;
+    for (const Stratum& s : all) {
+      if (s.people == 0) continue;
+      if (!out.empty() && key(out.back()) == key(s)) {
+        out.back().people += s.people;
+      } else {
+        out.push_back(s);
+      }
+    }
+    return out;
+  };
+  Stream stream(5, 0, 0, Phase::Initialise, AgentKind::Region, 0);
+  std::uint32_t draw = 0;
+  const auto below = [&](std::uint32_t n) { return static_cast<std::uint32_t>(stream.uniform(draw++) * n); };
+  const auto random_stratum = [&] {
+    return Stratum{static_cast<std::uint16_t>(below(3) * 0x1001), static_cast<std::uint8_t>(below(4)),
+                   below(5) == 0 ? kNoBoost : static_cast<std::int32_t>(below(40)) - 20, 1 + below(9)};
+  };
+  std::size_t trials_with_new = 0, trials_joining_the_last = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<Stratum> drawn;
+    for (std::uint32_t k = below(300); k > 0; --k) drawn.push_back(random_stratum());
+    std::vector<Stratum> strata = reference(drawn);
+    // Some strata emptied, as the passes leave them.
+    for (Stratum& s : strata)
+      if (below(6) == 0) s.people = 0;
+    // Few moved (binary searches) or many (one walk), repeated and empty ones among them.
+    std::vector<Stratum> moved;
+    const std::uint32_t count = trial % 2 == 0 ? below(8) : below(400);
+    for (std::uint32_t k = 0; k < count; ++k) {
+      Stratum m = !strata.empty() && below(2) == 0 ? strata[below(static_cast<std::uint32_t>(strata.size()))]
+                                                   : random_stratum();
+      m.people = below(8) == 0 ? 0 : 1 + below(5);
+      moved.push_back(m);
+      if (below(5) == 0) moved.push_back(m);
+    }
+    if (!strata.empty() && trial % 3 == 0) {
+      moved.push_back(strata.back());
+      moved.back().people = 2;
+      ++trials_joining_the_last;
+    }
+    std::vector<Stratum> all = strata;
+    all.insert(all.end(), moved.begin(), moved.end());
+    const std::vector<Stratum> expected = reference(all);
+    if (expected.size() > reference(strata).size()) ++trials_with_new;
+    merge_moved(strata, moved);
+    ASSERT_EQ(strata, expected) << "trial " << trial << ", " << count << " moved";
+    ASSERT_TRUE(moved.empty());
+  }
+  EXPECT_GT(trials_with_new, 100u);
+  EXPECT_GT(trials_joining_the_last, 100u);
+}
+
 TEST(Population, ARecoveredSurvivorGoesBackToTheStrataWithTheirHistory) {
   Simulation sim(busy_world(true, 100000, 10), 2);
   for (int t = 0; t < 5; ++t) sim.step();
