@@ -134,9 +134,11 @@ bool release_and_desist(const Model& model, State& state, StepContext& ctx) {
           static_cast<float>(state.regions[tr.base_region[t]].perceived_risk[tr.market[t]] *
                              (1.0 + tr.evidence[t] / evidence_half));
       Stream stream = trafficker_stream(model, state, Phase::Market, static_cast<std::uint32_t>(t));
-      desists[k] =
-          stream.bernoulli(trafficker_draw::kDesistance,
-                           step_probability(desistance + risk_desistance * tr.perceived_risk[t], dt));
+      const double hazard = desistance + risk_desistance * tr.perceived_risk[t];
+      // The step's probability 1 - exp(-hazard dt) lies below hazard dt: a draw above that bound
+      // stays, and only the few below it need the exponential.
+      const double u = stream.uniform(trafficker_draw::kDesistance);
+      desists[k] = u < hazard * dt * (1.0 + 1e-9) && u < step_probability(hazard, dt);
     }
   });
   // Sentences served and desistance, in id order (the metrics and the event log).
