@@ -4,7 +4,6 @@
 
 #include <Random123/uniform.hpp>
 #include <algorithm>
-#include <array>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/random/binomial_distribution.hpp>
 #include <cmath>
