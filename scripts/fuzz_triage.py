@@ -105,6 +105,11 @@ def main():
         A timeout or slow unit that does not recur alone within libFuzzer's ten seconds (it ran among
         other inputs on a loaded machine) is replayed with a two-second limit, so that where it
         spends its time is reported."""
+        # An input that ran a process out of memory is replayed with a limit on one allocation, so
+        # that the allocation it makes from a damaged header is reported with its stack: in fork mode
+        # the process's memory also holds what earlier inputs left, and alone it may stay under the
+        # memory limit. No allocation of half a gigabyte is tipsim's own: its reader caps what a
+        # dataset may claim by the file's size (docs/reliability.md).
         report, failed, seconds = replay_with(name, 10, 512 if name.startswith("oom-") else None)
         if not failed and name.startswith(("timeout-", "slow-unit-")):
             slow, failed, _ = replay_with(name, 2, None)
@@ -119,11 +124,6 @@ def main():
 
     def replay_with(name, seconds, malloc_limit_mb):
         path = os.path.join(folder, name)
-        # An input that ran a process out of memory is replayed with a limit on one allocation, so
-        # that the allocation it makes from a damaged header is reported with its stack: in fork mode
-        # the process's memory also holds what earlier inputs left, and alone it may stay under the
-        # memory limit. No allocation of half a gigabyte is tipsim's own: its reader caps what a
-        # dataset may claim by the file's size (docs/reliability.md).
         limit = [f"-malloc_limit_mb={malloc_limit_mb}"] if malloc_limit_mb else []
         started = time.monotonic()
         try:
