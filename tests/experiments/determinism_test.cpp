@@ -126,7 +126,7 @@ TEST(Determinism, SameOutputAtOneTwoThreeAndEightThreads) {
 // replicates of the busy scenario above, at 1, 2 and 8 threads. A change that
 // moves any result fails here; such a commit sets the new value and says in
 // its message why the results moved. A refactor must leave it as it is.
-constexpr std::uint64_t kPinnedResultsHash = 0x4ba2d42a10da1ed6ull;
+constexpr std::uint64_t kPinnedResultsHash = 0xd5165c4e1f5bc892ull;
 
 TEST(Determinism, PinnedResultsHash) {
   const std::vector<Scenario> points = {parallel_scenario()};
@@ -145,7 +145,7 @@ TEST(Determinism, PinnedResultsHash) {
 // value is the one this code gave when
 // Population.StrataRunTheSameModelAsEveryPersonAnAgent showed it the same
 // model as every person an agent).
-constexpr std::uint64_t kPinnedStrataResultsHash = 0x33e031daa0484b76ull;
+constexpr std::uint64_t kPinnedStrataResultsHash = 0x1053154acb1ecb06ull;
 
 TEST(Determinism, StrataSameOutputAtOneTwoAndEightThreadsAndPinned) {
   Scenario s = parallel_scenario();
@@ -173,7 +173,7 @@ TEST(Determinism, StrataSameOutputAtOneTwoAndEightThreadsAndPinned) {
 // then is tried: a change that lost them moved this hash and not
 // kPinnedResultsHash). A commit that recalibrates the world, or otherwise
 // moves its results, sets the new value and says why.
-constexpr std::uint64_t kPinnedWorldResultsHash = 0x492fd35e67274377ull;
+constexpr std::uint64_t kPinnedWorldResultsHash = 0x2bd58f97764528cfull;
 
 TEST(Determinism, PinnedWorldBaselineResultsHash) {
   const std::vector<Scenario> points = {
