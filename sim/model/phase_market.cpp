@@ -247,10 +247,11 @@ void release_victims_of_desisted(const Model& model, State& state, StepContext& 
 // Each region's count of active traffickers, after the changes above.
 void count_active(State& state) {
   const auto& tr = state.traffickers;
-  for (RegionState& rs : state.regions) rs.traffickers_active = 0;
-  for (const std::int32_t t : tr.in_trade)
-    if (tr.state[static_cast<std::size_t>(t)] == static_cast<std::uint8_t>(TraffickerState::Active))
-      ++state.regions[tr.base_region[static_cast<std::size_t>(t)]].traffickers_active;
+  const std::size_t regions = state.regions.size();
+  const std::vector<std::uint32_t> active = tr.count_in_trade(regions, [&](std::size_t t) -> std::size_t {
+    return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Active) ? tr.base_region[t] : regions;
+  });
+  for (std::size_t r = 0; r < regions; ++r) state.regions[r].traffickers_active = active[r];
 }
 
 }  // namespace

@@ -91,17 +91,25 @@ void collect_metrics(const Model& model, State& state, StepContext& ctx) {
       ctx.metric(Metric::exploited_by_market, r, m) += t[tally::kExploitedByMarket + m];
     ctx.metric(Metric::exploited_abroad, r) += t[tally::kAbroad];
   }
+  // The traffickers by base region: active in the first `regions` groups,
+  // incarcerated in the next.
   const auto& tr = state.traffickers;
-  for (RegionState& rs : state.regions) rs.traffickers_active = 0;
-  for (const std::int32_t id : tr.in_trade) {
-    const auto t = static_cast<std::size_t>(id);
-    const auto trafficker_state = static_cast<TraffickerState>(tr.state[t]);
-    if (trafficker_state == TraffickerState::Active) {
-      ctx.metric(Metric::traffickers_active, tr.base_region[t]) += 1;
-      ++state.regions[tr.base_region[t]].traffickers_active;
-    }
-    if (trafficker_state == TraffickerState::Incarcerated)
-      ctx.metric(Metric::traffickers_incarcerated, tr.base_region[t]) += 1;
+  const std::size_t regions = state.regions.size();
+  const std::vector<std::uint32_t> traffickers =
+      tr.count_in_trade(2 * regions, [&](std::size_t t) -> std::size_t {
+        switch (static_cast<TraffickerState>(tr.state[t])) {
+          case TraffickerState::Active:
+            return tr.base_region[t];
+          case TraffickerState::Incarcerated:
+            return regions + tr.base_region[t];
+          default:
+            return 2 * regions;
+        }
+      });
+  for (std::size_t r = 0; r < regions; ++r) {
+    state.regions[r].traffickers_active = traffickers[r];
+    ctx.metric(Metric::traffickers_active, r) += traffickers[r];
+    ctx.metric(Metric::traffickers_incarcerated, r) += traffickers[regions + r];
   }
 }
 

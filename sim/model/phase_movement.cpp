@@ -6,6 +6,7 @@
 // steps rounded up or down at random, so its mean is the same at any step
 // length.
 #include "events.hpp"
+#include "involved.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -25,8 +26,12 @@ constexpr std::uint32_t kDelayRounding = 1;
 void run_movement(const Model& model, State& state, StepContext& ctx) {
   auto& p = state.persons;
   const std::size_t regions = state.regions.size();
-  for (const std::uint32_t i : state.involved) {
-    if (p.state[i] != static_cast<std::uint8_t>(PersonState::Recruited)) continue;
+  // Recruits are few among the involved: found in parallel, moved in id
+  // order (the regions' counts and the event log are shared).
+  const auto recruited = [&](std::uint32_t i) {
+    return p.state[i] == static_cast<std::uint8_t>(PersonState::Recruited);
+  };
+  for_each_involved_where(state, ctx.scratch.marks, recruited, [&](std::uint32_t i) {
     const std::size_t home = p.home_region[i];
     if (p.state_since[i] == state.step) {
       Stream stream = person_stream(model, state, Phase::Movement, i);
@@ -49,7 +54,7 @@ void run_movement(const Model& model, State& state, StepContext& ctx) {
       ctx.metric(Metric::exploitations_new, destination, p.market[i]) += 1;
       record_person_event(model, state, ctx, EventKind::ExploitationBegins, i);
     }
-  }
+  });
 }
 
 }  // namespace tipsim

@@ -297,6 +297,25 @@ struct Traffickers {
       each_kept(slice, [&](std::size_t g, std::int32_t t) { ids[cursor[g]++] = t; });
     });
   }
+  // The traffickers in the trade counted by group_of(t), a group below
+  // `groups` or `groups` for none: fixed slices of in_trade counted in
+  // parallel, then added.
+  template <typename GroupOf>
+  std::vector<std::uint32_t> count_in_trade(std::size_t groups, GroupOf&& group_of) const {
+    constexpr std::size_t kSlice = 8192;
+    const std::size_t n = in_trade.size();
+    const std::size_t slices = (n + kSlice - 1) / kSlice;
+    std::vector<std::uint32_t> by_slice(slices * (groups + 1), 0);
+    tbb::parallel_for(std::size_t{0}, slices, [&](std::size_t slice) {
+      std::uint32_t* count = &by_slice[slice * (groups + 1)];
+      for (std::size_t x = slice * kSlice; x < std::min(n, (slice + 1) * kSlice); ++x)
+        ++count[group_of(static_cast<std::size_t>(in_trade[x]))];
+    });
+    std::vector<std::uint32_t> total(groups, 0);
+    for (std::size_t slice = 0; slice < slices; ++slice)
+      for (std::size_t g = 0; g < groups; ++g) total[g] += by_slice[slice * (groups + 1) + g];
+    return total;
+  }
   // Appends a trafficker entering the trade and returns its id.
   std::int32_t add(std::uint8_t region, Method method, Market market, std::int32_t network,
                    std::uint16_t capacity);
