@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "person_ops.hpp"
@@ -26,9 +27,53 @@ void for_each_involved_where(const State& state, std::vector<std::uint8_t>& mark
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, involved.size(), 4096), [&](const auto& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) marks[k] = test(involved[k]) ? 1 : 0;
   });
-  for (std::size_t k = 0; k < involved.size(); ++k)
+  // Few are marked: the marks are skipped eight at a time where none is set.
+  std::size_t k = 0;
+  for (; k + 8 <= involved.size(); k += 8) {
+    std::uint64_t eight;
+    std::memcpy(&eight, marks.data() + k, sizeof eight);
+    if (eight == 0) continue;
+    for (std::size_t j = k; j < k + 8; ++j)
+      if (marks[j]) act(involved[j]);
+  }
+  for (; k < involved.size(); ++k)
     if (marks[k]) act(involved[k]);
 }
+
+// Traffickers as a set of ids, one bit each, for the passes over every
+// involved person that ask whether their controller is in it: a bit array
+// is an eighth of a byte field's size and stays in the cache, where the
+// controllers' byte fields, read at random, would miss on most persons.
+class TraffickerSet {
+ public:
+  explicit TraffickerSet(std::vector<std::uint64_t>& words) : words_(words) {}
+  // The traffickers t below `traffickers` for whom member(t) holds, 64 ids
+  // to a task's word.
+  template <typename Member>
+  void assign(std::size_t traffickers, Member&& member) {
+    fill_buffer(words_, (traffickers + 63) / 64, std::uint64_t{0});
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, words_.size(), 1024), [&](const auto& range) {
+      for (std::size_t w = range.begin(); w != range.end(); ++w) {
+        std::uint64_t bits = 0;
+        for (std::size_t b = 0; b < 64 && w * 64 + b < traffickers; ++b)
+          bits |= std::uint64_t{member(w * 64 + b) ? 1u : 0u} << b;
+        words_[w] = bits;
+      }
+    });
+  }
+  // The traffickers listed (ids below `traffickers`).
+  void assign_ids(std::size_t traffickers, const std::vector<std::int32_t>& ids) {
+    fill_buffer(words_, (traffickers + 63) / 64, std::uint64_t{0});
+    for (const std::int32_t t : ids) words_[static_cast<std::size_t>(t) >> 6] |= std::uint64_t{1} << (t & 63);
+  }
+  // Whether controller c is in the set (kNoTrafficker never is).
+  bool contains(std::int32_t c) const {
+    return c >= 0 && (words_[static_cast<std::size_t>(c) >> 6] >> (c & 63) & 1) != 0;
+  }
+
+ private:
+  std::vector<std::uint64_t>& words_;
+};
 
 // Sampled passes select involved persons in blocks of 64 ids: each block
 // has a stream of its own (kind InvolvedBlock), whose gaps do not depend

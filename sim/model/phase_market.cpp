@@ -229,13 +229,12 @@ void release_victims_of_desisted(const Model& model, State& state, StepContext& 
   auto& p = state.persons;
   auto& tr = state.traffickers;
   const double unserved = model.scenario.get(Param::protection_unserved_vulnerability_increase);
+  TraffickerSet desisted(ctx.scratch.trafficker_bits);
+  desisted.assign(tr.size(), [&](std::size_t t) {
+    return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Desisted);
+  });
   for_each_involved_where(
-      state, ctx.scratch.marks,
-      [&](std::uint32_t i) {
-        const std::int32_t c = p.controller[i];
-        return c != kNoTrafficker &&
-               tr.state[static_cast<std::size_t>(c)] == static_cast<std::uint8_t>(TraffickerState::Desisted);
-      },
+      state, ctx.scratch.marks, [&](std::uint32_t i) { return desisted.contains(p.controller[i]); },
       [&](std::uint32_t i) {
         ctx.metric(Metric::releases, p.current_region[i]) += 1;
         record_person_event(model, state, ctx, EventKind::Release, i);

@@ -256,7 +256,7 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
 }
 
 // 1. Whom each region investigates: traffickers as sorted ids in sc.ids,
-// marked in sc.decision, and how many people who are not traffickers; each
+// and how many people who are not traffickers; each
 // region's active traffickers and expected convictions by market counted on
 // the way.
 void choose_investigations(const Model& model, const State& state, Scratch& sc, ActiveCounts& active,
@@ -275,8 +275,6 @@ void choose_investigations(const Model& model, const State& state, Scratch& sc, 
     wrongful[r] = choose_in_region(model, state, sc, r, based_here, active[r], expected[r], investigated);
   }
   std::sort(investigated.begin(), investigated.end());
-  fill_buffer(sc.decision, state.traffickers.size(), std::uint8_t{0});  // 1 = under investigation this step
-  for (const std::int32_t t : investigated) sc.decision[static_cast<std::size_t>(t)] = 1;
 }
 
 // 2. Investigators find victims of the traffickers they investigate; the
@@ -285,14 +283,13 @@ void choose_investigations(const Model& model, const State& state, Scratch& sc, 
 void find_victims(const Model& model, State& state, StepContext& ctx) {
   const auto& p = state.persons;
   const double victims_found = model.scenario.globals[Param::prosecution_victims_found_share];
-  const std::vector<std::uint8_t>& investigated = ctx.scratch.decision;
+  TraffickerSet investigated(ctx.scratch.trafficker_bits);
+  investigated.assign_ids(state.traffickers.size(), ctx.scratch.ids);
   for_each_involved_where(
       state, ctx.scratch.marks,
       [&](std::uint32_t i) {
-        const std::int32_t c = p.controller[i];
-        return c != kNoTrafficker && investigated[static_cast<std::size_t>(c)] != 0 &&
-               person_stream(model, state, Phase::Prosecution, i)
-                   .bernoulli(person_draw::kFound, victims_found);
+        return investigated.contains(p.controller[i]) && person_stream(model, state, Phase::Prosecution, i)
+                                                             .bernoulli(person_draw::kFound, victims_found);
       },
       [&](std::uint32_t i) {
         Stream stream = person_stream(model, state, Phase::Prosecution, i);
@@ -504,13 +501,12 @@ void update_perceived_risk(const Model& model, State& state, const ActiveCounts&
 void free_victims_of_incarcerated(const Model& model, State& state, StepContext& ctx) {
   const auto& p = state.persons;
   const auto& tr = state.traffickers;
+  TraffickerSet incarcerated(ctx.scratch.trafficker_bits);
+  incarcerated.assign(tr.size(), [&](std::size_t t) {
+    return tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated);
+  });
   for_each_involved_where(
-      state, ctx.scratch.marks,
-      [&](std::uint32_t i) {
-        const std::int32_t c = p.controller[i];
-        return c != kNoTrafficker && tr.state[static_cast<std::size_t>(c)] ==
-                                         static_cast<std::uint8_t>(TraffickerState::Incarcerated);
-      },
+      state, ctx.scratch.marks, [&](std::uint32_t i) { return incarcerated.contains(p.controller[i]); },
       [&](std::uint32_t i) {
         Stream stream = person_stream(model, state, Phase::Prosecution, i);
         handle_identified(model, state, ctx, i, Channel::Investigation, stream,

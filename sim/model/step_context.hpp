@@ -60,14 +60,15 @@ struct Scratch {
   std::vector<RecruitIntent> recruits;
   std::vector<std::uint32_t> new_involved;
   std::vector<std::uint32_t> merged;
-  std::vector<std::uint8_t> decision;   // one per involved person
-  std::vector<std::uint8_t> desists;    // the market's: one per trafficker in the trade
-  std::vector<std::uint8_t> marks;      // for_each_involved_where's: one per involved person
-  std::vector<Earning> earnings;        // one per involved person
-  std::vector<std::uint32_t> tallies;   // the metrics' counts of involved persons, a tally per chunk
-  std::vector<std::int32_t> ids;        // traffickers grouped by region (and method)
-  std::vector<std::int32_t> by_region;  // prosecution's active traffickers grouped by region
-  std::vector<std::uint32_t> offsets;   // group starts in `ids`
+  std::vector<std::uint8_t> decision;          // one per involved person
+  std::vector<std::uint8_t> desists;           // the market's: one per trafficker in the trade
+  std::vector<std::uint8_t> marks;             // for_each_involved_where's: one per involved person
+  std::vector<std::uint64_t> trafficker_bits;  // a TraffickerSet's (involved.hpp): a bit per trafficker
+  std::vector<Earning> earnings;               // one per involved person
+  std::vector<std::uint32_t> tallies;          // the metrics' counts of involved persons, a tally per chunk
+  std::vector<std::int32_t> ids;               // traffickers grouped by region (and method)
+  std::vector<std::int32_t> by_region;         // prosecution's active traffickers grouped by region
+  std::vector<std::uint32_t> offsets;          // group starts in `ids`
   std::vector<double> weights;
   std::vector<double> weights_by_sex;                   // recruitment's trees of recruiters' weights
   std::vector<std::pair<double, std::uint32_t>> turns;  // recruitment's candidates in their turns
