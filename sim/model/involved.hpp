@@ -23,7 +23,7 @@ namespace tipsim {
 template <typename Test, typename Act>
 void for_each_involved_where(const State& state, std::vector<std::uint8_t>& marks, Test&& test, Act&& act) {
   const std::vector<std::uint32_t>& involved = state.involved;
-  fill_buffer(marks, involved.size(), std::uint8_t{0});
+  size_buffer(marks, involved.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, involved.size(), 4096), [&](const auto& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) marks[k] = test(involved[k]) ? 1 : 0;
   });
@@ -51,7 +51,7 @@ class TraffickerSet {
   // to a task's word.
   template <typename Member>
   void assign(std::size_t traffickers, Member&& member) {
-    fill_buffer(words_, (traffickers + 63) / 64, std::uint64_t{0});
+    size_buffer(words_, (traffickers + 63) / 64);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, words_.size(), 1024), [&](const auto& range) {
       for (std::size_t w = range.begin(); w != range.end(); ++w) {
         std::uint64_t bits = 0;

@@ -193,7 +193,7 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
   // Each trafficker's weight, in parallel (NaN: awaiting a verdict); the
   // sums follow in id order, as one pass would make them.
   std::vector<double>& weights = sc.suspect_weights;
-  fill_buffer(weights, based_here.size(), 0.0);
+  size_buffer(weights, based_here.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, based_here.size(), 4096), [&](const auto& range) {
     for (std::size_t x = range.begin(); x != range.end(); ++x) {
       const auto t = static_cast<std::size_t>(based_here[x]);

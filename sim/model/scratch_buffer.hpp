@@ -19,4 +19,13 @@ void fill_buffer(std::vector<T>& buffer, std::size_t n, const T& value) {
   buffer.assign(n, value);
 }
 
+// `buffer` sized to n elements, grown as fill_buffer grows it, for a pass
+// that writes every element: not filled first, which on a fine-scaled world
+// was a serial pass over the whole buffer before the parallel one.
+template <typename T>
+void size_buffer(std::vector<T>& buffer, std::size_t n) {
+  if (n > buffer.capacity()) buffer.reserve(std::max(n, 2 * buffer.capacity()));
+  buffer.resize(n);
+}
+
 }  // namespace tipsim
