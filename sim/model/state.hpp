@@ -258,6 +258,8 @@ struct Traffickers {
   void drop_desisted();
   // in_trade from the states (a checkpoint's traffickers read back).
   void list_in_trade();
+  // The fixed slices of in_trade that its parallel passes below count.
+  static constexpr std::size_t kInTradeSlice = 8192;
   // The traffickers in the trade that `keep` holds for, grouped by
   // group_of(t) < groups, each group in id order: group g is
   // ids[offsets[g] .. offsets[g + 1]). `cursors` is scratch. A counting
@@ -267,11 +269,10 @@ struct Traffickers {
   void group_in_trade(std::size_t groups, Keep&& keep, GroupOf&& group_of,
                       std::vector<std::uint32_t>& offsets, std::vector<std::int32_t>& ids,
                       std::vector<std::uint32_t>& cursors) const {
-    constexpr std::size_t kSlice = 8192;
     const std::size_t n = in_trade.size();
-    const std::size_t slices = (n + kSlice - 1) / kSlice;
+    const std::size_t slices = (n + kInTradeSlice - 1) / kInTradeSlice;
     auto each_kept = [&](std::size_t slice, auto&& fn) {
-      for (std::size_t x = slice * kSlice; x < std::min(n, (slice + 1) * kSlice); ++x) {
+      for (std::size_t x = slice * kInTradeSlice; x < std::min(n, (slice + 1) * kInTradeSlice); ++x) {
         const auto t = static_cast<std::size_t>(in_trade[x]);
         if (keep(t)) fn(group_of(t), in_trade[x]);
       }
@@ -302,13 +303,12 @@ struct Traffickers {
   // parallel, then added.
   template <typename GroupOf>
   std::vector<std::uint32_t> count_in_trade(std::size_t groups, GroupOf&& group_of) const {
-    constexpr std::size_t kSlice = 8192;
     const std::size_t n = in_trade.size();
-    const std::size_t slices = (n + kSlice - 1) / kSlice;
+    const std::size_t slices = (n + kInTradeSlice - 1) / kInTradeSlice;
     std::vector<std::uint32_t> by_slice(slices * (groups + 1), 0);
     tbb::parallel_for(std::size_t{0}, slices, [&](std::size_t slice) {
       std::uint32_t* count = &by_slice[slice * (groups + 1)];
-      for (std::size_t x = slice * kSlice; x < std::min(n, (slice + 1) * kSlice); ++x)
+      for (std::size_t x = slice * kInTradeSlice; x < std::min(n, (slice + 1) * kInTradeSlice); ++x)
         ++count[group_of(static_cast<std::size_t>(in_trade[x]))];
     });
     std::vector<std::uint32_t> total(groups, 0);
