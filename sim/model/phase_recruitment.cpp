@@ -318,15 +318,19 @@ class RecruiterTrees {
       if (weight_at(grp, female, i) > 0) return i - 1;
     return size;
   }
-  // The recruiter at 0-based position `at` of the group changes weight by
-  // `male` and `female` for a recruit of either sex.
-  void add(std::size_t grp, std::size_t at, double male, double female) {
+  // The recruiter at 0-based position `at` of the group had weights `before`
+  // and has `after` for a recruit of either sex (male, female): each node
+  // the change reaches loses the one and gains the other, in that order,
+  // in one walk.
+  void replace(std::size_t grp, std::size_t at, const double (&before)[2], const double (&after)[2]) {
     double* tree = slice(grp);
     const std::size_t size = group_size(grp);
-    for (std::size_t i = at + 1; i <= size; i += i & (~i + 1)) {
-      tree[2 * (i - 1)] += male;
-      tree[2 * (i - 1) + 1] += female;
-    }
+    for (std::size_t i = at + 1; i <= size; i += i & (~i + 1))
+      for (const std::size_t sex : {0, 1}) {
+        double& node = tree[2 * (i - 1) + sex];
+        node += -before[sex];
+        node += after[sex];
+      }
   }
 
  private:
@@ -369,7 +373,7 @@ bool recruit(const Model& model, State& state, StepContext& ctx, RecruiterTrees&
   const auto weight = [&](bool sex) {
     return recruiter_weight(g, state.traffickers, state.regions[r], t, sex);
   };
-  trees.add(grp, at, -weight(false), -weight(true));
+  const double before[2] = {weight(false), weight(true)};
   ctx.metric(Metric::recruitments_by_method, r, intent.method) += 1;
   const bool retrafficked = p.times_trafficked[i] > 0;
   if (retrafficked) {
@@ -378,7 +382,7 @@ bool recruit(const Model& model, State& state, StepContext& ctx, RecruiterTrees&
     if (route != 0) ctx.metric(Metric::retrafficked_by_exit, r, route - 1u) += 1;
   }
   take_recruit(model, state, i, chosen, static_cast<Method>(intent.method), ps, person_draw::kTakeRecruit);
-  trees.add(grp, at, weight(false), weight(true));
+  trees.replace(grp, at, before, {weight(false), weight(true)});
   p.state[i] = static_cast<std::uint8_t>(PersonState::Recruited);
   p.state_since[i] = state.step;
   record_person_event(model, state, ctx, retrafficked ? EventKind::Retrafficking : EventKind::Recruitment, i);
