@@ -5,9 +5,10 @@
 // waits for a page walk. Linked into the programs (not the libraries), this
 // replaces the global operator new: blocks of 4 MiB or more are advised to
 // the kernel as huge-page memory (madvise MADV_HUGEPAGE) before anything is
-// written to them, which the kernel honours under its default "madvise"
-// policy and ignores under "never". Smaller blocks, and every block's
-// contents, are as with the standard operator new (std::malloc, std::free).
+// written to them, which the kernel honours unless its policy
+// (/sys/kernel/mm/transparent_hugepage/enabled) is "never"; under "always"
+// it needs no advice. Smaller blocks, and every block's contents, are as
+// with the standard operator new (std::malloc, std::free).
 #include <sys/mman.h>
 
 #include <cstdint>
