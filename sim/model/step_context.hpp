@@ -87,6 +87,14 @@ struct Scratch {
   std::vector<double> suspect_weights;         // prosecution's: one per active trafficker of a region
   std::vector<SurvivorEvent> survivor_events;  // the survivors' follow-ups due this step
   std::vector<std::uint32_t> returning;        // survivors who may go back to the strata at the step's end
+  // Exploitation's credit of the profits by range of controllers: each
+  // exploited victim's controller and market (4 bytes), the ranges' cells
+  // by block of the involved list, the departures each block gathers and
+  // the victims each range counts by region and market.
+  std::vector<std::uint32_t> credits;
+  std::vector<std::size_t> credit_cells;
+  std::vector<std::vector<std::size_t>> departures_by_block;
+  std::vector<std::uint64_t> victims_by_range;
 };
 
 struct StepContext {
