@@ -62,10 +62,10 @@ struct Scratch {
   std::vector<std::uint32_t> merged;
   std::vector<std::uint8_t> decision;          // one per involved person
   std::vector<std::uint8_t> desists;           // the market's: one per trafficker in the trade
-  std::vector<std::uint8_t> marks;             // for_each_involved_where's: one per involved person
+  std::vector<std::uint8_t> marks;             // one per involved person (for_each_involved_where, movement)
   std::vector<std::uint64_t> trafficker_bits;  // a TraffickerSet's (involved.hpp): a bit per trafficker
   std::vector<Earning> earnings;               // one per involved person
-  std::vector<std::uint32_t> tallies;          // the metrics' counts of involved persons, a tally per chunk
+  std::vector<std::uint32_t> tallies;          // a tally per chunk of involved persons (metrics, movement)
   std::vector<std::int32_t> ids;               // traffickers grouped by region (and method)
   std::vector<std::int32_t> by_region;         // prosecution's active traffickers grouped by region
   std::vector<std::uint32_t> offsets;          // group starts in `ids`
