@@ -12,6 +12,7 @@
 
 #include "model_math.hpp"
 #include "person_ops.hpp"
+#include "scratch_buffer.hpp"
 
 namespace tipsim {
 
@@ -330,31 +331,47 @@ void return_to_strata(const Model& model, State& state, Scratch& scratch) {
   std::vector<std::uint32_t>& returning = scratch.returning;
   std::sort(returning.begin(), returning.end());
   returning.erase(std::unique(returning.begin(), returning.end()), returning.end());
-  std::erase_if(returning, [&](std::uint32_t i) { return !can_return_to_strata(state, i); });
+  // Whether each can still go back, and to which stratum, in parallel: each
+  // reads only their own fields.
+  std::vector<ReturningSurvivor>& found = scratch.returning_found;
+  size_buffer(found, returning.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, returning.size(), 1024), [&](const auto& range) {
+    for (std::size_t j = range.begin(); j != range.end(); ++j) {
+      const std::uint32_t i = returning[j];
+      const bool returns = can_return_to_strata(state, i);
+      found[j] = {returns ? stratum_of(model, state, i) : Stratum{}, state.persons.home_region[i], returns};
+    }
+  });
   const std::size_t regions = state.strata.size();
   std::vector<std::vector<Stratum>>& joining = scratch.strata_moved;
   joining.resize(regions);
   for (auto& region_joining : joining) region_joining.clear();
-  // Per region, the vacated ids in order, end to end in `returning`.
+  // Per region, the vacated ids in id order, end to end in `vacated_ids`.
   std::vector<std::size_t> vacated(regions + 1, 0);
-  for (const std::uint32_t i : returning) {
-    const std::size_t r = state.persons.home_region[i];
-    joining[r].push_back(stratum_of(model, state, i));
-    ++vacated[r + 1];
-  }
+  for (const ReturningSurvivor& survivor : found)
+    if (survivor.returns) {
+      joining[survivor.region].push_back(survivor.stratum);
+      ++vacated[survivor.region + 1];
+    }
   for (std::size_t r = 0; r < regions; ++r) vacated[r + 1] += vacated[r];
-  std::stable_sort(returning.begin(), returning.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return state.persons.home_region[a] < state.persons.home_region[b];
-  });
+  std::vector<std::uint32_t>& vacated_ids = scratch.vacated_ids;
+  size_buffer(vacated_ids, vacated[regions]);
+  {
+    std::vector<std::size_t> next(vacated.begin(), vacated.end() - 1);
+    for (std::size_t j = 0; j < returning.size(); ++j)
+      if (found[j].returns) vacated_ids[next[found[j].region]++] = returning[j];
+  }
   tbb::parallel_for(std::size_t{0}, regions, [&](std::size_t r) {
     merge_moved(state.strata[r], joining[r]);
-    tidy_members(state.members[r],
-                 std::span<const std::uint32_t>(returning).subspan(vacated[r], vacated[r + 1] - vacated[r]));
+    tidy_members(
+        state.members[r],
+        std::span<const std::uint32_t>(vacated_ids).subspan(vacated[r], vacated[r + 1] - vacated[r]));
   });
-  for (const std::uint32_t i : returning) {
-    state.persons.set_untouched(i);
-    state.vacant.push_back(i);
-  }
+  // Each slot is left as if never touched (only its own fields), and vacant.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, vacated_ids.size(), 1024), [&](const auto& range) {
+    for (std::size_t j = range.begin(); j != range.end(); ++j) state.persons.set_untouched(vacated_ids[j]);
+  });
+  state.vacant.insert(state.vacant.end(), vacated_ids.begin(), vacated_ids.end());
   returning.clear();
 }
 

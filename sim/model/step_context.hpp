@@ -35,6 +35,15 @@ struct StratumRecruit {
   std::uint8_t method;
 };
 
+// A survivor who may go back to the strata at the step's end: whether they
+// still can, their home region and the stratum they would join
+// (return_to_strata, population.hpp).
+struct ReturningSurvivor {
+  Stratum stratum;
+  std::uint8_t region = 0;
+  bool returns = false;
+};
+
 // Buffers of the phases. Not part of the model's state.
 // An exploited victim's step (exploitation): whom they earn for, where and
 // in which market, and whether they leave, gathered in parallel so that the
@@ -87,6 +96,8 @@ struct Scratch {
   std::vector<double> suspect_weights;         // prosecution's: one per active trafficker of a region
   std::vector<SurvivorEvent> survivor_events;  // the survivors' follow-ups due this step
   std::vector<std::uint32_t> returning;        // survivors who may go back to the strata at the step's end
+  std::vector<ReturningSurvivor> returning_found;  // return_to_strata's: one per survivor in `returning`
+  std::vector<std::uint32_t> vacated_ids;          // and the ids it vacates, by region
   // Exploitation's credit of the profits by range of controllers: each
   // exploited victim's controller and market (4 bytes), the ranges' cells
   // by block of the involved list, the departures each block gathers and
