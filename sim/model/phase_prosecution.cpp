@@ -190,20 +190,24 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
   const double capacity_expected = expected_capacity(model, state, r);
   const std::size_t capacity =
       stochastic_round(capacity_expected, region.uniform(region_draw::kCapacityRounding));
-  // Each trafficker's weight, in parallel (NaN: awaiting a verdict); the
-  // sums follow in id order, as one pass would make them.
+  // Each trafficker's weight and market, in parallel (NaN: awaiting a
+  // verdict); the sums follow in id order, as one pass would make them,
+  // reading the markets in order rather than each trafficker's at random.
   std::vector<double>& weights = sc.suspect_weights;
+  std::vector<std::uint8_t>& markets = sc.suspect_markets;
   size_buffer(weights, based_here.size());
+  size_buffer(markets, based_here.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, based_here.size(), 4096), [&](const auto& range) {
     for (std::size_t x = range.begin(); x != range.end(); ++x) {
       const auto t = static_cast<std::size_t>(based_here[x]);
       weights[x] = awaits_verdict(tr, t) ? kNoWeight : investigation_weight(g, tr, t);
+      markets[x] = tr.market[t];
     }
   });
   sc.keys.clear();
   double traffickers_weight = 0;
   for (std::size_t x = 0; x < based_here.size(); ++x) {
-    ++active[tr.market[static_cast<std::size_t>(based_here[x])]];
+    ++active[markets[x]];
     // A trafficker awaiting a verdict (NaN) is not investigated again.
     const double weight = weights[x];
     if (!(weight > 0)) continue;
@@ -251,7 +255,7 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
     }
   });
   for (std::size_t x = 0; x < based_here.size(); ++x)
-    if (!std::isnan(weights[x])) expected[tr.market[static_cast<std::size_t>(based_here[x])]] += weights[x];
+    if (!std::isnan(weights[x])) expected[markets[x]] += weights[x];
   return wrongful;
 }
 

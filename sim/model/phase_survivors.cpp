@@ -32,6 +32,10 @@ constexpr std::uint32_t kRecoveryTime = 0;   // drawn at the step they came home
 constexpr std::uint32_t kFollowupReach = 1;  // drawn at the step of the review
 }  // namespace person_draw
 
+// The serial passes over follow-ups and exits ask for the person this many
+// ahead (prefetch_fields).
+constexpr std::size_t kLookahead = 8;
+
 // Scheduled after this step's events were taken: due from the next step on.
 // A person's pending reviews are counted (saturating: never lowered then).
 void schedule(State& state, const SurvivorEvent& event) {
@@ -128,7 +132,12 @@ void follow_new_survivors(const Model& model, State& state, StepContext& ctx) {
   const auto& p = state.persons;
   const double followup = model.scenario.get(Param::survivors_followup_years) / model.step_years;
   const auto review_steps = static_cast<std::int32_t>(std::max(1.0, std::round(followup)));
-  for (const SurvivorExit& exit : state.survivor_exits) {
+  const std::vector<SurvivorExit>& exits = state.survivor_exits;
+  for (std::size_t e = 0; e < exits.size(); ++e) {
+    if (e + kLookahead < exits.size())
+      prefetch_fields(exits[e + kLookahead].person, p.state, p.state_since, p.flags, p.reviews_pending,
+                      p.home_region, p.current_region);
+    const SurvivorExit& exit = exits[e];
     const std::uint32_t i = exit.person;
     const bool left_services = exit.route == SurvivorExit::kLeftServices;
     const std::uint8_t route = left_services ? static_cast<std::uint8_t>(ExitRoute::Protected) : exit.route;
@@ -248,7 +257,12 @@ void recover_if_still_due(const Model& model, State& state, StepContext& ctx, co
 void run_due(const Model& model, State& state, StepContext& ctx) {
   std::vector<SurvivorEvent>& due = ctx.scratch.survivor_events;
   state.survivor_calendar.take_due(state.step, due);
-  for (const SurvivorEvent& event : due) {
+  const auto& p = state.persons;
+  for (std::size_t e = 0; e < due.size(); ++e) {
+    if (e + kLookahead < due.size())
+      prefetch_fields(due[e + kLookahead].person, p.state, p.state_since, p.flags, p.reviews_pending,
+                      p.times_trafficked, p.home_region, p.current_region);
+    const SurvivorEvent& event = due[e];
     if (event.kind == SurvivorEvent::Review)
       review(model, state, ctx, event);
     else

@@ -94,6 +94,7 @@ struct Scratch {
   std::vector<std::uint32_t> offsets_by_region;
   std::vector<std::pair<double, std::int32_t>> keys;
   std::vector<double> suspect_weights;         // prosecution's: one per active trafficker of a region
+  std::vector<std::uint8_t> suspect_markets;   // and their markets
   std::vector<SurvivorEvent> survivor_events;  // the survivors' follow-ups due this step
   std::vector<std::uint32_t> returning;        // survivors who may go back to the strata at the step's end
   std::vector<ReturningSurvivor> returning_found;  // return_to_strata's: one per survivor in `returning`
