@@ -168,6 +168,13 @@ CaseOdds case_odds(const Model& model, const State& state, std::size_t t) {
   return {not_bought * odds.charged, not_bought * odds.convicted};
 }
 
+// An active trafficker's draw for the weighted sample of whom to
+// investigate (Efraimidis-Spirakis keys, sampling.hpp).
+double sampling_draw(const Model& model, const State& state, std::int32_t t) {
+  return trafficker_stream(model, state, Phase::Prosecution, static_cast<std::uint32_t>(t))
+      .uniform(trafficker_draw::kSamplingKey);
+}
+
 // Region r's suspects to investigate: how many of its investigations follow
 // leads against people who are not traffickers (returned; each of its
 // investigations does with the leads' share of the total weight), and the
@@ -204,25 +211,16 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
       markets[x] = tr.market[t];
     }
   });
-  sc.keys.clear();
   double traffickers_weight = 0;
+  std::size_t with_weight = 0;
   for (std::size_t x = 0; x < based_here.size(); ++x) {
     ++active[markets[x]];
     // A trafficker awaiting a verdict (NaN) is not investigated again.
     const double weight = weights[x];
     if (!(weight > 0)) continue;
     traffickers_weight += weight;
-    if (capacity > 0) sc.keys.emplace_back(weight, based_here[x]);
+    ++with_weight;
   }
-  // Each candidate's (weight, id) becomes (key, id), from their own stream, in parallel.
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, sc.keys.size(), 4096), [&](const auto& range) {
-    for (std::size_t k = range.begin(); k != range.end(); ++k) {
-      const double weight = sc.keys[k].first;
-      Stream stream =
-          trafficker_stream(model, state, Phase::Prosecution, static_cast<std::uint32_t>(sc.keys[k].second));
-      sc.keys[k].first = std::log(stream.uniform(trafficker_draw::kSamplingKey)) / weight;
-    }
-  });
   // Wrong leads take their share of the investigations, no more than there are leads.
   const double leads_weight = suspects_weight(g, rs);
   const double total_weight = traffickers_weight + leads_weight;
@@ -235,12 +233,12 @@ std::uint32_t choose_in_region(const Model& model, const State& state, Scratch& 
   for (const double l : rs.suspects) leads += l;
   wrongful = std::min(wrongful, static_cast<std::uint32_t>(
                                     stochastic_round(leads, region.uniform(region_draw::kLeadsRounding))));
-  const std::size_t chosen = std::min(capacity - wrongful, sc.keys.size());
-  std::partial_sort(sc.keys.begin(), sc.keys.begin() + static_cast<std::ptrdiff_t>(chosen), sc.keys.end(),
-                    [](const auto& a, const auto& b) {
-                      return a.first > b.first || (a.first == b.first && a.second < b.second);
-                    });
-  for (std::size_t x = 0; x < chosen; ++x) investigated.push_back(sc.keys[x].second);
+  const std::size_t chosen = std::min(capacity - wrongful, with_weight);
+  largest_sampling_keys(
+      based_here.size(), chosen, [&](std::size_t x) { return weights[x]; },
+      [&](std::size_t x) { return sampling_draw(model, state, based_here[x]); },
+      [&](std::size_t x) { return based_here[x]; }, sc.sampling_keys);
+  for (std::size_t x = 0; x < chosen; ++x) investigated.push_back(sc.sampling_keys.keys[x].second);
   if (!(traffickers_weight > 0)) return wrongful;
   // The investigations left to traffickers, spread by weight among them:
   // each one's expected convictions in parallel, summed in id order.

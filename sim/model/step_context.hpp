@@ -13,6 +13,7 @@
 
 #include "metrics.hpp"
 #include "model.hpp"
+#include "sampling.hpp"
 #include "state.hpp"
 
 namespace tipsim {
@@ -92,7 +93,7 @@ struct Scratch {
   std::vector<std::vector<std::uint32_t>> returning_by_region;
   std::vector<std::uint32_t> agent_ids;
   std::vector<std::uint32_t> offsets_by_region;
-  std::vector<std::pair<double, std::int32_t>> keys;
+  SamplingKeys sampling_keys;                  // prosecution's choice of whom to investigate
   std::vector<double> suspect_weights;         // prosecution's: one per active trafficker of a region
   std::vector<std::uint8_t> suspect_markets;   // and their markets
   std::vector<SurvivorEvent> survivor_events;  // the survivors' follow-ups due this step

@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <limits>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "sampling.hpp"
@@ -179,6 +183,88 @@ TEST(SkipSampling, SameStreamSameVisits) {
   for_each_sampled(s2, 0, 100000, 0.02, [&](std::uint32_t i) { b.push_back(i); });
   EXPECT_EQ(a, b);
   EXPECT_FALSE(a.empty());
+}
+
+// Every Efraimidis-Spirakis key, largest first: the first `chosen` are
+// what largest_sampling_keys must return, pair for pair.
+std::vector<std::pair<double, std::int32_t>> all_keys_sorted(const std::vector<double>& weights,
+                                                             const std::vector<double>& draws,
+                                                             const std::vector<std::int32_t>& ids) {
+  std::vector<std::pair<double, std::int32_t>> keys;
+  for (std::size_t x = 0; x < weights.size(); ++x)
+    if (weights[x] > 0) keys.emplace_back(std::log(draws[x]) / weights[x], ids[x]);
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
+  return keys;
+}
+
+// Weights spread over four orders of magnitude, some none and some NaN (a
+// trafficker awaiting a verdict), in runs so that the blocks and the
+// sampled items see different mixes; ids in decreasing order, so that ties
+// are broken by id and not by place.
+struct SamplingItems {
+  std::vector<double> weights, draws;
+  std::vector<std::int32_t> ids;
+  std::size_t with_weight = 0;
+};
+SamplingItems sampling_items(std::size_t n, bool pairs_tie) {
+  SamplingItems items;
+  Stream s = Stream(kSeed, 0, 7, Phase::Prosecution, AgentKind::Trafficker, 11);
+  for (std::size_t x = 0; x < n; ++x) {
+    // With pairs_tie, items 2k and 2k + 1 share their weight and draw.
+    const std::size_t k = pairs_tie ? x / 2 : x;
+    const double kind = s.uniform(static_cast<std::uint32_t>(3 * k));
+    double weight = std::pow(10.0, 4.0 * s.uniform(static_cast<std::uint32_t>(3 * k + 1)) - 2.0);
+    if ((k / 5000) % 7 == 3) weight *= 50;  // a run of heavy items
+    if (kind < 0.05) weight = 0;
+    if (kind > 0.97) weight = std::numeric_limits<double>::quiet_NaN();
+    items.weights.push_back(weight);
+    items.draws.push_back(s.uniform(static_cast<std::uint32_t>(3 * k + 2)));
+    items.ids.push_back(static_cast<std::int32_t>(n - x));
+    if (weight > 0) ++items.with_weight;
+  }
+  return items;
+}
+
+TEST(SamplingKeys, TheLargestKeysAreThoseOfKeyingAndSortingEveryItem) {
+  for (const bool pairs_tie : {false, true}) {
+    const SamplingItems items = sampling_items(300000, pairs_tie);
+    const auto sorted = all_keys_sorted(items.weights, items.draws, items.ids);
+    SamplingKeys sc;
+    for (const std::size_t chosen : {std::size_t{1}, std::size_t{2}, std::size_t{37}, std::size_t{1000},
+                                     std::size_t{40000}, items.with_weight}) {
+      largest_sampling_keys(
+          items.weights.size(), chosen, [&](std::size_t x) { return items.weights[x]; },
+          [&](std::size_t x) { return items.draws[x]; }, [&](std::size_t x) { return items.ids[x]; }, sc);
+      ASSERT_GE(sc.keys.size(), chosen);
+      const auto end = static_cast<std::ptrdiff_t>(chosen);
+      EXPECT_TRUE(std::equal(sc.keys.begin(), sc.keys.begin() + end, sorted.begin(), sorted.begin() + end))
+          << "chosen " << chosen << (pairs_tie ? ", pairs of items tied" : "");
+    }
+  }
+}
+
+// The threshold is what saves the logarithms: for a few chosen among many,
+// only a small share of the items is keyed.
+TEST(SamplingKeys, FewChosenAmongManyKeyFewItems) {
+  const SamplingItems items = sampling_items(300000, false);
+  SamplingKeys sc;
+  for (const std::size_t chosen : {std::size_t{1}, std::size_t{37}, std::size_t{300}}) {
+    largest_sampling_keys(
+        items.weights.size(), chosen, [&](std::size_t x) { return items.weights[x]; },
+        [&](std::size_t x) { return items.draws[x]; }, [&](std::size_t x) { return items.ids[x]; }, sc);
+    // About sqrt(n x chosen) items are sampled to set the threshold and
+    // about as many pass it; four times that at most.
+    const double bound = 4 * std::sqrt(300000.0 * static_cast<double>(chosen));
+    EXPECT_LT(static_cast<double>(sc.keys.size()), bound) << "chosen " << chosen;
+    std::printf("chosen %zu of %zu with weight: %zu keyed, bound %.0f\n", chosen, items.with_weight,
+                sc.keys.size(), bound);
+  }
+  largest_sampling_keys(
+      items.weights.size(), 0, [&](std::size_t x) { return items.weights[x]; },
+      [&](std::size_t x) { return items.draws[x]; }, [&](std::size_t x) { return items.ids[x]; }, sc);
+  EXPECT_TRUE(sc.keys.empty());
 }
 
 }  // namespace
