@@ -40,6 +40,36 @@ void for_each_involved_where(const State& state, std::vector<std::uint8_t>& mark
     if (marks[k]) act(involved[k]);
 }
 
+// People who became involved this step (`added`, sorted, none of them
+// listed yet) join the sorted involved list: the merge std::merge makes,
+// in parallel by blocks of the list, each block with the added ids from its
+// first id up to the next block's, written where they land. `buffer` is
+// scratch, swapped with the list.
+inline void join_involved(State& state, const std::vector<std::uint32_t>& added,
+                          std::vector<std::uint32_t>& buffer) {
+  if (added.empty()) return;
+  constexpr std::size_t kBlock = std::size_t{1} << 16;
+  const std::vector<std::uint32_t>& involved = state.involved;
+  size_buffer(buffer, involved.size() + added.size());
+  const std::size_t blocks = std::max<std::size_t>(1, (involved.size() + kBlock - 1) / kBlock);
+  // The first added id that goes into block b (the first of them all for
+  // the first block).
+  const auto added_from = [&](std::size_t b) {
+    if (b == 0) return added.begin();
+    if (b >= blocks) return added.end();
+    return std::lower_bound(added.begin(), added.end(), involved[b * kBlock]);
+  };
+  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
+    const auto first = involved.begin() + static_cast<std::ptrdiff_t>(std::min(involved.size(), b * kBlock));
+    const auto last =
+        involved.begin() + static_cast<std::ptrdiff_t>(std::min(involved.size(), (b + 1) * kBlock));
+    const auto from = added_from(b), to = added_from(b + 1);
+    const auto at = buffer.begin() + (first - involved.begin()) + (from - added.begin());
+    std::merge(first, last, from, to, at);
+  });
+  state.involved.swap(buffer);
+}
+
 // Traffickers as a set of ids, one bit each, for the passes over every
 // involved person that ask whether their controller is in it: a bit array
 // is an eighth of a byte field's size and stays in the cache, where the

@@ -156,12 +156,13 @@ void births_into_servitude(const Model& model, State& state, StepContext& ctx,
   if (born.empty()) return;
   std::sort(born.begin(), born.end());
   born.erase(std::unique(born.begin(), born.end()), born.end());
-  std::vector<std::uint32_t>& merged = ctx.scratch.merged;
-  merged.resize(state.involved.size() + born.size());
-  std::merge(state.involved.begin(), state.involved.end(), born.begin(), born.end(), merged.begin());
   // A newborn may take the slot of someone freed earlier in this step, who is still on the list.
-  merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
-  state.involved.swap(merged);
+  born.erase(std::remove_if(born.begin(), born.end(),
+                            [&](std::uint32_t id) {
+                              return std::binary_search(state.involved.begin(), state.involved.end(), id);
+                            }),
+             born.end());
+  join_involved(state, born, ctx.scratch.merged);
 }
 
 // The people of region r's strata who leave the population at risk are

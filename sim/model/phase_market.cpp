@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "events.hpp"
 #include "involved.hpp"
@@ -121,12 +122,14 @@ bool release_and_desist(const Model& model, State& state, StepContext& ctx) {
   bool any_desisted = false;
 
   // Whether each active trafficker desists, in parallel: a trafficker's
-  // risk and draw are their own.
-  std::vector<std::uint8_t>& desists = ctx.scratch.desists;
-  fill_buffer(desists, tr.in_trade.size(), std::uint8_t{0});
+  // risk and draw are their own. Prisoners are marked to serve their step.
+  enum : std::uint8_t { kStays = 0, kDesists = 1, kServes = 2 };
+  std::vector<std::uint8_t>& marks = ctx.scratch.desists;
+  fill_buffer(marks, tr.in_trade.size(), std::uint8_t{kStays});
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tr.in_trade.size(), 4096), [&](const auto& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) {
       const auto t = static_cast<std::size_t>(tr.in_trade[k]);
+      if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated)) marks[k] = kServes;
       if (tr.state[t] != static_cast<std::uint8_t>(TraffickerState::Active)) continue;
       // A trafficker with evidence against them feels more at risk than
       // their market's average in the region.
@@ -138,20 +141,29 @@ bool release_and_desist(const Model& model, State& state, StepContext& ctx) {
       // The step's probability 1 - exp(-hazard dt) lies below hazard dt: a draw above that bound
       // stays, and only the few below it need the exponential.
       const double u = stream.uniform(trafficker_draw::kDesistance);
-      desists[k] = u < hazard * dt * (1.0 + 1e-9) && u < step_probability(hazard, dt);
+      if (u < hazard * dt * (1.0 + 1e-9) && u < step_probability(hazard, dt)) marks[k] = kDesists;
     }
   });
-  // Sentences served and desistance, in id order (the metrics and the event log).
-  for (std::size_t k = 0; k < tr.in_trade.size(); ++k) {
+  // Sentences served and desistance, in id order (the metrics and the event
+  // log): few are marked, so the marks are skipped eight at a time where none is.
+  const auto act = [&](std::size_t k) {
     const auto t = static_cast<std::size_t>(tr.in_trade[k]);
-    if (tr.state[t] == static_cast<std::uint8_t>(TraffickerState::Incarcerated)) {
+    if (marks[k] == kServes) {
       Stream stream = trafficker_stream(model, state, Phase::Market, static_cast<std::uint32_t>(t));
       serve_sentence(model, state, ctx, t, stream);
-    } else if (desists[k]) {
+    } else if (marks[k] == kDesists) {
       desist(model, state, ctx, t);
       any_desisted = true;
     }
+  };
+  std::size_t k = 0;
+  for (; k + 8 <= tr.in_trade.size(); k += 8) {
+    std::uint64_t eight;
+    std::memcpy(&eight, marks.data() + k, sizeof eight);
+    if (eight == 0) continue;
+    for (std::size_t j = k; j < k + 8; ++j) act(j);
   }
+  for (; k < tr.in_trade.size(); ++k) act(k);
   return any_desisted;
 }
 

@@ -6,9 +6,12 @@
 // probability equal to their quality, leave the survivor recovered (no
 // re-trafficking penalty).
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cmath>
 
 #include "events.hpp"
+#include "involved.hpp"
 #include "observation.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -60,30 +63,42 @@ void run_protection(const Model& model, State& state, StepContext& ctx) {
   auto& p = state.persons;
   const double cut = s.get(Param::protection_reintegration_vulnerability_cut);
   const double awareness_after = s.get(Param::protection_reintegration_awareness);
-  for (const std::uint32_t i : state.involved) {
-    if (p.state[i] != static_cast<std::uint8_t>(PersonState::InProtection)) continue;
-    const std::size_t region = p.current_region[i];
-    const ParamValues& lv = levers(state, region);
-    ctx.metric(Metric::spending, region, static_cast<std::size_t>(Pillar::Protection)) +=
-        services_cost(model, lv);
-    // The stay in whole steps, rounded with a draw of the step it began, so
-    // that its mean is the service time in years at any step length.
-    const double stay = lv[Param::policy_protection_service_years] / model.step_years;
-    if (state.step - p.state_since[i] < person_whole_steps(model, state, Phase::Protection, i,
-                                                           p.state_since[i], person_draw::kStayRounding,
-                                                           stay))
-      continue;
-    const double quality = lv[Param::policy_protection_service_quality];
-    Stream stream = person_stream(model, state, Phase::Protection, i);
-    record_reintegration(ctx, region);
-    record_person_event(model, state, ctx, EventKind::Reintegration, i);
-    leave_protection(state, i);
-    p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - quality * cut));
-    set_awareness(state, i, std::max(awareness_now(model, state, i), quality * awareness_after));
-    // Good services end the recovery with their stay; the others recover
-    // with time (phase 10).
-    if (stream.bernoulli(person_draw::kReintegrated, quality))
-      recover(model, state, ctx, i, ExitRoute::Protected);
+  // Whose stay ends, in parallel (the end is the person's own draw), the
+  // people in protection counted by region on the way (whole numbers).
+  std::array<std::atomic<std::uint64_t>, 256> sheltered{};
+  for_each_involved_where(
+      state, ctx.scratch.marks,
+      [&](std::uint32_t i) {
+        if (p.state[i] != static_cast<std::uint8_t>(PersonState::InProtection)) return false;
+        const std::size_t region = p.current_region[i];
+        sheltered[region].fetch_add(1, std::memory_order_relaxed);
+        // The stay in whole steps, rounded with a draw of the step it began, so
+        // that its mean is the service time in years at any step length.
+        const double stay = levers(state, region)[Param::policy_protection_service_years] / model.step_years;
+        return state.step - p.state_since[i] >= person_whole_steps(model, state, Phase::Protection, i,
+                                                                   p.state_since[i],
+                                                                   person_draw::kStayRounding, stay);
+      },
+      [&](std::uint32_t i) {
+        const std::size_t region = p.current_region[i];
+        const double quality = levers(state, region)[Param::policy_protection_service_quality];
+        Stream stream = person_stream(model, state, Phase::Protection, i);
+        record_reintegration(ctx, region);
+        record_person_event(model, state, ctx, EventKind::Reintegration, i);
+        leave_protection(state, i);
+        p.vulnerability[i] = static_cast<float>(p.vulnerability[i] * (1.0 - quality * cut));
+        set_awareness(state, i, std::max(awareness_now(model, state, i), quality * awareness_after));
+        // Good services end the recovery with their stay; the others recover
+        // with time (phase 10).
+        if (stream.bernoulli(person_draw::kReintegrated, quality))
+          recover(model, state, ctx, i, ExitRoute::Protected);
+      });
+  // Each person's services this step, added one at a time as a pass in id
+  // order adds them (every person of a region costs the same).
+  for (std::size_t r = 0; r < state.regions.size(); ++r) {
+    double& spending = ctx.metric(Metric::spending, r, static_cast<std::size_t>(Pillar::Protection));
+    const double cost = services_cost(model, levers(state, r));
+    for (std::uint64_t k = 0; k < sheltered[r].load(std::memory_order_relaxed); ++k) spending += cost;
   }
   serve_non_victims(model, state, ctx);
 }

@@ -5,6 +5,7 @@
 // serially in person-id order, so capacity is never over-used and the
 // result does not depend on threads.
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
 
 #include <algorithm>
 #include <array>
@@ -12,6 +13,7 @@
 #include <cmath>
 
 #include "events.hpp"
+#include "involved.hpp"
 #include "model_math.hpp"
 #include "person_ops.hpp"
 #include "phases.hpp"
@@ -520,7 +522,8 @@ void resolve_in_turns(const Model& model, State& state, StepContext& ctx, Recrui
     for (const StratumRecruit& candidate : region_candidates)
       turns.emplace_back(candidate.turn, static_cast<std::uint32_t>(turns.size()));
   }
-  std::sort(turns.begin(), turns.end());
+  // The pairs are distinct (a candidate's place is theirs), so any sort gives this order.
+  tbb::parallel_sort(turns.begin(), turns.end());
   if (regions_resolve_apart(state, ctx)) {
     resolve_by_region(model, state, ctx, trees);
   } else {
@@ -537,7 +540,7 @@ void resolve_in_turns(const Model& model, State& state, StepContext& ctx, Recrui
                         sc.returning);
     }
   }
-  std::sort(sc.new_involved.begin(), sc.new_involved.end());
+  tbb::parallel_sort(sc.new_involved.begin(), sc.new_involved.end());
 }
 
 // Every candidate is recruited or the contact fails, in id order when
@@ -557,15 +560,6 @@ void resolve_recruits(const Model& model, State& state, StepContext& ctx) {
       if (recruit(model, state, ctx, trees, intent)) sc.new_involved.push_back(intent.person);
 }
 
-// New recruits join the sorted involved list.
-void join_involved(State& state, Scratch& sc) {
-  if (sc.new_involved.empty()) return;
-  sc.merged.resize(state.involved.size() + sc.new_involved.size());
-  std::merge(state.involved.begin(), state.involved.end(), sc.new_involved.begin(), sc.new_involved.end(),
-             sc.merged.begin());
-  state.involved.swap(sc.merged);
-}
-
 }  // namespace
 
 void run_recruitment(const Model& model, State& state, StepContext& ctx) {
@@ -574,7 +568,7 @@ void run_recruitment(const Model& model, State& state, StepContext& ctx) {
   find_candidates(model, state, ctx.scratch, rates);
   if (model.untouched_in_strata) find_stratum_candidates(model, state, ctx.scratch, rates);
   resolve_recruits(model, state, ctx);
-  join_involved(state, ctx.scratch);
+  join_involved(state, ctx.scratch.new_involved, ctx.scratch.merged);
 }
 
 }  // namespace tipsim

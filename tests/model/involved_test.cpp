@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -154,6 +155,37 @@ TEST(InvolvedSampling, TheBoundIsTheFloorUntilTheLargestProbabilityPassesIt) {
   EXPECT_EQ(selection_probability(step_probability(1.1, dt), floor, dt), step_probability(2.0, dt));
   for (double p = 1e-6; p < 1.0; p *= 1.7) EXPECT_GE(selection_probability(p, floor, dt), p) << p;
   EXPECT_EQ(selection_probability(1.0, floor, dt), 1.0);
+}
+
+// New ids join a list of several blocks of 65 536 as std::merge joins them:
+// below the first id, above the last, at the blocks' first ids' doorsteps
+// and in runs inside one block, at one thread and at two.
+TEST(JoinInvolved, TheSameListAsOneMergeAcrossBlocks) {
+  std::vector<std::uint32_t> involved = every_nth(3, 300000, 10);
+  std::vector<std::uint32_t> added = {0, 1, 9};
+  for (std::uint32_t b = 1; b <= 4; ++b) {
+    const std::uint32_t first = involved[b * 65536];
+    added.push_back(first - 1);
+    added.push_back(first + 1);
+  }
+  for (std::uint32_t k = 0; k < 5000; ++k) added.push_back(involved[70000] + 3 * k + 2);
+  added.push_back(involved.back() + 1);
+  added.push_back(involved.back() + 7);
+  std::sort(added.begin(), added.end());
+  std::vector<std::uint32_t> expected(involved.size() + added.size());
+  std::merge(involved.begin(), involved.end(), added.begin(), added.end(), expected.begin());
+  for (const int threads : {1, 2}) {
+    State state;
+    state.involved = involved;
+    std::vector<std::uint32_t> buffer;
+    tbb::task_arena(threads).execute([&] { join_involved(state, added, buffer); });
+    EXPECT_EQ(state.involved, expected) << threads << " threads";
+  }
+  State unchanged;
+  unchanged.involved = involved;
+  std::vector<std::uint32_t> buffer;
+  join_involved(unchanged, {}, buffer);
+  EXPECT_EQ(unchanged.involved, involved);
 }
 
 }  // namespace
