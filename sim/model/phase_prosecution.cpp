@@ -94,10 +94,12 @@ void decay_evidence(const Model& model, State& state) {
   const auto keep_charged =
       static_cast<float>(keep * std::exp(-g[Param::prosecution_witness_withdrawal_per_year] * dt));
   auto& tr = state.traffickers;
-  for (const std::int32_t id : tr.in_trade) {
-    const auto t = static_cast<std::size_t>(id);
-    tr.evidence[t] *= awaits_verdict(tr, t) ? keep_charged : static_cast<float>(keep);
-  }
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tr.in_trade.size(), 4096), [&](const auto& range) {
+    for (std::size_t x = range.begin(); x != range.end(); ++x) {
+      const auto t = static_cast<std::size_t>(tr.in_trade[x]);
+      tr.evidence[t] *= awaits_verdict(tr, t) ? keep_charged : static_cast<float>(keep);
+    }
+  });
   for (RegionState& rs : state.regions)
     for (double& leads : rs.suspects) leads *= keep;
 }
@@ -542,7 +544,8 @@ void run_prosecution(const Model& model, State& state, StepContext& ctx) {
   count_backlog(state, ctx);
   // After the market's desistance and the courts' verdicts: whoever desisted
   // with no case left pending is out of the trade for good.
-  state.traffickers.drop_desisted();
+  state.traffickers.drop_desisted(ctx.scratch.by_region, ctx.scratch.offsets_by_region,
+                                  ctx.scratch.new_involved);
 }
 
 }  // namespace tipsim

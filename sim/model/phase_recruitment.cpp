@@ -391,27 +391,22 @@ bool recruit(const Model& model, State& state, StepContext& ctx, RecruiterTrees&
   return true;
 }
 
-// The region and group (region x method) of the candidate at `candidate`
-// of the turns (agents' first, then the untouched ones by region from
-// region_start), and whether the recruit is a woman or girl.
-struct CandidatePlace {
-  std::size_t region;
-  std::size_t group;
-  bool female;
-};
+// The place of the candidate at `candidate` of the turns (agents' first,
+// then the untouched ones by region from region_start).
 CandidatePlace place_of(const State& state, const Scratch& sc, std::uint32_t candidate) {
   const auto& agents = sc.recruits;
   if (candidate < agents.size()) {
     const RecruitIntent intent = agents[candidate];
-    const std::size_t r = state.persons.home_region[intent.person];
-    return {r, r * kMethods + intent.method,
+    const std::uint32_t r = state.persons.home_region[intent.person];
+    return {r, r * static_cast<std::uint32_t>(kMethods) + intent.method,
             (state.persons.flags[intent.person] & person_flag::kFemale) != 0};
   }
   const auto& region_start = sc.offsets_by_region;
-  const auto r = static_cast<std::size_t>(
+  const auto r = static_cast<std::uint32_t>(
       std::upper_bound(region_start.begin(), region_start.end(), candidate) - region_start.begin() - 1);
   const StratumRecruit& c = sc.stratum_recruits[r][candidate - region_start[r]];
-  return {r, r * kMethods + c.method, (state.strata[r][c.stratum].traits & stratum_trait::kFemale) != 0};
+  return {r, r * static_cast<std::uint32_t>(kMethods) + c.method,
+          (state.strata[r][c.stratum].traits & stratum_trait::kFemale) != 0};
 }
 
 // Whether the turns can be resolved region by region with the results of
@@ -430,7 +425,7 @@ bool regions_resolve_apart(const State& state, StepContext& ctx) {
   const std::size_t groups = sc.offsets.size() - 1;
   std::vector<std::uint64_t>& candidates = sc.group_candidates;
   fill_buffer(candidates, groups, std::uint64_t{0});
-  for (const auto& [turn, candidate] : sc.turns) ++candidates[place_of(state, sc, candidate).group];
+  for (const CandidatePlace& at : sc.turn_places) ++candidates[at.group];
   for (std::size_t grp = 0; grp < groups; ++grp)
     for (const bool female : {false, true}) {
       const std::uint64_t slots = sc.recruiter_slots[2 * grp + female];
@@ -464,8 +459,9 @@ void resolve_by_region(const Model& model, State& state, StepContext& ctx, Recru
   sc.returning_by_region.resize(std::max(sc.returning_by_region.size(), regions));
   for (std::size_t r = 0; r < regions; ++r) sc.turns_by_region[r].clear();
   fill_buffer(sc.agent_ids, sc.turns.size() - agents.size(), std::uint32_t{0});
-  for (const auto& [turn, candidate] : sc.turns) {
-    const CandidatePlace at = place_of(state, sc, candidate);
+  for (std::size_t j = 0; j < sc.turns.size(); ++j) {
+    const std::uint32_t candidate = sc.turns[j].second;
+    const CandidatePlace at = sc.turn_places[j];
     if (candidate >= agents.size()) {
       if (sc.recruiter_slots[2 * at.group + at.female] == 0) continue;
       sc.agent_ids[candidate - agents.size()] = next_agent_id(state);
@@ -524,16 +520,23 @@ void resolve_in_turns(const Model& model, State& state, StepContext& ctx, Recrui
   }
   // The pairs are distinct (a candidate's place is theirs), so any sort gives this order.
   tbb::parallel_sort(turns.begin(), turns.end());
+  // Each turn's region, group and sex, in parallel: read before any recruit changes what they depend on.
+  size_buffer(sc.turn_places, turns.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, turns.size(), 4096), [&](const auto& range) {
+    for (std::size_t j = range.begin(); j != range.end(); ++j)
+      sc.turn_places[j] = place_of(state, sc, turns[j].second);
+  });
   if (regions_resolve_apart(state, ctx)) {
     resolve_by_region(model, state, ctx, trees);
   } else {
-    for (const auto& [turn, candidate] : turns) {
+    for (std::size_t j = 0; j < turns.size(); ++j) {
+      const std::uint32_t candidate = turns[j].second;
       if (candidate < agents.size()) {
         if (recruit(model, state, ctx, trees, agents[candidate]))
           sc.new_involved.push_back(agents[candidate].person);
         continue;
       }
-      const CandidatePlace at = place_of(state, sc, candidate);
+      const CandidatePlace at = sc.turn_places[j];
       const StratumRecruit& c = sc.stratum_recruits[at.region][candidate - region_start[at.region]];
       if (!(trees.total(at.group, at.female) > 0)) continue;
       recruit_untouched(model, state, ctx, trees, at.region, c, next_agent_id(state), sc.new_involved,

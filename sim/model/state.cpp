@@ -53,8 +53,12 @@ bool out_of_trade(const Traffickers& tr, std::size_t t) {
 
 }  // namespace
 
-void Traffickers::drop_desisted() {
-  std::erase_if(in_trade, [&](std::int32_t t) { return out_of_trade(*this, static_cast<std::size_t>(t)); });
+void Traffickers::drop_desisted(std::vector<std::int32_t>& buffer, std::vector<std::uint32_t>& offsets,
+                                std::vector<std::uint32_t>& cursors) {
+  group_in_trade(
+      1, [&](std::size_t t) { return !out_of_trade(*this, t); }, [](std::size_t) { return std::size_t{0}; },
+      offsets, buffer, cursors);
+  in_trade.swap(buffer);
 }
 
 void Traffickers::list_in_trade() {

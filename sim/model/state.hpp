@@ -254,8 +254,11 @@ struct Traffickers {
   friend bool operator==(const Traffickers&, const Traffickers&) = default;
   void reserve(std::size_t n);
   // Takes the desisted with no case pending out of in_trade (one charged
-  // before desisting can still be convicted, and go to prison).
-  void drop_desisted();
+  // before desisting can still be convicted, and go to prison): those kept
+  // are gathered in parallel into `buffer`, in order, which is then swapped
+  // with in_trade; `offsets` and `cursors` are scratch.
+  void drop_desisted(std::vector<std::int32_t>& buffer, std::vector<std::uint32_t>& offsets,
+                     std::vector<std::uint32_t>& cursors);
   // in_trade from the states (a checkpoint's traffickers read back).
   void list_in_trade();
   // The fixed slices of in_trade that its parallel passes below count.

@@ -36,6 +36,14 @@ struct StratumRecruit {
   std::uint8_t method;
 };
 
+// Where a recruitment candidate's turn is resolved: their region, their
+// group (region x method) and whether the recruit is a woman or girl.
+struct CandidatePlace {
+  std::uint32_t region;
+  std::uint32_t group;
+  bool female;
+};
+
 // A survivor who may go back to the strata at the step's end: whether they
 // still can, their home region and the stratum they would join
 // (return_to_strata, population.hpp).
@@ -65,6 +73,7 @@ struct Scratch {
   std::vector<PersonBlock> blocks;                            // the agents in slices (population.hpp)
   std::vector<std::vector<RecruitIntent>> block_recruits;     // one per PersonBlock
   std::vector<std::vector<StratumRecruit>> stratum_recruits;  // one per region
+  std::vector<CandidatePlace> turn_places;                    // one per candidate, in turn order
   std::vector<std::vector<Stratum>> strata_moved;             // one per region: people changing stratum
   std::vector<std::array<std::vector<Stratum>, 3>> strata_moves_by_kind;  // prevention's, one per region
   std::vector<RecruitIntent> recruits;
@@ -77,8 +86,9 @@ struct Scratch {
   std::vector<Earning> earnings;               // one per involved person
   std::vector<std::uint32_t> tallies;          // a tally per chunk of involved persons (metrics, movement)
   std::vector<std::int32_t> ids;               // traffickers grouped by region (and method)
-  std::vector<std::int32_t> by_region;         // prosecution's active traffickers grouped by region
-  std::vector<std::uint32_t> offsets;          // group starts in `ids`
+  std::vector<std::int32_t>
+      by_region;  // prosecution's active traffickers grouped by region; in_trade's next list
+  std::vector<std::uint32_t> offsets;  // group starts in `ids`
   std::vector<double> weights;
   std::vector<double> weights_by_sex;                   // recruitment's trees of recruiters' weights
   std::vector<std::pair<double, std::uint32_t>> turns;  // recruitment's candidates in their turns
