@@ -255,10 +255,11 @@ std::uint64_t estimate_replicate_bytes(const Scenario& scenario) {
     // The agents' arrays grow by a quarter at a time (Persons::append_untouched): an eighth unused on
     // average; an id in its region's list besides. The involved list, its merge buffer and the
     // phases' buffers per involved person (exploitation's credit of the profits 4 bytes of them).
-    // Traffickers' arrays double.
+    // Traffickers' arrays double: the last doubling's spare half is mostly never touched, and so
+    // never resident, so a quarter more is counted, for it and the phases' buffers per trafficker.
     const double agent_bytes = p.agents * (Persons::bytes_per_person() * 1.125 + 4 * 1.5);
     const double involved_bytes = p.involved * (2 * 4 + sizeof(Earning) + 4 + 8) * 1.5;
-    const double trafficker_bytes = p.traffickers * Traffickers::bytes_per_trafficker() * 1.5;
+    const double trafficker_bytes = p.traffickers * Traffickers::bytes_per_trafficker() * 1.25;
     // The calendar's follow-ups, 15 to a block of 248 bytes, its pool grown by doubling.
     const double followup_bytes = p.followups * SurvivorCalendar::kBytesPerEvent * 1.25;
     return static_cast<std::uint64_t>(agent_bytes + involved_bytes + trafficker_bytes + followup_bytes +
