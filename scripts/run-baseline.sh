@@ -12,7 +12,7 @@ build/sim/tipsim run scenarios/baseline.toml -o runs/baseline.h5 "$@"
 cat <<'NEXT'
 
 Next, the calibrated world at full scale: 7.75 billion people, every victim and
-every trafficker an agent, 15 years (about 21 minutes and 3.2 GiB on 2 cores; a
+every trafficker an agent, 15 years (about 18 minutes and 3.1 GiB on 2 cores; a
 progress line every tenth of the steps):
   build/sim/tipsim run scenarios/world_baseline.toml --set population.size=7750000000 \
       --set population.scale=1 --replicates 1 --progress -o runs/world1.h5
