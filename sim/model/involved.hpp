@@ -17,6 +17,22 @@
 
 namespace tipsim {
 
+// Calls act(k), in order, for every position k whose mark is not zero:
+// few are marked, so the marks are skipped eight at a time where none is set.
+template <typename Act>
+void for_each_marked(const std::vector<std::uint8_t>& marks, Act&& act) {
+  std::size_t k = 0;
+  for (; k + 8 <= marks.size(); k += 8) {
+    std::uint64_t eight;
+    std::memcpy(&eight, marks.data() + k, sizeof eight);
+    if (eight == 0) continue;
+    for (std::size_t j = k; j < k + 8; ++j)
+      if (marks[j]) act(j);
+  }
+  for (; k < marks.size(); ++k)
+    if (marks[k]) act(k);
+}
+
 // Calls act(i) for every involved person i, in id order, for whom test(i)
 // holds. Every test runs before any act, so an act must not change what
 // another person's test reads. `marks` is scratch (one per involved person).
@@ -27,17 +43,7 @@ void for_each_involved_where(const State& state, std::vector<std::uint8_t>& mark
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, involved.size(), 4096), [&](const auto& range) {
     for (std::size_t k = range.begin(); k != range.end(); ++k) marks[k] = test(involved[k]) ? 1 : 0;
   });
-  // Few are marked: the marks are skipped eight at a time where none is set.
-  std::size_t k = 0;
-  for (; k + 8 <= involved.size(); k += 8) {
-    std::uint64_t eight;
-    std::memcpy(&eight, marks.data() + k, sizeof eight);
-    if (eight == 0) continue;
-    for (std::size_t j = k; j < k + 8; ++j)
-      if (marks[j]) act(involved[j]);
-  }
-  for (; k < involved.size(); ++k)
-    if (marks[k]) act(involved[k]);
+  for_each_marked(marks, [&](std::size_t k) { act(involved[k]); });
 }
 
 // People who became involved this step (`added`, sorted, none of them

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "events.hpp"
 #include "involved.hpp"
@@ -144,26 +143,17 @@ bool release_and_desist(const Model& model, State& state, StepContext& ctx) {
       if (u < hazard * dt * (1.0 + 1e-9) && u < step_probability(hazard, dt)) marks[k] = kDesists;
     }
   });
-  // Sentences served and desistance, in id order (the metrics and the event
-  // log): few are marked, so the marks are skipped eight at a time where none is.
-  const auto act = [&](std::size_t k) {
+  // Sentences served and desistance, in id order (the metrics and the event log).
+  for_each_marked(marks, [&](std::size_t k) {
     const auto t = static_cast<std::size_t>(tr.in_trade[k]);
     if (marks[k] == kServes) {
       Stream stream = trafficker_stream(model, state, Phase::Market, static_cast<std::uint32_t>(t));
       serve_sentence(model, state, ctx, t, stream);
-    } else if (marks[k] == kDesists) {
+    } else {
       desist(model, state, ctx, t);
       any_desisted = true;
     }
-  };
-  std::size_t k = 0;
-  for (; k + 8 <= tr.in_trade.size(); k += 8) {
-    std::uint64_t eight;
-    std::memcpy(&eight, marks.data() + k, sizeof eight);
-    if (eight == 0) continue;
-    for (std::size_t j = k; j < k + 8; ++j) act(j);
-  }
-  for (; k < tr.in_trade.size(); ++k) act(k);
+  });
   return any_desisted;
 }
 

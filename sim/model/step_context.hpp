@@ -86,9 +86,8 @@ struct Scratch {
   std::vector<Earning> earnings;               // one per involved person
   std::vector<std::uint32_t> tallies;          // a tally per chunk of involved persons (metrics, movement)
   std::vector<std::int32_t> ids;               // traffickers grouped by region (and method)
-  std::vector<std::int32_t>
-      by_region;  // prosecution's active traffickers grouped by region; in_trade's next list
-  std::vector<std::uint32_t> offsets;  // group starts in `ids`
+  std::vector<std::int32_t> by_region;         // prosecution's traffickers by region; next in_trade
+  std::vector<std::uint32_t> offsets;          // group starts in `ids`
   std::vector<double> weights;
   std::vector<double> weights_by_sex;                   // recruitment's trees of recruiters' weights
   std::vector<std::pair<double, std::uint32_t>> turns;  // recruitment's candidates in their turns
