@@ -22,7 +22,7 @@ struct ReplicateResult {
   std::size_t replicate = 0;
   Series series;
   std::vector<double> summary;  // one value per summary_table() row
-  std::vector<Event> events;    // empty unless ExperimentOptions::recording.events
+  EventList events;             // empty unless ExperimentOptions::recording.events
   Snapshots snapshots;          // empty unless ExperimentOptions::recording.snapshot_every
   // The whole state at the end of each step of ExperimentOptions::checkpoint_steps, by step.
   std::vector<State> checkpoints;
@@ -34,7 +34,7 @@ struct ReplicateResult {
 struct RunStart {
   State state;
   Series series;
-  std::vector<Event> events;
+  EventList events;
   Snapshots snapshots;
 };
 

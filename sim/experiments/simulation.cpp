@@ -54,14 +54,13 @@ Simulation::Simulation(std::shared_ptr<const Model> model, State checkpoint, con
   }
 }
 
-void Simulation::adopt_past(const Series& series, const std::vector<Event>& events,
-                            const Snapshots& snapshots) {
+void Simulation::adopt_past(const Series& series, const EventList& events, const Snapshots& snapshots) {
   for (std::size_t t = 0; t < static_cast<std::size_t>(state_.step); ++t) {
     const auto from = series.frame(t);
     std::copy(from.begin(), from.end(), series_.frame(t).begin());
   }
   if (events_) {
-    std::vector<Event> past;
+    EventList past;
     for (const Event& e : events)
       if (e.step < state_.step) past.push_back(e);
     events_->restore(std::move(past));

@@ -62,14 +62,14 @@ class Simulation {
   // Takes the past of a fork from the run it continues: the series rows,
   // events and snapshots of the steps before the checkpoint's, so that the
   // fork's results are the whole run's.
-  void adopt_past(const Series& series, const std::vector<Event>& events, const Snapshots& snapshots);
+  void adopt_past(const Series& series, const EventList& events, const Snapshots& snapshots);
   const Scenario& scenario() const { return model_->scenario; }
   // Metrics of every step done so far (rows beyond steps_done() are zero).
   const Series& series() const { return series_; }
   Series take_series() { return std::move(series_); }
   // The events recorded so far; null when the log is off.
   const EventLog* event_log() const { return events_.get(); }
-  std::vector<Event> take_events() { return events_ ? events_->take() : std::vector<Event>{}; }
+  EventList take_events() { return events_ ? events_->take() : EventList{}; }
   const Snapshots& snapshots() const { return snapshots_; }
   Snapshots take_snapshots() { return std::move(snapshots_); }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -79,7 +80,12 @@ struct Event {
   friend bool operator==(const Event&, const Event&) = default;
 };
 
-// The events of one replicate, in the order they happened.
+// The events of one replicate, in the order they happened. Held in blocks
+// (a deque) rather than one array: a log of millions never holds a copy of
+// itself while it grows, so it costs its records and little more
+// (EventLog::kBytesPerEvent), which the memory estimate counts.
+using EventList = std::deque<Event>;
+
 class EventLog {
  public:
   // Appends an event of the world's current step. The responsible
@@ -89,17 +95,22 @@ class EventLog {
   void record(const Model& model, const State& state, EventKind kind, std::int32_t person,
               std::int32_t trafficker, std::size_t region, std::int8_t form, std::int8_t channel);
 
-  const std::vector<Event>& events() const { return events_; }
-  std::vector<Event> take() { return std::move(events_); }
+  // libstdc++'s deque keeps 25 events of 20 bytes in a block of 500 (512
+  // with malloc's header) and a pointer to each block.
+  static constexpr double kBytesPerEvent = (512.0 + 8.0) / 25.0;
+  static_assert(sizeof(Event) == 20, "kBytesPerEvent assumes 25 events to a block of 500 bytes");
+
+  const EventList& events() const { return events_; }
+  EventList take() { return std::move(events_); }
   void clear() { events_.clear(); }
   // A fork's log starts with the events of the run it continues.
-  void restore(std::vector<Event> past) { events_ = std::move(past); }
+  void restore(EventList past) { events_ = std::move(past); }
 
  private:
   std::int16_t responsible(const Model& model, const State& state, EventKind kind, std::int8_t channel,
                            std::size_t region);
 
-  std::vector<Event> events_;
+  EventList events_;
   // Memo of responsible(): (region x kind x channel) for step memo_step_.
   std::int32_t memo_step_ = -1;
   std::vector<std::int16_t> memo_;

@@ -178,7 +178,7 @@ TEST(Fork, AForkWithNoChangeRepeatsTheParentsRemainingStepsBitForBit) {
   for (std::size_t t = 0; t < kFork; ++t)
     for (const double v : fork.series().frame(t)) ASSERT_EQ(v, 0.0) << "step " << t;
   // The events from the fork on are the parent's.
-  std::vector<Event> after;
+  EventList after;
   for (const Event& e : parent.event_log()->events())
     if (e.step >= kFork) after.push_back(e);
   const auto& forked = fork.event_log()->events();

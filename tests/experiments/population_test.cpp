@@ -72,7 +72,7 @@ Figures run_replicate(const Scenario& scenario, std::uint32_t replicate) {
   double recruits = 0;
   while (!sim.finished()) {
     sim.step();
-    const std::vector<Event>& events = sim.event_log()->events();
+    const EventList& events = sim.event_log()->events();
     const State& state = sim.state();
     const Persons& p = state.persons;
     for (; seen < events.size(); ++seen) {

@@ -62,7 +62,7 @@ struct Spells {
   std::vector<double> transit, stay, prison, trial_wait;
 };
 
-Spells spells(const std::vector<Event>& events, double step_days, std::int32_t steps) {
+Spells spells(const EventList& events, double step_days, std::int32_t steps) {
   Spells out;
   std::map<std::int32_t, Event> drawn, entered, convicted, charged;
   const auto last_start = [&](double days) {

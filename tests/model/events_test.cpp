@@ -70,7 +70,7 @@ std::vector<ReplicateResult> run(const std::vector<Scenario>& points, std::size_
   return test::collected_runs(points, options);
 }
 
-std::array<std::size_t, kEventKinds> count_by_kind(const std::vector<Event>& events) {
+std::array<std::size_t, kEventKinds> count_by_kind(const EventList& events) {
   std::array<std::size_t, kEventKinds> counts{};
   for (const Event& e : events) ++counts[static_cast<std::size_t>(e.kind)];
   return counts;

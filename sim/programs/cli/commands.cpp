@@ -356,7 +356,7 @@ std::optional<ExperimentPlan> plan_experiment(output::RunFileInfo& info, const R
     const double snapshots = static_cast<double>(snapshot_count(point.steps(), recording.snapshot_every)) *
                              point.get(Param::population_size) *
                              static_cast<double>(Snapshots::kBytesPerPerson);
-    const double events = recording.events ? plan.events_per_run * static_cast<double>(sizeof(Event)) : 0.0;
+    const double events = recording.events ? plan.events_per_run * EventLog::kBytesPerEvent : 0.0;
     plan.per_replicate_bytes = std::max(
         plan.per_replicate_bytes,
         (1 + checkpoints) * static_cast<double>(estimate_replicate_bytes(point)) + events + snapshots);
