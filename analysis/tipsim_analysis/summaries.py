@@ -232,11 +232,12 @@ def format_figure(value: float) -> str:
     significant digits, "n/a" for NaN (sim/programs/cli/summary_table.cpp)."""
     if value is None or not math.isfinite(value):
         return "n/a"
-    magnitude = abs(value)
+    # The digits follow the magnitude the figure rounds to: 0.99996 prints as 1.00, 9.996 as 10.0.
+    magnitude = max(abs(value), abs(float(f"{value:.3g}")))
     if magnitude >= 100 or value == round(value):
         if magnitude >= 1e15:
             return f"{value:.3g}"
-        whole = int(math.floor(magnitude + 0.5))  # llround: halves away from zero
+        whole = int(math.floor(abs(value) + 0.5))  # llround: halves away from zero
         return f"{-whole if value < 0 else whole:,}"
     if magnitude >= 10:
         return f"{value:.1f}"

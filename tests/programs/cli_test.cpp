@@ -103,6 +103,20 @@ std::vector<std::array<unsigned long, 3>> step_lines(const std::string& err) {
   return lines;
 }
 
+// A figure's digits follow the magnitude it rounds to: three significant
+// digits below 100 (two decimals from 1, one from 10), whole numbers from
+// 100 and for whole values. At the edges, 0.99996 rounds to 1 and must read
+// "1.00" beside "1.01", not "1"; 9.996 rounds to 10 and reads "10.0".
+TEST(FormatFigure, DigitsFollowTheMagnitudeTheFigureRoundsTo) {
+  const std::vector<std::pair<double, std::string>> cases = {
+      {0.5, "0.5"},        {0.123456, "0.123"}, {0.0999996, "0.1"}, {0.99996, "1.00"},
+      {-0.99996, "-1.00"}, {1.5, "1.50"},       {1.005, "1.00"},    {9.996, "10.0"},
+      {-9.996, "-10.0"},   {12.34, "12.3"},     {99.96, "100"},     {99.94, "99.9"},
+      {1234.5, "1,235"},   {3.0, "3"},          {1e15, "1e+15"},    {std::nan(""), "n/a"},
+  };
+  for (const auto& [value, text] : cases) EXPECT_EQ(cli::format_figure(value), text) << value;
+}
+
 TEST_F(CliTest, ProgressLinesSayEachTenthOfTheSteps) {
   write("s.toml", kTinyScenario);
   // One thread: every step is reported in order, so each tenth has its line.

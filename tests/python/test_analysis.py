@@ -106,6 +106,16 @@ def number(text):
 # ---- open_run ----------------------------------------------------------------------------------
 
 
+def test_format_figure_digits_follow_the_magnitude_the_figure_rounds_to():
+    """The same rule as tipsim's (FormatFigure test in tests/programs/cli_test.cpp): 0.99996 reads
+    1.00 beside 1.01, not 1; 9.996 reads 10.0, not 10.00."""
+    cases = {0.5: "0.5", 0.123456: "0.123", 0.0999996: "0.1", 0.99996: "1.00", -0.99996: "-1.00",
+             1.5: "1.50", 1.005: "1.00", 9.996: "10.0", -9.996: "-10.0", 12.34: "12.3", 99.96: "100",
+             99.94: "99.9", 1234.5: "1,235", 3.0: "3", 1e15: "1e+15", float("nan"): "n/a"}
+    for value, text in cases.items():
+        assert S.format_figure(value) == text, value
+
+
 def test_open_run_gives_labelled_arrays_tables_and_provenance(tiny_run):
     path, _ = tiny_run
     with open_run(path) as run, h5py.File(path, "r") as f:

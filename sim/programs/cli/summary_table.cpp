@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <string_view>
 
 #include "metrics.hpp"
@@ -81,8 +82,11 @@ std::string format_bytes(double bytes) {
 
 std::string format_figure(double value) {
   if (!std::isfinite(value)) return "n/a";
-  const double magnitude = std::abs(value);
+  // The digits follow the magnitude the figure rounds to, so that 0.99996
+  // prints as 1.00 beside 1.01, and 9.996 as 10.0, not as 1 and 10.00.
   char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.3g", value);
+  const double magnitude = std::max(std::abs(value), std::abs(std::strtod(buffer, nullptr)));
   if (magnitude >= 100 || value == std::round(value)) {
     if (magnitude >= 1e15) {
       std::snprintf(buffer, sizeof buffer, "%.3g", value);
