@@ -51,15 +51,15 @@ struct Fixture {
   tipsim::StepContext context;
 };
 
-// With strata, a world of `persons` involving as many people as the
-// baseline at 10 M: every density per 100 000 population times 10 M /
-// persons. With `same_reach`, prevention's reach (a share of the
-// population a year) too, so that campaigns and empowerment change as many
-// people's awareness each step as at 10 M: the people whose state changes
-// are then the same number at every size.
 // The worlds stepped: every person an agent; the untouched in strata with
 // as many involved; and with as many reached by prevention as well.
 enum class World { Agents, Strata, StrataSameReach };
+// With strata, a world of `persons` involving as many people as the
+// baseline at 10 M: every density per 100 000 population times 10 M /
+// persons. In StrataSameReach, prevention's reach (a share of the
+// population a year) too, so that campaigns and empowerment change as many
+// people's awareness each step as at 10 M: the people whose state changes
+// are then the same number at every size.
 bool scaled(const tipsim::ParamSpec& p, World world) {
   const std::string_view unit(p.unit), key(p.key);
   if (unit.find("per 100 000 population") != std::string_view::npos) return true;
@@ -126,33 +126,20 @@ BENCHMARK(BM_BaselineStep)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-BENCHMARK(BM_StrataStep)
-    ->ArgNames({"persons", "threads"})
-    ->Args({10'000'000, 1})
-    ->Args({10'000'000, 2})
-    ->Args({100'000'000, 1})
-    ->Args({100'000'000, 2})
-    ->Args({1'000'000'000, 1})
-    ->Args({1'000'000'000, 2})
-    // As many steps at every size, so that each is timed at the same ages
-    // of its world (strata accumulate awareness levels as campaigns go on).
-    ->Iterations(150)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+// The strata worlds' sizes and thread counts, and as many steps at every
+// size, so that each is timed at the same ages of its world (strata
+// accumulate awareness levels as campaigns go on).
+void strata_worlds(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"persons", "threads"});
+  for (const std::int64_t persons : {10'000'000, 100'000'000, 1'000'000'000})
+    for (const std::int64_t threads : {1, 2}) b->Args({persons, threads});
+  b->Iterations(150)->Unit(benchmark::kMillisecond)->UseRealTime();
+}
 
+BENCHMARK(BM_StrataStep)->Apply(strata_worlds);
 // The same worlds with as many people reached by campaigns and empowerment
 // at every size: what the step costs beyond the people whose state changes.
-BENCHMARK(BM_StrataStepSameReach)
-    ->ArgNames({"persons", "threads"})
-    ->Args({10'000'000, 1})
-    ->Args({10'000'000, 2})
-    ->Args({100'000'000, 1})
-    ->Args({100'000'000, 2})
-    ->Args({1'000'000'000, 1})
-    ->Args({1'000'000'000, 2})
-    ->Iterations(150)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_StrataStepSameReach)->Apply(strata_worlds);
 
 }  // namespace
 
